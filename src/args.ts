@@ -1,0 +1,60 @@
+/** The command line of DESIGN.md, parsed into what to do. Pure: no I/O, no process.exit. */
+
+export type Mode =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'lint'; paths: string[] }
+  | { kind: 'diagnose'; json: boolean; url: string | null; flow: string | null };
+
+export class UsageError extends Error {}
+
+/** Accepted by the contract but built by later work: say so plainly instead of ignoring them. */
+const NOT_YET: Record<string, string> = {
+  '--ssh': 'SSH sessions are',
+  '--host': 'multi-host sessions are',
+  '--apply': 'applying fixes is',
+  '--yes': 'applying fixes is',
+  '--record': 'recording sessions is',
+  '--replay': 'replaying recordings is',
+  '--report': 'markdown reports are',
+  practice: 'practice mode is',
+  undo: 'undo is',
+};
+
+export const USAGE = `badgateway: from "502 Bad Gateway" to the cause and the fix
+
+Usage:
+  badgateway                      walk the diagnosis on this machine, step by step
+  badgateway --url URL            the request that fails (else found from nginx's error logs)
+  badgateway --json [--url URL]   no UI: walk the flow and print the report as JSON
+  badgateway lint [flows/...]     check flow files
+  badgateway --help | --version
+
+Exit codes: 0 healthy or fixed, 1 diagnosed (not fixed), 2 bad usage or input, 3 could not run.
+`;
+
+export function parseArgs(argv: readonly string[]): Mode {
+  const args = [...argv];
+  const first = args[0];
+  if (first === 'lint') return { kind: 'lint', paths: args.slice(1).filter((a) => !a.startsWith('-')) };
+  let json = false;
+  let url: string | null = null;
+  let flow: string | null = null;
+  while (args.length) {
+    const arg = args.shift() as string;
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? args.shift();
+      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    if (name === '-h' || name === '--help') return { kind: 'help' };
+    if (name === '-V' || name === '--version') return { kind: 'version' };
+    if (name === '--json') json = true;
+    else if (name === '--url') url = value();
+    else if (name === '--flow') flow = value();
+    else if (name in NOT_YET) throw new UsageError(`${name}: ${NOT_YET[name]} not available in this version yet`);
+    else throw new UsageError(`unknown argument ${arg} (see badgateway --help)`);
+  }
+  return { kind: 'diagnose', json, url, flow };
+}

@@ -1,0 +1,89 @@
+import type { KnownFacts, Listener } from '../facts.js';
+import type { CommandResult } from '../hosts/host.js';
+import { parseHttpProbe, httpProbeCommand } from '../system/http-probe.js';
+import { parsePs } from '../system/ps.js';
+import { parseSs } from '../system/ss.js';
+import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
+import type { Check, CheckResult, Evidence } from './check.js';
+import { need, resultOf } from './check.js';
+import { bare, describeListener, findCandidates, processTree } from './candidates.js';
+
+const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
+const SS = ['ss', '-Hltnxp'];
+const MAX_PROBED = 4;
+
+function urlFor(listener: Listener, path: string): string {
+  const address = bare(listener.address);
+  const host = address === '*' || address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${listener.port}${path}`;
+}
+
+function gather(facts: KnownFacts, results: readonly CommandResult[]) {
+  const listeners = parseSs(resultOf(results, ...SS)?.stdout ?? '');
+  const processes = parsePs(resultOf(results, ...PS)?.stdout ?? '');
+  const nginxPids = processTree(processes, need(facts, 'nginx.masterPid'));
+  const candidates = findCandidates(need(facts, 'upstream.host'), need(facts, 'upstream.port'), need(facts, 'upstream.module'), listeners, nginxPids);
+  return { listeners, processes, candidates };
+}
+
+/** Speaks the protocol nginx would speak to it: HTTP for proxy_pass http://, a matching process name otherwise. */
+function speaksHttp(module: string, scheme: string): boolean {
+  return module === 'proxy' && scheme === 'http';
+}
+
+/** Is anything listening where nginx dials, and if not, is the backend listening somewhere else? */
+export const backendListening: Check = {
+  id: 'backend.listening',
+  outcomes: ['accepts', 'down', 'other-port', 'other-address'],
+  needs: ['upstream.host', 'upstream.port', 'upstream.module', 'upstream.scheme', 'nginx.masterPid', 'request.path', 'request.hostHeader'],
+  learns: ['listeners', 'processes', 'backend.running'],
+  learnsOn: {
+    'other-port': ['backend.listenAt', 'backend.port', 'backend.process'],
+    'other-address': ['backend.listenAt', 'backend.port', 'backend.process'],
+  },
+
+  plan(facts, done) {
+    const host = need(facts, 'upstream.host');
+    const port = need(facts, 'upstream.port');
+    if (done.length === 0) return [{ argv: tcpProbeCommand(bare(host), port, 3) }, { argv: SS }, { argv: PS }];
+    if (done.length > 3 || !speaksHttp(need(facts, 'upstream.module'), need(facts, 'upstream.scheme'))) return [];
+    const { candidates } = gather(facts, done);
+    return candidates.otherPort.slice(0, MAX_PROBED).map((l) => ({ argv: httpProbeCommand(urlFor(l, need(facts, 'request.path')), { timeoutSeconds: 3, hostHeader: need(facts, 'request.hostHeader') }), timeoutMs: 8000 }));
+  },
+
+  interpret(facts, results): CheckResult {
+    const host = need(facts, 'upstream.host');
+    const port = need(facts, 'upstream.port');
+    const module = need(facts, 'upstream.module');
+    const dial = `${host.includes(':') ? `[${bare(host)}]` : host}:${port}`;
+    const probeRun = results[0] as CommandResult;
+    const probe = parseTcpProbe(probeRun);
+    const { listeners, processes, candidates } = gather(facts, results);
+    const evidence: Evidence[] = [{ command: `connect to ${dial}`, lines: [`${dial}: ${probe}`] }];
+    const ssLines = listeners.filter((l) => l.netid !== 'unix').map(describeListener);
+    evidence.push({ command: SS.join(' '), lines: ssLines.length ? ssLines.slice(0, 12) : ['no TCP listeners at all'] });
+    const base: KnownFacts = { listeners, processes };
+
+    if (probe === 'open' || candidates.exact.length) {
+      return { outcome: 'accepts', facts: { ...base, 'backend.running': true }, summary: `something accepts connections at ${dial} now`, evidence };
+    }
+    const answered = results.slice(3).map((run) => ({ run, answer: parseHttpProbe(run) }));
+    const httpBackends = candidates.otherPort.filter((_, i) => answered[i]?.answer.status !== null && answered[i] !== undefined);
+    answered.forEach(({ run, answer }) => {
+      evidence.push({ command: run.argv.join(' '), lines: [answer.status !== null ? `answered HTTP ${answer.status}` : `no HTTP answer: ${answer.error ?? answer.message}`] });
+    });
+    const plausible = speaksHttp(module, need(facts, 'upstream.scheme')) ? httpBackends : candidates.otherPort.filter((l) => /php-fpm|uwsgi|fcgi/i.test(l.process ?? ''));
+    const backend = candidates.otherAddress[0] ?? plausible[0];
+    if (backend) {
+      const at = `${backend.address}:${backend.port}`;
+      const outcome = candidates.otherAddress[0] ? 'other-address' : 'other-port';
+      return {
+        outcome,
+        facts: { ...base, 'backend.running': true, 'backend.listenAt': at, 'backend.port': backend.port as number, 'backend.process': backend.process ?? 'unknown' },
+        summary: `nothing listens at ${dial}, but ${backend.process ?? 'a backend'} listens at ${at}`,
+        evidence,
+      };
+    }
+    return { outcome: 'down', facts: { ...base, 'backend.running': false }, summary: `nothing listens at ${dial}: the backend is not running`, evidence };
+  },
+};

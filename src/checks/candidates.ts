@@ -1,0 +1,74 @@
+import type { Listener, ProcessInfo } from '../facts.js';
+
+const WILDCARD_V4 = new Set(['0.0.0.0', '*']);
+const WILDCARD_V6 = new Set(['::', '*']);
+
+export function bare(address: string): string {
+  return address.replace(/^\[|\]$/g, '').replace(/%\w+$/, '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+}
+
+/** The addresses a name nginx dials stands for on this box; an IP literal stands for itself. */
+export function dialedAddresses(host: string): string[] {
+  const plain = bare(host);
+  if (plain === 'localhost') return ['127.0.0.1', '::1'];
+  return [plain];
+}
+
+/** Whether a listener bound to `address` accepts a connection to `dialed` on this box. */
+export function accepts(address: string, dialed: string): boolean {
+  const bound = bare(address);
+  const target = bare(dialed);
+  if (bound === target) return true;
+  const v6 = target.includes(':');
+  return v6 ? WILDCARD_V6.has(bound) : WILDCARD_V4.has(bound);
+}
+
+export function processTree(processes: ProcessInfo[], rootPid: number): Set<number> {
+  const pids = new Set([rootPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of processes) {
+      if (pids.has(p.ppid) && !pids.has(p.pid)) {
+        pids.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return pids;
+}
+
+export interface Candidates {
+  /** Listeners that accept what nginx dials (if any, the backend listens right there). */
+  exact: Listener[];
+  /** Same port, another address or family: ::1 vs 127.0.0.1, 127.0.0.2, a container's own address. */
+  otherAddress: Listener[];
+  /** Same reachable address, another port: ranked nearest port first. */
+  otherPort: Listener[];
+}
+
+const PROCESS_HINTS: Record<string, RegExp> = {
+  fastcgi: /php-fpm|php-cgi|fcgi/i,
+  uwsgi: /uwsgi/i,
+};
+
+/** Where something listens that could be the backend nginx means to reach. nginx's own sockets never count. */
+export function findCandidates(host: string, port: number, module: string, listeners: Listener[], nginxPids: Set<number>): Candidates {
+  const dialed = dialedAddresses(host);
+  const tcp = listeners.filter((l) => l.netid !== 'unix' && l.port !== null && !(l.pid !== null && nginxPids.has(l.pid)));
+  const reachable = (l: Listener) => dialed.some((d) => accepts(l.address, d));
+  const exact = tcp.filter((l) => l.port === port && reachable(l));
+  const otherAddress = tcp.filter((l) => l.port === port && !reachable(l));
+  const hint = PROCESS_HINTS[module];
+  const otherPort = tcp
+    .filter((l) => l.port !== port && reachable(l))
+    .sort((a, b) => {
+      const byHint = hint ? Number(hint.test(b.process ?? '')) - Number(hint.test(a.process ?? '')) : 0;
+      return byHint || Math.abs((a.port as number) - port) - Math.abs((b.port as number) - port);
+    });
+  return { exact, otherAddress, otherPort };
+}
+
+export function describeListener(l: Listener): string {
+  const where = l.netid === 'unix' ? l.path : `${l.address}:${l.port}`;
+  return `${where} ${l.process ?? '(process hidden: run as root to see it)'}${l.pid ? ` pid ${l.pid}` : ''}`;
+}

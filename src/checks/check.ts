@@ -1,0 +1,51 @@
+import type { FactKey, KnownFacts } from '../facts.js';
+import type { CommandResult, CommandSpec } from '../hosts/host.js';
+
+/** What a step shows as proof: what ran and the lines of its output that matter. */
+export interface Evidence {
+  /** The command as a person would type it, or a short label for a probe. */
+  command?: string;
+  lines: string[];
+  note?: string;
+}
+
+export interface CheckResult {
+  outcome: string;
+  facts: KnownFacts;
+  evidence: Evidence[];
+  /** One line for the checklist: what the check found. */
+  summary: string;
+}
+
+/**
+ * A check is data plus pure functions: which commands it needs given what is known, and what their
+ * output means. It never runs anything itself; the runner asks a host.
+ */
+export interface Check {
+  id: string;
+  /** Every outcome interpret() can return; a flow must branch on each. */
+  outcomes: readonly string[];
+  /** Facts that must be known before this check can run. */
+  needs: readonly FactKey[];
+  /** Facts this check learns whatever its outcome; per-outcome extras in learnsOn. */
+  learns: readonly FactKey[];
+  learnsOn?: Readonly<Record<string, readonly FactKey[]>>;
+  /**
+   * The commands still needed, given the facts and the results gathered so far for this check.
+   * Called again after each batch until it returns nothing; each batch runs in parallel.
+   */
+  plan(facts: KnownFacts, done: readonly CommandResult[]): CommandSpec[];
+  interpret(facts: KnownFacts, results: readonly CommandResult[]): CheckResult;
+}
+
+/** Thrown by a check's plan or interpret when a fact it needs is missing: a bug in the flow. */
+export function need<K extends FactKey>(facts: KnownFacts, key: K): NonNullable<KnownFacts[K]> {
+  const value = facts[key];
+  if (value === undefined || value === null) throw new Error(`fact ${key} is not known yet`);
+  return value as NonNullable<KnownFacts[K]>;
+}
+
+/** The result of the first command whose argv starts with these words, if it ran. */
+export function resultOf(results: readonly CommandResult[], ...prefix: string[]): CommandResult | undefined {
+  return results.find((r) => prefix.every((part, i) => r.argv[i] === part));
+}

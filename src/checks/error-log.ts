@@ -1,0 +1,93 @@
+import type { KnownFacts, UpstreamError } from '../facts.js';
+import type { CommandResult } from '../hosts/host.js';
+import { newestFor, parseErrorLog } from '../nginx/error-log.js';
+import { parseHttpProbe } from '../system/http-probe.js';
+import type { Check, CheckResult, Evidence } from './check.js';
+import { need } from './check.js';
+import { readTimeout, routeOf } from './nginx-route.js';
+import { tailCommand } from './request-find.js';
+import { throughNginx } from './through-nginx.js';
+
+/** The error kinds this flow branches on by name; every other upstream error is 'other'. */
+const BRANCHED = ['refused', 'no-such-file', 'permission-denied', 'read-timeout'] as const;
+const REPLAYABLE = new Set(['GET', 'HEAD']);
+const FAILED_STATUS = new Set([502, 504]);
+
+function reproduceSeconds(facts: KnownFacts): number {
+  const route = routeOf(facts);
+  const timeout = route ? readTimeout(route).ms : 60_000;
+  return Math.min(Math.ceil(timeout / 1000) + 5, 120);
+}
+
+function sizeOf(result: CommandResult | undefined): number | null {
+  const size = Number.parseInt(result?.stdout.trim() ?? '', 10);
+  return result?.code === 0 && Number.isFinite(size) ? size : null;
+}
+
+/**
+ * Reads what nginx wrote about the failing request: the lines our own replay of the request adds to
+ * the log are the surest; otherwise the newest earlier line for the same request.
+ */
+export const errorLog: Check = {
+  id: 'nginx.error-log',
+  outcomes: [...BRANCHED, 'other', 'silent-failure', 'healthy', 'unreadable'],
+  needs: ['route.errorLog', 'request.url', 'request.method', 'request.path', 'request.hostHeader', 'request.port', 'request.connectTo', 'nginx.config', 'upstream.target'],
+  learns: [],
+  learnsOn: Object.fromEntries([...BRANCHED, 'other'].map((o) => [o, ['error.latest', 'error.kind'] as const])),
+
+  plan(facts, done) {
+    const log = need(facts, 'route.errorLog');
+    const replay = REPLAYABLE.has(need(facts, 'request.method'));
+    if (done.length === 0) return [{ argv: ['stat', '-c', '%s', '--', log] }, { argv: tailCommand(log) }];
+    const size = sizeOf(done[0]);
+    if (done.length === 2 && replay) return [throughNginx(facts, reproduceSeconds(facts))];
+    if (done.length === 3 && size !== null) return [{ argv: ['tail', '-c', `+${size + 1}`, '--', log] }];
+    return [];
+  },
+
+  interpret(facts, results): CheckResult {
+    const log = need(facts, 'route.errorLog');
+    const [sizeRun, tailRun, replayRun, newRun] = results;
+    const filter = { host: need(facts, 'request.hostHeader'), path: need(facts, 'request.path'), port: need(facts, 'request.port') };
+    const evidence: Evidence[] = [];
+    const replay = replayRun ? parseHttpProbe(replayRun) : null;
+    if (replayRun && replay) {
+      evidence.push({
+        command: replayRun.argv.join(' '),
+        lines: [replay.status !== null ? `nginx answered ${replay.status} after ${replay.totalMs} ms` : `no answer from nginx: ${replay.message ?? replay.error}`],
+      });
+    }
+    const fresh = newRun?.code === 0 ? parseErrorLog(newRun.stdout) : [];
+    const older = tailRun?.code === 0 ? parseErrorLog(tailRun.stdout) : [];
+    const mine = newestFor(fresh, filter);
+    const earlier = newestFor(older, filter);
+    const found: UpstreamError | null = mine ?? earlier;
+    const readable = sizeRun?.code === 0 && tailRun?.code === 0;
+
+    if (found) {
+      const kind = (BRANCHED as readonly string[]).includes(found.kind) ? found.kind : 'other';
+      evidence.push({
+        command: mine ? `tail -c +${(sizeOf(sizeRun) ?? 0) + 1} ${log}` : `tail -c ${tailRun?.argv[2]} ${log}`,
+        lines: [found.line],
+        note: mine ? 'written by nginx just now, for our replay of the request' : 'the newest earlier line for this request',
+      });
+      return {
+        outcome: kind,
+        facts: { 'error.latest': found, 'error.kind': found.kind },
+        summary: `nginx says: ${found.message}`,
+        evidence,
+      };
+    }
+    if (!readable) {
+      const why = [sizeRun, tailRun].find((r) => r && r.code !== 0);
+      evidence.push({ command: `tail ${log}`, lines: [why?.stderr.trim() || why?.failure || 'cannot read the error log'] });
+      return { outcome: 'unreadable', facts: {}, summary: `cannot read ${log}: probing the upstream instead`, evidence };
+    }
+    if (replay?.status !== null && replay?.status !== undefined && !FAILED_STATUS.has(replay.status)) {
+      evidence.push({ command: `tail ${log}`, lines: ['no upstream error for this request'] });
+      return { outcome: 'healthy', facts: {}, summary: `nginx answers ${replay.status} now and logs no upstream error`, evidence };
+    }
+    evidence.push({ command: `tail ${log}`, lines: ['no upstream error for this request in the log'] });
+    return { outcome: 'silent-failure', facts: {}, summary: 'the request fails but nginx logs no upstream error for it', evidence };
+  },
+};

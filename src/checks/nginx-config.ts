@@ -1,0 +1,52 @@
+import { parseDump } from '../nginx/parse-dump.js';
+import { workerUser } from '../nginx/route.js';
+import { parseTestFailure } from '../nginx/test-failure.js';
+import { nginxWorkers } from '../system/ps.js';
+import type { Check } from './check.js';
+import { need } from './check.js';
+
+/** Reads the configuration nginx itself sees (nginx -T), with the running master's own -c/-p/-g. */
+export const nginxConfig: Check = {
+  id: 'nginx.config',
+  outcomes: ['valid', 'invalid', 'unreadable'],
+  needs: ['nginx.binary', 'nginx.args', 'nginx.masterPid', 'processes'],
+  learns: [],
+  learnsOn: { valid: ['nginx.config', 'nginx.workerUser'], invalid: ['nginx.configError'] },
+
+  plan(facts, done) {
+    if (done.length) return [];
+    return [{ argv: [need(facts, 'nginx.binary'), ...need(facts, 'nginx.args'), '-T'], timeoutMs: 20_000 }];
+  },
+
+  interpret(facts, [run]) {
+    const command = [need(facts, 'nginx.binary'), ...need(facts, 'nginx.args'), '-T'].join(' ');
+    if (!run || run.code !== 0) {
+      const failure = parseTestFailure(run?.stderr ?? '');
+      const text = failure ? `${failure.message}${failure.file ? ` in ${failure.file}:${failure.line}` : ''}` : (run?.stderr.trim() || run?.failure || 'nginx -T failed');
+      const lines = [failure ? `[${failure.level}] ${text}` : text];
+      if (failure && /\(13: Permission denied\)/.test(failure.message)) {
+        return { outcome: 'unreadable', facts: {}, summary: 'nginx -T may not read the configuration: run badgateway as root or with sudo', evidence: [{ command, lines }] };
+      }
+      return { outcome: 'invalid', facts: { 'nginx.configError': text }, summary: `the configuration on disk does not pass nginx -t: ${text}`, evidence: [{ command, lines }] };
+    }
+    const config = parseDump(run.stdout);
+    const workers = nginxWorkers(need(facts, 'processes'), need(facts, 'nginx.masterPid'));
+    const configured = workerUser(config);
+    const user = workers[0]?.user ?? configured.user;
+    return {
+      outcome: 'valid',
+      facts: { 'nginx.config': config, 'nginx.workerUser': user },
+      summary: `${config.files.length} config files read; workers run as ${user}`,
+      evidence: [
+        {
+          command,
+          lines: [
+            ...config.files.slice(0, 6).map((f) => `# configuration file ${f.file}`),
+            ...(config.files.length > 6 ? [`... and ${config.files.length - 6} more`] : []),
+            `worker user: ${user}${workers.length ? ' (from the running workers)' : configured.place ? ` (user directive, ${configured.place.file}:${configured.place.line})` : ' (nginx default)'}`,
+          ],
+        },
+      ],
+    };
+  },
+};

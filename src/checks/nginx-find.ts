@@ -1,0 +1,124 @@
+import type { KnownFacts, Listener, ProcessInfo } from '../facts.js';
+import type { CommandResult } from '../hosts/host.js';
+import { parseNginxV } from '../system/nginx-v.js';
+import { nginxMasters, parsePs } from '../system/ps.js';
+import { parseSs } from '../system/ss.js';
+import type { Check, CheckResult } from './check.js';
+import { resultOf } from './check.js';
+
+const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
+const SS = ['ss', '-Hltnxp'];
+
+type Master = ReturnType<typeof nginxMasters>[number];
+
+/** The master that serves the failing request's port, else the only (or first) one running. */
+export function pickMaster(masters: Master[], processes: ProcessInfo[], listeners: Listener[], port: number | undefined): Master | null {
+  if (port !== undefined) {
+    const owners = listeners.filter((l) => l.port === port && l.pid !== null).map((l) => l.pid as number);
+    for (const pid of owners) {
+      const process = processes.find((p) => p.pid === pid);
+      const master = masters.find((m) => m.pid === pid || m.pid === process?.ppid);
+      if (master) return master;
+    }
+  }
+  return masters[0] ?? null;
+}
+
+/** -c and -p as given to the running master; a relative -c is relative to the prefix. */
+function startupPaths(args: string[], configure: Record<string, string>): { prefix: string; confPath: string } {
+  const value = (flag: string) => {
+    const index = args.indexOf(flag);
+    return index >= 0 ? args[index + 1] : undefined;
+  };
+  const withSlash = (dir: string) => (dir.endsWith('/') ? dir : `${dir}/`);
+  const prefix = withSlash(value('-p') ?? configure['--prefix'] ?? '/usr/share/nginx/');
+  const conf = value('-c') ?? configure['--conf-path'] ?? 'conf/nginx.conf';
+  return { prefix, confPath: absolute(conf, prefix) };
+}
+
+function absolute(path: string, prefix: string): string {
+  return path.startsWith('/') ? path : prefix + path;
+}
+
+function systemdUnit(cgroup: CommandResult | undefined): string | null {
+  const match = /\/([\w@.-]+)\.service\s*$/m.exec(cgroup?.stdout ?? '');
+  return match ? (match[1] as string) : null;
+}
+
+export const nginxFind: Check = {
+  id: 'nginx.find',
+  outcomes: ['running', 'not-running', 'not-installed', 'not-nginx'],
+  needs: [],
+  learns: ['processes', 'listeners'],
+  learnsOn: {
+    running: ['nginx.binary', 'nginx.version', 'nginx.args', 'nginx.prefix', 'nginx.confPath', 'nginx.masterPid', 'nginx.reload', 'nginx.test', 'nginx.defaultErrorLog'],
+  },
+
+  plan(facts, done) {
+    if (done.length === 0) return [{ argv: PS }, { argv: SS }];
+    if (done.some((r) => r.argv[1] === '-V')) return [];
+    const processes = parsePs(resultOf(done, 'ps')?.stdout ?? '');
+    const master = pickMaster(nginxMasters(processes), processes, parseSs(resultOf(done, 'ss')?.stdout ?? ''), facts['request.port']);
+    const binary = master?.binary ?? 'nginx';
+    const next = [{ argv: [binary, '-V'] }];
+    if (master) next.push({ argv: ['cat', `/proc/${master.pid}/cgroup`] });
+    return next;
+  },
+
+  interpret(facts, results): CheckResult {
+    const processes = parsePs(resultOf(results, 'ps')?.stdout ?? '');
+    const listeners = parseSs(resultOf(results, 'ss')?.stdout ?? '');
+    const masters = nginxMasters(processes);
+    const master = pickMaster(masters, processes, listeners, facts['request.port']);
+    const versionRun = results.find((r) => r.argv[1] === '-V');
+    const base: KnownFacts = { processes, listeners };
+    const psLines = masters.map((m) => processes.find((p) => p.pid === m.pid)?.args ?? `pid ${m.pid}`);
+    const port = facts['request.port'];
+
+    if (!master) {
+      if (versionRun?.failure === 'not-found') {
+        return { outcome: 'not-installed', facts: base, summary: 'nginx is not installed on this box', evidence: [{ command: 'nginx -V', lines: ['command not found'] }] };
+      }
+      return { outcome: 'not-running', facts: base, summary: 'nginx is installed but no nginx master process runs', evidence: [{ command: PS.join(' '), lines: ['no "nginx: master process" in the process list'] }] };
+    }
+    if (port !== undefined) {
+      const owner = listeners.find((l) => l.port === port && l.netid !== 'unix');
+      const ownerIsNginx = owner && masters.some((m) => m.pid === owner.pid || processes.find((p) => p.pid === owner.pid)?.ppid === m.pid);
+      if (owner && !ownerIsNginx) {
+        return {
+          outcome: 'not-nginx',
+          facts: base,
+          summary: `port ${port} is served by ${owner.process ?? 'another program'}, not nginx`,
+          evidence: [{ command: SS.join(' '), lines: [`${owner.address}:${owner.port} ${owner.process ?? '?'} pid ${owner.pid ?? '?'}`] }],
+        };
+      }
+    }
+
+    const info = parseNginxV(versionRun?.stderr ?? '');
+    const { prefix, confPath } = startupPaths(master.args, info.configure);
+    const binary = master.binary ?? 'nginx';
+    const unit = systemdUnit(resultOf(results, 'cat'));
+    const test = [binary, ...master.args, '-t'];
+    const reload = unit ? ['systemctl', 'reload', unit] : [binary, ...master.args, '-s', 'reload'];
+    return {
+      outcome: 'running',
+      facts: {
+        ...base,
+        'nginx.binary': binary,
+        'nginx.version': info.version ?? 'unknown',
+        'nginx.args': master.args,
+        'nginx.prefix': prefix,
+        'nginx.confPath': confPath,
+        'nginx.masterPid': master.pid,
+        'nginx.reload': reload,
+        'nginx.test': test,
+        'nginx.defaultErrorLog': absolute(info.configure['--error-log-path'] ?? 'logs/error.log', prefix),
+      },
+      summary: `nginx ${info.version ?? ''} runs as pid ${master.pid}, config ${confPath}`.replace('  ', ' '),
+      evidence: [
+        { command: PS.join(' '), lines: psLines },
+        { command: `${binary} -V`, lines: [`nginx version: ${info.version ?? 'unknown'}`, ...(unit ? [`managed by systemd unit ${unit}`] : [])] },
+      ],
+    };
+  },
+};

@@ -1,0 +1,22 @@
+import type { Check } from './check.js';
+import { need } from './check.js';
+
+/** Does nginx dial TCP or a unix socket? Pure: the route already said; this makes the flow branch on it. */
+export const upstreamKind: Check = {
+  id: 'upstream.kind',
+  outcomes: ['tcp', 'unix'],
+  needs: ['upstream.kind', 'upstream.target'],
+  learns: [],
+  learnsOn: { tcp: ['upstream.host', 'upstream.port'], unix: ['upstream.socket'] },
+  plan: () => [],
+  interpret(facts) {
+    const kind = need(facts, 'upstream.kind');
+    const target = need(facts, 'upstream.target');
+    return {
+      outcome: kind,
+      facts: {},
+      summary: kind === 'unix' ? `nginx dials the unix socket ${need(facts, 'upstream.socket')}` : `nginx dials TCP ${target}`,
+      evidence: [],
+    };
+  },
+};

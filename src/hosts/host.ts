@@ -1,0 +1,29 @@
+/** Where commands run. A check never sees which kind of host it is talking to. */
+
+export interface CommandSpec {
+  /** The program and its arguments; never a shell string. */
+  argv: string[];
+  /** Sent on standard input, then closed. */
+  stdin?: string;
+  timeoutMs?: number;
+}
+
+export interface CommandResult {
+  argv: string[];
+  stdout: string;
+  stderr: string;
+  /** Exit code; null when the command did not exit by itself (timeout, signal, could not start). */
+  code: number | null;
+  ms: number;
+  /** Why the command did not complete: 'not-found', 'timeout', 'aborted', or a system error text. */
+  failure?: string;
+}
+
+export interface Host {
+  /** Short name shown beside each step: "local", "root@web1", or a role's target. */
+  readonly label: string;
+  run(command: CommandSpec, signal?: AbortSignal): Promise<CommandResult>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;

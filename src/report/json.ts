@@ -1,0 +1,94 @@
+import type { Evidence } from '../checks/check.js';
+import { currentNode, factsOf, type Session } from '../engine/session.js';
+import { render } from '../flow/template.js';
+import type { FlowNode } from '../flow/schema.js';
+import type { FixPlan } from '../fixes/plan.js';
+import { commandLine } from '../shell/quote.js';
+
+export const EXIT = { healthyOrFixed: 0, diagnosed: 1, usage: 2, unreachable: 3 } as const;
+
+export interface ReportHost {
+  label: string;
+  role: string;
+}
+
+export interface JsonReport {
+  flow: string;
+  request: { url: string; method: string } | null;
+  /** cause is null when there is nothing to diagnose (healthy) or the session could not finish (error). */
+  diagnosis: { cause: string | null; title: string; explanation: string; evidence: (Evidence & { node: string; host: string })[] };
+  fix: {
+    title: string;
+    commands: string[];
+    details: { command: string; argv: string[]; why: string; durable: boolean }[];
+    edits: FixPlan['edits'];
+    notes: string[];
+    caution: string | null;
+    applied: boolean;
+    verified: boolean;
+    rolledBack: boolean;
+  };
+  steps: { node: string; title: string; host: string; outcome: string; summary: string; ms: number }[];
+  hosts: ReportHost[];
+  healthy: boolean;
+  error: string | null;
+  exitCode: number;
+}
+
+function text(template: string, session: Session): string {
+  try {
+    return render(template, factsOf(session));
+  } catch {
+    return template;
+  }
+}
+
+export function exitCodeFor(node: FlowNode | null, error: string | null): number {
+  if (error) return EXIT.unreachable;
+  if (node?.kind === 'end' && node.end === 'healthy') return EXIT.healthyOrFixed;
+  return EXIT.diagnosed;
+}
+
+export function buildReport(session: Session, fix: FixPlan | null, hosts: ReportHost[], error: string | null = null): JsonReport {
+  const facts = factsOf(session);
+  const node = error ? null : currentNode(session);
+  const steps = session.trail.map((step) => ({
+    node: step.node,
+    title: session.flow.nodes[step.node]?.title ?? step.node,
+    host: step.host,
+    outcome: step.outcome,
+    summary: step.summary,
+    ms: step.ms,
+  }));
+  const evidence = session.trail.flatMap((step) => step.evidence.map((e) => ({ ...e, node: step.node, host: step.host })));
+  const ended = node && node.kind !== 'step' ? node : null;
+  const healthy = ended?.kind === 'end' && ended.end === 'healthy';
+  const diagnosis = {
+    cause: ended && !healthy ? (ended.cause ?? 'unknown') : null,
+    title: ended ? text(ended.title, session) : error ? 'the diagnosis could not finish' : 'the diagnosis did not finish',
+    explanation: ended ? text(ended.why, session) : (error ?? ''),
+    evidence,
+  };
+  const plan = ended?.kind === 'fix' ? fix : null;
+  return {
+    flow: session.flow.id,
+    request: facts['request.url'] ? { url: facts['request.url'], method: facts['request.method'] ?? 'GET' } : null,
+    diagnosis,
+    fix: {
+      title: ended?.kind === 'fix' ? text(ended.title, session) : '',
+      commands: (plan?.commands ?? []).map((c) => commandLine(c.argv)),
+      details: (plan?.commands ?? []).map((c) => ({ command: commandLine(c.argv), argv: c.argv, why: c.why, durable: c.durable })),
+      edits: plan?.edits ?? [],
+      notes: plan?.notes ?? [],
+      caution: ended?.kind === 'fix' && ended.caution ? text(ended.caution, session) : null,
+      applied: false,
+      verified: false,
+      rolledBack: false,
+    },
+    steps,
+    hosts,
+    healthy,
+    error,
+    exitCode: exitCodeFor(node, error),
+  };
+}

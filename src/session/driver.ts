@@ -1,0 +1,39 @@
+import { checkById } from '../checks/index.js';
+import { advance, currentNode, factsOf, isFinished, type Session } from '../engine/session.js';
+import type { Host } from '../hosts/host.js';
+import { runCheck } from '../runner/run-check.js';
+
+/** A step that could not run or whose output made no sense: the session stops and says so. */
+export class StepFailed extends Error {
+  constructor(
+    readonly node: string,
+    readonly reason: string,
+  ) {
+    super(`step ${node} failed: ${reason}`);
+  }
+}
+
+/** Runs the session's current step on the host and moves the session along the branch it took. */
+export async function runCurrentStep(session: Session, host: Host, signal?: AbortSignal): Promise<Session> {
+  const node = currentNode(session);
+  if (node.kind !== 'step') return session;
+  const check = checkById(node.check);
+  try {
+    const { result, ms } = await runCheck(check, factsOf(session), host, signal);
+    return advance(session, { host: host.label, outcome: result.outcome, summary: result.summary, evidence: result.evidence, learned: result.facts, ms });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new StepFailed(node.id, (error as Error).message);
+  }
+}
+
+const MAX_STEPS = 64;
+
+/** Walks the flow without asking anyone, as --json does. */
+export async function walkToEnd(session: Session, host: Host, signal?: AbortSignal): Promise<Session> {
+  let current = session;
+  for (let steps = 0; steps < MAX_STEPS && !isFinished(current); steps++) {
+    current = await runCurrentStep(current, host, signal);
+  }
+  return current;
+}

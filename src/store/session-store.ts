@@ -1,0 +1,113 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { back, currentNode, isFinished, startSession, type Session } from '../engine/session.js';
+import type { KnownFacts } from '../facts.js';
+import type { Flow } from '../flow/schema.js';
+import type { FixPlan } from '../fixes/plan.js';
+import type { Host } from '../hosts/host.js';
+import { runCurrentStep } from '../session/driver.js';
+import { planFix } from '../session/fix.js';
+
+export type Phase = 'running' | 'review' | 'finished' | 'failed';
+
+export interface WizardState {
+  session: Session;
+  phase: Phase;
+  /** When set, steps run one after another without stopping for the menu. */
+  runningOn: boolean;
+  error: string | null;
+  fix: FixPlan | null;
+  hostLabel: string;
+  /** Run the current step, then stop for review (or go on, after runRest). */
+  runStep: () => Promise<void>;
+  runRest: () => Promise<void>;
+  showResult: () => void;
+  /** Undo the last step and run it again (the box may have changed since). */
+  goBack: () => Promise<void>;
+  /** Start over with another failing request. */
+  chooseRequest: (url: string) => Promise<void>;
+  quit: () => void;
+}
+
+export interface StoreOptions {
+  flow: Flow;
+  host: Host;
+  inputs?: KnownFacts;
+  /** Resume a session already under way (a test, a replay). */
+  session?: Session;
+}
+
+/** The wizard's state and actions. Each test and each run makes a fresh one. */
+export function createSessionStore({ flow, host, inputs = {}, session: resumed }: StoreOptions): StoreApi<WizardState> {
+  const abort = new AbortController();
+  return createStore<WizardState>()((set, get) => {
+    const settle = (session: Session) => {
+      if (isFinished(session)) {
+        let fix: FixPlan | null = null;
+        let error: string | null = null;
+        try {
+          fix = planFix(session);
+        } catch (e) {
+          error = `could not plan the fix: ${(e as Error).message}`;
+        }
+        // Stepping by hand, the last step's evidence stays on screen until the person asks for the result.
+        const phase = error ? 'failed' : get().runningOn || !session.trail.length ? 'finished' : 'review';
+        set({ session, phase, fix, error, runningOn: false });
+        return;
+      }
+      set({ session, phase: 'review' });
+    };
+
+    const step = async () => {
+      const { session } = get();
+      if (currentNode(session).kind !== 'step') return settle(session);
+      set({ phase: 'running', error: null });
+      try {
+        settle(await runCurrentStep(session, host, abort.signal));
+      } catch (e) {
+        if (abort.signal.aborted) return;
+        set({ phase: 'failed', error: (e as Error).message, runningOn: false });
+      }
+    };
+
+    return {
+      session: resumed ?? startSession(flow, inputs),
+      phase: 'running',
+      runningOn: false,
+      error: null,
+      fix: null,
+      hostLabel: host.label,
+      runStep: step,
+      async runRest() {
+        set({ runningOn: true });
+        for (let guard = 0; guard < 64 && get().runningOn; guard++) {
+          await step();
+          if (get().phase !== 'review') break;
+        }
+        set({ runningOn: false });
+      },
+      showResult() {
+        if (isFinished(get().session)) set({ phase: 'finished' });
+      },
+      async goBack() {
+        const { session } = get();
+        if (!session.trail.length) return;
+        set({ session: back(session), fix: null });
+        await step();
+      },
+      async chooseRequest(url) {
+        const { session } = get();
+        const at = session.trail.findIndex((s) => {
+          const node = flow.nodes[s.node];
+          return node?.kind === 'step' && node.check === 'request.find';
+        });
+        const kept = at >= 0 ? session.trail.slice(0, at) : [];
+        set({ session: { ...session, inputs: { ...session.inputs, 'request.url': url, 'request.method': 'GET' }, trail: kept }, fix: null });
+        await step();
+      },
+      quit() {
+        abort.abort();
+        set({ runningOn: false });
+      },
+    };
+  });
+}

@@ -1,0 +1,58 @@
+import { Box, Text } from 'ink';
+import React from 'react';
+import type { Evidence } from '../checks/check.js';
+import type { TakenStep } from '../engine/session.js';
+import type { FlowNode } from '../flow/schema.js';
+import { Spinner } from './spinner.js';
+import { SYMBOLS, tone } from './theme.js';
+
+const MAX_EVIDENCE_LINES = 7;
+
+export function EvidenceLines({ evidence, budget = MAX_EVIDENCE_LINES }: { evidence: Evidence[]; budget?: number }) {
+  const rows: { key: string; text: string; kind: 'command' | 'line' | 'note' }[] = [];
+  evidence.forEach((e, i) => {
+    if (e.command) rows.push({ key: `${i}c`, text: `${SYMBOLS.prompt} ${e.command}`, kind: 'command' });
+    e.lines.forEach((line, j) => rows.push({ key: `${i}l${j}`, text: `  ${line}`, kind: 'line' }));
+    if (e.note) rows.push({ key: `${i}n`, text: `  (${e.note})`, kind: 'note' });
+  });
+  const shown = rows.slice(0, budget);
+  return (
+    <Box flexDirection="column">
+      {shown.map((row) => (
+        <Text key={row.key} wrap="truncate-end" color={row.kind === 'line' ? undefined : tone('dim')}>
+          {row.text}
+        </Text>
+      ))}
+      {rows.length > shown.length && <Text color={tone('dim')}>  … {rows.length - shown.length} more lines in the report (--json)</Text>}
+    </Box>
+  );
+}
+
+/** The step running now (spinner) or the one just taken (evidence and the branch it chose). */
+export function StepView({ node, taken, running }: { node: FlowNode; taken: TakenStep | null; running: boolean }) {
+  return (
+    <Box flexDirection="column">
+      <Text bold color={tone('accent')}>
+        {node.title}
+      </Text>
+      <Text color={tone('dim')} wrap="wrap">
+        Why now: {node.why}
+      </Text>
+      {running && <Spinner label="checking…" />}
+      {taken && (
+        <Box flexDirection="column">
+          <EvidenceLines evidence={taken.evidence} />
+          <Text wrap="wrap">
+            <Text color={tone('accent')}>{SYMBOLS.arrow}</Text> {taken.summary}
+          </Text>
+          {node.kind === 'step' && node.means?.[taken.outcome] && (
+            <Text color={tone('dim')} wrap="wrap">
+              {'  '}
+              {node.means[taken.outcome]}
+            </Text>
+          )}
+        </Box>
+      )}
+    </Box>
+  );
+}
