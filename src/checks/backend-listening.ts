@@ -6,7 +6,7 @@ import { parseSs } from '../system/ss.js';
 import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
 import type { Check, CheckResult, Evidence } from './check.js';
 import { need, resultOf } from './check.js';
-import { bare, describeListener, findCandidates, processTree } from './candidates.js';
+import { bare, describeListener, findCandidates, portsInUse, processTree } from './candidates.js';
 
 const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
 const SS = ['ss', '-Hltnxp'];
@@ -22,7 +22,9 @@ function gather(facts: KnownFacts, results: readonly CommandResult[]) {
   const listeners = parseSs(resultOf(results, ...SS)?.stdout ?? '');
   const processes = parsePs(resultOf(results, ...PS)?.stdout ?? '');
   const nginxPids = processTree(processes, need(facts, 'nginx.masterPid'));
-  const candidates = findCandidates(need(facts, 'upstream.host'), need(facts, 'upstream.port'), need(facts, 'upstream.module'), listeners, nginxPids);
+  const port = need(facts, 'upstream.port');
+  const taken = portsInUse(need(facts, 'nginx.config'), port);
+  const candidates = findCandidates(need(facts, 'upstream.host'), port, need(facts, 'upstream.module'), listeners, nginxPids, taken);
   return { listeners, processes, candidates };
 }
 
@@ -35,7 +37,7 @@ function speaksHttp(module: string, scheme: string): boolean {
 export const backendListening: Check = {
   id: 'backend.listening',
   outcomes: ['accepts', 'down', 'other-port', 'other-address'],
-  needs: ['upstream.host', 'upstream.port', 'upstream.module', 'upstream.scheme', 'nginx.masterPid', 'request.path', 'request.hostHeader'],
+  needs: ['upstream.host', 'upstream.port', 'upstream.module', 'upstream.scheme', 'nginx.masterPid', 'nginx.config', 'request.path', 'request.hostHeader'],
   learns: ['listeners', 'processes', 'backend.running'],
   learnsOn: {
     'other-port': ['backend.listenAt', 'backend.port', 'backend.process'],
@@ -73,17 +75,27 @@ export const backendListening: Check = {
       evidence.push({ command: run.argv.join(' '), lines: [answer.status !== null ? `answered HTTP ${answer.status}` : `no HTTP answer: ${answer.error ?? answer.message}`] });
     });
     const plausible = speaksHttp(module, need(facts, 'upstream.scheme')) ? httpBackends : candidates.otherPort.filter((l) => /php-fpm|uwsgi|fcgi/i.test(l.process ?? ''));
-    const backend = candidates.otherAddress[0] ?? plausible[0];
-    if (backend) {
-      const at = `${backend.address}:${backend.port}`;
-      const outcome = candidates.otherAddress[0] ? 'other-address' : 'other-port';
+    const elsewhere = (l: Listener): KnownFacts => ({ ...base, 'backend.running': true, 'backend.listenAt': `${l.address}:${l.port}`, 'backend.port': l.port as number, 'backend.process': l.process ?? 'unknown' });
+    const downSummary = `nothing listens at ${dial}: the backend is not running`;
+    const sameAddress = candidates.otherAddress[0];
+    if (sameAddress) {
+      return { outcome: 'other-address', facts: elsewhere(sameAddress), summary: `nothing listens at ${dial}, but ${sameAddress.process ?? 'a backend'} listens on the same port at ${sameAddress.address}`, evidence };
+    }
+    const best = plausible[0];
+    if (best) {
+      const alternatives = [
+        ...plausible.slice(0, 4).map((l) => ({ label: `${describeListener(l)} is the backend`, outcome: 'other-port', facts: elsewhere(l), summary: `nothing listens at ${dial}, but ${l.process ?? 'the backend'} listens at ${l.address}:${l.port}` })),
+        { label: 'None of these: the backend is not running', outcome: 'down', facts: { ...base, 'backend.running': false }, summary: downSummary },
+      ];
+      evidence.push({ lines: [`taken as the backend: ${describeListener(best)} (the nearest port that answers like a backend)`], note: 'if it is not your backend, the backend is down' });
       return {
-        outcome,
-        facts: { ...base, 'backend.running': true, 'backend.listenAt': at, 'backend.port': backend.port as number, 'backend.process': backend.process ?? 'unknown' },
-        summary: `nothing listens at ${dial}, but ${backend.process ?? 'a backend'} listens at ${at}`,
+        outcome: 'other-port',
+        facts: elsewhere(best),
+        summary: `nothing listens at ${dial}, but ${best.process ?? 'a backend'} listens at ${best.address}:${best.port}`,
         evidence,
+        ask: { question: `Nothing listens at ${dial}. Which of these is the backend nginx should reach?`, alternatives },
       };
     }
-    return { outcome: 'down', facts: { ...base, 'backend.running': false }, summary: `nothing listens at ${dial}: the backend is not running`, evidence };
+    return { outcome: 'down', facts: { ...base, 'backend.running': false }, summary: downSummary, evidence };
   },
 };

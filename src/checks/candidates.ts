@@ -1,7 +1,7 @@
 import type { Listener, ProcessInfo } from '../facts.js';
-
-const WILDCARD_V4 = new Set(['0.0.0.0', '*']);
-const WILDCARD_V6 = new Set(['::', '*']);
+import type { NginxConfig } from '../nginx/config-types.js';
+import { walk } from '../nginx/walk.js';
+import { listenerAccepts } from '../system/ss.js';
 
 export function bare(address: string): string {
   return address.replace(/^\[|\]$/g, '').replace(/%\w+$/, '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
@@ -12,15 +12,6 @@ export function dialedAddresses(host: string): string[] {
   const plain = bare(host);
   if (plain === 'localhost') return ['127.0.0.1', '::1'];
   return [plain];
-}
-
-/** Whether a listener bound to `address` accepts a connection to `dialed` on this box. */
-export function accepts(address: string, dialed: string): boolean {
-  const bound = bare(address);
-  const target = bare(dialed);
-  if (bound === target) return true;
-  const v6 = target.includes(':');
-  return v6 ? WILDCARD_V6.has(bound) : WILDCARD_V4.has(bound);
 }
 
 export function processTree(processes: ProcessInfo[], rootPid: number): Set<number> {
@@ -51,11 +42,24 @@ const PROCESS_HINTS: Record<string, RegExp> = {
   uwsgi: /uwsgi/i,
 };
 
+const PASSES = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass']);
+
+/** Ports some other part of this nginx config already sends requests to: another site's backend. */
+export function portsInUse(config: NginxConfig, except: number): Set<number> {
+  const ports = new Set<number>();
+  for (const d of walk(config.tree)) {
+    const address = PASSES.has(d.directive) ? d.args[0] : d.directive === 'server' && !d.block ? d.args[0] : undefined;
+    const port = /:(\d+)(?:\/|$)/.exec(address ?? '')?.[1];
+    if (port && Number(port) !== except) ports.add(Number(port));
+  }
+  return ports;
+}
+
 /** Where something listens that could be the backend nginx means to reach. nginx's own sockets never count. */
-export function findCandidates(host: string, port: number, module: string, listeners: Listener[], nginxPids: Set<number>): Candidates {
+export function findCandidates(host: string, port: number, module: string, listeners: Listener[], nginxPids: Set<number>, taken: Set<number> = new Set()): Candidates {
   const dialed = dialedAddresses(host);
-  const tcp = listeners.filter((l) => l.netid !== 'unix' && l.port !== null && !(l.pid !== null && nginxPids.has(l.pid)));
-  const reachable = (l: Listener) => dialed.some((d) => accepts(l.address, d));
+  const tcp = listeners.filter((l) => l.netid !== 'unix' && l.port !== null && !(l.pid !== null && nginxPids.has(l.pid)) && !/^nginx/.test(l.process ?? '') && !taken.has(l.port));
+  const reachable = (l: Listener) => dialed.some((d) => listenerAccepts(l, d));
   const exact = tcp.filter((l) => l.port === port && reachable(l));
   const otherAddress = tcp.filter((l) => l.port === port && !reachable(l));
   const hint = PROCESS_HINTS[module];
@@ -70,5 +74,5 @@ export function findCandidates(host: string, port: number, module: string, liste
 
 export function describeListener(l: Listener): string {
   const where = l.netid === 'unix' ? l.path : `${l.address}:${l.port}`;
-  return `${where} ${l.process ?? '(process hidden: run as root to see it)'}${l.pid ? ` pid ${l.pid}` : ''}`;
+  return `${where} ${l.process ?? '(owner not shown)'}${l.pid ? ` pid ${l.pid}` : ''}`;
 }

@@ -9,12 +9,25 @@ export interface Evidence {
   note?: string;
 }
 
+/** Another reading of the evidence a person may choose instead of the check's own (the default). */
+export interface Alternative {
+  label: string;
+  outcome: string;
+  facts: KnownFacts;
+  summary: string;
+}
+
 export interface CheckResult {
   outcome: string;
   facts: KnownFacts;
   evidence: Evidence[];
   /** One line for the checklist: what the check found. */
   summary: string;
+  /**
+   * When only a person can tell (which of these listeners is your backend?), the wizard asks this
+   * question; without a person (--json) the check's own outcome stands.
+   */
+  ask?: { question: string; alternatives: Alternative[] };
 }
 
 /**

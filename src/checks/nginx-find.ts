@@ -14,7 +14,7 @@ type Master = ReturnType<typeof nginxMasters>[number];
 /** The master that serves the failing request's port, else the only (or first) one running. */
 export function pickMaster(masters: Master[], processes: ProcessInfo[], listeners: Listener[], port: number | undefined): Master | null {
   if (port !== undefined) {
-    const owners = listeners.filter((l) => l.port === port && l.pid !== null).map((l) => l.pid as number);
+    const owners = listeners.filter((l) => l.port === port).flatMap((l) => l.pids ?? (l.pid !== null ? [l.pid] : []));
     for (const pid of owners) {
       const process = processes.find((p) => p.pid === pid);
       const master = masters.find((m) => m.pid === pid || m.pid === process?.ppid);
@@ -45,6 +45,19 @@ function systemdUnit(cgroup: CommandResult | undefined): string | null {
   return match ? (match[1] as string) : null;
 }
 
+/** The failing request's port, from --url, if the person gave one. */
+function requestPort(facts: KnownFacts): number | undefined {
+  if (facts['request.port'] !== undefined) return facts['request.port'];
+  const url = facts['request.url'];
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+  } catch {
+    return undefined;
+  }
+}
+
 export const nginxFind: Check = {
   id: 'nginx.find',
   outcomes: ['running', 'not-running', 'not-installed', 'not-nginx'],
@@ -58,7 +71,7 @@ export const nginxFind: Check = {
     if (done.length === 0) return [{ argv: PS }, { argv: SS }];
     if (done.some((r) => r.argv[1] === '-V')) return [];
     const processes = parsePs(resultOf(done, 'ps')?.stdout ?? '');
-    const master = pickMaster(nginxMasters(processes), processes, parseSs(resultOf(done, 'ss')?.stdout ?? ''), facts['request.port']);
+    const master = pickMaster(nginxMasters(processes), processes, parseSs(resultOf(done, 'ss')?.stdout ?? ''), requestPort(facts));
     const binary = master?.binary ?? 'nginx';
     const next = [{ argv: [binary, '-V'] }];
     if (master) next.push({ argv: ['cat', `/proc/${master.pid}/cgroup`] });
@@ -69,18 +82,12 @@ export const nginxFind: Check = {
     const processes = parsePs(resultOf(results, 'ps')?.stdout ?? '');
     const listeners = parseSs(resultOf(results, 'ss')?.stdout ?? '');
     const masters = nginxMasters(processes);
-    const master = pickMaster(masters, processes, listeners, facts['request.port']);
+    const port = requestPort(facts);
+    const master = pickMaster(masters, processes, listeners, port);
     const versionRun = results.find((r) => r.argv[1] === '-V');
     const base: KnownFacts = { processes, listeners };
     const psLines = masters.map((m) => processes.find((p) => p.pid === m.pid)?.args ?? `pid ${m.pid}`);
-    const port = facts['request.port'];
 
-    if (!master) {
-      if (versionRun?.failure === 'not-found') {
-        return { outcome: 'not-installed', facts: base, summary: 'nginx is not installed on this box', evidence: [{ command: 'nginx -V', lines: ['command not found'] }] };
-      }
-      return { outcome: 'not-running', facts: base, summary: 'nginx is installed but no nginx master process runs', evidence: [{ command: PS.join(' '), lines: ['no "nginx: master process" in the process list'] }] };
-    }
     if (port !== undefined) {
       const owner = listeners.find((l) => l.port === port && l.netid !== 'unix');
       const ownerIsNginx = owner && masters.some((m) => m.pid === owner.pid || processes.find((p) => p.pid === owner.pid)?.ppid === m.pid);
@@ -94,6 +101,12 @@ export const nginxFind: Check = {
       }
     }
 
+    if (!master) {
+      if (versionRun?.failure === 'not-found') {
+        return { outcome: 'not-installed', facts: base, summary: 'nginx is not installed on this box', evidence: [{ command: 'nginx -V', lines: ['command not found'] }] };
+      }
+      return { outcome: 'not-running', facts: base, summary: 'nginx is installed but no nginx master process runs', evidence: [{ command: PS.join(' '), lines: ['no "nginx: master process" in the process list'] }] };
+    }
     const info = parseNginxV(versionRun?.stderr ?? '');
     const { prefix, confPath } = startupPaths(master.args, info.configure);
     const binary = master.binary ?? 'nginx';

@@ -1,4 +1,4 @@
-import type { Evidence } from '../checks/check.js';
+import type { Alternative, Evidence } from '../checks/check.js';
 import type { KnownFacts } from '../facts.js';
 import type { Flow, FlowNode, StepNode } from '../flow/schema.js';
 
@@ -13,6 +13,8 @@ export interface TakenStep {
   learned: KnownFacts;
   ms: number;
   next: string;
+  /** A question only a person can answer; its alternatives replace this step's reading. */
+  ask?: { question: string; alternatives: Alternative[] };
 }
 
 /** A session is the trail of steps taken; facts are what the trail learned on top of the inputs. */
@@ -51,14 +53,7 @@ export function branch(node: StepNode, outcome: string): string {
   return next;
 }
 
-export interface StepRecord {
-  host: string;
-  outcome: string;
-  summary: string;
-  evidence: Evidence[];
-  learned: KnownFacts;
-  ms: number;
-}
+export type StepRecord = Omit<TakenStep, 'node' | 'next'>;
 
 /** The session after the current step produced this record. */
 export function advance(session: Session, record: StepRecord): Session {
@@ -66,6 +61,18 @@ export function advance(session: Session, record: StepRecord): Session {
   if (node.kind !== 'step') throw new Error(`node ${node.id} is not a step`);
   const step: TakenStep = { ...record, node: node.id, next: branch(node, record.outcome) };
   return { ...session, trail: [...session.trail, step] };
+}
+
+/** The person read the last step's evidence otherwise: take their answer's branch instead. */
+export function answer(session: Session, alternative: Alternative): Session {
+  const last = session.trail.at(-1);
+  if (!last) throw new Error('there is no step to answer for');
+  const node = nodeById(session.flow, last.node);
+  if (node.kind !== 'step') throw new Error(`node ${node.id} is not a step`);
+  const learned = { ...last.learned, ...alternative.facts };
+  const amended: TakenStep = { ...last, outcome: alternative.outcome, summary: alternative.summary, learned, next: branch(node, alternative.outcome) };
+  delete amended.ask;
+  return { ...session, trail: [...session.trail.slice(0, -1), amended] };
 }
 
 /** The session before its last step, so that step runs again. */

@@ -1,15 +1,8 @@
 import { need } from '../checks/check.js';
 import type { KnownFacts } from '../facts.js';
 import type { Directive } from '../nginx/config-types.js';
+import { walk } from '../nginx/walk.js';
 import type { PlannedCommand } from './plan.js';
-
-/** Every directive of the config, depth first. */
-export function* walk(directives: Directive[]): Generator<Directive> {
-  for (const d of directives) {
-    yield d;
-    if (d.block) yield* walk(d.block);
-  }
-}
 
 /** The directive written at this place; several can share a line, so the caller says which it wants. */
 export function directiveAt(facts: KnownFacts, place: { file: string; line: number }, wanted: (d: Directive) => boolean): Directive | null {

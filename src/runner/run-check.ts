@@ -32,5 +32,13 @@ export async function runCheck(check: Check, facts: KnownFacts, host: Host, sign
     signal?.throwIfAborted();
   }
   const result = check.interpret(facts, done);
-  return { result: { ...result, evidence: clean(result.evidence), summary: stripControl(result.summary) }, commands: done, ms: Math.round(performance.now() - started) };
+  const ask = result.ask && {
+    question: stripControl(result.ask.question),
+    alternatives: result.ask.alternatives.map((a) => ({ ...a, label: stripControl(a.label), summary: stripControl(a.summary) })),
+  };
+  return {
+    result: { ...result, evidence: clean(result.evidence), summary: stripControl(result.summary), ...(ask ? { ask } : {}) },
+    commands: done,
+    ms: Math.round(performance.now() - started),
+  };
 }

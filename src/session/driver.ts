@@ -20,7 +20,7 @@ export async function runCurrentStep(session: Session, host: Host, signal?: Abor
   const check = checkById(node.check);
   try {
     const { result, ms } = await runCheck(check, factsOf(session), host, signal);
-    return advance(session, { host: host.label, outcome: result.outcome, summary: result.summary, evidence: result.evidence, learned: result.facts, ms });
+    return advance(session, { host: host.label, outcome: result.outcome, summary: result.summary, evidence: result.evidence, learned: result.facts, ms, ...(result.ask ? { ask: result.ask } : {}) });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new StepFailed(node.id, (error as Error).message);

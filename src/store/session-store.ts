@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { back, currentNode, isFinished, startSession, type Session } from '../engine/session.js';
+import { answer, back, currentNode, isFinished, startSession, type Session } from '../engine/session.js';
 import type { KnownFacts } from '../facts.js';
 import type { Flow } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';
@@ -21,6 +21,8 @@ export interface WizardState {
   runStep: () => Promise<void>;
   runRest: () => Promise<void>;
   showResult: () => void;
+  /** The person's answer to the last step's question (which listener is the backend?). */
+  answer: (index: number) => void;
   /** Undo the last step and run it again (the box may have changed since). */
   goBack: () => Promise<void>;
   /** Start over with another failing request. */
@@ -50,7 +52,8 @@ export function createSessionStore({ flow, host, inputs = {}, session: resumed }
           error = `could not plan the fix: ${(e as Error).message}`;
         }
         // Stepping by hand, the last step's evidence stays on screen until the person asks for the result.
-        const phase = error ? 'failed' : get().runningOn || !session.trail.length ? 'finished' : 'review';
+        const asks = Boolean(session.trail.at(-1)?.ask);
+        const phase = error ? 'failed' : (get().runningOn && !asks) || !session.trail.length ? 'finished' : 'review';
         set({ session, phase, fix, error, runningOn: false });
         return;
       }
@@ -81,9 +84,15 @@ export function createSessionStore({ flow, host, inputs = {}, session: resumed }
         set({ runningOn: true });
         for (let guard = 0; guard < 64 && get().runningOn; guard++) {
           await step();
-          if (get().phase !== 'review') break;
+          // A question only the person can answer stops the run.
+          if (get().phase !== 'review' || get().session.trail.at(-1)?.ask) break;
         }
         set({ runningOn: false });
+      },
+      answer(index) {
+        const { session } = get();
+        const alternative = session.trail.at(-1)?.ask?.alternatives[index];
+        if (alternative) settle(answer(session, alternative));
       },
       showResult() {
         if (isFinished(get().session)) set({ phase: 'finished' });

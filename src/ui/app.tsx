@@ -1,4 +1,4 @@
-import { Box, Text, useApp } from 'ink';
+import { Box, Text, useApp, useStdout } from 'ink';
 import React, { useEffect, useState } from 'react';
 import type { StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
@@ -28,6 +28,10 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
   const runningOn = useStore(store, (s) => s.runningOn);
   const [picking, setPicking] = useState(false);
   const { exit } = useApp();
+  const rows = useStdout().stdout.rows || 24;
+  // Keep the whole screen inside the terminal: what is left after the fixed parts goes to evidence.
+  const trailRows = rows < 30 ? 3 : 6;
+  const evidenceRows = Math.max(3, rows - 16 - trailRows);
 
   useEffect(() => {
     void store.getState().runStep();
@@ -84,18 +88,22 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
   }
 
   const items: MenuItem[] = [];
-  if (phase === 'review' && current.kind === 'step') items.push({ label: `Continue: ${current.title}`, value: 'next' }, { label: 'Run the remaining steps without stopping', value: 'rest' });
-  if (phase === 'review' && current.kind !== 'step') items.push({ label: `Show the result: ${filled(current.title, facts)}`, value: 'result' });
-  if (phase === 'review' && last && candidates.length > 1 && nodeById(session.flow, last.node).kind === 'step' && (nodeById(session.flow, last.node) as { check: string }).check === 'request.find') {
+  const question = phase === 'review' ? last?.ask : undefined;
+  if (question) question.alternatives.forEach((alternative, index) => items.push({ label: alternative.label, value: `answer:${index}` }));
+  else if (phase === 'review' && current.kind === 'step') items.push({ label: `Continue: ${current.title}`, value: 'next' }, { label: 'Run the remaining steps without stopping', value: 'rest' });
+  else if (phase === 'review') items.push({ label: `Show the result: ${filled(current.title, facts)}`, value: 'result' });
+  const lastNode = last ? nodeById(session.flow, last.node) : null;
+  if (phase === 'review' && candidates.length > 1 && lastNode?.kind === 'step' && lastNode.check === 'request.find') {
     items.push({ label: `Choose another failing request (${candidates.length} found)`, value: 'pick' });
   }
   if (phase === 'failed') items.push({ label: 'Try this step again', value: 'retry' });
-  if (last && phase !== 'running') items.push({ label: `Back: run "${nodeById(session.flow, last.node).title}" again`, value: 'back' });
+  if (lastNode && phase !== 'running') items.push({ label: `Back: run "${lastNode.title}" again`, value: 'back' });
   if (phase !== 'running') items.push({ label: 'Quit', value: 'quit' });
 
   const onPick = (value: string) => {
     const actions = store.getState();
-    if (value === 'next' || value === 'retry') void actions.runStep();
+    if (value.startsWith('answer:')) actions.answer(Number(value.slice('answer:'.length)));
+    else if (value === 'next' || value === 'retry') void actions.runStep();
     else if (value === 'rest') void actions.runRest();
     else if (value === 'result') actions.showResult();
     else if (value === 'back') void actions.goBack();
@@ -106,9 +114,9 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
   return (
     <Box flexDirection="column">
       {header}
-      <Trail session={showsCurrent ? session : { ...session, trail: session.trail.slice(0, -1) }} />
+      <Trail session={showsCurrent ? session : { ...session, trail: session.trail.slice(0, -1) }} shown={trailRows} />
       <Box marginTop={1}>
-        <StepView node={shownNode} taken={showsCurrent ? null : last} running={phase === 'running'} />
+        <StepView node={shownNode} taken={showsCurrent ? null : last} running={phase === 'running'} evidenceRows={evidenceRows} />
       </Box>
       {error && (
         <Text color={tone('bad')} wrap="wrap">
@@ -116,7 +124,7 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
         </Text>
       )}
       {runningOn && <Text color={tone('dim')}>running the remaining steps…</Text>}
-      {items.length > 0 && !runningOn && <Menu items={items} onPick={onPick} />}
+      {items.length > 0 && !runningOn && <Menu title={question?.question} items={items} onPick={onPick} />}
     </Box>
   );
 }

@@ -24,13 +24,13 @@ export function FixView({ node, title, why, caution, fix }: { node: FixNode | En
             Change {edit.file}:{edit.line}
           </Text>
           {edit.before.split('\n').map((line, i) => (
-            <Text key={`b${i}`} color={tone('bad')} wrap="truncate-end">
+            <Text key={`b${i}`} color={tone('bad')} wrap="wrap">
               {'  - '}
               {line}
             </Text>
           ))}
           {edit.after.split('\n').map((line, i) => (
-            <Text key={`a${i}`} color={tone('ok')} wrap="truncate-end">
+            <Text key={`a${i}`} color={tone('ok')} wrap="wrap">
               {'  + '}
               {line}
             </Text>
@@ -41,7 +41,7 @@ export function FixView({ node, title, why, caution, fix }: { node: FixNode | En
         <Box flexDirection="column">
           <Text color={tone('accent')}>{fix.edits.length ? 'Then run:' : 'Run:'}</Text>
           {fix.commands.map((c, i) => (
-            <Text key={i} wrap="truncate-end">
+            <Text key={i} wrap="wrap">
               {'  '}
               {SYMBOLS.prompt} {stripControl(commandLine(c.argv))}
               <Text color={tone('dim')}>{c.durable ? '' : '  (until the next restart)'}</Text>

@@ -6,9 +6,7 @@ import type { FlowNode } from '../flow/schema.js';
 import { Spinner } from './spinner.js';
 import { SYMBOLS, tone } from './theme.js';
 
-const MAX_EVIDENCE_LINES = 7;
-
-export function EvidenceLines({ evidence, budget = MAX_EVIDENCE_LINES }: { evidence: Evidence[]; budget?: number }) {
+export function EvidenceLines({ evidence, budget }: { evidence: Evidence[]; budget: number }) {
   const rows: { key: string; text: string; kind: 'command' | 'line' | 'note' }[] = [];
   evidence.forEach((e, i) => {
     if (e.command) rows.push({ key: `${i}c`, text: `${SYMBOLS.prompt} ${e.command}`, kind: 'command' });
@@ -29,7 +27,7 @@ export function EvidenceLines({ evidence, budget = MAX_EVIDENCE_LINES }: { evide
 }
 
 /** The step running now (spinner) or the one just taken (evidence and the branch it chose). */
-export function StepView({ node, taken, running }: { node: FlowNode; taken: TakenStep | null; running: boolean }) {
+export function StepView({ node, taken, running, evidenceRows }: { node: FlowNode; taken: TakenStep | null; running: boolean; evidenceRows: number }) {
   return (
     <Box flexDirection="column">
       <Text bold color={tone('accent')}>
@@ -41,7 +39,7 @@ export function StepView({ node, taken, running }: { node: FlowNode; taken: Take
       {running && <Spinner label="checking…" />}
       {taken && (
         <Box flexDirection="column">
-          <EvidenceLines evidence={taken.evidence} />
+          <EvidenceLines evidence={taken.evidence} budget={evidenceRows} />
           <Text wrap="wrap">
             <Text color={tone('accent')}>{SYMBOLS.arrow}</Text> {taken.summary}
           </Text>

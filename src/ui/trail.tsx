@@ -3,12 +3,10 @@ import React from 'react';
 import type { Session } from '../engine/session.js';
 import { SYMBOLS, tone } from './theme.js';
 
-const SHOWN = 5;
-
-/** The steps taken so far, a line each, like a checklist. */
-export function Trail({ session }: { session: Session }) {
+/** The steps taken so far, a line each, like a checklist; the newest `shown` of them. */
+export function Trail({ session, shown }: { session: Session; shown: number }) {
   const steps = session.trail;
-  const hidden = Math.max(0, steps.length - SHOWN);
+  const hidden = Math.max(0, steps.length - shown);
   return (
     <Box flexDirection="column">
       {hidden > 0 && <Text color={tone('dim')}>  … {hidden} earlier step{hidden > 1 ? 's' : ''}</Text>}
