@@ -106,6 +106,8 @@ export interface Facts {
 
   'error.latest': UpstreamError;
   'error.kind': string;
+  /** What the classifier read inside the message: the TLS reason, the name, the address, the phase. */
+  'error.detail': string;
   'error.count': number;
 
   'probe.status': number;

@@ -1,6 +1,6 @@
 import type { KnownFacts, UpstreamError } from '../facts.js';
 import type { CommandResult } from '../hosts/host.js';
-import { newestFor, parseErrorLog } from '../nginx/error-log.js';
+import { classifyMessage, newestFor, parseErrorLog } from '../nginx/error-log.js';
 import { parseHttpProbe } from '../system/http-probe.js';
 import type { Check, CheckResult, Evidence } from './check.js';
 import { need } from './check.js';
@@ -8,8 +8,31 @@ import { readTimeout, routeOf } from './nginx-route.js';
 import { tailCommand } from './request-find.js';
 import { throughNginx } from './through-nginx.js';
 
-/** The error kinds this flow branches on by name; every other upstream error is 'other'. */
-const BRANCHED = ['refused', 'no-such-file', 'permission-denied', 'read-timeout'] as const;
+/** The outcome for each kind of upstream error the classifier knows; kinds that share a next step share an outcome. */
+export const OUTCOME_OF_KIND: Readonly<Record<string, string>> = {
+  refused: 'refused',
+  'no-such-file': 'no-such-file',
+  'permission-denied': 'permission-denied',
+  'read-timeout': 'read-timeout',
+  'connect-timeout': 'connect-timeout',
+  'backlog-full': 'backlog-full',
+  'no-route': 'no-route',
+  'network-unreachable': 'no-route',
+  reset: 'closed',
+  'premature-close': 'closed',
+  'invalid-header': 'invalid-header',
+  'invalid-response': 'invalid-header',
+  'too-big-header': 'too-big-header',
+  'fastcgi-protocol': 'wrong-protocol',
+  'no-valid-http-header': 'wrong-protocol',
+  'no-live-upstreams': 'no-live-upstreams',
+  'tls-handshake': 'tls',
+  'tls-verify': 'tls',
+  dns: 'dns',
+  'worker-connections': 'worker-limits',
+  'too-many-open-files': 'worker-limits',
+};
+const BRANCHED = [...new Set(Object.values(OUTCOME_OF_KIND))];
 const REPLAYABLE = new Set(['GET', 'HEAD']);
 const FAILED_STATUS = new Set([502, 504]);
 
@@ -33,7 +56,7 @@ export const errorLog: Check = {
   outcomes: [...BRANCHED, 'other', 'silent-failure', 'healthy', 'unreadable'],
   needs: ['route.errorLog', 'request.url', 'request.method', 'request.path', 'request.hostHeader', 'request.port', 'request.connectTo', 'nginx.config', 'upstream.target'],
   learns: [],
-  learnsOn: Object.fromEntries([...BRANCHED, 'other'].map((o) => [o, ['error.latest', 'error.kind'] as const])),
+  learnsOn: Object.fromEntries([...BRANCHED, 'other'].map((o) => [o, ['error.latest', 'error.kind', 'error.detail'] as const])),
 
   plan(facts, done) {
     const log = need(facts, 'route.errorLog');
@@ -65,7 +88,7 @@ export const errorLog: Check = {
     const readable = sizeRun?.code === 0 && tailRun?.code === 0;
 
     if (found) {
-      const kind = (BRANCHED as readonly string[]).includes(found.kind) ? found.kind : 'other';
+      const kind = OUTCOME_OF_KIND[found.kind] ?? 'other';
       evidence.push({
         command: mine ? `tail -c +${(sizeOf(sizeRun) ?? 0) + 1} ${log}` : `tail -c ${tailRun?.argv[2]} ${log}`,
         lines: [found.line],
@@ -73,7 +96,7 @@ export const errorLog: Check = {
       });
       return {
         outcome: kind,
-        facts: { 'error.latest': found, 'error.kind': found.kind },
+        facts: { 'error.latest': found, 'error.kind': found.kind, 'error.detail': classifyMessage(found.message).detail ?? '' },
         summary: `nginx says: ${found.message}`,
         evidence,
       };

@@ -1,5 +1,5 @@
 import type { Catalog } from '../flow/lint.js';
-import { PLANNERS } from '../fixes/planners.js';
+import { PLANNERS } from '../fixes/planners/index.js';
 import { backendListening } from './backend-listening.js';
 import { backendTiming } from './backend-timing.js';
 import type { Check } from './check.js';

@@ -1,6 +1,6 @@
 import { currentNode, factsOf, type Session } from '../engine/session.js';
 import { renderArgv } from '../flow/template.js';
-import { PLANNERS } from '../fixes/planners.js';
+import { PLANNERS } from '../fixes/planners/index.js';
 import type { FixPlan } from '../fixes/plan.js';
 
 /** The fix the session ended on: its planner's commands and edits, then the flow's own commands. */

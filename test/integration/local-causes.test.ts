@@ -7,6 +7,7 @@ import { diagnose } from './lab/badgateway.js';
 import { startNginx, type Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
 import type { Started } from './lab/processes.js';
+import { walkWizard } from './lab/wizard.js';
 
 /** Everything a test started, stopped afterwards by PID, newest first. */
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -44,6 +45,8 @@ describe('a real nginx broken for real, diagnosed with badgateway --json', () =>
     const logEvidence = report.diagnosis.evidence.filter((e: { node: string }) => e.node === 'error-log');
     expect(JSON.stringify(logEvidence)).toContain('111: Connection refused');
     expect(JSON.stringify(logEvidence)).toContain(site.errorLog);
+    // The same path through the wizard ends on the same fix screen.
+    expect(await walkWizard(`http://127.0.0.1:${site.port}/`)).toContain('Cause: backend-down');
   });
 
   it('wrong-port: the backend answers on another port', async () => {
@@ -56,6 +59,7 @@ describe('a real nginx broken for real, diagnosed with badgateway --json', () =>
     expect(report.fix.edits).toHaveLength(1);
     expect(report.fix.edits[0]).toMatchObject({ file: site.confFile, before: `server 127.0.0.1:${dialed};`, after: `server 127.0.0.1:${actual};` });
     expect(report.fix.commands.at(-1)).toContain('-s reload');
+    expect(await walkWizard(`http://127.0.0.1:${site.port}/`)).toContain('Cause: wrong-port');
   });
 
   it('socket-missing: nginx dials a unix socket that does not exist', async () => {

@@ -1,8 +1,8 @@
-import { need } from '../checks/check.js';
-import { bare } from '../checks/candidates.js';
-import type { KnownFacts } from '../facts.js';
-import { directiveAt, directiveText, testAndReload } from './nginx-edit.js';
-import type { FixPlan, Planner } from './plan.js';
+import { need } from '../../checks/check.js';
+import { bare } from '../../checks/candidates.js';
+import type { KnownFacts } from '../../facts.js';
+import { directiveAt, directiveText, testAndReload } from '../nginx-edit.js';
+import type { FixPlan, Planner } from '../plan.js';
 
 function hostPort(host: string, port: number): string {
   const plain = bare(host);
@@ -115,7 +115,7 @@ const socketMissing: Planner = {
   },
 };
 
-export const PLANNERS: Record<string, Planner> = {
+export const CONNECTION_PLANNERS: Record<string, Planner> = {
   'socket-permission': socketPermission,
   'socket-missing': socketMissing,
   'retarget-upstream': retargetUpstream,
