@@ -9,6 +9,8 @@ const NEEDED: { program: string; pkg: string }[] = [
   { program: '/usr/bin/python3', pkg: 'python3' },
   { program: '/usr/sbin/php-fpm8.2', pkg: 'php8.2-fpm' },
   { program: '/usr/bin/namei', pkg: 'util-linux' },
+  { program: '/usr/sbin/nft', pkg: 'nftables' },
+  { program: '/usr/bin/openssl', pkg: 'openssl' },
 ];
 
 function missing(): typeof NEEDED {
