@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { start, waitForPath, waitForPort, type Started } from './processes.js';
@@ -32,6 +32,7 @@ export interface PhpFpmOptions {
  */
 export async function startPhpFpm(options: PhpFpmOptions): Promise<PhpFpm> {
   const dir = mkdtempSync(join(tmpdir(), 'bgw-fpm-'));
+  chmodSync(dir, 0o755);
   const docroot = join(dir, 'www');
   mkdirSync(join(dir, 'pool.d'), { recursive: true });
   mkdirSync(docroot, { recursive: true });
