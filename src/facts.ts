@@ -54,6 +54,39 @@ export interface ConfigPlace {
   line: number;
 }
 
+/** Where a php-fpm pool setting is written (absent: php-fpm's default applies). */
+export type FpmKey = 'listen' | 'listen.owner' | 'listen.group' | 'listen.mode' | 'user' | 'group' | 'request_terminate_timeout';
+
+/** One php-fpm pool as php-fpm itself reads it (`php-fpm -tt`), with the file:line of each setting. */
+export interface FpmPool {
+  name: string;
+  /** php-fpm's master running this config; null when this config is installed but not running. */
+  masterPid: number | null;
+  binary: string;
+  conf: string;
+  /** The master's own error log (global error_log), when set. */
+  errorLog: string | null;
+  values: Partial<Record<FpmKey, string>>;
+  /** The line that sets each value, as written (text trimmed). */
+  places: Partial<Record<FpmKey, ConfigPlace & { text: string }>>;
+  /** Where the pool's [name] section starts. */
+  section: ConfigPlace | null;
+}
+
+/** What is known of the program behind the upstream, to find what manages it on this box. */
+export interface BackendHint {
+  /** A running process of the backend (its master), if any. */
+  pid: number | null;
+  /** Its executable, e.g. /usr/sbin/php-fpm8.2. */
+  binary: string | null;
+  /** Its main config file, e.g. the php-fpm.conf a pool comes from. */
+  conf: string | null;
+  /** Service names it usually has, e.g. php8.2-fpm, php-fpm. */
+  names: string[];
+  /** A label for people: "php-fpm pool www", "python3 pid 123". */
+  label: string;
+}
+
 /**
  * Everything a session learns. Checks declare which keys they learn; flows and fix templates may only
  * name keys learned on every path that reaches them (badgateway lint proves it).
@@ -136,7 +169,157 @@ export interface Facts {
 
   'service.manager': string;
   'service.unit': string;
+  /** argv that start, restart and reload the backend with what manages it on this box. */
+  'service.start': string[];
+  'service.stop': string[];
+  /** Empty when nothing restarts it in one command: stop, then start. */
+  'service.restart': string[];
+  'service.reload': string[];
+
+  /** Every php-fpm pool on this box (running masters and installed configs). */
+  'fpm.pools': FpmPool[];
+  /** The pool behind this upstream: it listens (or is configured to) where nginx dials, or nearest to it. */
+  'fpm.pool': FpmPool;
+  'backend.hint': BackendHint;
+  /** Where the backend listens instead of what nginx dials: a socket path or host:port. */
+  'backend.listenInstead': string;
+
+  /** The addresses the upstream's name resolves to now (getent ahosts, ", "-joined), and the one nginx used. */
+  'dns.now': string;
+  'dns.used': string;
+
+  /** Bytes of response header the backend sent us directly (status line and final CRLF included). */
+  'headers.bytes': number;
+  /** In words: the measured header size, or why it could not be measured. */
+  'headers.measured': string;
+  /** The memory page size: nginx's default for every *_buffer_size. */
+  'system.pageSize': number;
+  /** proxy_buffer_size (or fastcgi_/uwsgi_/scgi_/grpc_) for the failing location. */
+  'buffer.directive': string;
+  /** Its value in force, and where: "4k (nginx's default: one memory page)". */
+  'buffer.current': string;
+  'buffer.suggested': string;
+
+  /** nginx's per-worker limits as configured and as the running workers have them. */
+  'worker.limits': WorkerLimits;
+  'limits.connections': number;
+  /** The workers' open-file limit in words: "1024 (soft limit of worker 123)". */
+  'limits.openFiles': string;
+
+  /** enforcing, permissive, disabled or absent (no SELinux tools). */
+  'selinux.mode': string;
+  /** httpd_can_network_connect: on, off or unknown. */
+  'selinux.boolean': string;
+  /** The AVC denial of nginx's connect, when the audit log has one. */
+  'selinux.denial': string;
+
+  /** What the backend answered when asked directly, bypassing nginx. */
+  'backend.directStatus': number;
+
+  /** php-fpm's request_terminate_timeout for the pool behind a FastCGI upstream, in words. */
+  'fpm.terminateTimeout': string;
+  /** Which limit ends a slow request first, in words: nginx's read timeout or php-fpm's. */
+  'timeout.bitesFirst': string;
+
+  /** The address nginx failed to reach (host:port), probed again from this box. */
+  'reach.address': string;
+  /** What a TCP connect to it does now: open, refused, timeout, no-route, unreachable, dns, error. */
+  'reach.probe': string;
+  /** How the kernel routes to it, in words (ip route get). */
+  'reach.route': string;
+  /** The source address this box sends from (ip route get ... src). */
+  'reach.source': string;
+  /** The neighbour (ARP) state of the next hop: reachable, failed, incomplete, ... */
+  'reach.neighbour': string;
+  /** Drop/reject rules of this box's firewall that name the address or port, in words; empty: none seen. */
+  'reach.blocking': string[];
+  /** The backend's accept queue, when it listens on this box, in words. */
+  'reach.queue': string;
+
+  /** The name nginx uses for the upstream's TLS (proxy_ssl_name, else the proxy_pass host). */
+  'tls.nginxName': string;
+  /** Whether nginx sends that name as SNI (proxy_ssl_server_name on and not an IP address). */
+  'tls.sendsSni': boolean;
+  /** A name the backend accepts (SNI) or its certificate is valid for; '' when none could be found. */
+  'tls.serverName': string;
+  /** What failed, in OpenSSL's words, e.g. "tlsv1 unrecognized name", "unable to get local issuer certificate". */
+  'tls.reason': string;
+  /** The backend certificate's issuer and the names it is valid for. */
+  'tls.issuer': string;
+  'tls.certNames': string[];
+  /** The protocol version the backend agrees to when not limited, e.g. TLSv1.3. */
+  'tls.protocol': string;
+  /** The versions nginx offers (proxy_ssl_protocols, or its default). */
+  'tls.nginxProtocols': string[];
+
+  /** Every server of the upstream group, with what a probe and the error log say about each. */
+  'group.servers': GroupServer[];
+
+  /** What nginx speaks to the backend, in words: "plain HTTP (proxy_pass http://)". */
+  'protocol.nginx': string;
+  /** What the backend really speaks: http, https, fastcgi, uwsgi or other. */
+  'protocol.backend': string;
+  /** What the probes saw, in words: "HTTPS: a TLS handshake with it completes (TLSv1.3, ...)". */
+  'protocol.seen': string;
+  /** nginx's keepalive_timeout for the upstream group in words ("keepalive_timeout not set: nginx's default 60s"), and in ms. */
+  'keepalive.nginx': string;
+  'keepalive.nginxMs': number;
+  /** How long the backend keeps an idle connection open, measured, in ms. */
+  'keepalive.backendMs': number;
+  /** Where keepalive_timeout goes: its own line when written, else the group's `keepalive N;` line. */
+  'keepalive.place': ConfigPlace;
+  'keepalive.timeoutSet': boolean;
+  'keepalive.suggested': string;
+  /** What the backend's own logs, its processes and the kernel say about its crash, in words. */
+  'crash.summary': string;
+  'crash.lines': string[];
+  /** The log files of the backend that were read. */
+  'crash.logs': string[];
+  /** The systemd unit the backend runs in, when it runs in one. */
+  'crash.unit': string;
+  /** The first response line nginx refuses, escaped as nginx prints it, and what is wrong with it. */
+  'response.badLine': string;
+  'response.problem': string;
+
+  /** nginx's resolver directive for this request in words ('none' when no resolver is defined). */
+  'dns.resolver': string;
+  /** The nameservers of this box (/etc/resolv.conf), space-separated as a resolver line takes them; '' when none. */
+  'dns.nameservers': string;
+}
+
+/** One server of an upstream{} group, as the config writes it and as it answers now. */
+export interface GroupServer {
+  target: string;
+  params: string[];
+  place: ConfigPlace;
+  /** TCP probe outcome, or for a unix socket: listening, not-listening, missing. */
+  probe: string;
+  /** The newest earlier error nginx logged for this server (why it was marked failed), if any. */
+  lastError: string | null;
+  /** max_fails and fail_timeout in force for it (nginx's defaults 1 and 10s). */
+  maxFails: number;
+  failTimeout: string;
+  backup: boolean;
+  down: boolean;
 }
 
 export type FactKey = keyof Facts;
 export type KnownFacts = Partial<Facts>;
+
+/** worker_connections and the open-file limit of nginx's workers, configured and real. */
+export interface WorkerLimits {
+  /** worker_connections in force (nginx's default 512) and where it is written. */
+  connections: number;
+  connectionsPlace: ConfigPlace | null;
+  /** The events { line, to add worker_connections to when it is not written. */
+  eventsPlace: ConfigPlace | null;
+  /** worker_rlimit_nofile when written, and where. */
+  rlimitNofile: number | null;
+  rlimitPlace: ConfigPlace | null;
+  /** The workers' open-file limit from /proc/PID/limits (the lowest soft limit among them); null: not read. */
+  openFilesSoft: number | null;
+  openFilesHard: number | null;
+  /** The most descriptors one worker holds now; null: not read. */
+  openNow: number | null;
+  workers: number[];
+}

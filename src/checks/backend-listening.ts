@@ -75,7 +75,7 @@ export const backendListening: Check = {
       evidence.push({ command: run.argv.join(' '), lines: [answer.status !== null ? `answered HTTP ${answer.status}` : `no HTTP answer: ${answer.error ?? answer.message}`] });
     });
     const plausible = speaksHttp(module, need(facts, 'upstream.scheme')) ? httpBackends : candidates.otherPort.filter((l) => /php-fpm|uwsgi|fcgi/i.test(l.process ?? ''));
-    const elsewhere = (l: Listener): KnownFacts => ({ ...base, 'backend.running': true, 'backend.listenAt': `${l.address}:${l.port}`, 'backend.port': l.port as number, 'backend.process': l.process ?? 'unknown' });
+    const elsewhere = (l: Listener): KnownFacts => ({ ...base, 'backend.running': true, 'backend.listenAt': `${l.address.includes(':') && !l.address.startsWith('[') ? `[${l.address}]` : l.address}:${l.port}`, 'backend.port': l.port as number, 'backend.process': l.process ?? 'unknown' });
     const downSummary = `nothing listens at ${dial}: the backend is not running`;
     const sameAddress = candidates.otherAddress[0];
     if (sameAddress) {

@@ -4,6 +4,7 @@ import type { Check, CheckResult } from './check.js';
 import { need } from './check.js';
 import { bare } from './candidates.js';
 import { readTimeout, routeOf } from './nginx-route.js';
+import { hostNginxSends, pathNginxSends } from '../nginx/proxy-host.js';
 
 const MAX_WAIT_SECONDS = 120;
 
@@ -24,17 +25,26 @@ export function suggestTimeout(measuredMs: number | null, currentMs: number, wai
   return `${Math.max(Math.ceil((basis * 2) / 1000), Math.ceil(currentMs / 1000) + 1)}s`;
 }
 
-function backendUrl(facts: KnownFacts): { url: string; socket?: string } {
-  const path = need(facts, 'request.path');
+/** The failing request addressed to the backend itself, bypassing nginx. */
+export function backendUrl(facts: KnownFacts): { url: string; socket?: string } {
+  const route = routeOf(facts);
+  const path = route ? pathNginxSends(route, need(facts, 'request.path')) : need(facts, 'request.path');
   if (need(facts, 'upstream.kind') === 'unix') return { url: `http://localhost${path}`, socket: need(facts, 'upstream.socket') };
   const host = bare(need(facts, 'upstream.host'));
   return { url: `${need(facts, 'upstream.scheme')}://${host.includes(':') ? `[${host}]` : host}:${need(facts, 'upstream.port')}${path}` };
 }
 
+/** The Host header nginx itself sends the backend for this request (proxy_set_header Host, else $proxy_host). */
+export function backendHost(facts: KnownFacts): string {
+  const route = routeOf(facts);
+  const client = need(facts, 'request.hostHeader');
+  return route ? hostNginxSends(route, client) : client;
+}
+
 /** Times the backend directly, bypassing nginx, and compares with the read timeout nginx applies. */
 export const backendTiming: Check = {
   id: 'backend.timing',
-  outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable'],
+  outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable', 'fastcgi'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.scheme', 'upstream.kind', 'route.location'],
   learns: ['timeout.directive', 'timeout.currentMs'],
   learnsOn: { 'slower-than-timeout': ['timeout.suggested', 'backend.responseMs'], 'within-timeout': ['backend.responseMs'] },
@@ -43,7 +53,7 @@ export const backendTiming: Check = {
     if (done.length || need(facts, 'upstream.module') !== 'proxy') return [];
     const { url, socket } = backendUrl(facts);
     const seconds = waitSeconds(timeoutOf(facts).ms);
-    return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: need(facts, 'request.hostHeader'), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }];
+    return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }];
   },
 
   interpret(facts, [run]): CheckResult {
@@ -51,6 +61,9 @@ export const backendTiming: Check = {
     const where = timeout.place ? `${timeout.directive} ${timeout.ms / 1000}s (${timeout.place.file}:${timeout.place.line})` : `${timeout.directive} not set: nginx's default ${timeout.ms / 1000}s`;
     const learned: KnownFacts = { 'timeout.directive': timeout.directive, 'timeout.currentMs': timeout.ms };
     if (timeout.place) learned['timeout.place'] = timeout.place;
+    if (!run && need(facts, 'upstream.module') === 'fastcgi') {
+      return { outcome: 'fastcgi', facts: learned, summary: 'a FastCGI backend cannot be timed over HTTP: its own time limit decides instead', evidence: [{ lines: [where] }] };
+    }
     if (!run) {
       return { outcome: 'not-measurable', facts: learned, summary: `cannot time a ${need(facts, 'upstream.module')} backend directly`, evidence: [{ lines: [where] }] };
     }

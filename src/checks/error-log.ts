@@ -48,6 +48,14 @@ function sizeOf(result: CommandResult | undefined): number | null {
 }
 
 /**
+ * Out of connections or files, nginx drops a new client before reading its request, and its line names no
+ * request; written during our replay, such a line is the answer to it.
+ */
+function refusedAtAccept(fresh: readonly UpstreamError[]): UpstreamError | null {
+  return [...fresh].reverse().find((e) => e.request === undefined && (e.kind === 'worker-connections' || e.kind === 'too-many-open-files')) ?? null;
+}
+
+/**
  * Reads what nginx wrote about the failing request: the lines our own replay of the request adds to
  * the log are the surest; otherwise the newest earlier line for the same request.
  */
@@ -82,7 +90,9 @@ export const errorLog: Check = {
     }
     const fresh = newRun?.code === 0 ? parseErrorLog(newRun.stdout) : [];
     const older = tailRun?.code === 0 ? parseErrorLog(tailRun.stdout) : [];
-    const mine = newestFor(fresh, filter);
+    const direct = newestFor(fresh, filter);
+    const atAccept = direct ? null : refusedAtAccept(fresh);
+    const mine = direct ?? atAccept;
     const earlier = newestFor(older, filter);
     const found: UpstreamError | null = mine ?? earlier;
     const readable = sizeRun?.code === 0 && tailRun?.code === 0;
@@ -92,11 +102,12 @@ export const errorLog: Check = {
       evidence.push({
         command: mine ? `tail -c +${(sizeOf(sizeRun) ?? 0) + 1} ${log}` : `tail -c ${tailRun?.argv[2]} ${log}`,
         lines: [found.line],
-        note: mine ? 'written by nginx just now, for our replay of the request' : 'the newest earlier line for this request',
+        note: atAccept ? 'written by nginx during our replay: it dropped the connection before reading any request, so the line names none' : mine ? 'written by nginx just now, for our replay of the request' : 'the newest earlier line for this request',
       });
       return {
         outcome: kind,
-        facts: { 'error.latest': found, 'error.kind': found.kind, 'error.detail': classifyMessage(found.message).detail ?? '' },
+        // probe.* are extras (not in learnsOn: a POST is not replayed): how long nginx took over our replay.
+        facts: { 'error.latest': found, 'error.kind': found.kind, 'error.detail': classifyMessage(found.message).detail ?? '', ...(replay?.totalMs != null ? { 'probe.ms': replay.totalMs } : {}), ...(replay?.status != null ? { 'probe.status': replay.status } : {}) },
         summary: `nginx says: ${found.message}`,
         evidence,
       };

@@ -1,5 +1,6 @@
 import type { Catalog } from '../flow/lint.js';
 import { PLANNERS } from '../fixes/planners/index.js';
+import { backendConfig } from './backend-config.js';
 import { backendListening } from './backend-listening.js';
 import { backendTiming } from './backend-timing.js';
 import type { Check } from './check.js';
@@ -8,11 +9,31 @@ import { nginxConfig } from './nginx-config.js';
 import { nginxFind } from './nginx-find.js';
 import { nginxRoute } from './nginx-route.js';
 import { requestFind } from './request-find.js';
+import { serviceManager } from './service-manager.js';
 import { socketState } from './socket-state.js';
+import { upstreamDns } from './upstream-dns.js';
 import { upstreamKind } from './upstream-kind.js';
+import { backendDirect } from './backend-direct.js';
+import { fastcgiTimeouts } from './fastcgi-timeouts.js';
+import { headerSize } from './header-size.js';
+import { selinuxState } from './selinux-state.js';
+import { workerLimits } from './worker-limits.js';
+import { backendReach } from './backend-reach.js';
+import { dnsLookup } from './dns-lookup.js';
+import { socketQueue } from './socket-queue.js';
+import { upstreamServers } from './upstream-group.js';
+import { upstreamTlsCheck } from './upstream-tls.js';
+import { backendCrash } from './backend-crash.js';
+import { backendProtocol } from './backend-protocol.js';
+import { backendResponse } from './backend-response.js';
+import { upstreamKeepalive } from './upstream-keepalive.js';
+
+const LIMITS_CHECKS = [headerSize, workerLimits, selinuxState, backendDirect, fastcgiTimeouts];
+const NETWORK_CHECKS = [backendReach, socketQueue, upstreamTlsCheck, upstreamServers, dnsLookup];
+const CLOSED_CHECKS = [backendProtocol, upstreamKeepalive, backendCrash, backendResponse];
 
 export const CHECKS: Readonly<Record<string, Check>> = Object.fromEntries(
-  [nginxFind, nginxConfig, requestFind, nginxRoute, errorLog, upstreamKind, backendListening, socketState, backendTiming].map((check) => [check.id, check]),
+  [nginxFind, nginxConfig, requestFind, nginxRoute, errorLog, upstreamKind, backendListening, socketState, backendTiming, backendConfig, serviceManager, upstreamDns, ...LIMITS_CHECKS, ...NETWORK_CHECKS, ...CLOSED_CHECKS].map((check) => [check.id, check]),
 );
 
 export function checkById(id: string): Check {

@@ -11,6 +11,9 @@ const NEEDED: { program: string; pkg: string }[] = [
   { program: '/usr/bin/namei', pkg: 'util-linux' },
   { program: '/usr/sbin/nft', pkg: 'nftables' },
   { program: '/usr/bin/openssl', pkg: 'openssl' },
+  { program: '/usr/sbin/sshd', pkg: 'openssh-server' },
+  { program: '/usr/bin/ssh-keygen', pkg: 'openssh-client' },
+  { program: '/usr/bin/sudo', pkg: 'sudo' },
 ];
 
 function missing(): typeof NEEDED {

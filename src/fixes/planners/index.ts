@@ -1,7 +1,19 @@
 import type { Planner } from '../plan.js';
+import { CLOSED_PLANNERS } from './closed.js';
 import { CONNECTION_PLANNERS } from './connection.js';
+import { DNS_PLANNERS } from './dns.js';
+import { LIMITS_PLANNERS } from './limits.js';
+import { NETWORK_PLANNERS } from './network.js';
+import { TLS_PLANNERS } from './tls.js';
+import { SOCKET_PLANNERS } from './sockets.js';
 
 /** Every fix planner by the name flows use in `plan:`. Each group of causes keeps its planners in its own file. */
 export const PLANNERS: Readonly<Record<string, Planner>> = {
   ...CONNECTION_PLANNERS,
+  ...SOCKET_PLANNERS,
+  ...DNS_PLANNERS,
+  ...LIMITS_PLANNERS,
+  ...NETWORK_PLANNERS,
+  ...TLS_PLANNERS,
+  ...CLOSED_PLANNERS,
 };

@@ -1,7 +1,8 @@
 """A small real HTTP backend for the integration tests.
 
 usage: backend.py tcp HOST PORT MODE [ARG] | backend.py unix PATH OCTAL_MODE MODE [ARG]
-MODE: ok (200 "hello"), slow SECONDS (sleeps, then 200)
+MODE: ok (200 "hello"), slow SECONDS (sleeps, then 200),
+      bigheader BYTES (200 with about BYTES of response header), status502 (answers 502 itself)
 """
 import http.server
 import os
@@ -18,8 +19,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if self.mode == "slow":
             time.sleep(float(self.arg))
+        if self.mode == "status502":
+            body = b"backend says: bad gateway\n"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         body = b"hello from the backend\n"
         self.send_response(200)
+        if self.mode == "bigheader":
+            # Cookies of about 1 KB each until the header reaches about BYTES.
+            for i in range(max(1, int(self.arg) // 1024)):
+                self.send_header("Set-Cookie", "c%d=%s" % (i, "x" * 1000))
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

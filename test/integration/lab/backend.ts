@@ -3,9 +3,11 @@ import { start, waitForPath, waitForPort, type Started } from './processes.js';
 
 const SCRIPT = fileURLToPath(new URL('./backend.py', import.meta.url));
 
-export type BackendMode = { mode: 'ok' } | { mode: 'slow'; seconds: number };
+export type BackendMode = { mode: 'ok' } | { mode: 'slow'; seconds: number } | { mode: 'bigheader'; bytes: number } | { mode: 'status502' };
 
 function modeArgs(mode: BackendMode): string[] {
+  if (mode.mode === 'bigheader') return ['bigheader', String(mode.bytes)];
+  if (mode.mode === 'status502') return ['status502'];
   return mode.mode === 'slow' ? ['slow', String(mode.seconds)] : ['ok'];
 }
 

@@ -10,9 +10,10 @@ export interface CliRun {
 }
 
 /** Runs the built badgateway as a person would, with no terminal. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; wrap?: (argv: string[]) => string[] } = {}): Promise<CliRun> {
+  const argv = (options.wrap ?? ((a: string[]) => a))([process.execPath, CLI, ...args]);
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(argv[0] as string, argv.slice(1), { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -20,8 +21,8 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeo
 }
 
 /** badgateway --json for a URL, with its parsed report. */
-export async function diagnose(url: string): Promise<CliRun & { report: any }> {
-  const run = await runCli(['--json', '--url', url]);
+export async function diagnose(url: string, options: { wrap?: (argv: string[]) => string[] } = {}): Promise<CliRun & { report: any }> {
+  const run = await runCli(['--json', '--url', url], options);
   let report: unknown;
   try {
     report = JSON.parse(run.stdout);

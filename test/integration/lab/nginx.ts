@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import type { Netns } from './netns.js';
 import { start, waitForPort, type Started } from './processes.js';
 
 export interface Nginx {
@@ -22,6 +23,12 @@ export interface NginxOptions {
   /** Extra directives for http{}, such as upstream blocks. */
   http?: string;
   user?: string;
+  /** Extra directives for the main context, e.g. `worker_rlimit_nofile 16;`. */
+  main?: string;
+  /** The events{} body; default `worker_connections 64;`. */
+  events?: string;
+  /** Run nginx (its -t too) inside this network namespace, so it sees that namespace's /etc/hosts. */
+  netns?: Netns;
 }
 
 /**
@@ -40,7 +47,8 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
 worker_processes 1;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/logs/main-error.log;
-events { worker_connections 64; }
+${options.main ?? ''}
+events { ${options.events ?? 'worker_connections 64;'} }
 http {
     access_log off;
     client_body_temp_path ${prefix}/temp/body;
@@ -58,9 +66,15 @@ http {
 }
 `,
   );
-  execFileSync('nginx', ['-t', '-q', '-c', confFile, '-p', `${prefix}/`], { stdio: 'pipe' });
-  const process = start('nginx', ['-c', confFile, '-p', `${prefix}/`, '-g', 'daemon off;']);
-  await waitForPort('127.0.0.1', port, 'nginx');
+  const argv = (args: string[]) => (options.netns ? options.netns.exec(['nginx', ...args]) : ['nginx', ...args]);
+  const test = argv(['-t', '-q', '-c', confFile, '-p', `${prefix}/`]);
+  execFileSync(test[0] as string, test.slice(1), { stdio: 'pipe' });
+  const run = argv(['-c', confFile, '-p', `${prefix}/`, '-g', 'daemon off;']);
+  const process = start(run[0] as string, run.slice(1));
+  // nginx writes its pid into the pid file after it has opened its listening sockets (a namespace's port
+  // is out of our reach); `nginx -t` leaves that file behind empty, so wait for the number.
+  if (options.netns) await waitForPidFile(`${prefix}/nginx.pid`);
+  else await waitForPort('127.0.0.1', port, 'nginx');
   return {
     port,
     prefix,
@@ -70,4 +84,13 @@ http {
     stop: () => process.stop(),
     remove: () => rmSync(prefix, { recursive: true, force: true }),
   };
+}
+
+async function waitForPidFile(path: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; attempt < 200 && Date.now() < deadline; attempt++) {
+    if (existsSync(path) && /^\d+\s*$/.test(readFileSync(path, 'utf8'))) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nginx did not write its pid to ${path} within ${timeoutMs} ms`);
 }

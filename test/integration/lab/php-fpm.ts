@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Netns } from './netns.js';
 import { start, waitForPath, waitForPort, type Started } from './processes.js';
 
 export const PHP_FPM = '/usr/sbin/php-fpm8.2';
@@ -24,6 +25,8 @@ export interface PhpFpmOptions {
   /** PHP scripts to serve: file name -> source. */
   scripts?: Record<string, string>;
   user?: string;
+  /** Run php-fpm inside this network namespace. */
+  netns?: Netns;
 }
 
 /**
@@ -43,11 +46,27 @@ export async function startPhpFpm(options: PhpFpmOptions): Promise<PhpFpm> {
   const user = options.user ?? 'www-data';
   writeFileSync(confFile, `[global]\npid = ${dir}/php-fpm.pid\nerror_log = ${logFile}\ndaemonize = no\ninclude = ${dir}/pool.d/*.conf\n`);
   writeFileSync(poolFile, `[www]\nuser = ${user}\ngroup = ${user}\nlisten = ${options.listen}\npm = static\npm.max_children = 2\ncatch_workers_output = yes\n${options.pool ?? ''}\n`);
-  const process = start(PHP_FPM, ['-F', '-y', confFile]);
+  const argv = [PHP_FPM, '-F', '-y', confFile];
+  const run = options.netns ? options.netns.exec(argv) : argv;
+  const process = start(run[0] as string, run.slice(1));
   if (options.listen.startsWith('/')) await waitForPath(options.listen, 'php-fpm');
   else {
     const [host, port] = [options.listen.slice(0, options.listen.lastIndexOf(':')), Number(options.listen.slice(options.listen.lastIndexOf(':') + 1))];
-    await waitForPort(host, port, 'php-fpm');
+    if (options.netns) await waitInNetns(options.netns, host, port);
+    else await waitForPort(host, port, 'php-fpm');
   }
   return { process, dir, confFile, poolFile, logFile, docroot, stop: () => process.stop(), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Waits (bounded) until something accepts TCP connections at host:port inside a namespace. */
+async function waitInNetns(ns: Netns, host: string, port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      ns.run(['bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', host, String(port)]);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  throw new Error(`php-fpm did not listen on ${host}:${port} in ${ns.name}`);
 }

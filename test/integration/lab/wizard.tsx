@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import React from 'react';
 import { requestFacts } from '../../../src/checks/request-url.js';
 import { loadFlowFile } from '../../../src/flow/loader.js';
+import type { Host } from '../../../src/hosts/host.js';
 import { LocalHost } from '../../../src/hosts/local.js';
 import { defaultFlowFile } from '../../../src/session/flows.js';
 import { createSessionStore } from '../../../src/store/session-store.js';
@@ -15,14 +16,14 @@ const FINAL = /Cause: |Show the result/;
  * the first answer to any question (the nearest match, as --json takes), then "Show the result".
  * Returns the last frame: the fix screen.
  */
-export async function walkWizard(url: string): Promise<string> {
-  const store = createSessionStore({ flow: loadFlowFile(defaultFlowFile()), host: new LocalHost(), inputs: requestFacts(url) });
+export async function walkWizard(url: string, host: Host = new LocalHost()): Promise<string> {
+  const store = createSessionStore({ flow: loadFlowFile(defaultFlowFile()), host, inputs: requestFacts(url) });
   const view = render(<App store={store} />);
   try {
     await waitForFrame(view.lastFrame, (f) => f.includes('Run the remaining steps'), 30_000);
     await press(view.stdin, view.lastFrame, KEY.down);
     await press(view.stdin, view.lastFrame, KEY.enter);
-    for (let asked = 0; asked < 5; asked++) {
+    for (let asked = 0; asked < 12; asked++) {
       const frame = await waitForFrame(view.lastFrame, (f) => FINAL.test(f) || /\?\n/.test(f) || f.includes('✗ step'), 60_000);
       if (frame.includes('Cause: ')) return frame;
       await press(view.stdin, view.lastFrame, KEY.enter);

@@ -7,6 +7,8 @@ const EXPECTED: Record<string, { status: number | null; error?: HttpProbeError; 
   'http-probe-200-python': { status: 200, curlExit: 0 },
   'http-probe-200-nginx-ipv6-proxy': { status: 200, curlExit: 0 },
   'http-probe-502-nginx-dead-backend': { status: 502, curlExit: 0 },
+  'http-probe-502-from-backend-itself': { status: 502, curlExit: 0 },
+  'http-probe-200-big-header': { status: 200, curlExit: 0 },
   'http-probe-unix-socket-nginx': { status: 200, curlExit: 0 },
   'http-probe-refused': { status: null, error: 'refused', curlExit: 7 },
   'http-probe-empty-reply': { status: null, error: 'empty-reply', curlExit: 52 },
@@ -126,5 +128,15 @@ describe('httpProbeCommand', () => {
     expect(() => httpProbeCommand('http://x/', { timeoutSeconds: 1, hostHeader: 'a\r\nX-Evil: 1' })).toThrow(RangeError);
     expect(() => httpProbeCommand('http://x/\n', { timeoutSeconds: 1 })).toThrow(RangeError);
     expect(() => httpProbeCommand('http://x/', { timeoutSeconds: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('size_header: how big a response header is', () => {
+  it('counts every header byte of a backend that sends ~9 KB of cookies', () => {
+    expect(parseHttpProbe(captured('http-probe-200-big-header')).headerBytes).toBe(9291);
+  });
+
+  it('not this: a plain answer has a small header', () => {
+    expect(parseHttpProbe(captured('http-probe-502-from-backend-itself')).headerBytes).toBe(147);
   });
 });

@@ -1,0 +1,158 @@
+import type { KnownFacts, Listener } from '../facts.js';
+import type { CommandResult, CommandSpec } from '../hosts/host.js';
+import {
+  crashLines,
+  fdListCommand,
+  HOST_NOW,
+  kernelCrashLines,
+  logFilesOf,
+  nginxTime,
+  parseFdLinks,
+  parsePsAges,
+  parseUptime,
+  PS_AGES,
+  type CrashLine,
+  type KernelLine,
+  type ProcessAge,
+  type Window,
+} from '../system/backend-logs.js';
+import { unitFromCgroup } from '../system/services.js';
+import { parseSs } from '../system/ss.js';
+import type { Check, CheckResult, Evidence } from './check.js';
+import { need } from './check.js';
+import { failedServer, listenersAt } from './failed-server.js';
+
+const SS = ['ss', '-Hltnxp'];
+const DMESG = ['dmesg'];
+const UPTIME = ['cat', '--', '/proc/uptime'];
+const TAIL_BYTES = 64 * 1024;
+const MAX_LOGS = 3;
+/**
+ * Crash lines this long before nginx's error line still count (a worker may die a little before nginx
+ * notices), and this long after it (clocks and log buffering); later crashes did not cause this error.
+ */
+const BEFORE_MS = 120_000;
+const AFTER_MS = 30_000;
+
+const same = (run: CommandResult, argv: readonly string[]) => run.argv.join('\0') === argv.join('\0');
+const ran = (done: readonly CommandResult[], argv: readonly string[]) => done.find((r) => same(r, argv));
+
+interface Backend {
+  listeners: Listener[];
+  /** The topmost processes of the backend: the master or supervisor, whose logs and age tell the story. */
+  roots: ProcessAge[];
+  all: ProcessAge[];
+}
+
+function backendOf(facts: KnownFacts, done: readonly CommandResult[]): Backend {
+  const server = failedServer(facts);
+  const ssRun = ran(done, SS);
+  const psRun = ran(done, PS_AGES);
+  const nginxMaster = need(facts, 'nginx.masterPid');
+  const processes = psRun?.code === 0 ? parsePsAges(psRun.stdout) : [];
+  const nginxPids = new Set([nginxMaster, ...processes.filter((p) => p.ppid === nginxMaster).map((p) => p.pid)]);
+  const listeners = server && ssRun ? listenersAt(server, parseSs(ssRun.stdout)).filter((l) => l.pid === null || !nginxPids.has(l.pid)) : [];
+  const pids = new Set(listeners.flatMap((l) => l.pids ?? (l.pid !== null ? [l.pid] : [])));
+  const all = processes.filter((p) => pids.has(p.pid));
+  const roots = all.filter((p) => !pids.has(p.ppid));
+  return { listeners, roots: roots.slice(0, 2), all };
+}
+
+function logTails(done: readonly CommandResult[]): { file: string; text: string }[] {
+  return done.filter((r) => r.argv[0] === 'tail' && r.code === 0).map((r) => ({ file: r.argv.at(-1) as string, text: r.stdout }));
+}
+
+/** The kernel's lines about processes named like the backend's, within the window; dmesg times are seconds since boot. */
+function kernelLines(results: readonly CommandResult[], names: string[], now: number | null, window: Window): KernelLine[] {
+  const dmesg = ran(results, DMESG);
+  const uptime = parseUptime(ran(results, UPTIME)?.stdout ?? '');
+  if (dmesg?.code !== 0 || uptime === null || now === null) return [];
+  return kernelCrashLines(dmesg.stdout, names).filter((k) => {
+    const when = now - (uptime - k.uptime) * 1000;
+    return when >= window.from && when <= window.to;
+  });
+}
+
+const age = (seconds: number) => (seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`);
+
+/**
+ * The backend accepted nginx's connection and then closed or reset it. Did it crash? Its own log (found
+ * through the files its processes hold open), the kernel's log, and the age of its processes say.
+ */
+export const backendCrash: Check = {
+  id: 'backend.crash',
+  outcomes: ['crashed', 'no-sign'],
+  needs: ['upstream.target', 'upstream.kind', 'error.latest', 'nginx.masterPid'],
+  learns: [],
+  learnsOn: { crashed: ['crash.summary', 'crash.lines', 'crash.logs', 'backend.process'] },
+
+  plan(facts, done) {
+    if (done.length === 0) return [{ argv: SS }, { argv: PS_AGES }, { argv: HOST_NOW }, { argv: DMESG }, { argv: UPTIME }];
+    const { roots } = backendOf(facts, done);
+    const fdRuns = roots.map((p) => fdListCommand(p.pid));
+    if (!done.some((r) => r.argv[0] === 'find' || (r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup')))) {
+      return roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]);
+    }
+    if (done.some((r) => r.argv[0] === 'tail')) return [];
+    const files = [...new Set(fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? ''))))];
+    return files.slice(0, MAX_LOGS).map((file) => ({ argv: ['tail', '-c', String(TAIL_BYTES), '--', file] }));
+  },
+
+  interpret(facts, results): CheckResult {
+    const error = need(facts, 'error.latest');
+    const { listeners, roots, all } = backendOf(facts, results);
+    const now = nginxTime(ran(results, HOST_NOW)?.stdout ?? '');
+    const errorAt = nginxTime(error.time) ?? now;
+    const window = errorAt !== null ? { from: errorAt - BEFORE_MS, to: errorAt + AFTER_MS } : { from: 0, to: Number.MAX_SAFE_INTEGER };
+    const year = new Date(errorAt ?? Date.now()).getUTCFullYear();
+    const names = [...new Set(listeners.map((l) => l.process).filter((n): n is string => !!n))];
+    const process = names[0] ?? 'the backend';
+    const evidence: Evidence[] = [];
+
+    evidence.push({
+      command: `${SS.join(' ')}; ${PS_AGES.join(' ')}`,
+      lines: all.length ? all.slice(0, 6).map((p) => `pid ${p.pid}${roots.some((r) => r.pid === p.pid) ? ' (main)' : ''} started ${age(p.seconds)} ago: ${p.args.slice(0, 100)}`) : [`no process of this box listens at ${need(facts, 'upstream.target')}`],
+    });
+
+    const tails = logTails(results);
+    const found: { file: string; crash: CrashLine }[] = tails.flatMap((t) => crashLines(t.text, window, year).map((crash) => ({ file: t.file, crash })));
+    for (const t of tails) {
+      const mine = found.filter((f) => f.file === t.file);
+      evidence.push({
+        command: `tail -c ${TAIL_BYTES} ${t.file}`,
+        lines: mine.length ? mine.slice(-6).flatMap((f) => f.crash.lines) : ['no crash, kill or fatal error around the time of the error'],
+        ...(mine.some((f) => f.crash.time === null) ? { note: 'this log has no time stamps: these are its last crash lines, not necessarily the ones at the time of the error' } : {}),
+      });
+    }
+    if (roots.length && !tails.length) evidence.push({ lines: [`${process} writes no log file this tool can find (its output goes to a terminal, a pipe or the journal)`] });
+
+    const kernel = kernelLines(results, names, now, window);
+    if (kernel.length) evidence.push({ command: 'dmesg', lines: kernel.slice(-4).map((k) => k.text), note: `the kernel names processes only by name: ${names.join(', ')}` });
+
+    const sinceError = now !== null && errorAt !== null ? Math.max(0, (now - errorAt) / 1000) : null;
+    const restarted = sinceError !== null ? roots.filter((p) => p.seconds < sinceError) : [];
+
+    const learnedLines = [...found.slice(-6).flatMap((f) => f.crash.lines), ...kernel.slice(-3).map((k) => k.text)];
+    const logs = tails.map((t) => t.file);
+    const unitRun = results.find((r) => r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup') && r.code === 0);
+    const unit = unitRun ? unitFromCgroup(unitRun.stdout) : null;
+    const learned: KnownFacts = { 'crash.lines': learnedLines, 'crash.logs': logs, 'backend.process': process, ...(unit ? { 'crash.unit': unit } : {}) };
+
+    const newest = found.at(-1);
+    if (newest || kernel.length || restarted.length) {
+      const said = newest
+        ? `${process}'s log ${newest.file} says: ${newest.crash.kind === 'traceback' ? newest.crash.lines.at(-1) : newest.crash.lines[0]}`
+        : kernel.length
+          ? `the kernel says: ${kernel.at(-1)!.text}`
+          : `${process} (pid ${restarted[0]!.pid}) started ${age(restarted[0]!.seconds)} ago, after nginx's error: it was restarted`;
+      const summary = `${said}${restarted.length && newest ? `; its main process started again ${age(restarted[0]!.seconds)} ago` : ''}`;
+      return { outcome: 'crashed', facts: { ...learned, 'crash.summary': summary }, summary: `the backend crashed: ${summary}`, evidence };
+    }
+    return {
+      outcome: 'no-sign',
+      facts: {},
+      summary: tails.length ? `${process}'s logs show no crash around the time of the error` : `no log of ${process} to read, and no kernel or restart sign of a crash`,
+      evidence,
+    };
+  },
+};

@@ -1,0 +1,94 @@
+import type { FpmPool, KnownFacts } from '../facts.js';
+import { parseFpmListen } from '../system/php-fpm.js';
+import { listenMatches } from './backend-config.js';
+import { bare } from './candidates.js';
+import type { Check, CheckResult, Evidence } from './check.js';
+import { need } from './check.js';
+import { suggestTimeout } from './backend-timing.js';
+import { parseNginxTime } from './nginx-route.js';
+import { fpmPlan, fpmPools } from './php-fpm-pools.js';
+
+/** The php-fpm pool that listens where nginx dials. */
+export function poolFor(pools: readonly FpmPool[], facts: KnownFacts): FpmPool | null {
+  const dial =
+    need(facts, 'upstream.kind') === 'unix'
+      ? ({ kind: 'unix', path: need(facts, 'upstream.socket') } as const)
+      : ({ kind: 'tcp', host: bare(need(facts, 'upstream.host')), port: need(facts, 'upstream.port') } as const);
+  return pools.find((p) => {
+    const listen = parseFpmListen(p.values.listen ?? '');
+    return listen !== null && listenMatches(listen, dial);
+  }) ?? null;
+}
+
+/** request_terminate_timeout in ms: 0 when off (php-fpm's default); null when it cannot be read. */
+export function terminateMs(pool: FpmPool | null): number | null {
+  if (!pool) return null;
+  const value = pool.values.request_terminate_timeout;
+  if (value === undefined || value === '' || value === 'undefined') return 0;
+  return parseNginxTime(value.trim());
+}
+
+export interface TimeoutVerdict {
+  outcome: 'nginx-first' | 'fpm-first' | 'pool-unknown';
+  bitesFirst: string;
+  suggested: string;
+}
+
+/**
+ * Which limit ends a slow PHP request first, and the fastcgi_read_timeout to suggest. The script's own
+ * time cannot be measured over HTTP: nginx's replay only shows it took longer than the timeout.
+ */
+export function compareTimeouts(nginxMs: number, fpmMs: number | null, replayMs: number | null): TimeoutVerdict {
+  const n = `${nginxMs / 1000}s`;
+  if (fpmMs === null) {
+    return { outcome: 'pool-unknown', bitesFirst: `nginx gives up after ${n}; php-fpm's own limit for this pool is unknown`, suggested: suggestTimeout(null, nginxMs, replayMs ?? nginxMs) };
+  }
+  if (fpmMs > 0 && fpmMs <= nginxMs) {
+    return {
+      outcome: 'fpm-first',
+      bitesFirst: `php-fpm's request_terminate_timeout (${fpmMs / 1000}s) is no longer than nginx's ${n}: both end the request at about the same time`,
+      suggested: suggestTimeout(null, nginxMs, replayMs ?? nginxMs),
+    };
+  }
+  if (fpmMs > 0) {
+    return { outcome: 'nginx-first', bitesFirst: `nginx gives up after ${n}, before php-fpm's request_terminate_timeout (${fpmMs / 1000}s) ends the script`, suggested: `${Math.ceil(fpmMs / 1000)}s` };
+  }
+  return { outcome: 'nginx-first', bitesFirst: `nginx gives up after ${n}; php-fpm sets no limit of its own (request_terminate_timeout 0)`, suggested: suggestTimeout(null, nginxMs, replayMs ?? nginxMs) };
+}
+
+/**
+ * A FastCGI backend timed out: compares nginx's fastcgi_read_timeout with the php-fpm pool's
+ * request_terminate_timeout, to say which limit ends a slow request first and what to raise.
+ */
+export const fastcgiTimeouts: Check = {
+  id: 'fastcgi.timeouts',
+  outcomes: ['nginx-first', 'fpm-first', 'pool-unknown'],
+  needs: ['upstream.kind', 'upstream.target', 'timeout.directive', 'timeout.currentMs'],
+  learns: ['fpm.terminateTimeout', 'timeout.bitesFirst', 'timeout.suggested'],
+
+  plan: (_facts, done) => fpmPlan(done),
+
+  interpret(facts, results): CheckResult {
+    const { pools, evidence: poolEvidence } = fpmPools(results);
+    const pool = poolFor(pools, facts);
+    const fpmMs = terminateMs(pool);
+    const nginxMs = need(facts, 'timeout.currentMs');
+    const replayMs = facts['probe.ms'] ?? null;
+    const verdict = compareTimeouts(nginxMs, fpmMs, replayMs);
+    const fpmText = fpmMs === null ? 'unknown (no php-fpm pool listens where nginx dials)' : fpmMs === 0 ? '0 (off: php-fpm lets a script run as long as it likes)' : `${fpmMs / 1000}s`;
+    const where = pool?.places.request_terminate_timeout;
+    const evidence: Evidence[] = [
+      ...poolEvidence,
+      {
+        lines: [
+          `${need(facts, 'timeout.directive')} ${nginxMs / 1000}s${facts['timeout.place'] ? ` (${facts['timeout.place'].file}:${facts['timeout.place'].line})` : " (nginx's default)"}`,
+          pool ? `pool [${pool.name}] request_terminate_timeout ${fpmText}${where ? ` (${where.file}:${where.line})` : ''}` : `no pool listens at ${need(facts, 'upstream.target')}`,
+          ...(replayMs !== null ? [`our replay through nginx ended after ${replayMs} ms: the script runs longer than that`] : []),
+        ],
+      },
+    ];
+    const learned: KnownFacts = { 'fpm.terminateTimeout': fpmText, 'timeout.bitesFirst': verdict.bitesFirst, 'timeout.suggested': verdict.suggested };
+    if (pool) learned['fpm.pool'] = pool;
+    return { outcome: verdict.outcome, facts: learned, summary: verdict.bitesFirst, evidence };
+  },
+};

@@ -1,0 +1,133 @@
+import type { FpmKey, FpmPool } from '../facts.js';
+import type { CommandResult, CommandSpec } from '../hosts/host.js';
+import { parsePs } from '../system/ps.js';
+import { binaryFor, FPM_KEYS, fpmIncludes, includeSearch, parseFpmIni, parseFpmTest, phpFpmMasters, poolPlaces } from '../system/php-fpm.js';
+import type { Evidence } from './check.js';
+
+/**
+ * Finds every php-fpm pool on the box in a few rounds of commands: the masters in ps and the installed
+ * configs, the binary each master runs, what `php-fpm -tt` says the config means, and the pool files
+ * (for the line numbers of a fix). Pure: plans commands from what earlier rounds printed.
+ */
+export const FPM_PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
+export const FPM_FIND_BINARIES = ['find', '/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin', '-maxdepth', '1', '-name', 'php-fpm*', '-type', 'f'];
+export const FPM_FIND_CONFS = ['find', '/etc/php', '/etc/php-fpm.conf', '/usr/local/etc', '/etc/opt/remi', '-maxdepth', '4', '-name', 'php-fpm.conf', '-type', 'f'];
+
+const MAX_CONFS = 6;
+const MAX_INCLUDES = 8;
+const MAX_FILES = 16;
+
+const key = (argv: readonly string[]) => argv.join('\0');
+const find = (done: readonly CommandResult[], argv: readonly string[]) => done.find((r) => key(r.argv) === key(argv));
+const lines = (r: CommandResult | undefined) => (r?.stdout ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/'));
+
+interface Install {
+  conf: string;
+  masterPid: number | null;
+  binary: string | null;
+}
+
+function installs(done: readonly CommandResult[]): Install[] {
+  const masters = phpFpmMasters(parsePs(find(done, FPM_PS)?.stdout ?? ''));
+  const binaries = lines(find(done, FPM_FIND_BINARIES));
+  const out: Install[] = [];
+  for (const m of masters.slice(0, MAX_CONFS)) {
+    const exe = find(done, ['readlink', '--', `/proc/${m.pid}/exe`]);
+    const path = exe?.code === 0 ? exe.stdout.trim().replace(/ \(deleted\)$/, '') : null;
+    out.push({ conf: m.conf, masterPid: m.pid, binary: path || (exe ? binaryFor(m.conf, binaries) : null) });
+  }
+  for (const conf of lines(find(done, FPM_FIND_CONFS))) {
+    if (out.length >= MAX_CONFS) break;
+    if (!out.some((i) => i.conf === conf)) out.push({ conf, masterPid: null, binary: binaryFor(conf, binaries) });
+  }
+  return out;
+}
+
+function testCommand(i: Install): string[] | null {
+  return i.binary ? [i.binary, '-tt', '-y', i.conf] : null;
+}
+
+function includeCommands(done: readonly CommandResult[], conf: string): string[][] {
+  const text = find(done, ['cat', '--', conf]);
+  if (text?.code !== 0) return [];
+  return fpmIncludes(parseFpmIni(text.stdout))
+    .map(includeSearch)
+    .filter((s): s is { dir: string; name: string } => s !== null)
+    .map((s) => ['find', s.dir, '-maxdepth', '1', '-name', s.name, '-type', 'f']);
+}
+
+/** The pool files one config includes, once their searches have run. */
+function poolFiles(done: readonly CommandResult[], conf: string): string[] {
+  return includeCommands(done, conf).flatMap((argv) => lines(find(done, argv)).sort());
+}
+
+/** The commands still needed, given what ran so far. */
+export function fpmPlan(done: readonly CommandResult[]): CommandSpec[] {
+  const wanted: string[][] = [FPM_PS, FPM_FIND_BINARIES, FPM_FIND_CONFS];
+  if (wanted.every((argv) => find(done, argv))) {
+    for (const m of phpFpmMasters(parsePs(find(done, FPM_PS)?.stdout ?? '')).slice(0, MAX_CONFS)) wanted.push(['readlink', '--', `/proc/${m.pid}/exe`]);
+    // A master's binary is known once its readlink ran; its -tt waits for that, the rest does not.
+    const all = installs(done);
+    for (const i of all) {
+      wanted.push(['cat', '--', i.conf]);
+      const test = testCommand(i);
+      if (test) wanted.push(test);
+    }
+    const includes = all.flatMap((i) => includeCommands(done, i.conf)).slice(0, MAX_INCLUDES);
+    wanted.push(...includes);
+    const files = [...new Set(all.flatMap((i) => poolFiles(done, i.conf)))].slice(0, MAX_FILES);
+    wanted.push(...files.map((f) => ['cat', '--', f]));
+  }
+  const seen = new Set<string>();
+  return wanted.filter((argv) => !find(done, argv) && !seen.has(key(argv)) && seen.add(key(argv))).map((argv) => ({ argv, timeoutMs: 10_000 }));
+}
+
+export interface FpmFindings {
+  pools: FpmPool[];
+  evidence: Evidence[];
+}
+
+/** Every pool php-fpm would run, with where each setting is written. */
+export function fpmPools(done: readonly CommandResult[]): FpmFindings {
+  const pools: FpmPool[] = [];
+  const evidence: Evidence[] = [];
+  for (const install of installs(done)) {
+    const files = [install.conf, ...poolFiles(done, install.conf)]
+      .map((file) => ({ file, run: find(done, ['cat', '--', file]) }))
+      .filter(({ run }) => run?.code === 0)
+      .map(({ file, run }) => ({ file, text: run?.stdout ?? '' }));
+    const places = poolPlaces(files);
+    const test = testCommand(install);
+    const run = test ? find(done, test) : undefined;
+    const parsed = parseFpmTest(run?.stderr ?? '');
+    const state = install.masterPid !== null ? `running as pid ${install.masterPid}` : 'not running';
+    // A config php-fpm rejects still names its pools; read them from the files so the listen line is known.
+    const source = parsed.pools.length
+      ? parsed.pools
+      : [...places.keys()].map((name) => ({ name, values: Object.fromEntries(files.flatMap((f) => parseFpmIni(f.text).filter((s) => s.name === name).flatMap((s) => s.entries.map((e) => [e.key, e.value])))) }));
+    for (const pool of source) {
+      const values: Partial<Record<FpmKey, string>> = {};
+      for (const k of FPM_KEYS) if (pool.values[k] !== undefined) values[k] = pool.values[k] as string;
+      const where = places.get(pool.name);
+      pools.push({
+        name: pool.name,
+        masterPid: install.masterPid,
+        binary: install.binary ?? 'php-fpm',
+        conf: install.conf,
+        errorLog: parsed.global.error_log ?? null,
+        values,
+        places: where?.places ?? {},
+        section: where?.section ?? null,
+      });
+    }
+    evidence.push({
+      command: test ? test.join(' ') : `cat ${install.conf}`,
+      lines: [
+        `${install.conf} (${state})${parsed.global.error_log ? `, its log: ${parsed.global.error_log}` : ''}`,
+        ...source.map((p) => `[${p.name}] listen = ${p.values.listen ?? '?'}${p.values['listen.owner'] ? `, listen.owner = ${p.values['listen.owner']}` : ''}${p.values['listen.group'] ? `, listen.group = ${p.values['listen.group']}` : ''}${p.values['listen.mode'] ? `, listen.mode = ${p.values['listen.mode']}` : ''}`),
+        ...(run && !parsed.ok ? [`php-fpm rejects this config: ${parsed.errors[0] ?? run.stderr.trim().split('\n')[0] ?? 'test failed'}`] : []),
+      ],
+    });
+  }
+  return { pools, evidence };
+}

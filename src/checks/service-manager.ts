@@ -1,0 +1,169 @@
+import type { BackendHint, KnownFacts } from '../facts.js';
+import type { CommandResult, CommandSpec } from '../hosts/host.js';
+import { parsePs } from '../system/ps.js';
+import {
+  ancestors,
+  initScriptManages,
+  parseDockerPs,
+  parseInitScripts,
+  parsePm2List,
+  parseSupervisorStatus,
+  parseUnitFiles,
+  supervisorOf,
+  systemdRunning,
+  unitFromCgroup,
+} from '../system/services.js';
+import type { Check, CheckResult, Evidence } from './check.js';
+import { need } from './check.js';
+
+const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
+const SYSTEMD = ['stat', '-c', '%F', '--', '/run/systemd/system'];
+const INIT_D = ['ls', '-1', '--', '/etc/init.d'];
+const UNIT_FILES = ['systemctl', 'list-unit-files', '--type=service', '--no-legend', '--no-pager'];
+const SUPERVISOR = ['supervisorctl', 'status'];
+const PM2 = ['pm2', 'jlist'];
+const DOCKER = ['docker', 'ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}}'];
+
+const key = (argv: readonly string[]) => argv.join('\0');
+const find = (done: readonly CommandResult[], argv: readonly string[]) => done.find((r) => key(r.argv) === key(argv));
+const cgroupOf = (pid: number) => ['cat', '--', `/proc/${pid}/cgroup`];
+const scriptOf = (name: string) => ['cat', '--', `/etc/init.d/${name}`];
+
+export interface Management {
+  manager: 'systemd' | 'sysv' | 'supervisor' | 'pm2' | 'docker' | 'process' | 'unknown';
+  unit: string;
+  start: string[];
+  stop: string[];
+  restart: string[];
+  reload: string[];
+  why: string;
+}
+
+/** Starting a bare program again: php-fpm with its own config; anything else only a person knows. */
+function bare(hint: BackendHint): Management {
+  const isFpm = hint.binary !== null && hint.conf !== null && /php-fpm/.test(hint.binary);
+  const start = isFpm ? [hint.binary as string, '--daemonize', '--fpm-config', hint.conf as string] : [];
+  const running = hint.pid !== null;
+  return {
+    manager: start.length || running ? 'process' : 'unknown',
+    unit: hint.label,
+    start,
+    stop: running ? ['kill', '-QUIT', '--', String(hint.pid)] : [],
+    restart: [],
+    // php-fpm re-reads its config on SIGUSR2; other programs differ.
+    reload: running && isFpm ? ['kill', '-USR2', '--', String(hint.pid)] : [],
+    why: running ? `${hint.label} runs as a bare process (pid ${hint.pid}): no service manager started it` : start.length ? `no service manager knows ${hint.label}; it is started by hand` : `nothing on this box says how ${hint.label} is started`,
+  };
+}
+
+function ofService(manager: 'systemd' | 'sysv', name: string, why: string): Management {
+  const run = (verb: string) => (manager === 'systemd' ? ['systemctl', verb, name] : ['service', name, verb]);
+  return { manager, unit: name, start: run('start'), stop: run('stop'), restart: run('restart'), reload: run('reload'), why };
+}
+
+interface Seen {
+  hint: BackendHint;
+  systemd: boolean;
+  scripts: string[];
+  chain: ReturnType<typeof ancestors>;
+  cgroupUnit: string | null;
+}
+
+function seen(facts: KnownFacts, done: readonly CommandResult[]): Seen {
+  const hint = need(facts, 'backend.hint');
+  const systemdRun = find(done, SYSTEMD);
+  const processes = parsePs(find(done, PS)?.stdout ?? '');
+  return {
+    hint,
+    systemd: systemdRunning(systemdRun?.stdout ?? '', systemdRun?.code ?? null),
+    scripts: find(done, INIT_D)?.code === 0 ? parseInitScripts(find(done, INIT_D)?.stdout ?? '') : [],
+    chain: hint.pid !== null ? ancestors(processes, hint.pid) : [],
+    cgroupUnit: hint.pid !== null ? unitFromCgroup(find(done, cgroupOf(hint.pid))?.stdout ?? '') : null,
+  };
+}
+
+/** What manages the backend, from what ran. */
+export function management(facts: KnownFacts, done: readonly CommandResult[]): Management {
+  const s = seen(facts, done);
+  const { hint } = s;
+  const parent = supervisorOf(s.chain);
+  if (parent?.kind === 'docker') {
+    const container = parseDockerPs(find(done, DOCKER)?.stdout ?? '').find((c) => c.id.startsWith(parent.container));
+    const name = container?.name ?? parent.container.slice(0, 12);
+    return { manager: 'docker', unit: name, start: ['docker', 'start', name], stop: ['docker', 'stop', name], restart: ['docker', 'restart', name], reload: [], why: `${hint.label} runs in the docker container ${name}` };
+  }
+  if (parent?.kind === 'supervisor') {
+    const program = parseSupervisorStatus(find(done, SUPERVISOR)?.stdout ?? '').find((p) => p.pid !== null && s.chain.some((c) => c.pid === p.pid));
+    if (program) {
+      const run = (verb: string) => ['supervisorctl', verb, program.name];
+      return { manager: 'supervisor', unit: program.name, start: run('start'), stop: run('stop'), restart: run('restart'), reload: [], why: `supervisord runs ${hint.label} as its program ${program.name}` };
+    }
+  }
+  if (parent?.kind === 'pm2') {
+    const app = parsePm2List(find(done, PM2)?.stdout ?? '').find((a) => a.pid !== null && s.chain.some((c) => c.pid === a.pid));
+    if (app) {
+      const run = (verb: string) => ['pm2', verb, app.name];
+      return { manager: 'pm2', unit: app.name, start: run('start'), stop: run('stop'), restart: run('restart'), reload: run('reload'), why: `pm2 runs ${hint.label} as its app ${app.name}` };
+    }
+  }
+  if (s.systemd && s.cgroupUnit) return ofService('systemd', s.cgroupUnit, `${hint.label} runs in the systemd unit ${s.cgroupUnit}`);
+  if (s.systemd && hint.pid === null) {
+    const units = parseUnitFiles(find(done, UNIT_FILES)?.stdout ?? '');
+    const unit = hint.names.map((n) => `${n}.service`).find((n) => units.some((u) => u.unit === n));
+    if (unit) return ofService('systemd', unit, `systemd has the unit ${unit} for ${hint.label}`);
+  }
+  // A supervised or systemd-run process is not the init script's, even if one exists for its name.
+  if (!s.cgroupUnit && !parent) {
+    const script = hint.names.find((n) => s.scripts.includes(n) && initScriptManages(find(done, scriptOf(n))?.stdout ?? '', hint));
+    if (script) {
+      // On a systemd box `service` hands over to systemctl anyway; say what really runs.
+      return s.systemd ? ofService('systemd', `${script}.service`, `/etc/init.d/${script} manages ${hint.label}; systemd runs it`) : ofService('sysv', script, `/etc/init.d/${script} starts ${hint.label} (this box has no systemd)`);
+    }
+  }
+  return bare(hint);
+}
+
+/** How is the backend started, stopped and reloaded on this box? The fix's commands follow from it. */
+export const serviceManager: Check = {
+  id: 'service.manager',
+  outcomes: ['systemd', 'sysv', 'supervisor', 'pm2', 'docker', 'process', 'unknown'],
+  needs: ['backend.hint'],
+  learns: ['service.manager', 'service.unit', 'service.start', 'service.stop', 'service.restart', 'service.reload'],
+
+  plan(facts, done): CommandSpec[] {
+    const hint = need(facts, 'backend.hint');
+    const wanted: string[][] = [SYSTEMD, INIT_D, PS];
+    if (hint.pid !== null) wanted.push(cgroupOf(hint.pid));
+    if (wanted.every((argv) => find(done, argv))) {
+      const s = seen(facts, done);
+      if (s.systemd && hint.pid === null) wanted.push(UNIT_FILES);
+      for (const name of hint.names) if (s.scripts.includes(name)) wanted.push(scriptOf(name));
+      const parent = supervisorOf(s.chain);
+      // Only ask a manager that runs: `pm2 jlist` would start pm2's daemon, docker would wait on its socket.
+      if (parent?.kind === 'supervisor') wanted.push(SUPERVISOR);
+      if (parent?.kind === 'pm2') wanted.push(PM2);
+      if (parent?.kind === 'docker') wanted.push(DOCKER);
+    }
+    return wanted.filter((argv) => !find(done, argv)).map((argv) => ({ argv, timeoutMs: 8000 }));
+  },
+
+  interpret(facts, results): CheckResult {
+    const m = management(facts, results);
+    const s = seen(facts, results);
+    const evidence: Evidence[] = [
+      { command: SYSTEMD.join(' '), lines: [s.systemd ? 'systemd runs this box (/run/systemd/system exists)' : 'no systemd running (/run/systemd/system is absent): systemctl cannot be used'] },
+    ];
+    if (s.chain.length) evidence.push({ command: PS.join(' '), lines: s.chain.slice(0, 4).map((p) => `${p.pid} (parent ${p.ppid}) ${p.args}`) });
+    if (s.hint.pid !== null) evidence.push({ command: `cat /proc/${s.hint.pid}/cgroup`, lines: [s.cgroupUnit ? `unit ${s.cgroupUnit}` : 'in no systemd service'] });
+    const scripts = s.hint.names.filter((n) => s.scripts.includes(n));
+    if (scripts.length) evidence.push({ command: INIT_D.join(' '), lines: scripts.map((n) => `/etc/init.d/${n}${m.manager === 'sysv' && m.unit === n ? ' starts this backend' : ' exists, but does not start this one'}`) });
+    const summary = m.manager === 'unknown' ? m.why : `${m.why}: ${m.start.length ? `start with ${m.start.join(' ')}` : `stop with ${m.stop.join(' ')}`}`;
+    evidence.push({ lines: [m.why] });
+    return {
+      outcome: m.manager,
+      facts: { 'service.manager': m.manager, 'service.unit': m.unit, 'service.start': m.start, 'service.stop': m.stop, 'service.restart': m.restart, 'service.reload': m.reload },
+      summary,
+      evidence,
+    };
+  },
+};

@@ -1,0 +1,218 @@
+/** A Host whose commands run on a remote box over one SSH connection (see connectSsh in index.ts). */
+import { randomBytes } from 'node:crypto';
+import type { CommandResult, CommandSpec, Host } from '../host.js';
+import { DEFAULT_TIMEOUT_MS } from '../host.js';
+import { ChannelLimit } from './channel-limit.js';
+import type { ResolvedHost } from './config.js';
+import { connectChain, type ConnectDeps, type Hop } from './connect.js';
+import { SshError } from './errors.js';
+import { runChannel, type ChannelRun } from './exec.js';
+import { describePrivilege, fromPasswordCheck, fromSudoProbe, isRoot, makeMarkers, remoteCommand, type PasswordVerdict, type Privilege } from './sudo.js';
+import type { VerifiedHostKey } from './verify-host-key.js';
+
+/** What the report shows about an SSH host. */
+export interface SshHostSummary {
+  label: string;
+  /** What was dialled: HostName and port. */
+  address: string;
+  user: string;
+  /** Jump hosts, first dialled first. */
+  via: string[];
+  hostKeys: VerifiedHostKey[];
+  privilege: Privilege;
+  /** One line: how commands run (as root, through sudo, unprivileged and why). */
+  runsAs: string;
+  notes: string[];
+}
+
+const PROBE_TIMEOUT_MS = 10_000;
+/** About 1.5 s of asking again when sshd refuses a new session. */
+const SESSION_RETRIES = 10;
+
+export class SshHost implements Host {
+  readonly label: string;
+  private hops: Hop[];
+  private alive = true;
+  private closed = false;
+  /** Set when the connection was lost and could not be restored: every later command fails with it. */
+  private lost: SshError | undefined;
+  private reconnecting: Promise<SshError | null> | undefined;
+  private readonly limit: ChannelLimit;
+  private readonly markers = makeMarkers(randomBytes(6).toString('hex'));
+  private sudoPassword: string | undefined;
+  privilege: Privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: 'not checked yet' };
+  /** Whether the box has timeout(1), which enforces each command's limit there too. */
+  private remoteTimeout = false;
+
+  /** Use connectSsh(): it connects and checks privileges before handing the host out. */
+  constructor(
+    readonly resolved: ResolvedHost,
+    hops: Hop[],
+    private readonly deps: ConnectDeps,
+    maxChannels: number,
+    readonly notes: string[],
+  ) {
+    this.label = resolved.label;
+    this.hops = hops;
+    this.limit = new ChannelLimit(maxChannels);
+    this.watch(hops);
+  }
+
+  private watch(hops: Hop[]): void {
+    for (const hop of hops) {
+      const down = () => {
+        if (this.hops === hops) this.alive = false;
+      };
+      hop.client.on('close', down);
+      hop.client.on('end', down);
+    }
+  }
+
+  /** Decides how commands run: root, sudo -n, sudo with a password (asked later), or unprivileged. */
+  async checkPrivilege(): Promise<Privilege> {
+    const plain: Privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: '' };
+    const [id, timeout] = await Promise.all([
+      this.attempt(['id', '-u'], plain, undefined, PROBE_TIMEOUT_MS),
+      this.attempt(['sh', '-c', 'command -v timeout'], plain, undefined, PROBE_TIMEOUT_MS),
+    ]);
+    this.remoteTimeout = timeout.code === 0 && timeout.stdout.trim() !== '';
+    const root = isRoot(id);
+    if (root === true) this.privilege = { mode: 'root' };
+    else if (root === null) this.privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: `id -u did not answer (${id.failure ?? id.stderr.trim()})` };
+    else this.privilege = fromSudoProbe(await this.attempt(['sudo', '-n', 'true'], plain, undefined, PROBE_TIMEOUT_MS));
+    return this.privilege;
+  }
+
+  /** True when sudo asks for a password: pass one to useSudoPassword(), or call continueUnprivileged(). */
+  get needsSudoPassword(): boolean {
+    return this.privilege.mode === 'needs-password';
+  }
+
+  /**
+   * Tries the password with sudo (on `true`). Right: every later command runs through sudo -S with it.
+   * Wrong: nothing changes (ask again). Refused (not in sudoers): the host runs unprivileged.
+   * The password is kept in memory only and goes to sudo on stdin, when sudo prompts for it.
+   */
+  async useSudoPassword(password: string): Promise<PasswordVerdict> {
+    if (this.privilege.mode === 'root' || this.privilege.mode === 'sudo') return { ok: true };
+    if (password.includes('\n')) return { ok: false, reason: 'wrong', detail: 'a sudo password cannot contain a line break' };
+    const run = await this.attempt(['true'], { mode: 'sudo-password' }, password, PROBE_TIMEOUT_MS);
+    const verdict = fromPasswordCheck(run);
+    if (verdict.ok) {
+      this.sudoPassword = password;
+      this.privilege = { mode: 'sudo-password' };
+    } else if (verdict.reason === 'refused') {
+      this.privilege = { mode: 'unprivileged', reason: 'sudo-refused', detail: verdict.detail };
+    }
+    return verdict;
+  }
+
+  /** The person will not give a sudo password: run unprivileged, and say so in the report. */
+  continueUnprivileged(): void {
+    if (this.privilege.mode === 'needs-password') this.privilege = { mode: 'unprivileged', reason: 'declined', detail: 'no sudo password was given' };
+  }
+
+  summary(): SshHostSummary {
+    const target = this.resolved;
+    return {
+      label: this.label,
+      address: `${target.hostName}:${target.port}`,
+      user: target.user,
+      via: target.jumps.map((j) => j.label),
+      hostKeys: this.hops.map((h) => h.hostKey),
+      privilege: this.privilege,
+      runsAs: describePrivilege(this.privilege, target.user),
+      notes: [...this.notes],
+    };
+  }
+
+  async run(command: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
+    const started = performance.now();
+    if (!command.argv.length) throw new Error('empty command');
+    const result = (run: ChannelRun): CommandResult => {
+      const ms = Math.round(performance.now() - started);
+      const base = { argv: command.argv, stdout: run.stdout, stderr: run.stderr, ms };
+      if (run.failure) return { ...base, code: null, failure: run.failure };
+      // A missing program: the remote shell (or sh -c under sudo) says so with 127, as ENOENT does locally.
+      const program = command.argv[0] as string;
+      if (run.code === 127 && run.stderr.includes(program) && /not found|No such file or directory/.test(run.stderr)) return { ...base, code: null, failure: 'not-found' };
+      return { ...base, code: run.code };
+    };
+    let release: () => void;
+    try {
+      release = await this.limit.acquire(signal);
+    } catch {
+      return result({ stdout: '', stderr: '', code: null, failure: 'aborted' });
+    }
+    try {
+      const timeoutMs = command.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      return result(await this.attempt(command.argv, this.privilege, this.sudoPassword, timeoutMs, command.stdin, signal));
+    } finally {
+      release();
+    }
+  }
+
+  /** One command, reconnecting once and running it again if the connection was lost under it. */
+  private async attempt(argv: readonly string[], privilege: Privilege, password: string | undefined, timeoutMs: number, stdin?: string, signal?: AbortSignal): Promise<ChannelRun> {
+    // The box's own kill comes a second after ours, so a finished command is never cut short there.
+    const line = remoteCommand(argv, privilege, this.markers, this.remoteTimeout ? Math.ceil(timeoutMs / 1000) + 1 : undefined);
+    const sudo = privilege.mode === 'sudo-password' && password !== undefined ? { password, markers: this.markers } : undefined;
+    const once = async (): Promise<ChannelRun> => {
+      const problem = await this.ensureConnected();
+      if (problem) return { stdout: '', stderr: '', code: null, failure: `dropped: ${problem.message}` };
+      const client = (this.hops.at(-1) as Hop).client;
+      const options = { timeoutMs, ...(stdin !== undefined ? { stdin } : {}), ...(signal ? { signal } : {}), ...(sudo ? { sudo } : {}) };
+      let run = await runChannel(client, line, options);
+      // sshd frees a finished session's slot a little after it closes: wait and ask again (bounded).
+      for (let retry = 1; run.failure === 'session-refused' && retry <= SESSION_RETRIES && !signal?.aborted; retry++) {
+        await new Promise((r) => setTimeout(r, Math.min(50 * retry, 200)));
+        run = await runChannel(client, line, options);
+      }
+      if (run.failure === 'session-refused') {
+        return { ...run, failure: `cannot open an SSH session on ${this.label}: sshd refused it (its MaxSessions is reached; other sessions of this connection are still open)` };
+      }
+      if (run.failure === 'dropped' && this.alive) {
+        // The channel closed with no exit status while the connection stayed up: not a lost connection.
+        return { ...run, failure: 'the command ended with no exit status' };
+      }
+      return run;
+    };
+    const first = await once();
+    if (first.failure !== 'dropped' || this.closed || signal?.aborted) return first;
+    const second = await once();
+    if (second.failure === 'dropped') {
+      return { ...second, failure: `dropped: the connection to ${this.label} was lost twice during ${argv[0]}; check the network and sshd on that host` };
+    }
+    return second;
+  }
+
+  /** null when connected (reconnecting once if the connection was lost); the reason otherwise. */
+  private async ensureConnected(): Promise<SshError | null> {
+    if (this.closed) return new SshError('dropped', this.label, `the SSH session with ${this.label} is closed`);
+    if (this.lost) return this.lost;
+    if (this.alive) return null;
+    this.reconnecting ??= (async () => {
+      for (const hop of this.hops) hop.client.end();
+      try {
+        const hops = await connectChain(this.resolved, this.deps);
+        this.hops = hops;
+        this.alive = true;
+        this.watch(hops);
+        return null;
+      } catch (error) {
+        const reason = error instanceof SshError ? error.message : String(error);
+        this.lost = new SshError('dropped', this.label, `the connection to ${this.label} was lost and reconnecting failed: ${reason}`);
+        return this.lost;
+      } finally {
+        this.reconnecting = undefined;
+      }
+    })();
+    return this.reconnecting;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.sudoPassword = undefined;
+    for (const hop of [...this.hops].reverse()) hop.client.end();
+  }
+}

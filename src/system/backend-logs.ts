@@ -1,0 +1,215 @@
+/**
+ * What a backend's own logs and the kernel say about a crash. Pure parsers, tested on real output
+ * (test/fixtures/crash/):
+ *
+ * - which log files a process writes: `find /proc/PID/fd -mindepth 1 -maxdepth 1 -printf '%f\t%l\n'`
+ *   ("2<TAB>/var/log/php8.2-fpm.log"); its stdout/stderr and anything named like a log;
+ * - process ages: `ps -eo pid=,ppid=,etimes=,args=`;
+ * - lines that mean a worker died: php-fpm's "child 123 exited on signal 9 (SIGKILL)", a supervisor's
+ *   "died on signal 11", Python's "Fatal Python error" and tracebacks, Go panics, Node's heap exhaustion;
+ * - the kernel's lines (`dmesg`): OOM kills and segfaults of a process by name, placed in time with
+ *   /proc/uptime.
+ *
+ * Times in logs carry no zone we can trust, so every time here is "naive": the wall-clock fields read as
+ * if they were UTC. Two naive times from the same box subtract correctly.
+ */
+
+export function fdListCommand(pid: number): string[] {
+  return ['find', `/proc/${pid}/fd`, '-mindepth', '1', '-maxdepth', '1', '-printf', '%f\\t%l\\n'];
+}
+
+export const PS_AGES = ['ps', '-eo', 'pid=,ppid=,etimes=,args='];
+export const HOST_NOW = ['date', '+%Y/%m/%d %H:%M:%S'];
+
+export interface FdLink {
+  fd: number;
+  target: string;
+}
+
+export function parseFdLinks(stdout: string): FdLink[] {
+  const out: FdLink[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^(\d+)\t(.+)$/.exec(line);
+    if (m) out.push({ fd: Number(m[1]), target: m[2] as string });
+  }
+  return out;
+}
+
+/** Files a process writes its log to: stdout/stderr when they are files, and open files named like logs. */
+export function logFilesOf(links: readonly FdLink[]): string[] {
+  const files = links.filter(
+    (l) => l.target.startsWith('/') && !l.target.startsWith('/dev/') && !l.target.startsWith('/proc/') && !l.target.endsWith(' (deleted)') && (l.fd === 1 || l.fd === 2 || /(^|[/._-])(log|logs|err|error)([/._-]|$)/i.test(l.target)),
+  );
+  return [...new Set(files.map((l) => l.target))];
+}
+
+export interface ProcessAge {
+  pid: number;
+  ppid: number;
+  /** Seconds since the process started. */
+  seconds: number;
+  args: string;
+}
+
+export function parsePsAges(stdout: string): ProcessAge[] {
+  const out: ProcessAge[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line.trimEnd());
+    if (m) out.push({ pid: Number(m[1]), ppid: Number(m[2]), seconds: Number(m[3]), args: m[4] as string });
+  }
+  return out;
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+function naive(year: number, month: number, day: number, h: number, m: number, s: number): number {
+  return Date.UTC(year, month, day, h, m, s);
+}
+
+/** nginx's "2026/11/21 13:20:52" (also the format of HOST_NOW) as a naive time; null when it is not one. */
+export function nginxTime(text: string): number | null {
+  const m = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(text.trim());
+  return m ? naive(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : null;
+}
+
+/**
+ * The time stamp near the start of a log line, in the formats backends use: 2026-11-21 13:20:52 (ISO,
+ * Python logging, gunicorn), 2026/11/21 13:20:52 (nginx), 21-Nov-2026 13:20:52 (php-fpm),
+ * 21/Nov/2026:13:20:52 or 21/Nov/2026 13:20:52 (access logs), Nov 21 13:20:52 (syslog; year from `year`).
+ */
+export function lineTime(line: string, year: number): number | null {
+  const head = line.slice(0, 64);
+  let m = /(\d{4})[-/](\d\d)[-/](\d\d)[T ](\d\d):(\d\d):(\d\d)/.exec(head);
+  if (m) return naive(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  m = /(\d\d)[-/]([A-Za-z]{3})[-/](\d{4})[: ](\d\d):(\d\d):(\d\d)/.exec(head);
+  if (m && MONTHS.includes(m[2]!.toLowerCase())) return naive(+m[3]!, MONTHS.indexOf(m[2]!.toLowerCase()), +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+  m = /^([A-Za-z]{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)\b/.exec(head);
+  if (m && MONTHS.includes(m[1]!.toLowerCase())) return naive(year, MONTHS.indexOf(m[1]!.toLowerCase()), +m[2]!, +m[3]!, +m[4]!, +m[5]!);
+  return null;
+}
+
+export type CrashKind = 'signal' | 'exit' | 'terminated' | 'fatal' | 'traceback' | 'oom';
+
+export interface CrashLine {
+  kind: CrashKind;
+  /** The line itself, and for a traceback or fatal error the lines that name where and what. */
+  lines: string[];
+  /** Naive time of the line (or of the nearest time stamp above it); null when the log has none. */
+  time: number | null;
+  /** A signal the worker died of, e.g. "SIGKILL", when the line says. */
+  signal?: string;
+}
+
+// Signals that end a worker against its will; SIGTERM and SIGQUIT are also how reloads and idle-reaping end them.
+const CRASH_SIGNALS = new Set([4, 6, 7, 8, 9, 11]);
+const SIGNAL_NAMES: Record<number, string> = { 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV' };
+
+function signalLine(line: string): { signal: string } | null {
+  // php-fpm: "child 123 exited on signal 9 (SIGKILL)"; uWSGI: "killed by signal 9"; supervisors: "died on signal 11"
+  const m = /\b(?:exited|died|killed|terminated) (?:on|by) signal (\d+)/i.exec(line);
+  if (m && CRASH_SIGNALS.has(Number(m[1]))) return { signal: SIGNAL_NAMES[Number(m[1])] as string };
+  // supervisord: "terminated by SIGKILL"; gunicorn: "Worker (pid:12) was sent SIGKILL!"; systemd: "status=9/KILL"
+  const named = /\b(?:terminated by|was sent|code=killed, status=\d+\/)\s*(SIG)?(KILL|SEGV|ABRT|BUS|ILL|FPE)\b/.exec(line);
+  if (named) return { signal: `SIG${named[2]}` };
+  return null;
+}
+
+const FATAL = [
+  /^Fatal Python error: /,
+  /\bSegmentation fault\b/,
+  /\bcore dumped\b/,
+  /JavaScript heap out of memory/,
+  /^FATAL ERROR: /,
+  /^panic: /,
+  /^fatal error: /,
+  /\bWORKER TIMEOUT\b/,
+];
+const OOM = [/\bOut of memory\b/i, /\boom-kill\b/, /\bkilled by the OOM killer\b/i, /Perhaps out of memory\?/, /\bMemoryError\b/];
+
+/** One crash line found in a log, or null. `next` holds the lines after it, for the detail of a traceback. */
+function crashAt(line: string, next: readonly string[]): Omit<CrashLine, 'time'> | null {
+  const text = line.trimEnd();
+  // php-fpm's request_terminate_timeout: the worker is killed mid-request on purpose.
+  if (/\bexecution timed out \([\d.]+ sec\), terminating\b/.test(text)) return { kind: 'terminated', lines: [text] };
+  if (OOM.some((re) => re.test(text))) return { kind: 'oom', lines: [text] };
+  const signal = signalLine(text);
+  if (signal) return { kind: 'signal', lines: [text], signal: signal.signal };
+  const exited = /\bchild \d+ exited with code (\d+)/.exec(text);
+  if (exited && exited[1] !== '0') return { kind: 'exit', lines: [text] };
+  if (FATAL.some((re) => re.test(text))) {
+    // Python's fault handler lists the innermost frames first, a few lines below.
+    const frames = next.slice(0, 6).filter((l) => /^\s+File "/.test(l)).slice(0, 2).map((l) => l.trimEnd());
+    return { kind: 'fatal', lines: [text, ...frames] };
+  }
+  if (/^Traceback \(most recent call last\):/.test(text)) {
+    // Indented frames, innermost last, then the exception itself on the first line that is not indented.
+    const end = next.findIndex((l) => l.trim() !== '' && !/^\s/.test(l));
+    const frames = end === -1 ? next : next.slice(0, end);
+    const frame = [...frames].reverse().find((l) => /^\s+File "/.test(l));
+    const exception = end === -1 ? undefined : next[end];
+    return { kind: 'traceback', lines: [text, ...(frame ? [frame.trimEnd()] : []), ...(exception ? [exception.trimEnd()] : [])] };
+  }
+  return null;
+}
+
+/** A span of naive times, both ends included. */
+export interface Window {
+  from: number;
+  to: number;
+}
+
+/**
+ * Crash lines in a log's tail that happened within the window (naive ms). A line without a time stamp
+ * takes the time of the nearest stamped line above it. In a log with no time stamps at all, only the
+ * last 200 lines count, and their time is null: a person has to judge.
+ */
+export function crashLines(text: string, window: Window, year: number): CrashLine[] {
+  const lines = text.split('\n');
+  const stamped = lines.some((l) => lineTime(l, year) !== null);
+  const out: CrashLine[] = [];
+  let time: number | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    time = lineTime(line, year) ?? time;
+    const found = crashAt(line, lines.slice(i + 1, i + 201));
+    if (!found) continue;
+    if (stamped ? time === null || time < window.from || time > window.to : i < lines.length - 200) continue;
+    out.push({ ...found, time: stamped ? time : null });
+  }
+  return out;
+}
+
+export interface KernelLine {
+  /** Seconds since boot, as dmesg prints it. */
+  uptime: number;
+  text: string;
+  name: string;
+  pid: number | null;
+  kind: 'oom' | 'segfault';
+}
+
+/** The kernel's lines about processes with these names (comm, up to 15 characters) being killed or crashing. */
+export function kernelCrashLines(dmesg: string, names: readonly string[]): KernelLine[] {
+  const wanted = new Set(names.map((n) => n.slice(0, 15)));
+  const out: KernelLine[] = [];
+  for (const raw of dmesg.split('\n')) {
+    const m = /^\[\s*(\d+\.\d+)\]\s+(.*)$/.exec(raw.trimEnd());
+    if (!m) continue;
+    const text = m[2] as string;
+    const oom = /Killed process (\d+) \(([^)]+)\)/.exec(text) ?? /oom-kill:.*\btask=([^,]+),pid=(\d+)/.exec(text);
+    if (oom) {
+      const [name, pid] = /^Killed/.test(oom[0]) ? [oom[2], oom[1]] : [oom[1], oom[2]];
+      if (wanted.has(name as string)) out.push({ uptime: Number(m[1]), text, name: name as string, pid: Number(pid), kind: 'oom' });
+      continue;
+    }
+    const fault = /^(?:traps: )?(\S+?)\[(\d+)\]:? (?:segfault at|general protection fault|trap )/.exec(text);
+    if (fault && wanted.has(fault[1] as string)) out.push({ uptime: Number(m[1]), text, name: fault[1] as string, pid: Number(fault[2]), kind: 'segfault' });
+  }
+  return out;
+}
+
+/** Seconds since boot, from /proc/uptime ("12345.67 54321.00"). */
+export function parseUptime(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s/.exec(text.trim() + ' ');
+  return m ? Number(m[1]) : null;
+}

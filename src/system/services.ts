@@ -1,0 +1,126 @@
+/**
+ * How a program is managed on a box: systemd, a SysV init script, supervisord, pm2, docker, or nothing
+ * (a bare process). Pure parsers of what the box prints; fixtures in test/fixtures/service/.
+ */
+import type { ProcessInfo } from '../facts.js';
+
+/** systemd runs as init exactly when /run/systemd/system is a directory (what sd_booted() tests). */
+export function systemdRunning(statStdout: string, code: number | null): boolean {
+  return code === 0 && statStdout.trim() === 'directory';
+}
+
+/**
+ * The systemd unit a process belongs to, from /proc/PID/cgroup: "0::/system.slice/php8.2-fpm.service"
+ * (cgroup v2) or "1:name=systemd:/system.slice/nginx.service" (v1). A scope or a bare "/" is no service.
+ */
+export function unitFromCgroup(text: string): string | null {
+  for (const line of text.split('\n')) {
+    const m = /^\d+:(?:name=systemd)?:(\/.*)$/.exec(line.trim());
+    if (!m) continue;
+    const unit = /\/([\w@.:\\-]+\.service)(?:\/|$)/.exec(m[1] as string);
+    if (unit && !/^user@/.test(unit[1] as string)) return unit[1] as string;
+  }
+  return null;
+}
+
+/** `systemctl list-unit-files --type=service --no-legend --no-pager`: "php8.2-fpm.service enabled enabled". */
+export function parseUnitFiles(stdout: string): { unit: string; state: string }[] {
+  const out: { unit: string; state: string }[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^\s*(?:●\s*)?(\S+\.service)\s+(\S+)/.exec(line);
+    if (m) out.push({ unit: m[1] as string, state: m[2] as string });
+  }
+  return out;
+}
+
+/** `ls -1 -- /etc/init.d`: the init scripts (README and the skeleton are not services). */
+export function parseInitScripts(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^(README|skeleton|rc[S\d]?|\.)/.test(l) && !l.endsWith('.dpkg-dist'));
+}
+
+/**
+ * Does this init script start the program in question? It names its binary and, for php-fpm, its
+ * config (Debian's php8.2-fpm script sets CONFFILE=/etc/php/8.2/fpm/php-fpm.conf). A process started
+ * by hand from another config is not that service, even when the script exists.
+ */
+export function initScriptManages(script: string, program: { binary: string | null; conf: string | null }): boolean {
+  if (program.conf) return script.includes(program.conf);
+  if (program.binary) {
+    const base = program.binary.slice(program.binary.lastIndexOf('/') + 1);
+    return script.includes(program.binary) || new RegExp(`^\\s*(?:NAME|DAEMON)=["']?${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*$`, 'm').test(script);
+  }
+  return false;
+}
+
+/** The process and its parents, nearest first, up to (not including) init. */
+export function ancestors(processes: readonly ProcessInfo[], pid: number): ProcessInfo[] {
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const chain: ProcessInfo[] = [];
+  for (let p = byPid.get(pid); p && p.pid > 1 && chain.length < 32; p = byPid.get(p.ppid)) chain.push(p);
+  return chain;
+}
+
+export type Supervisor = { kind: 'supervisor'; pid: number } | { kind: 'pm2'; pid: number } | { kind: 'docker'; container: string } | { kind: 'containerd'; container: string; namespace: string };
+
+/** A supervising process among the ancestors: supervisord, pm2's God Daemon, or a container shim. */
+export function supervisorOf(chain: readonly ProcessInfo[]): Supervisor | null {
+  for (const p of chain.slice(1)) {
+    if (/(^|[\s/])supervisord(\s|$)/.test(p.args)) return { kind: 'supervisor', pid: p.pid };
+    if (/^PM2 v[\d.]+: God Daemon/.test(p.args)) return { kind: 'pm2', pid: p.pid };
+    const shim = /containerd-shim\S*\s.*-namespace\s+(\S+)\s.*-id\s+([0-9a-f]{12,64})/.exec(p.args);
+    if (shim) return shim[1] === 'moby' ? { kind: 'docker', container: shim[2] as string } : { kind: 'containerd', container: shim[2] as string, namespace: shim[1] as string };
+  }
+  return null;
+}
+
+export interface SupervisorProgram {
+  name: string;
+  state: string;
+  pid: number | null;
+}
+
+/** `supervisorctl status`: "app   RUNNING   pid 1234, uptime 0:00:10", "web:web_00  STOPPED  Nov 21 01:02 PM". */
+export function parseSupervisorStatus(stdout: string): SupervisorProgram[] {
+  const out: SupervisorProgram[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^(\S+)\s+(STOPPED|STARTING|RUNNING|BACKOFF|STOPPING|EXITED|FATAL|UNKNOWN)\b(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const pid = /\bpid (\d+)/.exec(m[3] as string);
+    out.push({ name: m[1] as string, state: m[2] as string, pid: pid ? Number(pid[1]) : null });
+  }
+  return out;
+}
+
+export interface Pm2App {
+  name: string;
+  status: string;
+  pid: number | null;
+}
+
+/** `pm2 jlist`: a JSON array (pm2 may print notices before it). */
+export function parsePm2List(stdout: string): Pm2App[] {
+  const start = stdout.indexOf('[');
+  if (start < 0) return [];
+  try {
+    const list = JSON.parse(stdout.slice(start)) as { name?: unknown; pid?: unknown; pm2_env?: { status?: unknown } }[];
+    if (!Array.isArray(list)) return [];
+    return list
+      .filter((a) => typeof a.name === 'string')
+      .map((a) => ({ name: a.name as string, status: typeof a.pm2_env?.status === 'string' ? a.pm2_env.status : 'unknown', pid: typeof a.pid === 'number' && a.pid > 0 ? a.pid : null }));
+  } catch {
+    return [];
+  }
+}
+
+/** `docker ps -a --no-trunc --format '{{.ID}} {{.Names}} {{.State}}'`. */
+export function parseDockerPs(stdout: string): { id: string; name: string; state: string }[] {
+  const out: { id: string; name: string; state: string }[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^([0-9a-f]{12,64}) (\S+) (\S+)$/.exec(line.trim());
+    if (m) out.push({ id: m[1] as string, name: m[2] as string, state: m[3] as string });
+  }
+  return out;
+}

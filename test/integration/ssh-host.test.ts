@@ -1,0 +1,508 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandSpec } from '../../src/hosts/host.js';
+import { LocalHost } from '../../src/hosts/local.js';
+import { connectSsh, SshError, type HostKeyPrompt, type SshHost, type SshOptions } from '../../src/hosts/ssh/index.js';
+import { freePort } from './lab/ports.js';
+import { start, waitForPath } from './lab/processes.js';
+import { keyscan, makeKey, startSshd, type Sshd } from './lab/sshd.js';
+import { ensureUser, sudoersDropIn } from './lab/users.js';
+
+/** Everything a test started, undone afterwards, newest first. */
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function sshd(options: Parameters<typeof startSshd>[0] = {}): Promise<Sshd> {
+  const started = await startSshd(options);
+  cleanups.push(() => started.remove(), () => started.stop());
+  return started;
+}
+
+/** A home directory of our own: ~/.ssh with a fresh client key (never the real ~/.ssh). */
+function makeHome(owner = cleanups): { home: string; ssh: string; key: { path: string; publicKey: string } } {
+  const home = mkdtempSync(join(tmpdir(), 'bgw-home-'));
+  owner.push(() => rmSync(home, { recursive: true, force: true }));
+  const ssh = join(home, '.ssh');
+  mkdirSync(ssh, { mode: 0o700 });
+  return { home, ssh, key: makeKey(ssh, 'id_ed25519') };
+}
+
+function knownHostsOf(home: string): string {
+  return join(home, '.ssh', 'known_hosts');
+}
+
+/** Trusts this sshd the way a person who ran ssh-keyscan would. */
+function trust(home: string, server: Sshd): void {
+  writeFileSync(knownHostsOf(home), keyscan(server), { flag: 'a' });
+}
+
+async function connect(home: string, target: string, options: Partial<SshOptions> = {}): Promise<SshHost> {
+  const host = await connectSsh({ target, files: { home, systemConfig: null, globalKnownHosts: [] }, env: {}, connectTimeoutMs: 5000, ...options });
+  cleanups.push(() => host.close());
+  return host;
+}
+
+async function failure(promise: Promise<unknown>): Promise<SshError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SshError) return error;
+    throw error;
+  }
+  throw new Error('expected an SshError');
+}
+
+function fingerprintOf(publicKeyLine: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bgw-fp-'));
+  try {
+    writeFileSync(join(dir, 'k.pub'), `${publicKeyLine}\n`);
+    return execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'k.pub')], { encoding: 'utf8' }).split(' ')[1] as string;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('SshHost against a real OpenSSH sshd', () => {
+  let server: Sshd;
+  let lab: ReturnType<typeof makeHome>;
+  let target: string;
+
+  beforeAll(async () => {
+    server = await startSshd({ hostKeyTypes: ['ed25519', 'ecdsa', 'rsa'], config: 'MaxSessions 8' });
+    lab = makeHome([]);
+    server.authorize('root', lab.key.publicKey);
+    trust(lab.home, server);
+    target = `root@127.0.0.1:${server.port}`;
+  });
+  afterAll(async () => {
+    await server.stop();
+    server.remove();
+    rmSync(lab.home, { recursive: true, force: true });
+  });
+
+  it('runs commands as the local host does: stdout, stderr, exit codes, stdin, quoting, missing programs', async () => {
+    const host = await connect(lab.home, target);
+    expect(host.label).toBe(`root@127.0.0.1:${server.port}`);
+    expect(host.privilege).toEqual({ mode: 'root' });
+    const local = new LocalHost();
+    const specs: CommandSpec[] = [
+      { argv: ['sh', '-c', 'echo out; echo err >&2; exit 3'] },
+      { argv: ['cat'], stdin: 'line one\nline two\n' },
+      { argv: ['printf', '%s|', "it's", 'a "quoted" $HOME', '`id`', '; rm -rf /nonexistent', '*', ''] },
+      { argv: ['ls', '/nonexistent-bgw'] },
+      { argv: ['sh', '-c', 'printf "%s" "$LC_ALL"'] },
+      { argv: ['ss', '-V'] },
+      { argv: ['head', '-c', '3'], stdin: 'abcdef' },
+    ];
+    for (const spec of specs) {
+      const [remote, here] = await Promise.all([host.run(spec), local.run(spec)]);
+      expect({ stdout: remote.stdout, stderr: remote.stderr, code: remote.code }, spec.argv.join(' ')).toEqual({ stdout: here.stdout, stderr: here.stderr, code: here.code });
+    }
+    const missing = await host.run({ argv: ['bgw-no-such-program', '-x'] });
+    expect(missing).toMatchObject({ code: null, failure: 'not-found' });
+    expect((await local.run({ argv: ['bgw-no-such-program'] })).failure).toBe('not-found');
+  });
+
+  it('12 commands at once all succeed against MaxSessions 8: at most 8 channels are open', async () => {
+    const host = await connect(lab.home, target);
+    const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => host.run({ argv: ['sh', '-c', 'sleep 0.3; echo "$1"', 'sh', String(i)] })));
+    expect(runs.map((r) => [r.code, r.stdout.trim()])).toEqual(Array.from({ length: 12 }, (_, i) => [0, String(i)]));
+    // Without the queue's limit, sessions held longer than the host keeps asking are refused by sshd.
+    const unlimited = await connect(lab.home, target, { maxChannels: 12 });
+    const raw = await Promise.all(Array.from({ length: 12 }, () => unlimited.run({ argv: ['sleep', '2.5'] })));
+    expect(raw.filter((r) => r.failure?.includes('sshd refused it')).length).toBeGreaterThan(0);
+  });
+
+  it('a command past its timeout fails with "timeout" and the remote process is killed', async () => {
+    const host = await connect(lab.home, target);
+    const run = await host.run({ argv: ['sleep', '31.7'], timeoutMs: 1000 });
+    expect(run).toMatchObject({ code: null, failure: 'timeout' });
+    expect(run.ms).toBeLessThan(2500);
+    const sleeping = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x0031.7\x00';
+      } catch {
+        return false;
+      }
+    });
+    for (let i = 0; i < 40 && sleeping(); i++) await sleep(50);
+    expect(sleeping()).toBe(false);
+    // The connection is still good afterwards.
+    expect((await host.run({ argv: ['echo', 'after'] })).stdout).toBe('after\n');
+  });
+
+  it('an aborted command stops at once', async () => {
+    const host = await connect(lab.home, target);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const run = await host.run({ argv: ['sleep', '20'] }, controller.signal);
+    expect(run).toMatchObject({ code: null, failure: 'aborted' });
+    expect(run.ms).toBeLessThan(2000);
+  });
+
+  it('a dropped connection is re-opened once and the command runs again', async () => {
+    const host = await connect(lab.home, target);
+    const pending = host.run({ argv: ['sh', '-c', 'sleep 1; echo finished'] });
+    await sleep(300);
+    // Kill the sshd process serving this connection (a child of the sshd we started), by PID.
+    const serving = server.sessions();
+    expect(serving.length).toBeGreaterThan(0);
+    for (const pid of serving) process.kill(pid, 'SIGKILL');
+    const run = await pending;
+    expect(run).toMatchObject({ code: 0, stdout: 'finished\n' });
+  });
+});
+
+describe('host keys', () => {
+  it('unknown: refused without a handler, and known_hosts is left alone', async () => {
+    const server = await sshd();
+    const { home, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    const error = await failure(connect(home, `root@127.0.0.1:${server.port}`));
+    expect(error.kind).toBe('host-key-unknown');
+    expect(error.message).toContain(fingerprintOf(server.hostKeys.ed25519 as string));
+    expect(existsSync(knownHostsOf(home))).toBe(false);
+    // Refused by the handler (the wizard's "no", or --json without --accept-new-host-key).
+    const declined = await failure(connect(home, `root@127.0.0.1:${server.port}`, { onUnknownHostKey: async () => false }));
+    expect(declined.kind).toBe('host-key-unknown');
+  });
+
+  it('unknown, accepted: the prompt shows the fingerprint; the key is written as ssh-keyscan writes it', async () => {
+    const server = await sshd();
+    const { home, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    const prompts: HostKeyPrompt[] = [];
+    const host = await connect(home, `root@127.0.0.1:${server.port}`, { onUnknownHostKey: async (p) => (prompts.push(p), true) });
+    expect(prompts).toEqual([
+      {
+        host: `root@127.0.0.1:${server.port}`,
+        knownHostsName: `[127.0.0.1]:${server.port}`,
+        keyType: 'ssh-ed25519',
+        keyTypeName: 'ED25519',
+        fingerprint: fingerprintOf(server.hostKeys.ed25519 as string),
+        saveTo: knownHostsOf(home),
+        otherKeyTypes: [],
+      },
+    ]);
+    expect(readFileSync(knownHostsOf(home), 'utf8')).toBe(keyscan(server, 'ed25519'));
+    expect(host.summary().hostKeys[0]?.status).toBe('added');
+    await host.close();
+    // Next time it is known: no question.
+    await connect(home, `root@127.0.0.1:${server.port}`, { onUnknownHostKey: async () => expect.fail('asked again') });
+    // And OpenSSH's own ssh-keygen finds it.
+    expect(execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${server.port}`, '-f', knownHostsOf(home)], { encoding: 'utf8' })).toContain('found: line 1');
+  });
+
+  it('accepted with HashKnownHosts yes: written hashed, and ssh-keygen -F finds it', async () => {
+    const server = await sshd();
+    const { home, ssh, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    writeFileSync(join(ssh, 'config'), 'Host *\n    HashKnownHosts yes\n');
+    await connect(home, `root@127.0.0.1:${server.port}`, { onUnknownHostKey: async () => true });
+    const written = readFileSync(knownHostsOf(home), 'utf8');
+    expect(written).toMatch(/^\|1\|[^|]+\|[^ ]+ ssh-ed25519 AAAA\S+\n$/);
+    expect(written).not.toContain('127.0.0.1');
+    expect(execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${server.port}`, '-f', knownHostsOf(home)], { encoding: 'utf8' })).toContain('found: line 1');
+  });
+
+  it('changed (the server was re-keyed on the same port): refused, both fingerprints named', async () => {
+    const old = await sshd();
+    const { home, key } = makeHome();
+    trust(home, old);
+    const oldKey = old.hostKeys.ed25519 as string;
+    const port = old.port;
+    await old.stop();
+    const renewed = await sshd({ port });
+    renewed.authorize('root', key.publicKey);
+    const error = await failure(connect(home, `root@127.0.0.1:${port}`, { onUnknownHostKey: async () => expect.fail('a changed key is never a question') }));
+    expect(error.kind).toBe('host-key-changed');
+    expect(error.message).toContain(fingerprintOf(oldKey));
+    expect(error.message).toContain(fingerprintOf(renewed.hostKeys.ed25519 as string));
+    expect(error.message).toContain(`ssh-keygen -f ${knownHostsOf(home)} -R '[127.0.0.1]:${port}'`);
+  });
+
+  it('revoked: refused even though the key is also listed', async () => {
+    const server = await sshd();
+    const { home, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    trust(home, server);
+    const [type, blob] = (server.hostKeys.ed25519 as string).split(' ');
+    writeFileSync(knownHostsOf(home), `@revoked * ${type} ${blob}\n`, { flag: 'a' });
+    const error = await failure(connect(home, `root@127.0.0.1:${server.port}`));
+    expect(error.kind).toBe('host-key-revoked');
+    expect(error.message).toContain(fingerprintOf(server.hostKeys.ed25519 as string));
+    expect(error.message).toContain('@revoked');
+  });
+
+  it('a host known only by its ECDSA key is asked for that key, not a new ED25519 one', async () => {
+    const server = await sshd({ hostKeyTypes: ['ed25519', 'ecdsa'] });
+    const { home, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    writeFileSync(knownHostsOf(home), keyscan(server, 'ecdsa'));
+    const host = await connect(home, `root@127.0.0.1:${server.port}`);
+    expect(host.summary().hostKeys[0]).toMatchObject({ keyType: 'ecdsa-sha2-nistp256', status: 'known' });
+  });
+});
+
+describe('login failures', () => {
+  it('a key the server does not know: auth, with what was offered', async () => {
+    const server = await sshd();
+    const { home } = makeHome();
+    trust(home, server);
+    const error = await failure(connect(home, `root@127.0.0.1:${server.port}`));
+    expect(error.kind).toBe('auth');
+    expect(error.message).toContain(join(home, '.ssh', 'id_ed25519'));
+    expect(error.message).toContain('authorized_keys');
+  });
+
+  it('no key at all: auth, saying how to get one', async () => {
+    const { home } = makeHome();
+    rmSync(join(home, '.ssh', 'id_ed25519'));
+    const error = await failure(connect(home, `root@127.0.0.1:${await freePort()}`));
+    expect(error.kind).toBe('auth');
+    expect(error.message).toContain('no key to log in');
+  });
+
+  it('nothing listens on the port: refused', async () => {
+    const { home } = makeHome();
+    const port = await freePort();
+    const error = await failure(connect(home, `root@127.0.0.1:${port}`));
+    expect(error.kind).toBe('refused');
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('a name that does not resolve: dns', async () => {
+    const { home } = makeHome();
+    const error = await failure(connect(home, 'root@bgw-nowhere.invalid'));
+    expect(error.kind).toBe('dns');
+    expect(error.message).toContain('bgw-nowhere.invalid');
+  });
+
+  it('a server that never speaks SSH: timeout within the limit', async () => {
+    const { createServer } = await import('node:net');
+    // It reads (so it sees the client leave) and never answers.
+    const silent = createServer((socket) => socket.resume());
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => silent.close(() => r())));
+    const port = (silent.address() as { port: number }).port;
+    const { home } = makeHome();
+    const started = Date.now();
+    const error = await failure(connect(home, `root@127.0.0.1:${port}`, { connectTimeoutMs: 1000 }));
+    expect(error.kind).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('the connection is lost for good: the command fails with the reason', async () => {
+    const server = await sshd();
+    const { home, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    trust(home, server);
+    const host = await connect(home, `root@127.0.0.1:${server.port}`);
+    // Its sessions run in their own process groups: end them too (by PID, found before the listener goes).
+    const sessions = server.sessions();
+    await server.stop();
+    for (const pid of sessions) process.kill(pid, 'SIGKILL');
+    await sleep(200);
+    const run = await host.run({ argv: ['true'] });
+    expect(run.code).toBeNull();
+    expect(run.failure).toMatch(/^dropped: the connection to root@127\.0\.0\.1:\d+ was lost and reconnecting failed: .*connection refused/);
+    // Later commands fail at once with the same reason instead of retrying.
+    expect((await host.run({ argv: ['true'] })).failure).toBe(run.failure);
+  });
+});
+
+describe('keys', () => {
+  it('an encrypted key: the passphrase is asked (three tries), a wrong one then the right one logs in', async () => {
+    const server = await sshd();
+    const { home, ssh } = makeHome();
+    rmSync(join(ssh, 'id_ed25519'));
+    rmSync(join(ssh, 'id_ed25519.pub'));
+    const key = makeKey(ssh, 'id_ecdsa', 'ecdsa', 'correct horse');
+    server.authorize('root', key.publicKey);
+    trust(home, server);
+    const asked: [string, number][] = [];
+    const host = await connect(home, `root@127.0.0.1:${server.port}`, {
+      askPassphrase: async (file, attempt) => (asked.push([file, attempt]), attempt === 1 ? 'wrong' : 'correct horse'),
+    });
+    expect(asked).toEqual([
+      [key.path, 1],
+      [key.path, 2],
+    ]);
+    expect((await host.run({ argv: ['echo', 'in'] })).stdout).toBe('in\n');
+  });
+
+  it('an encrypted key and no passphrase (--json): passphrase-needed, naming the key and ssh-add', async () => {
+    const server = await sshd();
+    const { home, ssh } = makeHome();
+    const key = makeKey(ssh, 'id_rsa', 'rsa', 'secret words');
+    server.authorize('root', key.publicKey);
+    trust(home, server);
+    const error = await failure(connect(home, `root@127.0.0.1:${server.port}`, { askPassphrase: async () => null }));
+    expect(error.kind).toBe('passphrase-needed');
+    expect(error.message).toContain(`ssh-add ${key.path}`);
+    // The unencrypted id_ed25519 was tried too (and refused): only the locked key could have worked.
+  });
+
+  it('ssh-agent: its key logs in with no key file at all', async () => {
+    const server = await sshd();
+    const { home, ssh, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    trust(home, server);
+    const socket = join(home, 'agent.sock');
+    const agent = start('ssh-agent', ['-D', '-a', socket]);
+    cleanups.push(() => agent.stop());
+    await waitForPath(socket, 'ssh-agent');
+    execFileSync('ssh-add', ['-q', key.path], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'pipe' });
+    rmSync(join(ssh, 'id_ed25519'));
+    const host = await connect(home, `root@127.0.0.1:${server.port}`, { env: { SSH_AUTH_SOCK: socket } });
+    expect((await host.run({ argv: ['echo', 'agent'] })).stdout).toBe('agent\n');
+  });
+});
+
+describe('~/.ssh/config and ProxyJump', () => {
+  it('an alias from ~/.ssh/config (HostName, Port, User, IdentityFile) through a jump host: both keys verified', async () => {
+    const jump = await sshd();
+    const inner = await sshd({ hostKeyTypes: ['ecdsa'] });
+    const { home, ssh } = makeHome();
+    const jumpKey = makeKey(ssh, 'jump_key');
+    const appKey = makeKey(ssh, 'app_key');
+    jump.authorize('root', jumpKey.publicKey);
+    inner.authorize('root', appKey.publicKey);
+    trust(home, jump);
+    trust(home, inner);
+    writeFileSync(
+      join(ssh, 'config'),
+      `Host app
+    HostName 127.0.0.1
+    Port ${inner.port}
+    User root
+    IdentityFile ~/.ssh/app_key
+    ProxyJump bastion
+
+Host bastion
+    HostName 127.0.0.1
+    Port ${jump.port}
+    User root
+    IdentityFile %d/.ssh/jump_key
+`,
+    );
+    const host = await connect(home, 'app');
+    expect(host.label).toBe('root@app');
+    expect(host.summary().address).toBe(`127.0.0.1:${inner.port}`);
+    expect((await host.run({ argv: ['echo', 'through'] })).stdout).toBe('through\n');
+    const summary = host.summary();
+    expect(summary.via).toEqual(['root@bastion']);
+    expect(summary.hostKeys.map((k) => [k.host, k.keyType, k.status, k.fingerprint])).toEqual([
+      ['root@bastion', 'ssh-ed25519', 'known', fingerprintOf(jump.hostKeys.ed25519 as string)],
+      ['root@app', 'ecdsa-sha2-nistp256', 'known', fingerprintOf(inner.hostKeys.ecdsa as string)],
+    ]);
+    // The jump host really carries the session.
+    expect(jump.sessions().length).toBeGreaterThan(0);
+  });
+
+  it('the target behind the jump host is verified too: unknown there is refused', async () => {
+    const jump = await sshd();
+    const inner = await sshd();
+    const { home, key } = makeHome();
+    jump.authorize('root', key.publicKey);
+    inner.authorize('root', key.publicKey);
+    trust(home, jump);
+    writeFileSync(join(home, '.ssh', 'config'), `Host inner\n    HostName 127.0.0.1\n    Port ${inner.port}\n    ProxyJump root@127.0.0.1:${jump.port}\n`);
+    const prompts: HostKeyPrompt[] = [];
+    const error = await failure(connect(home, 'root@inner', { onUnknownHostKey: async (p) => (prompts.push(p), false) }));
+    expect(error.kind).toBe('host-key-unknown');
+    expect(error.host).toBe('root@inner');
+    expect(prompts).toHaveLength(1);
+    expect(prompts[0]).toMatchObject({ via: `root@127.0.0.1:${jump.port}`, knownHostsName: `[127.0.0.1]:${inner.port}`, fingerprint: fingerprintOf(inner.hostKeys.ed25519 as string) });
+  });
+
+  it('the jump host cannot reach the target: refused, saying it was dialled from the jump host', async () => {
+    const jump = await sshd();
+    const { home, key } = makeHome();
+    jump.authorize('root', key.publicKey);
+    trust(home, jump);
+    const closed = await freePort();
+    writeFileSync(join(home, '.ssh', 'config'), `Host gone\n    HostName 127.0.0.1\n    Port ${closed}\n    ProxyJump root@127.0.0.1:${jump.port}\n`);
+    const error = await failure(connect(home, 'root@gone'));
+    expect(error.kind).toBe('refused');
+    expect(error.message).toContain(`dialled from root@127.0.0.1:${jump.port}`);
+  });
+});
+
+describe('sudo for a user who is not root', () => {
+  const USER = 'bgw-ssh';
+  const PASSWORD = 'Bgw-Test-Pass-1';
+  let server: Sshd;
+  let lab: ReturnType<typeof makeHome>;
+
+  beforeAll(async () => {
+    ensureUser(USER, PASSWORD);
+    server = await startSshd();
+    lab = makeHome([]);
+    server.authorize(USER, lab.key.publicKey);
+    trust(lab.home, server);
+  });
+  afterAll(async () => {
+    await server.stop();
+    server.remove();
+    rmSync(lab.home, { recursive: true, force: true });
+  });
+
+  const target = () => `${USER}@127.0.0.1:${server.port}`;
+
+  it('NOPASSWD: every command runs through sudo -n', async () => {
+    cleanups.push(sudoersDropIn('bgw-ssh-test', `${USER} ALL=(ALL) NOPASSWD: ALL`));
+    const host = await connect(lab.home, target());
+    expect(host.privilege).toEqual({ mode: 'sudo' });
+    expect(host.needsSudoPassword).toBe(false);
+    expect((await host.run({ argv: ['id', '-u'] })).stdout).toBe('0\n');
+    expect((await host.run({ argv: ['cat'], stdin: 'piped\n' })).stdout).toBe('piped\n');
+    expect((await host.run({ argv: ['bgw-no-such-program'] })).failure).toBe('not-found');
+  });
+
+  it('a password rule: asked for; a wrong one changes nothing; the right one runs commands as root, stdin intact', async () => {
+    cleanups.push(sudoersDropIn('bgw-ssh-test', `${USER} ALL=(ALL) ALL`));
+    const host = await connect(lab.home, target());
+    expect(host.needsSudoPassword).toBe(true);
+    expect((await host.run({ argv: ['id', '-u'] })).stdout).not.toBe('0\n');
+    expect(await host.useSudoPassword('not-it')).toMatchObject({ ok: false, reason: 'wrong' });
+    expect(host.needsSudoPassword).toBe(true);
+    expect(await host.useSudoPassword(PASSWORD)).toEqual({ ok: true });
+    expect(host.privilege).toEqual({ mode: 'sudo-password' });
+    const id = await host.run({ argv: ['id', '-u'] });
+    expect(id).toMatchObject({ stdout: '0\n', stderr: '', code: 0 });
+    // The password went to sudo only: the command's stdin is exactly what was given.
+    const cat = await host.run({ argv: ['cat'], stdin: 'only this\n' });
+    expect(cat).toMatchObject({ stdout: 'only this\n', stderr: '', code: 0 });
+    expect((await host.run({ argv: ['cat'] })).stdout).toBe('');
+    const both = await host.run({ argv: ['sh', '-c', 'echo to-err >&2; exit 5'] });
+    expect(both).toMatchObject({ stderr: 'to-err\n', code: 5 });
+    expect(JSON.stringify(host.summary())).not.toContain(PASSWORD);
+    const runs = await Promise.all(Array.from({ length: 10 }, () => host.run({ argv: ['id', '-u'] })));
+    expect(runs.every((r) => r.stdout === '0\n')).toBe(true);
+  });
+
+  it('no sudoers rule: the password is refused for good and the host runs unprivileged, saying so', async () => {
+    const host = await connect(lab.home, target());
+    expect(host.needsSudoPassword).toBe(true);
+    expect(await host.useSudoPassword(PASSWORD)).toMatchObject({ ok: false, reason: 'refused', detail: `${USER} is not in the sudoers file.` });
+    expect(host.privilege).toMatchObject({ mode: 'unprivileged', reason: 'sudo-refused' });
+    expect(host.summary().runsAs).toContain('unprivileged');
+    expect((await host.run({ argv: ['id', '-un'] })).stdout).toBe(`${USER}\n`);
+  });
+
+  it('declining to give a password: unprivileged, and the report says why', async () => {
+    cleanups.push(sudoersDropIn('bgw-ssh-test', `${USER} ALL=(ALL) ALL`));
+    const host = await connect(lab.home, target());
+    host.continueUnprivileged();
+    expect(host.privilege).toMatchObject({ mode: 'unprivileged', reason: 'declined' });
+    expect(host.summary().runsAs).toBe(`as ${USER}, unprivileged: no sudo password was given; checks that need root (nginx -T, the error logs) may fail`);
+  });
+});

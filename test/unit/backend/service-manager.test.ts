@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { serviceManager } from '../../../src/checks/service-manager.js';
+import type { BackendHint, KnownFacts } from '../../../src/facts.js';
+import type { CommandResult } from '../../../src/hosts/host.js';
+import { failed, fixture, ran, runPlan } from './fixtures.js';
+
+interface Box {
+  systemd?: boolean;
+  ps: string;
+  cgroup?: string;
+  supervisor?: string;
+  pm2?: string;
+}
+
+/** This box's real answers; a systemd box is this box's unit files plus the stat a directory prints. */
+function answers(box: Box) {
+  return (argv: string[]): CommandResult | undefined => {
+    const key = argv.join(' ');
+    if (key === 'stat -c %F -- /run/systemd/system') return box.systemd ? ran(argv, fixture('service/stat-directory.stdout.txt')) : ran(argv, '', { stderr: fixture('service/stat-run-systemd-system.stderr.txt'), code: 1 });
+    if (key === 'ls -1 -- /etc/init.d') return ran(argv, fixture('service/ls-init-d.txt'));
+    if (key === 'ps -eo pid=,ppid=,user:32=,args=') return ran(argv, fixture(box.ps));
+    if (key === 'cat -- /etc/init.d/php8.2-fpm') return ran(argv, fixture('service/init-d-php8.2-fpm.txt'));
+    if (argv[0] === 'cat' && argv[2]?.endsWith('/cgroup') && box.cgroup) return ran(argv, fixture(box.cgroup));
+    if (argv[0] === 'systemctl') return ran(argv, fixture('service/systemctl-list-unit-files-no-systemd.txt'));
+    if (argv[0] === 'supervisorctl' && box.supervisor) return ran(argv, fixture(box.supervisor), { code: 3 });
+    if (argv[0] === 'pm2' && box.pm2) return ran(argv, fixture(box.pm2));
+    return undefined;
+  };
+}
+
+function manage(hint: BackendHint, box: Box) {
+  const facts: KnownFacts = { 'backend.hint': hint };
+  const done = runPlan((d) => serviceManager.plan(facts, d), answers(box));
+  return { done, result: serviceManager.interpret(facts, done) };
+}
+
+const stock: BackendHint = { pid: null, binary: '/usr/sbin/php-fpm8.2', conf: '/etc/php/8.2/fpm/php-fpm.conf', names: ['php8.2-fpm', 'php-fpm'], label: 'php-fpm pool www' };
+
+describe('service.manager: what starts the backend here', () => {
+  it('sysv: a stopped stock php-fpm on this box (no systemd) starts with its init script', () => {
+    const { done, result } = manage(stock, { ps: 'php-fpm/ps-two-masters.txt' });
+    expect(result.outcome).toBe('sysv');
+    expect(result.facts).toMatchObject({ 'service.unit': 'php8.2-fpm', 'service.start': ['service', 'php8.2-fpm', 'start'], 'service.restart': ['service', 'php8.2-fpm', 'restart'] });
+    // systemctl would fail here: it is never asked, never offered.
+    expect(done.some((r) => r.argv[0] === 'systemctl')).toBe(false);
+    expect(JSON.stringify(result.facts)).not.toContain('systemctl');
+  });
+
+  it('systemd: the same stopped php-fpm on a box where systemd is init has a unit to start', () => {
+    const { result } = manage(stock, { systemd: true, ps: 'php-fpm/ps-two-masters.txt' });
+    expect(result.outcome).toBe('systemd');
+    expect(result.facts['service.start']).toEqual(['systemctl', 'start', 'php8.2-fpm.service']);
+  });
+
+  it('process: a php-fpm master started by hand from its own config, although an init script exists for its version', () => {
+    const hint: BackendHint = { pid: 9829, binary: '/usr/sbin/php-fpm8.2', conf: '/tmp/fpmcap/a/php-fpm.conf', names: ['php8.2-fpm', 'php-fpm'], label: 'php-fpm pool shop' };
+    const { result } = manage(hint, { ps: 'php-fpm/ps-two-masters.txt', cgroup: 'service/cgroup-v1-no-systemd-php-fpm.txt' });
+    expect(result.outcome).toBe('process');
+    expect(result.facts).toMatchObject({
+      'service.stop': ['kill', '-QUIT', '--', '9829'],
+      'service.start': ['/usr/sbin/php-fpm8.2', '--daemonize', '--fpm-config', '/tmp/fpmcap/a/php-fpm.conf'],
+      'service.restart': [],
+      'service.reload': ['kill', '-USR2', '--', '9829'],
+    });
+    expect(JSON.stringify(result.evidence)).toContain('/etc/init.d/php8.2-fpm exists, but does not start this one');
+  });
+
+  it('supervisor: supervisord runs php-fpm as its program shop-fpm', () => {
+    const hint: BackendHint = { pid: 10342, binary: '/usr/sbin/php-fpm8.2', conf: '/tmp/fpmcap/a/php-fpm.conf', names: ['php8.2-fpm', 'php-fpm'], label: 'php-fpm pool shop' };
+    const { done, result } = manage(hint, { ps: 'service/ps-supervisord-children.txt', cgroup: 'service/cgroup-v1-no-systemd-php-fpm.txt', supervisor: 'service/supervisorctl-status.stdout.txt' });
+    expect(done.some((r) => r.argv[0] === 'supervisorctl')).toBe(true);
+    expect(result.outcome).toBe('supervisor');
+    expect(result.facts['service.restart']).toEqual(['supervisorctl', 'restart', 'shop-fpm']);
+  });
+
+  it('pm2: pm2 runs the python backend as its app api', () => {
+    const hint: BackendHint = { pid: 2523, binary: null, conf: null, names: ['python3'], label: 'python3 pid 2523' };
+    const { result } = manage(hint, { ps: 'service/ps-pm2-children.txt', cgroup: 'service/cgroup-v1-no-systemd-php-fpm.txt', pm2: 'service/pm2-jlist-online.json' });
+    expect(result.outcome).toBe('pm2');
+    expect(result.facts['service.start']).toEqual(['pm2', 'start', 'api']);
+  });
+
+  it('not this: nothing known of the backend gives no command at all', () => {
+    const { done, result } = manage({ pid: null, binary: null, conf: null, names: [], label: 'the backend' }, { ps: 'php-fpm/ps-two-masters.txt' });
+    expect(result.outcome).toBe('unknown');
+    expect(result.facts['service.start']).toEqual([]);
+    // pm2 and docker are never asked without their daemon in sight (pm2 jlist would start one).
+    expect(done.map((r) => r.argv[0])).toEqual(['stat', 'ls', 'ps']);
+  });
+
+  it('not this: a running process whose supervisor answers nothing about it falls back to a bare process', () => {
+    const hint: BackendHint = { pid: 10341, binary: null, conf: null, names: ['python3'], label: 'python3 pid 10341' };
+    const { result } = manage(hint, { ps: 'service/ps-supervisord-children.txt', supervisor: 'service/supervisorctl-status-no-daemon.stdout.txt' });
+    expect(result.outcome).toBe('process');
+    expect(result.facts['service.stop']).toEqual(['kill', '-QUIT', '--', '10341']);
+  });
+});
+
+describe('failed commands are evidence too', () => {
+  it('an unreadable init.d still decides from what ran', () => {
+    const facts: KnownFacts = { 'backend.hint': stock };
+    const result = serviceManager.interpret(facts, [failed(['stat', '-c', '%F', '--', '/run/systemd/system']), failed(['ls', '-1', '--', '/etc/init.d']), failed(['ps', '-eo', 'pid=,ppid=,user:32=,args='])]);
+    expect(result.outcome).toBe('process');
+    expect(result.facts['service.start']).toEqual(['/usr/sbin/php-fpm8.2', '--daemonize', '--fpm-config', '/etc/php/8.2/fpm/php-fpm.conf']);
+  });
+});
