@@ -4,14 +4,18 @@ export type Mode =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'lint'; paths: string[] }
-  | { kind: 'diagnose'; json: boolean; url: string | null; flow: string | null };
+  | { kind: 'diagnose'; json: boolean; url: string | null; flow: string | null; hosts: HostArg[]; acceptNewHostKey: boolean };
+
+/** A host of the session: `proxy` is where nginx runs (--ssh); other roles are backends' boxes (--host ROLE=TARGET). */
+export interface HostArg {
+  role: string;
+  target: string;
+}
 
 export class UsageError extends Error {}
 
 /** Accepted by the contract but built by later work: say so plainly instead of ignoring them. */
 const NOT_YET: Record<string, string> = {
-  '--ssh': 'SSH sessions are',
-  '--host': 'multi-host sessions are',
   '--apply': 'applying fixes is',
   '--yes': 'applying fixes is',
   '--record': 'recording sessions is',
@@ -26,6 +30,10 @@ export const USAGE = `badgateway: from "502 Bad Gateway" to the cause and the fi
 Usage:
   badgateway                      walk the diagnosis on this machine, step by step
   badgateway --url URL            the request that fails (else found from nginx's error logs)
+  badgateway --ssh [user@]host[:port]          the same on a remote box (~/.ssh/config, agent, keys)
+  badgateway --host proxy=root@web1 --host app=root@app1
+                                  several boxes by role: proxy runs nginx, the others run backends
+  --accept-new-host-key           with --json: trust a host key seen for the first time (and save it)
   badgateway --json [--url URL]   no UI: walk the flow and print the report as JSON
   badgateway lint [flows/...]     check flow files
   badgateway --help | --version
@@ -40,6 +48,14 @@ export function parseArgs(argv: readonly string[]): Mode {
   let json = false;
   let url: string | null = null;
   let flow: string | null = null;
+  let acceptNewHostKey = false;
+  const hosts: HostArg[] = [];
+  const addHost = (role: string, target: string) => {
+    if (!/^[a-z][a-z0-9_-]*$/i.test(role)) throw new UsageError(`--host needs ROLE=[user@]host[:port], with a role such as proxy or app (got ${role}=${target})`);
+    if (!target) throw new UsageError(`--host ${role}= needs a target such as root@web1`);
+    if (hosts.some((h) => h.role === role)) throw new UsageError(`the role ${role} is given twice`);
+    hosts.push({ role, target });
+  };
   while (args.length) {
     const arg = args.shift() as string;
     const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -53,8 +69,15 @@ export function parseArgs(argv: readonly string[]): Mode {
     if (name === '--json') json = true;
     else if (name === '--url') url = value();
     else if (name === '--flow') flow = value();
+    else if (name === '--ssh') addHost('proxy', value());
+    else if (name === '--host') {
+      const spec = value();
+      const eq = spec.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--host needs ROLE=[user@]host[:port], such as proxy=root@web1 (got ${spec})`);
+      addHost(spec.slice(0, eq), spec.slice(eq + 1));
+    } else if (name === '--accept-new-host-key') acceptNewHostKey = true;
     else if (name in NOT_YET) throw new UsageError(`${name}: ${NOT_YET[name]} not available in this version yet`);
     else throw new UsageError(`unknown argument ${arg} (see badgateway --help)`);
   }
-  return { kind: 'diagnose', json, url, flow };
+  return { kind: 'diagnose', json, url, flow, hosts, acceptNewHostKey };
 }

@@ -1,13 +1,15 @@
 import { render } from 'ink';
 import React from 'react';
 import { parseArgs, USAGE, UsageError, type Mode } from './args.js';
+import type { KnownFacts } from './facts.js';
+import type { HostSet } from './hosts/host-set.js';
+import { connectHosts, describeHosts, isReachFailure } from './session/connect.js';
 import { BadUrl, requestFacts } from './checks/request-url.js';
 import { CATALOG } from './checks/index.js';
 import { startSession } from './engine/session.js';
 import { FlowError, loadFlowFile } from './flow/loader.js';
 import { formatProblem, lintFlow } from './flow/lint.js';
 import type { Flow } from './flow/schema.js';
-import { LocalHost } from './hosts/local.js';
 import { buildReport, EXIT } from './report/json.js';
 import { StepFailed, walkToEnd } from './session/driver.js';
 import { planFix } from './session/fix.js';
@@ -17,6 +19,8 @@ import { createSessionStore } from './store/session-store.js';
 import { App } from './ui/app.js';
 
 declare const BADGATEWAY_VERSION: string | undefined;
+
+type DiagnoseMode = Extract<Mode, { kind: 'diagnose' }>;
 
 function fail(message: string, code: number): never {
   process.stderr.write(`badgateway: ${message}\n`);
@@ -37,13 +41,21 @@ function loadFlow(file: string | null): Flow {
   return flow;
 }
 
-async function diagnoseJson(flow: Flow, inputs: ReturnType<typeof requestFacts>): Promise<number> {
-  const host = new LocalHost();
-  const hosts = [{ label: host.label, role: 'proxy' }];
+async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode): Promise<number> {
+  const notes: string[] = [];
   let session = startSession(flow, inputs);
+  let hosts: HostSet;
+  try {
+    hosts = await connectHosts(mode.hosts, { asker: null, acceptNewHostKey: mode.acceptNewHostKey, notes });
+  } catch (e) {
+    if (!isReachFailure(e)) throw e;
+    const report = buildReport(session, null, mode.hosts.map((h) => ({ role: h.role, label: h.target })), e.message, notes);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report.exitCode;
+  }
   let error: string | null = null;
   try {
-    session = await walkToEnd(session, host);
+    session = await walkToEnd(session, hosts);
   } catch (e) {
     if (!(e instanceof StepFailed)) throw e;
     error = e.message;
@@ -54,17 +66,22 @@ async function diagnoseJson(flow: Flow, inputs: ReturnType<typeof requestFacts>)
   } catch (e) {
     error = `could not plan the fix: ${(e as Error).message}`;
   }
-  const report = buildReport(session, fix, hosts, error);
+  const report = buildReport(session, fix, describeHosts(hosts), error, notes);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  await host.close();
+  await hosts.close();
   return report.exitCode;
 }
 
-async function wizard(flow: Flow, inputs: ReturnType<typeof requestFacts>): Promise<number> {
+async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     fail('the wizard needs a terminal; for a report without one, use --json (badgateway --json --url URL)', EXIT.usage);
   }
-  const store = createSessionStore({ flow, host: new LocalHost(), inputs });
+  const store = createSessionStore({
+    flow,
+    inputs,
+    hostLabel: mode.hosts.map((h) => h.target).join(' ') || 'local',
+    connect: (asker) => connectHosts(mode.hosts, { asker, acceptNewHostKey: false }),
+  });
   const app = render(<App store={store} />);
   await app.waitUntilExit();
   const state = store.getState();
@@ -84,7 +101,7 @@ async function main(mode: Mode): Promise<number> {
   if (mode.kind === 'lint') return lint(mode.paths);
   const flow = loadFlow(mode.flow);
   const inputs = mode.url ? requestFacts(mode.url) : {};
-  return mode.json ? diagnoseJson(flow, inputs) : wizard(flow, inputs);
+  return mode.json ? diagnoseJson(flow, inputs, mode) : wizard(flow, inputs, mode);
 }
 
 try {

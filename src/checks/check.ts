@@ -7,6 +7,8 @@ export interface Evidence {
   command?: string;
   lines: string[];
   note?: string;
+  /** The host this came from; the runner fills it in from the command that produced it. */
+  host?: string;
 }
 
 /** Another reading of the evidence a person may choose instead of the check's own (the default). */

@@ -6,6 +6,8 @@ export interface CommandSpec {
   /** Sent on standard input, then closed. */
   stdin?: string;
   timeoutMs?: number;
+  /** 'backend': runs on the backend's own box (what listens there, its logs); else on nginx's box. */
+  on?: 'backend';
 }
 
 export interface CommandResult {
@@ -17,7 +19,12 @@ export interface CommandResult {
   ms: number;
   /** Why the command did not complete: 'not-found', 'timeout', 'aborted', or a system error text. */
   failure?: string;
+  /** The label of the host it ran on, set by the runner. */
+  host?: string;
 }
+
+/** The failure of a backend command when no host of the session is the backend's box. */
+export const NO_BACKEND_VIEW = 'no-backend-view';
 
 export interface Host {
   /** Short name shown beside each step: "local", "root@web1", or a role's target. */

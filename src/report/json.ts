@@ -10,6 +10,7 @@ export const EXIT = { healthyOrFixed: 0, diagnosed: 1, usage: 2, unreachable: 3 
 export interface ReportHost {
   label: string;
   role: string;
+  [detail: string]: unknown;
 }
 
 export interface JsonReport {
@@ -32,7 +33,17 @@ export interface JsonReport {
   hosts: ReportHost[];
   healthy: boolean;
   error: string | null;
+  /** What the person should know about how it ran: a host without root, a host key saved. */
+  notes: string[];
+  /** The same evidence, grouped by the host it came from. */
+  evidenceByHost: Record<string, (Evidence & { node: string })[]>;
   exitCode: number;
+}
+
+function groupByHost(evidence: (Evidence & { node: string; host: string })[]): Record<string, (Evidence & { node: string })[]> {
+  const groups: Record<string, (Evidence & { node: string })[]> = {};
+  for (const { host, ...item } of evidence) (groups[host] ??= []).push(item);
+  return groups;
 }
 
 function text(template: string, session: Session): string {
@@ -43,13 +54,14 @@ function text(template: string, session: Session): string {
   }
 }
 
+/** A session that could not finish (a host unreachable, a command that could not run or made no sense) exits 3. */
 export function exitCodeFor(node: FlowNode | null, error: string | null): number {
   if (error) return EXIT.unreachable;
   if (node?.kind === 'end' && node.end === 'healthy') return EXIT.healthyOrFixed;
   return EXIT.diagnosed;
 }
 
-export function buildReport(session: Session, fix: FixPlan | null, hosts: ReportHost[], error: string | null = null): JsonReport {
+export function buildReport(session: Session, fix: FixPlan | null, hosts: ReportHost[], error: string | null = null, notes: string[] = []): JsonReport {
   const facts = factsOf(session);
   const node = error ? null : currentNode(session);
   const steps = session.trail.map((step) => ({
@@ -60,7 +72,7 @@ export function buildReport(session: Session, fix: FixPlan | null, hosts: Report
     summary: step.summary,
     ms: step.ms,
   }));
-  const evidence = session.trail.flatMap((step) => step.evidence.map((e) => ({ ...e, node: step.node, host: step.host })));
+  const evidence = session.trail.flatMap((step) => step.evidence.map((e) => ({ ...e, node: step.node, host: e.host ?? step.host })));
   const ended = node && node.kind !== 'step' ? node : null;
   const healthy = ended?.kind === 'end' && ended.end === 'healthy';
   const diagnosis = {
@@ -89,6 +101,8 @@ export function buildReport(session: Session, fix: FixPlan | null, hosts: Report
     hosts,
     healthy,
     error,
+    notes,
+    evidenceByHost: groupByHost(evidence),
     exitCode: exitCodeFor(node, error),
   };
 }

@@ -1,6 +1,9 @@
 import type { Check, CheckResult, Evidence } from '../checks/check.js';
+import { dialledAddress } from '../checks/dialled.js';
 import type { KnownFacts } from '../facts.js';
-import type { CommandResult, Host } from '../hosts/host.js';
+import type { HostSet } from '../hosts/host-set.js';
+import { NO_BACKEND_VIEW, type CommandResult, type CommandSpec, type Host } from '../hosts/host.js';
+import { commandLine } from '../shell/quote.js';
 import { stripControl } from '../shell/sanitize.js';
 
 /** A check may ask for more commands after seeing results, but never forever. */
@@ -9,36 +12,67 @@ const MAX_ROUNDS = 6;
 export interface CheckRun {
   result: CheckResult;
   commands: CommandResult[];
+  /** Labels of the hosts the check's commands ran on, proxy first. */
+  hosts: string[];
   ms: number;
 }
 
-function clean(evidence: Evidence[]): Evidence[] {
-  return evidence.map((e) => ({
-    ...e,
-    ...(e.command !== undefined ? { command: stripControl(e.command) } : {}),
-    lines: e.lines.map(stripControl),
-    ...(e.note !== undefined ? { note: stripControl(e.note) } : {}),
-  }));
+/** Thrown when a host stops answering in the middle of a check (after the SSH host's own reconnect). */
+export class HostLost extends Error {}
+
+function clean(evidence: Evidence[], results: CommandResult[], fallbackHost: string): Evidence[] {
+  return evidence.map((e) => {
+    const ran = e.command !== undefined ? results.find((r) => commandLine(r.argv) === e.command || r.argv.join(' ') === e.command) : undefined;
+    return {
+      ...e,
+      host: e.host ?? ran?.host ?? fallbackHost,
+      ...(e.command !== undefined ? { command: stripControl(e.command) } : {}),
+      lines: e.lines.map(stripControl),
+      ...(e.note !== undefined ? { note: stripControl(e.note) } : {}),
+    };
+  });
 }
 
-/** Runs one check on one host: its command batches in order, each batch in parallel, then its parser. */
-export async function runCheck(check: Check, facts: KnownFacts, host: Host, signal?: AbortSignal): Promise<CheckRun> {
+/** The address nginx dials, when the backend is reached over TCP; null when it is a local unix socket. */
+function backendAddress(facts: KnownFacts): string | null {
+  if (!facts['upstream.target']) return null;
+  const dialled = dialledAddress(facts);
+  return dialled?.kind === 'tcp' ? dialled.host : null;
+}
+
+async function runOne(spec: CommandSpec, facts: KnownFacts, hosts: HostSet, stepOnBackend: boolean, signal?: AbortSignal): Promise<CommandResult> {
+  const onBackend = spec.on === 'backend' || stepOnBackend;
+  const host: Host | null = onBackend ? await hosts.backendFor(backendAddress(facts)) : hosts.proxy;
+  if (!host) return { argv: spec.argv, stdout: '', stderr: '', code: null, ms: 0, failure: NO_BACKEND_VIEW };
+  const result = await host.run(spec, signal);
+  if (result.failure?.startsWith('dropped')) throw new HostLost(`lost the connection to ${host.label}: ${result.failure.replace(/^dropped:?\s*/, '')}`);
+  return { ...result, host: host.label };
+}
+
+/**
+ * Runs one check: its command batches in order, each batch in parallel (across hosts too), then its
+ * parser. Evidence is stripped of terminal control sequences and labelled with the host it came from.
+ */
+export async function runCheck(check: Check, facts: KnownFacts, hosts: HostSet, options: { signal?: AbortSignal; onBackend?: boolean } = {}): Promise<CheckRun> {
   const started = performance.now();
   const done: CommandResult[] = [];
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const batch = check.plan(facts, done);
     if (!batch.length) break;
-    done.push(...(await Promise.all(batch.map((command) => host.run(command, signal)))));
-    signal?.throwIfAborted();
+    done.push(...(await Promise.all(batch.map((spec) => runOne(spec, facts, hosts, options.onBackend ?? false, options.signal)))));
+    options.signal?.throwIfAborted();
   }
   const result = check.interpret(facts, done);
+  const ranOn = [...new Set(done.map((r) => r.host).filter((h): h is string => h !== undefined))];
+  const labels = ranOn.length ? ranOn : [hosts.proxy.label];
   const ask = result.ask && {
     question: stripControl(result.ask.question),
     alternatives: result.ask.alternatives.map((a) => ({ ...a, label: stripControl(a.label), summary: stripControl(a.summary) })),
   };
   return {
-    result: { ...result, evidence: clean(result.evidence), summary: stripControl(result.summary), ...(ask ? { ask } : {}) },
+    result: { ...result, evidence: clean(result.evidence, done, labels[0] as string), summary: stripControl(result.summary), ...(ask ? { ask } : {}) },
     commands: done,
+    hosts: labels,
     ms: Math.round(performance.now() - started),
   };
 }

@@ -1,6 +1,6 @@
 import { checkById } from '../checks/index.js';
 import { advance, currentNode, factsOf, isFinished, type Session } from '../engine/session.js';
-import type { Host } from '../hosts/host.js';
+import type { HostSet } from '../hosts/host-set.js';
 import { runCheck } from '../runner/run-check.js';
 
 /** A step that could not run or whose output made no sense: the session stops and says so. */
@@ -13,14 +13,15 @@ export class StepFailed extends Error {
   }
 }
 
-/** Runs the session's current step on the host and moves the session along the branch it took. */
-export async function runCurrentStep(session: Session, host: Host, signal?: AbortSignal): Promise<Session> {
+/** Runs the session's current step on its hosts and moves the session along the branch it took. */
+export async function runCurrentStep(session: Session, hosts: HostSet, signal?: AbortSignal): Promise<Session> {
   const node = currentNode(session);
   if (node.kind !== 'step') return session;
   const check = checkById(node.check);
   try {
-    const { result, ms } = await runCheck(check, factsOf(session), host, signal);
-    return advance(session, { host: host.label, outcome: result.outcome, summary: result.summary, evidence: result.evidence, learned: result.facts, ms, ...(result.ask ? { ask: result.ask } : {}) });
+    const run = await runCheck(check, factsOf(session), hosts, { ...(signal ? { signal } : {}), onBackend: node.on_host === 'backend' });
+    const { result } = run;
+    return advance(session, { host: run.hosts.join(', '), outcome: result.outcome, summary: result.summary, evidence: result.evidence, learned: result.facts, ms: run.ms, ...(result.ask ? { ask: result.ask } : {}) });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new StepFailed(node.id, (error as Error).message);
@@ -30,10 +31,10 @@ export async function runCurrentStep(session: Session, host: Host, signal?: Abor
 const MAX_STEPS = 64;
 
 /** Walks the flow without asking anyone, as --json does. */
-export async function walkToEnd(session: Session, host: Host, signal?: AbortSignal): Promise<Session> {
+export async function walkToEnd(session: Session, hosts: HostSet, signal?: AbortSignal): Promise<Session> {
   let current = session;
   for (let steps = 0; steps < MAX_STEPS && !isFinished(current); steps++) {
-    current = await runCurrentStep(current, host, signal);
+    current = await runCurrentStep(current, hosts, signal);
   }
   return current;
 }

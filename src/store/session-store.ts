@@ -3,11 +3,12 @@ import { answer, back, currentNode, isFinished, startSession, type Session } fro
 import type { KnownFacts } from '../facts.js';
 import type { Flow } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';
-import type { Host } from '../hosts/host.js';
+import type { HostSet } from '../hosts/host-set.js';
 import { runCurrentStep } from '../session/driver.js';
 import { planFix } from '../session/fix.js';
+import type { Asker, Prompt } from './prompts.js';
 
-export type Phase = 'running' | 'review' | 'finished' | 'failed';
+export type Phase = 'connecting' | 'running' | 'review' | 'finished' | 'failed';
 
 export interface WizardState {
   session: Session;
@@ -17,6 +18,12 @@ export interface WizardState {
   error: string | null;
   fix: FixPlan | null;
   hostLabel: string;
+  /** A question waiting for the person; the UI renders it and calls its answer. */
+  prompt: Prompt | null;
+  /** Notes the session wants the person to read (unprivileged host, a key added to known_hosts). */
+  notes: string[];
+  /** Connect (when the session has no hosts yet), then run the first step. */
+  start: () => Promise<void>;
   /** Run the current step, then stop for review (or go on, after runRest). */
   runStep: () => Promise<void>;
   runRest: () => Promise<void>;
@@ -32,16 +39,28 @@ export interface WizardState {
 
 export interface StoreOptions {
   flow: Flow;
-  host: Host;
+  /** The hosts, ready; or connect, which gets them (asking the person through the store as it goes). */
+  hosts?: HostSet;
+  connect?: (ask: Asker) => Promise<HostSet>;
+  /** What the header shows before the hosts are connected. */
+  hostLabel?: string;
   inputs?: KnownFacts;
   /** Resume a session already under way (a test, a replay). */
   session?: Session;
 }
 
 /** The wizard's state and actions. Each test and each run makes a fresh one. */
-export function createSessionStore({ flow, host, inputs = {}, session: resumed }: StoreOptions): StoreApi<WizardState> {
+export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inputs = {}, session: resumed }: StoreOptions): StoreApi<WizardState> {
   const abort = new AbortController();
+  let hosts = ready ?? null;
+  const labelOf = (set: HostSet) => set.members.map((m) => (set.members.length > 1 ? `${m.role}=${m.host.label}` : m.host.label)).join(' ');
   return createStore<WizardState>()((set, get) => {
+    const asker: Asker = {
+      choose: (question, options) => new Promise((resolve) => set({ prompt: { kind: 'choice', question, options, answer: (value) => (set({ prompt: null }), resolve(value)) } })),
+      secret: (question) => new Promise((resolve) => set({ prompt: { kind: 'secret', question, answer: (text) => (set({ prompt: null }), resolve(text)) } })),
+      tell: (message) => set({ notes: [...get().notes, message] }),
+    };
+    const fail = (e: unknown) => set({ phase: 'failed', error: (e as Error).message, runningOn: false });
     const settle = (session: Session) => {
       if (isFinished(session)) {
         let fix: FixPlan | null = null;
@@ -62,23 +81,38 @@ export function createSessionStore({ flow, host, inputs = {}, session: resumed }
 
     const step = async () => {
       const { session } = get();
+      if (!hosts) return;
       if (currentNode(session).kind !== 'step') return settle(session);
       set({ phase: 'running', error: null });
       try {
-        settle(await runCurrentStep(session, host, abort.signal));
+        settle(await runCurrentStep(session, hosts, abort.signal));
       } catch (e) {
-        if (abort.signal.aborted) return;
-        set({ phase: 'failed', error: (e as Error).message, runningOn: false });
+        if (!abort.signal.aborted) fail(e);
       }
     };
 
     return {
       session: resumed ?? startSession(flow, inputs),
-      phase: 'running',
+      phase: hosts ? 'running' : 'connecting',
       runningOn: false,
       error: null,
       fix: null,
-      hostLabel: host.label,
+      hostLabel: hosts ? labelOf(hosts) : (hostLabel ?? 'local'),
+      prompt: null,
+      notes: [],
+      async start() {
+        if (!hosts) {
+          if (!connect) return fail(new Error('no host to run on'));
+          try {
+            hosts = await connect(asker);
+          } catch (e) {
+            if (!abort.signal.aborted) fail(e);
+            return;
+          }
+          set({ hostLabel: labelOf(hosts) });
+        }
+        await step();
+      },
       runStep: step,
       async runRest() {
         set({ runningOn: true });
@@ -116,6 +150,7 @@ export function createSessionStore({ flow, host, inputs = {}, session: resumed }
       quit() {
         abort.abort();
         set({ runningOn: false });
+        void hosts?.close();
       },
     };
   });

@@ -7,6 +7,8 @@ import { render as fill } from '../flow/template.js';
 import type { WizardState } from '../store/session-store.js';
 import { FixView } from './fix-view.js';
 import { Menu, type MenuItem } from './menu.js';
+import { SecretInput } from './secret-input.js';
+import { Spinner } from './spinner.js';
 import { StepView } from './step-view.js';
 import { SYMBOLS, tone } from './theme.js';
 import { Trail } from './trail.js';
@@ -26,6 +28,8 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
   const fix = useStore(store, (s) => s.fix);
   const hostLabel = useStore(store, (s) => s.hostLabel);
   const runningOn = useStore(store, (s) => s.runningOn);
+  const prompt = useStore(store, (s) => s.prompt);
+  const notes = useStore(store, (s) => s.notes);
   const [picking, setPicking] = useState(false);
   const { exit } = useApp();
   const rows = useStdout().stdout.rows || 24;
@@ -34,7 +38,7 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
   const evidenceRows = Math.max(3, rows - 16 - trailRows);
 
   useEffect(() => {
-    void store.getState().runStep();
+    void store.getState().start();
   }, [store]);
 
   const quit = () => {
@@ -56,6 +60,39 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
       </Text>
     </Text>
   );
+
+  const noteLines = notes.map((note, i) => (
+    <Text key={`note${i}`} color={tone('warn')} wrap="wrap">
+      {SYMBOLS.warn} {note}
+    </Text>
+  ));
+
+  if (prompt) {
+    return (
+      <Box flexDirection="column">
+        {header}
+        {noteLines}
+        {prompt.kind === 'secret' ? (
+          <SecretInput question={prompt.question} onAnswer={prompt.answer} />
+        ) : (
+          <Box flexDirection="column" marginTop={1}>
+            <Text wrap="wrap">{prompt.question}</Text>
+            <Menu items={prompt.options} onPick={prompt.answer} />
+          </Box>
+        )}
+      </Box>
+    );
+  }
+
+  if (phase === 'connecting') {
+    return (
+      <Box flexDirection="column">
+        {header}
+        {noteLines}
+        <Spinner label={`connecting to ${hostLabel}…`} />
+      </Box>
+    );
+  }
 
   if (phase === 'finished' && current.kind !== 'step') {
     return (
@@ -103,7 +140,7 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
   const onPick = (value: string) => {
     const actions = store.getState();
     if (value.startsWith('answer:')) actions.answer(Number(value.slice('answer:'.length)));
-    else if (value === 'next' || value === 'retry') void actions.runStep();
+    else if (value === 'next') void actions.runStep();
     else if (value === 'rest') void actions.runRest();
     else if (value === 'result') actions.showResult();
     else if (value === 'back') void actions.goBack();
@@ -114,6 +151,7 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
   return (
     <Box flexDirection="column">
       {header}
+      {noteLines}
       <Trail session={showsCurrent ? session : { ...session, trail: session.trail.slice(0, -1) }} shown={trailRows} />
       <Box marginTop={1}>
         <StepView node={shownNode} taken={showsCurrent ? null : last} running={phase === 'running'} evidenceRows={evidenceRows} />

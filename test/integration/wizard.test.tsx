@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import React from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalHost } from '../../src/hosts/local.js';
+import { singleHost } from '../../src/hosts/host-set.js';
 import { loadFlowFile } from '../../src/flow/loader.js';
 import { defaultFlowFile } from '../../src/session/flows.js';
 import { createSessionStore } from '../../src/store/session-store.js';
@@ -25,7 +26,7 @@ describe('the wizard on a real broken nginx', () => {
     const site = await startNginx({ server: `location / { proxy_pass http://127.0.0.1:${dialed}; }` });
     cleanups.push(() => site.remove(), () => site.stop());
 
-    const store = createSessionStore({ flow: loadFlowFile(defaultFlowFile()), host: new LocalHost(), inputs: { 'request.url': `http://127.0.0.1:${site.port}/` } });
+    const store = createSessionStore({ flow: loadFlowFile(defaultFlowFile()), hosts: singleHost(new LocalHost()), inputs: { 'request.url': `http://127.0.0.1:${site.port}/` } });
     const view = render(<App store={store} />);
     cleanups.push(() => view.unmount());
 

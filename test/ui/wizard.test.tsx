@@ -3,6 +3,7 @@ import { render } from 'ink-testing-library';
 import React from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/nginx/parse-dump.js';
+import { singleHost } from '../../src/hosts/host-set.js';
 import { createSessionStore } from '../../src/store/session-store.js';
 import { App } from '../../src/ui/app.js';
 import { colorsEnabled } from '../../src/ui/theme.js';
@@ -36,14 +37,14 @@ function mount(store: ReturnType<typeof createSessionStore>) {
 
 describe('the wizard', () => {
   it('shows the first step and a spinner before any check has finished', async () => {
-    const view = mount(createSessionStore({ flow: FLOW, host: NEVER_ANSWERS }));
+    const view = mount(createSessionStore({ flow: FLOW, hosts: singleHost(NEVER_ANSWERS) }));
     const frame = await waitForFrame(view.lastFrame, (f) => f.includes('checking'));
     expect(frame).toContain('Find the nginx that answers');
     expect(frame).toContain('Why now:');
   });
 
   it('keeps the last step on screen, then shows the fix: the edit, the commands, the cause', async () => {
-    const view = mount(createSessionStore({ flow: FLOW, host: NO_COMMANDS, session: wrongPortSession() }));
+    const view = mount(createSessionStore({ flow: FLOW, hosts: singleHost(NO_COMMANDS), session: wrongPortSession() }));
     let frame = await waitForFrame(view.lastFrame, (f) => f.includes('Show the result'));
     expect(frame).toContain('Is the backend listening where nginx dials?');
     expect(frame).toContain('python3 listens at 127.0.0.1:9002');
@@ -60,7 +61,7 @@ describe('the wizard', () => {
     // ink-testing-library's terminal is 100 columns wide; an 80-column box stands for an 80x24 terminal.
     const view = render(
       <Box width={80}>
-        <App store={createSessionStore({ flow: FLOW, host: NO_COMMANDS, session: wrongPortSession() })} />
+        <App store={createSessionStore({ flow: FLOW, hosts: singleHost(NO_COMMANDS), session: wrongPortSession() })} />
       </Box>,
     );
     unmounts.push(view.unmount);
@@ -73,7 +74,7 @@ describe('the wizard', () => {
   });
 
   it('moves through the menu: Back runs the last step again', async () => {
-    const store = createSessionStore({ flow: FLOW, host: NEVER_ANSWERS, session: wrongPortSession() });
+    const store = createSessionStore({ flow: FLOW, hosts: singleHost(NEVER_ANSWERS), session: wrongPortSession() });
     const view = mount(store);
     await waitForFrame(view.lastFrame, (f) => f.includes('Show the result'));
     await press(view.stdin, view.lastFrame, KEY.down);

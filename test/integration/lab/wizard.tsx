@@ -3,6 +3,7 @@ import React from 'react';
 import { requestFacts } from '../../../src/checks/request-url.js';
 import { loadFlowFile } from '../../../src/flow/loader.js';
 import type { Host } from '../../../src/hosts/host.js';
+import { singleHost } from '../../../src/hosts/host-set.js';
 import { LocalHost } from '../../../src/hosts/local.js';
 import { defaultFlowFile } from '../../../src/session/flows.js';
 import { createSessionStore } from '../../../src/store/session-store.js';
@@ -17,7 +18,7 @@ const FINAL = /Cause: |Show the result/;
  * Returns the last frame: the fix screen.
  */
 export async function walkWizard(url: string, host: Host = new LocalHost()): Promise<string> {
-  const store = createSessionStore({ flow: loadFlowFile(defaultFlowFile()), host, inputs: requestFacts(url) });
+  const store = createSessionStore({ flow: loadFlowFile(defaultFlowFile()), hosts: singleHost(host), inputs: requestFacts(url) });
   const view = render(<App store={store} />);
   try {
     await waitForFrame(view.lastFrame, (f) => f.includes('Run the remaining steps'), 30_000);

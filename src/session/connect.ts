@@ -1,0 +1,102 @@
+import type { HostArg } from '../args.js';
+import { HostSet, type BackendChooser, type SessionHost } from '../hosts/host-set.js';
+import { LocalHost } from '../hosts/local.js';
+import { connectSsh, SshError, type SshHost, type SshHostSummary } from '../hosts/ssh/index.js';
+import type { Asker } from '../store/prompts.js';
+
+export interface ConnectOptions {
+  /** The person to ask (the wizard); null with --json, where nothing can be asked. */
+  asker: Asker | null;
+  acceptNewHostKey: boolean;
+  /** Notes for the report when nobody is asked (a host running unprivileged, a key saved). */
+  notes?: string[];
+}
+
+const SUDO_TRIES = 3;
+
+/** One question at a time: hosts connect in parallel, but the person answers one prompt after another. */
+function oneAtATime(asker: Asker): Asker {
+  let queue: Promise<unknown> = Promise.resolve();
+  const next = <T>(ask: () => Promise<T>): Promise<T> => {
+    const asked = queue.then(ask, ask);
+    queue = asked.catch(() => undefined);
+    return asked;
+  };
+  return { choose: (q, o) => next(() => asker.choose(q, o)), secret: (q) => next(() => asker.secret(q)), tell: (m) => asker.tell(m) };
+}
+
+async function sudoPassword(host: SshHost, asker: Asker | null, note: (message: string) => void): Promise<void> {
+  if (!host.needsSudoPassword) return;
+  for (let attempt = 1; asker && attempt <= SUDO_TRIES; attempt++) {
+    const again = attempt > 1 ? ' (that one was wrong)' : '';
+    const password = await asker.secret(`sudo password for ${host.label}${again}; press Enter with nothing to go on without root`);
+    if (password === null || password === '') break;
+    const verdict = await host.useSudoPassword(password);
+    if (verdict.ok) return;
+    if (verdict.reason === 'refused') break;
+  }
+  if (host.needsSudoPassword) host.continueUnprivileged();
+  note(`${host.label}: ${host.summary().runsAs}`);
+}
+
+async function connectOne(arg: HostArg, options: ConnectOptions, asker: Asker | null, note: (message: string) => void): Promise<SessionHost> {
+  const host = await connectSsh({
+    target: arg.target,
+    onUnknownHostKey: async (p) => {
+      if (!asker) {
+        if (options.acceptNewHostKey) note(`trusted the new ${p.keyTypeName} key ${p.fingerprint} of ${p.host}${p.saveTo ? ` and saved it to ${p.saveTo}` : ''}`);
+        return options.acceptNewHostKey;
+      }
+      const answer = await asker.choose(
+        `${p.host}${p.via ? ` (through ${p.via})` : ''} is not known yet. Its ${p.keyTypeName} key fingerprint is ${p.fingerprint}. Compare it with the one the box's admin sees (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub). Trust it${p.saveTo ? ` and save it to ${p.saveTo}` : ''}?`,
+        [
+          { label: 'No: stop here', value: 'no' },
+          { label: 'Yes: the fingerprint matches, trust this key', value: 'yes' },
+        ],
+      );
+      return answer === 'yes';
+    },
+    ...(asker ? { askPassphrase: (keyFile: string, attempt: number) => asker.secret(`Passphrase for ${keyFile}${attempt > 1 ? ' (that one was wrong)' : ''}`) } : {}),
+  });
+  await sudoPassword(host, asker, note);
+  return { role: arg.role, host };
+}
+
+/** Connects every host of the session at once; nginx's box is this machine when no proxy is given. */
+export async function connectHosts(args: HostArg[], options: ConnectOptions): Promise<HostSet> {
+  const asker = options.asker ? oneAtATime(options.asker) : null;
+  const note = (message: string) => {
+    options.notes?.push(message);
+    asker?.tell(message);
+  };
+  const local: SessionHost[] = args.some((a) => a.role === 'proxy') ? [] : [{ role: 'proxy', host: new LocalHost() }];
+  const settled = await Promise.allSettled(args.map((arg) => connectOne(arg, options, asker, note)));
+  const connected = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(connected.map((m) => m.host.close()));
+    throw failed.reason;
+  }
+  const choose: BackendChooser | undefined = asker
+    ? async (address, others) => {
+        const value = await asker.choose(`nginx sends this request to ${address}, which none of the connected boxes owns. Which one is the backend's box?`, [
+          ...others.map((m) => ({ label: `${m.role}: ${m.host.label}`, value: m.role })),
+          { label: "None of them: go on with the proxy's view only", value: '' },
+        ]);
+        return others.find((m) => m.role === value) ?? null;
+      }
+    : undefined;
+  return new HostSet([...local, ...connected], choose);
+}
+
+/** What the report says about each host. */
+export function describeHosts(hosts: HostSet): ({ role: string; label: string } & Partial<SshHostSummary>)[] {
+  return hosts.members.map((m) => {
+    const summary = 'summary' in m.host && typeof (m.host as SshHost).summary === 'function' ? (m.host as SshHost).summary() : {};
+    return { ...summary, role: m.role, label: m.host.label };
+  });
+}
+
+export function isReachFailure(error: unknown): error is SshError {
+  return error instanceof SshError;
+}
