@@ -18,8 +18,8 @@ export function FixView({ node, title, why, caution, fix }: { node: FixNode | En
         {title}
       </Text>
       <Text wrap="wrap">{why}</Text>
-      {fix?.edits.map((edit) => (
-        <Box key={`${edit.file}:${edit.line}`} flexDirection="column">
+      {fix?.edits.map((edit, index) => (
+        <Box key={`${index}:${edit.file}:${edit.line}`} flexDirection="column">
           <Text color={tone('accent')}>
             Change {edit.file}:{edit.line}
           </Text>

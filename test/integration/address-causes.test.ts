@@ -1,27 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpBackend } from './lab/backend.js';
 import { diagnose } from './lab/badgateway.js';
-import { startNginx, type Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
-import type { Started } from './lab/processes.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
-/** Everything a test started, stopped afterwards by PID, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function nginx(options: Parameters<typeof startNginx>[0]): Promise<Nginx> {
-  const started = await startNginx(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
-
-function own(started: Started): Started {
-  cleanups.push(() => started.stop());
-  return started;
-}
+const { nginx, own } = labScope();
 
 describe('the backend listens on another address than nginx dials (bind-address-mismatch)', () => {
   it('the backend listens on ::1 only, nginx dials 127.0.0.1', async () => {

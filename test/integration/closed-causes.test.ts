@@ -1,44 +1,14 @@
-import { copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { diagnose } from './lab/badgateway.js';
 import { applyEdit, startClosingBackend, startTlsServer } from './lab/closing-backend.js';
-import { startNginx, type Nginx } from './lab/nginx.js';
-import { startPhpFpm, type PhpFpm } from './lab/php-fpm.js';
+import { type Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
-import type { Started } from './lab/processes.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
-/** Everything a test started, stopped afterwards by PID, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function nginx(options: Parameters<typeof startNginx>[0]): Promise<Nginx> {
-  const started = await startNginx(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
-
-async function phpFpm(options: Parameters<typeof startPhpFpm>[0]): Promise<PhpFpm> {
-  const started = await startPhpFpm(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
-
-function own(started: Started): Started {
-  cleanups.push(() => started.stop());
-  return started;
-}
-
-function scratchDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bgw-closed-'));
-  chmodSync(dir, 0o755);
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { nginx, phpFpm, own, scratchDir } = labScope();
 
 const reloadWith = (site: Nginx): [string[], number] => [['-c', site.confFile, '-p', `${site.prefix}/`], site.process.pid];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

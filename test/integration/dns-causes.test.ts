@@ -1,17 +1,14 @@
 import { writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { diagnose } from './lab/badgateway.js';
 import { startBackendIn } from './lab/in-netns.js';
 import { NetnsHost } from './lab/netns-host.js';
 import { createNetns, type Netns } from './lab/netns.js';
 import { startNginx, type Nginx } from './lab/nginx.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
-/** Everything a test started, stopped afterwards by PID (namespaces by name), newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { later } = labScope();
 
 /**
  * A box of its own: app.internal is in its /etc/hosts, and its resolv.conf names 127.0.0.1, where no DNS
@@ -19,14 +16,14 @@ afterEach(async () => {
  */
 function box(): Netns {
   const ns = createNetns({ hosts: '127.0.0.1 localhost\n127.0.0.1 app.internal\n' });
-  cleanups.push(() => ns.remove());
+  later(() => ns.remove());
   writeFileSync(`/etc/netns/${ns.name}/resolv.conf`, 'nameserver 127.0.0.1\n');
   return ns;
 }
 
 async function nginxIn(ns: Netns, server: string): Promise<Nginx> {
   const started = await startNginx({ server, netns: ns });
-  cleanups.push(() => started.remove(), () => started.stop());
+  later(() => started.remove(), () => started.stop());
   return started;
 }
 
@@ -36,7 +33,7 @@ describe('nginx resolving a backend name at request time, broken for real in a n
   it('dns: a name in a variable and no resolver directive (the name is only in /etc/hosts)', async () => {
     const ns = box();
     const backend = await startBackendIn(ns, '127.0.0.1', 8080);
-    cleanups.push(() => backend.stop());
+    later(() => backend.stop());
     const site = await nginxIn(ns, 'location / { set $app app.internal; proxy_pass http://$app:8080; }');
     const url = `http://127.0.0.1:${site.port}/`;
     const { report } = await diagnose(url, { wrap: ns.exec });

@@ -1,35 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpBackend } from './lab/backend.js';
 import { diagnose } from './lab/badgateway.js';
 import { startNginx, type Nginx } from './lab/nginx.js';
-import { startPhpFpm, type PhpFpm } from './lab/php-fpm.js';
 import { freePort } from './lab/ports.js';
-import { start, type Started } from './lab/processes.js';
+import { start } from './lab/processes.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
-/** Everything a test started, stopped afterwards by PID, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function nginx(options: Parameters<typeof startNginx>[0]): Promise<Nginx> {
-  const started = await startNginx(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
-
-async function phpFpm(options: Parameters<typeof startPhpFpm>[0]): Promise<PhpFpm> {
-  const started = await startPhpFpm(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
-
-function own(started: Started): Started {
-  cleanups.push(() => started.stop());
-  return started;
-}
+const { nginx, phpFpm, own } = labScope();
 
 /** nginx -t on the lab's config with the planned edits applied as plain text replacements. */
 function passesNginxT(site: Nginx, edits: { file: string; before: string; after: string }[]): boolean {

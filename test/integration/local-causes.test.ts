@@ -1,37 +1,12 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpBackend, startUnixBackend } from './lab/backend.js';
 import { diagnose } from './lab/badgateway.js';
-import { startNginx, type Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
-import type { Started } from './lab/processes.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
-/** Everything a test started, stopped afterwards by PID, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function nginx(options: Parameters<typeof startNginx>[0]): Promise<Nginx> {
-  const started = await startNginx(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
-
-function own(started: Started): Started {
-  cleanups.push(() => started.stop());
-  return started;
-}
-
-function scratchDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bgw-sock-'));
-  chmodSync(dir, 0o755);
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { nginx, own, scratchDir } = labScope();
 
 describe('a real nginx broken for real, diagnosed with badgateway --json', () => {
   it('backend-down: nothing listens where nginx dials', async () => {

@@ -2,27 +2,18 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { diagnose } from './lab/badgateway.js';
 import { startBackendIn, waitForOutput } from './lab/in-netns.js';
 import { NetnsHost } from './lab/netns-host.js';
-import { createNetns, firewall, link, type Netns } from './lab/netns.js';
+import { firewall, link, type Netns } from './lab/netns.js';
 import { startNginx, type Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
-import { start, type Started } from './lab/processes.js';
+import { start } from './lab/processes.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
-/** Everything a test started, stopped afterwards by PID (namespaces by name), newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function netns(): Netns {
-  const ns = createNetns();
-  cleanups.push(() => ns.remove());
-  return ns;
-}
+const { later, own, netns } = labScope();
 
 /** Two hosts: the proxy (nginx and badgateway) and the backend host, joined by a veth on 10.250.N.0/24, no default route. */
 function twoHosts(): { proxy: Netns; backend: Netns; proxyIp: string; backendIp: string } {
@@ -34,12 +25,7 @@ function twoHosts(): { proxy: Netns; backend: Netns; proxyIp: string; backendIp:
 
 async function nginxIn(ns: Netns, server: string): Promise<Nginx> {
   const started = await startNginx({ server, netns: ns });
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
-
-function own(started: Started): Started {
-  cleanups.push(() => started.stop());
+  later(() => started.remove(), () => started.stop());
   return started;
 }
 
@@ -107,7 +93,7 @@ describe('the network between nginx and its backend, broken for real in namespac
     const filler = own(start('python3', [FULL_QUEUE, 'tcp', '127.0.0.1', String(port)]));
     await waitForOutput(filler, 'ready', 'the full-queue listener');
     const site = await startNginx({ server: `location / { proxy_pass http://127.0.0.1:${port}; proxy_connect_timeout 1s; }` });
-    cleanups.push(() => site.remove(), () => site.stop());
+    later(() => site.remove(), () => site.stop());
     const url = `http://127.0.0.1:${site.port}/`;
     const { report } = await diagnose(url);
     expect(report.diagnosis.cause).toBe('connect-timeout');
@@ -120,12 +106,12 @@ describe('the network between nginx and its backend, broken for real in namespac
   it('backlog-full: the backend\'s unix socket queue is full (11: EAGAIN): an overload, escalated', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bgw-queue-'));
     chmodSync(dir, 0o755);
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    later(() => rmSync(dir, { recursive: true, force: true }));
     const socket = join(dir, 'app.sock');
     const filler = own(start('python3', [FULL_QUEUE, 'unix', socket]));
     await waitForOutput(filler, 'ready', 'the full-queue socket');
     const site = await startNginx({ server: `location / { proxy_pass http://unix:${socket}; }` });
-    cleanups.push(() => site.remove(), () => site.stop());
+    later(() => site.remove(), () => site.stop());
     const url = `http://127.0.0.1:${site.port}/`;
     const { report } = await diagnose(url);
     expect(report.steps.map((s: { node: string }) => s.node).slice(-3)).toEqual(['error-log', 'backlog-where', 'socket-queue']);

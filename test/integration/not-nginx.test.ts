@@ -1,18 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpBackend } from './lab/backend.js';
 import { diagnose, runCli } from './lab/badgateway.js';
 import { freePort } from './lab/ports.js';
+import { labScope } from './lab/scope.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { later } = labScope();
 
 describe('when the failing URL is not nginx', () => {
   it('says which program owns the port instead of guessing', async () => {
     const port = await freePort();
     const server = await startTcpBackend('127.0.0.1', port);
-    cleanups.push(() => server.stop());
+    later(() => server.stop());
     const { report, code } = await diagnose(`http://127.0.0.1:${port}/`);
     expect(code).toBe(1);
     expect(report.diagnosis.cause).toBe('unknown');

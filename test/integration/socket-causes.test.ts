@@ -1,39 +1,14 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { diagnose } from './lab/badgateway.js';
-import { startNginx, type Nginx } from './lab/nginx.js';
-import { startPhpFpm, type PhpFpm, type PhpFpmOptions } from './lab/php-fpm.js';
 import { createNetns } from './lab/netns.js';
 import { NetnsHost } from './lab/netns-host.js';
 import { freePort } from './lab/ports.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
-/** Everything a test started, stopped afterwards by PID, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function nginx(options: Parameters<typeof startNginx>[0]): Promise<Nginx> {
-  const started = await startNginx(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
-
-async function phpFpm(options: PhpFpmOptions): Promise<PhpFpm> {
-  const started = await startPhpFpm(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
-
-function scratchDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bgw-fpm-sock-'));
-  chmodSync(dir, 0o755);
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const { later, nginx, phpFpm, scratchDir } = labScope();
 
 /** A location that hands every request to php-fpm at `address` (as nginx writes it). */
 function fastcgi(address: string, docroot = '/var/www/html'): string {
@@ -91,7 +66,7 @@ describe('unix sockets and php-fpm, broken for real, diagnosed with badgateway -
   it('socket-tcp-mismatch: nginx dials a socket, the php-fpm pool listens on TCP', async () => {
     // A box of its own, so that only this php-fpm listens on TCP where ss looks.
     const ns = createNetns();
-    cleanups.push(() => ns.remove());
+    later(() => ns.remove());
     const dir = scratchDir();
     const port = await freePort();
     const fpm = await phpFpm({ listen: `127.0.0.1:${port}`, netns: ns });
@@ -109,7 +84,7 @@ describe('unix sockets and php-fpm, broken for real, diagnosed with badgateway -
     // A box of its own (a network namespace): another php-fpm's TCP port on this machine would look like
     // this backend on another port.
     const ns = createNetns();
-    cleanups.push(() => ns.remove());
+    later(() => ns.remove());
     const dir = scratchDir();
     const socket = join(dir, 'php.sock');
     const fpm = await phpFpm({ listen: socket, netns: ns });

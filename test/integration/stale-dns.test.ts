@@ -1,39 +1,29 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { diagnose } from './lab/badgateway.js';
-import { startNginx, type Nginx } from './lab/nginx.js';
 import { createNetns, type Netns } from './lab/netns.js';
 import { NetnsHost } from './lab/netns-host.js';
 import { freePort } from './lab/ports.js';
 import { start, type Started } from './lab/processes.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
 const BACKEND = fileURLToPath(new URL('./lab/backend.py', import.meta.url));
 
-/** Everything a test started, stopped afterwards by PID (namespaces by name), newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { later, nginx } = labScope();
 
 function netns(hosts: string): Netns {
   const ns = createNetns({ hosts });
-  cleanups.push(() => ns.remove());
+  later(() => ns.remove());
   return ns;
-}
-
-async function nginx(options: Parameters<typeof startNginx>[0]): Promise<Nginx> {
-  const started = await startNginx(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
 }
 
 /** A python backend inside the namespace, waited for from inside it (bounded). */
 async function backendIn(ns: Netns, host: string, port: number): Promise<Started> {
   const argv = ns.exec(['python3', BACKEND, 'tcp', host, String(port), 'ok']);
   const backend = start(argv[0] as string, argv.slice(1));
-  cleanups.push(() => backend.stop());
+  later(() => backend.stop());
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
       ns.run(['bash', '-c', 'exec 3<>"/dev/tcp/$0/$1"', host, String(port)]);

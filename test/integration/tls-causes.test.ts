@@ -1,34 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpBackend } from './lab/backend.js';
 import { diagnose } from './lab/badgateway.js';
 import { makeCerts, type Certs } from './lab/certs.js';
-import { startNginx, type Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
 import type { Started } from './lab/processes.js';
 import { startTlsBackend, type TlsBackendOptions } from './lab/tls-backend.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
-/** Everything a test started, stopped afterwards by PID, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function nginx(options: Parameters<typeof startNginx>[0]): Promise<Nginx> {
-  const started = await startNginx(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
+const { later, nginx } = labScope();
 
 function certs(names: string[]): Certs {
   const made = makeCerts(names);
-  cleanups.push(() => made.remove());
+  later(() => made.remove());
   return made;
 }
 
 async function tlsBackend(port: number, options: TlsBackendOptions): Promise<Started> {
   const started = await startTlsBackend('127.0.0.1', port, options);
-  cleanups.push(() => started.stop());
+  later(() => started.stop());
   return started;
 }
 
@@ -108,7 +98,7 @@ describe('nginx to an https upstream, broken for real with python ssl backends a
   it('protocol-mismatch: nginx speaks TLS (https://) to a plain HTTP backend', async () => {
     const port = await freePort();
     const backend = await startTcpBackend('127.0.0.1', port);
-    cleanups.push(() => backend.stop());
+    later(() => backend.stop());
     const site = await nginx({ server: `location / { proxy_pass https://127.0.0.1:${port}; }` });
     const { report, frame } = await both(`http://127.0.0.1:${site.port}/`);
     expect(report.diagnosis.cause).toBe('protocol-mismatch');

@@ -1,21 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTcpBackend } from './lab/backend.js';
 import { diagnose } from './lab/badgateway.js';
-import { startNginx, type Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
 import { walkWizard } from './lab/wizard.js';
+import { labScope } from './lab/scope.js';
 
-/** Everything a test started, stopped afterwards by PID, newest first. */
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function nginx(options: Parameters<typeof startNginx>[0]): Promise<Nginx> {
-  const started = await startNginx(options);
-  cleanups.push(() => started.remove(), () => started.stop());
-  return started;
-}
+const { later, nginx } = labScope();
 
 /** One request that fails on every server, so nginx marks each failed and answers "no live upstreams" for fail_timeout. */
 async function failEveryServer(url: string): Promise<void> {
@@ -53,7 +43,7 @@ describe('an upstream group with every server marked failed: "no live upstreams"
     await failEveryServer(url);
     for (const port of [one, two]) {
       const backend = await startTcpBackend('127.0.0.1', port);
-      cleanups.push(() => backend.stop());
+      later(() => backend.stop());
     }
     const { report } = await diagnose(url);
     expect(report.diagnosis.cause).toBe('no-live-upstreams');

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalHost } from '../../src/hosts/local.js';
 import { singleHost } from '../../src/hosts/host-set.js';
 import { loadFlowFile } from '../../src/flow/loader.js';
@@ -11,24 +11,22 @@ import { KEY, press, waitForFrame } from '../ui/keys.js';
 import { startTcpBackend } from './lab/backend.js';
 import { startNginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
+import { labScope } from './lab/scope.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { later } = labScope();
 
 describe('the wizard on a real broken nginx', () => {
   it('walks step by step to the wrong-port fix, showing evidence from the box', async () => {
     const dialed = await freePort();
     const actual = await freePort();
     const backend = await startTcpBackend('127.0.0.1', actual);
-    cleanups.push(() => backend.stop());
+    later(() => backend.stop());
     const site = await startNginx({ server: `location / { proxy_pass http://127.0.0.1:${dialed}; }` });
-    cleanups.push(() => site.remove(), () => site.stop());
+    later(() => site.remove(), () => site.stop());
 
     const store = createSessionStore({ flow: loadFlowFile(defaultFlowFile()), hosts: singleHost(new LocalHost()), inputs: { 'request.url': `http://127.0.0.1:${site.port}/` } });
     const view = render(<App store={store} />);
-    cleanups.push(() => view.unmount());
+    later(() => view.unmount());
 
     let frame = await waitForFrame(view.lastFrame, (f) => f.includes('Continue: Read the configuration'));
     expect(frame).toContain(`-c ${site.confFile}`);
