@@ -1,6 +1,8 @@
-// Bundles the CLI into one production-mode file: a bundled Ink app starts much sooner than tsc output.
+// Bundles the CLI in production mode: a bundled Ink app starts much sooner than tsc output. The entry is
+// small and each mode loads its own chunk, so the wizard's first frame does not wait for SSH, YAML or
+// the checks. Then the shipped flow is linted and compiled to JSON beside the bundle.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -23,9 +25,13 @@ const withoutNativeAddons = {
   },
 };
 
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+
 await build({
-  entryPoints: ['src/cli.tsx'],
-  outfile: 'dist/badgateway.js',
+  entryPoints: { badgateway: 'src/cli.tsx' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -36,7 +42,27 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"', BADGATEWAY_VERSION: JSON.stringify(version) },
   banner: {
     // ssh2 (CommonJS) reads __dirname when it loads; an ES module has none, so the bundle defines it.
-    js: "#!/usr/bin/env node\nimport { createRequire as __badgatewayRequire } from 'node:module';\nimport { fileURLToPath as __badgatewayPath } from 'node:url';\nconst require = __badgatewayRequire(import.meta.url);\nconst __dirname = __badgatewayPath(new URL('.', import.meta.url));",
+    // yoga-layout (ink's layout engine) fetches its inlined WebAssembly when fetch exists, which makes
+    // Node load its whole HTTP client at startup; without fetch it decodes the same bytes directly.
+    // badgateway itself never uses fetch (its requests run on the box, through curl).
+    js: "#!/usr/bin/env node\nObject.defineProperty(globalThis, 'fetch', { value: undefined, writable: true, configurable: true });\nimport { createRequire as __badgatewayRequire } from 'node:module';\nimport { fileURLToPath as __badgatewayPath } from 'node:url';\nconst require = __badgatewayRequire(import.meta.url);\nconst __dirname = __badgatewayPath(new URL('.', import.meta.url));",
   },
   logLevel: 'warning',
 });
+
+const compiler = new URL('../dist/.compile-flow.mjs', import.meta.url).pathname;
+await build({
+  entryPoints: ['scripts/compile-flow.ts'],
+  outfile: compiler,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  logLevel: 'warning',
+});
+try {
+  await import(compiler);
+} finally {
+  rmSync(compiler, { force: true });
+}

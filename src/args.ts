@@ -4,7 +4,8 @@ export type Mode =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'lint'; paths: string[] }
-  | { kind: 'diagnose'; json: boolean; url: string | null; flow: string | null; hosts: HostArg[]; acceptNewHostKey: boolean };
+  | { kind: 'diagnose'; json: boolean; url: string | null; flow: string | null; hosts: HostArg[]; acceptNewHostKey: boolean; record: string | null; replay: string | null; report: string | null }
+  | { kind: 'practice'; list: boolean; json: boolean; incident: string | null };
 
 /** A host of the session: `proxy` is where nginx runs (--ssh); other roles are backends' boxes (--host ROLE=TARGET). */
 export interface HostArg {
@@ -12,16 +13,14 @@ export interface HostArg {
   target: string;
 }
 
+export type DiagnoseMode = Extract<Mode, { kind: 'diagnose' }>;
+
 export class UsageError extends Error {}
 
 /** Accepted by the contract but built by later work: say so plainly instead of ignoring them. */
 const NOT_YET: Record<string, string> = {
   '--apply': 'applying fixes is',
   '--yes': 'applying fixes is',
-  '--record': 'recording sessions is',
-  '--replay': 'replaying recordings is',
-  '--report': 'markdown reports are',
-  practice: 'practice mode is',
   undo: 'undo is',
 };
 
@@ -35,6 +34,11 @@ Usage:
                                   several boxes by role: proxy runs nginx, the others run backends
   --accept-new-host-key           with --json: trust a host key seen for the first time (and save it)
   badgateway --json [--url URL]   no UI: walk the flow and print the report as JSON
+  --record FILE                   save the session (commands, outputs, timings, per host; secrets redacted)
+  --replay FILE                   walk a recorded session again, with no box at all (wizard or --json)
+  --report FILE.md                write a Markdown report of the session, to paste into a ticket
+  badgateway practice [INCIDENT]  training: walk recorded real incidents, predicting each step
+  badgateway practice --list [--json]          the incidents there are
   badgateway lint [flows/...]     check flow files
   badgateway --help | --version
 
@@ -45,10 +49,14 @@ export function parseArgs(argv: readonly string[]): Mode {
   const args = [...argv];
   const first = args[0];
   if (first === 'lint') return { kind: 'lint', paths: args.slice(1).filter((a) => !a.startsWith('-')) };
+  if (first === 'practice') return parsePractice(args.slice(1));
   let json = false;
   let url: string | null = null;
   let flow: string | null = null;
   let acceptNewHostKey = false;
+  let record: string | null = null;
+  let replay: string | null = null;
+  let report: string | null = null;
   const hosts: HostArg[] = [];
   const addHost = (role: string, target: string) => {
     if (!/^[a-z][a-z0-9_-]*$/i.test(role)) throw new UsageError(`--host needs ROLE=[user@]host[:port], with a role such as proxy or app (got ${role}=${target})`);
@@ -76,8 +84,31 @@ export function parseArgs(argv: readonly string[]): Mode {
       if (eq <= 0) throw new UsageError(`--host needs ROLE=[user@]host[:port], such as proxy=root@web1 (got ${spec})`);
       addHost(spec.slice(0, eq), spec.slice(eq + 1));
     } else if (name === '--accept-new-host-key') acceptNewHostKey = true;
+    else if (name === '--record') record = value();
+    else if (name === '--replay') replay = value();
+    else if (name === '--report') report = value();
     else if (name in NOT_YET) throw new UsageError(`${name}: ${NOT_YET[name]} not available in this version yet`);
     else throw new UsageError(`unknown argument ${arg} (see badgateway --help)`);
   }
-  return { kind: 'diagnose', json, url, flow, hosts, acceptNewHostKey };
+  if (replay && hosts.length) throw new UsageError('--replay runs a recording with no box at all: it takes no --ssh or --host');
+  if (replay && url) throw new UsageError('--replay replays the request that was recorded: it takes no --url');
+  if (replay && record) throw new UsageError('--replay and --record together would only copy the recording');
+  return { kind: 'diagnose', json, url, flow, hosts, acceptNewHostKey, record, replay, report };
+}
+
+/** `badgateway practice [--list] [--json] [INCIDENT]`. */
+function parsePractice(args: string[]): Mode {
+  let list = false;
+  let json = false;
+  let incident: string | null = null;
+  for (const arg of args) {
+    if (arg === '-h' || arg === '--help') return { kind: 'help' };
+    if (arg === '--list') list = true;
+    else if (arg === '--json') json = true;
+    else if (arg.startsWith('-')) throw new UsageError(`unknown argument ${arg} for practice (see badgateway --help)`);
+    else if (incident) throw new UsageError(`practice takes one incident (got ${incident} and ${arg})`);
+    else incident = arg;
+  }
+  if (json && !list) throw new UsageError('practice --json goes with --list: the practice itself needs a terminal');
+  return { kind: 'practice', list, json, incident };
 }

@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { FlowError } from './loader-error.js';
 import { endSchema, fixSchema, flowSchema, stepSchema, type Flow, type FlowNode } from './schema.js';
 
-/** A problem in a flow file, located so a person can jump to it. */
-export class FlowError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number | null,
-    readonly problem: string,
-  ) {
-    super(`${file}${line ? `:${line}` : ''}: ${problem}`);
-  }
-}
+export { FlowError };
 
 export function loadFlowFile(file: string): Flow {
   let source: string;

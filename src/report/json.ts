@@ -5,7 +5,9 @@ import type { FlowNode } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';
 import { commandLine } from '../shell/quote.js';
 
-export const EXIT = { healthyOrFixed: 0, diagnosed: 1, usage: 2, unreachable: 3 } as const;
+import { EXIT } from './exit-codes.js';
+
+export { EXIT };
 
 export interface ReportHost {
   label: string;
@@ -29,7 +31,8 @@ export interface JsonReport {
     verified: boolean;
     rolledBack: boolean;
   };
-  steps: { node: string; title: string; host: string; outcome: string; summary: string; ms: number }[];
+  /** next: the node the outcome led to; means: the flow's words for that outcome; answered: the person chose it. */
+  steps: { node: string; title: string; host: string; outcome: string; summary: string; ms: number; next: string; means: string | null; answered?: boolean }[];
   hosts: ReportHost[];
   healthy: boolean;
   error: string | null;
@@ -71,6 +74,12 @@ export function buildReport(session: Session, fix: FixPlan | null, hosts: Report
     outcome: step.outcome,
     summary: step.summary,
     ms: step.ms,
+    next: step.next,
+    means: (() => {
+      const taken = session.flow.nodes[step.node];
+      return taken?.kind === 'step' ? (taken.means?.[step.outcome] ?? null) : null;
+    })(),
+    ...(step.answered ? { answered: true } : {}),
   }));
   const evidence = session.trail.flatMap((step) => step.evidence.map((e) => ({ ...e, node: step.node, host: e.host ?? step.host })));
   const ended = node && node.kind !== 'step' ? node : null;

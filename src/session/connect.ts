@@ -1,7 +1,7 @@
 import type { HostArg } from '../args.js';
 import { HostSet, type BackendChooser, type SessionHost } from '../hosts/host-set.js';
 import { LocalHost } from '../hosts/local.js';
-import { connectSsh, SshError, type SshHost, type SshHostSummary } from '../hosts/ssh/index.js';
+import type { SshError, SshHost, SshHostSummary } from '../hosts/ssh/index.js';
 import type { Asker } from '../store/prompts.js';
 
 export interface ConnectOptions {
@@ -40,6 +40,8 @@ async function sudoPassword(host: SshHost, asker: Asker | null, note: (message: 
 }
 
 async function connectOne(arg: HostArg, options: ConnectOptions, asker: Asker | null, note: (message: string) => void): Promise<SessionHost> {
+  // ssh2 is large: it loads only when a session has a remote host.
+  const { connectSsh } = await import('../hosts/ssh/index.js');
   const host = await connectSsh({
     target: arg.target,
     onUnknownHostKey: async (p) => {
@@ -97,6 +99,11 @@ export function describeHosts(hosts: HostSet): ({ role: string; label: string } 
   });
 }
 
+/** Drops and reconnects of the session's SSH hosts, in the order they happened per host. */
+export function connectionEvents(hosts: HostSet): string[] {
+  return hosts.members.flatMap((m) => ('events' in m.host && Array.isArray((m.host as SshHost).events) ? (m.host as SshHost).events : []));
+}
+
 export function isReachFailure(error: unknown): error is SshError {
-  return error instanceof SshError;
+  return error instanceof Error && error.name === 'SshError';
 }

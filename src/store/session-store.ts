@@ -4,8 +4,6 @@ import type { KnownFacts } from '../facts.js';
 import type { Flow } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';
 import type { HostSet } from '../hosts/host-set.js';
-import { runCurrentStep } from '../session/driver.js';
-import { planFix } from '../session/fix.js';
 import type { Asker, Prompt } from './prompts.js';
 
 export type Phase = 'connecting' | 'running' | 'review' | 'finished' | 'failed';
@@ -61,12 +59,12 @@ export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inp
       tell: (message) => set({ notes: [...get().notes, message] }),
     };
     const fail = (e: unknown) => set({ phase: 'failed', error: (e as Error).message, runningOn: false });
-    const settle = (session: Session) => {
+    const settle = async (session: Session) => {
       if (isFinished(session)) {
         let fix: FixPlan | null = null;
         let error: string | null = null;
         try {
-          fix = planFix(session);
+          fix = (await import('../session/fix.js')).planFix(session);
         } catch (e) {
           error = `could not plan the fix: ${(e as Error).message}`;
         }
@@ -85,7 +83,9 @@ export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inp
       if (currentNode(session).kind !== 'step') return settle(session);
       set({ phase: 'running', error: null });
       try {
-        settle(await runCurrentStep(session, hosts, abort.signal));
+        // The checks load with the first step, after the first frame is on screen.
+        const { runCurrentStep } = await import('../session/driver.js');
+        await settle(await runCurrentStep(session, hosts, abort.signal));
       } catch (e) {
         if (!abort.signal.aborted) fail(e);
       }
@@ -126,7 +126,7 @@ export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inp
       answer(index) {
         const { session } = get();
         const alternative = session.trail.at(-1)?.ask?.alternatives[index];
-        if (alternative) settle(answer(session, alternative));
+        if (alternative) void settle(answer(session, alternative));
       },
       showResult() {
         if (isFinished(get().session)) set({ phase: 'finished' });

@@ -21,7 +21,10 @@ function filled(template: string, facts: ReturnType<typeof factsOf>): string {
   }
 }
 
-export function App({ store }: { store: StoreApi<WizardState> }) {
+/** Where the wizard ends on a box with no nginx to diagnose: practice on a recorded incident instead. */
+const PRACTICE_ENDS = new Set(['end-no-nginx', 'end-nginx-not-running']);
+
+export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPractice?: () => void }) {
   const session = useStore(store, (s) => s.session);
   const phase = useStore(store, (s) => s.phase);
   const error = useStore(store, (s) => s.error);
@@ -89,6 +92,9 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
       <Box flexDirection="column">
         {header}
         {noteLines}
+        <Box marginTop={1}>
+          <StepView node={current} taken={null} running={false} evidenceRows={0} />
+        </Box>
         <Spinner label={`connecting to ${hostLabel}…`} />
       </Box>
     );
@@ -102,7 +108,14 @@ export function App({ store }: { store: StoreApi<WizardState> }) {
           {SYMBOLS.ok} {session.trail.length} steps: {session.trail.map((s) => s.outcome).join(` ${SYMBOLS.arrow} `)}
         </Text>
         <FixView node={current} title={filled(current.title, facts)} why={filled(current.why, facts)} caution={current.kind === 'fix' && current.caution ? filled(current.caution, facts) : null} fix={fix} />
-        <Menu items={[...(session.trail.length ? [{ label: 'Back: run the last step again', value: 'back' }] : []), { label: 'Quit', value: 'quit' }]} onPick={(v) => (v === 'back' ? void store.getState().goBack() : quit())} />
+        <Menu
+          items={[
+            ...(onPractice && PRACTICE_ENDS.has(current.id) ? [{ label: 'Practice on a recorded incident', value: 'practice' }] : []),
+            ...(session.trail.length ? [{ label: 'Back: run the last step again', value: 'back' }] : []),
+            { label: 'Quit', value: 'quit' },
+          ]}
+          onPick={(v) => (v === 'back' ? void store.getState().goBack() : v === 'practice' && onPractice ? (onPractice(), quit()) : quit())}
+        />
       </Box>
     );
   }

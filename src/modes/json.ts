@@ -1,0 +1,53 @@
+import type { DiagnoseMode } from '../args.js';
+import { startSession } from '../engine/session.js';
+import type { KnownFacts } from '../facts.js';
+import type { Flow } from '../flow/schema.js';
+import type { HostSet } from '../hosts/host-set.js';
+import { buildReport } from '../report/json.js';
+import { connectHosts, connectionEvents, describeHosts, isReachFailure } from '../session/connect.js';
+import { StepFailed, walkToEnd } from '../session/driver.js';
+import { planFix } from '../session/fix.js';
+import { Recorder } from '../record/recorder.js';
+import { replayHosts, replayToEnd } from '../record/replay.js';
+import { inputsOfRecording, readRecordingFile, saveMarkdown, saveRecording, VERSION } from './session-files.js';
+
+/** --json: no UI; walk the flow without asking anyone and print the report. */
+export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode): Promise<number> {
+  const notes: string[] = [];
+  const replay = mode.replay ? readRecordingFile(mode.replay) : null;
+  const recorder = mode.record ? new Recorder(VERSION) : null;
+  let session = startSession(flow, replay ? inputsOfRecording(replay) : inputs);
+  let hosts: HostSet;
+  try {
+    hosts = replay ? replayHosts(replay) : await connectHosts(mode.hosts, { asker: null, acceptNewHostKey: mode.acceptNewHostKey, notes });
+  } catch (e) {
+    if (!isReachFailure(e)) throw e;
+    const described = mode.hosts.map((h) => ({ role: h.role, label: h.target }));
+    const report = buildReport(session, null, described, e.message, notes);
+    if (recorder && mode.record) saveRecording(mode.record, recorder, session, { hosts: described, notes, error: e.message });
+    if (mode.report) saveMarkdown(mode.report, report);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report.exitCode;
+  }
+  if (recorder) hosts = recorder.wrap(hosts);
+  let error: string | null = null;
+  try {
+    session = replay ? await replayToEnd(session, hosts, replay) : await walkToEnd(session, hosts);
+  } catch (e) {
+    if (!(e instanceof StepFailed)) throw e;
+    error = e.message;
+  }
+  let fix = null;
+  try {
+    fix = error ? null : planFix(session);
+  } catch (e) {
+    error = `could not plan the fix: ${(e as Error).message}`;
+  }
+  notes.push(...connectionEvents(hosts));
+  const report = buildReport(session, fix, describeHosts(hosts), error, notes);
+  if (recorder && mode.record) saveRecording(mode.record, recorder, session, { hosts: report.hosts, notes, error });
+  if (mode.report) saveMarkdown(mode.report, report);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  await hosts.close();
+  return report.exitCode;
+}

@@ -1,0 +1,11 @@
+import { CATALOG } from '../checks/index.js';
+import { flowsDir } from '../session/flows.js';
+import { lintPaths } from '../session/lint-paths.js';
+import { EXIT } from './exit.js';
+
+export function lint(paths: string[]): number {
+  const problems = lintPaths(paths.length ? paths : [flowsDir()], CATALOG);
+  for (const problem of problems) process.stderr.write(`${problem}\n`);
+  if (!problems.length) process.stdout.write('flows are complete: every outcome branches, every node is reached, every path ends\n');
+  return problems.length ? EXIT.usage : 0;
+}

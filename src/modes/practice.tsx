@@ -1,0 +1,31 @@
+import { render } from 'ink';
+import React from 'react';
+import type { Flow } from '../flow/schema.js';
+import { listIncidents, loadIncident, NOT_BUNDLED } from '../practice/incidents.js';
+import { PracticeRoot } from '../ui/practice-app.js';
+import { EXIT, fail } from './exit.js';
+
+/** `badgateway practice --list [--json]`: the bundled incidents, one a line or as JSON. */
+export function listPractice(json: boolean): number {
+  const incidents = listIncidents();
+  if (json) {
+    process.stdout.write(`${JSON.stringify(incidents.map(({ id, cause, title }) => ({ id, cause, title })), null, 2)}\n`);
+    return 0;
+  }
+  for (const i of incidents) process.stdout.write(`${i.id.padEnd(24)} ${i.cause.padEnd(22)} ${i.title}\n`);
+  for (const n of NOT_BUNDLED) process.stdout.write(`(no incident for ${n.cause}: ${n.why})\n`);
+  return 0;
+}
+
+/** `badgateway practice [INCIDENT]`: the training wizard, on recorded incidents only (no box is touched). */
+export async function practice(flow: Flow, incident: string | null): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    fail('practice needs a terminal; badgateway practice --list --json lists the incidents', EXIT.usage);
+  }
+  const incidents = listIncidents();
+  // An unknown name fails here, before the screen opens.
+  if (incident) loadIncident(incident);
+  const app = render(<PracticeRoot flow={flow} incidents={incidents} load={(id) => loadIncident(id)} {...(incident ? { initial: incident } : {})} />);
+  await app.waitUntilExit();
+  return 0;
+}

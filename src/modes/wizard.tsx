@@ -1,0 +1,55 @@
+import { render } from 'ink';
+import React from 'react';
+import type { DiagnoseMode } from '../args.js';
+import { currentNode } from '../engine/session.js';
+import { exitCodeFor } from '../report/json.js';
+import type { KnownFacts } from '../facts.js';
+import type { Flow } from '../flow/schema.js';
+import { singleHost, type HostSet } from '../hosts/host-set.js';
+import { LocalHost } from '../hosts/local.js';
+import { createSessionStore } from '../store/session-store.js';
+import { App } from '../ui/app.js';
+import { EXIT, fail } from './exit.js';
+
+/** The wizard: its first frame renders at once; hosts connect and checks load behind it. */
+export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    fail(
+      'the wizard needs a terminal; for a report without one, use --json (badgateway --json --url URL). To practice on recorded incidents, run badgateway practice in a terminal (badgateway practice --list --json lists them).',
+      EXIT.usage,
+    );
+  }
+  // Recording and replaying load only when asked for: the first frame of a plain run must not wait.
+  const files = mode.record || mode.replay || mode.report ? await import('./session-files.js') : null;
+  const replay = files && mode.replay ? files.readRecordingFile(mode.replay) : null;
+  const recorder = files && mode.record ? new (await import('../record/recorder.js')).Recorder(files.VERSION) : null;
+  let hosts: HostSet | null = null;
+  const keep = (set: HostSet) => (hosts = recorder ? recorder.wrap(set) : set);
+  const store = createSessionStore({
+    flow,
+    inputs: replay && files ? files.inputsOfRecording(replay) : inputs,
+    ...(replay
+      ? { hosts: keep((await import('../record/replay.js')).replayHosts(replay)) }
+      : mode.hosts.length
+        ? {
+            hostLabel: mode.hosts.map((h) => h.target).join(' '),
+            connect: async (asker) => keep(await (await import('../session/connect.js')).connectHosts(mode.hosts, { asker: recorder ? recorder.asker(asker) : asker, acceptNewHostKey: false })),
+          }
+        : { hosts: keep(singleHost(new LocalHost())) }),
+  });
+  let practiceNext = false;
+  const app = render(<App store={store} onPractice={() => (practiceNext = true)} />);
+  await app.waitUntilExit();
+  const state = store.getState();
+  const error = state.phase === 'failed' ? state.error : null;
+  if (files && (mode.record || mode.report)) {
+    const { buildReport } = await import('../report/json.js');
+    const { describeHosts } = await import('../session/connect.js');
+    const described = hosts ? describeHosts(hosts) : mode.hosts.map((h) => ({ role: h.role, label: h.target }));
+    if (recorder && mode.record) files.saveRecording(mode.record, recorder, state.session, { hosts: described, notes: state.notes, error });
+    if (mode.report) files.saveMarkdown(mode.report, buildReport(state.session, error ? null : state.fix, described, error, state.notes));
+  }
+  if (practiceNext) return (await import('./practice.js')).practice(flow, null);
+  if (state.phase === 'failed') return EXIT.unreachable;
+  return exitCodeFor(currentNode(state.session), null);
+}
