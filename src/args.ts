@@ -4,7 +4,9 @@ export type Mode =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'lint'; paths: string[] }
-  | { kind: 'diagnose'; json: boolean; url: string | null; flow: string | null; hosts: HostArg[]; acceptNewHostKey: boolean; record: string | null; replay: string | null; report: string | null }
+  | { kind: 'diagnose'; json: boolean; url: string | null; flow: string | null; hosts: HostArg[]; acceptNewHostKey: boolean; record: string | null; replay: string | null; report: string | null; apply: boolean }
+  /** `badgateway undo`: revert the last fix badgateway applied on the proxy host (this machine or --ssh). */
+  | { kind: 'undo'; json: boolean; hosts: HostArg[]; acceptNewHostKey: boolean }
   | { kind: 'practice'; list: boolean; json: boolean; incident: string | null };
 
 /** A host of the session: `proxy` is where nginx runs (--ssh); other roles are backends' boxes (--host ROLE=TARGET). */
@@ -18,11 +20,7 @@ export type DiagnoseMode = Extract<Mode, { kind: 'diagnose' }>;
 export class UsageError extends Error {}
 
 /** Accepted by the contract but built by later work: say so plainly instead of ignoring them. */
-const NOT_YET: Record<string, string> = {
-  '--apply': 'applying fixes is',
-  '--yes': 'applying fixes is',
-  undo: 'undo is',
-};
+const NOT_YET: Record<string, string> = {};
 
 export const USAGE = `badgateway: from "502 Bad Gateway" to the cause and the fix
 
@@ -34,6 +32,9 @@ Usage:
                                   several boxes by role: proxy runs nginx, the others run backends
   --accept-new-host-key           with --json: trust a host key seen for the first time (and save it)
   badgateway --json [--url URL]   no UI: walk the flow and print the report as JSON
+  badgateway --json --apply --yes [--url URL]  the same, then apply the fix without asking, verify it,
+                                  and roll it back if it does not help (the wizard asks instead)
+  badgateway undo [--ssh TARGET] [--json]      revert the last fix badgateway applied on that box
   --record FILE                   save the session (commands, outputs, timings, per host; secrets redacted)
   --replay FILE                   walk a recorded session again, with no box at all (wizard or --json)
   --report FILE.md                write a Markdown report of the session, to paste into a ticket
@@ -50,6 +51,7 @@ export function parseArgs(argv: readonly string[]): Mode {
   const first = args[0];
   if (first === 'lint') return { kind: 'lint', paths: args.slice(1).filter((a) => !a.startsWith('-')) };
   if (first === 'practice') return parsePractice(args.slice(1));
+  if (first === 'undo') return parseUndo(args.slice(1));
   let json = false;
   let url: string | null = null;
   let flow: string | null = null;
@@ -57,6 +59,8 @@ export function parseArgs(argv: readonly string[]): Mode {
   let record: string | null = null;
   let replay: string | null = null;
   let report: string | null = null;
+  let apply = false;
+  let yes = false;
   const hosts: HostArg[] = [];
   const addHost = (role: string, target: string) => {
     if (!/^[a-z][a-z0-9_-]*$/i.test(role)) throw new UsageError(`--host needs ROLE=[user@]host[:port], with a role such as proxy or app (got ${role}=${target})`);
@@ -87,13 +91,28 @@ export function parseArgs(argv: readonly string[]): Mode {
     else if (name === '--record') record = value();
     else if (name === '--replay') replay = value();
     else if (name === '--report') report = value();
+    else if (name === '--apply') apply = true;
+    else if (name === '--yes') yes = true;
     else if (name in NOT_YET) throw new UsageError(`${name}: ${NOT_YET[name]} not available in this version yet`);
     else throw new UsageError(`unknown argument ${arg} (see badgateway --help)`);
   }
   if (replay && hosts.length) throw new UsageError('--replay runs a recording with no box at all: it takes no --ssh or --host');
   if (replay && url) throw new UsageError('--replay replays the request that was recorded: it takes no --url');
   if (replay && record) throw new UsageError('--replay and --record together would only copy the recording');
-  return { kind: 'diagnose', json, url, flow, hosts, acceptNewHostKey, record, replay, report };
+  if (apply && !json) throw new UsageError('--apply --yes goes with --json; the wizard shows the fix and asks before applying it');
+  if (apply && !yes) throw new UsageError('--apply changes the box without asking: add --yes to say so (badgateway --json --apply --yes)');
+  if (yes && !apply) throw new UsageError('--yes answers --apply: use both, with --json');
+  if (apply && replay) throw new UsageError('--apply needs a real box; --replay has none');
+  return { kind: 'diagnose', json, url, flow, hosts, acceptNewHostKey, record, replay, report, apply };
+}
+
+/** `badgateway undo [--ssh TARGET | --host proxy=TARGET] [--accept-new-host-key] [--json]`. */
+function parseUndo(args: string[]): Mode {
+  const parsed = parseArgs(args);
+  if (parsed.kind !== 'diagnose') return parsed;
+  const extra = parsed.url ? '--url' : parsed.flow ? '--flow' : parsed.record ? '--record' : parsed.replay ? '--replay' : parsed.report ? '--report' : parsed.apply ? '--apply' : null;
+  if (extra) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${extra})`);
+  return { kind: 'undo', json: parsed.json, hosts: parsed.hosts, acceptNewHostKey: parsed.acceptNewHostKey };
 }
 
 /** `badgateway practice [--list] [--json] [INCIDENT]`. */

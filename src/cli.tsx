@@ -21,6 +21,7 @@ async function main(mode: Mode): Promise<number> {
     const practice = await import('./modes/practice.js');
     return mode.list ? practice.listPractice(mode.json) : practice.practice(await loadFlow(null), mode.incident);
   }
+  if (mode.kind === 'undo') return (await import('./modes/undo.js')).undo(mode);
   const inputs = mode.url ? requestFacts(mode.url) : {};
   const flow = await loadFlow(mode.flow);
   if (mode.json) return (await import('./modes/json.js')).diagnoseJson(flow, inputs, mode);

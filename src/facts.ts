@@ -161,6 +161,8 @@ export interface Facts {
   'backend.pid': number;
   'backend.process': string;
   'backend.responseMs': number;
+  /** The session host whose own view showed the backend's listeners, when that is not nginx's box. */
+  'backend.box': string;
 
   'timeout.directive': string;
   'timeout.currentMs': number;
@@ -235,6 +237,8 @@ export interface Facts {
   'reach.blocking': string[];
   /** The backend's accept queue, when it listens on this box, in words. */
   'reach.queue': string;
+  /** Drop/reject rules of the backend's own box's firewall (seen on that box, when it is another one), in words. */
+  'reach.backendBlocking': string[];
 
   /** The name nginx uses for the upstream's TLS (proxy_ssl_name, else the proxy_pass host). */
   'tls.nginxName': string;

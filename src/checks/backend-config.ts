@@ -7,6 +7,7 @@ import { parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
 import type { Alternative, Check, CheckResult, Evidence } from './check.js';
 import { need } from './check.js';
+import { notExamined, onBackend, unseen } from './backend-view.js';
 import { bare, describeListener, dialedAddresses, processTree } from './candidates.js';
 import { FPM_PS, fpmPlan, fpmPools } from './php-fpm-pools.js';
 
@@ -100,10 +101,12 @@ export const backendConfig: Check = {
   learns: ['fpm.pools', 'backend.hint', 'listeners'],
   learnsOn: { 'other-socket': ['backend.listenInstead'], tcp: ['backend.listenInstead'], unix: ['backend.listenInstead'] },
 
+  // The backend's own box: its listeners and its php-fpm (nginx's box when the backend is a unix socket or local).
   plan(facts, done) {
     const first = done.length === 0 ? [{ argv: SS }] : [];
-    if (need(facts, 'upstream.module') !== 'fastcgi') return done.length === 0 ? [...first, { argv: FPM_PS }] : [];
-    return [...first, ...fpmPlan(done)];
+    if (need(facts, 'upstream.module') !== 'fastcgi') return (done.length === 0 ? [...first, { argv: FPM_PS }] : []).map(onBackend);
+    if (unseen(done.find((r) => r.argv.join(' ') === SS.join(' ')))) return [];
+    return [...first, ...fpmPlan(done)].map(onBackend);
   },
 
   interpret(facts, results: readonly CommandResult[]): CheckResult {
@@ -117,6 +120,9 @@ export const backendConfig: Check = {
     const inUse = addressesInUse(need(facts, 'nginx.config'), dial.kind === 'unix' ? `unix:${dial.path}` : target);
     const base: KnownFacts = { 'fpm.pools': pools, listeners };
     const dialText = dial.kind === 'unix' ? `unix:${dial.path}` : target;
+    if (unseen(results.find((r) => r.argv.join(' ') === SS.join(' ')))) {
+      return { outcome: 'unknown', facts: { ...base, 'backend.hint': NOBODY }, summary: `how the backend at ${dialText} is set up is not known: its box was not examined`, evidence: [notExamined(dialText, 'how the backend is configured and what listens there')] };
+    }
     if (fastcgi && !pools.length) evidence.push({ lines: ['no php-fpm master runs and no php-fpm.conf is installed'] });
 
     const same = pools.find((p) => {

@@ -20,6 +20,7 @@ import { unitFromCgroup } from '../system/services.js';
 import { parseSs } from '../system/ss.js';
 import type { Check, CheckResult, Evidence } from './check.js';
 import { need } from './check.js';
+import { notExamined, onBackend, unseen } from './backend-view.js';
 import { failedServer, listenersAt } from './failed-server.js';
 
 const SS = ['ss', '-Hltnxp'];
@@ -86,73 +87,85 @@ export const backendCrash: Check = {
   learns: [],
   learnsOn: { crashed: ['crash.summary', 'crash.lines', 'crash.logs', 'backend.process'] },
 
+  // Every command here looks at the backend's own box: its processes, their logs, its kernel and clock.
   plan(facts, done) {
-    if (done.length === 0) return [{ argv: SS }, { argv: PS_AGES }, { argv: HOST_NOW }, { argv: DMESG }, { argv: UPTIME }];
-    const { roots } = backendOf(facts, done);
-    const fdRuns = roots.map((p) => fdListCommand(p.pid));
-    if (!done.some((r) => r.argv[0] === 'find' || (r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup')))) {
-      return roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]);
-    }
-    if (done.some((r) => r.argv[0] === 'tail')) return [];
-    const files = [...new Set(fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? ''))))];
-    return files.slice(0, MAX_LOGS).map((file) => ({ argv: ['tail', '-c', String(TAIL_BYTES), '--', file] }));
+    return planHere(facts, done).map(onBackend);
   },
 
   interpret(facts, results): CheckResult {
-    const error = need(facts, 'error.latest');
-    const { listeners, roots, all } = backendOf(facts, results);
-    const now = nginxTime(ran(results, HOST_NOW)?.stdout ?? '');
-    const errorAt = nginxTime(error.time) ?? now;
-    const window = errorAt !== null ? { from: errorAt - BEFORE_MS, to: errorAt + AFTER_MS } : { from: 0, to: Number.MAX_SAFE_INTEGER };
-    const year = new Date(errorAt ?? Date.now()).getUTCFullYear();
-    const names = [...new Set(listeners.map((l) => l.process).filter((n): n is string => !!n))];
-    const process = names[0] ?? 'the backend';
-    const evidence: Evidence[] = [];
-
-    evidence.push({
-      command: `${SS.join(' ')}; ${PS_AGES.join(' ')}`,
-      lines: all.length ? all.slice(0, 6).map((p) => `pid ${p.pid}${roots.some((r) => r.pid === p.pid) ? ' (main)' : ''} started ${age(p.seconds)} ago: ${p.args.slice(0, 100)}`) : [`no process of this box listens at ${need(facts, 'upstream.target')}`],
-    });
-
-    const tails = logTails(results);
-    const found: { file: string; crash: CrashLine }[] = tails.flatMap((t) => crashLines(t.text, window, year).map((crash) => ({ file: t.file, crash })));
-    for (const t of tails) {
-      const mine = found.filter((f) => f.file === t.file);
-      evidence.push({
-        command: `tail -c ${TAIL_BYTES} ${t.file}`,
-        lines: mine.length ? mine.slice(-6).flatMap((f) => f.crash.lines) : ['no crash, kill or fatal error around the time of the error'],
-        ...(mine.some((f) => f.crash.time === null) ? { note: 'this log has no time stamps: these are its last crash lines, not necessarily the ones at the time of the error' } : {}),
-      });
+    if (unseen(ran(results, SS))) {
+      return { outcome: 'no-sign', facts: {}, summary: "no sign of a crash could be looked for: the backend's box was not examined", evidence: [notExamined(need(facts, 'upstream.target'), 'whether the backend crashed (its logs, its kernel log, its processes)')] };
     }
-    if (roots.length && !tails.length) evidence.push({ lines: [`${process} writes no log file this tool can find (its output goes to a terminal, a pipe or the journal)`] });
-
-    const kernel = kernelLines(results, names, now, window);
-    if (kernel.length) evidence.push({ command: 'dmesg', lines: kernel.slice(-4).map((k) => k.text), note: `the kernel names processes only by name: ${names.join(', ')}` });
-
-    const sinceError = now !== null && errorAt !== null ? Math.max(0, (now - errorAt) / 1000) : null;
-    const restarted = sinceError !== null ? roots.filter((p) => p.seconds < sinceError) : [];
-
-    const learnedLines = [...found.slice(-6).flatMap((f) => f.crash.lines), ...kernel.slice(-3).map((k) => k.text)];
-    const logs = tails.map((t) => t.file);
-    const unitRun = results.find((r) => r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup') && r.code === 0);
-    const unit = unitRun ? unitFromCgroup(unitRun.stdout) : null;
-    const learned: KnownFacts = { 'crash.lines': learnedLines, 'crash.logs': logs, 'backend.process': process, ...(unit ? { 'crash.unit': unit } : {}) };
-
-    const newest = found.at(-1);
-    if (newest || kernel.length || restarted.length) {
-      const said = newest
-        ? `${process}'s log ${newest.file} says: ${newest.crash.kind === 'traceback' ? newest.crash.lines.at(-1) : newest.crash.lines[0]}`
-        : kernel.length
-          ? `the kernel says: ${kernel.at(-1)!.text}`
-          : `${process} (pid ${restarted[0]!.pid}) started ${age(restarted[0]!.seconds)} ago, after nginx's error: it was restarted`;
-      const summary = `${said}${restarted.length && newest ? `; its main process started again ${age(restarted[0]!.seconds)} ago` : ''}`;
-      return { outcome: 'crashed', facts: { ...learned, 'crash.summary': summary }, summary: `the backend crashed: ${summary}`, evidence };
-    }
-    return {
-      outcome: 'no-sign',
-      facts: {},
-      summary: tails.length ? `${process}'s logs show no crash around the time of the error` : `no log of ${process} to read, and no kernel or restart sign of a crash`,
-      evidence,
-    };
+    return readCrash(facts, results);
   },
 };
+
+function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpec[] {
+  if (done.length === 0) return [{ argv: SS }, { argv: PS_AGES }, { argv: HOST_NOW }, { argv: DMESG }, { argv: UPTIME }];
+  const { roots } = backendOf(facts, done);
+  const fdRuns = roots.map((p) => fdListCommand(p.pid));
+  if (!done.some((r) => r.argv[0] === 'find' || (r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup')))) {
+    return roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]);
+  }
+  if (done.some((r) => r.argv[0] === 'tail')) return [];
+  const files = [...new Set(fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? ''))))];
+  return files.slice(0, MAX_LOGS).map((file) => ({ argv: ['tail', '-c', String(TAIL_BYTES), '--', file] }));
+}
+
+function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckResult {
+  const error = need(facts, 'error.latest');
+  const { listeners, roots, all } = backendOf(facts, results);
+  const now = nginxTime(ran(results, HOST_NOW)?.stdout ?? '');
+  const errorAt = nginxTime(error.time) ?? now;
+  const window = errorAt !== null ? { from: errorAt - BEFORE_MS, to: errorAt + AFTER_MS } : { from: 0, to: Number.MAX_SAFE_INTEGER };
+  const year = new Date(errorAt ?? Date.now()).getUTCFullYear();
+  const names = [...new Set(listeners.map((l) => l.process).filter((n): n is string => !!n))];
+  const process = names[0] ?? 'the backend';
+  const evidence: Evidence[] = [];
+
+  evidence.push({
+    command: `${SS.join(' ')}; ${PS_AGES.join(' ')}`,
+    lines: all.length ? all.slice(0, 6).map((p) => `pid ${p.pid}${roots.some((r) => r.pid === p.pid) ? ' (main)' : ''} started ${age(p.seconds)} ago: ${p.args.slice(0, 100)}`) : [`no process of this box listens at ${need(facts, 'upstream.target')}`],
+  });
+
+  const tails = logTails(results);
+  const found: { file: string; crash: CrashLine }[] = tails.flatMap((t) => crashLines(t.text, window, year).map((crash) => ({ file: t.file, crash })));
+  for (const t of tails) {
+    const mine = found.filter((f) => f.file === t.file);
+    evidence.push({
+      command: `tail -c ${TAIL_BYTES} ${t.file}`,
+      lines: mine.length ? mine.slice(-6).flatMap((f) => f.crash.lines) : ['no crash, kill or fatal error around the time of the error'],
+      ...(mine.some((f) => f.crash.time === null) ? { note: 'this log has no time stamps: these are its last crash lines, not necessarily the ones at the time of the error' } : {}),
+    });
+  }
+  if (roots.length && !tails.length) evidence.push({ lines: [`${process} writes no log file this tool can find (its output goes to a terminal, a pipe or the journal)`] });
+
+  const kernel = kernelLines(results, names, now, window);
+  if (kernel.length) evidence.push({ command: 'dmesg', lines: kernel.slice(-4).map((k) => k.text), note: `the kernel names processes only by name: ${names.join(', ')}` });
+
+  const sinceError = now !== null && errorAt !== null ? Math.max(0, (now - errorAt) / 1000) : null;
+  const restarted = sinceError !== null ? roots.filter((p) => p.seconds < sinceError) : [];
+
+  const learnedLines = [...found.slice(-6).flatMap((f) => f.crash.lines), ...kernel.slice(-3).map((k) => k.text)];
+  const logs = tails.map((t) => t.file);
+  const unitRun = results.find((r) => r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup') && r.code === 0);
+  const unit = unitRun ? unitFromCgroup(unitRun.stdout) : null;
+  const learned: KnownFacts = { 'crash.lines': learnedLines, 'crash.logs': logs, 'backend.process': process, ...(unit ? { 'crash.unit': unit } : {}) };
+
+  const newest = found.at(-1);
+  if (newest || kernel.length || restarted.length) {
+    const said = newest
+      ? `${process}'s log ${newest.file} says: ${newest.crash.kind === 'traceback' ? newest.crash.lines.at(-1) : newest.crash.lines[0]}`
+      : kernel.length
+        ? `the kernel says: ${kernel.at(-1)!.text}`
+        : `${process} (pid ${restarted[0]!.pid}) started ${age(restarted[0]!.seconds)} ago, after nginx's error: it was restarted`;
+    const summary = `${said}${restarted.length && newest ? `; its main process started again ${age(restarted[0]!.seconds)} ago` : ''}`;
+    return { outcome: 'crashed', facts: { ...learned, 'crash.summary': summary }, summary: `the backend crashed: ${summary}`, evidence };
+  }
+  return {
+    outcome: 'no-sign',
+    facts: {},
+    summary: tails.length ? `${process}'s logs show no crash around the time of the error` : `no log of ${process} to read, and no kernel or restart sign of a crash`,
+    evidence,
+  };
+}

@@ -6,6 +6,7 @@ import { parseSs } from '../system/ss.js';
 import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
 import type { Check, CheckResult, Evidence } from './check.js';
 import { need, resultOf } from './check.js';
+import { onBackend, notExamined, sameBox, unseen } from './backend-view.js';
 import { bare, describeListener, findCandidates, portsInUse, processTree } from './candidates.js';
 
 const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
@@ -19,9 +20,11 @@ function urlFor(listener: Listener, path: string): string {
 }
 
 function gather(facts: KnownFacts, results: readonly CommandResult[]) {
-  const listeners = parseSs(resultOf(results, ...SS)?.stdout ?? '');
+  const ssRun = resultOf(results, ...SS);
+  const listeners = parseSs(ssRun?.stdout ?? '');
   const processes = parsePs(resultOf(results, ...PS)?.stdout ?? '');
-  const nginxPids = processTree(processes, need(facts, 'nginx.masterPid'));
+  // ss and ps ran on the backend's box: nginx's pids (from nginx's box) count only when that is the same box.
+  const nginxPids = sameBox(ssRun, results[0]) ? processTree(processes, need(facts, 'nginx.masterPid')) : new Set<number>();
   const port = need(facts, 'upstream.port');
   const taken = portsInUse(need(facts, 'nginx.config'), port);
   const candidates = findCandidates(need(facts, 'upstream.host'), port, need(facts, 'upstream.module'), listeners, nginxPids, taken);
@@ -47,10 +50,12 @@ export const backendListening: Check = {
   plan(facts, done) {
     const host = need(facts, 'upstream.host');
     const port = need(facts, 'upstream.port');
-    if (done.length === 0) return [{ argv: tcpProbeCommand(bare(host), port, 3) }, { argv: SS }, { argv: PS }];
+    // The connect is nginx's view; what listens, and who, is the backend box's own view.
+    if (done.length === 0) return [{ argv: tcpProbeCommand(bare(host), port, 3) }, onBackend({ argv: SS }), onBackend({ argv: PS })];
     if (done.length > 3 || !speaksHttp(need(facts, 'upstream.module'), need(facts, 'upstream.scheme'))) return [];
     const { candidates } = gather(facts, done);
-    return candidates.otherPort.slice(0, MAX_PROBED).map((l) => ({ argv: httpProbeCommand(urlFor(l, need(facts, 'request.path')), { timeoutSeconds: 3, hostHeader: need(facts, 'request.hostHeader') }), timeoutMs: 8000 }));
+    // A listener's address is the backend box's own: ask it from there.
+    return candidates.otherPort.slice(0, MAX_PROBED).map((l) => onBackend({ argv: httpProbeCommand(urlFor(l, need(facts, 'request.path')), { timeoutSeconds: 3, hostHeader: need(facts, 'request.hostHeader') }), timeoutMs: 8000 }));
   },
 
   interpret(facts, results): CheckResult {
@@ -61,10 +66,15 @@ export const backendListening: Check = {
     const probeRun = results[0] as CommandResult;
     const probe = parseTcpProbe(probeRun);
     const { listeners, processes, candidates } = gather(facts, results);
+    const ssRun = resultOf(results, ...SS);
     const evidence: Evidence[] = [{ command: `connect to ${dial}`, lines: [`${dial}: ${probe}`] }];
     const ssLines = listeners.filter((l) => l.netid !== 'unix').map(describeListener);
-    evidence.push({ command: SS.join(' '), lines: ssLines.length ? ssLines.slice(0, 12) : ['no TCP listeners at all'] });
-    const base: KnownFacts = { listeners, processes };
+    const blind = unseen(ssRun);
+    if (blind) evidence.push(notExamined(dial, 'what listens there (another port, another address)'));
+    else evidence.push({ command: SS.join(' '), lines: ssLines.length ? ssLines.slice(0, 12) : ['no TCP listeners at all'] });
+    // A fix for what listens there is made on that box, not on nginx's.
+    const box = ssRun?.host !== undefined && !sameBox(ssRun, probeRun) ? ssRun.host : undefined;
+    const base: KnownFacts = { listeners, processes, ...(box ? { 'backend.box': box } : {}) };
 
     if (probe === 'open' || candidates.exact.length) {
       return { outcome: 'accepts', facts: { ...base, 'backend.running': true }, summary: `something accepts connections at ${dial} now`, evidence };
@@ -76,7 +86,7 @@ export const backendListening: Check = {
     });
     const plausible = speaksHttp(module, need(facts, 'upstream.scheme')) ? httpBackends : candidates.otherPort.filter((l) => /php-fpm|uwsgi|fcgi/i.test(l.process ?? ''));
     const elsewhere = (l: Listener): KnownFacts => ({ ...base, 'backend.running': true, 'backend.listenAt': `${l.address.includes(':') && !l.address.startsWith('[') ? `[${l.address}]` : l.address}:${l.port}`, 'backend.port': l.port as number, 'backend.process': l.process ?? 'unknown' });
-    const downSummary = `nothing listens at ${dial}: the backend is not running`;
+    const downSummary = blind ? `nothing accepts connections at ${dial}; its box was not examined, so the backend is taken as not running` : `nothing listens at ${dial}: the backend is not running`;
     const sameAddress = candidates.otherAddress[0];
     if (sameAddress) {
       return { outcome: 'other-address', facts: elsewhere(sameAddress), summary: `nothing listens at ${dial}, but ${sameAddress.process ?? 'a backend'} listens on the same port at ${sameAddress.address}`, evidence };

@@ -6,6 +6,7 @@ import { FCGI_GET_VALUES, isFastCgiRecord, isTlsRecord, parseRawProbe, rawProbeC
 import { parseSs } from '../system/ss.js';
 import type { Check, CheckResult, Evidence } from './check.js';
 import { need } from './check.js';
+import { onBackend, sameBox, unseen } from './backend-view.js';
 import { failedServer, listenersAt, upstreamPath, type ServerAddress } from './failed-server.js';
 
 const SS = ['ss', '-Hltnxp'];
@@ -66,9 +67,12 @@ export function readProtocol(server: ServerAddress, results: readonly CommandRes
   if (httpRun && http) {
     evidence.push({ command: httpRun.argv.join(' '), lines: [http.status !== null ? `answered HTTP ${http.status}` : `no HTTP answer: ${http.message ?? http.error ?? 'nothing'}`] });
   }
-  const owners: Listener[] = ssRun ? listenersAt(server, parseSs(ssRun.stdout)).filter((l) => l.pid === null || !nginxPids.has(l.pid)) : [];
+  // nginx's pids are nginx's box's; on the backend's own box they name other processes.
+  const mine = sameBox(ssRun, httpRun) ? nginxPids : new Set<number>();
+  const owners: Listener[] = ssRun ? listenersAt(server, parseSs(ssRun.stdout)).filter((l) => l.pid === null || !mine.has(l.pid)) : [];
   const owner = owners.find((l) => l.process)?.process ?? null;
-  evidence.push({ command: SS.join(' '), lines: [owners.length ? `${server.target} is held by ${owners.map((l) => `${l.process ?? '?'}${l.pid ? ` pid ${l.pid}` : ''}`).join(', ')}` : `no listener at ${server.target} shows its process`] });
+  if (unseen(ssRun)) evidence.push({ lines: [`which program listens at ${server.target} is not known: the backend's box was not examined (no host of this session is that box)`] });
+  else evidence.push({ command: SS.join(' '), lines: [owners.length ? `${server.target} is held by ${owners.map((l) => `${l.process ?? '?'}${l.pid ? ` pid ${l.pid}` : ''}`).join(', ')}` : `no listener at ${server.target} shows its process`] });
 
   if (tls?.established) return { protocol: 'https', seen: `HTTPS: a TLS handshake with it completes (${tls.protocol ?? 'TLS'}${tls.subject ? `, certificate ${tls.subject}` : ''})`, evidence };
   if (raw && isFastCgiRecord(raw.bytes)) return { protocol: 'fastcgi', seen: `FastCGI: it answers a FastCGI management record with a FastCGI record${owner ? ` (${owner})` : ''}`, evidence };
@@ -105,11 +109,13 @@ export const backendProtocol: Check = {
       argv: httpProbeCommand(probeUrl(server, path, tls ? 'https' : 'http'), { timeoutSeconds: PROBE_SECONDS, hostHeader: need(facts, 'request.hostHeader'), insecure: tls, ...(server.kind === 'unix' ? { unixSocket: server.socket } : {}) }),
       timeoutMs: (PROBE_SECONDS + 5) * 1000,
     };
-    if (server.kind === 'unix') return [http, { argv: SS }];
+    // A unix socket is on nginx's box; the runner keeps a backend command there for it.
+    if (server.kind === 'unix') return [http, onBackend({ argv: SS })];
     const serverName = isTlsName(server.host) ? server.host : undefined;
     return [
       http,
-      { argv: SS },
+      // Which process listens is the backend box's view; the probes are nginx's.
+      onBackend({ argv: SS }),
       { argv: rawProbeCommand(server.host, server.port, FCGI_GET_VALUES, { readSeconds: 1, block: 512, reads: 1 }), timeoutMs: 8000 },
       // Empty stdin: s_client ends right after the handshake instead of waiting for input.
       { argv: sClientCommand({ host: server.host, port: server.port, seconds: TLS_SECONDS, ...(serverName ? { serverName } : {}) }), stdin: '', timeoutMs: (TLS_SECONDS + 5) * 1000 },

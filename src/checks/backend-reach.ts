@@ -6,6 +6,7 @@ import { blockingRules, describeRule, NFT_RULESET } from '../system/nft.js';
 import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
 import type { Check, CheckResult, Evidence } from './check.js';
 import { need, resultOf } from './check.js';
+import { notExamined, onBackend, unseen } from './backend-view.js';
 import { connectTimeout, describeTimeout, dialledAddress, showDialled } from './dialled.js';
 import { routeOf } from './nginx-route.js';
 
@@ -49,7 +50,14 @@ export const backendReach: Check = {
     const ip = routeAddress(target.host);
     if (done.length === 0) {
       const seconds = probeSeconds(timeoutOf(facts).ms, need(facts, 'error.kind'));
-      const batch: CommandSpec[] = [{ argv: tcpProbeCommand(target.host, target.port, seconds), timeoutMs: (seconds + 3) * 1000 }, { argv: SS_QUEUES }, { argv: NFT_RULESET }];
+      // The connect, the route and nginx's box's firewall are nginx's view; the accept queue and the
+      // firewall of the box the backend runs on are that box's own (the same box when the backend is local).
+      const batch: CommandSpec[] = [
+        { argv: tcpProbeCommand(target.host, target.port, seconds), timeoutMs: (seconds + 3) * 1000 },
+        onBackend({ argv: SS_QUEUES }),
+        { argv: NFT_RULESET },
+        onBackend({ argv: NFT_RULESET }),
+      ];
       if (ip) batch.push({ argv: ipRouteGetCommand(ip) });
       return batch;
     }
@@ -82,11 +90,19 @@ export const backendReach: Check = {
     const route = routeRun ? parseIpRouteGet(routeRun) : null;
     const neighRun = resultOf(results, 'ip', 'neigh');
     const neighbour = neighRun?.code === 0 ? parseIpNeigh(neighRun.stdout) : null;
-    const queues = parseListenQueues(resultOf(results, ...SS_QUEUES)?.stdout ?? '');
+    const queueRun = resultOf(results, ...SS_QUEUES);
+    const queues = parseListenQueues(queueRun?.stdout ?? '');
     const queue = ip ? queueFor(queues, { ip, port: target.port }) : null;
-    const nftRun = resultOf(results, ...NFT_RULESET);
-    const blocking = nftRun?.code === 0 && ip ? blockingRules(nftRun.stdout, { address: ip, port: target.port }) : null;
-    const blockingLines = blocking ? [...blocking.rules.map(describeRule), ...blocking.dropPolicies] : [];
+    // The first ruleset is nginx's box's; the second the backend's box's (skipped when it is the same box).
+    const [nftRun, backendNft] = results.filter((r) => r.argv.join(' ') === NFT_RULESET.join(' '));
+    const rulesOf = (run: CommandResult | undefined): string[] | null => {
+      if (run?.code !== 0 || !ip) return null;
+      const found = blockingRules(run.stdout, { address: ip, port: target.port });
+      return [...found.rules.map(describeRule), ...found.dropPolicies];
+    };
+    const blockingLines = rulesOf(nftRun) ?? [];
+    const otherBox = backendNft !== undefined && backendNft.host !== nftRun?.host;
+    const backendLines = otherBox ? rulesOf(backendNft) : null;
 
     const probeLine = probe === 'open' ? `connected in ${probeRun.ms} ms` : probe === 'timeout' ? `no answer within ${Math.round(probeRun.ms / 1000)} s: the connect timed out` : `${probe} after ${probeRun.ms} ms: ${probeRun.stderr.trim().split('\n')[0] ?? ''}`;
     const evidence: Evidence[] = [
@@ -96,7 +112,16 @@ export const backendReach: Check = {
     if (routeRun && route) evidence.push({ command: routeRun.argv.join(' '), lines: [describeRoute(ip ?? target.host, route), ...(routeRun.stdout.trim() || routeRun.stderr.trim()).split('\n').slice(0, 1)] });
     if (neighRun && neighbour) evidence.push({ command: neighRun.argv.join(' '), lines: [neighRun.stdout.trim() || 'no neighbour entry'], note: neighbour.state === 'failed' || neighbour.state === 'incomplete' ? 'nobody answered ARP for this address: the host is down or gone' : undefined });
     if (queue) evidence.push({ command: SS_QUEUES.join(' '), lines: [describeQueue(queue)] });
-    if (nftRun?.code === 0) evidence.push({ command: NFT_RULESET.join(' '), lines: blockingLines.length ? blockingLines : [`no rule of this box's firewall names ${ip ?? target.host} or port ${target.port}`] });
+    if (nftRun?.code === 0) evidence.push({ command: NFT_RULESET.join(' '), lines: blockingLines.length ? blockingLines : [`no rule of this box's firewall names ${ip ?? target.host} or port ${target.port}`], ...(nftRun.host ? { host: nftRun.host } : {}) });
+    if (backendNft && backendLines) {
+      evidence.push({
+        command: NFT_RULESET.join(' '),
+        lines: backendLines.length ? backendLines : [`no rule of the backend's box's firewall names ${ip ?? target.host} or port ${target.port}`],
+        note: "the firewall of the backend's own box",
+        ...(backendNft.host ? { host: backendNft.host } : {}),
+      });
+    }
+    if (unseen(queueRun) || unseen(backendNft)) evidence.push(notExamined(address, "what the backend's accept queue and its own firewall hold"));
 
     const learned: KnownFacts = {
       ...learnedTimeout,
@@ -105,6 +130,7 @@ export const backendReach: Check = {
       'reach.route': route ? describeRoute(ip ?? target.host, route) : 'not checked (a host name, not an address)',
       'reach.blocking': blockingLines,
     };
+    if (backendLines) learned['reach.backendBlocking'] = backendLines;
     if (route && (route.kind === 'link' || route.kind === 'gateway') && route.src) learned['reach.source'] = route.src;
     if (neighbour) learned['reach.neighbour'] = neighbour.state;
     if (queue) learned['reach.queue'] = describeQueue(queue);

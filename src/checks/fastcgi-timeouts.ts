@@ -6,7 +6,8 @@ import type { Check, CheckResult, Evidence } from './check.js';
 import { need } from './check.js';
 import { suggestTimeout } from './backend-timing.js';
 import { parseNginxTime } from './nginx-route.js';
-import { fpmPlan, fpmPools } from './php-fpm-pools.js';
+import { notExamined, onBackend, unseen } from './backend-view.js';
+import { FPM_PS, fpmPlan, fpmPools } from './php-fpm-pools.js';
 
 /** The php-fpm pool that listens where nginx dials. */
 export function poolFor(pools: readonly FpmPool[], facts: KnownFacts): FpmPool | null {
@@ -66,7 +67,8 @@ export const fastcgiTimeouts: Check = {
   needs: ['upstream.kind', 'upstream.target', 'timeout.directive', 'timeout.currentMs'],
   learns: ['fpm.terminateTimeout', 'timeout.bitesFirst', 'timeout.suggested'],
 
-  plan: (_facts, done) => fpmPlan(done),
+  // php-fpm's own settings live on the backend's box.
+  plan: (_facts, done) => fpmPlan(done).map(onBackend),
 
   interpret(facts, results): CheckResult {
     const { pools, evidence: poolEvidence } = fpmPools(results);
@@ -75,10 +77,11 @@ export const fastcgiTimeouts: Check = {
     const nginxMs = need(facts, 'timeout.currentMs');
     const replayMs = facts['probe.ms'] ?? null;
     const verdict = compareTimeouts(nginxMs, fpmMs, replayMs);
-    const fpmText = fpmMs === null ? 'unknown (no php-fpm pool listens where nginx dials)' : fpmMs === 0 ? '0 (off: php-fpm lets a script run as long as it likes)' : `${fpmMs / 1000}s`;
+    const blind = unseen(results.find((r) => r.argv.join(' ') === FPM_PS.join(' ')));
+    const fpmText = blind ? "unknown (the backend's box was not examined)" : fpmMs === null ? 'unknown (no php-fpm pool listens where nginx dials)' : fpmMs === 0 ? '0 (off: php-fpm lets a script run as long as it likes)' : `${fpmMs / 1000}s`;
     const where = pool?.places.request_terminate_timeout;
     const evidence: Evidence[] = [
-      ...poolEvidence,
+      ...(blind ? [notExamined(need(facts, 'upstream.target'), "php-fpm's own request_terminate_timeout")] : poolEvidence),
       {
         lines: [
           `${need(facts, 'timeout.directive')} ${nginxMs / 1000}s${facts['timeout.place'] ? ` (${facts['timeout.place'].file}:${facts['timeout.place'].line})` : " (nginx's default)"}`,

@@ -13,6 +13,7 @@ import {
   systemdRunning,
   unitFromCgroup,
 } from '../system/services.js';
+import { notExamined, onBackend, unseen } from './backend-view.js';
 import type { Check, CheckResult, Evidence } from './check.js';
 import { need } from './check.js';
 
@@ -144,10 +145,21 @@ export const serviceManager: Check = {
       if (parent?.kind === 'pm2') wanted.push(PM2);
       if (parent?.kind === 'docker') wanted.push(DOCKER);
     }
-    return wanted.filter((argv) => !find(done, argv)).map((argv) => ({ argv, timeoutMs: 8000 }));
+    // What manages the backend is a question about the backend's own box.
+    if (unseen(find(done, SYSTEMD))) return [];
+    return wanted.filter((argv) => !find(done, argv)).map((argv) => onBackend({ argv, timeoutMs: 8000 }));
   },
 
   interpret(facts, results): CheckResult {
+    if (unseen(find(results, SYSTEMD))) {
+      const why = "the backend's box was not examined, so what starts the backend there is not known";
+      return {
+        outcome: 'unknown',
+        facts: { 'service.manager': 'unknown', 'service.unit': need(facts, 'backend.hint').label, 'service.start': [], 'service.stop': [], 'service.restart': [], 'service.reload': [] },
+        summary: why,
+        evidence: [notExamined(facts['upstream.target'] ?? 'the backend', 'its service manager')],
+      };
+    }
     const m = management(facts, results);
     const s = seen(facts, results);
     const evidence: Evidence[] = [

@@ -15,6 +15,8 @@ export interface TakenStep {
   next: string;
   /** A question only a person can answer; its alternatives replace this step's reading. */
   ask?: { question: string; alternatives: Alternative[] };
+  /** The person's answer to that question, when it replaced the check's own reading (kept for recordings). */
+  answered?: { outcome: string; label: string };
 }
 
 /** A session is the trail of steps taken; facts are what the trail learned on top of the inputs. */
@@ -70,7 +72,7 @@ export function answer(session: Session, alternative: Alternative): Session {
   const node = nodeById(session.flow, last.node);
   if (node.kind !== 'step') throw new Error(`node ${node.id} is not a step`);
   const learned = { ...last.learned, ...alternative.facts };
-  const amended: TakenStep = { ...last, outcome: alternative.outcome, summary: alternative.summary, learned, next: branch(node, alternative.outcome) };
+  const amended: TakenStep = { ...last, outcome: alternative.outcome, summary: alternative.summary, learned, next: branch(node, alternative.outcome), answered: { outcome: alternative.outcome, label: alternative.label } };
   delete amended.ask;
   return { ...session, trail: [...session.trail.slice(0, -1), amended] };
 }

@@ -59,6 +59,11 @@ export class HostSet {
     return this.members.filter((m) => m.role !== 'proxy');
   }
 
+  /** The same session with each host wrapped (a recording), keeping how a backend's box is chosen. */
+  map(wrap: (member: SessionHost) => Host): HostSet {
+    return new HostSet(this.members.map((m) => ({ role: m.role, host: wrap(m) })), this.choose);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.members.map((m) => m.host.close()));
   }

@@ -36,6 +36,7 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
   } catch (e) {
     if (!(e instanceof StepFailed)) throw e;
     error = e.message;
+    if (e.session) session = e.session;
   }
   let fix = null;
   try {
@@ -44,7 +45,8 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
     error = `could not plan the fix: ${(e as Error).message}`;
   }
   notes.push(...connectionEvents(hosts));
-  const report = buildReport(session, fix, describeHosts(hosts), error, notes);
+  let report = buildReport(session, fix, describeHosts(hosts), error, notes);
+  if (mode.apply) report = await (await import('./apply-json.js')).applyForJson(session, fix, hosts, report);
   if (recorder && mode.record) saveRecording(mode.record, recorder, session, { hosts: report.hosts, notes, error });
   if (mode.report) saveMarkdown(mode.report, report);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

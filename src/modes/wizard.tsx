@@ -39,7 +39,17 @@ export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode)
   });
   let practiceNext = false;
   const app = render(<App store={store} onPractice={() => (practiceNext = true)} />);
+  // SIGTERM or a hang-up while a fix is applied: stop it at its next step (it rolls back), then leave.
+  const stop = () => {
+    store.getState().quit();
+    app.unmount();
+  };
+  process.on('SIGTERM', stop).on('SIGHUP', stop);
   await app.waitUntilExit();
+  // Ctrl-C ends the app at once: an apply under way still rolls back before the process exits.
+  store.getState().quit();
+  await store.getState().applying();
+  process.off('SIGTERM', stop).off('SIGHUP', stop);
   const state = store.getState();
   const error = state.phase === 'failed' ? state.error : null;
   if (files && (mode.record || mode.report)) {
@@ -51,5 +61,6 @@ export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode)
   }
   if (practiceNext) return (await import('./practice.js')).practice(flow, null);
   if (state.phase === 'failed') return EXIT.unreachable;
+  if (state.apply?.stage === 'done' && state.apply.outcome.verified) return EXIT.healthyOrFixed;
   return exitCodeFor(currentNode(state.session), null);
 }

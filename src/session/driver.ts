@@ -8,6 +8,8 @@ export class StepFailed extends Error {
   constructor(
     readonly node: string,
     readonly reason: string,
+    /** The session up to the step that failed: the report shows the steps that did run. */
+    readonly session?: Session,
   ) {
     super(`step ${node} failed: ${reason}`);
   }
@@ -24,7 +26,7 @@ export async function runCurrentStep(session: Session, hosts: HostSet, signal?: 
     return advance(session, { host: run.hosts.join(', '), outcome: result.outcome, summary: result.summary, evidence: result.evidence, learned: result.facts, ms: run.ms, ...(result.ask ? { ask: result.ask } : {}) });
   } catch (error) {
     if (signal?.aborted) throw error;
-    throw new StepFailed(node.id, (error as Error).message);
+    throw new StepFailed(node.id, (error as Error).message, session);
   }
 }
 

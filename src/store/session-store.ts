@@ -4,11 +4,12 @@ import type { KnownFacts } from '../facts.js';
 import type { Flow } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';
 import type { HostSet } from '../hosts/host-set.js';
+import { applySlice, type ApplySlice } from './apply-actions.js';
 import type { Asker, Prompt } from './prompts.js';
 
 export type Phase = 'connecting' | 'running' | 'review' | 'finished' | 'failed';
 
-export interface WizardState {
+export interface WizardState extends ApplySlice {
   session: Session;
   phase: Phase;
   /** When set, steps run one after another without stopping for the menu. */
@@ -89,6 +90,17 @@ export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inp
       } catch (e) {
         if (!abort.signal.aborted) fail(e);
       }
+      await tellConnectionEvents();
+    };
+
+    // A connection that dropped and was re-opened during the step: the person should know.
+    let told = 0;
+    const tellConnectionEvents = async () => {
+      if (!hosts) return;
+      const { connectionEvents } = await import('../session/connect.js');
+      const events = connectionEvents(hosts);
+      if (events.length > told) set({ notes: [...get().notes, ...events.slice(told)] });
+      told = events.length;
     };
 
     return {
@@ -100,6 +112,7 @@ export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inp
       hostLabel: hosts ? labelOf(hosts) : (hostLabel ?? 'local'),
       prompt: null,
       notes: [],
+      ...applySlice(set, get, { hosts: () => hosts, signal: abort.signal }),
       async start() {
         if (!hosts) {
           if (!connect) return fail(new Error('no host to run on'));
@@ -134,7 +147,7 @@ export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inp
       async goBack() {
         const { session } = get();
         if (!session.trail.length) return;
-        set({ session: back(session), fix: null });
+        set({ session: back(session), fix: null, apply: null });
         await step();
       },
       async chooseRequest(url) {
@@ -144,13 +157,16 @@ export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inp
           return node?.kind === 'step' && node.check === 'request.find';
         });
         const kept = at >= 0 ? session.trail.slice(0, at) : [];
-        set({ session: { ...session, inputs: { ...session.inputs, 'request.url': url, 'request.method': 'GET' }, trail: kept }, fix: null });
+        set({ session: { ...session, inputs: { ...session.inputs, 'request.url': url, 'request.method': 'GET' }, trail: kept }, fix: null, apply: null });
         await step();
       },
       quit() {
         abort.abort();
         set({ runningOn: false });
-        void hosts?.close();
+        // An apply under way rolls back first (the abort tells it to); the connection must outlive that.
+        void get()
+          .applying()
+          .finally(() => hosts?.close());
       },
     };
   });

@@ -5,6 +5,8 @@ import { useStore } from 'zustand';
 import { currentNode, factsOf, nodeById } from '../engine/session.js';
 import { render as fill } from '../flow/template.js';
 import type { WizardState } from '../store/session-store.js';
+import { applicability } from '../fixes/apply/applicable.js';
+import { ApplyView } from './apply-view.js';
 import { FixView } from './fix-view.js';
 import { Menu, type MenuItem } from './menu.js';
 import { SecretInput } from './secret-input.js';
@@ -33,6 +35,7 @@ export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPra
   const runningOn = useStore(store, (s) => s.runningOn);
   const prompt = useStore(store, (s) => s.prompt);
   const notes = useStore(store, (s) => s.notes);
+  const apply = useStore(store, (s) => s.apply);
   const [picking, setPicking] = useState(false);
   const { exit } = useApp();
   const rows = useStdout().stdout.rows || 24;
@@ -100,7 +103,25 @@ export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPra
     );
   }
 
+  if (apply) {
+    const onApply = (value: string) => {
+      const actions = store.getState();
+      if (value === 'yes') void actions.confirmApply();
+      else if (value === 'no' || value === 'fix') actions.cancelApply();
+      else if (value === 'again') void actions.diagnoseAgain();
+      else quit();
+    };
+    return (
+      <Box flexDirection="column">
+        {header}
+        {noteLines}
+        <ApplyView state={apply} onPick={onApply} />
+      </Box>
+    );
+  }
+
   if (phase === 'finished' && current.kind !== 'step') {
+    const canApply = current.kind === 'fix' && applicability(fix, facts, current.cause ?? null).applicable;
     return (
       <Box flexDirection="column">
         {header}
@@ -110,11 +131,12 @@ export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPra
         <FixView node={current} title={filled(current.title, facts)} why={filled(current.why, facts)} caution={current.kind === 'fix' && current.caution ? filled(current.caution, facts) : null} fix={fix} />
         <Menu
           items={[
+            ...(canApply ? [{ label: 'Apply this fix: see exactly what will run, then decide', value: 'apply' }] : []),
             ...(onPractice && PRACTICE_ENDS.has(current.id) ? [{ label: 'Practice on a recorded incident', value: 'practice' }] : []),
             ...(session.trail.length ? [{ label: 'Back: run the last step again', value: 'back' }] : []),
             { label: 'Quit', value: 'quit' },
           ]}
-          onPick={(v) => (v === 'back' ? void store.getState().goBack() : v === 'practice' && onPractice ? (onPractice(), quit()) : quit())}
+          onPick={(v) => (v === 'apply' ? void store.getState().proposeApply() : v === 'back' ? void store.getState().goBack() : v === 'practice' && onPractice ? (onPractice(), quit()) : quit())}
         />
       </Box>
     );
@@ -158,6 +180,8 @@ export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPra
     else if (value === 'result') actions.showResult();
     else if (value === 'back') void actions.goBack();
     else if (value === 'pick') setPicking(true);
+    // start() connects again when connecting was what failed, then runs the step.
+    else if (value === 'retry') void actions.start();
     else quit();
   };
 

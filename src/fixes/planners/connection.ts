@@ -8,6 +8,11 @@ function hostPort(host: string, port: number): string {
   return `${plain.includes(':') ? `[${plain}]` : plain}:${port}`;
 }
 
+function isLoopback(host: string): boolean {
+  const plain = bare(host);
+  return plain === 'localhost' || plain === '::1' || /^127\./.test(plain);
+}
+
 /** Point nginx at where the backend really listens (wrong port, or another address or family). */
 const retargetUpstream: Planner = {
   needs: ['nginx.config', 'upstream.place', 'upstream.target', 'upstream.host', 'upstream.port', 'backend.listenAt', 'backend.port', 'nginx.test', 'nginx.reload'],
@@ -20,6 +25,19 @@ const retargetUpstream: Planner = {
     const wildcard = ['0.0.0.0', '*', '[::]', '::'].includes(listenHost);
     const dialed = hostPort(need(facts, 'upstream.host'), need(facts, 'upstream.port'));
     const wanted = hostPort(wildcard ? need(facts, 'upstream.host') : listenHost, need(facts, 'backend.port'));
+    const box = facts['backend.box'];
+    if (box && isLoopback(listenHost)) {
+      // The backend's own loopback cannot be reached from nginx's box: only the backend can change.
+      return {
+        commands: [],
+        edits: [],
+        notes: [
+          `On ${box}, ${facts['backend.process'] ?? 'the backend'} listens only on that box's own loopback (${listenAt}); nothing on another box can connect to it, nginx included. Pointing nginx at ${listenAt} would reach nginx's own box instead.`,
+          `Make the backend listen on ${dialed} (or on all addresses, port ${need(facts, 'backend.port')}) in its own settings on ${box}, and restart it there. nginx needs no change.`,
+          `Check it from nginx's box afterwards: timeout 3 bash -c 'exec 3<>/dev/tcp/${bare(need(facts, 'upstream.host'))}/${need(facts, 'upstream.port')}' && echo open`,
+        ],
+      };
+    }
     const notes = [`Or change the backend back to listen on ${dialed}; then nginx needs no change.`];
     if (!directive) return { commands: testAndReload(facts), edits: [], notes: [`Change ${dialed} to ${wanted} at ${place.file}:${place.line}.`, ...notes] };
     const after = directive.args.map((arg) => (arg.includes(dialed) ? arg.replace(dialed, wanted) : arg.replace(target, wanted)));

@@ -23,6 +23,12 @@ function localRules(facts: KnownFacts): string[] {
     : [];
 }
 
+/** The backend box's own firewall, when the session had that box and its ruleset names the backend. */
+function backendRules(facts: KnownFacts): string[] {
+  const rules = facts['reach.backendBlocking'] ?? [];
+  return rules.length ? [`The backend's own box has these rules for it (nft list ruleset there): ${rules.join('; ')}.`] : [];
+}
+
 /** Packets to the backend are dropped on the way: the fix is a firewall rule, on the backend host or between. */
 const firewallPath: Planner = {
   needs: ['reach.address', 'reach.route', 'reach.blocking', 'timeout.directive', 'timeout.currentMs'],
@@ -52,6 +58,7 @@ const firewallPath: Planner = {
       edits: [],
       notes: [
         ...who,
+        ...backendRules(facts),
         `On the backend host ${host}, list its firewall: "nft list ruleset" (or "iptables -S" / "iptables -L -n -v" on older boxes). Look for a rule that drops TCP port ${port}, or a chain with "policy drop" that has no accept rule for it.`,
         `Allow this box in, before the dropping rule, for example: nft insert rule inet filter input ${saddr}tcp dport ${port} accept (use the table and chain names the listing shows; make it permanent in /etc/nftables.conf). Connections come from ${source}.`,
         ...localRules(facts),

@@ -213,6 +213,7 @@ const startBackend: Planner = {
       commands,
       edits: [],
       notes: [
+        ...(facts['backend.box'] ? [`Run these on ${facts['backend.box']}, the backend's own box, not on nginx's.`] : []),
         ...noManagerNote(facts, `Start the program that should listen at ${target}`),
         ...(pool ? fpmLog(pool) : []),
         'Then read its log for why it stopped: a crash, an out-of-memory kill (dmesg | grep -i kill), a failed deploy.',

@@ -43,6 +43,8 @@ export class SshHost implements Host {
   privilege: Privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: 'not checked yet' };
   /** Whether the box has timeout(1), which enforces each command's limit there too. */
   private remoteTimeout = false;
+  /** What happened to the connection during the session (a drop and the reconnect), for the report. */
+  readonly events: string[] = [];
 
   /** Use connectSsh(): it connects and checks privileges before handing the host out. */
   constructor(
@@ -198,6 +200,9 @@ export class SshHost implements Host {
         this.hops = hops;
         this.alive = true;
         this.watch(hops);
+        const event = `the connection to ${this.label} dropped during the session and was re-opened; the commands it cut short ran again`;
+        this.events.push(event);
+        this.notes.push(event);
         return null;
       } catch (error) {
         const reason = error instanceof SshError ? error.message : String(error);

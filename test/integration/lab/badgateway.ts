@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../../dist/badgateway.js', import.meta.url));
+/** The built CLI; BADGATEWAY_CLI points at another build (a private copy while others rebuild dist/). */
+export const CLI = process.env.BADGATEWAY_CLI ?? fileURLToPath(new URL('../../../dist/badgateway.js', import.meta.url));
 
 export interface CliRun {
   code: number;

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForOutput } from './in-netns.js';
+import type { Netns } from './netns.js';
 import { freePort } from './ports.js';
 import { start, waitForPort, type Started } from './processes.js';
 
@@ -9,7 +11,7 @@ export type KeyType = 'ed25519' | 'ecdsa' | 'rsa';
 
 export interface Sshd {
   port: number;
-  /** The address it listens on: 127.0.0.1 or ::1. */
+  /** The address it listens on: 127.0.0.1 or ::1 (or a namespace's own address). */
   address: string;
   dir: string;
   /** Public host key lines (`type base64 comment`) by type. */
@@ -25,9 +27,12 @@ export interface Sshd {
 
 export interface SshdOptions {
   hostKeyTypes?: KeyType[];
-  address?: '127.0.0.1' | '::1';
-  /** A fixed port (to start a re-keyed server where an old one was); default a free one. */
+  /** Default 127.0.0.1; inside a namespace, any of its addresses (10.250.N.2). */
+  address?: string;
+  /** A fixed port (to start a re-keyed server where an old one was); default a free one (22 in a namespace). */
   port?: number;
+  /** Run sshd inside this network namespace (its sessions, and so every command, run there too). */
+  netns?: Netns;
   /** Extra sshd_config lines (they win over the defaults here). */
   config?: string;
 }
@@ -47,7 +52,7 @@ export function makeKey(dir: string, name: string, type: KeyType = 'ed25519', pa
  */
 export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const address = options.address ?? '127.0.0.1';
-  const port = options.port ?? (await freePort(address));
+  const port = options.port ?? (options.netns ? 22 : await freePort(address));
   const dir = mkdtempSync(join(tmpdir(), 'bgw-sshd-'));
   // sshd reads authorized_keys as the user logging in, who is not always root.
   chmodSync(dir, 0o755);
@@ -83,8 +88,12 @@ LogLevel VERBOSE
   );
   execFileSync('/usr/sbin/sshd', ['-t', '-f', confFile], { stdio: 'pipe' });
   // sshd re-executes itself, so it must be started by its absolute path.
-  const process = start('/usr/sbin/sshd', ['-D', '-e', '-f', confFile]);
-  await waitForPort(address, port, 'sshd');
+  const argv = ['/usr/sbin/sshd', '-D', '-e', '-f', confFile];
+  const run = options.netns ? options.netns.exec(argv) : argv;
+  const process = start(run[0] as string, run.slice(1));
+  // A namespace's port is out of our reach: sshd says when it listens (`ip netns exec` keeps its PID).
+  if (options.netns) await waitForOutput(process, 'Server listening on', 'sshd');
+  else await waitForPort(address, port, 'sshd');
   return {
     port,
     address,

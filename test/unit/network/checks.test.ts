@@ -84,7 +84,9 @@ describe('backend.reach', () => {
 
   it('plans a short probe, the route, the queues and the firewall, then the neighbour of the next hop', () => {
     const { first, second } = reach(blackhole(), { probe: net('tcp-probe-firewall-drop'), route: net('ip-route-get-onlink'), neigh: net('ip-neigh-reachable') });
-    expect(first.map((c) => c.argv.slice(0, 3))).toEqual([['timeout', '-k', '1'], ['ss', '-Hlntx'], ['nft', 'list', 'ruleset'], ['ip', 'route', 'get']]);
+    expect(first.map((c) => c.argv.slice(0, 3))).toEqual([['timeout', '-k', '1'], ['ss', '-Hlntx'], ['nft', 'list', 'ruleset'], ['nft', 'list', 'ruleset'], ['ip', 'route', 'get']]);
+    // The queue and the second ruleset are the backend's own box's (nginx's box when the backend is local).
+    expect(first.map((c) => c.on ?? 'proxy')).toEqual(['proxy', 'backend', 'proxy', 'backend', 'proxy']);
     expect(first[0]!.argv.slice(3, 4)).toEqual(['4']);
     expect(second.map((c) => c.argv)).toEqual([['ip', 'neigh', 'show', 'to', '10.250.77.2']]);
   });

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench`: builds, then measures the built cli() (dist/badgateway.js) on this machine, each figure
+ * with a ratio to a baseline measured in the same run. Knobs (environment):
+ *   BENCH_DELAY_MS  relay delay each way for the round-trip and multi-host parts (default 50)
+ *   BENCH_REPS      repetitions per round-trip, log and host measurement (default 3)
+ *   BENCH_FRAMES    runs of each side of the first-frame comparison (default 15)
+ *   BENCH_ONLY      comma list of parts: frame,rounds,logs,hosts (default all)
+ *   BENCH_CAUSES    comma list of cause labels for the round-trip part (default all scenarios)
+ *   BENCH_MARKDOWN  write the result tables as Markdown to this file too (for the README)
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { SCENARIOS } from './causes.js';
+import { firstFrame, type FirstFrame } from './first-frame.js';
+import { hugeLogs, type HugeLogResult } from './huge-logs.js';
+import { fmtMs, fmtRatio, snapshotBuild } from './measure.js';
+import { multiHost, type MultiHostResult } from './multi-host.js';
+import { roundTrips, type RoundTripResult } from './round-trips.js';
+
+const GOAL = { frameRatio: 2.6, rounds: 5, verifyRounds: 1 };
+
+const env = (name: string, fallback: number) => {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+const delayMs = env('BENCH_DELAY_MS', 50);
+const reps = env('BENCH_REPS', 3);
+const frames = env('BENCH_FRAMES', 15);
+const only = new Set((process.env.BENCH_ONLY ?? 'frame,rounds,logs,hosts').split(',').map((s) => s.trim()));
+const causeFilter = process.env.BENCH_CAUSES ? new Set(process.env.BENCH_CAUSES.split(',').map((s) => s.trim())) : null;
+
+const started = performance.now();
+const say = (line = '') => console.log(line);
+const md: string[] = [];
+const mdTable = (head: string[], rows: string[][]) => {
+  md.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`), '');
+};
+const mark = (ok: boolean) => (ok ? 'ok' : 'ABOVE GOAL');
+const r1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+
+const stamp = new Date().toISOString().replace('T', ' ').slice(0, 16);
+const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), node ${process.version}, load ${loadavg()[0]?.toFixed(1)} at start`;
+say(`badgateway bench · ${stamp} UTC · ${machine}`);
+md.push(`Run on ${stamp} UTC: ${machine}.`, '');
+
+function printFrame(r: FirstFrame): void {
+  say(`\n1. First frame (median of ${r.runs} interleaved runs each, in a pseudo-terminal, 80x24)`);
+  say(`   wizard's first frame ("Why now:")  ${fmtMs(r.wizardMs)}`);
+  say(`   bare node printing one line        ${fmtMs(r.bareMs)}   (baseline)`);
+  say(`   ratio                              ${fmtRatio(r.ratio)}   goal <= ${GOAL.frameRatio}x: ${mark(r.ratio <= GOAL.frameRatio)}`);
+  md.push(`**First frame** (median of ${r.runs} interleaved runs each, pseudo-terminal 80x24):`, '');
+  mdTable(['wizard first frame', 'bare `node -e console.log(1)`', 'ratio', 'goal'], [[fmtMs(r.wizardMs), fmtMs(r.bareMs), fmtRatio(r.ratio), `<= ${GOAL.frameRatio}x`]]);
+}
+
+function printRounds(r: RoundTripResult): void {
+  const base = r.baseline.rounds;
+  say(`\n2. Sequential round trips over SSH (relay on loopback: +${r.delayMs} ms each way; rounds = (T_${r.delayMs} - T_0) / ${2 * r.delayMs} ms; median of ${r.reps})`);
+  say(`   baseline ssh -p RELAY root@127.0.0.1 true: T_0 ${fmtMs(r.baseline.t0)}, T_${r.delayMs} ${fmtMs(r.baseline.tD)}: ${r1(base)} rounds`);
+  say(`   ${'cause'.padEnd(34)}${'T_0'.padStart(9)}${`T_${r.delayMs}`.padStart(9)}${'rounds'.padStart(8)}${'x ssh'.padStart(7)}${'beyond'.padStart(8)}  goal <= ${GOAL.rounds} beyond connecting`);
+  const rows: string[][] = [];
+  for (const c of r.causes) {
+    const beyond = c.rounds - base;
+    const verdict = c.error ? `FAILED: ${c.error.split('\n')[0]}` : mark(beyond <= GOAL.rounds);
+    say(`   ${c.label.padEnd(34)}${fmtMs(c.t0).padStart(9)}${fmtMs(c.tD).padStart(9)}${r1(c.rounds).padStart(8)}${fmtRatio(c.rounds / base).padStart(7)}${r1(beyond).padStart(8)}  ${verdict}`);
+    rows.push([c.label, fmtMs(c.t0), fmtMs(c.tD), r1(c.rounds), fmtRatio(c.rounds / base), r1(beyond), c.error ? 'failed' : mark(beyond <= GOAL.rounds)]);
+  }
+  md.push(`**Round trips over SSH** (relay +${r.delayMs} ms each way, median of ${r.reps}; baseline \`ssh true\`: ${r1(base)} rounds, T_0 ${fmtMs(r.baseline.t0)}):`, '');
+  mdTable(['cause', 'T_0', `T_${r.delayMs}`, 'rounds', 'x ssh true', 'beyond connecting', `goal <= ${GOAL.rounds}`], rows);
+  if ('skipped' in r.verify) {
+    say(`   verify a fix (--apply --yes): skipped: ${r.verify.skipped}`);
+    md.push(`Verify a fix (\`--apply --yes\`): skipped (${r.verify.skipped}).`, '');
+  } else {
+    const v = r.verify;
+    say(`   verify a fix: wrong-port --apply --yes: T_0 ${fmtMs(v.t0)}, T_${r.delayMs} ${fmtMs(v.tD)}: ${r1(v.rounds)} rounds, ${r1(v.extra)} more than the diagnosis alone${v.verified ? '' : ' (NOT verified in every run)'}; goal ${GOAL.verifyRounds} more to verify: ${mark(v.extra <= GOAL.verifyRounds)}`);
+    if (v.phases.length) say(`     apply phases (rounds): ${v.phases.map((p) => `${p.phase} ${r1(p.rounds)}`).join(', ')}`);
+    md.push(`Verify a fix (wrong-port, \`--apply --yes\`): ${r1(v.rounds)} rounds, ${r1(v.extra)} more than the diagnosis alone (goal: ${GOAL.verifyRounds}); by phase: ${v.phases.map((p) => `${p.phase} ${r1(p.rounds)}`).join(', ')}.`, '');
+  }
+  say(`   rounds by step with the delay on (steps[].ms at +${r.delayMs} minus at +0, over ${2 * r.delayMs} ms; steps under 0.5 left out):`);
+  for (const c of r.causes) {
+    const heavy = c.steps.filter((s) => s.rounds >= 0.5).map((s) => `${s.node} ${r1(s.rounds)}`);
+    const inSteps = c.steps.reduce((sum, s) => sum + s.rounds, 0);
+    if (c.steps.length) say(`     ${c.label}: ${heavy.join(', ') || 'none'}  (outside the steps: ${r1(c.rounds - inSteps)})`);
+  }
+}
+
+function printLogs(r: HugeLogResult): void {
+  say('\n3. Huge logs: badgateway --json --url on a real broken nginx (backend-down); max RSS by /usr/bin/time -f %M');
+  if ('skipped' in r) {
+    say(`   skipped: ${r.skipped}`);
+    md.push(`**Huge logs**: skipped (${r.skipped}).`, '');
+    return;
+  }
+  const row = (s: typeof r.small) => `   ${s.label.padEnd(8)} error log (${s.bytes} bytes): ${fmtMs(s.ms)}, max RSS ${(s.maxRssKb / 1024).toFixed(1)} MiB, cause ${s.cause}`;
+  say(row(r.small) + '   (baseline)');
+  say(row(r.huge));
+  say(`   ratio 2 GiB / 1 MiB: time ${fmtRatio(r.timeRatio)}, memory ${fmtRatio(r.memoryRatio)}`);
+  md.push('**Huge logs** (`--json --url`, local, backend-down; peak memory = max RSS of the node process by `/usr/bin/time -f %M`):', '');
+  mdTable(
+    ['error log', 'time', 'max RSS'],
+    [
+      ['1 MiB', fmtMs(r.small.ms), `${(r.small.maxRssKb / 1024).toFixed(1)} MiB`],
+      ['2 GiB', fmtMs(r.huge.ms), `${(r.huge.maxRssKb / 1024).toFixed(1)} MiB`],
+      ['ratio', fmtRatio(r.timeRatio), fmtRatio(r.memoryRatio)],
+    ],
+  );
+}
+
+function printHosts(r: MultiHostResult): void {
+  say('\n4. Hosts: --host proxy=... alone vs with 7 backend roles (8 real sshds on loopback, each behind a relay)');
+  if ('skipped' in r) {
+    say(`   skipped: ${r.skipped}`);
+    md.push(`**1 vs 8 hosts**: skipped (${r.skipped}).`, '');
+    return;
+  }
+  for (const h of r.runs) say(`   +${String(h.delayMs).padEnd(3)} ms each way: 1 host ${fmtMs(h.oneMs)} (baseline), 8 hosts ${fmtMs(h.eightMs)}: ratio ${fmtRatio(h.ratio)}`);
+  md.push(`**1 vs 8 hosts** (time to a finished \`--json\` diagnosis, ${r.cause}; median of ${reps}):`, '');
+  mdTable(['relay delay each way', '1 host', '8 hosts', 'ratio'], r.runs.map((h) => [`${h.delayMs} ms`, fmtMs(h.oneMs), fmtMs(h.eightMs), fmtRatio(h.ratio)]));
+}
+
+const log = (line: string) => console.error(line);
+const part = async <T>(name: string, run: () => Promise<T>, print: (r: T) => void) => {
+  if (!only.has(name)) return;
+  const t = performance.now();
+  console.error(`[bench] ${name}...`);
+  print(await run());
+  console.error(`[bench] ${name} took ${fmtMs(performance.now() - t)}`);
+};
+
+const removeSnapshot = snapshotBuild();
+try {
+  await part('frame', () => firstFrame(frames), printFrame);
+  await part('rounds', () => roundTrips({ delayMs, reps, scenarios: SCENARIOS.filter((s) => !causeFilter || causeFilter.has(s.cause)), log }), printRounds);
+  await part('logs', () => hugeLogs({ reps, log }), printLogs);
+  await part('hosts', () => multiHost({ delayMs, reps, log }), printHosts);
+} finally {
+  removeSnapshot();
+}
+say(`\nbench took ${fmtMs(performance.now() - started)}`);
+md.push(`The bench took ${fmtMs(performance.now() - started)}.`);
+if (process.env.BENCH_MARKDOWN) writeFileSync(process.env.BENCH_MARKDOWN, `${md.join('\n')}\n`);

@@ -1,0 +1,59 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CAUSES } from '../causes.js';
+import { parseRecording, type Recording } from '../record/recording.js';
+
+/** One bundled incident: a session recorded on a real broken nginx by scripts/record-incidents.ts. */
+export interface Incident {
+  id: string;
+  cause: string;
+  title: string;
+  story: string;
+  file: string;
+}
+
+/** Causes no bundled incident shows, and why. */
+export const NOT_BUNDLED: { cause: string; why: string }[] = [
+  { cause: 'selinux', why: 'SELinux cannot run on Debian, where the incidents are recorded, so there is no real recording of it' },
+];
+
+/** incidents/ beside the bundle (dist/) or beside src/ in development; null when it is not shipped. */
+export function incidentsDir(): string | null {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'incidents')) && existsSync(join(dir, 'flows'))) return join(dir, 'incidents');
+    dir = dirname(dir);
+  }
+  return null;
+}
+
+function order(cause: string): number {
+  const at = (CAUSES as readonly string[]).indexOf(cause);
+  return at < 0 ? CAUSES.length : at;
+}
+
+/** The incidents in a folder, in the order of DESIGN.md's causes. */
+export function listIncidents(dir: string | null = incidentsDir()): Incident[] {
+  if (!dir || !existsSync(dir)) return [];
+  const found = readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .map((name): Incident => {
+      const file = join(dir, name);
+      const recording = parseRecording(readFileSync(file, 'utf8'), file);
+      const id = recording.incident?.id ?? basename(name, '.json');
+      return { id, cause: recording.diagnosis.cause ?? 'none', title: recording.incident?.title ?? id, story: recording.incident?.story ?? '', file };
+    });
+  return found.sort((a, b) => order(a.cause) - order(b.cause) || a.id.localeCompare(b.id));
+}
+
+export class UnknownIncident extends Error {
+  override name = 'UnknownIncident';
+}
+
+export function loadIncident(id: string, dir: string | null = incidentsDir()): { incident: Incident; recording: Recording } {
+  const all = listIncidents(dir);
+  const incident = all.find((i) => i.id === id);
+  if (!incident) throw new UnknownIncident(`no incident ${id}; the incidents are: ${all.map((i) => i.id).join(', ') || 'none (incidents/ is missing)'}`);
+  return { incident, recording: parseRecording(readFileSync(incident.file, 'utf8'), incident.file) };
+}

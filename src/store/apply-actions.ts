@@ -1,0 +1,113 @@
+/**
+ * The wizard's part of applying a fix: prepare (read the files, nothing changes) -> consent (the exact
+ * commands and diff, then the person's yes) -> apply with each step shown as it runs -> the result, with
+ * "Diagnose again" when the request still fails. Kept apart from the session store; it spreads these in.
+ */
+import { currentNode, factsOf } from '../engine/session.js';
+import { render } from '../flow/template.js';
+import type { HostSet } from '../hosts/host-set.js';
+import type { ApplyEvent } from '../fixes/apply/steps.js';
+import type { ApplyOutcome } from '../fixes/apply/run.js';
+import type { Prepared } from '../fixes/apply/prepare.js';
+import type { PreviewLine } from '../fixes/apply/preview.js';
+import type { WizardState } from './session-store.js';
+
+export type ApplyState =
+  | { stage: 'preparing' }
+  | { stage: 'refused'; reason: string }
+  | { stage: 'consent'; prepared: Prepared; preview: PreviewLine[] }
+  | { stage: 'applying'; events: ApplyEvent[] }
+  | { stage: 'done'; outcome: ApplyOutcome; events: ApplyEvent[] };
+
+export interface ApplySlice {
+  /** Where applying the fix stands; null: not started (the fix screen). */
+  apply: ApplyState | null;
+  /** "Apply this fix": reads what the fix changes and shows it for consent. */
+  proposeApply: () => Promise<void>;
+  /** The person said yes: apply it, step by step. */
+  confirmApply: () => Promise<void>;
+  /** Back to the fix screen, nothing changed. */
+  cancelApply: () => void;
+  /** The fix did not help: run the diagnosis again from the error log, on the box as it is now. */
+  diagnoseAgain: () => Promise<void>;
+  /** Resolves once no apply is running (a rollback included): quitting waits for it. */
+  applying: () => Promise<void>;
+}
+
+type Set = (partial: Partial<WizardState>) => void;
+type Get = () => WizardState;
+
+export function applySlice(set: Set, get: Get, deps: { hosts: () => HostSet | null; signal: AbortSignal }): ApplySlice {
+  let running: Promise<void> = Promise.resolve();
+  const input = () => {
+    const { session, fix } = get();
+    const hosts = deps.hosts();
+    const node = currentNode(session);
+    if (!hosts || !fix || node.kind !== 'fix') return null;
+    const facts = factsOf(session);
+    let title = node.title;
+    try {
+      title = render(node.title, facts);
+    } catch {
+      /* the template as written */
+    }
+    return { hosts, facts, plan: fix, cause: node.cause ?? null, title };
+  };
+  return {
+    apply: null,
+    async proposeApply() {
+      const ready = input();
+      if (!ready) return set({ apply: { stage: 'refused', reason: 'there is no fix to apply here' } });
+      set({ apply: { stage: 'preparing' } });
+      const { prepareApply, previewOf } = await import('../fixes/apply/index.js');
+      try {
+        const prepared = await prepareApply(ready);
+        set({ apply: prepared.ok ? { stage: 'consent', prepared, preview: previewOf(prepared, ready.facts) } : { stage: 'refused', reason: prepared.refusal ?? 'unknown' } });
+      } catch (e) {
+        set({ apply: { stage: 'refused', reason: (e as Error).message } });
+      }
+    },
+    async confirmApply() {
+      const state = get().apply;
+      const ready = input();
+      if (state?.stage !== 'consent' || !ready) return;
+      const { prepared } = state;
+      const events: ApplyEvent[] = [];
+      set({ apply: { stage: 'applying', events } });
+      const work = (async () => {
+        const { runApply } = await import('../fixes/apply/index.js');
+        const { rediagnose } = await import('../session/rediagnose.js');
+        const session = get().session;
+        const nginxChanged = prepared.files.some((f) => f.program === 'nginx');
+        const outcome = await runApply(prepared, ready, {
+          signal: deps.signal,
+          onEvent: (event) => {
+            events.push(event);
+            const now = get().apply;
+            if (now?.stage === 'applying') set({ apply: { stage: 'applying', events: [...events] } });
+          },
+          rediagnose: () => rediagnose(session, ready.hosts, nginxChanged, deps.signal),
+        });
+        set({ apply: { stage: 'done', outcome, events: [...events] } });
+      })();
+      running = work.catch(() => undefined);
+      try {
+        await work;
+      } catch (e) {
+        set({ apply: { stage: 'refused', reason: `the apply stopped: ${(e as Error).message}` } });
+      }
+    },
+    cancelApply() {
+      set({ apply: null });
+    },
+    async diagnoseAgain() {
+      const state = get().apply;
+      const { rewound } = await import('../session/rediagnose.js');
+      // The config is as it was unless a file could not be restored: then routing must be read again.
+      const changed = state?.stage === 'done' && state.outcome.changes.some((c) => c.kind === 'edit' && c.program === 'nginx' && c.status !== 'restored' && c.status !== 'planned');
+      set({ apply: null, fix: null, session: rewound(get().session, changed), phase: 'running' });
+      await get().runRest();
+    },
+    applying: () => running,
+  };
+}
