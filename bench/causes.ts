@@ -115,7 +115,7 @@ export const SCENARIOS: CauseScenario[] = [
       const socket = join(lab.scratchDir(), 'php.sock');
       const fpm = await lab.phpFpm({ listen: socket, pool: 'listen.owner = root\nlisten.group = root\nlisten.mode = 0600' });
       const site = await lab.nginx({ user: 'nobody nogroup', server: PHP_LOCATION(fpm.docroot, `unix:${socket}`) });
-      return `http://127.0.0.1:${site.port}/`;
+      return `http://127.0.0.1:${site.port}/index.php`;
     },
   },
 ];

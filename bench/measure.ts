@@ -13,11 +13,12 @@ export const cli = () => cliPath;
 /**
  * Copies dist/ and flows/ (what the bundle reads beside itself) to a temp folder and runs that copy, so
  * a rebuild in the tree while the bench runs cannot change or remove what is measured. Returns a remover.
+ * Timestamps are kept: the bundle uses its compiled flow only when it is not older than flows/*.yaml.
  */
 export function snapshotBuild(): () => void {
   if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: build first (npm run bench builds)`);
   const dir = mkdtempSync(join(tmpdir(), 'bgw-bench-build-'));
-  for (const part of ['dist', 'flows', 'incidents', 'package.json']) if (existsSync(join(ROOT, part))) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+  for (const part of ['dist', 'flows', 'incidents', 'package.json']) if (existsSync(join(ROOT, part))) cpSync(join(ROOT, part), join(dir, part), { recursive: true, preserveTimestamps: true });
   cliPath = join(dir, 'dist', 'badgateway.js');
   return () => rmSync(dir, { recursive: true, force: true });
 }

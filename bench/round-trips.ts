@@ -12,6 +12,8 @@ export interface Rounds {
   t0: number;
   tD: number;
   rounds: number;
+  /** The lowest and highest rounds of one pair of runs (T_D - T_0 of the same repetition): how noisy it was. */
+  spread: [number, number];
 }
 
 export interface CauseRounds extends Rounds {
@@ -35,7 +37,8 @@ export interface RoundTripResult {
 
 const roundsOf = (t0: number[], tD: number[], delayMs: number): Rounds => {
   const [m0, mD] = [median(t0), median(tD)];
-  return { t0: m0, tD: mD, rounds: (mD - m0) / (2 * delayMs) };
+  const paired = tD.map((d, i) => (d - (t0[i] as number)) / (2 * delayMs));
+  return { t0: m0, tD: mD, rounds: (mD - m0) / (2 * delayMs), spread: [Math.min(...paired), Math.max(...paired)] };
 };
 
 interface Setup {
@@ -84,10 +87,9 @@ async function measureCause(setup: Setup, scenario: CauseScenario, delayMs: numb
   try {
     const url = await scenario.setup(lab);
     const runs = await interleaved(setup.relay, delayMs, reps, () => badgateway(setup, url));
-    const reports = [...runs.zero, ...runs.delayed].map(reportOf);
-    const causes = [...new Set(reports.map((r) => r.diagnosis?.cause ?? r.error))];
     const zero = runs.zero.map(reportOf);
     const delayed = runs.delayed.map(reportOf);
+    const causes = [...new Set([...zero, ...delayed].map((r) => r.diagnosis?.cause ?? r.error))];
     return {
       label: scenario.cause,
       expected,
@@ -97,7 +99,7 @@ async function measureCause(setup: Setup, scenario: CauseScenario, delayMs: numb
       error: causes.length === 1 && causes[0] === expected ? null : `expected ${expected}, got ${causes.join(' / ')}`,
     };
   } catch (error) {
-    return { label: scenario.cause, expected, got: null, t0: NaN, tD: NaN, rounds: NaN, steps: [], error: (error as Error).message.slice(0, 600) };
+    return { label: scenario.cause, expected, got: null, t0: NaN, tD: NaN, rounds: NaN, spread: [NaN, NaN], steps: [], error: (error as Error).message.slice(0, 600) };
   } finally {
     await lab.cleanup();
   }

@@ -37,6 +37,7 @@ const mdTable = (head: string[], rows: string[][]) => {
 };
 const mark = (ok: boolean) => (ok ? 'ok' : 'ABOVE GOAL');
 const r1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const spread = ([low, high]: [number, number]) => (Number.isFinite(low) ? `(${r1(low)}-${r1(high)})` : '');
 
 const stamp = new Date().toISOString().replace('T', ' ').slice(0, 16);
 const machine = `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}), node ${process.version}, load ${loadavg()[0]?.toFixed(1)} at start`;
@@ -55,25 +56,28 @@ function printFrame(r: FirstFrame): void {
 function printRounds(r: RoundTripResult): void {
   const base = r.baseline.rounds;
   say(`\n2. Sequential round trips over SSH (relay on loopback: +${r.delayMs} ms each way; rounds = (T_${r.delayMs} - T_0) / ${2 * r.delayMs} ms; median of ${r.reps})`);
-  say(`   baseline ssh -p RELAY root@127.0.0.1 true: T_0 ${fmtMs(r.baseline.t0)}, T_${r.delayMs} ${fmtMs(r.baseline.tD)}: ${r1(base)} rounds`);
-  say(`   ${'cause'.padEnd(34)}${'T_0'.padStart(9)}${`T_${r.delayMs}`.padStart(9)}${'rounds'.padStart(8)}${'x ssh'.padStart(7)}${'beyond'.padStart(8)}  goal <= ${GOAL.rounds} beyond connecting`);
+  say(`   baseline ssh -p RELAY root@127.0.0.1 true: T_0 ${fmtMs(r.baseline.t0)}, T_${r.delayMs} ${fmtMs(r.baseline.tD)}: ${r1(base)} rounds ${spread(r.baseline.spread)}`);
+  say(`   ${'cause'.padEnd(34)}${'T_0'.padStart(9)}${`T_${r.delayMs}`.padStart(9)}${'rounds'.padStart(8)}${'(spread)'.padStart(12)}${'x ssh'.padStart(7)}${'beyond'.padStart(8)}  goal <= ${GOAL.rounds} beyond connecting`);
   const rows: string[][] = [];
   for (const c of r.causes) {
     const beyond = c.rounds - base;
     const verdict = c.error ? `FAILED: ${c.error.split('\n')[0]}` : mark(beyond <= GOAL.rounds);
-    say(`   ${c.label.padEnd(34)}${fmtMs(c.t0).padStart(9)}${fmtMs(c.tD).padStart(9)}${r1(c.rounds).padStart(8)}${fmtRatio(c.rounds / base).padStart(7)}${r1(beyond).padStart(8)}  ${verdict}`);
-    rows.push([c.label, fmtMs(c.t0), fmtMs(c.tD), r1(c.rounds), fmtRatio(c.rounds / base), r1(beyond), c.error ? 'failed' : mark(beyond <= GOAL.rounds)]);
+    say(`   ${c.label.padEnd(34)}${fmtMs(c.t0).padStart(9)}${fmtMs(c.tD).padStart(9)}${r1(c.rounds).padStart(8)}${spread(c.spread).padStart(12)}${fmtRatio(c.rounds / base).padStart(7)}${r1(beyond).padStart(8)}  ${verdict}`);
+    rows.push([c.label, fmtMs(c.t0), fmtMs(c.tD), `${r1(c.rounds)} ${spread(c.spread)}`, fmtRatio(c.rounds / base), r1(beyond), c.error ? 'failed' : mark(beyond <= GOAL.rounds)]);
   }
   md.push(`**Round trips over SSH** (relay +${r.delayMs} ms each way, median of ${r.reps}; baseline \`ssh true\`: ${r1(base)} rounds, T_0 ${fmtMs(r.baseline.t0)}):`, '');
-  mdTable(['cause', 'T_0', `T_${r.delayMs}`, 'rounds', 'x ssh true', 'beyond connecting', `goal <= ${GOAL.rounds}`], rows);
+  mdTable(['cause', 'T_0', `T_${r.delayMs}`, 'rounds (spread)', 'x ssh true', 'beyond connecting', `goal <= ${GOAL.rounds}`], rows);
   if ('skipped' in r.verify) {
     say(`   verify a fix (--apply --yes): skipped: ${r.verify.skipped}`);
     md.push(`Verify a fix (\`--apply --yes\`): skipped (${r.verify.skipped}).`, '');
   } else {
     const v = r.verify;
-    say(`   verify a fix: wrong-port --apply --yes: T_0 ${fmtMs(v.t0)}, T_${r.delayMs} ${fmtMs(v.tD)}: ${r1(v.rounds)} rounds, ${r1(v.extra)} more than the diagnosis alone${v.verified ? '' : ' (NOT verified in every run)'}; goal ${GOAL.verifyRounds} more to verify: ${mark(v.extra <= GOAL.verifyRounds)}`);
-    if (v.phases.length) say(`     apply phases (rounds): ${v.phases.map((p) => `${p.phase} ${r1(p.rounds)}`).join(', ')}`);
-    md.push(`Verify a fix (wrong-port, \`--apply --yes\`): ${r1(v.rounds)} rounds, ${r1(v.extra)} more than the diagnosis alone (goal: ${GOAL.verifyRounds}); by phase: ${v.phases.map((p) => `${p.phase} ${r1(p.rounds)}`).join(', ')}.`, '');
+    const verifyPhase = v.phases.find((p) => p.phase === 'verify')?.rounds ?? NaN;
+    const phases = v.phases.map((p) => `${p.phase} ${r1(p.rounds)}`).join(', ');
+    say(`   fix (wrong-port, --apply --yes): T_0 ${fmtMs(v.t0)}, T_${r.delayMs} ${fmtMs(v.tD)}: ${r1(v.rounds)} rounds ${spread(v.spread)}, ${r1(v.extra)} more than the diagnosis alone${v.verified ? ', verified' : ' (NOT verified in every run)'}`);
+    say(`     apply phases (rounds, from the timing of its progress lines): ${phases}`);
+    say(`     verifying (the "verify" phase): ${r1(verifyPhase)} rounds; goal ${GOAL.verifyRounds}: ${mark(verifyPhase <= GOAL.verifyRounds)}`);
+    md.push(`**Applying and verifying a fix** (wrong-port, \`--apply --yes\`): ${r1(v.rounds)} rounds in all, ${r1(v.extra)} more than the diagnosis alone; the "verify" phase ${r1(verifyPhase)} (goal: ${GOAL.verifyRounds}). By phase: ${phases}.`, '');
   }
   say(`   rounds by step with the delay on (steps[].ms at +${r.delayMs} minus at +0, over ${2 * r.delayMs} ms; steps under 0.5 left out):`);
   for (const c of r.causes) {

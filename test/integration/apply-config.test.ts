@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { answer, applyFix, changesOf, journalOf, stateDir } from './lab/apply.js';
 import { startTcpBackend } from './lab/backend.js';
@@ -179,6 +179,49 @@ describe('--apply --yes: config edits on a real nginx, verified by a request thr
     const site = await nginx({ http: `upstream pool { server 127.0.0.1:${port} down; }`, server: 'location / { proxy_pass http://pool; }' });
     await applyAndCheck(site, `http://127.0.0.1:${site.port}/`, 'no-live-upstreams');
     expect(readFileSync(site.confFile, 'utf8')).toContain(`upstream pool { server 127.0.0.1:${port}; }`);
+  });
+
+  it('an included file reached through a symlink (sites-enabled -> sites-available): the real file changes, the link stays', async () => {
+    const dialed = await freePort();
+    const actual = await freePort();
+    own(await startTcpBackend('127.0.0.1', actual));
+    const dir = scratchDir('bgw-sites-');
+    mkdirSync(join(dir, 'sites-available'));
+    mkdirSync(join(dir, 'sites-enabled'));
+    writeFileSync(join(dir, 'sites-available', 'app'), `upstream app {\n    server 127.0.0.1:${dialed};\n}\n`);
+    symlinkSync(join(dir, 'sites-available', 'app'), join(dir, 'sites-enabled', 'app'));
+    const site = await nginx({ http: `include ${dir}/sites-enabled/*;`, server: 'location / { proxy_pass http://app; }' });
+    const state = stateDir(later);
+    const { report, stderr } = await applyFix(`http://127.0.0.1:${site.port}/`, state);
+    expect(report.diagnosis.cause, stderr).toBe('wrong-port');
+    expect(report.fix, stderr).toMatchObject({ applied: true, verified: true });
+    const [edit] = changesOf(report, 'edit');
+    expect(edit).toMatchObject({ file: join(dir, 'sites-enabled', 'app'), path: join(dir, 'sites-available', 'app'), backup: `${state}/backups/${report.fix.applyId}${join(dir, 'sites-available', 'app')}` });
+    expect(lstatSync(join(dir, 'sites-enabled', 'app')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'sites-available', 'app'), 'utf8')).toBe(`upstream app {\n    server 127.0.0.1:${actual};\n}\n`);
+    expect(readdirSync(join(dir, 'sites-enabled'))).toEqual(['app']);
+    expect(readdirSync(join(dir, 'sites-available'))).toEqual(['app']);
+    expect((await answer(`http://127.0.0.1:${site.port}/`)).status).toBe(200);
+  });
+
+  it('badgateway\'s folder on another file system: the new version is written beside the file under a dot-name no include loads', async () => {
+    const dialed = await freePort();
+    const actual = await freePort();
+    own(await startTcpBackend('127.0.0.1', actual));
+    const dir = scratchDir('bgw-sites-');
+    mkdirSync(join(dir, 'sites-enabled'));
+    writeFileSync(join(dir, 'sites-enabled', 'app'), `upstream app { server 127.0.0.1:${dialed}; }\n`);
+    const site = await nginx({ http: `include ${dir}/sites-enabled/*;`, server: 'location / { proxy_pass http://app; }' });
+    // /dev/shm is a tmpfs: a rename from there into /tmp would not be atomic.
+    const state = mkdtempSync('/dev/shm/bgw-state-');
+    later(() => rmSync(state, { recursive: true, force: true }));
+    const { report, stderr } = await applyFix(`http://127.0.0.1:${site.port}/`, state);
+    expect(report.fix, stderr).toMatchObject({ applied: true, verified: true });
+    expect(report.fix.journal).toBe(`${state}/journal.jsonl`);
+    expect(stderr).toContain(`the new version of ${dir}/sites-enabled/app is at ${dir}/sites-enabled/.app.badgateway-${report.fix.applyId}`);
+    expect(readFileSync(join(dir, 'sites-enabled', 'app'), 'utf8')).toBe(`upstream app { server 127.0.0.1:${actual}; }\n`);
+    expect(readdirSync(join(dir, 'sites-enabled'))).toEqual(['app']);
+    expect((await answer(`http://127.0.0.1:${site.port}/`)).status).toBe(200);
   });
 
   it('the backup and journal stay; nothing is written inside the config folder', async () => {

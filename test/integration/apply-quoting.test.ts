@@ -235,8 +235,9 @@ describe('an apply end to end on an nginx with hostile paths', () => {
     writeFileSync(site.conf, site.text);
     execFileSync('nginx', ['-c', site.conf, '-p', `${site.prefix}/`, '-s', 'reload'], { stdio: 'pipe' });
     for (let i = 0; i < 100 && (await answer(url)).status !== 502; i++) await new Promise((r) => setTimeout(r, 50));
+    const remoteState = stateDir(later);
     const remote = await runCli(['--json', '--apply', '--yes', '--ssh', `root@127.0.0.1:${server.port}`, '--url', url], {
-      env: { ...client.env, BADGATEWAY_STATE_DIR: stateDir(later) },
+      env: { ...client.env, BADGATEWAY_STATE_DIR: remoteState },
       timeoutMs: 120_000,
       wrap: (argv) => ['env', '-C', cwd, ...argv],
     });
@@ -247,6 +248,14 @@ describe('an apply end to end on an nginx with hostile paths', () => {
     expect(readFileSync(site.conf, 'utf8')).toBe(site.fixed);
     expect((await answer(url)).status).toBe(200);
     ranNothing();
+
+    // badgateway undo over SSH: the journal and the backup are read and restored through the connection.
+    const undone = await runCli(['undo', '--ssh', `root@127.0.0.1:${server.port}`], { env: { ...client.env, BADGATEWAY_STATE_DIR: remoteState }, timeoutMs: 60_000, wrap: (argv) => ['env', '-C', cwd, ...argv] });
+    expect(undone.code, undone.stdout + undone.stderr).toBe(0);
+    expect(undone.stdout).toContain(`on root@127.0.0.1:${server.port}: wrong-port`);
+    expect(readFileSync(site.conf, 'utf8')).toBe(site.text);
+    expect((await answer(url)).status).toBe(502);
+    ranNothing();
     noCanary();
-  }, 120_000);
+  }, 150_000);
 });

@@ -102,4 +102,30 @@ describe('the wizard applies a fix once the person says yes', () => {
     expect(nodes.slice(0, 4)).toEqual(['find-nginx', 'read-config', 'failing-request', 'route']);
     expect(nodes).toContain('error-log');
   }, 180_000);
+
+  it('Ctrl-C while applying (the wizard quits): the apply stops at its next step and rolls back', async () => {
+    const dialed = await freePort();
+    const actual = await freePort();
+    own(await startTcpBackend('127.0.0.1', actual));
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const url = `http://127.0.0.1:${site.port}/`;
+    const config = readFileSync(site.confFile, 'utf8');
+    const { view, store } = await toFixScreen(url);
+    // Hold the apply right after the new config went in, before the reload.
+    process.env.BADGATEWAY_PAUSE_AT = 'reload';
+    later(() => {
+      delete process.env.BADGATEWAY_PAUSE_AT;
+    });
+    await consentAndApply(view);
+    await waitForFrame(view.lastFrame, (f) => f.includes('applying the fix'), 20_000);
+    for (let i = 0; i < 200 && readFileSync(site.confFile, 'utf8') === config; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(site.confFile, 'utf8')).not.toBe(config);
+    // What the wizard does on Ctrl-C: quit, then wait for the apply before closing the connection.
+    store.getState().quit();
+    await store.getState().applying();
+    expect(store.getState().apply).toMatchObject({ stage: 'done', outcome: { interrupted: true, rolledBack: true, verified: false } });
+    expect(readFileSync(site.confFile, 'utf8')).toBe(config);
+    expect((await answer(url)).status).toBe(502);
+    expect(journalOf(state).map((r) => r.event)).toEqual(['begin', 'rolled-back']);
+  });
 });

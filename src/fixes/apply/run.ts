@@ -286,6 +286,7 @@ export async function runApply(prepared: Prepared, input: ApplyInput, options: A
         await box.copy(f.path, candidate);
         await box.overwrite(candidate, f.newText);
         binds.push({ candidate, target: f.path, file: f });
+        gate.tell('candidate', 'info', `the new version of ${f.path} is at ${candidate}`);
       }
       if (gate.aborted) return await stopUnchanged(interrupted());
 

@@ -22,3 +22,23 @@ describe('the journal: which fix is still in effect', () => {
     expect(parseJournal(text).map((r) => `${r.id}:${r.event}`)).toEqual(['a:begin', 'a:applied']);
   });
 });
+
+describe('where the journal and backups live on a host', () => {
+  const host = (uid: string, home: string | null) => ({
+    label: 'web1',
+    run: async (spec: { argv: string[] }) => {
+      if (spec.argv[0] === 'id') return { argv: spec.argv, stdout: `${uid}\n`, stderr: '', code: 0, ms: 1 };
+      return home === null ? { argv: spec.argv, stdout: '', stderr: '', code: 1, ms: 1 } : { argv: spec.argv, stdout: `${home}\n`, stderr: '', code: 0, ms: 1 };
+    },
+    close: async () => {},
+  });
+
+  it('/var/lib/badgateway as root, ~/.local/state/badgateway otherwise, the override before both', async () => {
+    const { Box } = await import('../../../src/fixes/apply/box.js');
+    const { stateDirOf } = await import('../../../src/fixes/apply/journal.js');
+    expect(await stateDirOf(new Box(host('0', '/root')), undefined)).toBe('/var/lib/badgateway');
+    expect(await stateDirOf(new Box(host('1000', '/home/ann/')), undefined)).toBe('/home/ann/.local/state/badgateway');
+    expect(await stateDirOf(new Box(host('1000', '/home/ann')), '/srv/bgw/')).toBe('/srv/bgw');
+    await expect(stateDirOf(new Box(host('1000', null)), undefined)).rejects.toThrow(/HOME is not set/);
+  });
+});
