@@ -227,7 +227,8 @@ describe('--report: a Markdown report from a recording, for a ticket', () => {
     lab.later(() => setup.cleanup());
     const broken = await scenario('reports-redeploy').setup(setup);
     const md = join(scratch(), 'fixed.md');
-    const { report, code } = await json(['--apply', '--yes', '--url', broken.url, '--report', md]);
+    // Backups and the journal go to a folder of the test's, never the box's /var/lib/badgateway.
+    const { report, code } = await json(['--apply', '--yes', '--url', broken.url, '--report', md], { env: { ...process.env, BADGATEWAY_STATE_DIR: scratch() } });
     expect([code, report.fix.applied, report.fix.verified]).toEqual([0, true, true]);
     const text = readFileSync(md, 'utf8');
     expect(text).toContain('- **Result:** fixed and verified (exit 0)');
