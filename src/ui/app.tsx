@@ -9,6 +9,7 @@ import { applicability } from '../fixes/apply/applicable.js';
 import { ApplyView } from './apply-view.js';
 import { FixView } from './fix-view.js';
 import { Menu, type MenuItem } from './menu.js';
+import { evidenceBudget } from './layout.js';
 import { SecretInput } from './secret-input.js';
 import { Spinner } from './spinner.js';
 import { StepView } from './step-view.js';
@@ -38,10 +39,10 @@ export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPra
   const apply = useStore(store, (s) => s.apply);
   const [picking, setPicking] = useState(false);
   const { exit } = useApp();
-  const rows = useStdout().stdout.rows || 24;
-  // Keep the whole screen inside the terminal: what is left after the fixed parts goes to evidence.
-  const trailRows = rows < 30 ? 3 : 6;
-  const evidenceRows = Math.max(3, rows - 16 - trailRows);
+  const { stdout } = useStdout();
+  const rows = stdout.rows || 24;
+  const columns = stdout.columns || 80;
+  const trailRows = rows < 30 ? 2 : 6;
 
   useEffect(() => {
     void store.getState().start();
@@ -184,6 +185,12 @@ export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPra
     else if (value === 'retry') void actions.start();
     else quit();
   };
+
+  // Keep the whole screen inside the terminal: what is left after everything else goes to evidence.
+  const trailShown = showsCurrent ? session.trail.length : session.trail.length - 1;
+  const taken = showsCurrent ? null : last;
+  const meaning = taken && shownNode.kind === 'step' ? shownNode.means?.[taken.outcome] : undefined;
+  const evidenceRows = evidenceBudget(rows, columns, [`Why now: ${shownNode.why}`, ...(taken ? [`→ ${taken.summary}`] : []), ...(meaning ? [`  ${meaning}`] : []), ...(question ? [question.question] : []), ...(error ? [error] : []), ...notes, ...items.map((i) => `  ${i.label}`)], 1 + Math.min(trailRows, trailShown) + (trailShown > trailRows ? 1 : 0) + 1 + 1 + 1 + 1 + 1);
 
   return (
     <Box flexDirection="column">

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
 /** Debian packages the integration suite drives for real, by the program that proves each is there. */
 const NEEDED: { program: string; pkg: string }[] = [
@@ -34,8 +34,17 @@ export default function setup(): void {
   let absent = missing();
   if (absent.length && process.getuid?.() === 0) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...absent.map((a) => a.pkg)], { stdio: 'inherit', env });
+    // Installing nginx or php-fpm would start them as system services: the tests start their own, and
+    // never stop what they did not start. Debian's policy-rc.d says "do not start" during the install.
+    const policy = '/usr/sbin/policy-rc.d';
+    const ownPolicy = !existsSync(policy);
+    if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+    try {
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+      execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...absent.map((a) => a.pkg)], { stdio: 'inherit', env });
+    } finally {
+      if (ownPolicy) rmSync(policy, { force: true });
+    }
     absent = missing();
   }
   if (absent.length) {
