@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNginx, type Nginx, type NginxOptions } from '../test/integration/lab/nginx.js';
 import { startPhpFpm, type PhpFpm, type PhpFpmOptions } from '../test/integration/lab/php-fpm.js';
-import { makeKey } from '../test/integration/lab/sshd.js';
+import { sshClient, type SshClient } from '../test/integration/lab/ssh-client.js';
 
 type Cleanup = () => Promise<void> | void;
 
@@ -56,22 +56,11 @@ export class BenchLab {
 }
 
 /** An ssh client's own HOME: a fresh key, an empty known_hosts, no agent. */
-export interface ClientHome {
-  home: string;
-  key: { path: string; publicKey: string };
-  knownHosts: string;
-  env: NodeJS.ProcessEnv;
-}
+export type ClientHome = SshClient;
 
+/** An ssh client of the bench's own (the integration lab's): a fresh HOME with a key, no agent. */
 export function clientHome(lab: BenchLab): ClientHome {
-  const home = mkdtempSync(join(tmpdir(), 'bgw-bench-home-'));
-  lab.later(() => rmSync(home, { recursive: true, force: true }));
-  const ssh = join(home, '.ssh');
-  mkdirSync(ssh, { mode: 0o700 });
-  const key = makeKey(ssh, 'id_ed25519');
-  const knownHosts = join(ssh, 'known_hosts');
-  writeFileSync(knownHosts, '', { mode: 0o600 });
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
-  delete env.SSH_AUTH_SOCK;
-  return { home, key, knownHosts, env };
+  const client = sshClient();
+  lab.later(() => client.remove());
+  return client;
 }
