@@ -6,6 +6,16 @@ import { loadFlow } from './session/shipped-flow.js';
 
 declare const BADGATEWAY_VERSION: string | undefined;
 
+/**
+ * Ink draws only a last frame, at exit, when it believes it runs in CI (a CI variable is set). A wizard on
+ * a terminal has a person in front of it whatever the environment says, so it must draw every frame.
+ */
+function drawLiveOnTerminal(): void {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return;
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+}
+
 /** Picks a mode and loads only what that mode needs: the wizard's first frame must not wait for the rest. */
 async function main(mode: Mode): Promise<number> {
   if (mode.kind === 'help') {
@@ -18,6 +28,7 @@ async function main(mode: Mode): Promise<number> {
   }
   if (mode.kind === 'lint') return (await import('./modes/lint.js')).lint(mode.paths);
   if (mode.kind === 'practice') {
+    if (!mode.list) drawLiveOnTerminal();
     const practice = await import('./modes/practice.js');
     return mode.list ? practice.listPractice(mode.json) : practice.practice(await loadFlow(null), mode.incident);
   }
@@ -25,6 +36,7 @@ async function main(mode: Mode): Promise<number> {
   const inputs = mode.url ? requestFacts(mode.url) : {};
   const flow = await loadFlow(mode.flow);
   if (mode.json) return (await import('./modes/json.js')).diagnoseJson(flow, inputs, mode);
+  drawLiveOnTerminal();
   return (await import('./modes/wizard.js')).wizard(flow, inputs, mode);
 }
 
