@@ -12,7 +12,7 @@ import type { Recording } from '../record/recording.js';
 import { FixView } from './fix-view.js';
 import { Menu } from './menu.js';
 import { Spinner } from './spinner.js';
-import { EvidenceLines } from './step-view.js';
+import { EvidenceLines, StepHeading } from './step-view.js';
 import { SYMBOLS, tone } from './theme.js';
 import { Trail } from './trail.js';
 
@@ -182,12 +182,7 @@ export function PracticeRun({ store, onDone }: { store: StoreApi<PracticeState>;
       )}
       <Trail session={session} shown={3} />
       <Box marginTop={1} flexDirection="column">
-        <Text bold color={tone('accent')}>
-          {node.title}
-        </Text>
-        <Text color={tone('dim')} wrap="wrap">
-          Why now: {node.why}
-        </Text>
+        <StepHeading node={node} />
       </Box>
       {phase === 'running' && <Spinner label="reading the recording…" />}
       {phase === 'predict' && <Menu title="What will this check find?" items={[...state.options.map((o) => ({ label: o.label, value: `o:${o.outcome}` })), quit]} onPick={(v) => (v.startsWith('o:') ? store.getState().predict(v.slice(2)) : onDone(false))} />}

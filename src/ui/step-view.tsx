@@ -26,16 +26,25 @@ export function EvidenceLines({ evidence, budget }: { evidence: Evidence[]; budg
   );
 }
 
-/** The step running now (spinner) or the one just taken (evidence and the branch it chose). */
-export function StepView({ node, taken, running, evidenceRows }: { node: FlowNode; taken: TakenStep | null; running: boolean; evidenceRows: number }) {
+/** A step's title and why it comes now: the teaching text every screen of a step starts with. */
+export function StepHeading({ node }: { node: FlowNode }) {
   return (
-    <Box flexDirection="column">
+    <>
       <Text bold color={tone('accent')}>
         {node.title}
       </Text>
       <Text color={tone('dim')} wrap="wrap">
         Why now: {node.why}
       </Text>
+    </>
+  );
+}
+
+/** The step running now (spinner) or the one just taken (evidence and the branch it chose). */
+export function StepView({ node, taken, running, evidenceRows }: { node: FlowNode; taken: TakenStep | null; running: boolean; evidenceRows: number }) {
+  return (
+    <Box flexDirection="column">
+      <StepHeading node={node} />
       {running && <Spinner label="checking…" />}
       {taken && (
         <Box flexDirection="column">

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { answer, applyFix, changesOf, journalOf, stateDir } from './lab/apply.js';
 import { startTcpBackend } from './lab/backend.js';
 import { makeCerts } from './lab/certs.js';
-import { startClosingBackend, startTlsServer } from './lab/closing-backend.js';
+import { keepaliveRace, startTlsServer } from './lab/closing-backend.js';
 import type { Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
 import { start } from './lab/processes.js';
@@ -154,23 +154,12 @@ describe('--apply --yes: config edits on a real nginx, verified by a request thr
   });
 
   it('upstream-keepalive: keepalive_timeout below the backend\'s idle timeout; POSTs on reused connections work after', async () => {
-    const port = await freePort();
-    own(await startClosingBackend('127.0.0.1', port, { mode: 'keepalive-race', idleSeconds: 1 }));
-    const site = await nginx({
-      http: `upstream app { server 127.0.0.1:${port}; keepalive 4; }`,
-      server: 'location /api/ { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }',
-    });
-    const url = `http://127.0.0.1:${site.port}/api/orders`;
-    const post = () => fetch(url, { method: 'POST', body: 'item=1', signal: AbortSignal.timeout(10_000) }).then((r) => r.status);
-    expect(await post()).toBe(200);
-    await sleep(700);
-    expect(await post()).toBe(502);
+    const { site, url, raceTwice } = await keepaliveRace(nginx, own, freePort);
+    expect(await raceTwice()).toEqual([200, 502]);
     await applyAndCheck(site, url, 'upstream-keepalive');
     expect(readFileSync(site.confFile, 'utf8')).toMatch(/keepalive 4;\n\s+keepalive_timeout [1-9]00ms;/);
     // The replay is a GET, which nginx retries by itself: the POSTs prove the race is gone.
-    expect(await post()).toBe(200);
-    await sleep(700);
-    expect(await post()).toBe(200);
+    expect(await raceTwice()).toEqual([200, 200]);
   });
 
   it('no-live-upstreams: the only server of the group is marked down; the edit brings it back', async () => {

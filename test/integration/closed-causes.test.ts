@@ -2,7 +2,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diagnose } from './lab/badgateway.js';
-import { applyEdit, startClosingBackend, startTlsServer } from './lab/closing-backend.js';
+import { applyEdit, keepaliveRace, startClosingBackend, startTlsServer } from './lab/closing-backend.js';
 import { type Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
 import { walkWizard } from './lab/wizard.js';
@@ -11,7 +11,6 @@ import { labScope } from './lab/scope.js';
 const { nginx, phpFpm, own, scratchDir } = labScope();
 
 const reloadWith = (site: Nginx): [string[], number] => [['-c', site.confFile, '-p', `${site.prefix}/`], site.process.pid];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nodes = (report: any) => report.steps.map((s: { node: string; outcome: string }) => `${s.node}:${s.outcome}`);
 
 async function get(url: string): Promise<{ status: number; body: string }> {
@@ -102,19 +101,10 @@ describe('protocol-mismatch: nginx and the backend speak different protocols', (
 
 describe('upstream-keepalive: the backend closes idle keep-alive connections first', () => {
   it('a POST on a reused connection the backend is closing fails; keepalive_timeout below the backend fixes it', async () => {
-    const port = await freePort();
-    own(await startClosingBackend('127.0.0.1', port, { mode: 'keepalive-race', idleSeconds: 1 }));
-    const site = await nginx({
-      http: `upstream app { server 127.0.0.1:${port}; keepalive 4; }`,
-      server: 'location /api/ { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }',
-    });
-    const url = `http://127.0.0.1:${site.port}/api/orders`;
     // Two POSTs 0.7 s apart: nginx reuses the idle connection, which the backend drops unanswered.
     // nginx does not send a POST again, so the client sees the 502 and the log keeps the line.
-    const post = () => fetch(url, { method: 'POST', body: 'item=1', signal: AbortSignal.timeout(10_000) }).then((r) => r.status);
-    expect(await post()).toBe(200);
-    await sleep(700);
-    expect(await post()).toBe(502);
+    const { site, url, raceTwice } = await keepaliveRace(nginx, own, freePort);
+    expect(await raceTwice()).toEqual([200, 502]);
 
     // Our replay is a GET, which nginx retries by itself: the POST's line, read from the log, decides.
     const { report } = await diagnose(url);
@@ -128,9 +118,7 @@ describe('upstream-keepalive: the backend closes idle keep-alive connections fir
     expect(await walkWizard(url)).toContain('Cause: upstream-keepalive');
 
     await applyEdit(edit, ...reloadWith(site));
-    expect(await post()).toBe(200);
-    await sleep(700);
-    expect(await post()).toBe(200);
+    expect(await raceTwice()).toEqual([200, 200]);
   });
 });
 

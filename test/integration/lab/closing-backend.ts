@@ -60,3 +60,29 @@ export async function applyEdit(edit: { file: string; line: number; before: stri
   }
   throw new Error('nginx did not replace its workers within 5 s of the reload');
 }
+
+/**
+ * The keep-alive race for real: nginx keeps idle connections to a backend that drops a request arriving
+ * on a connection idle past its own timeout. Two POSTs 0.7 s apart: the first answers 200, the second
+ * reuses the idle connection, is dropped, and nginx (which never resends a POST) answers 502.
+ */
+export async function keepaliveRace<Site extends { port: number }>(
+  nginx: (options: { http: string; server: string }) => Promise<Site>,
+  own: (started: Started) => Started,
+  freePort: () => Promise<number>,
+): Promise<{ site: Site; url: string; post: () => Promise<number>; raceTwice: () => Promise<[number, number]> }> {
+  const port = await freePort();
+  own(await startClosingBackend('127.0.0.1', port, { mode: 'keepalive-race', idleSeconds: 1 }));
+  const site = await nginx({
+    http: `upstream app { server 127.0.0.1:${port}; keepalive 4; }`,
+    server: 'location /api/ { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }',
+  });
+  const url = `http://127.0.0.1:${site.port}/api/orders`;
+  const post = () => fetch(url, { method: 'POST', body: 'item=1', signal: AbortSignal.timeout(10_000) }).then((r) => r.status);
+  const raceTwice = async (): Promise<[number, number]> => {
+    const first = await post();
+    await new Promise((r) => setTimeout(r, 700));
+    return [first, await post()];
+  };
+  return { site, url, post, raceTwice };
+}
