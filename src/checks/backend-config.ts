@@ -98,6 +98,7 @@ export const backendConfig: Check = {
   id: 'backend.config',
   outcomes: ['same', 'other-socket', 'tcp', 'unix', 'unknown'],
   needs: ['upstream.kind', 'upstream.target', 'upstream.module', 'nginx.config', 'nginx.masterPid'],
+  early: 'first-round',
   learns: ['fpm.pools', 'backend.hint', 'listeners'],
   learnsOn: { 'other-socket': ['backend.listenInstead'], tcp: ['backend.listenInstead'], unix: ['backend.listenInstead'] },
 

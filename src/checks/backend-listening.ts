@@ -41,6 +41,7 @@ export const backendListening: Check = {
   id: 'backend.listening',
   outcomes: ['accepts', 'down', 'other-port', 'other-address'],
   needs: ['upstream.host', 'upstream.port', 'upstream.module', 'upstream.scheme', 'nginx.masterPid', 'nginx.config', 'request.path', 'request.hostHeader'],
+  early: 'first-round',
   learns: ['listeners', 'processes', 'backend.running'],
   learnsOn: {
     'other-port': ['backend.listenAt', 'backend.port', 'backend.process'],

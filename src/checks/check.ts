@@ -50,6 +50,12 @@ export interface Check {
    * Called again after each batch until it returns nothing; each batch runs in parallel.
    */
   plan(facts: KnownFacts, done: readonly CommandResult[]): CommandSpec[];
+  /**
+   * Commands that may run before the step is reached (look-ahead), so they cost no round trip of
+   * their own: 'first-round' is plan()'s first round once every need is known; a function gets the
+   * facts known so far. Only for commands that read (no request to the site, nothing written).
+   */
+  early?: 'first-round' | ((facts: KnownFacts) => CommandSpec[]);
   interpret(facts: KnownFacts, results: readonly CommandResult[]): CheckResult;
 }
 

@@ -38,6 +38,7 @@ export const dnsLookup: Check = {
   id: 'dns.lookup',
   outcomes: ['no-resolver', 'resolver-failed', 'resolves-here', 'not-found'],
   needs: ['error.detail', 'error.latest', 'nginx.config', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
+  early: 'first-round',
   learns: ['dns.resolver', 'dns.nameservers'],
   learnsOn: { 'resolves-here': ['dns.now'] },
 

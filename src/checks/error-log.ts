@@ -1,11 +1,12 @@
 import type { KnownFacts, UpstreamError } from '../facts.js';
-import type { CommandResult } from '../hosts/host.js';
+import type { CommandSpec } from '../hosts/host.js';
 import { classifyMessage, newestFor, parseErrorLog } from '../nginx/error-log.js';
+import { logParts, replayAndReadCommand } from '../nginx/replay-and-read.js';
 import { parseHttpProbe } from '../system/http-probe.js';
 import type { Check, CheckResult, Evidence } from './check.js';
 import { need } from './check.js';
 import { readTimeout, routeOf } from './nginx-route.js';
-import { tailCommand } from './request-find.js';
+import { LOG_TAIL_BYTES } from './request-find.js';
 import { throughNginx } from './through-nginx.js';
 
 /** The outcome for each kind of upstream error the classifier knows; kinds that share a next step share an outcome. */
@@ -42,9 +43,9 @@ function reproduceSeconds(facts: KnownFacts): number {
   return Math.min(Math.ceil(timeout / 1000) + 5, 120);
 }
 
-function sizeOf(result: CommandResult | undefined): number | null {
-  const size = Number.parseInt(result?.stdout.trim() ?? '', 10);
-  return result?.code === 0 && Number.isFinite(size) ? size : null;
+/** The replay of the failing request through nginx; none for a request that must not be sent twice (POST). */
+function replayOf(facts: KnownFacts): CommandSpec | undefined {
+  return REPLAYABLE.has(need(facts, 'request.method')) ? throughNginx(facts, reproduceSeconds(facts)) : undefined;
 }
 
 /**
@@ -67,18 +68,18 @@ export const errorLog: Check = {
   learnsOn: Object.fromEntries([...BRANCHED, 'other'].map((o) => [o, ['error.latest', 'error.kind', 'error.detail'] as const])),
 
   plan(facts, done) {
-    const log = need(facts, 'route.errorLog');
-    const replay = REPLAYABLE.has(need(facts, 'request.method'));
-    if (done.length === 0) return [{ argv: ['stat', '-c', '%s', '--', log] }, { argv: tailCommand(log) }];
-    const size = sizeOf(done[0]);
-    if (done.length === 2 && replay) return [throughNginx(facts, reproduceSeconds(facts))];
-    if (done.length === 3 && size !== null) return [{ argv: ['tail', '-c', `+${size + 1}`, '--', log] }];
-    return [];
+    if (done.length) return [];
+    return [replayAndReadCommand(need(facts, 'route.errorLog'), LOG_TAIL_BYTES, replayOf(facts))];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, [run]): CheckResult {
     const log = need(facts, 'route.errorLog');
-    const [sizeRun, tailRun, replayRun, newRun] = results;
+    const parts = run ? logParts(run, log, LOG_TAIL_BYTES, replayOf(facts)) : null;
+    if (!parts) {
+      const why = run?.stderr.trim() || run?.failure || 'the error-log script did not run';
+      return { outcome: 'unreadable', facts: {}, summary: `cannot read ${log}: probing the upstream instead`, evidence: [{ command: `tail ${log}`, lines: [why] }] };
+    }
+    const { size: sizeRun, tail: tailRun, replay: replayRun, appended: newRun } = parts;
     const filter = { host: need(facts, 'request.hostHeader'), path: need(facts, 'request.path'), port: need(facts, 'request.port') };
     const evidence: Evidence[] = [];
     const replay = replayRun ? parseHttpProbe(replayRun) : null;
@@ -100,7 +101,7 @@ export const errorLog: Check = {
     if (found) {
       const kind = OUTCOME_OF_KIND[found.kind] ?? 'other';
       evidence.push({
-        command: mine ? `tail -c +${(sizeOf(sizeRun) ?? 0) + 1} ${log}` : `tail -c ${tailRun?.argv[2]} ${log}`,
+        command: mine && newRun ? newRun.argv.filter((a) => a !== '--').join(' ') : `tail -c ${tailRun.argv[2]} ${log}`,
         lines: [found.line],
         note: atAccept ? 'written by nginx during our replay: it dropped the connection before reading any request, so the line names none' : mine ? 'written by nginx just now, for our replay of the request' : 'the newest earlier line for this request',
       });

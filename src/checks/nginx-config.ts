@@ -1,9 +1,15 @@
+import type { CommandSpec } from '../hosts/host.js';
 import { parseDump } from '../nginx/parse-dump.js';
 import { workerUser } from '../nginx/route.js';
 import { parseTestFailure } from '../nginx/test-failure.js';
 import { nginxWorkers } from '../system/ps.js';
 import type { Check } from './check.js';
 import { need } from './check.js';
+
+/** nginx -T as the running master was started (its -c, -p, -g); nginx.find runs it early beside -V. */
+export function configDumpCommand(binary: string, args: readonly string[]): CommandSpec {
+  return { argv: [binary, ...args, '-T'], timeoutMs: 20_000 };
+}
 
 /** Reads the configuration nginx itself sees (nginx -T), with the running master's own -c/-p/-g. */
 export const nginxConfig: Check = {
@@ -15,7 +21,7 @@ export const nginxConfig: Check = {
 
   plan(facts, done) {
     if (done.length) return [];
-    return [{ argv: [need(facts, 'nginx.binary'), ...need(facts, 'nginx.args'), '-T'], timeoutMs: 20_000 }];
+    return [configDumpCommand(need(facts, 'nginx.binary'), need(facts, 'nginx.args'))];
   },
 
   interpret(facts, [run]) {

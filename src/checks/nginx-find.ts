@@ -1,10 +1,11 @@
 import type { KnownFacts, Listener, ProcessInfo } from '../facts.js';
-import type { CommandResult } from '../hosts/host.js';
+import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parseNginxV } from '../system/nginx-v.js';
 import { nginxMasters, parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
 import type { Check, CheckResult } from './check.js';
 import { resultOf } from './check.js';
+import { configDumpCommand } from './nginx-config.js';
 
 const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
 const SS = ['ss', '-Hltnxp'];
@@ -73,8 +74,9 @@ export const nginxFind: Check = {
     const processes = parsePs(resultOf(done, 'ps')?.stdout ?? '');
     const master = pickMaster(nginxMasters(processes), processes, parseSs(resultOf(done, 'ss')?.stdout ?? ''), requestPort(facts));
     const binary = master?.binary ?? 'nginx';
-    const next = [{ argv: [binary, '-V'] }];
-    if (master) next.push({ argv: ['cat', `/proc/${master.pid}/cgroup`] });
+    const next: CommandSpec[] = [{ argv: [binary, '-V'] }];
+    // nginx -T here too: the next step reads the config, and gets this result without another round trip.
+    if (master) next.push({ argv: ['cat', `/proc/${master.pid}/cgroup`] }, configDumpCommand(binary, master.args));
     return next;
   },
 

@@ -27,6 +27,7 @@ export const selinuxState: Check = {
   id: 'selinux.state',
   outcomes: ['enforcing-denies', 'enforcing-allows', 'not-selinux'],
   needs: ['upstream.port'],
+  early: 'first-round',
   learns: ['selinux.mode', 'selinux.boolean'],
   learnsOn: { 'enforcing-denies': ['selinux.denial'] },
 

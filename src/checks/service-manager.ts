@@ -129,6 +129,8 @@ export const serviceManager: Check = {
   id: 'service.manager',
   outcomes: ['systemd', 'sysv', 'supervisor', 'pm2', 'docker', 'process', 'unknown'],
   needs: ['backend.hint'],
+  // What every box answers whatever the backend is: asked as soon as it is known which box that is.
+  early: (facts) => (facts['upstream.target'] ? [SYSTEMD, INIT_D, PS, UNIT_FILES].map((argv) => onBackend({ argv, timeoutMs: 8000 })) : []),
   learns: ['service.manager', 'service.unit', 'service.start', 'service.stop', 'service.restart', 'service.reload'],
 
   plan(facts, done): CommandSpec[] {

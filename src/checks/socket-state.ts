@@ -23,6 +23,7 @@ export const socketState: Check = {
   id: 'socket.state',
   outcomes: ['missing', 'no-permission', 'not-listening', 'ok', 'not-a-socket'],
   needs: ['upstream.socket', 'nginx.workerUser'],
+  early: 'first-round',
   learns: ['socket.stat', 'listeners'],
   learnsOn: { 'no-permission': ['socket.blockedBy', 'socket.blockedPath', 'nginx.workerGroups'] },
 

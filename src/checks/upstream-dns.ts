@@ -12,6 +12,7 @@ export const upstreamDns: Check = {
   id: 'upstream.dns',
   outcomes: ['changed', 'same', 'literal', 'unknown'],
   needs: ['upstream.host'],
+  early: 'first-round',
   learns: [],
   learnsOn: { changed: ['dns.now', 'dns.used'], same: ['dns.now', 'dns.used'] },
 

@@ -60,6 +60,7 @@ export const workerLimits: Check = {
   id: 'nginx.worker-limits',
   outcomes: ['connections', 'open-files'],
   needs: ['nginx.config', 'nginx.masterPid', 'error.kind'],
+  early: 'first-round',
   learns: ['worker.limits', 'limits.connections', 'limits.openFiles'],
 
   plan(facts, done) {

@@ -1,4 +1,5 @@
 import { IP_ADDR, isOwnAddress, parseIpAddr, type BoxAddress } from '../system/ip-addr.js';
+import { CommandCache } from '../runner/command-cache.js';
 import type { Host } from './host.js';
 
 /** A host of the session and the part it plays: `proxy` runs nginx; any other role is a backend's box. */
@@ -17,6 +18,8 @@ export type BackendChooser = (address: string, hosts: SessionHost[]) => Promise<
 export class HostSet {
   private readonly own = new Map<Host, Promise<BoxAddress[]>>();
   private readonly chosen = new Map<string, Promise<SessionHost | null>>();
+  /** What the session's commands answered, shared by its steps (see CommandCache). */
+  readonly cache = new CommandCache();
 
   constructor(
     readonly members: SessionHost[],
@@ -39,20 +42,29 @@ export class HostSet {
     return known;
   }
 
-  /** The host whose own view of `address` counts; null when no host of the session has it. */
-  async backendFor(address: string | null): Promise<Host | null> {
+  /**
+   * The host whose own view of `address` counts; null when no host of the session has it. With
+   * ask false, never asks the person: null when only they could tell.
+   */
+  async backendFor(address: string | null, ask = true): Promise<Host | null> {
     if (address === null) return this.proxy;
     const [proxyOwn, ...othersOwn] = await Promise.all([this.addressesOf(this.proxy), ...this.others().map((m) => this.addressesOf(m.host))]);
     if (isOwnAddress(address, proxyOwn ?? [])) return this.proxy;
     const owner = this.others().find((_, i) => isOwnAddress(address, othersOwn[i] ?? []));
     if (owner) return owner.host;
     if (!this.choose || !this.others().length) return null;
+    if (!ask && !this.chosen.has(address)) return null;
     let pick = this.chosen.get(address);
     if (!pick) {
       pick = this.choose(address, this.others());
       this.chosen.set(address, pick);
     }
     return (await pick)?.host ?? null;
+  }
+
+  /** Asks every host for its addresses now, so the first step that needs them does not wait. */
+  warm(): void {
+    for (const member of this.members) void this.addressesOf(member.host);
   }
 
   private others(): SessionHost[] {

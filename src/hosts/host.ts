@@ -8,6 +8,8 @@ export interface CommandSpec {
   timeoutMs?: number;
   /** 'backend': runs on the backend's own box (what listens there, its logs); else on nginx's box. */
   on?: 'backend';
+  /** Asked ahead of need (look-ahead): a host that batches runs it apart from the step's own commands. */
+  early?: boolean;
 }
 
 export interface CommandResult {

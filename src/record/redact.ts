@@ -67,7 +67,9 @@ export function redactText(text: string, counts: Redactions = noRedactions(), ty
     return `${before}${name}${colon}${REDACTED}`;
   });
   out = out.replace(URL_PASSWORD, (whole, head: string, password: string) => {
-    if (password === REDACTED || password === encodeURIComponent(REDACTED)) return whole;
+    // Already redacted; a URL parser's percent-encoding of the mark reads as the mark, so a replayed
+    // command built from the recording's URL matches the recorded one.
+    if (password === REDACTED || password === encodeURIComponent(REDACTED)) return `${head}:${REDACTED}@`;
     counts.urlPasswords++;
     return `${head}:${REDACTED}@`;
   });

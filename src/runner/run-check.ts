@@ -4,6 +4,7 @@ import type { KnownFacts } from '../facts.js';
 import type { HostSet } from '../hosts/host-set.js';
 import { NO_BACKEND_VIEW, type CommandResult, type CommandSpec, type Host } from '../hosts/host.js';
 import { commandLine } from '../shell/quote.js';
+import type { AheadCommand } from './look-ahead.js';
 import { stripControl } from '../shell/sanitize.js';
 
 /** A check may ask for more commands after seeing results, but never forever. */
@@ -40,13 +41,40 @@ function backendAddress(facts: KnownFacts): string | null {
   return dialled?.kind === 'tcp' ? dialled.host : null;
 }
 
-async function runOne(spec: CommandSpec, facts: KnownFacts, hosts: HostSet, stepOnBackend: boolean, signal?: AbortSignal): Promise<CommandResult> {
-  const onBackend = spec.on === 'backend' || stepOnBackend;
-  const host: Host | null = onBackend ? await hosts.backendFor(backendAddress(facts)) : hosts.proxy;
+/** The host a command runs on: the proxy, or the backend's own box. With ask false, never asks the person. */
+async function hostFor(spec: CommandSpec, facts: KnownFacts, hosts: HostSet, stepOnBackend: boolean, ask = true): Promise<Host | null> {
+  return spec.on === 'backend' || stepOnBackend ? hosts.backendFor(backendAddress(facts), ask) : hosts.proxy;
+}
+
+const cutShort = (spec: CommandSpec, error: unknown): CommandResult => ({ argv: spec.argv, stdout: '', stderr: '', code: null, ms: 0, failure: String((error as Error)?.message ?? error) });
+
+async function runOne(spec: CommandSpec, facts: KnownFacts, hosts: HostSet, stepOnBackend: boolean, startedAt: number, signal?: AbortSignal): Promise<CommandResult> {
+  const host = await hostFor(spec, facts, hosts, stepOnBackend);
   if (!host) return { argv: spec.argv, stdout: '', stderr: '', code: null, ms: 0, failure: NO_BACKEND_VIEW };
-  const result = await host.run(spec, signal);
+  // Asked already by an earlier step or the look-ahead: no round trip of its own.
+  const known = await hosts.cache.lookup(host.label, spec, startedAt);
+  if (known) return { ...known, argv: spec.argv, host: host.label };
+  const running = host.run(spec, signal).catch((error: unknown) => cutShort(spec, error));
+  hosts.cache.put(host.label, spec, running);
+  const result = await running;
   if (result.failure?.startsWith('dropped')) throw new HostLost(`lost the connection to ${host.label}: ${result.failure.replace(/^dropped:?\s*/, '')}`);
   return { ...result, host: host.label };
+}
+
+/**
+ * Starts the commands steps ahead will ask for (see look-ahead.ts) without waiting for them; their
+ * results wait in the session's cache. A backend's box is used only when known without asking.
+ */
+export function runAhead(commands: readonly AheadCommand[], facts: KnownFacts, hosts: HostSet): void {
+  hosts.warm();
+  for (const { spec, onBackend } of commands) {
+    void hostFor(spec, facts, hosts, onBackend, false)
+      .then((host) => {
+        if (!host || hosts.cache.has(host.label, spec)) return;
+        hosts.cache.put(host.label, spec, host.run({ ...spec, early: true }).catch((error: unknown) => cutShort(spec, error)));
+      })
+      .catch(() => undefined);
+  }
 }
 
 /**
@@ -59,7 +87,7 @@ export async function runCheck(check: Check, facts: KnownFacts, hosts: HostSet, 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const batch = check.plan(facts, done);
     if (!batch.length) break;
-    done.push(...(await Promise.all(batch.map((spec) => runOne(spec, facts, hosts, options.onBackend ?? false, options.signal)))));
+    done.push(...(await Promise.all(batch.map((spec) => runOne(spec, facts, hosts, options.onBackend ?? false, started, options.signal)))));
     options.signal?.throwIfAborted();
   }
   const result = check.interpret(facts, done);

@@ -47,6 +47,8 @@ export function findingOf(session: Session, fromStep: number): Finding {
 
 export async function rediagnose(session: Session, hosts: HostSet, configChanged: boolean, signal?: AbortSignal): Promise<Finding> {
   const start = rewound(session, configChanged);
+  // The fix changed the box: nothing it answered before counts.
+  hosts.cache.clear();
   const walked = await walkToEnd(start, hosts, signal);
   return findingOf(walked, start.trail.length);
 }

@@ -147,6 +147,8 @@ export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inp
       async goBack() {
         const { session } = get();
         if (!session.trail.length) return;
+        // Going back is looking again: the box is asked afresh, not answered from what it said before.
+        hosts?.cache.clear();
         set({ session: back(session), fix: null, apply: null });
         await step();
       },
@@ -157,6 +159,7 @@ export function createSessionStore({ flow, hosts: ready, connect, hostLabel, inp
           return node?.kind === 'step' && node.check === 'request.find';
         });
         const kept = at >= 0 ? session.trail.slice(0, at) : [];
+        hosts?.cache.clear();
         set({ session: { ...session, inputs: { ...session.inputs, 'request.url': url, 'request.method': 'GET' }, trail: kept }, fix: null, apply: null });
         await step();
       },

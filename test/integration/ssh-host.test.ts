@@ -111,13 +111,27 @@ describe('SshHost against a real OpenSSH sshd', () => {
   });
 
   it('12 commands at once all succeed against MaxSessions 8: at most 8 channels are open', async () => {
-    const host = await connect(lab.home, target);
+    const host = await connect(lab.home, target, { batching: false });
     const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => host.run({ argv: ['sh', '-c', 'sleep 0.3; echo "$1"', 'sh', String(i)] })));
     expect(runs.map((r) => [r.code, r.stdout.trim()])).toEqual(Array.from({ length: 12 }, (_, i) => [0, String(i)]));
     // Without the queue's limit, sessions held longer than the host keeps asking are refused by sshd.
-    const unlimited = await connect(lab.home, target, { maxChannels: 12 });
+    const unlimited = await connect(lab.home, target, { maxChannels: 12, batching: false });
     const raw = await Promise.all(Array.from({ length: 12 }, () => unlimited.run({ argv: ['sleep', '2.5'] })));
     expect(raw.filter((r) => r.failure?.includes('sshd refused it')).length).toBeGreaterThan(0);
+  });
+
+  it('commands asked for at the same moment run as one batch in one long-lived shell on the box', async () => {
+    const host = await connect(lab.home, target);
+    const sessionOf = { argv: ['sh', '-c', 'ps -o sid= -p $$'] };
+    const first = await Promise.all(Array.from({ length: 6 }, () => host.run(sessionOf)));
+    const later = await host.run(sessionOf);
+    const sessions = new Set([...first, later].map((r) => r.stdout.trim()));
+    expect([...first, later].every((r) => r.code === 0 && /^\d+$/.test(r.stdout.trim()))).toBe(true);
+    expect(sessions.size).toBe(1);
+    // Each exec channel is a session of its own: that is what batching saves.
+    const plain = await connect(lab.home, target, { batching: false });
+    const apart = await Promise.all(Array.from({ length: 3 }, () => plain.run(sessionOf)));
+    expect(new Set(apart.map((r) => r.stdout.trim())).size).toBe(3);
   });
 
   it('a command past its timeout fails with "timeout" and the remote process is killed', async () => {

@@ -8,6 +8,7 @@ import { readTimeout, routeOf } from '../../checks/nginx-route.js';
 import { throughNginx } from '../../checks/through-nginx.js';
 import type { KnownFacts, UpstreamError } from '../../facts.js';
 import { newestFor, parseErrorLog } from '../../nginx/error-log.js';
+import { logParts, replayAndReadCommand } from '../../nginx/replay-and-read.js';
 import { parseHttpProbe } from '../../system/http-probe.js';
 import type { Box } from './box.js';
 
@@ -44,14 +45,13 @@ function freshError(fresh: UpstreamError[], facts: KnownFacts): UpstreamError | 
 async function once(box: Box, facts: KnownFacts, signal?: AbortSignal): Promise<Omit<Verification, 'attempts'>> {
   const log = facts['route.errorLog'] ?? null;
   const request = `${facts['request.method'] ?? 'GET'} ${need(facts, 'request.url')}`;
-  const sizeRun = log ? await box.run({ argv: ['stat', '-c', '%s', '--', log] }, signal) : null;
-  const size = sizeRun?.code === 0 ? Number.parseInt(sizeRun.stdout.trim(), 10) : null;
-  const replay = parseHttpProbe(await box.run(throughNginx(facts, replaySeconds(facts)), signal));
-  let error: UpstreamError | null = null;
-  if (log && size !== null && Number.isFinite(size)) {
-    const tail = await box.run({ argv: ['tail', '-c', `+${size + 1}`, '--', log] }, signal);
-    if (tail.code === 0) error = freshError(parseErrorLog(tail.stdout), facts);
-  }
+  const replaySpec = throughNginx(facts, replaySeconds(facts));
+  // With the log known, one command sends the request and reads what nginx appended meanwhile.
+  const both = log ? await box.run(replayAndReadCommand(log, 0, replaySpec), signal) : null;
+  const parts = both && log ? logParts(both, log, 0, replaySpec) : null;
+  const replay = parseHttpProbe(parts?.replay ?? (await box.run(replaySpec, signal)));
+  const appended = parts?.appended;
+  const error: UpstreamError | null = appended?.code === 0 ? freshError(parseErrorLog(appended.stdout), facts) : null;
   const answered = replay.status !== null && !FAILED.has(replay.status);
   const ok = answered && error === null;
   const said = replay.status !== null ? `nginx answered ${replay.status} after ${replay.totalMs ?? '?'} ms` : `no answer from nginx: ${replay.message ?? replay.error ?? 'curl failed'}`;

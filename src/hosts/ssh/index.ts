@@ -31,6 +31,8 @@ export interface SshOptions {
   connectTimeoutMs?: number;
   /** Commands at once on the connection. Default 8 (sshd's MaxSessions is 10). */
   maxChannels?: number;
+  /** false: every command on an exec channel of its own, never batched on a long-lived shell. */
+  batching?: boolean;
   /** Where to read from; the defaults are the usual ones. null: no such file. */
   files?: {
     home?: string;
@@ -81,7 +83,7 @@ export async function connectSsh(options: SshOptions): Promise<SshHost> {
     ...(options.debug ? { debug: options.debug } : {}),
   };
   const hops = await connectChain(resolved, deps);
-  const host = new SshHost(resolved, hops, deps, options.maxChannels ?? 8, notes);
+  const host = new SshHost(resolved, hops, deps, { maxChannels: options.maxChannels ?? 8, batching: options.batching ?? true }, notes);
   try {
     await host.checkPrivilege();
   } catch (error) {

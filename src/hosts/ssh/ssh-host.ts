@@ -7,6 +7,8 @@ import type { ResolvedHost } from './config.js';
 import { connectChain, type ConnectDeps, type Hop } from './connect.js';
 import { SshError } from './errors.js';
 import { runChannel, type ChannelRun } from './exec.js';
+import { RemoteShell } from './remote-shell.js';
+import { SHELL_UNAVAILABLE, ShellPool } from './shell-pool.js';
 import { describePrivilege, fromPasswordCheck, fromSudoProbe, isRoot, makeMarkers, remoteCommand, type PasswordVerdict, type Privilege } from './sudo.js';
 import type { VerifiedHostKey } from './verify-host-key.js';
 
@@ -28,6 +30,8 @@ export interface SshHostSummary {
 const PROBE_TIMEOUT_MS = 10_000;
 /** About 1.5 s of asking again when sshd refuses a new session. */
 const SESSION_RETRIES = 10;
+/** Long-lived remote shells per connection, each holding one channel slot. */
+const MAX_SHELLS = 3;
 
 export class SshHost implements Host {
   readonly label: string;
@@ -43,6 +47,8 @@ export class SshHost implements Host {
   privilege: Privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: 'not checked yet' };
   /** Whether the box has timeout(1), which enforces each command's limit there too. */
   private remoteTimeout = false;
+  /** Batches commands on long-lived remote shells; absent when the box has no timeout(1). */
+  private pool: ShellPool | undefined;
   /** What happened to the connection during the session (a drop and the reconnect), for the report. */
   readonly events: string[] = [];
 
@@ -51,12 +57,12 @@ export class SshHost implements Host {
     readonly resolved: ResolvedHost,
     hops: Hop[],
     private readonly deps: ConnectDeps,
-    maxChannels: number,
+    private readonly options: { maxChannels: number; batching: boolean },
     readonly notes: string[],
   ) {
     this.label = resolved.label;
     this.hops = hops;
-    this.limit = new ChannelLimit(maxChannels);
+    this.limit = new ChannelLimit(options.maxChannels);
     this.watch(hops);
   }
 
@@ -73,16 +79,51 @@ export class SshHost implements Host {
   /** Decides how commands run: root, sudo -n, sudo with a password (asked later), or unprivileged. */
   async checkPrivilege(): Promise<Privilege> {
     const plain: Privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: '' };
-    const [id, timeout] = await Promise.all([
+    // The shell for later batches opens while the probes run: root and unprivileged use it as it is.
+    const [id, timeout, warm] = await Promise.all([
       this.attempt(['id', '-u'], plain, undefined, PROBE_TIMEOUT_MS),
       this.attempt(['sh', '-c', 'command -v timeout'], plain, undefined, PROBE_TIMEOUT_MS),
+      this.options.batching && this.options.maxChannels >= 3 ? this.openShell(plain) : undefined,
     ]);
     this.remoteTimeout = timeout.code === 0 && timeout.stdout.trim() !== '';
     const root = isRoot(id);
     if (root === true) this.privilege = { mode: 'root' };
     else if (root === null) this.privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: `id -u did not answer (${id.failure ?? id.stderr.trim()})` };
     else this.privilege = fromSudoProbe(await this.attempt(['sudo', '-n', 'true'], plain, undefined, PROBE_TIMEOUT_MS));
+    const samePrivilege = remoteCommand(['sh'], this.privilege, this.markers) === remoteCommand(['sh'], plain, this.markers);
+    this.startPool(warm instanceof RemoteShell && samePrivilege ? warm : undefined);
+    if (warm instanceof RemoteShell && !samePrivilege) warm.close();
     return this.privilege;
+  }
+
+  /** Commands from now on batch on shells that run with the current privilege (none without timeout(1)). */
+  private startPool(warm?: RemoteShell): void {
+    this.pool?.close();
+    this.pool = undefined;
+    // Shells hold their channel slots: a few must stay free for commands that cannot be batched.
+    const shells = Math.min(MAX_SHELLS, this.options.maxChannels - 2);
+    if (!this.remoteTimeout || !this.options.batching || shells < 1) return warm?.close();
+    const privilege = this.privilege;
+    this.pool = new ShellPool(() => this.openShell(privilege), shells, warm);
+  }
+
+  /** One long-lived shell with this privilege, holding a channel slot until it ends. */
+  private async openShell(privilege: Privilege): Promise<RemoteShell | { failure: string }> {
+    const problem = await this.ensureConnected();
+    if (problem) return { failure: `dropped: ${problem.message}` };
+    let release: () => void;
+    try {
+      release = await this.limit.acquire();
+    } catch {
+      return { failure: 'aborted' };
+    }
+    const password = this.sudoPassword;
+    const sudo = privilege.mode === 'sudo-password' && password !== undefined ? { password, markers: this.markers } : undefined;
+    const client = (this.hops.at(-1) as Hop).client;
+    const shell = await RemoteShell.open(client, remoteCommand(['sh'], privilege, this.markers), { timeoutMs: PROBE_TIMEOUT_MS, ...(sudo ? { sudo } : {}) });
+    if (shell instanceof RemoteShell) shell.whenEnded(release);
+    else release();
+    return shell;
   }
 
   /** True when sudo asks for a password: pass one to useSudoPassword(), or call continueUnprivileged(). */
@@ -103,6 +144,7 @@ export class SshHost implements Host {
     if (verdict.ok) {
       this.sudoPassword = password;
       this.privilege = { mode: 'sudo-password' };
+      this.startPool();
     } else if (verdict.reason === 'refused') {
       this.privilege = { mode: 'unprivileged', reason: 'sudo-refused', detail: verdict.detail };
     }
@@ -140,6 +182,11 @@ export class SshHost implements Host {
       if (run.code === 127 && run.stderr.includes(program) && /not found|No such file or directory/.test(run.stderr)) return { ...base, code: null, failure: 'not-found' };
       return { ...base, code: run.code };
     };
+    const timeoutMs = command.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (this.pool && !command.stdin?.includes('\0')) {
+      const batched = await this.pool.run({ argv: command.argv, ...(command.stdin !== undefined ? { stdin: command.stdin } : {}), killAfterS: Math.ceil(timeoutMs / 1000) + 1 }, timeoutMs, signal, command.early === true);
+      if (batched.failure !== SHELL_UNAVAILABLE) return result(batched);
+    }
     let release: () => void;
     try {
       release = await this.limit.acquire(signal);
@@ -147,7 +194,6 @@ export class SshHost implements Host {
       return result({ stdout: '', stderr: '', code: null, failure: 'aborted' });
     }
     try {
-      const timeoutMs = command.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       return result(await this.attempt(command.argv, this.privilege, this.sudoPassword, timeoutMs, command.stdin, signal));
     } finally {
       release();
@@ -218,6 +264,7 @@ export class SshHost implements Host {
   async close(): Promise<void> {
     this.closed = true;
     this.sudoPassword = undefined;
+    this.pool?.close();
     for (const hop of [...this.hops].reverse()) hop.client.end();
   }
 }

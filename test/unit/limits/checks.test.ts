@@ -1,3 +1,4 @@
+import { runLogScript } from '../error-log/log-script-run.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { backendDirect } from '../../../src/checks/backend-direct.js';
@@ -276,22 +277,20 @@ describe('the request nginx sends the backend', () => {
 
 describe('nginx.error-log: lines written before nginx reads a request', () => {
   const lines = errorLogFixture('worker-connections.log').split('\n');
-  const facts: KnownFacts = { ...requestFacts('/busy'), 'route.errorLog': '/var/log/nginx/error.log', 'request.method': 'GET', 'request.connectTo': '127.0.0.1:8080' };
-  const base = (fresh: string) => [
-    ran(['stat', '-c', '%s', '--', '/var/log/nginx/error.log'], '100\n'),
-    ran(['tail', '-c', '65536', '--', '/var/log/nginx/error.log'], ''),
-    probe('http-probe-reset'),
-    ran(['tail', '-c', '+101', '--', '/var/log/nginx/error.log'], fresh),
-  ];
+  const interpret = (fresh: string) => {
+    const { log, run } = runLogScript('x'.repeat(99) + '\n', fresh, probe('http-probe-reset'));
+    const facts: KnownFacts = { ...requestFacts('/busy'), 'route.errorLog': log, 'request.method': 'GET', 'request.connectTo': '127.0.0.1:8080' };
+    return errorLog.interpret(facts, [run]);
+  };
 
   it('a worker_connections line without a request, written during our replay, answers it', () => {
-    const result = errorLog.interpret(facts, base(`${lines[2]}\n`));
+    const result = interpret(`${lines[2]}\n`);
     expect(result.outcome).toBe('worker-limits');
     expect(result.evidence.at(-1)?.note).toContain('dropped the connection before reading any request');
   });
 
   it('not this: such a line about another request, or no line at all', () => {
-    expect(errorLog.interpret(facts, base(`${lines[0]}\n`)).outcome).toBe('silent-failure');
-    expect(errorLog.interpret(facts, base('')).outcome).toBe('silent-failure');
+    expect(interpret(`${lines[0]}\n`).outcome).toBe('silent-failure');
+    expect(interpret('').outcome).toBe('silent-failure');
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * Look-ahead: while a step runs, the read-only commands of the steps after it whose facts are already
+ * known (a check's `early`) run too, so those steps find their answers waiting. Pure.
+ */
+import type { Check } from '../checks/check.js';
+import { currentNode, factsOf, type Session } from '../engine/session.js';
+import type { KnownFacts } from '../facts.js';
+import type { CommandSpec } from '../hosts/host.js';
+
+/** How far ahead (steps) and how much (commands) the look-ahead goes. */
+const MAX_DEPTH = 8;
+const MAX_COMMANDS = 24;
+
+export interface AheadCommand {
+  spec: CommandSpec;
+  /** The step runs on the backend's box (on_host: backend). */
+  onBackend: boolean;
+}
+
+function earlyCommands(check: Check, facts: KnownFacts): CommandSpec[] {
+  try {
+    if (check.early === 'first-round') return check.needs.every((key) => facts[key] !== undefined && facts[key] !== null) ? check.plan(facts, []) : [];
+    return check.early ? check.early(facts) : [];
+  } catch {
+    // A plan that needs a fact the trail has not learned yet: nothing to run early for it.
+    return [];
+  }
+}
+
+const keyOf = (c: AheadCommand) => JSON.stringify([c.onBackend || c.spec.on === 'backend', c.spec.argv, c.spec.stdin ?? null]);
+
+/** The commands steps ahead of the current one may run now, minus what the current step asks first. */
+export function commandsAhead(session: Session, checkById: (id: string) => Check): AheadCommand[] {
+  const here = currentNode(session);
+  if (here.kind !== 'step') return [];
+  const facts = factsOf(session);
+  const own = checkById(here.check);
+  const taken = new Set(earlyCommands({ ...own, early: 'first-round' }, facts).map((spec) => keyOf({ spec, onBackend: here.on_host === 'backend' })));
+  const found: AheadCommand[] = [];
+  const seen = new Set([here.id]);
+  let layer = Object.values(here.on);
+  for (let depth = 0; depth < MAX_DEPTH && layer.length; depth++) {
+    const next: string[] = [];
+    for (const id of layer) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const node = session.flow.nodes[id];
+      if (node?.kind !== 'step') continue;
+      next.push(...Object.values(node.on));
+      for (const spec of earlyCommands(checkById(node.check), facts)) {
+        const command = { spec, onBackend: node.on_host === 'backend' };
+        const key = keyOf(command);
+        if (taken.has(key)) continue;
+        taken.add(key);
+        found.push(command);
+      }
+    }
+    layer = next;
+  }
+  return found.slice(0, MAX_COMMANDS);
+}

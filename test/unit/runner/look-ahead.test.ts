@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkById } from '../../../src/checks/index.js';
+import type { Check } from '../../../src/checks/check.js';
+import { startSession, type Session } from '../../../src/engine/session.js';
+import type { Flow, FlowNode } from '../../../src/flow/schema.js';
+import { parseDump } from '../../../src/nginx/parse-dump.js';
+import { commandsAhead } from '../../../src/runner/look-ahead.js';
+import { loadFlow } from '../../../src/session/shipped-flow.js';
+
+const step = (id: string, check: string, on: Record<string, string>, on_host?: 'backend'): FlowNode => ({ kind: 'step', id, title: id, why: id, check, on, ...(on_host ? { on_host } : {}) });
+const end = (id: string): FlowNode => ({ kind: 'end', id, title: id, why: id, end: 'escalate' });
+
+function check(id: string, fields: Partial<Check>): Check {
+  return { id, outcomes: ['a', 'b'], needs: [], learns: [], plan: () => [], interpret: () => ({ outcome: 'a', facts: {}, evidence: [], summary: '' }), ...fields };
+}
+
+/** here -> (a: listening, b: socket) ; listening -> service ; socket -> done */
+const FLOW: Flow = {
+  id: 't',
+  title: 't',
+  start: 'here',
+  file: 't.yaml',
+  lines: new Map(),
+  nodes: {
+    here: step('here', 'here', { a: 'listening', b: 'socket' }),
+    listening: step('listening', 'listening', { a: 'service', b: 'done' }, 'backend'),
+    socket: step('socket', 'socket', { a: 'done', b: 'done' }),
+    service: step('service', 'service', { a: 'done', b: 'done' }),
+    done: end('done'),
+  },
+};
+
+const CHECKS: Record<string, Check> = {
+  here: check('here', { plan: () => [{ argv: ['ss', '-Hltnxp'] }] }),
+  listening: check('listening', { needs: ['upstream.port'], early: 'first-round', plan: (f) => [{ argv: ['ss', '-Hltnxp'] }, { argv: ['probe', String(f['upstream.port'])] }] }),
+  socket: check('socket', { needs: ['upstream.socket'], early: 'first-round', plan: () => [{ argv: ['stat', 'sock'] }] }),
+  service: check('service', { needs: ['backend.hint'], early: (f) => (f['upstream.port'] ? [{ argv: ['ls', '/etc/init.d'], on: 'backend' }] : []), plan: () => [{ argv: ['never', 'early'] }] }),
+};
+const byId = (id: string) => CHECKS[id] as Check;
+
+const session = (inputs: Session['inputs']): Session => startSession(FLOW, inputs);
+
+describe('look-ahead: what steps ahead may run while this one does', () => {
+  it('the first round of steps ahead whose facts are known, each once, and where it runs', () => {
+    const ahead = commandsAhead(session({ 'upstream.port': 8080 }), byId);
+    expect(ahead).toEqual([
+      // The backend box's ss: the current step's ss is nginx's box's (the same box only when the backend is local).
+      { spec: { argv: ['ss', '-Hltnxp'] }, onBackend: true },
+      { spec: { argv: ['probe', '8080'] }, onBackend: true },
+      { spec: { argv: ['ls', '/etc/init.d'], on: 'backend' }, onBackend: false },
+    ]);
+  });
+
+  it("the current step's own first round is never asked twice", () => {
+    const proxyFlow: Flow = { ...FLOW, nodes: { ...FLOW.nodes, listening: step('listening', 'listening', { a: 'service', b: 'done' }) } };
+    const argvs = commandsAhead(startSession(proxyFlow, { 'upstream.port': 8080 }), byId).map((c) => c.spec.argv.join(' '));
+    expect(argvs).toEqual(['probe 8080', 'ls /etc/init.d']);
+  });
+
+  it('nothing for a step whose needs are not known yet, nor for a check that does not opt in', () => {
+    expect(commandsAhead(session({}), byId)).toEqual([]);
+    const noEarly = { ...CHECKS, listening: { ...(CHECKS.listening as Check), early: undefined } } as Record<string, Check>;
+    expect(commandsAhead(session({ 'upstream.port': 8080 }), (id) => noEarly[id] as Check)).toEqual([{ spec: { argv: ['ls', '/etc/init.d'], on: 'backend' }, onBackend: false }]);
+  });
+
+  it('a plan that throws for a fact it lacks gives nothing rather than stopping the step', () => {
+    const throwing: Record<string, Check> = { ...CHECKS, socket: check('socket', { early: 'first-round', plan: () => { throw new Error('fact upstream.socket is not known yet'); } }) };
+    expect(() => commandsAhead(session({}), (id) => throwing[id] as Check)).not.toThrow();
+  });
+
+  it("the shipped flow: from the error-log step of a TCP backend, the listening and service probes go ahead", async () => {
+    const flow = await loadFlow(join(process.cwd(), 'flows', 'nginx-502.yaml'));
+    const facts: Session['inputs'] = {
+      'upstream.host': '127.0.0.1',
+      'upstream.port': 8080,
+      'upstream.target': '127.0.0.1:8080',
+      'upstream.module': 'proxy',
+      'upstream.scheme': 'http',
+      'nginx.masterPid': 10,
+      'nginx.config': parseDump('# configuration file /etc/nginx/nginx.conf:\nevents {}\n'),
+      'request.path': '/',
+      'request.hostHeader': 'shop.test',
+    };
+    const argvs = commandsAhead(startSession({ ...flow, start: 'error-log' }, facts), checkById).map((c) => c.spec.argv.join(' '));
+    expect(argvs).toContain('ss -Hltnxp');
+    expect(argvs.some((a) => a.includes('127.0.0.1') && a.includes('8080'))).toBe(true);
+    expect(argvs).toContain('stat -c %F -- /run/systemd/system');
+    // Nothing that sends a request to the site goes ahead.
+    expect(argvs.filter((a) => a.startsWith('curl'))).toEqual([]);
+  });
+});
