@@ -19,7 +19,7 @@ const SCRIPT = [
   '  printf \'@@%s %s %s\\n\' "$n" "$i" "$c"; cat "$d/o"; printf \'\\n@@%s stderr\\n\' "$n"; cat "$d/e"; printf \'\\n@@%s end\\n\' "$n"',
   '}',
   'part 0 stat -c %s -- "$log"',
-  'size=$(stat -c %s -- "$log" 2>/dev/null)',
+  'size=$(cat "$d/o")',
   'part 1 tail -c "$bytes" -- "$log"',
   'if [ $# -gt 0 ]; then',
   '  part 2 "$@"',

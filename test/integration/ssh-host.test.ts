@@ -134,6 +134,15 @@ describe('SshHost against a real OpenSSH sshd', () => {
     expect(new Set(apart.map((r) => r.stdout.trim())).size).toBe(3);
   });
 
+  it('a slow command asked ahead of need does not hold up a command asked for now', async () => {
+    const host = await connect(lab.home, target);
+    const ahead = host.run({ argv: ['sleep', '3'], early: true });
+    const now = await host.run({ argv: ['echo', 'now'] });
+    expect(now).toMatchObject({ code: 0, stdout: 'now\n' });
+    expect(now.ms).toBeLessThan(2500);
+    expect(await ahead).toMatchObject({ code: 0 });
+  });
+
   it('a command past its timeout fails with "timeout" and the remote process is killed', async () => {
     const host = await connect(lab.home, target);
     const run = await host.run({ argv: ['sleep', '31.7'], timeoutMs: 1000 });

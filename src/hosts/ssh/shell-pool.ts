@@ -21,10 +21,13 @@ interface Queued {
 const MAX_BATCH = 32;
 /** Extra time a batch gets beyond its slowest command's limit before the shell is given up on. */
 const BATCH_MARGIN_MS = 5000;
+/** How long closing waits for a shell that is still logging in. */
+const CLOSE_WAIT_MS = 5000;
 
 export class ShellPool {
   private readonly shells: RemoteShell[] = [];
-  private opening = 0;
+  /** Shells being opened (a login on the box is under way). */
+  private readonly opening = new Set<Promise<void>>();
   private queue: Queued[] = [];
   private scheduled = false;
   private broken: string | undefined;
@@ -36,6 +39,14 @@ export class ShellPool {
     warm?: RemoteShell,
   ) {
     if (warm) this.shells.push(warm);
+  }
+
+  /**
+   * Opens shells now, up to `count`: one for the steps' batches and one for the look-ahead's, so no
+   * login (and no login script) starts in the middle of a session.
+   */
+  prepare(count: number): void {
+    while (this.broken === undefined && this.shells.length + this.opening.size < Math.min(count, this.maxShells)) void this.grow();
   }
 
   /** Queues the command for the next batch; settles with its result, or SHELL_UNAVAILABLE. */
@@ -77,7 +88,7 @@ export class ShellPool {
     const shell = this.shells.find((s) => s.idle);
     if (!shell) {
       for (let i = this.shells.length - 1; i >= 0; i--) if (!this.shells[i]?.alive) this.shells.splice(i, 1);
-      if (this.shells.length + this.opening < this.maxShells && this.opening === 0) void this.grow();
+      if (this.shells.length + this.opening.size < this.maxShells && this.opening.size === 0) void this.grow();
       return;
     }
     const lane = (this.queue[0] as Queued).early;
@@ -97,23 +108,37 @@ export class ShellPool {
     if (this.queue.length) this.flush();
   }
 
-  private async grow(): Promise<void> {
-    this.opening++;
-    const opened = await this.open().finally(() => this.opening--);
-    if ('failure' in opened) {
-      if (!this.shells.some((s) => s.alive)) {
-        this.broken = opened.failure;
-        for (const queued of this.queue.splice(0)) queued.settle({ stdout: '', stderr: '', code: null, failure: SHELL_UNAVAILABLE });
+  private grow(): Promise<void> {
+    const opening = this.open().then((opened) => {
+      this.opening.delete(opening);
+      if ('failure' in opened) {
+        if (this.opening.size === 0 && !this.shells.some((s) => s.alive)) {
+          this.broken ??= opened.failure;
+          for (const queued of this.queue.splice(0)) queued.settle({ stdout: '', stderr: '', code: null, failure: SHELL_UNAVAILABLE });
+        }
+        return;
       }
-      return;
-    }
-    this.shells.push(opened);
-    this.flush();
+      if (this.broken !== undefined) return opened.close();
+      this.shells.push(opened);
+      this.flush();
+    });
+    this.opening.add(opening);
+    return opening;
   }
 
-  close(): void {
+  /**
+   * Ends the shells. A shell still logging in is waited for (a few seconds at most): cut off there,
+   * a login script can leave the box in a state of its own (a lock file it never removes).
+   */
+  async close(): Promise<void> {
     this.broken = 'closed';
-    for (const shell of this.shells.splice(0)) shell.close();
     for (const queued of this.queue.splice(0)) queued.settle({ stdout: '', stderr: '', code: null, failure: SHELL_UNAVAILABLE });
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS);
+    });
+    await Promise.race([Promise.allSettled([...this.opening]), limit]);
+    clearTimeout(timer);
+    for (const shell of this.shells.splice(0)) shell.close();
   }
 }

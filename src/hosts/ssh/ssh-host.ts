@@ -30,8 +30,8 @@ export interface SshHostSummary {
 const PROBE_TIMEOUT_MS = 10_000;
 /** About 1.5 s of asking again when sshd refuses a new session. */
 const SESSION_RETRIES = 10;
-/** Long-lived remote shells per connection, each holding one channel slot. */
-const MAX_SHELLS = 3;
+/** Long-lived remote shells per connection (the steps' and the look-ahead's), each holding one channel slot. */
+const MAX_SHELLS = 2;
 
 export class SshHost implements Host {
   readonly label: string;
@@ -98,13 +98,14 @@ export class SshHost implements Host {
 
   /** Commands from now on batch on shells that run with the current privilege (none without timeout(1)). */
   private startPool(warm?: RemoteShell): void {
-    this.pool?.close();
+    void this.pool?.close();
     this.pool = undefined;
     // Shells hold their channel slots: a few must stay free for commands that cannot be batched.
     const shells = Math.min(MAX_SHELLS, this.options.maxChannels - 2);
     if (!this.remoteTimeout || !this.options.batching || shells < 1) return warm?.close();
     const privilege = this.privilege;
     this.pool = new ShellPool(() => this.openShell(privilege), shells, warm);
+    this.pool.prepare(2);
   }
 
   /** One long-lived shell with this privilege, holding a channel slot until it ends. */
@@ -264,7 +265,7 @@ export class SshHost implements Host {
   async close(): Promise<void> {
     this.closed = true;
     this.sudoPassword = undefined;
-    this.pool?.close();
+    await this.pool?.close();
     for (const hop of [...this.hops].reverse()) hop.client.end();
   }
 }
