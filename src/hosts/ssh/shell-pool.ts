@@ -84,15 +84,22 @@ export class ShellPool {
   }
 
   private flush(): void {
-    if (!this.queue.length) return;
-    const shell = this.shells.find((s) => s.idle);
-    if (!shell) {
-      for (let i = this.shells.length - 1; i >= 0; i--) if (!this.shells[i]?.alive) this.shells.splice(i, 1);
-      if (this.shells.length + this.opening.size < this.maxShells && this.opening.size === 0) void this.grow();
-      return;
+    for (let i = this.shells.length - 1; i >= 0; i--) if (!this.shells[i]?.alive) this.shells.splice(i, 1);
+    for (const early of [false, true]) {
+      if (!this.queue.some((q) => q.early === early)) continue;
+      // The steps' batches go to the first shell, the look-ahead's to the second (the first while alone),
+      // so a look-ahead batch never takes the shell a step is about to need.
+      const shell = (early ? this.shells[1] : undefined) ?? this.shells[0];
+      if (!shell) {
+        if (this.opening.size === 0) void this.grow();
+        continue;
+      }
+      if (shell.idle) this.dispatch(shell, early);
     }
-    const lane = (this.queue[0] as Queued).early;
-    const batch = this.queue.filter((q) => q.early === lane).slice(0, MAX_BATCH);
+  }
+
+  private dispatch(shell: RemoteShell, early: boolean): void {
+    const batch = this.queue.filter((q) => q.early === early).slice(0, MAX_BATCH);
     this.queue = this.queue.filter((q) => !batch.includes(q));
     const limit = Math.max(...batch.map((q) => q.timeoutMs)) + BATCH_MARGIN_MS;
     void shell.run(batch.map((q) => q.command), limit).then((answer) => {
@@ -105,7 +112,6 @@ export class ShellPool {
       });
       this.flush();
     });
-    if (this.queue.length) this.flush();
   }
 
   private grow(): Promise<void> {
