@@ -84,6 +84,7 @@ export const backendCrash: Check = {
   id: 'backend.crash',
   outcomes: ['crashed', 'no-sign'],
   needs: ['upstream.target', 'upstream.kind', 'error.latest', 'nginx.masterPid'],
+  early: 'first-round',
   learns: [],
   learnsOn: { crashed: ['crash.summary', 'crash.lines', 'crash.logs', 'backend.process'] },
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import type { CommandResult, CommandSpec, Host } from './host.js';
 import { DEFAULT_TIMEOUT_MS } from './host.js';
 
@@ -7,6 +7,8 @@ const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 /** Runs commands on this machine with argument arrays: no shell ever parses them. */
 export class LocalHost implements Host {
   readonly label = 'local';
+  /** Look-ahead commands still running: nobody waits for them once the session is over. */
+  private readonly ahead = new Set<ChildProcess>();
 
   run(command: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
     const started = performance.now();
@@ -40,8 +42,16 @@ export class LocalHost implements Host {
       );
       if (command.stdin !== undefined) child.stdin?.end(command.stdin);
       else child.stdin?.end();
+      if (command.early) {
+        this.ahead.add(child);
+        child.once('exit', () => this.ahead.delete(child));
+      }
     });
   }
 
-  async close(): Promise<void> {}
+  /** Stops the look-ahead's commands still running (they only read), so leaving does not wait for them. */
+  async close(): Promise<void> {
+    for (const child of this.ahead) child.kill('SIGKILL');
+    this.ahead.clear();
+  }
 }

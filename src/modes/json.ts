@@ -1,9 +1,11 @@
 import type { DiagnoseMode } from '../args.js';
+import { checkById } from '../checks/index.js';
 import { startSession } from '../engine/session.js';
 import type { KnownFacts } from '../facts.js';
 import type { Flow } from '../flow/schema.js';
 import type { HostSet } from '../hosts/host-set.js';
 import { buildReport } from '../report/json.js';
+import { firstCommands } from '../runner/look-ahead.js';
 import { connectHosts, connectionEvents, describeHosts, isReachFailure } from '../session/connect.js';
 import { StepFailed, walkToEnd } from '../session/driver.js';
 import { planFix } from '../session/fix.js';
@@ -19,7 +21,7 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
   let session = startSession(flow, replay ? inputsOfRecording(replay) : inputs);
   let hosts: HostSet;
   try {
-    hosts = replay ? replayHosts(replay) : await connectHosts(mode.hosts, { asker: null, acceptNewHostKey: mode.acceptNewHostKey, notes });
+    hosts = replay ? replayHosts(replay) : await connectHosts(mode.hosts, { asker: null, acceptNewHostKey: mode.acceptNewHostKey, notes, atLogin: firstCommands(session, checkById) });
   } catch (e) {
     if (!isReachFailure(e)) throw e;
     const described = mode.hosts.map((h) => ({ role: h.role, label: h.target }));

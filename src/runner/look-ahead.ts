@@ -59,3 +59,13 @@ export function commandsAhead(session: Session, checkById: (id: string) => Check
   }
   return found.slice(0, MAX_COMMANDS);
 }
+
+/**
+ * What the session's first step asks in its first round, when that step runs on nginx's box and its
+ * facts are known: these go to the box with the login itself (SshOptions.atLogin).
+ */
+export function firstCommands(session: Session, checkById: (id: string) => Check): CommandSpec[] {
+  const here = currentNode(session);
+  if (here.kind !== 'step' || here.on_host === 'backend') return [];
+  return earlyCommands({ ...checkById(here.check), early: 'first-round' }, factsOf(session)).filter((spec) => spec.on !== 'backend');
+}

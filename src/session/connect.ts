@@ -1,5 +1,6 @@
 import type { HostArg } from '../args.js';
 import { HostSet, type BackendChooser, type SessionHost } from '../hosts/host-set.js';
+import type { CommandSpec } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
 import type { SshError, SshHost, SshHostSummary } from '../hosts/ssh/index.js';
 import type { Asker } from '../store/prompts.js';
@@ -10,6 +11,8 @@ export interface ConnectOptions {
   acceptNewHostKey: boolean;
   /** Notes for the report when nobody is asked (a host running unprivileged, a key saved). */
   notes?: string[];
+  /** Read-only commands the first step asks of nginx's box: they go with its login (see firstCommands). */
+  atLogin?: CommandSpec[];
 }
 
 const SUDO_TRIES = 3;
@@ -44,6 +47,8 @@ async function connectOne(arg: HostArg, options: ConnectOptions, asker: Asker | 
   const { connectSsh } = await import('../hosts/ssh/index.js');
   const host = await connectSsh({
     target: arg.target,
+    lookAheadAtLogin: arg.role === 'proxy',
+    ...(arg.role === 'proxy' && options.atLogin ? { atLogin: options.atLogin } : {}),
     onUnknownHostKey: async (p) => {
       if (!asker) {
         if (options.acceptNewHostKey) note(`trusted the new ${p.keyTypeName} key ${p.fingerprint} of ${p.host}${p.saveTo ? ` and saved it to ${p.saveTo}` : ''}`);

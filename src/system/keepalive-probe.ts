@@ -2,7 +2,7 @@
  * How long a backend keeps an idle keep-alive connection open, measured with bash alone: one connection,
  * one HTTP/1.1 request, then wait and note when the backend closes it.
  *
- *   timeout -k 1 T bash -c SCRIPT keepalive-probe HOST PORT PATH HOST_HEADER WAIT_SECONDS
+ *   timeout -k 1 T bash --norc -c SCRIPT keepalive-probe HOST PORT PATH HOST_HEADER WAIT_SECONDS
  *
  * The script prints "sent TIME", the response's header lines as "header LINE", then either
  * "closed TIME" (the backend closed: read hit end of file or a reset) or "open TIME" (still open after
@@ -10,6 +10,8 @@
  * $EPOCHREALTIME (seconds, microseconds after the point; `date +%s.%N` on bash < 5). The idle time the
  * backend allows is closed - last.
  */
+
+import { PROBE_BASH } from './probe-bash.js';
 
 export const KEEPALIVE_PROBE_SCRIPT = [
   'LC_ALL=C',
@@ -46,7 +48,7 @@ export function keepAliveProbeCommand(host: string, port: number, path: string, 
   if (/[\s\x00-\x1f]/.test(hostHeader)) throw new RangeError(`not a Host header: ${JSON.stringify(hostHeader)}`);
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1) throw new RangeError(`not a wait in seconds: ${waitSeconds}`);
   // printf's format is fixed; PATH and HOST_HEADER go through %s, so a % in them is printed as is.
-  return ['timeout', '-k', '1', String(waitSeconds + 5), 'bash', '-c', KEEPALIVE_PROBE_SCRIPT, 'keepalive-probe', target, String(port), path, hostHeader, String(waitSeconds)];
+  return ['timeout', '-k', '1', String(waitSeconds + 5), ...PROBE_BASH, KEEPALIVE_PROBE_SCRIPT, 'keepalive-probe', target, String(port), path, hostHeader, String(waitSeconds)];
 }
 
 export interface KeepAliveProbe {

@@ -2,13 +2,15 @@
  * A raw TCP exchange that needs only bash and coreutils: connect, send some bytes, read what comes back
  * (one or a few reads, bounded in time), and print it as hex so binary answers survive the trip:
  *
- *   timeout -k 1 T bash -c SCRIPT raw-probe HOST PORT BYTES READ_SECONDS BLOCK READS
+ *   timeout -k 1 T bash --norc -c SCRIPT raw-probe HOST PORT BYTES READ_SECONDS BLOCK READS
  *
  * BYTES is written with printf %b, and every byte that is not a letter or digit is passed as \xHH, so
  * nothing in it can be read as a format or an escape of ours. Everything travels as positional
  * parameters; the script text never changes. stderr ends with "read-status N": dd's exit status under
  * the inner timeout (0 the reads ended or the peer closed, 124 nothing more came in time, 1 read error).
  */
+
+import { PROBE_BASH } from './probe-bash.js';
 
 export const RAW_PROBE_SCRIPT = [
   "trap '' PIPE",
@@ -46,8 +48,7 @@ export function rawProbeCommand(host: string, port: number, send: Uint8Array | s
     '-k',
     '1',
     String(Math.ceil(opts.readSeconds) + 3),
-    'bash',
-    '-c',
+    ...PROBE_BASH,
     RAW_PROBE_SCRIPT,
     'raw-probe',
     target,

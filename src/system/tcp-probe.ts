@@ -1,12 +1,14 @@
 /**
  * A TCP connect test that needs nothing but bash and coreutils on the box (no nc, no curl):
  *
- *   timeout -k 1 SECONDS bash -c 'exec 3<>/dev/tcp/"$1"/"$2"' probe HOST PORT
+ *   timeout -k 1 SECONDS bash --norc -c 'exec 3<>/dev/tcp/"$1"/"$2"' probe HOST PORT
  *
  * HOST and PORT travel as positional parameters, so nothing read from a config file is ever part of
  * the script text. bash resolves HOST with getaddrinfo, so names, IPv4 and IPv6 literals all work.
  * "probe" is $0: bash prefixes its error lines with it ("probe: line 1: connect: ...").
  */
+
+import { PROBE_BASH } from './probe-bash.js';
 
 export type TcpProbeOutcome = 'open' | 'refused' | 'timeout' | 'no-route' | 'unreachable' | 'dns' | 'error';
 
@@ -21,7 +23,7 @@ export function tcpProbeCommand(host: string, port: number, seconds: number): st
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`not a TCP port: ${port}`);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError(`not a timeout in seconds: ${seconds}`);
-  return ['timeout', '-k', '1', String(seconds), 'bash', '-c', TCP_PROBE_SCRIPT, 'probe', target, String(port)];
+  return ['timeout', '-k', '1', String(seconds), ...PROBE_BASH, TCP_PROBE_SCRIPT, 'probe', target, String(port)];
 }
 
 /**

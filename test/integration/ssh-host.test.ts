@@ -134,6 +134,49 @@ describe('SshHost against a real OpenSSH sshd', () => {
     expect(new Set(apart.map((r) => r.stdout.trim())).size).toBe(3);
   });
 
+  it('connecting logs in once: the probes run on the shell later batches use; a second opens for the first look-ahead, or at login when asked', async () => {
+    const started = () => server.process.output().split('\n').filter((l) => l.includes('Starting session: command')).length;
+    const settled = async (count: number) => {
+      for (let i = 0; i < 40 && started() - before < count; i++) await sleep(50);
+      // sshd logs a session as it starts it: a second one would show by now.
+      await sleep(200);
+      return started() - before;
+    };
+    const before = started();
+    const host = await connect(lab.home, target);
+    expect(host.privilege).toEqual({ mode: 'root' });
+    expect((await host.run({ argv: ['echo', 'now'] })).stdout).toBe('now\n');
+    expect(await settled(1)).toBe(1);
+    expect((await host.run({ argv: ['echo', 'ahead'], early: true })).stdout).toBe('ahead\n');
+    expect(await settled(2)).toBe(2);
+    // nginx's box opens both at login: its look-ahead starts with the first step.
+    await connect(lab.home, target, { lookAheadAtLogin: true });
+    expect(await settled(4)).toBe(4);
+  });
+
+  it('commands asked at login answer the first time they are asked, from the login itself; a failed one runs again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgw-login-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'state'), 'at login\n');
+    const state = { argv: ['cat', join(dir, 'state')] };
+    const later = { argv: ['cat', join(dir, 'later')] };
+    const host = await connect(lab.home, target, { atLogin: [state, later] });
+    writeFileSync(join(dir, 'state'), 'now\n');
+    writeFileSync(join(dir, 'later'), 'made after login\n');
+    expect(await host.run(state)).toMatchObject({ code: 0, stdout: 'at login\n' });
+    expect(await host.run(state)).toMatchObject({ code: 0, stdout: 'now\n' });
+    expect(await host.run(later)).toMatchObject({ code: 0, stdout: 'made after login\n' });
+  });
+
+  it('in one batch, a quick command is answered without waiting for a slow one', async () => {
+    const host = await connect(lab.home, target);
+    const [slow, quick] = await Promise.all([host.run({ argv: ['sh', '-c', 'sleep 2; echo slow'] }), host.run({ argv: ['echo', 'quick'] })]);
+    expect(quick).toMatchObject({ code: 0, stdout: 'quick\n' });
+    expect(slow).toMatchObject({ code: 0, stdout: 'slow\n' });
+    expect(quick.ms).toBeLessThan(1500);
+    expect(slow.ms).toBeGreaterThanOrEqual(2000);
+  });
+
   it('a slow command asked ahead of need does not hold up a command asked for now', async () => {
     const host = await connect(lab.home, target);
     const ahead = host.run({ argv: ['sleep', '3'], early: true });
@@ -482,7 +525,8 @@ describe('sudo for a user who is not root', () => {
 
   it('NOPASSWD: every command runs through sudo -n', async () => {
     cleanups.push(sudoersDropIn('bgw-ssh-test', `${USER} ALL=(ALL) NOPASSWD: ALL`));
-    const host = await connect(lab.home, target());
+    // id -u asked at login ran as the user, not through sudo: that answer is not given out.
+    const host = await connect(lab.home, target(), { atLogin: [{ argv: ['id', '-u'] }] });
     expect(host.privilege).toEqual({ mode: 'sudo' });
     expect(host.needsSudoPassword).toBe(false);
     expect((await host.run({ argv: ['id', '-u'] })).stdout).toBe('0\n');

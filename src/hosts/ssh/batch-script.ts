@@ -1,7 +1,7 @@
 /**
  * Several commands in one round trip: a script for the long-lived remote shell that runs them all at
- * once, then prints each one's exit code, stdout and stderr in frames. Building it and reading the
- * frames back are pure; every value in the script goes through commandLine()/quote().
+ * once and prints each one's exit code, stdout and stderr in a frame as soon as it ends. Building it
+ * and reading the frames back are pure; every value in the script goes through commandLine()/quote().
  */
 import { commandLine, quote } from '../../shell/quote.js';
 
@@ -21,31 +21,37 @@ export interface FramedResult {
 
 const FRAME = '@@bgw';
 
-/** A command's words as the script runs them: under timeout(1) when asked, stdin from a pipe or /dev/null. */
+/**
+ * A command's words as the script runs them: under timeout(1) when asked, stdin from a pipe or
+ * /dev/null, without the script's fd 3; once it ends, its index goes down the fifo on fd 3.
+ */
 function job(command: BatchCommand, index: number): string {
   const argv = command.killAfterS !== undefined ? ['timeout', '-s', 'KILL', String(command.killAfterS), ...command.argv] : [...command.argv];
-  const out = `>"$d/${index}o" 2>"$d/${index}e"`;
-  const status = `echo $? >"$d/${index}c"`;
-  if (command.stdin === undefined) return `{ ${commandLine(argv)} </dev/null ${out}; ${status}; } &`;
-  return `{ printf %s ${quote(command.stdin)} | ${commandLine(argv)} ${out}; ${status}; } &`;
+  const out = `>"$d/${index}o" 2>"$d/${index}e" 3>&-`;
+  const after = `echo $? >"$d/${index}c"; echo ${index} >&3`;
+  if (command.stdin === undefined) return `{ ${commandLine(argv)} </dev/null ${out}; ${after}; } &`;
+  return `{ printf %s ${quote(command.stdin)} | ${commandLine(argv)} ${out}; ${after}; } &`;
 }
 
 /**
- * The script for one batch. It runs in a subshell with its own temp folder, so nothing it does
- * stays in the long-lived shell; each frame is `@@bgw ID INDEX CODE OUTBYTES ERRBYTES` and the bytes.
+ * The script for one batch. It runs in a subshell with its own temp folder, so nothing it does stays
+ * in the long-lived shell. Each command's frame, `@@bgw ID INDEX CODE OUTBYTES ERRBYTES` and the bytes,
+ * is printed as soon as that command ends (the jobs name themselves on a fifo, one short line each, so
+ * frames never interleave); then `@@bgw ID end`.
  */
 export function batchScript(id: string, commands: readonly BatchCommand[]): string {
   if (!/^[A-Za-z0-9-]+$/.test(id)) throw new Error(`bad batch id ${id}`);
-  const indexes = commands.map((_, i) => i).join(' ');
   return [
     '(',
-    `d=$(mktemp -d) || { printf '%s\\n' '${FRAME} ${id} failed'; exit 0; }`,
+    `d=$(mktemp -d) && mkfifo "$d/f" && exec 3<>"$d/f" || { printf '%s\\n' '${FRAME} ${id} failed'; rm -rf "$d"; exit 0; }`,
     ...commands.map(job),
-    'wait',
-    `for i in ${indexes}; do`,
+    'n=0',
+    `while [ $n -lt ${commands.length} ] && read i <&3; do`,
     `  printf '${FRAME} ${id} %s %s %s %s\\n' "$i" "$(cat "$d/\${i}c" 2>/dev/null || echo x)" "$(wc -c <"$d/\${i}o")" "$(wc -c <"$d/\${i}e")"`,
     `  cat "$d/\${i}o" "$d/\${i}e"`,
+    '  n=$((n+1))',
     'done',
+    'wait',
     `printf '%s\\n' '${FRAME} ${id} end'`,
     'rm -rf "$d"',
     ') </dev/null',
@@ -53,38 +59,64 @@ export function batchScript(id: string, commands: readonly BatchCommand[]): stri
   ].join('\n');
 }
 
-export type FrameParse = { done: false } | { done: true; results: FramedResult[] } | { done: true; failed: string };
+/**
+ * `argv` under timeout(1) when the box has it, as it is when not: for commands sent before the box
+ * said whether it has it (the login's own batch).
+ */
+export function killedIfAble(argv: readonly string[], seconds: number): string[] {
+  return ['sh', '-c', 's=$1; shift; if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL "$s" "$@"; fi; exec "$@"', 'badgateway-login', String(seconds), ...argv];
+}
 
 /**
- * Reads the frames of batch `id` from what the shell printed so far. Anything before the first frame
- * (a chatty login script) is skipped. Not done until the end line is there.
+ * The argv that starts a long-lived shell with a batch already under way: the batch's frames come
+ * back in the same flight as the shell's start, so the first answers cost no round trip of their own.
  */
-export function parseFrames(id: string, output: Buffer, count: number): FrameParse {
+export function shellOpeningWith(id: string, commands: readonly BatchCommand[]): string[] {
+  return ['sh', '-c', `${batchScript(id, commands)}exec sh`];
+}
+
+/** What a batch's frames say so far. */
+export interface FrameRead {
+  /** Each command's answer at its index, once its whole frame is there. */
+  results: (FramedResult | undefined)[];
+  /** The end line came, or the frames cannot be read (failed says why). */
+  done: boolean;
+  failed?: string;
+}
+
+/**
+ * Reads the frames of batch `id` from what the shell printed so far; they come in the order the
+ * commands ended. Anything before the first frame (a chatty login script) is skipped.
+ */
+export function parseFrames(id: string, output: Buffer, count: number): FrameRead {
   const head = Buffer.from(`${FRAME} ${id} `);
+  const results: (FramedResult | undefined)[] = new Array(count).fill(undefined);
+  const failed = (why: string): FrameRead => ({ results, done: true, failed: why });
   let at = output.indexOf(head);
-  if (at < 0) return { done: false };
-  const results: FramedResult[] = [];
-  while (results.length <= count) {
+  if (at < 0) return { results, done: false };
+  for (;;) {
     const eol = output.indexOf(10, at);
-    if (eol < 0) return { done: false };
+    if (eol < 0) return { results, done: false };
     const line = output.subarray(at + head.length, eol).toString('utf8');
     if (line === 'end') break;
-    if (line === 'failed') return { done: true, failed: 'the box could not make a temp folder (mktemp -d) for the batch' };
+    if (line === 'failed') return failed('the box could not make a temp folder and fifo (mktemp -d, mkfifo) for the batch');
     const match = /^(\d+) (\d+|x) +(\d+) +(\d+)$/.exec(line.trim());
-    if (!match || Number(match[1]) !== results.length) return { done: true, failed: `unreadable batch frame: ${JSON.stringify(line.slice(0, 80))}` };
+    const index = Number(match?.[1]);
+    if (!match || index >= count || results[index]) return failed(`unreadable batch frame: ${JSON.stringify(line.slice(0, 80))}`);
     const [outBytes, errBytes] = [Number(match[3]), Number(match[4])];
     const body = eol + 1;
-    if (output.length < body + outBytes + errBytes) return { done: false };
-    results.push({
+    if (output.length < body + outBytes + errBytes) return { results, done: false };
+    results[index] = {
       code: match[2] === 'x' ? null : Number(match[2]),
       stdout: output.subarray(body, body + outBytes).toString('utf8'),
       stderr: output.subarray(body + outBytes, body + outBytes + errBytes).toString('utf8'),
-    });
+    };
     at = body + outBytes + errBytes;
     const next = output.subarray(at, at + head.length);
-    if (!next.equals(head.subarray(0, next.length))) return { done: true, failed: 'batch output out of step with its frames' };
-    if (next.length < head.length) return { done: false };
+    if (!next.equals(head.subarray(0, next.length))) return failed('batch output out of step with its frames');
+    if (next.length < head.length) return { results, done: false };
   }
-  if (results.length !== count) return { done: true, failed: `the batch answered ${results.length} of ${count} commands` };
-  return { done: true, results };
+  const answered = results.filter(Boolean).length;
+  if (answered !== count) return failed(`the batch answered ${answered} of ${count} commands`);
+  return { results, done: true };
 }

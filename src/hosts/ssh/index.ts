@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
+import type { CommandSpec } from '../host.js';
 import type { PassphraseAsker } from './agents.js';
 import { resolveHost, type LocalContext, type ResolvedHost } from './config.js';
 import { connectChain } from './connect.js';
@@ -33,6 +34,18 @@ export interface SshOptions {
   maxChannels?: number;
   /** false: every command on an exec channel of its own, never batched on a long-lived shell. */
   batching?: boolean;
+  /**
+   * true: the look-ahead's shell opens at login too (nginx's box, where the look-ahead starts with the
+   * first step). Default false: it opens when the first look-ahead comes, so a box only asked a few
+   * things logs in once.
+   */
+  lookAheadAtLogin?: boolean;
+  /**
+   * Read-only commands the session will ask first: they run beside the login's own probes, in the same
+   * flight, and each answers the first time it is asked (while fresh, and only when it ran as every
+   * later command will, with the same privilege).
+   */
+  atLogin?: CommandSpec[];
   /** Where to read from; the defaults are the usual ones. null: no such file. */
   files?: {
     home?: string;
@@ -83,7 +96,7 @@ export async function connectSsh(options: SshOptions): Promise<SshHost> {
     ...(options.debug ? { debug: options.debug } : {}),
   };
   const hops = await connectChain(resolved, deps);
-  const host = new SshHost(resolved, hops, deps, { maxChannels: options.maxChannels ?? 8, batching: options.batching ?? true }, notes);
+  const host = new SshHost(resolved, hops, deps, { maxChannels: options.maxChannels ?? 8, batching: options.batching ?? true, lookAheadAtLogin: options.lookAheadAtLogin ?? false, atLogin: options.atLogin ?? [] }, notes);
   try {
     await host.checkPrivilege();
   } catch (error) {

@@ -8,13 +8,15 @@ import { batchScript, parseFrames, type BatchCommand, type FramedResult } from '
 import { sudoProgress, type SudoMarkers } from './sudo.js';
 
 export type ShellAnswer = { results: FramedResult[] } | { failure: string };
+/** Hears one command of a batch as soon as it ended, by its index in the batch. */
+export type AnswerListener = (index: number, result: FramedResult) => void;
 
 const MAX_OUTPUT = 64 * 1024 * 1024;
 
 export class RemoteShell {
   private output = Buffer.alloc(0);
   private stderr = '';
-  private pending: { id: string; count: number; settle: (answer: ShellAnswer) => void; timer: NodeJS.Timeout } | undefined;
+  private pending: { id: string; count: number; settle: (answer: ShellAnswer) => void; timer: NodeJS.Timeout; heard: Set<number>; each: AnswerListener | undefined } | undefined;
   private ended: string | undefined;
   private batches = 0;
   private readonly nonce = randomBytes(4).toString('hex');
@@ -86,19 +88,33 @@ export class RemoteShell {
     return this.ended === undefined;
   }
 
-  /** Runs the commands at once; resolves when all have finished (or the shell is lost). One batch at a time. */
-  run(commands: readonly BatchCommand[], timeoutMs: number): Promise<ShellAnswer> {
+  /**
+   * Runs the commands at once; `each` hears every command's answer as soon as it ends, and the promise
+   * settles when all have (or the shell is lost). One batch at a time.
+   */
+  run(commands: readonly BatchCommand[], timeoutMs: number, each?: AnswerListener): Promise<ShellAnswer> {
+    const id = `${this.nonce}-${++this.batches}`;
+    return this.await(id, commands.length, timeoutMs, each, () => {
+      this.output = Buffer.alloc(0);
+      this.channel.write(batchScript(id, commands));
+    });
+  }
+
+  /** The answers of the batch the shell was started with (shellOpeningWith), whether or not they came yet. */
+  opening(id: string, count: number, timeoutMs: number): Promise<ShellAnswer> {
+    return this.await(id, count, timeoutMs, undefined, () => this.received(Buffer.alloc(0)));
+  }
+
+  private await(id: string, count: number, timeoutMs: number, each: AnswerListener | undefined, start: () => void): Promise<ShellAnswer> {
     if (this.ended !== undefined) return Promise.resolve({ failure: this.ended });
     if (this.pending) return Promise.reject(new Error('the remote shell is busy'));
-    const id = `${this.nonce}-${++this.batches}`;
     return new Promise((settle) => {
       const timer = setTimeout(() => {
         this.close();
         this.end('timeout');
       }, timeoutMs);
-      this.pending = { id, count: commands.length, settle, timer };
-      this.output = Buffer.alloc(0);
-      this.channel.write(batchScript(id, commands));
+      this.pending = { id, count, settle, timer, heard: new Set(), each };
+      start();
     });
   }
 
@@ -111,15 +127,21 @@ export class RemoteShell {
     const pending = this.pending;
     if (!pending) return;
     const parsed = parseFrames(pending.id, this.output, pending.count);
+    parsed.results.forEach((result, index) => {
+      if (!result || pending.heard.has(index)) return;
+      pending.heard.add(index);
+      pending.each?.(index, result);
+    });
     if (!parsed.done) return;
     this.pending = undefined;
     clearTimeout(pending.timer);
     this.output = Buffer.alloc(0);
-    if ('failed' in parsed) {
+    if (parsed.failed !== undefined) {
       this.close();
       this.end(parsed.failed);
+      return pending.settle({ failure: parsed.failed });
     }
-    pending.settle('failed' in parsed ? { failure: parsed.failed } : { results: parsed.results });
+    pending.settle({ results: parsed.results as FramedResult[] });
   }
 
   /** Called once when the shell is gone, whatever the reason. */

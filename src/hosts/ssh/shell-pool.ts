@@ -2,7 +2,7 @@
  * Commands asked for at the same moment (a check's round, a look-ahead) go to the box as one batch on
  * a long-lived remote shell. A few shells at most, so a slow batch does not hold up the next one.
  */
-import type { BatchCommand } from './batch-script.js';
+import type { BatchCommand, FramedResult } from './batch-script.js';
 import type { ChannelRun } from './exec.js';
 import type { RemoteShell } from './remote-shell.js';
 
@@ -31,6 +31,8 @@ export class ShellPool {
   private queue: Queued[] = [];
   private scheduled = false;
   private broken: string | undefined;
+  /** A shell beyond the first could not open: the look-ahead shares the first one. */
+  private secondFailed = false;
 
   /** `open` starts one shell (taking a channel slot for its life), or says why it could not. */
   constructor(
@@ -41,10 +43,7 @@ export class ShellPool {
     if (warm) this.shells.push(warm);
   }
 
-  /**
-   * Opens shells now, up to `count`: one for the steps' batches and one for the look-ahead's, so no
-   * login (and no login script) starts in the middle of a session.
-   */
+  /** Opens shells now, up to `count`, so the first batches do not wait for a login on the box. */
   prepare(count: number): void {
     while (this.broken === undefined && this.shells.length + this.opening.size < Math.min(count, this.maxShells)) void this.grow();
   }
@@ -87,9 +86,10 @@ export class ShellPool {
     for (let i = this.shells.length - 1; i >= 0; i--) if (!this.shells[i]?.alive) this.shells.splice(i, 1);
     for (const early of [false, true]) {
       if (!this.queue.some((q) => q.early === early)) continue;
-      // The steps' batches go to the first shell, the look-ahead's to the second (the first while alone),
-      // so a look-ahead batch never takes the shell a step is about to need.
-      const shell = (early ? this.shells[1] : undefined) ?? this.shells[0];
+      // The steps' batches go to the first shell, the look-ahead's to a second one, opened when the first
+      // look-ahead comes (a host that never looks ahead logs in once), so a look-ahead batch never takes
+      // the shell a step is about to need. When no second shell can open, the look-ahead shares the first.
+      const shell = this.shells[early && this.maxShells > 1 && !this.secondFailed ? 1 : 0];
       if (!shell) {
         if (this.opening.size === 0) void this.grow();
         continue;
@@ -102,14 +102,14 @@ export class ShellPool {
     const batch = this.queue.filter((q) => q.early === early).slice(0, MAX_BATCH);
     this.queue = this.queue.filter((q) => !batch.includes(q));
     const limit = Math.max(...batch.map((q) => q.timeoutMs)) + BATCH_MARGIN_MS;
-    void shell.run(batch.map((q) => q.command), limit).then((answer) => {
-      batch.forEach((queued, i) => {
-        const result = 'results' in answer ? answer.results[i] : undefined;
-        // A lost shell: the commands run again elsewhere, so the caller's own fallback decides.
-        if (!result) return queued.settle({ stdout: '', stderr: '', code: null, failure: SHELL_UNAVAILABLE });
-        if (result.code === null) return queued.settle({ ...result, failure: 'the command ended with no exit status' });
-        queued.settle(result);
-      });
+    // Each command is answered as it ends: a slow one in the batch holds up none of the others.
+    const answer = (queued: Queued | undefined, result: FramedResult) => {
+      if (result.code === null) queued?.settle({ ...result, failure: 'the command ended with no exit status' });
+      else queued?.settle(result);
+    };
+    void shell.run(batch.map((q) => q.command), limit, (i, result) => answer(batch[i], result)).then((ended) => {
+      // A lost shell: the commands not answered yet run again elsewhere, so the caller's own fallback decides.
+      if (!('results' in ended)) for (const queued of batch) queued.settle({ stdout: '', stderr: '', code: null, failure: SHELL_UNAVAILABLE });
       this.flush();
     });
   }
@@ -121,6 +121,9 @@ export class ShellPool {
         if (this.opening.size === 0 && !this.shells.some((s) => s.alive)) {
           this.broken ??= opened.failure;
           for (const queued of this.queue.splice(0)) queued.settle({ stdout: '', stderr: '', code: null, failure: SHELL_UNAVAILABLE });
+        } else {
+          this.secondFailed = true;
+          this.flush();
         }
         return;
       }

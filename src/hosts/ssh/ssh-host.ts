@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CommandResult, CommandSpec, Host } from '../host.js';
 import { DEFAULT_TIMEOUT_MS } from '../host.js';
+import { killedIfAble, shellOpeningWith } from './batch-script.js';
 import { ChannelLimit } from './channel-limit.js';
 import type { ResolvedHost } from './config.js';
 import { connectChain, type ConnectDeps, type Hop } from './connect.js';
@@ -30,8 +31,31 @@ export interface SshHostSummary {
 const PROBE_TIMEOUT_MS = 10_000;
 /** About 1.5 s of asking again when sshd refuses a new session. */
 const SESSION_RETRIES = 10;
+/** Who the login is and whether the box has timeout(1): asked first on every connection. */
+const PROBES = [{ argv: ['id', '-u'] }, { argv: ['sh', '-c', 'command -v timeout'] }];
+const SUDO_PROBE = ['sudo', '-n', 'true'];
 /** Long-lived remote shells per connection (the steps' and the look-ahead's), each holding one channel slot. */
 const MAX_SHELLS = 2;
+
+/** How long an answer given at login stands for the box's present state. */
+const LOGIN_ANSWER_MAX_AGE_MS = 15_000;
+/** A command asked at login that takes longer is cut off there and asked again by its step, at its own limit. */
+const LOGIN_COMMAND_S = 5;
+
+const timeoutOf = (command: Pick<CommandSpec, 'timeoutMs'>) => command.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+/** The box's own kill comes a second after ours, so a finished command is never cut short there. */
+const killAfterS = (command: Pick<CommandSpec, 'timeoutMs'>) => Math.ceil(timeoutOf(command) / 1000) + 1;
+const loginKey = (command: Pick<CommandSpec, 'argv' | 'stdin'>) => JSON.stringify([command.argv, command.stdin ?? null]);
+
+/** What a command's run on the box means as a CommandResult. */
+function commandResult(command: CommandSpec, run: ChannelRun, ms: number): CommandResult {
+  const base = { argv: command.argv, stdout: run.stdout, stderr: run.stderr, ms };
+  if (run.failure) return { ...base, code: null, failure: run.failure };
+  // A missing program: the remote shell (or sh -c under sudo) says so with 127, as ENOENT does locally.
+  const program = command.argv[0] as string;
+  if (run.code === 127 && run.stderr.includes(program) && /not found|No such file or directory/.test(run.stderr)) return { ...base, code: null, failure: 'not-found' };
+  return { ...base, code: run.code };
+}
 
 export class SshHost implements Host {
   readonly label: string;
@@ -49,6 +73,8 @@ export class SshHost implements Host {
   private remoteTimeout = false;
   /** Batches commands on long-lived remote shells; absent when the box has no timeout(1). */
   private pool: ShellPool | undefined;
+  /** Answers of the commands asked at login, by command (see loginAnswer). */
+  private readonly loginAnswers = new Map<string, { result: CommandResult; at: number }>();
   /** What happened to the connection during the session (a drop and the reconnect), for the report. */
   readonly events: string[] = [];
 
@@ -57,7 +83,7 @@ export class SshHost implements Host {
     readonly resolved: ResolvedHost,
     hops: Hop[],
     private readonly deps: ConnectDeps,
-    private readonly options: { maxChannels: number; batching: boolean },
+    private readonly options: { maxChannels: number; batching: boolean; lookAheadAtLogin: boolean; atLogin: CommandSpec[] },
     readonly notes: string[],
   ) {
     this.label = resolved.label;
@@ -79,21 +105,63 @@ export class SshHost implements Host {
   /** Decides how commands run: root, sudo -n, sudo with a password (asked later), or unprivileged. */
   async checkPrivilege(): Promise<Privilege> {
     const plain: Privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: '' };
-    // The shell for later batches opens while the probes run: root and unprivileged use it as it is.
-    const [id, timeout, warm] = await Promise.all([
-      this.attempt(['id', '-u'], plain, undefined, PROBE_TIMEOUT_MS),
-      this.attempt(['sh', '-c', 'command -v timeout'], plain, undefined, PROBE_TIMEOUT_MS),
-      this.options.batching && this.options.maxChannels >= 3 ? this.openShell(plain) : undefined,
-    ]);
+    const { id, timeout, warm, asked = [] } = (await this.probeOnShell(plain)) ?? (await this.probeOnChannels(plain));
     this.remoteTimeout = timeout.code === 0 && timeout.stdout.trim() !== '';
     const root = isRoot(id);
     if (root === true) this.privilege = { mode: 'root' };
     else if (root === null) this.privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: `id -u did not answer (${id.failure ?? id.stderr.trim()})` };
-    else this.privilege = fromSudoProbe(await this.attempt(['sudo', '-n', 'true'], plain, undefined, PROBE_TIMEOUT_MS));
+    else this.privilege = fromSudoProbe((warm && (await this.onShell(warm, SUDO_PROBE))) ?? (await this.attempt(SUDO_PROBE, plain, undefined, PROBE_TIMEOUT_MS)));
     const samePrivilege = remoteCommand(['sh'], this.privilege, this.markers) === remoteCommand(['sh'], plain, this.markers);
-    this.startPool(warm instanceof RemoteShell && samePrivilege ? warm : undefined);
-    if (warm instanceof RemoteShell && !samePrivilege) warm.close();
+    this.startPool(warm && samePrivilege ? warm : undefined);
+    if (warm && !samePrivilege) warm.close();
+    // Answers that ran with another privilege than later commands would say something else: dropped.
+    if (samePrivilege) for (const answer of asked) if (answer.code === 0) this.loginAnswers.set(loginKey(answer), { result: answer, at: performance.now() });
     return this.privilege;
+  }
+
+  /** A command asked at login (SshOptions.atLogin), answered from the login's batch: once, while fresh. */
+  private loginAnswer(command: CommandSpec): CommandResult | undefined {
+    const key = loginKey(command);
+    const answer = this.loginAnswers.get(key);
+    this.loginAnswers.delete(key);
+    return answer && performance.now() - answer.at <= LOGIN_ANSWER_MAX_AGE_MS ? answer.result : undefined;
+  }
+
+  /**
+   * The probes, and the commands asked at login, on the shell later batches use, started together: one
+   * login on the box, and no round trip beyond opening the shell. Null when batching is off or the
+   * shell could not start.
+   */
+  private async probeOnShell(plain: Privilege): Promise<{ id: ChannelRun; timeout: ChannelRun; warm: RemoteShell; asked: CommandResult[] } | null> {
+    if (!this.options.batching || this.options.maxChannels < 3) return null;
+    const atLogin = this.options.atLogin.filter((c) => !c.stdin?.includes('\0'));
+    const opening = [
+      ...PROBES,
+      ...atLogin.map((c) => ({ argv: killedIfAble(c.argv, LOGIN_COMMAND_S), ...(c.stdin !== undefined ? { stdin: c.stdin } : {}) })),
+    ];
+    const started = performance.now();
+    const batchId = `probe-${randomBytes(4).toString('hex')}`;
+    const warm = await this.openShell(plain, shellOpeningWith(batchId, opening));
+    if (!(warm instanceof RemoteShell)) return null;
+    const answer = await warm.opening(batchId, opening.length, PROBE_TIMEOUT_MS);
+    const [id, timeout, ...rest] = 'results' in answer ? answer.results : [];
+    if (!id || !timeout) {
+      warm.close();
+      return null;
+    }
+    const ms = Math.round(performance.now() - started);
+    const asked = atLogin.flatMap((c, i) => (rest[i] ? [commandResult(c, rest[i], ms)] : []));
+    return { id, timeout, warm, asked };
+  }
+
+  private async probeOnChannels(plain: Privilege): Promise<{ id: ChannelRun; timeout: ChannelRun; warm?: undefined; asked?: undefined }> {
+    const [id, timeout] = await Promise.all(PROBES.map((p) => this.attempt(p.argv, plain, undefined, PROBE_TIMEOUT_MS)));
+    return { id: id as ChannelRun, timeout: timeout as ChannelRun };
+  }
+
+  private async onShell(shell: RemoteShell, argv: readonly string[]): Promise<ChannelRun | null> {
+    const answer = await shell.run([{ argv }], PROBE_TIMEOUT_MS);
+    return 'results' in answer ? (answer.results[0] ?? null) : null;
   }
 
   /** Commands from now on batch on shells that run with the current privilege (none without timeout(1)). */
@@ -105,11 +173,11 @@ export class SshHost implements Host {
     if (!this.remoteTimeout || !this.options.batching || shells < 1) return warm?.close();
     const privilege = this.privilege;
     this.pool = new ShellPool(() => this.openShell(privilege), shells, warm);
-    this.pool.prepare(2);
+    this.pool.prepare(this.options.lookAheadAtLogin ? 2 : 1);
   }
 
-  /** One long-lived shell with this privilege, holding a channel slot until it ends. */
-  private async openShell(privilege: Privilege): Promise<RemoteShell | { failure: string }> {
+  /** One long-lived shell with this privilege (started as `argv`), holding a channel slot until it ends. */
+  private async openShell(privilege: Privilege, argv: readonly string[] = ['sh']): Promise<RemoteShell | { failure: string }> {
     const problem = await this.ensureConnected();
     if (problem) return { failure: `dropped: ${problem.message}` };
     let release: () => void;
@@ -121,7 +189,7 @@ export class SshHost implements Host {
     const password = this.sudoPassword;
     const sudo = privilege.mode === 'sudo-password' && password !== undefined ? { password, markers: this.markers } : undefined;
     const client = (this.hops.at(-1) as Hop).client;
-    const shell = await RemoteShell.open(client, remoteCommand(['sh'], privilege, this.markers), { timeoutMs: PROBE_TIMEOUT_MS, ...(sudo ? { sudo } : {}) });
+    const shell = await RemoteShell.open(client, remoteCommand(argv, privilege, this.markers), { timeoutMs: PROBE_TIMEOUT_MS, ...(sudo ? { sudo } : {}) });
     if (shell instanceof RemoteShell) shell.whenEnded(release);
     else release();
     return shell;
@@ -174,18 +242,12 @@ export class SshHost implements Host {
   async run(command: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
     const started = performance.now();
     if (!command.argv.length) throw new Error('empty command');
-    const result = (run: ChannelRun): CommandResult => {
-      const ms = Math.round(performance.now() - started);
-      const base = { argv: command.argv, stdout: run.stdout, stderr: run.stderr, ms };
-      if (run.failure) return { ...base, code: null, failure: run.failure };
-      // A missing program: the remote shell (or sh -c under sudo) says so with 127, as ENOENT does locally.
-      const program = command.argv[0] as string;
-      if (run.code === 127 && run.stderr.includes(program) && /not found|No such file or directory/.test(run.stderr)) return { ...base, code: null, failure: 'not-found' };
-      return { ...base, code: run.code };
-    };
-    const timeoutMs = command.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const asked = this.loginAnswer(command);
+    if (asked) return asked;
+    const result = (run: ChannelRun) => commandResult(command, run, Math.round(performance.now() - started));
+    const timeoutMs = timeoutOf(command);
     if (this.pool && !command.stdin?.includes('\0')) {
-      const batched = await this.pool.run({ argv: command.argv, ...(command.stdin !== undefined ? { stdin: command.stdin } : {}), killAfterS: Math.ceil(timeoutMs / 1000) + 1 }, timeoutMs, signal, command.early === true);
+      const batched = await this.pool.run({ argv: command.argv, ...(command.stdin !== undefined ? { stdin: command.stdin } : {}), killAfterS: killAfterS(command) }, timeoutMs, signal, command.early === true);
       if (batched.failure !== SHELL_UNAVAILABLE) return result(batched);
     }
     let release: () => void;
@@ -203,8 +265,7 @@ export class SshHost implements Host {
 
   /** One command, reconnecting once and running it again if the connection was lost under it. */
   private async attempt(argv: readonly string[], privilege: Privilege, password: string | undefined, timeoutMs: number, stdin?: string, signal?: AbortSignal): Promise<ChannelRun> {
-    // The box's own kill comes a second after ours, so a finished command is never cut short there.
-    const line = remoteCommand(argv, privilege, this.markers, this.remoteTimeout ? Math.ceil(timeoutMs / 1000) + 1 : undefined);
+    const line = remoteCommand(argv, privilege, this.markers, this.remoteTimeout ? killAfterS({ timeoutMs }) : undefined);
     const sudo = privilege.mode === 'sudo-password' && password !== undefined ? { password, markers: this.markers } : undefined;
     const once = async (): Promise<ChannelRun> => {
       const problem = await this.ensureConnected();

@@ -26,8 +26,8 @@ function facts(path: string, module = 'proxy'): KnownFacts {
 describe('backend.response', () => {
   it('asks the backend for the path nginx asked for, with HTTP/1.0 and Connection: close', () => {
     const [probe] = backendResponse.plan(facts('lf'), []);
-    expect(probe!.argv.slice(7, 10)).toEqual(['raw-probe', '127.0.0.1', '38483']);
-    expect(probe!.argv[10]).toMatch(/^GET\\x20\\x2flf\\x20HTTP\\x2f1\\x2e0\\x0d\\x0a/);
+    expect(probe!.argv.slice(8, 11)).toEqual(['raw-probe', '127.0.0.1', '38483']);
+    expect(probe!.argv[11]).toMatch(/^GET\\x20\\x2flf\\x20HTTP\\x2f1\\x2e0\\x0d\\x0a/);
     expect(backendResponse.plan(facts('lf', 'fastcgi'), [])).toEqual([]);
   });
 

@@ -7,8 +7,8 @@ const probe = (name: string) => parseKeepAliveProbe(run(name));
 describe('keepAliveProbeCommand', () => {
   it('puts host, port, path, Host header and wait in positional parameters', () => {
     const argv = keepAliveProbeCommand('[::1]', 8000, '/api/x?a=%41', 'shop.test', 7);
-    expect(argv.slice(0, 6)).toEqual(['timeout', '-k', '1', '12', 'bash', '-c']);
-    expect(argv.slice(7)).toEqual(['keepalive-probe', '::1', '8000', '/api/x?a=%41', 'shop.test', '7']);
+    expect(argv.slice(0, 7)).toEqual(['timeout', '-k', '1', '12', 'bash', '--norc', '-c']);
+    expect(argv.slice(8)).toEqual(['keepalive-probe', '::1', '8000', '/api/x?a=%41', 'shop.test', '7']);
   });
 
   it('refuses a path or Host that could break the request line', () => {

@@ -7,9 +7,9 @@ const read = (name: string) => parseRawProbe(run(name));
 describe('rawProbeCommand', () => {
   it('passes every value as a positional parameter, bytes that are not letters or digits as \\xHH', () => {
     const argv = rawProbeCommand('[::1]', 9000, 'GET /a b%\\ HTTP/1.0\r\n', { readSeconds: 1, block: 512, reads: 1 });
-    expect(argv.slice(0, 7)).toEqual(['timeout', '-k', '1', '4', 'bash', '-c', expect.stringContaining('/dev/tcp/$1/$2')]);
-    expect(argv.slice(7)).toEqual(['raw-probe', '::1', '9000', 'GET\\x20\\x2fa\\x20b\\x25\\x5c\\x20HTTP\\x2f1\\x2e0\\x0d\\x0a', '1', '512', '1']);
-    expect(rawProbeCommand('127.0.0.1', 9000, FCGI_GET_VALUES, { readSeconds: 1, block: 512, reads: 1 })[10]).toBe('\\x01\\x09\\x00\\x00\\x00\\x00\\x00\\x00');
+    expect(argv.slice(0, 8)).toEqual(['timeout', '-k', '1', '4', 'bash', '--norc', '-c', expect.stringContaining('/dev/tcp/$1/$2')]);
+    expect(argv.slice(8)).toEqual(['raw-probe', '::1', '9000', 'GET\\x20\\x2fa\\x20b\\x25\\x5c\\x20HTTP\\x2f1\\x2e0\\x0d\\x0a', '1', '512', '1']);
+    expect(rawProbeCommand('127.0.0.1', 9000, FCGI_GET_VALUES, { readSeconds: 1, block: 512, reads: 1 })[11]).toBe('\\x01\\x09\\x00\\x00\\x00\\x00\\x00\\x00');
   });
 
   it('refuses what is no host or port', () => {

@@ -51,7 +51,7 @@ describe('keepAliveSetup: does nginx reuse idle connections for this location?',
 describe('upstream.keepalive', () => {
   it('probes the server that failed, for a wait bounded by nginx timeout and 15 s', () => {
     const [probe] = upstreamKeepalive.plan(facts('/api/orders'), []);
-    expect(probe!.argv.slice(7)).toEqual(['keepalive-probe', '127.0.0.1', '38484', '/x', 'keepalive.test:38410', '15']);
+    expect(probe!.argv.slice(8)).toEqual(['keepalive-probe', '127.0.0.1', '38484', '/x', 'keepalive.test:38410', '15']);
     expect(upstreamKeepalive.plan(facts('/short/a', 'proxy', 'http://127.0.0.1:38487/a'), [])[0]!.argv.at(-1)).toBe('2');
     expect(upstreamKeepalive.plan(facts('/old/x'), [])).toEqual([]);
   });

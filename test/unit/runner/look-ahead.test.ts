@@ -5,7 +5,7 @@ import type { Check } from '../../../src/checks/check.js';
 import { startSession, type Session } from '../../../src/engine/session.js';
 import type { Flow, FlowNode } from '../../../src/flow/schema.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
-import { commandsAhead } from '../../../src/runner/look-ahead.js';
+import { commandsAhead, firstCommands } from '../../../src/runner/look-ahead.js';
 import { loadFlow } from '../../../src/session/shipped-flow.js';
 
 const step = (id: string, check: string, on: Record<string, string>, on_host?: 'backend'): FlowNode => ({ kind: 'step', id, title: id, why: id, check, on, ...(on_host ? { on_host } : {}) });
@@ -88,5 +88,26 @@ describe('look-ahead: what steps ahead may run while this one does', () => {
     expect(argvs).toContain('stat -c %F -- /run/systemd/system');
     // Nothing that sends a request to the site goes ahead.
     expect(argvs.filter((a) => a.startsWith('curl'))).toEqual([]);
+  });
+});
+
+describe('first commands: what goes to nginx\'s box with the login', () => {
+  it("the first step's first round, when it runs on nginx's box and its facts are known", () => {
+    expect(firstCommands(session({}), byId)).toEqual([{ argv: ['ss', '-Hltnxp'] }]);
+    const needy = { ...CHECKS, here: check('here', { needs: ['upstream.port'], plan: () => [{ argv: ['ss', '-Hltnxp'] }] }) } as Record<string, Check>;
+    expect(firstCommands(session({}), (id) => needy[id] as Check)).toEqual([]);
+  });
+
+  it("nothing when the first step looks at the backend's box: which box that is is not known at login", () => {
+    const onBackend: Flow = { ...FLOW, nodes: { ...FLOW.nodes, here: step('here', 'here', { a: 'done', b: 'done' }, 'backend') } };
+    expect(firstCommands(startSession(onBackend, {}), byId)).toEqual([]);
+    const asksBackend = { ...CHECKS, here: check('here', { plan: () => [{ argv: ['ps'] }, { argv: ['ss'], on: 'backend' }] }) } as Record<string, Check>;
+    expect(firstCommands(session({}), (id) => asksBackend[id] as Check)).toEqual([{ argv: ['ps'] }]);
+  });
+
+  it('the shipped flow asks for the processes and listeners of nginx\'s box at login', async () => {
+    const flow = await loadFlow(join(process.cwd(), 'flows', 'nginx-502.yaml'));
+    const argvs = firstCommands(startSession(flow, { 'request.url': 'http://127.0.0.1/' }), checkById).map((c) => c.argv.join(' '));
+    expect(argvs).toEqual(['ps -eo pid=,ppid=,user:32=,args=', 'ss -Hltnxp']);
   });
 });
