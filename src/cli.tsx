@@ -1,8 +1,13 @@
-import { parseArgs, USAGE, UsageError, type Mode } from './args.js';
+import { parseArgs, USAGE, UsageError, type DiagnoseMode, type Mode } from './args.js';
 import { BadUrl, requestFacts } from './checks/request-url.js';
+import { currentNode, startSession } from './engine/session.js';
+import type { KnownFacts } from './facts.js';
 import { FlowError } from './flow/loader-error.js';
+import type { Flow } from './flow/schema.js';
 import { EXIT, fail } from './modes/exit.js';
 import { loadFlow } from './session/shipped-flow.js';
+import { earlyFrame } from './ui/early-frame.js';
+import { colorsEnabled } from './ui/theme.js';
 
 declare const BADGATEWAY_VERSION: string | undefined;
 
@@ -14,6 +19,23 @@ function drawLiveOnTerminal(): void {
   if (!process.stdin.isTTY || !process.stdout.isTTY) return;
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
+}
+
+/** The wizard's first frame, drawn while its UI loads; the rows it took (Ink's first frame replaces them). */
+function drawEarlyFrame(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode): number {
+  if (mode.replay || !process.stdin.isTTY || !process.stdout.isTTY) return 0;
+  const hostLabel = mode.hosts.length ? mode.hosts.map((h) => h.target).join(' ') : 'local';
+  const lines = earlyFrame({
+    flowTitle: flow.title,
+    hostLabel,
+    ...(inputs['request.url'] ? { url: inputs['request.url'] } : {}),
+    node: currentNode(startSession(flow, inputs)),
+    status: mode.hosts.length ? `connecting to ${hostLabel}…` : 'checking…',
+    columns: process.stdout.columns || 80,
+    color: colorsEnabled(),
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return lines.length;
 }
 
 /** Picks a mode and loads only what that mode needs: the wizard's first frame must not wait for the rest. */
@@ -37,7 +59,8 @@ async function main(mode: Mode): Promise<number> {
   const flow = await loadFlow(mode.flow);
   if (mode.json) return (await import('./modes/json.js')).diagnoseJson(flow, inputs, mode);
   drawLiveOnTerminal();
-  return (await import('./modes/wizard.js')).wizard(flow, inputs, mode);
+  const earlyRows = drawEarlyFrame(flow, inputs, mode);
+  return (await import('./modes/wizard.js')).wizard(flow, inputs, mode, earlyRows);
 }
 
 try {

@@ -1,18 +1,33 @@
 import { render } from 'ink';
 import React from 'react';
 import type { DiagnoseMode } from '../args.js';
-import { currentNode } from '../engine/session.js';
+import { currentNode, startSession } from '../engine/session.js';
 import { exitCodeFor } from '../report/json.js';
 import type { KnownFacts } from '../facts.js';
 import type { Flow } from '../flow/schema.js';
 import { singleHost, type HostSet } from '../hosts/host-set.js';
 import { LocalHost } from '../hosts/local.js';
 import { createSessionStore } from '../store/session-store.js';
+import { erasingEarlyFrame } from '../ui/early-frame.js';
 import { App } from '../ui/app.js';
 import { EXIT, fail } from './exit.js';
 
-/** The wizard: its first frame renders at once; hosts connect and checks load behind it. */
-export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode): Promise<number> {
+/** Ink's first write starts by erasing the early frame, so the screen is never blank between the two. */
+function eraseEarlyFrameOnFirstWrite(rows: number): void {
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    process.stdout.write = write;
+    const erase = erasingEarlyFrame(rows);
+    const joined = typeof chunk === 'string' ? erase + chunk : Buffer.concat([Buffer.from(erase), chunk]);
+    return (write as (...args: unknown[]) => boolean).call(process.stdout, joined, ...rest);
+  }) as typeof process.stdout.write;
+}
+
+/**
+ * The wizard: its first frame renders at once (earlyRows: the rows of the plain first frame cli drew
+ * while this module loaded); hosts connect and checks load behind it.
+ */
+export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode, earlyRows = 0): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     fail(
       'the wizard needs a terminal; for a report without one, use --json (badgateway --json --url URL). To practice on recorded incidents, run badgateway practice in a terminal (badgateway practice --list --json lists them).',
@@ -33,11 +48,16 @@ export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode)
       : mode.hosts.length
         ? {
             hostLabel: mode.hosts.map((h) => h.target).join(' '),
-            connect: async (asker) => keep(await (await import('../session/connect.js')).connectHosts(mode.hosts, { asker: recorder ? recorder.asker(asker) : asker, acceptNewHostKey: false })),
+            connect: async (asker) => {
+              const [{ connectHosts }, { firstCommands }, { checkById }] = await Promise.all([import('../session/connect.js'), import('../runner/look-ahead.js'), import('../checks/index.js')]);
+              const atLogin = firstCommands(startSession(flow, inputs), checkById);
+              return keep(await connectHosts(mode.hosts, { asker: recorder ? recorder.asker(asker) : asker, acceptNewHostKey: false, atLogin }));
+            },
           }
         : { hosts: keep(singleHost(new LocalHost())) }),
   });
   let practiceNext = false;
+  if (earlyRows) eraseEarlyFrameOnFirstWrite(earlyRows);
   const app = render(<App store={store} onPractice={() => (practiceNext = true)} />);
   // SIGTERM or a hang-up while a fix is applied: stop it at its next step (it rolls back), then leave.
   const stop = () => {
