@@ -14,7 +14,7 @@ import { SCENARIOS } from './causes.js';
 import { firstFrame, type FirstFrame } from './first-frame.js';
 import { hugeLogs, type HugeLogResult } from './huge-logs.js';
 import { fmtMs, fmtRatio, snapshotBuild } from './measure.js';
-import { multiHost, type MultiHostResult } from './multi-host.js';
+import { multiHost, type HostCount, type MultiHostResult } from './multi-host.js';
 import { roundTrips, type RoundTripResult } from './round-trips.js';
 
 const GOAL = { frameRatio: 2.6, rounds: 5, verifyRounds: 1 };
@@ -116,9 +116,10 @@ function printHosts(r: MultiHostResult): void {
     md.push(`**1 vs 8 hosts**: skipped (${r.skipped}).`, '');
     return;
   }
-  for (const h of r.runs) say(`   +${String(h.delayMs).padEnd(3)} ms each way: 1 host ${fmtMs(h.oneMs)} (baseline), 8 hosts ${fmtMs(h.eightMs)}: ratio ${fmtRatio(h.ratio)}`);
+  const homes = (h: HostCount) => (h.homes === 'own' ? 'a root home per box' : "all sharing this machine's root home");
+  for (const h of r.runs) say(`   ${homes(h)}, +${String(h.delayMs).padEnd(3)} ms each way: 1 host ${fmtMs(h.oneMs)} (baseline), 8 hosts ${fmtMs(h.eightMs)}: ratio ${fmtRatio(h.ratio)}`);
   md.push(`**1 vs 8 hosts** (time to a finished \`--json\` diagnosis, ${r.cause}; median of ${reps}):`, '');
-  mdTable(['relay delay each way', '1 host', '8 hosts', 'ratio'], r.runs.map((h) => [`${h.delayMs} ms`, fmtMs(h.oneMs), fmtMs(h.eightMs), fmtRatio(h.ratio)]));
+  mdTable(['sshds log root in to', 'relay delay each way', '1 host', '8 hosts', 'ratio'], r.runs.map((h) => [homes(h), `${h.delayMs} ms`, fmtMs(h.oneMs), fmtMs(h.eightMs), fmtRatio(h.ratio)]));
 }
 
 const log = (line: string) => console.error(line);
