@@ -42,6 +42,12 @@ describe('the early first frame', () => {
     expect(coloured.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))).toEqual(plain);
   });
 
+  it('a host name with terminal controls in it is shown as text', () => {
+    const lines = frame({ hostLabel: 'root@web1\x1b]0;pwned\x07\x1b[2J', status: 'connecting to root@web1\x1b[2J…' });
+    expect(lines.join('\n')).not.toContain('\x1b');
+    expect(lines[0]).toContain('· root@web1');
+  });
+
   it('wraps words, cuts a word longer than a line, and keeps no empty lines', () => {
     expect(wrapWords('  one two   three ', 7)).toEqual(['one two', 'three']);
     expect(wrapWords('abcdefghij xy', 4)).toEqual(['abcd', 'efgh', 'ij', 'xy']);
