@@ -168,6 +168,16 @@ describe('SshHost against a real OpenSSH sshd', () => {
     expect(await host.run(later)).toMatchObject({ code: 0, stdout: 'made after login\n' });
   });
 
+  it('a large output (12 MB, as nginx -T of a big site) arrives whole, beside a small one in the same batch', async () => {
+    const host = await connect(lab.home, target);
+    const [big, small] = await Promise.all([host.run({ argv: ['sh', '-c', 'yes "server_name a.example;" | head -c 12000000'] }), host.run({ argv: ['echo', 'small'] })]);
+    expect(big.code).toBe(0);
+    expect(big.stdout.length).toBe(12_000_000);
+    expect(big.stdout.startsWith('server_name a.example;\nserver_name')).toBe(true);
+    expect(big.stdout.split('\n').filter((l) => l !== 'server_name a.example;').length).toBe(1);
+    expect(small).toMatchObject({ code: 0, stdout: 'small\n' });
+  });
+
   it('in one batch, a quick command is answered without waiting for a slow one', async () => {
     const host = await connect(lab.home, target);
     const [slow, quick] = await Promise.all([host.run({ argv: ['sh', '-c', 'sleep 2; echo slow'] }), host.run({ argv: ['echo', 'quick'] })]);

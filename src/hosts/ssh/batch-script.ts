@@ -85,38 +85,57 @@ export interface FrameRead {
 }
 
 /**
- * Reads the frames of batch `id` from what the shell printed so far; they come in the order the
- * commands ended. Anything before the first frame (a chatty login script) is skipped.
+ * Reads the frames of batch `id` as the shell's output grows: each call gets the whole output so far and
+ * parses only what came since, so a large output costs its length once, not once per chunk. Frames come
+ * in the order the commands ended; anything before the first frame (a chatty login script) is skipped.
  */
-export function parseFrames(id: string, output: Buffer, count: number): FrameRead {
-  const head = Buffer.from(`${FRAME} ${id} `);
-  const results: (FramedResult | undefined)[] = new Array(count).fill(undefined);
-  const failed = (why: string): FrameRead => ({ results, done: true, failed: why });
-  let at = output.indexOf(head);
-  if (at < 0) return { results, done: false };
-  for (;;) {
-    const eol = output.indexOf(10, at);
-    if (eol < 0) return { results, done: false };
-    const line = output.subarray(at + head.length, eol).toString('utf8');
-    if (line === 'end') break;
-    if (line === 'failed') return failed('the box could not make a temp folder and fifo (mktemp -d, mkfifo) for the batch');
-    const match = /^(\d+) (\d+|x) +(\d+) +(\d+)$/.exec(line.trim());
-    const index = Number(match?.[1]);
-    if (!match || index >= count || results[index]) return failed(`unreadable batch frame: ${JSON.stringify(line.slice(0, 80))}`);
-    const [outBytes, errBytes] = [Number(match[3]), Number(match[4])];
-    const body = eol + 1;
-    if (output.length < body + outBytes + errBytes) return { results, done: false };
-    results[index] = {
-      code: match[2] === 'x' ? null : Number(match[2]),
-      stdout: output.subarray(body, body + outBytes).toString('utf8'),
-      stderr: output.subarray(body + outBytes, body + outBytes + errBytes).toString('utf8'),
-    };
-    at = body + outBytes + errBytes;
-    const next = output.subarray(at, at + head.length);
-    if (!next.equals(head.subarray(0, next.length))) return failed('batch output out of step with its frames');
-    if (next.length < head.length) return { results, done: false };
+export class FrameReader {
+  private readonly head: Buffer;
+  private readonly results: (FramedResult | undefined)[];
+  /** Where the next frame starts in the output; -1 until the first frame is seen. */
+  private at = -1;
+  private finished: FrameRead | undefined;
+
+  constructor(id: string, private readonly count: number) {
+    this.head = Buffer.from(`${FRAME} ${id} `);
+    this.results = new Array(count).fill(undefined);
   }
-  const answered = results.filter(Boolean).length;
-  if (answered !== count) return failed(`the batch answered ${answered} of ${count} commands`);
-  return { results, done: true };
+
+  read(output: Buffer): FrameRead {
+    if (this.finished) return this.finished;
+    const pending = (): FrameRead => ({ results: this.results, done: false });
+    const failed = (why: string): FrameRead => (this.finished = { results: this.results, done: true, failed: why });
+    if (this.at < 0) this.at = output.indexOf(this.head);
+    if (this.at < 0) return pending();
+    const head = this.head;
+    for (;;) {
+      const next = output.subarray(this.at, this.at + head.length);
+      if (!next.equals(head.subarray(0, next.length))) return failed('batch output out of step with its frames');
+      const eol = output.indexOf(10, this.at + head.length);
+      if (next.length < head.length || eol < 0) return pending();
+      const line = output.subarray(this.at + head.length, eol).toString('utf8');
+      if (line === 'end') break;
+      if (line === 'failed') return failed('the box could not make a temp folder and fifo (mktemp -d, mkfifo) for the batch');
+      const match = /^(\d+) (\d+|x) +(\d+) +(\d+)$/.exec(line.trim());
+      const index = Number(match?.[1]);
+      if (!match || index >= this.count || this.results[index]) return failed(`unreadable batch frame: ${JSON.stringify(line.slice(0, 80))}`);
+      const [outBytes, errBytes] = [Number(match[3]), Number(match[4])];
+      const body = eol + 1;
+      if (output.length < body + outBytes + errBytes) return pending();
+      this.results[index] = {
+        code: match[2] === 'x' ? null : Number(match[2]),
+        stdout: output.subarray(body, body + outBytes).toString('utf8'),
+        stderr: output.subarray(body + outBytes, body + outBytes + errBytes).toString('utf8'),
+      };
+      this.at = body + outBytes + errBytes;
+    }
+    const answered = this.results.filter(Boolean).length;
+    if (answered !== this.count) return failed(`the batch answered ${answered} of ${this.count} commands`);
+    return (this.finished = { results: this.results, done: true });
+  }
+}
+
+/** All the frames of batch `id` in one finished (or cut) output. */
+export function parseFrames(id: string, output: Buffer, count: number): FrameRead {
+  return new FrameReader(id, count).read(output);
 }

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
-import { batchScript, parseFrames, type BatchCommand, type FramedResult } from './batch-script.js';
+import { batchScript, FrameReader, type BatchCommand, type FramedResult } from './batch-script.js';
 import { sudoProgress, type SudoMarkers } from './sudo.js';
 
 export type ShellAnswer = { results: FramedResult[] } | { failure: string };
@@ -14,9 +14,11 @@ export type AnswerListener = (index: number, result: FramedResult) => void;
 const MAX_OUTPUT = 64 * 1024 * 1024;
 
 export class RemoteShell {
-  private output = Buffer.alloc(0);
+  /** What the shell printed since the current batch started: the first `length` bytes of `buffer`. */
+  private buffer = Buffer.alloc(0);
+  private length = 0;
   private stderr = '';
-  private pending: { id: string; count: number; settle: (answer: ShellAnswer) => void; timer: NodeJS.Timeout; heard: Set<number>; each: AnswerListener | undefined } | undefined;
+  private pending: { reader: FrameReader; settle: (answer: ShellAnswer) => void; timer: NodeJS.Timeout; heard: Set<number>; each: AnswerListener | undefined } | undefined;
   private ended: string | undefined;
   private batches = 0;
   private readonly nonce = randomBytes(4).toString('hex');
@@ -95,7 +97,7 @@ export class RemoteShell {
   run(commands: readonly BatchCommand[], timeoutMs: number, each?: AnswerListener): Promise<ShellAnswer> {
     const id = `${this.nonce}-${++this.batches}`;
     return this.await(id, commands.length, timeoutMs, each, () => {
-      this.output = Buffer.alloc(0);
+      this.forget();
       this.channel.write(batchScript(id, commands));
     });
   }
@@ -113,20 +115,37 @@ export class RemoteShell {
         this.close();
         this.end('timeout');
       }, timeoutMs);
-      this.pending = { id, count, settle, timer, heard: new Set(), each };
+      this.pending = { reader: new FrameReader(id, count), settle, timer, heard: new Set(), each };
       start();
     });
   }
 
+  /** Appends to the output, doubling the room when it runs out: a large output is copied a few times, not per chunk. */
+  private append(chunk: Buffer): void {
+    if (this.length + chunk.length > this.buffer.length) {
+      const bigger = Buffer.alloc(Math.max(64 * 1024, 2 * this.buffer.length, this.length + chunk.length));
+      this.buffer.copy(bigger, 0, 0, this.length);
+      this.buffer = bigger;
+    }
+    chunk.copy(this.buffer, this.length);
+    this.length += chunk.length;
+  }
+
+  /** Drops the output of a finished batch; the room stays unless a large output made it large. */
+  private forget(): void {
+    this.length = 0;
+    if (this.buffer.length > 1024 * 1024) this.buffer = Buffer.alloc(0);
+  }
+
   private received(chunk: Buffer): void {
-    this.output = Buffer.concat([this.output, chunk]);
-    if (this.output.length > MAX_OUTPUT) {
+    if (this.length + chunk.length > MAX_OUTPUT) {
       this.close();
       return this.end('output too large');
     }
+    this.append(chunk);
     const pending = this.pending;
     if (!pending) return;
-    const parsed = parseFrames(pending.id, this.output, pending.count);
+    const parsed = pending.reader.read(this.buffer.subarray(0, this.length));
     parsed.results.forEach((result, index) => {
       if (!result || pending.heard.has(index)) return;
       pending.heard.add(index);
@@ -135,7 +154,7 @@ export class RemoteShell {
     if (!parsed.done) return;
     this.pending = undefined;
     clearTimeout(pending.timer);
-    this.output = Buffer.alloc(0);
+    this.forget();
     if (parsed.failed !== undefined) {
       this.close();
       this.end(parsed.failed);
