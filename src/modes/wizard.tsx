@@ -66,18 +66,25 @@ export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode,
   };
   process.on('SIGTERM', stop).on('SIGHUP', stop);
   await app.waitUntilExit();
-  // Ctrl-C ends the app at once: an apply under way still rolls back before the process exits.
+  // Ctrl-C ends the app at once: an apply under way still rolls back before the process exits. The
+  // terminal is no longer raw, so another Ctrl-C is a real SIGINT: it must not cut the rollback short.
+  const holdOn = () => process.stderr.write('badgateway: the fix is being rolled back; the box is left as it was once that is done\n');
+  process.on('SIGINT', holdOn);
+  if (store.getState().apply?.stage === 'applying') process.stderr.write('badgateway: stopping the fix at its next step and rolling it back…\n');
   store.getState().quit();
   await store.getState().applying();
-  process.off('SIGTERM', stop).off('SIGHUP', stop);
+  process.off('SIGINT', holdOn).off('SIGTERM', stop).off('SIGHUP', stop);
   const state = store.getState();
   const error = state.phase === 'failed' ? state.error : null;
   if (files && (mode.record || mode.report)) {
-    const { buildReport } = await import('../report/json.js');
+    const [{ buildReport }, { withApply }] = await Promise.all([import('../report/json.js'), import('../report/apply-report.js')]);
     const { describeHosts } = await import('../session/connect.js');
     const described = hosts ? describeHosts(hosts) : mode.hosts.map((h) => ({ role: h.role, label: h.target }));
     if (recorder && mode.record) files.saveRecording(mode.record, recorder, state.session, { hosts: described, notes: state.notes, error });
-    if (mode.report) files.saveMarkdown(mode.report, buildReport(state.session, error ? null : state.fix, described, error, state.notes));
+    if (mode.report) {
+      const report = buildReport(state.session, error ? null : state.fix, described, error, state.notes);
+      files.saveMarkdown(mode.report, state.apply?.stage === 'done' ? withApply(report, state.apply.outcome) : report);
+    }
   }
   if (practiceNext) return (await import('./practice.js')).practice(flow, null);
   if (state.phase === 'failed') return EXIT.unreachable;

@@ -30,11 +30,12 @@ interface Killed {
  * Runs badgateway --json --apply --yes paused at `step` (BADGATEWAY_PAUSE_AT), waits (bounded) until its
  * step log says it is paused there, sends `signal`, and waits (bounded) for it to exit.
  */
-async function killAt(url: string, state: string, step: string, signal: NodeJS.Signals | (() => void), options: { args?: string[]; env?: NodeJS.ProcessEnv; pauseMs?: number } = {}): Promise<Killed> {
+async function killAt(url: string, state: string, step: string, signal: NodeJS.Signals | (() => void), options: { args?: string[]; env?: NodeJS.ProcessEnv; pauseMs?: number; onStart?: (pid: number) => void } = {}): Promise<Killed> {
   const child = spawn(process.execPath, [CLI, '--json', '--apply', '--yes', '--url', url, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env, BADGATEWAY_STATE_DIR: state, BADGATEWAY_PAUSE_AT: step, BADGATEWAY_PAUSE_MS: String(options.pauseMs ?? 20_000) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (child.pid) options.onStart?.(child.pid);
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -123,6 +124,28 @@ describe('an apply killed at every step leaves a valid config: the old one or th
       expect(seen).toContain(`${step}/SIGKILL: ${i <= swapAt ? 'old' : 'new'}`);
     }
   }, 300_000);
+
+  it('Ctrl-C twice (SIGINT, then SIGINT again during the rollback): the rollback still finishes', async () => {
+    const dialed = await freePort();
+    const actual = await freePort();
+    own(await startTcpBackend('127.0.0.1', actual));
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const url = `http://127.0.0.1:${site.port}/`;
+    const old = readFileSync(site.confFile, 'utf8');
+    await reset(site, old, url, 502);
+    let child: number | undefined;
+    const twice = () => {
+      process.kill(child as number, 'SIGINT');
+      setTimeout(() => process.kill(child as number, 'SIGINT'), 150);
+    };
+    const run = await killAt(url, stateDir(later), 'reload', twice, { onStart: (pid) => (child = pid) });
+    expect(run.signal, run.stderr).toBeNull();
+    const report = JSON.parse(run.stdout);
+    expect(report.fix).toMatchObject({ verified: false, interrupted: true, applied: true, rolledBack: true });
+    expect(readFileSync(site.confFile, 'utf8')).toBe(old);
+    expect(passesNginxT(site)).toBe(true);
+    noStrayFiles(site);
+  }, 120_000);
 
   it('SIGKILL at each step of a rollback (a fix that does not help)', async () => {
     const dir = scratchDir();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRecording } from '../../src/record/recording.js';
+import { stateDir } from './lab/apply.js';
 import { CLI, runCli } from './lab/badgateway.js';
 import { newLab, scenario } from './lab/incidents.js';
 import { labScope } from './lab/scope.js';
@@ -11,9 +12,9 @@ const lab = labScope();
 const KEY = { down: '\u001B[B', enter: '\r' } as const;
 
 /** The real CLI in a real pseudo-terminal (script(1)), driven by keys once the screen shows a text. */
-function inTerminal(args: string[]) {
+function inTerminal(args: string[], env: NodeJS.ProcessEnv = {}) {
   const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, COLUMNS: '120', LINES: '40' } });
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, COLUMNS: '120', LINES: '40', ...env } });
   let screen = '';
   child.stdout.on('data', (d) => (screen += String(d).replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -99,6 +100,31 @@ describe('the wizard in a real terminal, recording and reporting', () => {
     await again.choose('Quit');
     expect(await again.exited).toBe(1);
   }, 90_000);
+
+  it('a fix applied from the wizard: the --report says it was applied and verified, and the exit is 0', async () => {
+    const setup = newLab();
+    lab.later(() => setup.cleanup());
+    const broken = await scenario('reports-redeploy').setup(setup);
+    const md = join(lab.scratchDir('bgw-wizard-apply-'), 'session.md');
+    const live = inTerminal(['--url', broken.url, '--report', md], { BADGATEWAY_STATE_DIR: stateDir((c) => lab.later(c)) });
+    await live.waitFor('Run the remaining steps');
+    await live.choose('Run the remaining steps');
+    await live.waitFor('Which of these is the backend nginx should reach?');
+    await live.press(KEY.enter);
+    await live.waitFor('Show the result');
+    live.mark();
+    await live.press(KEY.enter);
+    await live.waitFor('Apply this fix');
+    await live.choose('Apply this fix');
+    await live.waitFor('Yes: apply it now');
+    await live.choose('Yes: apply it now');
+    await live.waitFor('Fixed and verified', 60_000);
+    await live.choose('Quit');
+    expect(await live.exited).toBe(0);
+    const report = readFileSync(md, 'utf8');
+    expect(report).toContain('**Applied:** yes');
+    expect(report).not.toContain('Not applied by badgateway');
+  }, 120_000);
 
   it('badgateway practice in a real terminal: an incident from the command line, up to the first prediction', async () => {
     const practice = inTerminal(['practice', 'orders-api']);

@@ -207,6 +207,8 @@ export async function runApply(prepared: Prepared, input: ApplyInput, options: A
   const candidates: string[] = [];
   let reloaded = false;
   let journaled = false;
+  /** The rename was asked for: from then on a file may be the new version even if no answer came back. */
+  let swapStarted = false;
 
   const tidy = async () => {
     for (const path of candidates.splice(0)) await box.remove(path);
@@ -245,7 +247,7 @@ export async function runApply(prepared: Prepared, input: ApplyInput, options: A
     gate.tell('done', 'fail', `${failure}; ${done.ok ? 'rolled back' : 'rolled back only in part'}`);
     return outcome;
   };
-  const changedSoFar = () => outcome.applied || edits.some((e) => e.status === 'applied') || commandChanges.some((c) => c.status === 'ran') || reloaded;
+  const changedSoFar = () => outcome.applied || swapStarted || edits.some((e) => e.status === 'applied') || commandChanges.some((c) => c.status === 'ran') || reloaded;
   /** Roll back what changed; when nothing did yet, just stop. */
   const undoOrStop = (failure: string) => (changedSoFar() ? rollBack(failure) : stopUnchanged(failure));
   const interrupted = () => {
@@ -315,6 +317,7 @@ export async function runApply(prepared: Prepared, input: ApplyInput, options: A
 
       await gate.enter('swap', 'putting the new versions in place (one atomic rename each)');
       if (gate.aborted) return await stopUnchanged(interrupted());
+      swapStarted = true;
       await box.swap(binds.map((b) => [b.candidate, b.target] as const));
       candidates.length = 0;
       outcome.applied = true;
