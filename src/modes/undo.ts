@@ -2,6 +2,7 @@ import type { Mode } from '../args.js';
 import { stderrSink } from '../fixes/apply/steps.js';
 import { undoLast, type UndoOutcome } from '../fixes/apply/undo.js';
 import { connectHosts, isReachFailure } from '../session/connect.js';
+import { stripControl } from '../shell/sanitize.js';
 import { EXIT } from './exit.js';
 
 type UndoMode = Extract<Mode, { kind: 'undo' }>;
@@ -13,7 +14,8 @@ function say(outcome: UndoOutcome): string {
   for (const problem of outcome.problems) lines.push(`  ✗ ${problem}`);
   lines.push(outcome.undone ? 'Undone.' : outcome.fix ? 'Not fully undone: see above.' : 'Nothing to undo.');
   lines.push(`Journal: ${outcome.journal}`);
-  return `${lines.join('\n')}\n`;
+  // The journal and what the box said come from the box: shown as text only.
+  return `${stripControl(lines.join('\n'))}\n`;
 }
 
 /** `badgateway undo`: reverts the last applied fix on the proxy host and says what it did. */

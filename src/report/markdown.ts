@@ -7,6 +7,7 @@
 import type { Change } from '../fixes/apply/record.js';
 import type { AppliedFix } from './apply-report.js';
 import type { JsonReport } from './json.js';
+import { stripControl } from '../shell/sanitize.js';
 
 type Evidence = JsonReport['diagnosis']['evidence'][number];
 
@@ -191,5 +192,6 @@ export function renderMarkdown(report: JsonReport): string {
     `_Flow ${code(report.flow)}; written by badgateway._`,
     '',
   ];
-  return parts.join('\n');
+  // Read with cat or less, a report must not carry a host's terminal controls.
+  return stripControl(parts.join('\n'));
 }

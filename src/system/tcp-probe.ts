@@ -8,6 +8,7 @@
  * "probe" is $0: bash prefixes its error lines with it ("probe: line 1: connect: ...").
  */
 
+import { commandLine } from '../shell/quote.js';
 import { PROBE_BASH } from './probe-bash.js';
 
 export type TcpProbeOutcome = 'open' | 'refused' | 'timeout' | 'no-route' | 'unreachable' | 'dns' | 'error';
@@ -24,6 +25,11 @@ export function tcpProbeCommand(host: string, port: number, seconds: number): st
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`not a TCP port: ${port}`);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError(`not a timeout in seconds: ${seconds}`);
   return ['timeout', '-k', '1', String(seconds), ...PROBE_BASH, TCP_PROBE_SCRIPT, 'probe', target, String(port)];
+}
+
+/** The probe as a person types it to check a fix by hand: the same command, quoted, saying "open" when it connects. */
+export function tcpProbeLine(host: string, port: number, seconds: number): string {
+  return `${commandLine(tcpProbeCommand(host, port, seconds))} && echo open`;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { currentNode, factsOf, nodeById } from '../engine/session.js';
 import { render as fill } from '../flow/template.js';
+import { stripControl } from '../shell/sanitize.js';
 import type { WizardState } from '../store/session-store.js';
 import { applicability } from '../fixes/apply/applicable.js';
 import { ApplyView } from './apply-view.js';
@@ -30,9 +31,10 @@ const PRACTICE_ENDS = new Set(['end-no-nginx', 'end-nginx-not-running']);
 export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPractice?: () => void }) {
   const session = useStore(store, (s) => s.session);
   const phase = useStore(store, (s) => s.phase);
-  const error = useStore(store, (s) => s.error);
+  // The host's label and an error can quote a recording or a box: shown as text only.
+  const error = useStore(store, (s) => (s.error === null ? null : stripControl(s.error)));
   const fix = useStore(store, (s) => s.fix);
-  const hostLabel = useStore(store, (s) => s.hostLabel);
+  const hostLabel = useStore(store, (s) => stripControl(s.hostLabel));
   const runningOn = useStore(store, (s) => s.runningOn);
   const prompt = useStore(store, (s) => s.prompt);
   const notes = useStore(store, (s) => s.notes);

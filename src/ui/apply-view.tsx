@@ -81,12 +81,12 @@ function Result({ outcome }: { outcome: ApplyOutcome }) {
       )}
       {outcome.applied && outcome.backups.length > 0 && (
         <Text color={tone('dim')} wrap="wrap">
-          Backups: {outcome.backups.join(', ')}
+          Backups: {stripControl(outcome.backups.join(', '))}
         </Text>
       )}
       {outcome.journal && (
         <Text color={tone('dim')} wrap="wrap">
-          Journal: {outcome.journal} ({outcome.verified ? 'badgateway undo reverts this fix' : 'the rollback is recorded there'})
+          Journal: {stripControl(outcome.journal)} ({outcome.verified ? 'badgateway undo reverts this fix' : 'the rollback is recorded there'})
         </Text>
       )}
     </Box>

@@ -51,7 +51,7 @@ export function FixView({ node, title, why, caution, fix }: { node: FixNode | En
       )}
       {fix?.notes.map((note, i) => (
         <Text key={`n${i}`} color={tone('dim')} wrap="wrap">
-          {note}
+          {stripControl(note)}
         </Text>
       ))}
       {node.kind === 'end' && node.collect?.length ? <Text color={tone('dim')}>Collect next: {node.collect.join('; ')}</Text> : null}

@@ -179,7 +179,7 @@ export async function runApply(prepared: Prepared, input: ApplyInput, options: A
       sha256Before: f.sha256,
       sha256After: sha256(f.newText),
       status: 'planned',
-      undo: `badgateway undo, or by hand: cp --preserve=all ${backup} ${f.path}, then test and reload`,
+      undo: `badgateway undo, or by hand: ${commandLine(['cp', '--preserve=all', '--', backup, f.path])}, then test and reload`,
     };
   });
   const commandChanges = prepared.commands.map(commandChange);

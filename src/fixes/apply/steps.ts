@@ -3,6 +3,7 @@
  * the --json step log on stderr), and BADGATEWAY_PAUSE_AT=<step> holds the apply at that boundary for a
  * while, so a test can kill it exactly there. An interrupt (Ctrl-C, SIGTERM) ends a pause at once.
  */
+import { stripControl } from '../../shell/sanitize.js';
 
 export const PAUSE_ENV = 'BADGATEWAY_PAUSE_AT';
 /** How long the pause lasts (ms) when nothing interrupts it; default 30 s. */
@@ -61,5 +62,5 @@ export class StepGate {
 /** The step log on stderr, one line per event: what --json prints while it applies. */
 export function stderrSink(event: ApplyEvent): void {
   const mark = event.status === 'start' ? '>' : event.status === 'ok' ? 'ok' : event.status === 'fail' ? 'FAILED' : '-';
-  process.stderr.write(`badgateway: apply ${event.step} ${mark} ${event.text.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.stderr.write(`badgateway: apply ${event.step} ${mark} ${stripControl(event.text.replace(/\s*\n\s*/g, ' '))}\n`);
 }

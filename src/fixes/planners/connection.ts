@@ -1,5 +1,6 @@
 import { need } from '../../checks/check.js';
 import { bare } from '../../checks/candidates.js';
+import { tcpProbeLine } from '../../system/tcp-probe.js';
 import { directiveAt, directiveText, testAndReload } from '../nginx-edit.js';
 import type { FixPlan, Planner } from '../plan.js';
 
@@ -34,7 +35,7 @@ const retargetUpstream: Planner = {
         notes: [
           `On ${box}, ${facts['backend.process'] ?? 'the backend'} listens only on that box's own loopback (${listenAt}); nothing on another box can connect to it, nginx included. Pointing nginx at ${listenAt} would reach nginx's own box instead.`,
           `Make the backend listen on ${dialed} (or on all addresses, port ${need(facts, 'backend.port')}) in its own settings on ${box}, and restart it there. nginx needs no change.`,
-          `Check it from nginx's box afterwards: timeout 3 bash -c 'exec 3<>/dev/tcp/${bare(need(facts, 'upstream.host'))}/${need(facts, 'upstream.port')}' && echo open`,
+          `Check it from nginx's box afterwards: ${tcpProbeLine(bare(need(facts, 'upstream.host')), need(facts, 'upstream.port'), 3)}`,
         ],
       };
     }

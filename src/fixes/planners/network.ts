@@ -1,6 +1,8 @@
 import { need } from '../../checks/check.js';
 import { parseNginxTime } from '../../checks/nginx-route.js';
 import type { GroupServer, KnownFacts } from '../../facts.js';
+import { commandLine } from '../../shell/quote.js';
+import { tcpProbeLine } from '../../system/tcp-probe.js';
 import { directiveAt, directiveText, testAndReload } from '../nginx-edit.js';
 import type { ConfigEdit, FixPlan, Planner } from '../plan.js';
 
@@ -64,7 +66,7 @@ const firewallPath: Planner = {
         ...localRules(facts),
         'If the two hosts are in a cloud, check the security group or network ACL between them too: they drop packets the same way, without an answer.',
         `${timeoutLine(facts)}. A connect on a working network takes milliseconds, so a longer timeout would only make visitors wait longer for the same 502. Keep it short (a few seconds): with several servers in an upstream group nginx then moves on to the next one quickly.`,
-        `Check it from this box: timeout 3 bash -c 'exec 3<>/dev/tcp/${host}/${port}' && echo open`,
+        `Check it from this box: ${tcpProbeLine(host, Number(port), 3)}`,
       ],
     };
   },
@@ -110,7 +112,7 @@ const networkRoute: Planner = {
       );
     }
     notes.push(...localRules(facts));
-    notes.push(`Check it from this box: ip route get ${host}; timeout 5 bash -c 'exec 3<>/dev/tcp/${host}/${port}' && echo open`);
+    notes.push(`Check it from this box: ${commandLine(['ip', 'route', 'get', host])}; ${tcpProbeLine(host, Number(port), 5)}`);
     return { commands: [], edits: [], notes };
   },
 };

@@ -102,4 +102,14 @@ describe('the Markdown report', () => {
     expect(md).not.toContain('```diff');
     expect(md).toContain('````console\n$ cat notes\n```\nnot a fence end\n````');
   });
+
+  it('carries no terminal controls from the box, even where a step quoted them', async () => {
+    const report = await reportOf('reports-redeploy');
+    const hostile = '\x1b]0;owned\x07\x1b[2Jlisten 8080';
+    const steps = report.steps.map((step, i) => (i === 0 ? { ...step, summary: hostile } : step));
+    const evidence = report.diagnosis.evidence.map((e) => ({ ...e, lines: [...e.lines, hostile] }));
+    const md = renderMarkdown({ ...report, steps, diagnosis: { ...report.diagnosis, evidence } });
+    expect(md).toContain('listen 8080');
+    expect(md).not.toMatch(/[\x1b\x07]/);
+  });
 });

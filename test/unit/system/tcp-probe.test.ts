@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTcpProbe, tcpProbeCommand, TCP_PROBE_SCRIPT, type TcpProbeOutcome } from '../../../src/system/tcp-probe.js';
+import { parseTcpProbe, tcpProbeCommand, tcpProbeLine, TCP_PROBE_SCRIPT, type TcpProbeOutcome } from '../../../src/system/tcp-probe.js';
 import { captured, fixtureNames } from './fixture.js';
 
 const EXPECTED: Record<string, TcpProbeOutcome> = {
@@ -45,6 +45,13 @@ describe('parseTcpProbe on real runs', () => {
 
   it('a run the host could not finish is an error, not a verdict', () => {
     expect(parseTcpProbe({ code: null, stderr: '' })).toBe('error');
+  });
+});
+
+describe('tcpProbeLine: the probe a person copies from a fix', () => {
+  it('is the same command, every value quoted, so a host from a config file cannot run anything', () => {
+    expect(tcpProbeLine('10.0.0.5', 8080, 3)).toBe(`timeout -k 1 3 bash --norc -c 'exec 3<>/dev/tcp/"$1"/"$2"' probe 10.0.0.5 8080 && echo open`);
+    expect(tcpProbeLine("$(reboot)'", 80, 3)).toContain(`probe '$(reboot)'\\''' 80 && echo open`);
   });
 });
 
