@@ -33,6 +33,8 @@ export interface Host {
   readonly label: string;
   run(command: CommandSpec, signal?: AbortSignal): Promise<CommandResult>;
   close(): Promise<void>;
+  /** What happened to the connection during the session (a drop and the reconnect), for the report. */
+  readonly events?: readonly string[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;

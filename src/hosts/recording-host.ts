@@ -25,6 +25,10 @@ export class RecordingHost implements Host {
     return this.inner.label;
   }
 
+  get events(): readonly string[] {
+    return this.inner.events ?? [];
+  }
+
   async run(command: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
     const entry: CommandLogEntry = { seq: this.log.length, at: Math.max(0, Math.round(this.clock())), spec: command, result: null };
     this.log.push(entry);

@@ -106,7 +106,7 @@ export function describeHosts(hosts: HostSet): ({ role: string; label: string } 
 
 /** Drops and reconnects of the session's SSH hosts, in the order they happened per host. */
 export function connectionEvents(hosts: HostSet): string[] {
-  return hosts.members.flatMap((m) => ('events' in m.host && Array.isArray((m.host as SshHost).events) ? (m.host as SshHost).events : []));
+  return hosts.members.flatMap((m) => m.host.events ?? []);
 }
 
 export function isReachFailure(error: unknown): error is SshError {

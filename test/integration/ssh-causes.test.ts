@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpBackend, startUnixBackend } from './lab/backend.js';
 import { diagnose, runCli } from './lab/badgateway.js';
 import { freePort } from './lab/ports.js';
+import { parseRecording } from '../../src/record/recording.js';
 import { labScope } from './lab/scope.js';
 import { fingerprintOf, hostPattern, sshClient, type SshClient } from './lab/ssh-client.js';
 import { makeKey, startSshd, type Sshd } from './lab/sshd.js';
@@ -203,7 +204,7 @@ function killAll(pids: number[]): void {
 }
 
 describe('over SSH: the connection drops in the middle of a session', () => {
-  async function session() {
+  async function session(extra: string[] = []) {
     const server = await startSshd();
     lab.later(() => server.remove(), () => server.stop());
     const c = sshClient();
@@ -211,7 +212,7 @@ describe('over SSH: the connection drops in the middle of a session', () => {
     server.authorize('root', c.key.publicKey);
     c.trust(server);
     const site = await lab.nginx({ server: `location / { proxy_pass http://127.0.0.1:${await freePort()}; }` });
-    const run = overSsh(`root@127.0.0.1:${server.port}`, `http://127.0.0.1:${site.port}/`, c);
+    const run = overSsh(`root@127.0.0.1:${server.port}`, `http://127.0.0.1:${site.port}/`, c, extra);
     await logged(site.errorLog);
     // The sshd processes serving badgateway, not what they started: a dropped link leaves the box's
     // programs running, and a login shell killed half-way can leave the box's own files (a login
@@ -219,14 +220,16 @@ describe('over SSH: the connection drops in the middle of a session', () => {
     return { server, run, sessions: server.sessions() };
   }
 
-  it('the sshd serving badgateway dies: one reconnect, the diagnosis finishes, and the report says so', async () => {
-    const { run, sessions } = await session();
+  it('the sshd serving badgateway dies: one reconnect, the diagnosis finishes, and the report (and a recording of it) says so', async () => {
+    const recording = join(lab.scratchDir('bgw-drop-rec-'), 'session.json');
+    const { run, sessions } = await session(['--record', recording]);
     expect(sessions.length).toBeGreaterThan(0);
     killAll(sessions);
     const { code, report } = await run;
     expect([code, report.error, report.diagnosis.cause]).toEqual([1, null, 'backend-down']);
     expect(report.notes.join('\n')).toMatch(/the connection to root@127\.0\.0\.1:\d+ dropped during the session and was re-opened/);
     expect(report.hosts[0].notes.join('\n')).toContain('dropped during the session');
+    expect(parseRecording(readFileSync(recording, 'utf8')).notes.join('\n')).toContain('dropped during the session and was re-opened');
   });
 
   it('the sshd is gone for good: exit 3, "lost the connection", and the steps done so far', async () => {
