@@ -88,3 +88,53 @@ describe('redaction on real captured output', () => {
     expect(counts).toEqual(noRedactions());
   });
 });
+
+describe('redaction of values named as credentials, on real captured output', () => {
+  it('php-fpm -tt: env[DB_PASSWORD] and php_admin_value[mysqli.default_pw] go; other settings stay', () => {
+    const text = fixture('php-fpm-tt-pool-secrets.txt');
+    const counts = noRedactions();
+    const out = redactText(text, counts);
+    expect(out).not.toContain('Zq8-fpm-secret-71');
+    expect(out).not.toContain('Kp4-admin-pw-29');
+    expect(out).toContain(`env[DB_PASSWORD] = ${REDACTED}`);
+    expect(out).toContain(`php_admin_value[mysqli.default_pw] = ${REDACTED}`);
+    expect(out).toContain('env[APP_ENV] = production');
+    expect(out).toContain('php_admin_value[memory_limit] = 128M');
+    expect(counts.headers).toBe(2);
+    expect(redactText(out)).toBe(out);
+  });
+
+  it('ps: --password=, -D...password= and NAME_PASS= arguments go; --port= stays', () => {
+    const out = redactText(fixture('ps-secret-arguments.txt'));
+    for (const secret of ['Hx2-cli-secret-55', 'Jv7-java-pw-13', 'Lm3-env-pw-88']) expect(out).not.toContain(secret);
+    expect(out).toContain(`--password=${REDACTED} -Dspring.datasource.password=${REDACTED} DB_PASS=${REDACTED} --port=8080`);
+    expect(redactText(out)).toBe(out);
+  });
+
+  it('nginx -T: fastcgi_param DB_PASSWORD goes; fastcgi_param APP_ENV and fastcgi_pass stay', () => {
+    const out = redactText(fixture('nginx-T-fastcgi-param-secret.txt'));
+    expect(out).not.toContain('Wn5-fastcgi-pw-42');
+    expect(out).toContain(`fastcgi_param DB_PASSWORD "${REDACTED}";`);
+    expect(out).toContain('fastcgi_param APP_ENV production;');
+    expect(out).toMatch(/fastcgi_pass 127\.0\.0\.1:\d+;/);
+  });
+
+  it("the error log: a token in the request's query string goes, in the request and the upstream URL; the rest stays", () => {
+    const text = fixture('error-log-query-token.txt');
+    const out = redactText(text);
+    expect(out).not.toContain('Tk9-query-token-64');
+    expect(out).toContain(`request: "GET /api/orders?access_token=${REDACTED}&page=2 HTTP/1.1"`);
+    expect(out).toMatch(/upstream: "http:\/\/127\.0\.0\.1:\d+\/api\/orders\?access_token=\[redacted\]&page=2"/);
+    expect(out.replace(/access_token=\[redacted\]/g, '')).toBe(text.replace(/access_token=Tk9-query-token-64/g, ''));
+  });
+
+  it('JSON: a member named as a credential goes (the shape of a process manager listing its environment)', () => {
+    const out = redactText('{"name":"api","pm2_env":{"DB_PASSWORD":"p\\"w1","API_KEY":"k-2","PORT":"8080","token":""}}');
+    expect(out).toBe(`{"name":"api","pm2_env":{"DB_PASSWORD":"${REDACTED}","API_KEY":"${REDACTED}","PORT":"8080","token":""}}`);
+  });
+
+  it('names that only look close stay: proxy_pass, server_tokens, passenger, bypass', () => {
+    const text = 'proxy_pass http://app;\nserver_tokens off;\npassenger_enabled = on\nbypass=1 compass=north';
+    expect(redactText(text)).toBe(text);
+  });
+});
