@@ -19,9 +19,6 @@ export type DiagnoseMode = Extract<Mode, { kind: 'diagnose' }>;
 
 export class UsageError extends Error {}
 
-/** Accepted by the contract but built by later work: say so plainly instead of ignoring them. */
-const NOT_YET: Record<string, string> = {};
-
 export const USAGE = `badgateway: from "502 Bad Gateway" to the cause and the fix
 
 Usage:
@@ -72,7 +69,8 @@ export function parseArgs(argv: readonly string[]): Mode {
     const arg = args.shift() as string;
     const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => {
-      const v = inline ?? args.shift();
+      // The next flag is not a value: `--ssh --json` lacks the host.
+      const v = inline ?? (args[0]?.startsWith('--') ? undefined : args.shift());
       if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
       return v;
     };
@@ -93,7 +91,6 @@ export function parseArgs(argv: readonly string[]): Mode {
     else if (name === '--report') report = value();
     else if (name === '--apply') apply = true;
     else if (name === '--yes') yes = true;
-    else if (name in NOT_YET) throw new UsageError(`${name}: ${NOT_YET[name]} not available in this version yet`);
     else throw new UsageError(`unknown argument ${arg} (see badgateway --help)`);
   }
   if (replay && hosts.length) throw new UsageError('--replay runs a recording with no box at all: it takes no --ssh or --host');
@@ -108,6 +105,7 @@ export function parseArgs(argv: readonly string[]): Mode {
 
 /** `badgateway undo [--ssh TARGET | --host proxy=TARGET] [--accept-new-host-key] [--json]`. */
 function parseUndo(args: string[]): Mode {
+  if (['lint', 'practice', 'undo'].includes(args[0] ?? '')) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${args[0]})`);
   const parsed = parseArgs(args);
   if (parsed.kind !== 'diagnose') return parsed;
   const extra = parsed.url ? '--url' : parsed.flow ? '--flow' : parsed.record ? '--record' : parsed.replay ? '--replay' : parsed.report ? '--report' : parsed.apply ? '--apply' : null;
