@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { childrenOf } from '../test/integration/lab/sshd.js';
+import { killTree } from '../test/integration/lab/sshd.js';
 import { cli, median } from './measure.js';
 
 /**
@@ -9,58 +9,67 @@ import { cli, median } from './measure.js';
 export interface FirstFrame {
   runs: number;
   bareMs: number;
+  /** The wizard's first frame: the plain one drawn while Ink loads. */
   wizardMs: number;
   ratio: number;
+  /** Ink's own first frame, which starts by erasing the plain one: what loading the UI costs. */
+  inkMs: number;
+  inkRatio: number;
 }
+
+/** Ink's first write begins by moving up over the plain frame and clearing below it. */
+const INK_DREW = /\x1b\[\d+A\r\x1b\[J/;
 
 const TERMINAL_ENV = { TERM: 'xterm-256color', COLUMNS: '80', LINES: '24' };
 
-/** Everything under pid, deepest first. */
-function tree(pid: number): number[] {
-  return [...childrenOf(pid).flatMap(tree), pid];
-}
-
-/** ms from spawning `script` to `marker` appearing on the terminal; then the whole tree is ended by PID. */
-function timeToOutput(command: string, marker: string, timeoutMs = 15_000): Promise<number> {
+/** ms from spawning `script` until each marker appears on the terminal; then the whole tree is ended by PID. */
+function timeToOutput(command: string, markers: readonly (string | RegExp)[], timeoutMs = 15_000): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...TERMINAL_ENV } });
+    const at: (number | undefined)[] = markers.map(() => undefined);
     let seen = '';
     let done = false;
-    const finish = (error: Error | null, ms = 0) => {
+    const finish = (error: Error | null) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      for (const pid of child.pid ? tree(child.pid) : []) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone already */
-        }
-      }
+      if (child.pid) killTree(child.pid);
       if (error) reject(error);
-      else resolve(ms);
+      else resolve(at as number[]);
     };
-    const timer = setTimeout(() => finish(new Error(`"${marker}" did not appear within ${timeoutMs} ms of ${command}; the terminal showed: ${JSON.stringify(seen.slice(-400))}`)), timeoutMs);
+    const missing = () => markers.filter((_, i) => at[i] === undefined).join(', ');
+    const timer = setTimeout(() => finish(new Error(`${missing()} did not appear within ${timeoutMs} ms of ${command}; the terminal showed: ${JSON.stringify(seen.slice(-400))}`)), timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       seen += chunk;
-      if (seen.includes(marker)) finish(null, performance.now() - started);
+      const now = performance.now() - started;
+      markers.forEach((m, i) => {
+        if (at[i] === undefined && (typeof m === 'string' ? seen.includes(m) : m.test(seen))) at[i] = now;
+      });
+      if (at.every((t) => t !== undefined)) finish(null);
     });
-    child.on('close', () => finish(new Error(`${command} ended before "${marker}" appeared; it showed: ${JSON.stringify(seen.slice(-400))}`)));
+    child.on('close', () => finish(new Error(`${command} ended before ${missing()} appeared; it showed: ${JSON.stringify(seen.slice(-400))}`)));
   });
 }
 
-/** Median of `runs` interleaved runs each: bare node, then the wizard (the marker is its first step's "Why now:"). */
+/**
+ * Median of `runs` interleaved runs each: bare node, then the wizard (its first frame is the first step's
+ * "Why now:"; Ink's own frame is the erase that begins it).
+ */
 export async function firstFrame(runs = 15): Promise<FirstFrame> {
   const bare: number[] = [];
   const wizard: number[] = [];
+  const ink: number[] = [];
+  const BARE = `node -e 'console.log("bare-node-ready")'`;
   // One of each first, unmeasured: the file cache holds node and the bundle for every measured run.
-  await timeToOutput(`node -e 'console.log("bare-node-ready")'`, 'bare-node-ready');
-  await timeToOutput(`node ${cli()}`, 'Why now:');
+  await timeToOutput(BARE, ['bare-node-ready']);
+  await timeToOutput(`node ${cli()}`, ['Why now:', INK_DREW]);
   for (let i = 0; i < runs; i++) {
-    bare.push(await timeToOutput(`node -e 'console.log("bare-node-ready")'`, 'bare-node-ready'));
-    wizard.push(await timeToOutput(`node ${cli()}`, 'Why now:'));
+    bare.push(...(await timeToOutput(BARE, ['bare-node-ready'])));
+    const [plain, drawn] = await timeToOutput(`node ${cli()}`, ['Why now:', INK_DREW]);
+    wizard.push(plain as number);
+    ink.push(drawn as number);
   }
-  const [bareMs, wizardMs] = [median(bare), median(wizard)];
-  return { runs, bareMs, wizardMs, ratio: wizardMs / bareMs };
+  const [bareMs, wizardMs, inkMs] = [median(bare), median(wizard), median(ink)];
+  return { runs, bareMs, wizardMs, ratio: wizardMs / bareMs, inkMs, inkRatio: inkMs / bareMs };
 }

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killTree } from '../test/integration/lab/sshd.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let cliPath = join(ROOT, 'dist', 'badgateway.js');
@@ -48,8 +49,15 @@ export function timed(argv: string[], options: { env?: NodeJS.ProcessEnv; timeou
     partial = lines.pop() ?? '';
     for (const line of lines) stderrLines.push({ at, line });
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-  return new Promise((resolve) => {
+  // The whole tree: under /usr/bin/time the program is a child, and its pipes keep 'close' from coming.
+  const timer = setTimeout(() => {
+    if (child.pid) killTree(child.pid);
+  }, options.timeoutMs ?? 120_000);
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${argv[0]}: ${error.message}`));
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const ms = performance.now() - started;

@@ -49,8 +49,12 @@ function printFrame(r: FirstFrame): void {
   say(`   wizard's first frame ("Why now:")  ${fmtMs(r.wizardMs)}`);
   say(`   bare node printing one line        ${fmtMs(r.bareMs)}   (baseline)`);
   say(`   ratio                              ${fmtRatio(r.ratio)}   goal <= ${GOAL.frameRatio}x: ${mark(r.ratio <= GOAL.frameRatio)}`);
-  md.push(`**First frame** (median of ${r.runs} interleaved runs each, pseudo-terminal 80x24):`, '');
-  mdTable(['wizard first frame', 'bare `node -e console.log(1)`', 'ratio', 'goal'], [[fmtMs(r.wizardMs), fmtMs(r.bareMs), fmtRatio(r.ratio), `<= ${GOAL.frameRatio}x`]]);
+  say(`   Ink's own first frame (drawn over it)  ${fmtMs(r.inkMs)}: ${fmtRatio(r.inkRatio)} of bare node (what loading the UI costs)`);
+  md.push(`**First frame** (median of ${r.runs} interleaved runs each, pseudo-terminal 80x24; the first frame is drawn in plain text while Ink loads, then Ink draws its own over it):`, '');
+  mdTable(
+    ['wizard first frame', "Ink's own first frame", 'bare `node -e console.log(1)`', 'ratio (first frame)', 'goal'],
+    [[fmtMs(r.wizardMs), `${fmtMs(r.inkMs)} (${fmtRatio(r.inkRatio)})`, fmtMs(r.bareMs), fmtRatio(r.ratio), `<= ${GOAL.frameRatio}x`]],
+  );
 }
 
 function printRounds(r: RoundTripResult): void {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CLI } from './lab/badgateway.js';
-import { childrenOf } from './lab/sshd.js';
+import { killTree } from './lab/sshd.js';
 import { labScope } from './lab/scope.js';
 
 const lab = labScope();
@@ -11,13 +11,7 @@ function terminalBytes(args: string[], done: (output: string) => boolean, env: N
   const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '80', LINES: '24', ...env } });
   const stop = () => {
-    for (const pid of child.pid ? [...childrenOf(child.pid).flatMap((p) => [...childrenOf(p), p]), child.pid] : []) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* ended already */
-      }
-    }
+    if (child.pid) killTree(child.pid);
   };
   lab.later(stop);
   let output = '';

@@ -8,6 +8,7 @@ import { LocalHost } from '../../src/hosts/local.js';
 import { connectSsh, SshError, type HostKeyPrompt, type SshHost, type SshOptions } from '../../src/hosts/ssh/index.js';
 import { freePort } from './lab/ports.js';
 import { start, waitForPath } from './lab/processes.js';
+import { fingerprintOf } from './lab/ssh-client.js';
 import { keyscan, makeKey, startSshd, type Sshd } from './lab/sshd.js';
 import { ensureUser, sudoersDropIn } from './lab/users.js';
 
@@ -55,16 +56,6 @@ async function failure(promise: Promise<unknown>): Promise<SshError> {
     throw error;
   }
   throw new Error('expected an SshError');
-}
-
-function fingerprintOf(publicKeyLine: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'bgw-fp-'));
-  try {
-    writeFileSync(join(dir, 'k.pub'), `${publicKeyLine}\n`);
-    return execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'k.pub')], { encoding: 'utf8' }).split(' ')[1] as string;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

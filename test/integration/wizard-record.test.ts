@@ -7,6 +7,7 @@ import { stateDir } from './lab/apply.js';
 import { CLI, runCli } from './lab/badgateway.js';
 import { newLab, scenario } from './lab/incidents.js';
 import { labScope } from './lab/scope.js';
+import { killTree } from './lab/sshd.js';
 
 const lab = labScope();
 const KEY = { down: '\u001B[B', enter: '\r' } as const;
@@ -19,7 +20,7 @@ function inTerminal(args: string[], env: NodeJS.ProcessEnv = {}) {
   child.stdout.on('data', (d) => (screen += String(d).replace(/\u001B\[[0-9;?]*[A-Za-z]/g, '')));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   lab.later(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.pid) killTree(child.pid);
   });
   return {
     exited,

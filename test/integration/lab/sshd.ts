@@ -116,6 +116,22 @@ export function keyscan(sshd: Pick<Sshd, 'port' | 'address'>, types = 'ed25519,e
   return execFileSync('ssh-keyscan', ['-T', '5', '-t', types, '-p', String(sshd.port), sshd.address], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** `pid` and every process under it, deepest first: what to stop, by PID, to end a program we started. */
+export function treeOf(pid: number): number[] {
+  return [...childrenOf(pid).flatMap(treeOf), pid];
+}
+
+/** Sends SIGKILL to `pid` and everything under it (those still there). */
+export function killTree(pid: number): void {
+  for (const each of treeOf(pid)) {
+    try {
+      process.kill(each, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+}
+
 /** PIDs whose parent is `pid`, read from /proc. */
 export function childrenOf(pid: number): number[] {
   const found: number[] = [];
