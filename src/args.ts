@@ -7,6 +7,8 @@ export type Mode =
   | { kind: 'diagnose'; json: boolean; url: string | null; flow: string | null; hosts: HostArg[]; acceptNewHostKey: boolean; record: string | null; replay: string | null; report: string | null; apply: boolean }
   /** `badgateway undo`: revert the last fix badgateway applied on the proxy host (this machine or --ssh). */
   | { kind: 'undo'; json: boolean; hosts: HostArg[]; acceptNewHostKey: boolean }
+  /** `badgateway route`: where nginx sends this request and why, without sending it. */
+  | { kind: 'route'; json: boolean; url: string; hostHeader: string | null; headers: Record<string, string>; hosts: HostArg[]; acceptNewHostKey: boolean }
   | { kind: 'practice'; list: boolean; json: boolean; incident: string | null };
 
 /** A host of the session: `proxy` is where nginx runs (--ssh); other roles are backends' boxes (--host ROLE=TARGET). */
@@ -32,6 +34,8 @@ Usage:
   badgateway --json --apply --yes [--url URL]  the same, then apply the fix without asking, verify it,
                                   and roll it back if it does not help (the wizard asks instead)
   badgateway undo [--ssh TARGET] [--json]      revert the last fix badgateway applied on that box
+  badgateway route --url URL [--header 'Name: value']... [--ssh TARGET] [--json]
+                                  where nginx sends this request and why, without sending it
   --record FILE                   save the session (commands, outputs, timings, per host; secrets redacted)
   --replay FILE                   walk a recorded session again, with no box at all (wizard or --json)
   --report FILE.md                write a Markdown report of the session, to paste into a ticket
@@ -43,12 +47,15 @@ Usage:
 Exit codes: 0 healthy or fixed, 1 diagnosed (not fixed), 2 bad usage or input, 3 could not run.
 `;
 
+const SUBCOMMANDS = ['lint', 'practice', 'undo', 'route'];
+
 export function parseArgs(argv: readonly string[]): Mode {
   const args = [...argv];
   const first = args[0];
   if (first === 'lint') return { kind: 'lint', paths: args.slice(1).filter((a) => !a.startsWith('-')) };
   if (first === 'practice') return parsePractice(args.slice(1));
   if (first === 'undo') return parseUndo(args.slice(1));
+  if (first === 'route') return parseRoute(args.slice(1));
   let json = false;
   let url: string | null = null;
   let flow: string | null = null;
@@ -105,12 +112,52 @@ export function parseArgs(argv: readonly string[]): Mode {
 
 /** `badgateway undo [--ssh TARGET | --host proxy=TARGET] [--accept-new-host-key] [--json]`. */
 function parseUndo(args: string[]): Mode {
-  if (['lint', 'practice', 'undo'].includes(args[0] ?? '')) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${args[0]})`);
+  if (SUBCOMMANDS.includes(args[0] ?? '')) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${args[0]})`);
   const parsed = parseArgs(args);
   if (parsed.kind !== 'diagnose') return parsed;
   const extra = parsed.url ? '--url' : parsed.flow ? '--flow' : parsed.record ? '--record' : parsed.replay ? '--replay' : parsed.report ? '--report' : parsed.apply ? '--apply' : null;
   if (extra) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${extra})`);
   return { kind: 'undo', json: parsed.json, hosts: parsed.hosts, acceptNewHostKey: parsed.acceptNewHostKey };
+}
+
+/** `badgateway route --url URL [--header 'Name: value']... [--ssh T | --host proxy=T] [--accept-new-host-key] [--json]`. */
+function parseRoute(args: string[]): Mode {
+  const { rest, headers } = takeHeaders(args);
+  const foreign = SUBCOMMANDS.includes(rest[0] ?? '') ? rest[0] : rest.find((a) => a.startsWith('--') && !ROUTE_FLAGS.includes(a.split('=')[0] as string));
+  if (foreign) throw new UsageError(`route takes --url, --header, --ssh/--host, --accept-new-host-key and --json (got ${foreign})`);
+  const parsed = parseArgs(rest);
+  if (parsed.kind !== 'diagnose') return parsed;
+  if (!parsed.url) throw new UsageError('route needs the request: --url URL, such as --url http://127.0.0.1:8080/path');
+  const { host = null, ...others } = headers;
+  return { kind: 'route', json: parsed.json, url: parsed.url, hostHeader: host, headers: others, hosts: parsed.hosts, acceptNewHostKey: parsed.acceptNewHostKey };
+}
+
+const ROUTE_FLAGS = ['--url', '--ssh', '--host', '--accept-new-host-key', '--json', '--help', '--version'];
+/** RFC 9110's token: what a header name may be made of. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Takes every `--header 'Name: value'` out of the arguments: names lower-cased, repeats joined as nginx joins them. */
+function takeHeaders(args: string[]): { rest: string[]; headers: Record<string, string> } {
+  const rest: string[] = [];
+  const headers = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg !== '--header' && !arg.startsWith('--header=')) {
+      rest.push(arg);
+      continue;
+    }
+    const spec = arg === '--header' ? args[++i] : arg.slice('--header='.length);
+    if (spec === undefined || spec === '' || spec.startsWith('--')) throw new UsageError("--header needs a value such as 'X-Forwarded-Proto: https'");
+    const colon = spec.indexOf(':');
+    const name = spec.slice(0, Math.max(colon, 0)).toLowerCase();
+    if (colon <= 0 || !HEADER_NAME.test(name)) throw new UsageError(`--header needs 'Name: value', such as 'Host: shop.example' (got ${spec})`);
+    const value = spec.slice(colon + 1).trim();
+    const before = headers.get(name);
+    if (name === 'host' && before !== undefined) throw new UsageError('the Host header is given twice (nginx answers such a request with 400)');
+    if (name === 'host' && !value) throw new UsageError('the Host header is empty (nginx answers such a request with 400)');
+    headers.set(name, before === undefined ? value : `${before}${name === 'cookie' ? '; ' : ', '}${value}`);
+  }
+  return { rest, headers: Object.fromEntries(headers) };
 }
 
 /** `badgateway practice [--list] [--json] [INCIDENT]`. */

@@ -55,6 +55,7 @@ async function main(mode: Mode): Promise<number> {
     return mode.list ? practice.listPractice(mode.json) : practice.practice(await loadFlow(null), mode.incident);
   }
   if (mode.kind === 'undo') return (await import('./modes/undo.js')).undo(mode);
+  if (mode.kind === 'route') return (await import('./modes/route.js')).route(mode);
   const inputs = mode.url ? requestFacts(mode.url) : {};
   const flow = await loadFlow(mode.flow);
   if (mode.json) return (await import('./modes/json.js')).diagnoseJson(flow, inputs, mode);

@@ -1,4 +1,5 @@
 import type { NginxConfig } from './nginx/config-types.js';
+import type { PathKinds } from './nginx/route-types.js';
 
 /** An upstream error line from nginx's error log, classified. */
 export interface UpstreamError {
@@ -119,12 +120,18 @@ export interface Facts {
   'request.candidates': string[];
   /** Where nginx listens for this request: curl connects there whatever the URL's host is. */
   'request.connectTo': string;
+  /** The upstream: field of nginx's own error line for this request (the address it dialled), when the log named it. */
+  'request.upstream': string;
+  /** Request headers by lower-case name (from --header), beside Host. */
+  'request.headers': Record<string, string>;
 
   'route.server': ConfigPlace;
   'route.serverName': string;
   'route.location': ConfigPlace;
   'route.locationMatch': string;
   'route.errorLog': string;
+  /** What the box said is at each path try_files and index tested for this request. */
+  'route.pathKinds': PathKinds;
 
   'upstream.module': string;
   'upstream.scheme': string;

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../hosts/host.js';
+import type { ConfigError } from '../nginx/config-types.js';
 import { parseDump } from '../nginx/parse-dump.js';
 import { workerUser } from '../nginx/route.js';
 import { parseTestFailure } from '../nginx/test-failure.js';
@@ -9,6 +10,28 @@ import { need } from './check.js';
 /** nginx -T as the running master was started (its -c, -p, -g); nginx.find runs it early beside -V. */
 export function configDumpCommand(binary: string, args: readonly string[]): CommandSpec {
   return { argv: [binary, ...args, '-T'], timeoutMs: 20_000 };
+}
+
+const SHOWN_ERRORS = 10;
+
+const errorPlace = (e: ConfigError): string => (e.file ? `${e.file}${e.line === null ? '' : `:${e.line}`}: ` : '');
+
+/**
+ * nginx accepted this configuration, so a parse error is badgateway misreading it: what follows from the
+ * config (routes, upstreams) may be wrong near that place, and the person should know.
+ */
+function parseErrorLines(errors: readonly ConfigError[]): string[] {
+  return [
+    ...errors.slice(0, SHOWN_ERRORS).map((e) => `parse error: ${errorPlace(e)}${e.error}`),
+    ...(errors.length > SHOWN_ERRORS ? [`... and ${errors.length - SHOWN_ERRORS} more parse errors`] : []),
+  ];
+}
+
+function parseErrorsSummary(errors: readonly ConfigError[]): string {
+  if (errors.length === 0) return '';
+  const first = errors[0]!;
+  const count = errors.length === 1 ? '1 parse error' : `${errors.length} parse errors`;
+  return `; ${count} in the nginx -T output (first: ${errorPlace(first)}${first.error})`;
 }
 
 /** Reads the configuration nginx itself sees (nginx -T), with the running master's own -c/-p/-g. */
@@ -42,7 +65,7 @@ export const nginxConfig: Check = {
     return {
       outcome: 'valid',
       facts: { 'nginx.config': config, 'nginx.workerUser': user },
-      summary: `${config.files.length} config files read; workers run as ${user}`,
+      summary: `${config.files.length} config files read; workers run as ${user}${parseErrorsSummary(config.errors)}`,
       evidence: [
         {
           command,
@@ -50,6 +73,7 @@ export const nginxConfig: Check = {
             ...config.files.slice(0, 6).map((f) => `# configuration file ${f.file}`),
             ...(config.files.length > 6 ? [`... and ${config.files.length - 6} more`] : []),
             `worker user: ${user}${workers.length ? ' (from the running workers)' : configured.place ? ` (user directive, ${configured.place.file}:${configured.place.line})` : ' (nginx default)'}`,
+            ...parseErrorLines(config.errors),
           ],
         },
       ],

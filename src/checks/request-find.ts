@@ -75,10 +75,10 @@ export const requestFind: Check = {
     const errors = results.flatMap((r) => (r.code === 0 ? parseErrorLog(r.stdout) : []));
     const unreadable = results.filter((r) => r.code !== 0).map((r) => `${r.argv.at(-1)}: ${r.stderr.trim() || r.failure || 'cannot read'}`);
     const failures = errors.filter((e) => e.kind !== 'fastcgi-stderr').sort((a, b) => a.time.localeCompare(b.time));
-    const seen = new Map<string, { url: string; method: string }>();
+    const seen = new Map<string, { url: string; method: string; upstream?: string }>();
     for (const error of [...failures].reverse()) {
       const request = urlFromError(error, config);
-      if (request && !seen.has(request.url)) seen.set(request.url, request);
+      if (request && !seen.has(request.url)) seen.set(request.url, { ...request, ...(error.upstream ? { upstream: error.upstream } : {}) });
     }
     const newest = [...seen.values()].find((r) => REPLAYABLE.has(r.method)) ?? [...seen.values()][0];
     if (!newest) {
@@ -98,6 +98,7 @@ export const requestFind: Check = {
         'request.source': 'error-log',
         'request.connectTo': connectTo(request['request.port'] as number),
         'request.candidates': [...seen.keys()].slice(0, 9),
+        ...(newest.upstream ? { 'request.upstream': newest.upstream } : {}),
       },
       summary: `the newest failing request in the error log: ${newest.method} ${newest.url}`,
       evidence: [

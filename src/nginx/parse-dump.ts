@@ -104,43 +104,86 @@ class Lexer {
     return { kind: 'word', value: unescape(raw), line };
   }
 
-  /** Reads up to the "}" that balances an already consumed "{", returning the text between them. */
-  rawBlock(): string | null {
-    let depth = 1;
-    let out = '';
-    while (this.peek() !== undefined) {
-      const ch = this.take();
-      if (ch === '"' || ch === "'") {
-        out += ch;
-        while (this.peek() !== undefined && this.peek() !== ch && this.peek() !== '\n') {
-          const c = this.take();
-          out += c;
-          if (c === '\\' && this.peek() !== undefined) out += this.take();
-        }
-        if (this.peek() !== undefined) out += this.take();
-        continue;
+  /** Moves to `end`, counting the newlines passed. */
+  private advanceTo(end: number): void {
+    while (this.pos < end) this.take();
+  }
+
+  /** The level of a Lua long bracket `[`, `=`*level, `[` starting at `at`, or -1 when there is none. */
+  private longBracketAt(at: number): number {
+    if (this.text[at] !== '[') return -1;
+    let level = 0;
+    while (this.text[at + 1 + level] === '=') level++;
+    return this.text[at + 1 + level] === '[' ? level : -1;
+  }
+
+  /** Where a short Lua string opened at `at` ends (after its quote), or -1 when it does not close on its line. */
+  private quotedEnd(at: number): number {
+    const quote = this.text[at];
+    for (let i = at + 1; i < this.text.length; i++) {
+      const ch = this.text[i];
+      if (ch === quote) return i + 1;
+      if (ch === '\n') return -1;
+      if (ch === '\\') {
+        if (this.text[i + 1] === '\n') return -1;
+        i++;
       }
-      if (ch === '-' && this.peek() === '-') {
-        out += ch;
-        while (this.peek() !== undefined && this.peek() !== '\n') out += this.take();
-        continue;
-      }
-      if (ch === '{') depth++;
-      if (ch === '}' && --depth === 0) return out.trim();
-      out += ch;
     }
+    return -1;
+  }
+
+  /**
+   * Reads a Lua body up to the "}" that balances an already consumed "{", returning the text between them,
+   * or null at end of file. Braces inside Lua strings, long brackets and comments do not count. The rules
+   * are lua-nginx-module's block lexer (what OpenResty itself reads): short strings end on their own line,
+   * a quote with no closing one on that line is plain text, and an unclosed long bracket runs to end of file.
+   */
+  luaBlock(): string | null {
+    const start = this.pos;
+    let depth = 1;
+    while (this.pos < this.text.length) {
+      const ch = this.text[this.pos]!;
+      const isComment = ch === '-' && this.text[this.pos + 1] === '-';
+      const opener = isComment ? this.pos + 2 : this.pos;
+      const level = this.longBracketAt(opener);
+      if (level >= 0) {
+        const closer = `]${'='.repeat(level)}]`;
+        const close = this.text.indexOf(closer, opener + level + 2);
+        if (close === -1) break;
+        this.advanceTo(close + closer.length);
+      } else if (isComment) {
+        const eol = this.text.indexOf('\n', this.pos);
+        this.advanceTo(eol === -1 ? this.text.length : eol);
+      } else if (ch === '"' || ch === "'") {
+        const end = this.quotedEnd(this.pos);
+        this.advanceTo(end === -1 ? this.pos + 1 : end);
+      } else {
+        this.take();
+        if (ch === '{') depth++;
+        if (ch === '}' && --depth === 0) return this.text.slice(start, this.pos - 1).trim();
+      }
+    }
+    this.advanceTo(this.text.length);
     return null;
   }
 }
 
+interface ParsedText {
+  parsed: Directive[];
+  errors: ConfigError[];
+  /** False when the text ends inside a block, a quoted string, a Lua body or an unfinished directive. */
+  complete: boolean;
+}
+
 /** Lexes and parses one nginx config file into crossplane-shaped directives; syntax errors are returned, not thrown. */
-export function parseConfigText(text: string, file: string): { parsed: Directive[]; errors: ConfigError[] } {
+export function parseConfigText(text: string, file: string): ParsedText {
   const errors: ConfigError[] = [];
   const fail = (line: number | null, error: string): void => {
     errors.push({ file, line, error });
   };
   const lexer = new Lexer(text, fail);
   let sawEof = false;
+  let complete = true;
 
   const parseBlock = (depth: number): Directive[] => {
     const out: Directive[] = [];
@@ -167,10 +210,11 @@ export function parseConfigText(text: string, file: string): { parsed: Directive
           parseBlock(depth + 1);
           if (sawEof) return out;
         } else if (isRawBlock(d.directive)) {
-          const raw = lexer.rawBlock();
+          const raw = lexer.luaBlock();
           if (raw === null) {
             fail(lexer.line, 'unexpected end of file, expecting "}"');
             sawEof = true;
+            complete = false;
             return out;
           }
           d.args.push(raw);
@@ -184,6 +228,7 @@ export function parseConfigText(text: string, file: string): { parsed: Directive
         flush();
         if (depth > 0) return out;
       } else {
+        if (words.length > 0 || depth > 0) complete = false;
         if (words.length > 0) {
           fail(tok.line, 'unexpected end of file, expecting ";" or "}"');
           flush();
@@ -196,24 +241,89 @@ export function parseConfigText(text: string, file: string): { parsed: Directive
     }
   };
 
-  return { parsed: parseBlock(0), errors };
+  const parsed = parseBlock(0);
+  return { parsed, errors, complete };
 }
 
 const HEADER = /^# configuration file (.+):\r?$/;
 
-/** Splits `nginx -T` stdout into the files it dumped. Anything before the first header (e.g. merged stderr) is ignored. */
-function splitDump(stdout: string): { file: string; text: string }[] {
-  const sections: { file: string; lines: string[] }[] = [];
-  for (const line of stdout.split('\n')) {
-    const header = HEADER.exec(line);
-    if (header) sections.push({ file: header[1]!, lines: [] });
-    else sections.at(-1)?.lines.push(line);
-  }
-  // nginx writes each file's bytes followed by one newline of its own; drop it.
-  return sections.map((s) => {
-    const text = s.lines.join('\n');
-    return { file: s.file, text: text.endsWith('\n') ? text.slice(0, -1) : text };
+interface DumpedFile extends ParsedText {
+  file: string;
+  /** The lines nginx printed after the header, its own closing newline included. */
+  lines: string[];
+  /** Every `include` pattern in the file, blocks included, in order. */
+  includes: string[];
+}
+
+function includePatterns(directives: Directive[]): string[] {
+  return directives.flatMap((d) => {
+    const own = d.directive === 'include' && d.args.length === 1 && !d.block ? [d.args[0]!] : [];
+    return [...own, ...includePatterns(d.block ?? [])];
   });
+}
+
+function parseSection(file: string, lines: string[]): DumpedFile {
+  // nginx writes each file's bytes followed by one newline of its own; drop it.
+  const joined = lines.join('\n');
+  const text = joined.endsWith('\n') ? joined.slice(0, -1) : joined;
+  const result = parseConfigText(text, file);
+  return { ...result, file, lines, includes: includePatterns(result.parsed) };
+}
+
+/** nginx resolves relative includes against the directory of the main file (its conf prefix). */
+const confPrefixOf = (mainFile: string): string => mainFile.slice(0, mainFile.lastIndexOf('/') + 1);
+
+/** The paths an include pattern names, resolved the way nginx resolves it: relative to the conf prefix, globs by glob(3). */
+function includeMatcher(pattern: string, confPrefix: string): (path: string) => boolean {
+  const full = posix.normalize(pattern.startsWith('/') ? pattern : confPrefix + pattern);
+  if (!hasGlob(full)) return (path) => posix.normalize(path) === full;
+  const re = globToRegExp(full);
+  return (path) => re.test(posix.normalize(path));
+}
+
+/**
+ * nginx before 1.11.6 dumped a file once per include: a header naming a file already dumped is such a repeat
+ * when exactly the lines of the first copy follow it. Returns how many lines that copy has, else -1.
+ */
+function repeatLength(path: string, done: DumpedFile[], lines: string[], at: number): number {
+  const first = done.find((f) => f.file === path);
+  if (!first || !first.lines.every((line, k) => lines[at + 1 + k] === line)) return -1;
+  return first.lines.length;
+}
+
+/**
+ * Whether a header-shaped line ends the file `before` and starts a new one, rather than being a comment in it.
+ * nginx prints each file it opens as the header, the file's bytes and a newline, in the order it opens them
+ * (since 1.11.6 only the first time), and it opens only the main file and what an include names. So a real
+ * header follows a complete file and names a new file that an include read so far names.
+ */
+function startsFile(path: string, before: DumpedFile, done: DumpedFile[], confPrefix: string): boolean {
+  if (!before.complete || before.file === path || done.some((f) => f.file === path)) return false;
+  return [...done, before].some((f) => f.includes.some((pattern) => includeMatcher(pattern, confPrefix)(path)));
+}
+
+/** Splits `nginx -T` stdout into the files it dumped. Anything before the first header (e.g. merged stderr) is ignored. */
+function splitDump(stdout: string): DumpedFile[] {
+  const lines = stdout.split('\n');
+  const done: DumpedFile[] = [];
+  const first = lines.findIndex((line) => HEADER.test(line));
+  if (first === -1) return done;
+  let current = { file: HEADER.exec(lines[first]!)![1]!, start: first + 1, repeat: false };
+  const confPrefix = confPrefixOf(current.file);
+  const finish = (end: number): DumpedFile => parseSection(current.file, lines.slice(current.start, end));
+  for (let i = first + 1; i < lines.length; i++) {
+    const path = HEADER.exec(lines[i]!)?.[1];
+    if (path === undefined) continue;
+    const before = finish(i);
+    const copy = before.complete ? repeatLength(path, done, lines, i) : -1;
+    if (copy === -1 && !startsFile(path, before, done, confPrefix)) continue;
+    if (!current.repeat) done.push(before);
+    const skip = Math.max(copy, 0);
+    current = { file: path, start: i + 1 + skip, repeat: copy !== -1 };
+    i += skip;
+  }
+  if (!current.repeat) done.push(finish(lines.length));
+  return done;
 }
 
 const hasGlob = (pattern: string): boolean => /[*?[]/.test(pattern);
@@ -252,27 +362,21 @@ export function globToRegExp(pattern: string): RegExp {
 /** Parses the stdout of `nginx -T`: every dumped file, and the main file's tree with includes resolved. */
 export function parseDump(stdout: string): NginxConfig {
   const errors: ConfigError[] = [];
-  const files: ConfigFile[] = splitDump(stdout).map(({ file, text }) => {
-    const result = parseConfigText(text, file);
-    errors.push(...result.errors);
-    return { file, parsed: result.parsed };
+  const files: ConfigFile[] = splitDump(stdout).map(({ file, parsed, errors: own }) => {
+    errors.push(...own);
+    return { file, parsed };
   });
   const main = files[0];
   if (!main) {
     errors.push({ file: '', line: null, error: 'no "# configuration file" section in the nginx -T output' });
     return { files, tree: [], errors };
   }
-  // nginx resolves relative includes against the directory of the main file (its conf prefix).
-  const confPrefix = main.file.slice(0, main.file.lastIndexOf('/') + 1);
+  const confPrefix = confPrefixOf(main.file);
 
+  // glob() sorts its matches byte-wise, and nginx reads them in that order.
   const matching = (pattern: string): ConfigFile[] => {
-    const full = posix.normalize(pattern.startsWith('/') ? pattern : confPrefix + pattern);
-    if (!hasGlob(full)) return files.filter((f) => posix.normalize(f.file) === full);
-    const re = globToRegExp(full);
-    // glob() sorts its matches byte-wise, and nginx reads them in that order.
-    return files
-      .filter((f) => re.test(posix.normalize(f.file)))
-      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    const names = includeMatcher(pattern, confPrefix);
+    return files.filter((f) => names(f.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   };
 
   const expand = (directives: Directive[], stack: string[]): Directive[] => {

@@ -14,6 +14,7 @@ const NEEDED: { program: string; pkg: string }[] = [
   { program: '/usr/sbin/sshd', pkg: 'openssh-server' },
   { program: '/usr/bin/ssh-keygen', pkg: 'openssh-client' },
   { program: '/usr/bin/sudo', pkg: 'sudo' },
+  { program: '/usr/bin/pcre2test', pkg: 'pcre2-utils' },
 ];
 
 function missing(): typeof NEEDED {

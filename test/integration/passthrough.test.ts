@@ -26,15 +26,15 @@ describe('a 502 nginx only passed on', () => {
     expect(await walkWizard(url)).toContain('Cause: upstream-returned-502');
   });
 
-  it('not this: a backend that answers 200 directly leaves the silent failure to a person', async () => {
+  it('not this: a return 502 before the proxy_pass is nginx answering itself, named with its file:line', async () => {
     const port = await freePort();
     own(await startTcpBackend('127.0.0.1', port));
     // A return rule answers 502 before the request reaches proxy_pass, so nginx logs no upstream error.
     const site = await nginx({ server: `location /x/ { return 502; proxy_pass http://127.0.0.1:${port}; }` });
     const { report } = await diagnose(`http://127.0.0.1:${site.port}/x/y`);
     expect(report.diagnosis.cause).toBe('unknown');
-    expect(report.steps.at(-1)).toMatchObject({ node: 'backend-direct', outcome: 'backend-ok' });
-    expect(report.diagnosis.title).toBe('The request fails without an upstream error');
-    expect(report.diagnosis.explanation).toContain('return or error_page');
+    expect(report.steps.at(-1)).toMatchObject({ node: 'route', outcome: 'not-proxied' });
+    expect(report.diagnosis.title).toBe('This URL is not sent to a backend');
+    expect(JSON.stringify(report)).toContain(`nginx answers 502 itself (${site.confFile}:`);
   });
 });

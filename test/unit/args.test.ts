@@ -11,6 +11,37 @@ describe('the command line', () => {
     expect(parseArgs(['--version'])).toEqual({ kind: 'version' });
   });
 
+  it('reads route: the URL, headers by lower-case name, and a Host header apart from the others', () => {
+    expect(parseArgs(['route', '--url', 'http://127.0.0.1:8080/a?b=1'])).toEqual({
+      kind: 'route',
+      json: false,
+      url: 'http://127.0.0.1:8080/a?b=1',
+      hostHeader: null,
+      headers: {},
+      hosts: [],
+      acceptNewHostKey: false,
+    });
+    const mode = parseArgs(['route', '--json', '--url=http://127.0.0.1/', '--header', 'Host: shop.example', '--header=X-Forwarded-Proto:https', '--ssh', 'root@web1', '--accept-new-host-key']);
+    expect(mode).toEqual({
+      kind: 'route',
+      json: true,
+      url: 'http://127.0.0.1/',
+      hostHeader: 'shop.example',
+      headers: { 'x-forwarded-proto': 'https' },
+      hosts: [{ role: 'proxy', target: 'root@web1' }],
+      acceptNewHostKey: true,
+    });
+  });
+
+  it('joins a header given twice as nginx does (cookies with "; ")', () => {
+    const mode = parseArgs(['route', '--url', 'http://x/', '--header', 'Accept: a', '--header', 'accept:  b ', '--header', 'Cookie: x=1', '--header', 'Cookie: y=2', '--header', 'X-Empty:']);
+    expect(mode).toMatchObject({ headers: { accept: 'a, b', cookie: 'x=1; y=2', 'x-empty': '' } });
+  });
+
+  it('route --help is the help', () => {
+    expect(parseArgs(['route', '--help'])).toEqual({ kind: 'help' });
+  });
+
   const bad: [string[], RegExp][] = [
     [['--frobnicate'], /unknown argument --frobnicate/],
     [['toString'], /unknown argument toString/],
@@ -30,6 +61,26 @@ describe('the command line', () => {
     [['undo', 'practice'], /undo takes only/],
     [['undo', 'lint'], /undo takes only/],
     [['undo', '--record', 'x.json'], /undo takes only/],
+    [['undo', 'route'], /undo takes only/],
+    [['route'], /route needs the request: --url URL/],
+    [['route', '--json'], /route needs the request/],
+    [['route', '--url'], /--url needs a value/],
+    [['route', '--url', 'http://x/', '--header'], /--header needs a value/],
+    [['route', '--url', 'http://x/', '--header', '--json'], /--header needs a value/],
+    [['route', '--url', 'http://x/', '--header='], /--header needs a value/],
+    [['route', '--url', 'http://x/', '--header', 'X-Debug'], /--header needs 'Name: value'/],
+    [['route', '--url', 'http://x/', '--header', ': v'], /--header needs 'Name: value'/],
+    [['route', '--url', 'http://x/', '--header', 'Bad Name: v'], /--header needs 'Name: value'/],
+    [['route', '--url', 'http://x/', '--header', 'Host: a', '--header', 'host: b'], /Host header is given twice/],
+    [['route', '--url', 'http://x/', '--header', 'Host:'], /Host header is empty/],
+    [['route', '--url', 'http://x/', '--record', 'r.json'], /route takes --url, --header/],
+    [['route', '--url', 'http://x/', '--replay', 'r.json'], /route takes --url, --header/],
+    [['route', '--url', 'http://x/', '--flow', 'f.yaml'], /route takes --url, --header/],
+    [['route', '--url', 'http://x/', '--report', 'r.md'], /route takes --url, --header/],
+    [['route', 'undo'], /route takes --url, --header/],
+    [['route', 'lint'], /route takes --url, --header/],
+    [['route', '--url', 'http://x/', 'extra'], /unknown argument extra/],
+    [['route', '--url', 'http://x/', '--ssh', 'a', '--host', 'proxy=b'], /the role proxy is given twice/],
   ];
   for (const [argv, message] of bad) {
     it(`refuses ${argv.join(' ')} with a usage error that says why`, () => {

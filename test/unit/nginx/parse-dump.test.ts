@@ -181,3 +181,131 @@ describe('parseConfigText', () => {
     expect(parsed[0]!.block![0]!.args[0]).toBe('local t = { a = "}" } -- }\n    ngx.say(t.a)');
   });
 });
+
+// Real `nginx -T` stdout (nginx 1.22.1 on this box): nginx -p /tmp/bgw/lookalike -c /tmp/bgw/lookalike/nginx.conf -e stderr -T.
+// The dump holds every file of that config, so it is also the config's source.
+// Its files hold comments shaped like nginx -T's own header: one naming a file nginx never loads, one inside
+// http{} naming a file the include before it matches, one naming its own file, one naming a file the glob
+// does not match (99-off.conf.disabled) and one naming the already dumped main file.
+describe('parseDump with comments that look like nginx -T headers', () => {
+  const dump = fixture('lookalike-headers.txt');
+  const config = parseDump(dump);
+  const base = (file: string): string => file.replace('/tmp/bgw/lookalike/', '');
+
+  it('splits only at the headers nginx printed, each file once, without errors', () => {
+    expect(dump.match(/^# configuration file /gm)).toHaveLength(9);
+    expect(config.files.map((f) => base(f.file))).toEqual(['nginx.conf', 'conf.d/10-a.conf', 'snippets/headers.conf', 'conf.d/20-b.conf']);
+    expect(config.errors).toEqual([]);
+  });
+
+  it('keeps each lookalike a comment, so every file keeps its directives and their lines', () => {
+    const main = config.files[0]!.parsed;
+    expect(main.map((d) => `${d.directive}:${d.line}`)).toEqual(['worker_processes:3', 'pid:4', 'error_log:5', 'events:6', 'http:7']);
+    expect(find(main, 'server')).toMatchObject({ line: 11 });
+    expect(config.files[1]!.parsed.map((d) => `${d.directive}:${d.line}`)).toEqual(['server:2']);
+    expect(config.files[3]!.parsed.map((d) => `${d.directive}:${d.line}`)).toEqual(['server:1']);
+  });
+
+  it('resolves the tree in include order, the snippet in both servers', () => {
+    const http = config.tree.find((d) => d.directive === 'http')!;
+    const servers = http.block!.filter((d) => d.directive === 'server');
+    expect(servers.map((s) => `${base(s.file)}:${find(s.block!, 'listen')!.args[0]}`)).toEqual([
+      'conf.d/10-a.conf:127.0.0.1:18082',
+      'conf.d/20-b.conf:127.0.0.1:18083',
+      'nginx.conf:127.0.0.1:18081',
+    ]);
+    expect(servers.slice(0, 2).map((s) => find(s.block!, 'add_header')?.file)).toEqual([
+      '/tmp/bgw/lookalike/snippets/headers.conf',
+      '/tmp/bgw/lookalike/snippets/headers.conf',
+    ]);
+  });
+
+  it('reads the copies nginx before 1.11.6 printed once per include, as one file', () => {
+    // Built from the capture: before 1.11.6 nginx -T printed a file again at each include (here the snippet
+    // 20-b.conf includes) as the header and exactly the same lines.
+    const snippet = '# configuration file /tmp/bgw/lookalike/snippets/headers.conf:\n';
+    const old = parseDump(`${dump}${snippet}add_header X-Snippet 1;\n\n`);
+    expect(old.files.map((f) => base(f.file))).toEqual(['nginx.conf', 'conf.d/10-a.conf', 'snippets/headers.conf', 'conf.d/20-b.conf']);
+    expect(old.files[3]!.parsed.map((d) => d.directive)).toEqual(['server']);
+    expect(old.errors).toEqual([]);
+
+    // Not this: the same line followed by other text is a comment of the file before it.
+    const other = parseDump(`${dump}${snippet}add_header X-Other 1;\n\n`);
+    expect(other.files).toHaveLength(4);
+    expect(other.files[3]!.parsed.map((d) => `${d.directive}:${d.line}`)).toEqual(['server:1', 'add_header:10']);
+  });
+
+  it('not this: a header right after a file with no final newline still starts the next file', () => {
+    const dumpText = '# configuration file /c/nginx.conf:\nhttp { include conf.d/*.conf; }\n# configuration file /c/conf.d/a.conf:\nserver { listen 81; }\n';
+    expect(parseDump(dumpText).files.map((f) => f.file)).toEqual(['/c/nginx.conf', '/c/conf.d/a.conf']);
+  });
+
+  it('not this: a header inside an unfinished block or string of the file before it is a comment', () => {
+    const inBlock = '# configuration file /c/nginx.conf:\nhttp {\n    include conf.d/*.conf;\n# configuration file /c/conf.d/a.conf:\n}\n\n';
+    expect(parseDump(inBlock).files.map((f) => f.file)).toEqual(['/c/nginx.conf']);
+    const inString = '# configuration file /c/nginx.conf:\ninclude a.conf;\nreturn 200 "x\n# configuration file /c/a.conf:\n";\n\n';
+    const config = parseDump(inString);
+    expect(config.files.map((f) => f.file)).toEqual(['/c/nginx.conf']);
+    expect(find(config.files[0]!.parsed, 'return')?.args).toEqual(['200', 'x\n# configuration file /c/a.conf:\n']);
+  });
+});
+
+// Hand-written: there is no OpenResty (lua-nginx-module) on this box to capture from. The rules followed are
+// lua-nginx-module's block lexer: braces count except inside short strings (which end on their line), long
+// brackets of any level, and -- comments (long or to the end of the line).
+describe('parseConfigText on *_by_lua_block bodies', () => {
+  const lua = (body: string, name = 'content_by_lua_block') => {
+    const text = `location / {\n  ${name} {${body}}\n  add_header X-After 1;\n}\nlisten 80;\n`;
+    const { parsed, errors, complete } = parseConfigText(text, 'f');
+    const block = parsed[0]!.block!;
+    return { errors, complete, block, parsed, after: find(block, 'add_header')?.line, listen: find(parsed, 'listen')?.line };
+  };
+  const lines = (body: string): number => body.split('\n').length - 1;
+
+  it.each([
+    ['a long bracket string', '\n    local s = [[ } ]]\n    ngx.say(s)\n  '],
+    ['a long bracket of level 2 holding ]] and }', '\n    local s = [==[ ]] } ]=] ]==]\n  '],
+    ['a multi-line long comment', '\n    --[[ a comment\n    with } in it ]]\n    ngx.say(1)\n  '],
+    ['a long comment of level 1', '\n    --[=[ } ]] } ]=]\n  '],
+    ['a line comment', '\n    ngx.say(1) -- } closes nothing\n  '],
+    ['quoted strings with escaped quotes', '\n    ngx.say("\\"}", \'\\\'}\', "a\\\\")\n  '],
+    ['nested tables', '\n    local t = { a = { b = "}" } }\n  '],
+  ])('keeps %s inside the body, and the lines after it', (_, body) => {
+    const got = lua(body);
+    expect(got.errors).toEqual([]);
+    expect(got.complete).toBe(true);
+    expect(got.block.map((d) => d.directive)).toEqual(['content_by_lua_block', 'add_header']);
+    expect(got.block[0]!.args).toEqual([body.trim()]);
+    expect(got.after).toBe(3 + lines(body));
+    expect(got.listen).toBe(5 + lines(body));
+  });
+
+  it('reads set_by_lua_block with its variable, and other phases', () => {
+    const set = lua(' return "}" ', 'set_by_lua_block $v');
+    expect(set.block[0]).toMatchObject({ directive: 'set_by_lua_block', args: ['$v', 'return "}"'] });
+    for (const name of ['access_by_lua_block', 'init_by_lua_block', 'log_by_lua_block']) {
+      expect(lua(' local x = [[}]] ', name).block[0]).toMatchObject({ directive: name, args: ['local x = [[}]]'] });
+    }
+  });
+
+  it('takes a quote that does not close on its line as plain text, like lua-nginx-module', () => {
+    expect(lua('\n    -- it\'s fine\n    ngx.say("x")\n  ').block[0]!.args[0]).toBe('-- it\'s fine\n    ngx.say("x")');
+    expect(lua(" local a = 'x\n  ").errors).toEqual([]);
+  });
+
+  it('reports a long bracket that never closes at end of file', () => {
+    const { errors, complete } = parseConfigText('content_by_lua_block {\n  local s = [[ }\n}\nlisten 80;\n', 'f');
+    expect(errors).toEqual([{ file: 'f', line: 5, error: 'unexpected end of file, expecting "}"' }]);
+    expect(complete).toBe(false);
+  });
+
+  it('not this: an ordinary block is nginx syntax, where [[ and -- are plain words', () => {
+    const { parsed, errors } = parseConfigText('location / {\n  add_header X --[[;\n  return 200 "[[";\n}\nlisten 80;\n', 'f');
+    expect(errors).toEqual([]);
+    expect(parsed[0]!.block!.map((d) => [d.directive, ...d.args])).toEqual([
+      ['add_header', 'X', '--[['],
+      ['return', '200', '[['],
+    ]);
+    expect(find(parsed, 'listen')?.line).toBe(5);
+  });
+});

@@ -1,0 +1,725 @@
+import type { Directive, NginxConfig } from './config-types.js';
+import { describeLocation, findLocation, locationSpec, namedLocation, PASS_DIRECTIVES } from './location-match.js';
+import { passTarget } from './pass-target.js';
+import { compilePcre } from './pcre.js';
+import type { PathKinds, RequestTarget, Route, RouteStep } from './route-types.js';
+import { children, pickServer, serversFor, type PickedServer } from './server-select.js';
+import { evaluate, mapsOf, takeCaptures, Undecided, type RequestState, type Scope, type VarValue } from './variables.js';
+
+/** nginx answers 500 after this many URI changes (rewrites that restart the location search, internal redirects). */
+const MAX_URI_CHANGES = 10;
+
+/** Thrown inside the walk when it needs to know what is at some paths on the box; routeRequest turns it into unknownPaths. */
+class NeedPaths {
+  constructor(readonly paths: string[]) {}
+}
+
+/** How the rewrite directives of one level ended. */
+type RewriteEnd = { kind: 'continue'; uriChanged: boolean } | { kind: 'last' } | { kind: 'break' } | { kind: 'answer'; status: number; location?: string; at: Directive };
+
+/** Where the walk goes next: nginx's phases, restarted by internal redirects. */
+type Next = { to: 'server-rewrite' } | { to: 'find-location' } | { to: 'named'; location: Directive } | { to: 'done'; route: Omit<Route, 'steps' | 'unknownPaths' | 'undecided'> };
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** Content handlers of a location that answer without a file or a backend. */
+const SELF_ANSWERING = new Set(['stub_status', 'empty_gif']);
+
+function ipv4(text: string): number | null {
+  const parts = text.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return null;
+  return parts.reduce((n, p) => n * 256 + p, 0);
+}
+
+/** Whether an allow/deny address or CIDR covers the client (IPv4 CIDRs; other forms compared as written). */
+function addressIn(client: string, rule: string): boolean {
+  const [net = '', bits] = rule.split('/');
+  const a = ipv4(client);
+  const b = ipv4(net);
+  if (a === null || b === null) return client.toLowerCase() === net.toLowerCase();
+  const block = 2 ** (32 - (bits === undefined ? 32 : Number(bits)));
+  return Math.floor(a / block) === Math.floor(b / block);
+}
+
+/** The URI nginx matches locations against: percent-decoded, slashes merged, dot segments resolved. */
+export function normalizeUri(path: string): string {
+  let uri = path.replace(/[?#].*$/s, '') || '/';
+  try {
+    uri = decodeURIComponent(uri);
+  } catch {
+    // keep it as sent; nginx would answer 400 here
+  }
+  const out: string[] = [];
+  for (const seg of uri.split('/').slice(1)) {
+    if (seg === '..') out.pop();
+    else if (seg !== '.' && seg !== '') out.push(seg);
+  }
+  const trailing = /\/\.{0,2}$/.test(uri) && out.length > 0 ? '/' : '';
+  return `/${out.join('/')}${trailing}`;
+}
+
+function splitArgs(target: string): { uri: string; args: string | null } {
+  const q = target.indexOf('?');
+  return q === -1 ? { uri: target, args: null } : { uri: target.slice(0, q), args: target.slice(q + 1) };
+}
+
+const place = (d: Directive): Pick<RouteStep, 'file' | 'line'> => ({ file: d.file, line: d.line });
+const written = (d: Directive): string => `${d.directive} ${d.args.join(' ')}`.trim();
+
+class RequestWalk {
+  readonly steps: RouteStep[] = [];
+  readonly unknown = new Set<string>();
+  readonly undecided: string[] = [];
+  readonly scope: Scope;
+  chain: Directive[];
+  internal = false;
+  errorPaged = false;
+  /** After error_page: the status nginx answers with whatever the new target does (the original, or "=code"); null for a bare "=". */
+  statusOverride: number | null | undefined = undefined;
+  uriChanges = 0;
+
+  constructor(
+    readonly config: NginxConfig,
+    readonly http: Directive,
+    readonly picked: PickedServer,
+    request: RequestState,
+    readonly kinds: PathKinds | undefined,
+    readonly prefix: string,
+  ) {
+    this.chain = [http, picked.server];
+    this.scope = {
+      request,
+      vars: new Map(Object.entries(picked.captures ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? ''])),
+      captures: picked.groups ?? [],
+      derived: (name) => this.derived(name),
+      maps: mapsOf(config),
+      notes: [],
+    };
+  }
+
+  step(kind: RouteStep['kind'], text: string, at?: Directive): void {
+    this.steps.push({ kind, text, ...(at ? place(at) : {}) });
+  }
+
+  undecide(what: string): void {
+    if (!this.undecided.includes(what)) this.undecided.push(what);
+  }
+
+  value(text: string): VarValue {
+    const v = evaluate(this.scope, text);
+    if (v instanceof Undecided) this.undecide(v.what);
+    return v;
+  }
+
+  // ---- the configuration in force ---------------------------------------------------------------
+
+  /** The directive in force for the current location: the innermost level that writes it. */
+  inForce(name: string): Directive | null {
+    for (let i = this.chain.length - 1; i >= 0; i--) {
+      const found = children(this.chain[i], name)[0];
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** The innermost location{} of the chain (if blocks excluded); null when no location matched. */
+  get location(): Directive | null {
+    return [...this.chain].reverse().find((d) => d.directive === 'location') ?? null;
+  }
+
+  /** The root (or alias) in force: $document_root, and how a URI maps onto it. */
+  documentRoot(): { root: string; alias: null | { prefix: string | null } } | Undecided {
+    for (let i = this.chain.length - 1; i >= 0; i--) {
+      const level = this.chain[i]!;
+      const alias = children(level, 'alias')[0];
+      if (alias) {
+        const value = this.value(alias.args[0] ?? '');
+        if (value instanceof Undecided) return value;
+        const spec = locationSpec(level);
+        const regex = !spec || spec.modifier === '~' || spec.modifier === '~*';
+        return { root: this.absolute(value), alias: { prefix: regex ? null : spec.name } };
+      }
+      const root = children(level, 'root')[0];
+      if (root) {
+        const value = this.value(root.args[0] ?? '');
+        return value instanceof Undecided ? value : { root: this.absolute(value), alias: null };
+      }
+    }
+    return { root: this.absolute('html'), alias: null };
+  }
+
+  /** Where a URI lives on disk: root + URI, or the alias in place of the location's prefix (a regex location's alias is the whole path). */
+  docPath(uri: string): string | Undecided {
+    const doc = this.documentRoot();
+    if (doc instanceof Undecided) return doc;
+    if (!doc.alias) return doc.root + uri;
+    if (doc.alias.prefix === null) return doc.root;
+    return doc.root + (uri.startsWith(doc.alias.prefix) ? uri.slice(doc.alias.prefix.length) : uri);
+  }
+
+  absolute(path: string): string {
+    return path.startsWith('/') ? path : `${this.prefix.replace(/\/*$/, '/')}${path}`;
+  }
+
+  derived(name: string): VarValue | undefined {
+    const uri = this.scope.request.uri;
+    switch (name) {
+      case 'document_root':
+      case 'realpath_root': {
+        const doc = this.documentRoot();
+        return doc instanceof Undecided ? doc : doc.root;
+      }
+      case 'request_filename':
+        return this.docPath(uri);
+      case 'fastcgi_script_name':
+      case 'fastcgi_path_info': {
+        const split = this.inForce('fastcgi_split_path_info');
+        let script = uri;
+        let info = '';
+        if (split) {
+          const regex = compilePcre(split.args[0] ?? '', false);
+          const match = regex.ok ? regex.exec(uri) : null;
+          if (match) {
+            script = match.groups[1] ?? '';
+            info = match.groups[2] ?? '';
+          }
+        }
+        if (name === 'fastcgi_path_info') return info;
+        return script.endsWith('/') ? script + (this.inForce('fastcgi_index')?.args[0] ?? '') : script;
+      }
+      case 'server_name':
+        return children(this.picked.server, 'server_name')[0]?.args[0] ?? '';
+    }
+    return undefined;
+  }
+
+  kindOf(path: string): 'dir' | 'file' | 'none' | undefined {
+    const kind = this.kinds?.[path];
+    if (kind === undefined) this.unknown.add(path);
+    return kind;
+  }
+
+  // ---- the rewrite module: set, rewrite, return, break, if ----------------------------------------
+
+  condition(d: Directive): boolean {
+    const tokens = [...d.args];
+    tokens[0] = (tokens[0] ?? '').replace(/^\(/, '');
+    const lastToken = tokens.length - 1;
+    tokens[lastToken] = (tokens[lastToken] ?? '').replace(/\)$/, '');
+    const parts = tokens.filter((t, i) => t !== '' || i === 1);
+    const [first = '', op, right = ''] = parts;
+    const test = /^(!?)-([fdex])$/.exec(first);
+    if (test) {
+      const path = this.value(op ?? '');
+      if (path instanceof Undecided) return false;
+      const kind = this.kindOf(path);
+      if (kind === undefined) throw new NeedPaths([...this.unknown]);
+      const holds = test[2] === 'f' ? kind === 'file' : test[2] === 'd' ? kind === 'dir' : kind !== 'none';
+      if (test[2] === 'x') this.undecide(`${written(d)} (${d.file}:${d.line}): whether the file is executable is taken as whether it exists`);
+      return test[1] === '!' ? !holds : holds;
+    }
+    const left = this.value(first);
+    if (left instanceof Undecided) {
+      this.undecide(`${written(d)} (${d.file}:${d.line}) cannot be decided from the request: taken as false`);
+      return false;
+    }
+    if (op === undefined) return left !== '' && left !== '0';
+    if (op === '=' || op === '!=') {
+      const value = this.value(right);
+      if (value instanceof Undecided) return false;
+      return (left === value) === (op === '=');
+    }
+    const regexOp = /^(!?)~(\*?)$/.exec(op);
+    if (!regexOp) {
+      this.undecide(`${written(d)} (${d.file}:${d.line}): an operator badgateway does not know; taken as false`);
+      return false;
+    }
+    const regex = compilePcre(right, regexOp[2] === '*');
+    if (!regex.ok) {
+      this.undecide(`${written(d)} (${d.file}:${d.line}): ${regex.reason}; taken as false`);
+      return false;
+    }
+    const match = regex.exec(left);
+    if (match && regexOp[1] === '') takeCaptures(this.scope, match);
+    return regexOp[1] === '!' ? !match : Boolean(match);
+  }
+
+  /** Runs the rewrite module's directives of one level in order, as nginx's script engine does. */
+  rewrites(level: Directive, inLocation: boolean): RewriteEnd {
+    let uriChanged = false;
+    for (const d of level.block ?? []) {
+      switch (d.directive) {
+        case 'set': {
+          const [name = '', value = ''] = d.args;
+          this.scope.vars.set(name.replace(/^\$/, '').toLowerCase(), evaluate(this.scope, value));
+          break;
+        }
+        case 'break':
+          this.step('rewrite', 'break: the rewrite directives stop here', d);
+          return { kind: 'break' };
+        case 'return': {
+          const [first = '', second] = d.args;
+          if (!/^\d+$/.test(first)) {
+            const url = this.value(first);
+            return { kind: 'answer', status: 302, location: url instanceof Undecided ? first : url, at: d };
+          }
+          const status = Number(first);
+          if (REDIRECTS.has(status) && second !== undefined) {
+            const url = this.value(second);
+            return { kind: 'answer', status, location: url instanceof Undecided ? second : url, at: d };
+          }
+          return { kind: 'answer', status, at: d };
+        }
+        case 'rewrite': {
+          const end = this.rewrite(d);
+          if (end === 'no-match') break;
+          if (end === 'changed') {
+            uriChanged = true;
+            break;
+          }
+          return end;
+        }
+        case 'if': {
+          if (!this.condition(d)) {
+            this.step('if', `${written(d)}: false`, d);
+            break;
+          }
+          this.step('if', `${written(d)}: true${inLocation ? ', its block is now the configuration in force' : ''}`, d);
+          if (inLocation) this.chain = [...this.chain.filter((c) => c.directive !== 'if'), d];
+          const inner = this.rewrites(d, inLocation);
+          if (inner.kind !== 'continue') return inner;
+          uriChanged ||= inner.uriChanged;
+          break;
+        }
+      }
+    }
+    return { kind: 'continue', uriChanged };
+  }
+
+  rewrite(d: Directive): 'no-match' | 'changed' | RewriteEnd {
+    const [pattern = '', replacement = '', flag] = d.args;
+    const regex = compilePcre(pattern, false);
+    if (!regex.ok) {
+      this.undecide(`${written(d)} (${d.file}:${d.line}): ${regex.reason}; taken as not matching`);
+      return 'no-match';
+    }
+    const { request } = this.scope;
+    const match = regex.exec(request.uri);
+    if (!match) return 'no-match';
+    takeCaptures(this.scope, match);
+    const value = this.value(replacement);
+    if (value instanceof Undecided) return 'no-match';
+    if (/^(https?:\/\/|\$scheme)/.test(replacement) || flag === 'redirect' || flag === 'permanent') {
+      const keepArgs = !replacement.endsWith('?') && request.args ? `${value.includes('?') ? '&' : '?'}${request.args}` : '';
+      const status = flag === 'permanent' ? 301 : 302;
+      return { kind: 'answer', status, location: value.replace(/\?$/, '') + keepArgs, at: d };
+    }
+    const { uri, args } = splitArgs(value);
+    request.uri = uri;
+    if (args !== null) request.args = replacement.endsWith('?') ? args : [args, request.args].filter(Boolean).join('&');
+    else if (replacement.endsWith('?')) request.args = '';
+    this.step('rewrite', `${written(d)}: the URI becomes ${uri}${request.args ? `?${request.args}` : ''}`, d);
+    if (flag === 'last') return { kind: 'last' };
+    if (flag === 'break') return { kind: 'break' };
+    return 'changed';
+  }
+
+  // ---- answers nginx makes itself, and error_page -----------------------------------------------
+
+  /** nginx answers with this status itself; error_page may send the request elsewhere instead. */
+  answer(outcome: Route['outcome'], status: number, at: Directive | null, extra: Partial<Route> = {}): Next {
+    const page = this.errorPageFor(status);
+    if (page && !this.errorPaged) {
+      const [target, override] = page;
+      this.errorPaged = true;
+      this.statusOverride = override === undefined ? status : override;
+      if (this.scope.request.method !== 'HEAD') this.scope.request.method = 'GET';
+      this.step('error_page', `nginx would answer ${status}; ${written(page[2])} sends it to ${target}`, page[2]);
+      if (target.startsWith('@')) {
+        const named = namedLocation(this.picked.server, target);
+        if (!named) return this.finish('return', 500, page[2]);
+        return { to: 'named', location: named };
+      }
+      const url = this.value(target);
+      if (url instanceof Undecided) return this.finish('return', status, page[2]);
+      if (/^https?:\/\//.test(url) || target.startsWith('$scheme')) {
+        this.statusOverride = undefined;
+        return this.finish('redirect', override && REDIRECTS.has(override) ? override : 302, page[2], { redirectTo: url });
+      }
+      const { uri, args } = splitArgs(url);
+      this.scope.request.uri = uri;
+      this.scope.request.args = args ?? '';
+      this.internal = true;
+      return { to: 'server-rewrite' };
+    }
+    return this.finish(outcome, status, at, extra);
+  }
+
+  /** [target, "=code" (null for a bare "="), the directive] of the error_page in force for this status. */
+  errorPageFor(status: number): [string, number | null | undefined, Directive] | null {
+    for (let i = this.chain.length - 1; i >= 0; i--) {
+      const pages = children(this.chain[i], 'error_page');
+      if (pages.length === 0) continue;
+      for (const d of pages) {
+        const codes = d.args.slice(0, -1);
+        if (!codes.some((c) => c === String(status))) continue;
+        const overrideArg = codes.find((c) => c.startsWith('='));
+        const override = overrideArg === undefined ? undefined : overrideArg === '=' ? null : Number(overrideArg.slice(1));
+        return [d.args.at(-1)!, override, d];
+      }
+      return null;
+    }
+    return null;
+  }
+
+  /** nginx makes a relative Location absolute (absolute_redirect), with the Host or the server_name and the port. */
+  absoluteLocation(location: string): string {
+    if (!location.startsWith('/') || this.inForce('absolute_redirect')?.args[0] === 'off') return location;
+    const { request } = this.scope;
+    const byName = this.inForce('server_name_in_redirect')?.args[0] === 'on';
+    const host = byName ? children(this.picked.server, 'server_name')[0]?.args[0] ?? request.host : request.host;
+    const standard = request.https ? 443 : 80;
+    const port = request.port === standard || this.inForce('port_in_redirect')?.args[0] === 'off' ? '' : `:${request.port}`;
+    return `${request.https ? 'https' : 'http'}://${host}${port}${location}`;
+  }
+
+  finish(outcome: Route['outcome'], status: number | null, at: Directive | null, extra: Partial<Route> = {}): Next {
+    const finalStatus = this.statusOverride ?? status;
+    if (extra.redirectTo !== undefined) extra = { ...extra, redirectTo: this.absoluteLocation(extra.redirectTo) };
+    const location = this.location;
+    const spec = location ? locationSpec(location) : null;
+    return {
+      to: 'done',
+      route: {
+        outcome,
+        server: this.picked.server,
+        serverName: this.picked.name,
+        serverBy: this.picked.by,
+        location,
+        locationMatch: location ? (spec ? describeLocation(spec) : `location ${location.args.join(' ')}`) : '(no location)',
+        pass: null,
+        chain: this.chain,
+        uri: this.scope.request.uri,
+        status: finalStatus,
+        ...extra,
+      },
+    };
+  }
+
+  // ---- the phases -------------------------------------------------------------------------------
+
+  findLocation(): Next {
+    if (++this.uriChanges > MAX_URI_CHANGES) {
+      this.step('note', `more than ${MAX_URI_CHANGES} URI changes: nginx stops with 500 ("rewrite or internal redirection cycle")`);
+      return this.finish('return', 500, null);
+    }
+    const { uri, args } = this.scope.request;
+    const found = findLocation(this.picked.server, uri);
+    for (const note of found.unevaluated) this.undecide(`${note}: skipped`);
+    if (found.captures) takeCaptures(this.scope, found.captures);
+    this.chain = [this.http, this.picked.server, ...found.path.map((s) => s.directive)];
+    const inner = found.path.at(-1);
+    if (found.autoRedirect) {
+      const to = `${uri}/${args ? `?${args}` : ''}`;
+      this.step('redirect', `${describeLocation(found.autoRedirect)} passes to a backend and the URI lacks its slash: nginx answers 301 to ${to}`, found.autoRedirect.directive);
+      return this.answer('redirect', 301, found.autoRedirect.directive, { redirectTo: to });
+    }
+    if (!inner) {
+      this.step('location', `no location matches ${uri}: the server's own configuration handles it`, this.picked.server);
+      return this.locationPhases();
+    }
+    this.step('location', `${uri} matches ${found.path.map(describeLocation).join(' > ')}`, inner.directive);
+    if (!this.internal && children(inner.directive, 'internal').length > 0) {
+      this.step('location', `${describeLocation(inner)} is internal: a request from outside gets 404`, inner.directive);
+      return this.answer('return', 404, inner.directive);
+    }
+    return this.locationPhases();
+  }
+
+  named(location: Directive): Next {
+    if (++this.uriChanges > MAX_URI_CHANGES) return this.finish('return', 500, null);
+    this.chain = [this.http, this.picked.server, location];
+    this.step('location', `the request goes to the named location ${location.args[0]}`, location);
+    return this.locationPhases();
+  }
+
+  serverRewrite(): Next {
+    this.chain = [this.http, this.picked.server];
+    const end = this.rewrites(this.picked.server, false);
+    if (end.kind === 'answer') return this.rewriteAnswer(end);
+    return { to: 'find-location' };
+  }
+
+  rewriteAnswer(end: Extract<RewriteEnd, { kind: 'answer' }>): Next {
+    const text = end.location ? `${written(end.at)}: nginx answers ${end.status}, Location ${end.location}` : `${written(end.at)}: nginx answers ${end.status} itself`;
+    this.step(end.at.directive === 'rewrite' ? 'redirect' : 'return', text, end.at);
+    return this.answer(end.location ? 'redirect' : 'return', end.status, end.at, end.location ? { redirectTo: end.location } : {});
+  }
+
+  locationPhases(): Next {
+    const location = this.location;
+    if (location) {
+      const end = this.rewrites(location, true);
+      if (end.kind === 'answer') return this.rewriteAnswer(end);
+      if (end.kind === 'last' || (end.kind === 'continue' && end.uriChanged)) return { to: 'find-location' };
+    }
+    const refused = this.access(location);
+    if (refused) return refused;
+    const tried = this.tryFiles(location ?? this.picked.server);
+    if (tried) return tried;
+    return this.content();
+  }
+
+  /** The access phase: allow/deny (a limit_except block's, for a method it does not list), then auth_basic. */
+  access(location: Directive | null): Next | null {
+    const { method, client, headers } = this.scope.request;
+    const limit = location ? children(location, 'limit_except')[0] : undefined;
+    const allowed = limit?.args.map((m) => m.toUpperCase()) ?? [];
+    const levels = limit && !allowed.includes(method) && !(method === 'HEAD' && allowed.includes('GET')) ? [...this.chain, limit] : this.chain;
+    const rulesAt = [...levels].reverse().find((level) => (level.block ?? []).some((d) => d.directive === 'allow' || d.directive === 'deny'));
+    for (const rule of (rulesAt?.block ?? []).filter((d) => d.directive === 'allow' || d.directive === 'deny')) {
+      const who = rule.args[0] ?? '';
+      const matches = who === 'all' ? true : client === undefined ? null : addressIn(client, who);
+      if (matches === null) {
+        this.undecide(`${written(rule)} (${rule.file}:${rule.line}) depends on the client's address: taken as not matching`);
+        continue;
+      }
+      if (!matches) continue;
+      if (rule.directive === 'allow') return null;
+      this.step('access', `${written(rule)}: nginx refuses the request (403)`, rule);
+      return this.answer('served', 403, rule);
+    }
+    const auth = this.inForceAt(levels, 'auth_basic');
+    if (auth && auth.args[0] !== 'off') {
+      if (!headers) this.undecide(`${written(auth)} (${auth.file}:${auth.line}): a request without credentials gets 401`);
+      else if (!headers.authorization) {
+        this.step('access', `${written(auth)}: a request without credentials gets 401`, auth);
+        return this.answer('served', 401, auth);
+      }
+    }
+    return null;
+  }
+
+  inForceAt(levels: Directive[], name: string): Directive | null {
+    for (let i = levels.length - 1; i >= 0; i--) {
+      const found = children(levels[i], name)[0];
+      if (found) return found;
+    }
+    return null;
+  }
+
+  tryFiles(level: Directive): Next | null {
+    const d = children(level, 'try_files')[0];
+    if (!d) return null;
+    const tests = d.args.slice(0, -1);
+    const fallback = d.args.at(-1)!;
+    const paths: { arg: string; value: string; path: string; dir: boolean }[] = [];
+    for (const arg of tests) {
+      const dir = arg.endsWith('/');
+      const value = this.value(dir ? arg.slice(0, -1) : arg);
+      if (value instanceof Undecided) continue;
+      const path = this.docPath(value);
+      if (path instanceof Undecided) continue;
+      paths.push({ arg, value, path, dir });
+    }
+    for (const p of paths) this.kindOf(p.path);
+    for (const p of paths) {
+      const kind = this.kinds?.[p.path];
+      if (kind === undefined) throw new NeedPaths([...this.unknown]);
+      if (p.dir ? kind === 'dir' : kind === 'file') {
+        this.step('try_files', `${written(d)}: ${p.arg} exists (${p.dir ? 'a directory' : 'a file'}, ${p.path}); the URI becomes ${p.value}`, d);
+        this.scope.request.uri = p.value;
+        return null;
+      }
+    }
+    const absent = paths.map((p) => p.path).join(', ');
+    const none = paths.length ? `none of ${absent} exists` : 'nothing to test';
+    if (/^=\d+$/.test(fallback)) {
+      this.step('try_files', `${written(d)}: ${none}, so nginx answers ${fallback.slice(1)}`, d);
+      return this.answer('return', Number(fallback.slice(1)), d);
+    }
+    if (fallback.startsWith('@')) {
+      this.step('try_files', `${written(d)}: ${none}, so the request goes to ${fallback}`, d);
+      const named = namedLocation(this.picked.server, fallback);
+      if (!named) return this.answer('return', 500, d);
+      return { to: 'named', location: named };
+    }
+    const target = this.value(fallback);
+    if (target instanceof Undecided) return this.finish('undecided', null, d);
+    const { uri, args } = splitArgs(target);
+    this.step('try_files', `${written(d)}: ${none}, so nginx redirects internally to ${target}`, d);
+    this.scope.request.uri = uri;
+    if (args !== null) this.scope.request.args = args;
+    this.internal = true;
+    return { to: 'server-rewrite' };
+  }
+
+  /** The *_pass in force: the location's own, or its if block's (an if inherits the location's handler). */
+  passDirective(): Directive | null {
+    for (let i = this.chain.length - 1; i >= 2; i--) {
+      const found = (this.chain[i]!.block ?? []).find((d) => (PASS_DIRECTIVES as readonly string[]).includes(d.directive));
+      if (found) return found;
+      if (this.chain[i]!.directive === 'location') break;
+    }
+    return null;
+  }
+
+  content(): Next {
+    const pass = this.passDirective();
+    if (pass) return this.proxied(pass);
+    const own = this.location && (this.location.block ?? []).find((d) => SELF_ANSWERING.has(d.directive));
+    if (own) {
+      this.step('static', `${written(own)}: nginx answers 200 itself`, own);
+      return this.finish('return', 200, own);
+    }
+    const { uri, method } = this.scope.request;
+    if (uri.endsWith('/')) return this.index();
+    const path = this.docPath(uri);
+    if (path instanceof Undecided) return this.finish('undecided', null, null);
+    const kind = this.kindOf(path);
+    if (kind === undefined) throw new NeedPaths([...this.unknown]);
+    if (kind === 'dir') {
+      const to = `${uri}/${this.scope.request.args ? `?${this.scope.request.args}` : ''}`;
+      this.step('static', `${path} is a directory: nginx answers 301 to ${to}`);
+      return this.answer('redirect', 301, null, { redirectTo: to });
+    }
+    if (kind === 'none') {
+      this.step('static', `nginx looks for the file ${path}: it does not exist (404)`);
+      return this.answer('served', 404, null);
+    }
+    if (!['GET', 'HEAD'].includes(method)) {
+      this.step('static', `${path} is a static file; nginx refuses ${method} on it (405)`);
+      return this.answer('served', 405, null, { file: path });
+    }
+    this.step('static', `nginx serves the file ${path} itself`);
+    return this.finish('served', 200, null, { file: path });
+  }
+
+  index(): Next {
+    const { uri } = this.scope.request;
+    const names = (this.inForce('index')?.args ?? ['index.html']).map((n) => this.value(n));
+    const dirPath = this.docPath(uri);
+    if (dirPath instanceof Undecided) return this.finish('undecided', null, null);
+    const at = this.inForce('index');
+    const candidates: { name: string; path: string | null }[] = [];
+    for (const name of names) {
+      if (name instanceof Undecided) continue;
+      candidates.push({ name, path: name.startsWith('/') ? null : dirPath + name });
+      if (name.startsWith('/')) break;
+    }
+    for (const c of candidates) if (c.path) this.kindOf(c.path);
+    this.kindOf(dirPath);
+    for (const c of candidates) {
+      if (c.path === null) return this.indexRedirect(c.name, at);
+      const kind = this.kinds?.[c.path];
+      if (kind === undefined) throw new NeedPaths([...this.unknown]);
+      if (kind !== 'none') return this.indexRedirect(uri + c.name, at, c.path);
+      const dirKind = this.kinds?.[dirPath];
+      if (dirKind === undefined) throw new NeedPaths([...this.unknown]);
+      if (dirKind !== 'dir') {
+        this.step('index', `the directory ${dirPath} does not exist (404)`, at ?? undefined);
+        return this.answer('served', 404, null);
+      }
+    }
+    if (this.inForce('autoindex')?.args[0] === 'on') {
+      this.step('index', `no index file in ${dirPath}; autoindex lists the directory`, this.inForce('autoindex')!);
+      return this.finish('served', 200, null, { file: dirPath });
+    }
+    this.step('index', `no index file (${candidates.map((c) => c.name).join(', ')}) in ${dirPath}: nginx answers 403 (directory index is forbidden)`, at ?? undefined);
+    return this.answer('served', 403, null);
+  }
+
+  indexRedirect(to: string, at: Directive | null, path?: string): Next {
+    this.step('index', `${path ? `${path} exists` : `${to} is absolute`}: index redirects internally to ${to}`, at ?? undefined);
+    this.scope.request.uri = to;
+    this.internal = true;
+    return { to: 'server-rewrite' };
+  }
+
+  proxied(d: Directive): Next {
+    const raw = d.args[0] ?? '';
+    const value = evaluate(this.scope, raw);
+    const partial = value instanceof Undecided ? raw.replace(/\$(?:\{(\w+)\}|(\d|\w+))/g, (whole) => {
+      const one = evaluate(this.scope, whole);
+      return one instanceof Undecided ? whole : one;
+    }) : undefined;
+    if (value instanceof Undecided) this.undecide(value.what);
+    const pass = passTarget(this.config, d, value instanceof Undecided ? partial! : value, partial);
+    const servers = pass.servers.map((s) => s.target).join(', ');
+    const perRequest = () => {
+      const options = this.mapCandidates(d);
+      return `a target it works out per request (${pass.unresolved})${options.length ? `: one of ${options.join(', ')}` : ''}`;
+    };
+    this.step('pass', `${written(d)}: nginx hands the request to ${pass.unresolved ? perRequest() : `${pass.group ? `upstream ${pass.group} (${servers})` : servers}`}`, d);
+    const page = this.errorPageFor(502);
+    if (page && !this.errorPaged) this.step('note', `if the backend fails, ${written(page[2])} sends the request on to ${page[0]}`, page[2]);
+    const done = this.finish('proxied', this.statusOverride ?? null, null);
+    if (done.to === 'done') done.route.pass = pass;
+    return done;
+  }
+
+  /** The targets a *_pass can take when a map{} decides its variable and the map's input is not known: one per map value. */
+  mapCandidates(pass: Directive): string[] {
+    const raw = pass.args[0] ?? '';
+    const name = [...raw.matchAll(/\$\{?(\w+)\}?/g)].map((m) => m[1]!.toLowerCase()).find((n) => this.scope.maps.has(n));
+    const map = name ? this.scope.maps.get(name) : undefined;
+    if (!name || !map) return [];
+    const values = [...new Set((map.block ?? []).filter((e) => !['hostnames', 'include', 'volatile'].includes(e.directive)).map((e) => e.args[0] ?? ''))];
+    return values.flatMap((value) => {
+      const saved = this.scope.vars.get(name);
+      this.scope.vars.set(name, value);
+      const target = evaluate(this.scope, raw);
+      if (saved === undefined) this.scope.vars.delete(name);
+      else this.scope.vars.set(name, saved);
+      if (target instanceof Undecided) return [];
+      const servers = passTarget(this.config, pass, target).servers.map((s) => s.target);
+      return [`${value} (${servers.join(', ') || target})`];
+    });
+  }
+
+  run(): Next {
+    let next: Next = { to: 'server-rewrite' };
+    for (let i = 0; i < 4 * MAX_URI_CHANGES && next.to !== 'done'; i++) {
+      if (next.to === 'server-rewrite') next = this.serverRewrite();
+      else if (next.to === 'find-location') next = this.findLocation();
+      else next = this.named(next.location);
+    }
+    return next.to === 'done' ? next : this.finish('return', 500, null);
+  }
+}
+
+/** Which server and location nginx picks for a request, every internal redirect on the way, and what the last one does. Null when no server listens there. */
+export function walkRequest(config: NginxConfig, target: RequestTarget, kinds: PathKinds | undefined, prefix: string): Route | null {
+  const http = config.tree.find((d) => d.directive === 'http');
+  if (!http) return null;
+  const picked = pickServer(serversFor(children(http, 'server'), target.port, target.address), target.hostHeader);
+  if (!picked) return null;
+  const { uri, args } = splitArgs(target.path);
+  const request: RequestState = {
+    method: (target.method ?? 'GET').toUpperCase(),
+    uri: normalizeUri(uri),
+    args: args ?? '',
+    requestUri: target.path,
+    host: target.hostHeader.replace(/:\d+$/, '').toLowerCase(),
+    port: target.port,
+    ...(target.address ? { address: target.address } : {}),
+    https: target.https ?? false,
+    ...(target.headers ? { headers: { host: target.hostHeader, ...target.headers } } : {}),
+    ...(target.client ? { client: target.client } : {}),
+  };
+  const walk = new RequestWalk(config, http, picked, request, kinds, prefix);
+  const why = picked.by === 'default' ? `no server_name matches ${request.host}: the default server of port ${target.port}` : `server_name ${picked.name} matches ${request.host} (${picked.by})`;
+  walk.step('server', why, picked.server);
+  for (const note of picked.notes) walk.undecide(note);
+  let done: Next;
+  try {
+    done = walk.run();
+  } catch (error) {
+    if (!(error instanceof NeedPaths)) throw error;
+    done = walk.finish('undecided', null, null);
+  }
+  const route = (done as Extract<Next, { to: 'done' }>).route;
+  for (const note of walk.scope.notes) walk.undecide(note);
+  const unknownPaths = route.outcome === 'undecided' ? [...walk.unknown].filter((p) => kinds?.[p] === undefined) : [];
+  return { ...route, steps: walk.steps, unknownPaths, undecided: walk.undecided };
+}

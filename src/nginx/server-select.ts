@@ -1,0 +1,130 @@
+import type { Directive } from './config-types.js';
+import { compilePcre } from './pcre.js';
+import type { Route } from './route-types.js';
+
+export const children = (d: Directive | undefined, name: string): Directive[] => (d?.block ?? []).filter((c) => c.directive === name);
+
+interface Listen {
+  host: string | null; // null: every address of the family
+  family: 4 | 6;
+  /** A port, or a range "8000-8010" as nginx accepts since 1.27.x. */
+  ports: [number, number];
+  isDefault: boolean;
+  ipv6only: boolean;
+}
+
+function portRange(text: string): [number, number] {
+  const [from, to = from] = text.split('-').map(Number);
+  return [from!, to!];
+}
+
+function parseListen(d: Directive): Listen | null {
+  const [addr = '', ...params] = d.args;
+  if (addr.startsWith('unix:')) return null;
+  const isDefault = params.includes('default_server') || params.includes('default');
+  const ipv6only = !params.includes('ipv6only=off');
+  let host: string;
+  let ports: [number, number] = [80, 80];
+  if (addr.startsWith('[')) {
+    const end = addr.indexOf(']');
+    host = addr.slice(1, end);
+    const rest = addr.slice(end + 1);
+    if (rest.startsWith(':')) ports = portRange(rest.slice(1));
+  } else if (/^\d+(-\d+)?$/.test(addr)) {
+    host = '*';
+    ports = portRange(addr);
+  } else if (addr.includes(':')) {
+    host = addr.slice(0, addr.lastIndexOf(':'));
+    ports = portRange(addr.slice(addr.lastIndexOf(':') + 1));
+  } else {
+    host = addr;
+  }
+  const family = host.includes(':') ? 6 : 4;
+  const wildcard = host === '*' || host === '0.0.0.0' || host === '::';
+  return { host: wildcard ? null : host.toLowerCase(), family, ports, isDefault, ipv6only };
+}
+
+function listensOf(server: Directive): Listen[] {
+  const written = children(server, 'listen');
+  // A server without listen gets *:80 (nginx uses *:8000 when it runs unprivileged).
+  if (written.length === 0) return [{ host: null, family: 4, ports: [80, 80], isDefault: false, ipv6only: true }];
+  return written.map(parseListen).filter((l): l is Listen => l !== null);
+}
+
+function sameAddress(listenHost: string, address: string): boolean {
+  if (listenHost === 'localhost') return address === '127.0.0.1' || address === '::1';
+  return listenHost === address;
+}
+
+export interface Candidate {
+  server: Directive;
+  isDefault: boolean;
+}
+
+/** The servers that see a connection to address:port, per nginx: a specific address hides the wildcard listeners. */
+export function serversFor(servers: Directive[], port: number, address?: string): Candidate[] {
+  const onPort = servers.map((server) => ({ server, listens: listensOf(server).filter((l) => l.ports[0] <= port && port <= l.ports[1]) }));
+  let accepts: (l: Listen) => boolean = () => true;
+  if (address !== undefined) {
+    const addr = address.replace(/^\[|\]$/g, '').toLowerCase();
+    const family = addr.includes(':') ? 6 : 4;
+    const specific = (l: Listen): boolean => l.host !== null && sameAddress(l.host, addr);
+    const wildcard = (l: Listen): boolean => l.host === null && (l.family === family || (family === 4 && l.family === 6 && !l.ipv6only));
+    accepts = onPort.some((s) => s.listens.some(specific)) ? specific : wildcard;
+  }
+  return onPort
+    .filter((s) => s.listens.some(accepts))
+    .map((s) => ({ server: s.server, isDefault: s.listens.some((l) => accepts(l) && l.isDefault) }));
+}
+
+function normalizeHost(hostHeader: string): string {
+  let host = hostHeader.trim().toLowerCase();
+  if (host.startsWith('[')) host = host.slice(0, host.indexOf(']') + 1);
+  else if (host.includes(':')) host = host.slice(0, host.indexOf(':'));
+  return host.replace(/\.$/, '');
+}
+
+export interface PickedServer {
+  server: Directive;
+  name: string;
+  by: Route['serverBy'];
+  /** Named captures of a regex server_name: they become variables. */
+  captures?: Record<string, string | undefined>;
+  groups?: (string | undefined)[];
+  /** server_name regexes that could not be evaluated. */
+  notes: string[];
+}
+
+/** nginx's server choice among the candidates: exact name, longest leading wildcard, longest trailing wildcard, first regex, default. */
+export function pickServer(pool: Candidate[], hostHeader: string): PickedServer | null {
+  const host = normalizeHost(hostHeader);
+  const notes: string[] = [];
+  const names = pool.flatMap(({ server }) => children(server, 'server_name').flatMap((d) => d.args.map((name) => ({ server, name, at: d }))));
+  const exact = names.find(({ name }) => name.toLowerCase() === host && !/^[~.]|\*/.test(name));
+  if (exact) return { server: exact.server, name: exact.name, by: 'exact', notes };
+  const longest = <T extends { name: string }>(matches: T[]) => matches.reduce<T | null>((best, m) => (!best || m.name.length > best.name.length ? m : best), null);
+  const leading = longest(
+    names.filter(({ name }) => {
+      const n = name.toLowerCase();
+      // ".example.org" is nginx shorthand for "example.org" plus "*.example.org".
+      const suffix = n.startsWith('*.') ? n.slice(1) : n.startsWith('.') ? n : null;
+      return suffix !== null && (host.endsWith(suffix) || (n.startsWith('.') && host === n.slice(1)));
+    }),
+  );
+  if (leading) return { server: leading.server, name: leading.name, by: 'wildcard', notes };
+  const trailing = longest(names.filter(({ name }) => name.endsWith('.*') && host.startsWith(name.toLowerCase().slice(0, -1))));
+  if (trailing) return { server: trailing.server, name: trailing.name, by: 'wildcard', notes };
+  for (const { server, name, at } of names.filter((n) => n.name.startsWith('~'))) {
+    const regex = compilePcre(name.slice(1), true);
+    if (!regex.ok) {
+      notes.push(`server_name ${name} (${at.file}:${at.line}) cannot be evaluated: ${regex.reason}`);
+      continue;
+    }
+    const match = regex.exec(host);
+    if (match) return { server, name, by: 'regex', captures: match.named, groups: match.groups, notes };
+  }
+  const fallback = pool.find((s) => s.isDefault) ?? pool[0];
+  if (!fallback) return null;
+  const first = children(fallback.server, 'server_name')[0]?.args[0] ?? '';
+  return { server: fallback.server, name: first, by: 'default', notes };
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { routeOf } from '../../../src/checks/nginx-route.js';
+import { parseDump } from '../../../src/nginx/parse-dump.js';
+import { resolveRoute } from '../../../src/nginx/route-resolve.js';
+import { routeRequest, type PathKinds, type RequestTarget } from '../../../src/nginx/route.js';
+
+// What real nginx does with each of these shapes is proven by test/integration/route-oracle.test.ts;
+// these cases pin the walk's own bookkeeping: the paths it asks for, the trail, what it cannot decide.
+const config = parseDump(`# configuration file /etc/nginx/nginx.conf:
+http {
+    map $http_x_canary $pool { default stable; 1 canary; }
+    upstream stable { server 127.0.0.1:9001; }
+    upstream canary { server 127.0.0.1:9002; }
+    server {
+        listen 8080;
+        server_name shop.test;
+        root /srv/shop;
+        index index.php index.html;
+        location / { try_files $uri $uri/ /index.php?$args; }
+        location ~ \\.php$ { fastcgi_pass unix:/run/php/php8.2-fpm.sock; }
+        location /api/ { proxy_pass http://$pool; }
+        location /app { try_files $uri @app; }
+        location @app { proxy_pass http://127.0.0.1:3000; }
+        location /old/ { rewrite ^/old/(.*)$ /new/$1 permanent; }
+        location /post { if ($request_method = POST) { proxy_pass http://127.0.0.1:3001; } proxy_pass http://127.0.0.1:3003; }
+        location /office { if ($remote_addr = 10.0.0.1) { return 403; } proxy_pass http://127.0.0.1:3002; }
+        location /private/ { internal; }
+        location /gone { error_page 404 = @app; return 404; }
+    }
+    server { listen 127.0.0.1:8080; server_name shop.test; return 200 "specific"; }
+}
+`);
+
+const shop: PathKinds = { '/srv/shop/': 'dir', '/srv/shop/index.php': 'file', '/srv/shop/app': 'none', '/srv/shop/blog/hello': 'none', '/srv/shop/logo.png': 'file' };
+const request = (path: string, extra: Partial<RequestTarget> = {}): RequestTarget => ({ port: 8080, address: '127.0.0.2', hostHeader: 'shop.test', path, ...extra });
+const route = (path: string, extra: Partial<RequestTarget> = {}, kinds: PathKinds = shop) => routeRequest(config, request(path, extra), kinds)!;
+
+describe('the walk: a PHP front controller', () => {
+  it('follows GET / through try_files and index to the fastcgi_pass, with a trail of file:line', () => {
+    const r = route('/');
+    expect(r).toMatchObject({ outcome: 'proxied', uri: '/index.php', locationMatch: 'location ~ \\.php$', unknownPaths: [] });
+    expect(r.pass?.servers.map((s) => s.target)).toEqual(['unix:/run/php/php8.2-fpm.sock']);
+    expect(r.steps.map((s) => [s.kind, s.line])).toEqual([
+      ['server', 5],
+      ['location', 10],
+      ['try_files', 10],
+      ['index', 9],
+      ['location', 11],
+      ['pass', 11],
+    ]);
+  });
+
+  it('sends a pretty URL that is no file to /index.php, keeping the query', () => {
+    expect(route('/blog/hello?page=2')).toMatchObject({ outcome: 'proxied', uri: '/index.php' });
+    expect(route('/logo.png')).toMatchObject({ outcome: 'served', status: 200, file: '/srv/shop/logo.png' });
+  });
+
+  it('asks for the paths it needs instead of guessing, and resolveRoute asks the box until it knows', async () => {
+    expect(route('/blog/hello', {}, {})).toMatchObject({ outcome: 'undecided', unknownPaths: ['/srv/shop/blog/hello'] });
+    const asked: string[][] = [];
+    const { route: resolved } = await resolveRoute(config, request('/blog/hello'), async (paths) => {
+      asked.push(paths);
+      return Object.fromEntries(paths.map((p) => [p, shop[p] ?? 'none']));
+    });
+    expect(resolved).toMatchObject({ outcome: 'proxied', uri: '/index.php' });
+    // /index.php is handed to php-fpm as it is: nginx tests no file on the way, and neither do we.
+    expect(asked).toEqual([['/srv/shop/blog/hello']]);
+  });
+});
+
+describe('the walk: variables, named locations, rewrites and conditions', () => {
+  it('evaluates a map on a header it is given, and lists the map values when the header is unknown', () => {
+    expect(route('/api/x', { headers: { 'x-canary': '1' } }).pass).toMatchObject({ group: 'canary' });
+    expect(route('/api/x', { headers: {} }).pass).toMatchObject({ group: 'stable' });
+    const unknown = route('/api/x');
+    expect(unknown.pass).toMatchObject({ unresolved: 'http://$pool', servers: [] });
+    expect(unknown.steps.at(-1)?.text).toContain('one of stable (127.0.0.1:9001), canary (127.0.0.1:9002)');
+    expect(unknown.undecided[0]).toContain('$http_x_canary');
+  });
+
+  it('goes to a named location from try_files and from error_page', () => {
+    expect(route('/app').pass?.servers[0]?.target).toBe('127.0.0.1:3000');
+    expect(route('/gone')).toMatchObject({ outcome: 'proxied', pass: { servers: [{ target: '127.0.0.1:3000' }] } });
+  });
+
+  it('redirects: the automatic 301 of a passing location, and rewrite ... permanent with the query kept', () => {
+    expect(route('/api', { headers: {} })).toMatchObject({ outcome: 'redirect', status: 301, redirectTo: 'http://shop.test:8080/api/' });
+    expect(route('/old/a/b?x=1')).toMatchObject({ outcome: 'redirect', status: 301, redirectTo: 'http://shop.test:8080/new/a/b?x=1' });
+  });
+
+  it('takes the pass of an if block whose condition the request decides', () => {
+    expect(route('/post', { method: 'POST' })).toMatchObject({ outcome: 'proxied', pass: { servers: [{ target: '127.0.0.1:3001' }] } });
+    expect(route('/post')).toMatchObject({ outcome: 'proxied', pass: { servers: [{ target: '127.0.0.1:3003' }] } });
+  });
+
+  it('says when a condition depends on the client rather than the request', () => {
+    const r = route('/office');
+    expect(r).toMatchObject({ outcome: 'proxied' });
+    expect(r.undecided.join('\n')).toMatch(/\$remote_addr.*taken as false/);
+  });
+
+  it('answers 404 for an internal location requested from outside', () => {
+    expect(route('/private/x')).toMatchObject({ outcome: 'return', status: 404 });
+  });
+
+  it('lets a server on the specific address take the connection', () => {
+    expect(routeRequest(config, request('/', { address: '127.0.0.1' }), shop)).toMatchObject({ outcome: 'return', status: 200, serverName: 'shop.test' });
+    expect(routeRequest(config, request('/', { address: '127.0.0.1' }), shop)!.server.line).toBe(21);
+  });
+});
+
+describe('routeOf: the error line names the upstream a variable chose', () => {
+  it('takes the upstream: field of nginx\'s line when the request alone does not decide', () => {
+    const facts = { 'nginx.config': config, 'nginx.prefix': '/usr/share/nginx/', 'request.url': 'http://shop.test:8080/api/x', 'request.port': 8080, 'request.hostHeader': 'shop.test:8080', 'request.path': '/api/x', 'request.connectTo': '127.0.0.2:8080', 'route.pathKinds': shop };
+    expect(routeOf(facts)!.pass).toMatchObject({ unresolved: 'http://$pool' });
+    const withLog = routeOf({ ...facts, 'request.upstream': 'http://127.0.0.1:9002/api/x' })!;
+    expect(withLog.pass).toMatchObject({ servers: [{ target: '127.0.0.1:9002' }] });
+    expect(withLog.pass?.unresolved).toBeUndefined();
+    expect(withLog.steps.at(-1)?.text).toContain('names the upstream it dialled');
+  });
+});
