@@ -152,6 +152,8 @@ function takeHeaders(args: string[]): { rest: string[]; headers: Record<string, 
     const name = spec.slice(0, Math.max(colon, 0)).toLowerCase();
     if (colon <= 0 || !HEADER_NAME.test(name)) throw new UsageError(`--header needs 'Name: value', such as 'Host: shop.example' (got ${spec})`);
     const value = spec.slice(colon + 1).trim();
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x1f\x7f]/.test(value)) throw new UsageError(`--header ${name}: a header value cannot hold control characters or line breaks`);
     const before = headers.get(name);
     if (name === 'host' && before !== undefined) throw new UsageError('the Host header is given twice (nginx answers such a request with 400)');
     if (name === 'host' && !value) throw new UsageError('the Host header is empty (nginx answers such a request with 400)');

@@ -61,6 +61,9 @@ export function routeOf(facts: KnownFacts): Route | null {
   return route?.pass?.unresolved && upstream ? passFromErrorLine(config, route, upstream) : route;
 }
 
+/** A try_files can name thousands of paths; nginx stops at the first that exists, so the first ones matter. */
+const MAX_PATHS_PER_ROUND = 256;
+
 /** What the box said of the paths asked so far in this step. */
 function kindsFrom(results: readonly CommandResult[]): PathKinds {
   return Object.assign({}, ...results.map((r) => parsePathKinds(r.argv.slice(4), r.code === 0 ? r.stdout : '')));
@@ -108,7 +111,7 @@ export const nginxRoute: Check = {
     if (done.length >= MAX_PATH_ROUNDS) return [];
     const kinds = kindsFrom(done);
     const route = routeRequest(need(facts, 'nginx.config'), requestTarget(facts), kinds, need(facts, 'nginx.prefix'));
-    const unknown = route?.unknownPaths ?? [];
+    const unknown = (route?.unknownPaths ?? []).slice(0, MAX_PATHS_PER_ROUND);
     return unknown.length ? [pathKindsCommand(unknown)] : [];
   },
 

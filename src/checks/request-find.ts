@@ -50,7 +50,7 @@ export const requestFind: Check = {
   learns: [],
   learnsOn: {
     given: ['request.url', 'request.method', 'request.hostHeader', 'request.port', 'request.path', 'request.source', 'request.connectTo'],
-    'from-log': ['request.url', 'request.method', 'request.hostHeader', 'request.port', 'request.path', 'request.source', 'request.connectTo', 'request.candidates'],
+    'from-log': ['request.url', 'request.method', 'request.hostHeader', 'request.port', 'request.path', 'request.source', 'request.connectTo', 'request.candidates', 'request.upstream'],
   },
 
   plan(facts, done) {

@@ -645,6 +645,10 @@ class RequestWalk {
     }) : undefined;
     if (value instanceof Undecided) this.undecide(value.what);
     const pass = passTarget(this.config, d, value instanceof Undecided ? partial! : value, partial);
+    if (!pass.unresolved && pass.servers.some((s) => s.kind === 'tcp' && !s.host)) {
+      this.step('pass', `${written(d)} evaluates to ${value as string}, which names no server: nginx answers 500 ("invalid URL prefix" or "no host")`, d);
+      return this.answer('return', 500, d);
+    }
     const servers = pass.servers.map((s) => s.target).join(', ');
     const perRequest = () => {
       const options = this.mapCandidates(d);

@@ -37,6 +37,9 @@ function finalLine(answer: RouteJson): string {
   }
 }
 
+/** A value from the box or the config may hold a line break: shown as \\n, so it cannot pose as a line of its own (a forged "Answer:"). */
+const oneLine = (line: string): string => stripControl(line.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
+
 const stepLine = (step: RouteStep, n: number): string => `  ${n}. ${step.text}${at(step)}`;
 
 /**
@@ -56,5 +59,5 @@ export function routeText(answer: RouteJson, context: string[] = []): string {
   if (answer.unknownPaths.length) lines.push('', 'The box did not say what is at:', ...answer.unknownPaths.map((p) => `  - ${p}`));
   if (lines.at(-1) !== '') lines.push('');
   lines.push(`${answer.decided ? 'Answer' : 'Answer, as far as the request tells'}: ${finalLine(answer)}`);
-  return `${lines.map(stripControl).join('\n')}\n`;
+  return `${lines.map(oneLine).join('\n')}\n`;
 }

@@ -26,6 +26,7 @@ http {
         location /office { if ($remote_addr = 10.0.0.1) { return 403; } proxy_pass http://127.0.0.1:3002; }
         location /private/ { internal; }
         location /gone { error_page 404 = @app; return 404; }
+        location /by-header/ { proxy_pass http://$http_x_backend; }
     }
     server { listen 127.0.0.1:8080; server_name shop.test; return 200 "specific"; }
 }
@@ -99,13 +100,18 @@ describe('the walk: variables, named locations, rewrites and conditions', () => 
     expect(r.undecided.join('\n')).toMatch(/\$remote_addr.*taken as false/);
   });
 
+  it('answers 500 when a header the request does not carry leaves the pass without a host, as nginx does', () => {
+    expect(route('/by-header/x', { headers: {} })).toMatchObject({ outcome: 'return', status: 500 });
+    expect(route('/by-header/x', { headers: { 'x-backend': '127.0.0.1:7000' } }).pass?.servers[0]?.target).toBe('127.0.0.1:7000');
+  });
+
   it('answers 404 for an internal location requested from outside', () => {
     expect(route('/private/x')).toMatchObject({ outcome: 'return', status: 404 });
   });
 
   it('lets a server on the specific address take the connection', () => {
     expect(routeRequest(config, request('/', { address: '127.0.0.1' }), shop)).toMatchObject({ outcome: 'return', status: 200, serverName: 'shop.test' });
-    expect(routeRequest(config, request('/', { address: '127.0.0.1' }), shop)!.server.line).toBe(21);
+    expect(routeRequest(config, request('/', { address: '127.0.0.1' }), shop)!.server.line).toBe(22);
   });
 });
 

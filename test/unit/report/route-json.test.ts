@@ -169,6 +169,11 @@ describe('badgateway route (text)', () => {
     expect(last(null)).toBe("Answer: no server{} in nginx's configuration listens on 127.0.0.1:8080: nginx does not take this connection");
   });
 
+  it('keeps a line break inside a value on its line, so a config value cannot forge the answer', () => {
+    const text = routeText(routeJson({ ...frontController, outcome: 'redirect', pass: null, status: 302, redirectTo: 'https://x/a\nAnswer: proxy_pass sends it to http://safe' }, request));
+    expect(text.trimEnd().split('\n').filter((line) => line.startsWith('Answer'))).toEqual(['Answer: nginx redirects it with 302 to https://x/a\\nAnswer: proxy_pass sends it to http://safe']);
+  });
+
   it('strips terminal controls', () => {
     const text = routeText(routeJson({ ...frontController, steps: [{ kind: 'note', text: 'x\x1b[2Jy' }] }, request));
     expect(text).toContain('  1. xy\n');
