@@ -25,7 +25,7 @@ export const describeLocation = (spec: LocationSpec): string => `location ${spec
 export const PASS_DIRECTIVES = ['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass', 'memcached_pass'] as const;
 
 const autoRedirects = (s: LocationSpec): boolean =>
-  (s.modifier === '' || s.modifier === '^~') && s.name.endsWith('/') && (s.directive.block ?? []).some((d) => (PASS_DIRECTIVES as readonly string[]).includes(d.directive));
+  (s.modifier === '' || s.modifier === '^~' || s.modifier === '=') && s.name.endsWith('/') && (s.directive.block ?? []).some((d) => (PASS_DIRECTIVES as readonly string[]).includes(d.directive));
 
 export interface LocationFound {
   /** The matched locations from outer to inner (nested ones after their parent). */
@@ -48,7 +48,9 @@ export function findLocation(parent: Directive, uri: string): LocationFound {
   const unevaluated: string[] = [];
   const exact = specs.find((s) => s.modifier === '=' && s.name === uri);
   if (exact) return { path: [exact], unevaluated, final: true };
-  const redirect = specs.find((s) => autoRedirects(s) && s.name === `${uri}/`);
+  // A prefix location named exactly like the URI takes it before the redirect is considered.
+  const samePrefix = specs.some((s) => (s.modifier === '' || s.modifier === '^~') && s.name === uri);
+  const redirect = samePrefix ? undefined : specs.find((s) => autoRedirects(s) && s.name === `${uri}/`);
   if (redirect) return { path: [redirect], autoRedirect: redirect, unevaluated, final: true };
   let path: LocationSpec[] = [];
   let noRegex = false;

@@ -16,7 +16,8 @@ const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, grpcs: 443,
 type Address = { kind: 'unix'; socket: string } | { kind: 'tcp'; host: string; port?: number };
 
 function parseAddress(text: string, defaultPort?: number): Address {
-  if (text.startsWith('unix:')) return { kind: 'unix', socket: text.slice(5) };
+  // unix:///run/app.sock (as uWSGI's docs write it) is the same file as unix:/run/app.sock.
+  if (text.startsWith('unix:')) return { kind: 'unix', socket: text.slice(5).replace(/^\/+/, '/') };
   let host = text;
   let port: number | undefined;
   if (text.startsWith('[')) {
@@ -53,7 +54,7 @@ export function upstreamBlock(config: NginxConfig, name: string): Directive | un
 export function passTarget(config: NginxConfig, directive: Directive, evaluated: string, unresolved?: string): PassTarget {
   const module = MODULE_OF[directive.directive]!;
   const value = unresolved ?? evaluated;
-  const schemeMatch = /^([a-z]+):\/\//i.exec(value);
+  const schemeMatch = value.startsWith('unix:') ? null : /^([a-z]+):\/\//i.exec(value);
   const scheme = (schemeMatch?.[1] ?? (module === 'proxy' ? '' : module)).toLowerCase();
   const base: PassTarget = { module, scheme, directive, group: null, servers: [], evaluated: value };
   if (unresolved !== undefined) return { ...base, unresolved };

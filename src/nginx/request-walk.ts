@@ -42,17 +42,21 @@ function addressIn(client: string, rule: string): boolean {
 }
 
 /** The URI nginx matches locations against: percent-decoded, slashes merged, dot segments resolved. */
-export function normalizeUri(path: string): string {
+export function normalizeUri(path: string): string | null {
   let uri = path.replace(/[?#].*$/s, '') || '/';
   try {
     uri = decodeURIComponent(uri);
   } catch {
-    // keep it as sent; nginx would answer 400 here
+    // Not UTF-8 once decoded (%E9): nginx matches bytes; decode what is ASCII and keep the rest as sent.
+    uri = uri.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   }
+  if (uri.includes('\0') || /%(?![0-9a-f]{2})/i.test(path.replace(/[?#].*$/s, ''))) return null;
   const out: string[] = [];
   for (const seg of uri.split('/').slice(1)) {
-    if (seg === '..') out.pop();
-    else if (seg !== '.' && seg !== '') out.push(seg);
+    if (seg === '..') {
+      if (out.length === 0) return null;
+      out.pop();
+    } else if (seg !== '.' && seg !== '') out.push(seg);
   }
   const trailing = /\/\.{0,2}$/.test(uri) && out.length > 0 ? '/' : '';
   return `/${out.join('/')}${trailing}`;
@@ -155,6 +159,13 @@ class RequestWalk {
     if (!doc.alias) return doc.root + uri;
     if (doc.alias.prefix === null) return doc.root;
     return doc.root + (uri.startsWith(doc.alias.prefix) ? uri.slice(doc.alias.prefix.length) : uri);
+  }
+
+  /** What try_files tests for a name: like docPath, but a regex location's alias gets the name appended, as nginx does. */
+  triedPath(name: string): string | Undecided {
+    const doc = this.documentRoot();
+    if (doc instanceof Undecided) return doc;
+    return doc.alias?.prefix === null ? doc.root + name : this.docPath(name);
   }
 
   absolute(path: string): string {
@@ -319,6 +330,7 @@ class RequestWalk {
     if (args !== null) request.args = replacement.endsWith('?') ? args : [args, request.args].filter(Boolean).join('&');
     else if (replacement.endsWith('?')) request.args = '';
     this.step('rewrite', `${written(d)}: the URI becomes ${uri}${request.args ? `?${request.args}` : ''}`, d);
+    this.internal = true;
     if (flag === 'last') return { kind: 'last' };
     if (flag === 'break') return { kind: 'break' };
     return 'changed';
@@ -329,7 +341,7 @@ class RequestWalk {
   /** nginx answers with this status itself; error_page may send the request elsewhere instead. */
   answer(outcome: Route['outcome'], status: number, at: Directive | null, extra: Partial<Route> = {}): Next {
     const page = this.errorPageFor(status);
-    if (page && !this.errorPaged) {
+    if (page && (!this.errorPaged || this.inForce('recursive_error_pages')?.args[0] === 'on')) {
       const [target, override] = page;
       this.errorPaged = true;
       this.statusOverride = override === undefined ? status : override;
@@ -409,7 +421,8 @@ class RequestWalk {
   // ---- the phases -------------------------------------------------------------------------------
 
   findLocation(): Next {
-    if (++this.uriChanges > MAX_URI_CHANGES) {
+    // The first search is no change: nginx allows the request itself and then ten changes.
+    if (++this.uriChanges > MAX_URI_CHANGES + 1) {
       this.step('note', `more than ${MAX_URI_CHANGES} URI changes: nginx stops with 500 ("rewrite or internal redirection cycle")`);
       return this.finish('return', 500, null);
     }
@@ -429,7 +442,7 @@ class RequestWalk {
       return this.locationPhases();
     }
     this.step('location', `${uri} matches ${found.path.map(describeLocation).join(' > ')}`, inner.directive);
-    if (!this.internal && children(inner.directive, 'internal').length > 0) {
+    if (!this.internal && found.path.some((s) => children(s.directive, 'internal').length > 0)) {
       this.step('location', `${describeLocation(inner)} is internal: a request from outside gets 404`, inner.directive);
       return this.answer('return', 404, inner.directive);
     }
@@ -439,6 +452,7 @@ class RequestWalk {
   named(location: Directive): Next {
     if (++this.uriChanges > MAX_URI_CHANGES) return this.finish('return', 500, null);
     this.chain = [this.http, this.picked.server, location];
+    this.internal = true;
     this.step('location', `the request goes to the named location ${location.args[0]}`, location);
     return this.locationPhases();
   }
@@ -465,7 +479,9 @@ class RequestWalk {
     }
     const refused = this.access(location);
     if (refused) return refused;
-    const tried = this.tryFiles(location ?? this.picked.server);
+    // An if block in force is a configuration of its own, and try_files is not inherited into it.
+    const inForce = this.chain.at(-1)?.directive === 'if' ? this.chain.at(-1)! : (location ?? this.picked.server);
+    const tried = this.tryFiles(inForce);
     if (tried) return tried;
     return this.content();
   }
@@ -481,7 +497,10 @@ class RequestWalk {
       const who = rule.args[0] ?? '';
       const matches = who === 'all' ? true : client === undefined ? null : addressIn(client, who);
       if (matches === null) {
-        this.undecide(`${written(rule)} (${rule.file}:${rule.line}) depends on the client's address: taken as not matching`);
+        // A request that failed with 502 got past the rules: take the client as one an allow lets through.
+        const taken = rule.directive === 'allow' ? 'taken as letting this client through' : 'taken as not matching';
+        this.undecide(`${written(rule)} (${rule.file}:${rule.line}) depends on the client's address: ${taken}`);
+        if (rule.directive === 'allow') return null;
         continue;
       }
       if (!matches) continue;
@@ -518,7 +537,7 @@ class RequestWalk {
       const dir = arg.endsWith('/');
       const value = this.value(dir ? arg.slice(0, -1) : arg);
       if (value instanceof Undecided) continue;
-      const path = this.docPath(value);
+      const path = this.triedPath(value);
       if (path instanceof Undecided) continue;
       paths.push({ arg, value, path, dir });
     }
@@ -573,6 +592,10 @@ class RequestWalk {
       return this.finish('return', 200, own);
     }
     const { uri, method } = this.scope.request;
+    if (!['GET', 'HEAD', 'POST'].includes(method)) {
+      this.step('static', `no backend here, and nginx's index and static modules refuse ${method} (405)`);
+      return this.answer('served', 405, null);
+    }
     if (uri.endsWith('/')) return this.index();
     const path = this.docPath(uri);
     if (path instanceof Undecided) return this.finish('undecided', null, null);
@@ -701,7 +724,7 @@ export function walkRequest(config: NginxConfig, target: RequestTarget, kinds: P
   const { uri, args } = splitArgs(target.path);
   const request: RequestState = {
     method: (target.method ?? 'GET').toUpperCase(),
-    uri: normalizeUri(uri),
+    uri: normalizeUri(uri) ?? uri,
     args: args ?? '',
     requestUri: target.path,
     host: target.hostHeader.replace(/:\d+$/, '').toLowerCase(),
@@ -717,7 +740,10 @@ export function walkRequest(config: NginxConfig, target: RequestTarget, kinds: P
   for (const note of picked.notes) walk.undecide(note);
   let done: Next;
   try {
-    done = walk.run();
+    if (normalizeUri(uri) === null) {
+      walk.step('note', `${target.path} is not a valid request path (a NUL, a bad %-escape, or .. above the root): nginx answers 400`);
+      done = walk.finish('return', 400, null);
+    } else done = walk.run();
   } catch (error) {
     if (!(error instanceof NeedPaths)) throw error;
     done = walk.finish('undecided', null, null);

@@ -42,6 +42,8 @@ export async function engineFor(site: Site): Promise<Router> {
       path: req.path,
       method: req.method,
       headers: { [ID_HEADER]: id, ...req.headers },
+      // The requests go out from this machine over loopback: nginx sees them come from 127.0.0.1.
+      client: '127.0.0.1',
     };
     return (await resolveRoute(config, target, ask)).route;
   };

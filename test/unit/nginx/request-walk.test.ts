@@ -125,3 +125,56 @@ describe('routeOf: the error line names the upstream a variable chose', () => {
     expect(withLog.steps.at(-1)?.text).toContain('names the upstream it dialled');
   });
 });
+
+describe('the walk: cases a review held against real nginx 1.22', () => {
+  const reviewed = parseDump(`# configuration file /etc/nginx/nginx.conf:
+http {
+    server {
+        listen 80;
+        root /srv/r;
+        index index.php;
+        location / { try_files $uri $uri/ /index.php?$args; if ($request_method = GET) { add_header X-Seen 1; } }
+        location ~ \\.php$ { fastcgi_pass 127.0.0.1:9000; }
+        location /py/ { uwsgi_pass unix:///run/uwsgi/app.sock; }
+        location /app { return 200; }
+        location /app/ { proxy_pass http://127.0.0.1:3000; }
+        location ~ ^/img/(.+)$ { alias /data/$1; try_files $uri =404; }
+        location /allow/ { allow 203.0.113.7; deny all; proxy_pass http://127.0.0.1:3001; }
+    }
+}
+`);
+  const at = (path: string, method = 'GET', kinds: PathKinds = { '/srv/r/': 'dir', '/srv/r/index.php': 'file', '/data/a.png/img/a.png': 'none' }) =>
+    routeRequest(reviewed, { port: 80, hostHeader: 'r.test', path, method }, kinds)!;
+
+  it('an if block in force has no try_files of its own: nginx looks for the file itself', () => {
+    expect(at('/hello/', 'GET', { '/srv/r/hello/': 'none', '/srv/r/hello/index.php': 'none' })).toMatchObject({ outcome: 'served', status: 404 });
+  });
+
+  it('reads unix:/// as the socket file', () => {
+    expect(at('/py/x').pass?.servers[0]).toMatchObject({ kind: 'unix', socket: '/run/uwsgi/app.sock' });
+  });
+
+  it('lets a prefix location named like the URI take it before the automatic 301', () => {
+    expect(at('/app')).toMatchObject({ outcome: 'return', status: 200 });
+  });
+
+  it('tests alias + the tried name in a regex location', () => {
+    expect(at('/img/a.png')).toMatchObject({ outcome: 'return', status: 404 });
+  });
+
+  it('refuses other methods than GET, HEAD and POST where no backend takes the request (405)', () => {
+    expect(at('/', 'OPTIONS', { '/srv/r/': 'dir', '/srv/r/index.php': 'file' })).toMatchObject({ outcome: 'served', status: 405 });
+    expect(at('/x.txt', 'DELETE', { '/srv/r/x.txt': 'file' })).toMatchObject({ status: 405 });
+  });
+
+  it('takes a client that allow may let through as let through, and says so', () => {
+    const r = at('/allow/x');
+    expect(r).toMatchObject({ outcome: 'proxied' });
+    expect(r.undecided.join('\n')).toContain('taken as letting this client through');
+  });
+
+  it('answers 400 for a NUL or a path above the root, without asking the box', () => {
+    expect(at('/a%00b', 'GET', {})).toMatchObject({ outcome: 'return', status: 400, unknownPaths: [] });
+    expect(at('/../etc/passwd', 'GET', {})).toMatchObject({ outcome: 'return', status: 400 });
+  });
+});
