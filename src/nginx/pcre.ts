@@ -12,6 +12,7 @@
  * and the few repeats where PCRE2 keeps a capture from an earlier iteration that JavaScript clears.
  */
 import { Untranslatable, type CharSet, type Range } from './pcre-charset.js';
+import { execWithDeadline } from './pcre-deadline.js';
 import { parsePcre, type Node, type Parsed } from './pcre-parse.js';
 
 export interface PcreMatch {
@@ -40,7 +41,23 @@ export function compilePcre(source: string, caseless: boolean): CompiledPcre {
     if (e instanceof SyntaxError) return { ok: false, reason: `the translation is not a valid JavaScript RegExp (${e.message})` };
     throw e;
   }
-  return { ok: true, exec: (subject) => run(re, parsed, translated.jsIndex, subject) };
+  const exec = backtracksWithoutBound(parsed.root) ? (input: string) => execWithDeadline(re, input, source) : (input: string) => re.exec(input);
+  return { ok: true, exec: (subject) => run(exec, parsed, translated.jsIndex, subject) };
+}
+
+/**
+ * A repeat around something that can itself match in several ways (another repeat, an alternation) can take
+ * exponential time on a subject that almost matches: such a pattern is matched under a deadline.
+ */
+function backtracksWithoutBound(root: Node): boolean {
+  let risky = false;
+  walk(root, ({ node }) => {
+    if (node.t !== 'repeat' || node.max <= 1 || node.mode === 'possessive') return;
+    walk(node.body, ({ node: inner }) => {
+      if ((inner.t === 'repeat' && inner.max > 1) || inner.t === 'alt' || inner.t === 'backref') risky = true;
+    });
+  });
+  return risky;
 }
 
 /** The JavaScript RegExp source for a pattern (flag `u`), matched against bytes as Latin-1 unless (*UTF); throws Untranslatable. */
@@ -56,9 +73,9 @@ interface Translation {
   jsIndex: number[];
 }
 
-function run(re: RegExp, parsed: Parsed, jsIndex: number[], subject: string): PcreMatch | null {
+function run(exec: (input: string) => RegExpExecArray | null, parsed: Parsed, jsIndex: number[], subject: string): PcreMatch | null {
   const bytes = !parsed.utf;
-  const m = re.exec(bytes ? Buffer.from(subject, 'utf8').toString('latin1') : subject);
+  const m = exec(bytes ? Buffer.from(subject, 'utf8').toString('latin1') : subject);
   if (!m) return null;
   const decode = (s: string | undefined) => (s === undefined || !bytes ? s : Buffer.from(s, 'latin1').toString('utf8'));
   const groups = [decode(m[0])];

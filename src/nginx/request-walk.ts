@@ -2,6 +2,7 @@ import type { Directive, NginxConfig } from './config-types.js';
 import { describeLocation, findLocation, locationSpec, namedLocation, PASS_DIRECTIVES } from './location-match.js';
 import { passTarget } from './pass-target.js';
 import { compilePcre } from './pcre.js';
+import { MatchLimit } from './pcre-deadline.js';
 import type { PathKinds, RequestTarget, Route, RouteStep } from './route-types.js';
 import { children, pickServer, serversFor, type PickedServer } from './server-select.js';
 import { evaluate, mapsOf, takeCaptures, Undecided, type RequestState, type Scope, type VarValue } from './variables.js';
@@ -24,6 +25,9 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Content handlers of a location that answer without a file or a backend. */
 const SELF_ANSWERING = new Set(['stub_status', 'empty_gif']);
+
+/** Content handlers whose answer is code of its own (Lua, njs, Perl): nginx does not proxy, and the status is the code's. */
+const SCRIPTED = new Set(['content_by_lua', 'content_by_lua_block', 'content_by_lua_file', 'js_content', 'perl']);
 
 function ipv4(text: string): number | null {
   const parts = text.split('.').map(Number);
@@ -97,6 +101,7 @@ class RequestWalk {
       captures: picked.groups ?? [],
       derived: (name) => this.derived(name),
       maps: mapsOf(config),
+      mapCache: new Map(),
       notes: [],
     };
   }
@@ -124,6 +129,15 @@ class RequestWalk {
       if (found) return found;
     }
     return null;
+  }
+
+  /** Every directive of that name at the innermost level that writes any (index lines add up). */
+  allInForce(name: string): Directive[] {
+    for (let i = this.chain.length - 1; i >= 0; i--) {
+      const found = children(this.chain[i], name);
+      if (found.length) return found;
+    }
+    return [];
   }
 
   /** The innermost location{} of the chain (if blocks excluded); null when no location matched. */
@@ -325,11 +339,17 @@ class RequestWalk {
       const status = flag === 'permanent' ? 301 : 302;
       return { kind: 'answer', status, location: value.replace(/\?$/, '') + keepArgs, at: d };
     }
-    const { uri, args } = splitArgs(value);
-    request.uri = uri;
-    if (args !== null) request.args = replacement.endsWith('?') ? args : [args, request.args].filter(Boolean).join('&');
-    else if (replacement.endsWith('?')) request.args = '';
-    this.step('rewrite', `${written(d)}: the URI becomes ${uri}${request.args ? `?${request.args}` : ''}`, d);
+    // Only a "?" written in the replacement starts the arguments; one that a variable brings stays in the URI.
+    const q = replacement.indexOf('?');
+    if (q === -1) request.uri = value;
+    else {
+      const uri = this.value(replacement.slice(0, q));
+      const args = this.value(replacement.slice(q + 1));
+      if (uri instanceof Undecided || args instanceof Undecided) return 'no-match';
+      request.uri = uri;
+      request.args = replacement.endsWith('?') ? args : [args, request.args].filter(Boolean).join('&');
+    }
+    this.step('rewrite', `${written(d)}: the URI becomes ${request.uri}${request.args ? `?${request.args}` : ''}`, d);
     this.internal = true;
     if (flag === 'last') return { kind: 'last' };
     if (flag === 'break') return { kind: 'break' };
@@ -568,7 +588,8 @@ class RequestWalk {
     const { uri, args } = splitArgs(target);
     this.step('try_files', `${written(d)}: ${none}, so nginx redirects internally to ${target}`, d);
     this.scope.request.uri = uri;
-    if (args !== null) this.scope.request.args = args;
+    // A fallback without "?" leaves the request without arguments (ngx_http_split_args).
+    this.scope.request.args = args ?? '';
     this.internal = true;
     return { to: 'server-rewrite' };
   }
@@ -586,6 +607,11 @@ class RequestWalk {
   content(): Next {
     const pass = this.passDirective();
     if (pass) return this.proxied(pass);
+    const scripted = this.location && (this.location.block ?? []).find((d) => SCRIPTED.has(d.directive));
+    if (scripted) {
+      this.step('static', `${scripted.directive}: code in nginx answers the request (what it sends is up to that code)`, scripted);
+      return this.finish('return', null, scripted);
+    }
     const own = this.location && (this.location.block ?? []).find((d) => SELF_ANSWERING.has(d.directive));
     if (own) {
       this.step('static', `${written(own)}: nginx answers 200 itself`, own);
@@ -620,7 +646,8 @@ class RequestWalk {
 
   index(): Next {
     const { uri } = this.scope.request;
-    const names = (this.inForce('index')?.args ?? ['index.html']).map((n) => this.value(n));
+    const names = this.allInForce('index').flatMap((d) => d.args).map((n) => this.value(n));
+    if (names.length === 0) names.push('index.html');
     const dirPath = this.docPath(uri);
     if (dirPath instanceof Undecided) return this.finish('undecided', null, null);
     const at = this.inForce('index');
@@ -745,8 +772,11 @@ export function walkRequest(config: NginxConfig, target: RequestTarget, kinds: P
       done = walk.finish('return', 400, null);
     } else done = walk.run();
   } catch (error) {
-    if (!(error instanceof NeedPaths)) throw error;
-    done = walk.finish('undecided', null, null);
+    if (error instanceof MatchLimit) {
+      walk.step('note', error.message);
+      done = walk.finish('return', 500, null);
+    } else if (error instanceof NeedPaths) done = walk.finish('undecided', null, null);
+    else throw error;
   }
   const route = (done as Extract<Next, { to: 'done' }>).route;
   for (const note of walk.scope.notes) walk.undecide(note);

@@ -1,5 +1,6 @@
 import type { Directive } from './config-types.js';
 import { compilePcre } from './pcre.js';
+import { MatchLimit } from './pcre-deadline.js';
 import type { Route } from './route-types.js';
 
 export const children = (d: Directive | undefined, name: string): Directive[] => (d?.block ?? []).filter((c) => c.directive === name);
@@ -120,7 +121,14 @@ export function pickServer(pool: Candidate[], hostHeader: string): PickedServer 
       notes.push(`server_name ${name} (${at.file}:${at.line}) cannot be evaluated: ${regex.reason}`);
       continue;
     }
-    const match = regex.exec(host);
+    let match: ReturnType<typeof regex.exec>;
+    try {
+      match = regex.exec(host);
+    } catch (error) {
+      if (!(error instanceof MatchLimit)) throw error;
+      notes.push(`server_name ${name} (${at.file}:${at.line}): ${error.message}; taken as not matching`);
+      continue;
+    }
     if (match) return { server, name, by: 'regex', captures: match.named, groups: match.groups, notes };
   }
   const fallback = pool.find((s) => s.isDefault) ?? pool[0];

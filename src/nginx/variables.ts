@@ -36,6 +36,8 @@ export interface Scope {
   /** Computed on demand: $document_root, $request_filename, $server_name, ... */
   derived: (name: string) => VarValue | undefined;
   maps: ReadonlyMap<string, Directive>;
+  /** A map's value is worked out once per request, when first read (unless the map is `volatile`). */
+  mapCache: Map<string, VarValue>;
   /** Regexes that cannot be evaluated, met while evaluating (the map entry that stopped us). */
   notes: string[];
 }
@@ -85,7 +87,13 @@ export function variable(scope: Scope, rawName: string, depth = 0): VarValue {
   if (name.startsWith('arg_')) return queryArg(request.args, name.slice(4)) ?? '';
   if (name.startsWith('sent_http_') || name.startsWith('upstream_')) return new Undecided(`$${rawName} is known only after the response`);
   const map = scope.maps.get(name);
-  if (map) return depth > 8 ? new Undecided(`$${rawName}: maps nest too deep`) : mapValue(scope, map, depth + 1);
+  if (map) {
+    const cached = scope.mapCache.get(name);
+    if (cached !== undefined) return cached;
+    const value = depth > 8 ? new Undecided(`$${rawName}: maps nest too deep`) : mapValue(scope, map, depth + 1);
+    if (!(map.block ?? []).some((d) => d.directive === 'volatile')) scope.mapCache.set(name, value);
+    return value;
+  }
   switch (name) {
     case 'uri':
     case 'document_uri':

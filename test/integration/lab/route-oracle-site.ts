@@ -47,6 +47,8 @@ export interface OracleCase {
   /** Backends no placeholder names, reached only through a variable: name -> PROTO or PROTO-unix. */
   backends: Record<string, string>;
   requests: CaseRequest[];
+  /** Error log alerts the case provokes on purpose (a part of each line), e.g. PCRE2's match limit. */
+  alerts: string[];
 }
 
 export interface Site {
@@ -58,6 +60,8 @@ export interface Site {
   errorLog: string;
   /** What `nginx -T` printed for this config. */
   dump: string;
+  /** The case's own expected alerts (OracleCase.alerts). */
+  alerts: string[];
   nginx: Started;
 }
 
@@ -73,6 +77,7 @@ export function loadCase(name: string): OracleCase {
     docroot?: string[];
     backends?: Record<string, string>;
     requests?: Partial<CaseRequest>[];
+    alerts?: string[];
   };
   const requests = (raw.requests ?? []).map((r, i): CaseRequest => {
     if (r.host === undefined || !r.path || !r.expect) throw new Error(`${name}/${CASE_FILE}: request ${i + 1} needs host ("" for none), path and expect`);
@@ -86,7 +91,7 @@ export function loadCase(name: string): OracleCase {
       expect: String(r.expect),
     };
   });
-  return { name, about: raw.about ?? '', docroot: raw.docroot ?? [], backends: raw.backends ?? {}, requests };
+  return { name, about: raw.about ?? '', docroot: raw.docroot ?? [], backends: raw.backends ?? {}, requests, alerts: raw.alerts ?? [] };
 }
 
 function filesUnder(root: string, dir = ''): string[] {
@@ -272,7 +277,7 @@ export async function startSite(oracleCase: OracleCase, later: (cleanup: () => P
     const listeners = [...plan.ports].flatMap(([name, addresses]) =>
       [...addresses].map((a) => ({ host: a === '*' ? '127.0.0.1' : bindable(a), port: ports.get(name) as number })),
     );
-    const site: Site = { prefix, conf, ports, backends, accessLog, errorLog, dump, nginx };
+    const site: Site = { prefix, conf, ports, backends, accessLog, errorLog, dump, nginx, alerts: oracleCase.alerts };
     const failure = await waitListening(site, listeners);
     if (!failure) return site;
     lastFailure = failure;

@@ -235,5 +235,6 @@ function errorLogProblems(site: Site): string[] {
     .split('\n')
     .filter((line) => /\[(crit|alert|emerg)\]|upstream/.test(line))
     .filter((line) => !dead.some((address) => line.includes(`upstream: "`) && line.includes(address)))
+    .filter((line) => !site.alerts.some((alert) => line.includes(alert)))
     .map((line) => `error.log: ${line}`);
 }

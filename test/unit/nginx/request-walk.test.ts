@@ -178,3 +178,15 @@ http {
     expect(at('/../etc/passwd', 'GET', {})).toMatchObject({ outcome: 'return', status: 400 });
   });
 });
+
+describe('the walk: a regex that backtracks without bound', () => {
+  it('gives up as PCRE2 does (nginx answers 500) instead of hanging, and still matches ordinary URIs', () => {
+    const risky = parseDump(`# configuration file /etc/nginx/nginx.conf:
+http { server { listen 80; location ~ ^/([a-z0-9-]+/?)+$ { proxy_pass http://127.0.0.1:7001; } location / { proxy_pass http://127.0.0.1:7002; } } }
+`);
+    const crafted = routeRequest(risky, { port: 80, hostHeader: 'x', path: `/${'a'.repeat(40)}!` }, {})!;
+    expect(crafted).toMatchObject({ outcome: 'return', status: 500 });
+    expect(crafted.steps.at(-1)?.text).toContain("PCRE2's match limit");
+    expect(routeRequest(risky, { port: 80, hostHeader: 'x', path: '/shop/cart/' }, {})!.pass?.servers[0]?.target).toBe('127.0.0.1:7001');
+  });
+});
