@@ -1,7 +1,7 @@
 import { parseArgs, USAGE, UsageError, type DiagnoseMode, type Mode } from './args.js';
-import { BadUrl, requestFacts } from './checks/request-url.js';
+import { BadUrl, requestFacts } from './facts/request.js';
 import { currentNode, startSession } from './engine/session.js';
-import type { KnownFacts } from './facts.js';
+import type { KnownFacts } from './facts/keys.js';
 import { FlowError } from './flow/loader-error.js';
 import type { Flow } from './flow/schema.js';
 import { EXIT, fail } from './modes/exit.js';

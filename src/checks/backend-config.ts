@@ -1,31 +1,24 @@
-import type { BackendHint, FpmPool, KnownFacts, Listener } from '../facts.js';
+import type { BackendHint, FpmPool, KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { walk } from '../nginx/walk.js';
 import { fpmServiceNames, nginxAddressFor, parseFpmListen, type FpmListen } from '../system/php-fpm.js';
 import { parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
-import type { Alternative, Check, CheckResult, Evidence } from './check.js';
-import { need } from './check.js';
-import { notExamined, onBackend, unseen } from './backend-view.js';
-import { bare, describeListener, dialedAddresses, processTree } from './candidates.js';
-import { FPM_PS, fpmPlan, fpmPools } from './php-fpm-pools.js';
+import type { Alternative, Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
+import { bare } from '../facts/addresses.js';
+import { describeListener, processTree } from '../facts/candidates.js';
+import { FPM_PS, fpmPlan, fpmPools, listenMatches, type Dial } from '../facts/php-fpm-pools.js';
 
 const SS = ['ss', '-Hltnxp'];
 const PASSES = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass']);
 
-export type Dial = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
-
 function dialOf(facts: KnownFacts): Dial {
   if (need(facts, 'upstream.kind') === 'unix') return { kind: 'unix', path: need(facts, 'upstream.socket') };
   return { kind: 'tcp', host: bare(need(facts, 'upstream.host')), port: need(facts, 'upstream.port') };
-}
-
-/** Does a pool's listen value stand for the address nginx dials? */
-export function listenMatches(listen: FpmListen, dial: Dial): boolean {
-  if (listen.kind === 'unix' || dial.kind === 'unix') return listen.kind === 'unix' && dial.kind === 'unix' && listen.path === dial.path;
-  if (listen.port !== dial.port) return false;
-  return listen.host === null || dialedAddresses(dial.host).includes(bare(listen.host));
 }
 
 /** Addresses some other part of this nginx config sends requests to: another site's backend. */

@@ -1,4 +1,4 @@
-import type { KnownFacts, Listener } from '../facts.js';
+import type { KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import {
   crashLines,
@@ -18,10 +18,11 @@ import {
 } from '../system/backend-logs.js';
 import { unitFromCgroup } from '../system/services.js';
 import { parseSs } from '../system/ss.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need } from './check.js';
-import { notExamined, onBackend, unseen } from './backend-view.js';
-import { failedServer, listenersAt } from './failed-server.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
+import { failedServer, listenersAt } from '../facts/failed-server.js';
 
 const SS = ['ss', '-Hltnxp'];
 const DMESG = ['dmesg'];

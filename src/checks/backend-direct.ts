@@ -1,9 +1,10 @@
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
-import { backendHost, backendUrl } from './backend-timing.js';
+import { backendHost, backendUrl } from '../facts/backend-request.js';
 import type { Check, CheckResult } from './check.js';
-import { need } from './check.js';
-import { readTimeout, routeOf } from './nginx-route.js';
+import { need } from '../facts/need.js';
+import { readTimeout } from '../facts/timeouts.js';
+import { routeOf } from '../facts/route.js';
 
 /** Statuses a backend sends when it is itself a gateway that failed: nginx passes them on as they are. */
 const GATEWAY_FAILURES = new Set([502, 504]);

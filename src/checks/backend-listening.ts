@@ -1,13 +1,16 @@
-import type { KnownFacts, Listener } from '../facts.js';
+import type { KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import { parseHttpProbe, httpProbeCommand } from '../system/http-probe.js';
 import { parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
 import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need, resultOf } from './check.js';
-import { onBackend, notExamined, sameBox, unseen } from './backend-view.js';
-import { bare, describeListener, findCandidates, portsInUse, processTree } from './candidates.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
+import { onBackend, notExamined, sameBox, unseen } from '../facts/backend-view.js';
+import { bare } from '../facts/addresses.js';
+import { describeListener, findCandidates, portsInUse, processTree } from '../facts/candidates.js';
 
 const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
 const SS = ['ss', '-Hltnxp'];

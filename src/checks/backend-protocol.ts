@@ -1,13 +1,14 @@
-import type { KnownFacts, Listener } from '../facts.js';
+import type { KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { isTlsName, parseSClient, sClientCommand } from '../system/openssl.js';
 import { FCGI_GET_VALUES, isFastCgiRecord, isTlsRecord, parseRawProbe, rawProbeCommand, showBytes, startsWithHttp } from '../system/raw-probe.js';
 import { parseSs } from '../system/ss.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need } from './check.js';
-import { onBackend, sameBox, unseen } from './backend-view.js';
-import { failedServer, listenersAt, upstreamPath, type ServerAddress } from './failed-server.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { onBackend, sameBox, unseen } from '../facts/backend-view.js';
+import { failedServer, listenersAt, upstreamPath, type ServerAddress } from '../facts/failed-server.js';
 
 const SS = ['ss', '-Hltnxp'];
 const PROBE_SECONDS = 3;

@@ -1,14 +1,17 @@
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { describeRoute, ipNeighCommand, ipRouteGetCommand, parseIpNeigh, parseIpRouteGet, routeAddress, type RouteAnswer } from '../system/ip-route.js';
 import { describeQueue, parseListenQueues, queueFor, SS_QUEUES } from '../system/listen-queue.js';
 import { blockingRules, describeRule, NFT_RULESET } from '../system/nft.js';
 import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need, resultOf } from './check.js';
-import { notExamined, onBackend, unseen } from './backend-view.js';
-import { connectTimeout, describeTimeout, dialledAddress, showDialled } from './dialled.js';
-import { routeOf } from './nginx-route.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
+import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
+import { connectTimeout, describeTimeout } from '../facts/timeouts.js';
+import { dialledAddress, showDialled } from '../facts/dialled.js';
+import { routeOf } from '../facts/route.js';
 
 const NO_ROUTE_KINDS = new Set(['no-route', 'network-unreachable']);
 

@@ -1,9 +1,10 @@
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import { readResponseHead, unescapeNginx } from '../system/http-head.js';
 import { parseRawProbe, rawProbeCommand } from '../system/raw-probe.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need } from './check.js';
-import { failedServer, upstreamPath } from './failed-server.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { failedServer, upstreamPath } from '../facts/failed-server.js';
 
 const KINDS_WITH_LINE = new Set(['invalid-header']);
 

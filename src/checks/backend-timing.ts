@@ -1,10 +1,10 @@
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import type { Check, CheckResult } from './check.js';
-import { need } from './check.js';
-import { bare } from './candidates.js';
-import { readTimeout, routeOf } from './nginx-route.js';
-import { hostNginxSends, pathNginxSends } from '../nginx/proxy-host.js';
+import { need } from '../facts/need.js';
+import { backendHost, backendUrl } from '../facts/backend-request.js';
+import { readTimeout, suggestTimeout } from '../facts/timeouts.js';
+import { routeOf } from '../facts/route.js';
 
 const MAX_WAIT_SECONDS = 120;
 
@@ -17,28 +17,6 @@ function timeoutOf(facts: KnownFacts) {
 /** How long we wait for the backend ourselves: long enough to see it finish past nginx's timeout. */
 export function waitSeconds(timeoutMs: number): number {
   return Math.min(MAX_WAIT_SECONDS, Math.ceil((timeoutMs * 3) / 1000) + 2);
-}
-
-/** A timeout that fits the measured time with room to spare, in whole seconds. */
-export function suggestTimeout(measuredMs: number | null, currentMs: number, waitedMs: number): string {
-  const basis = measuredMs ?? waitedMs;
-  return `${Math.max(Math.ceil((basis * 2) / 1000), Math.ceil(currentMs / 1000) + 1)}s`;
-}
-
-/** The failing request addressed to the backend itself, bypassing nginx. */
-export function backendUrl(facts: KnownFacts): { url: string; socket?: string } {
-  const route = routeOf(facts);
-  const path = route ? pathNginxSends(route, need(facts, 'request.path')) : need(facts, 'request.path');
-  if (need(facts, 'upstream.kind') === 'unix') return { url: `http://localhost${path}`, socket: need(facts, 'upstream.socket') };
-  const host = bare(need(facts, 'upstream.host'));
-  return { url: `${need(facts, 'upstream.scheme')}://${host.includes(':') ? `[${host}]` : host}:${need(facts, 'upstream.port')}${path}` };
-}
-
-/** The Host header nginx itself sends the backend for this request (proxy_set_header Host, else $proxy_host). */
-export function backendHost(facts: KnownFacts): string {
-  const route = routeOf(facts);
-  const client = need(facts, 'request.hostHeader');
-  return route ? hostNginxSends(route, client) : client;
 }
 
 /** Times the backend directly, bypassing nginx, and compares with the read timeout nginx applies. */

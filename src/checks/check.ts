@@ -1,15 +1,6 @@
-import type { FactKey, KnownFacts } from '../facts.js';
+import type { FactKey, KnownFacts } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
-
-/** What a step shows as proof: what ran and the lines of its output that matter. */
-export interface Evidence {
-  /** The command as a person would type it, or a short label for a probe. */
-  command?: string;
-  lines: string[];
-  note?: string;
-  /** The host this came from; the runner fills it in from the command that produced it. */
-  host?: string;
-}
+import type { Evidence } from '../facts/evidence.js';
 
 /** Another reading of the evidence a person may choose instead of the check's own (the default). */
 export interface Alternative {
@@ -57,16 +48,4 @@ export interface Check {
    */
   early?: 'first-round' | ((facts: KnownFacts) => CommandSpec[]);
   interpret(facts: KnownFacts, results: readonly CommandResult[]): CheckResult;
-}
-
-/** Thrown by a check's plan or interpret when a fact it needs is missing: a bug in the flow. */
-export function need<K extends FactKey>(facts: KnownFacts, key: K): NonNullable<KnownFacts[K]> {
-  const value = facts[key];
-  if (value === undefined || value === null) throw new Error(`fact ${key} is not known yet`);
-  return value as NonNullable<KnownFacts[K]>;
-}
-
-/** The result of the first command whose argv starts with these words, if it ran. */
-export function resultOf(results: readonly CommandResult[], ...prefix: string[]): CommandResult | undefined {
-  return results.find((r) => prefix.every((part, i) => r.argv[i] === part));
 }

@@ -1,11 +1,13 @@
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import { effectiveDirective } from '../nginx/route.js';
 import { hostOfPass } from '../nginx/upstream-tls.js';
 import { parseAhosts } from '../system/getent.js';
 import { parseHostsFile, parseResolvConf } from '../system/resolv-conf.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need, resultOf } from './check.js';
-import { routeOf } from './nginx-route.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
+import { routeOf } from '../facts/route.js';
 
 const NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 const RESOLV = '/etc/resolv.conf';

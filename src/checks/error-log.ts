@@ -1,13 +1,15 @@
-import type { KnownFacts, UpstreamError } from '../facts.js';
+import type { KnownFacts, UpstreamError } from '../facts/keys.js';
 import type { CommandSpec } from '../hosts/host.js';
 import { classifyMessage, newestFor, parseErrorLog } from '../nginx/error-log.js';
 import { logParts, replayAndReadCommand } from '../nginx/replay-and-read.js';
 import { parseHttpProbe } from '../system/http-probe.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need } from './check.js';
-import { readTimeout, routeOf } from './nginx-route.js';
-import { LOG_TAIL_BYTES } from './request-find.js';
-import { throughNginx } from './through-nginx.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { readTimeout } from '../facts/timeouts.js';
+import { routeOf } from '../facts/route.js';
+import { LOG_TAIL_BYTES } from '../system/tail.js';
+import { throughNginx } from '../facts/through-nginx.js';
 
 /** The outcome for each kind of upstream error the classifier knows; kinds that share a next step share an outcome. */
 export const OUTCOME_OF_KIND: Readonly<Record<string, string>> = {

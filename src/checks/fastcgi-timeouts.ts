@@ -1,13 +1,14 @@
-import type { FpmPool, KnownFacts } from '../facts.js';
+import type { FpmPool, KnownFacts } from '../facts/keys.js';
 import { parseFpmListen } from '../system/php-fpm.js';
-import { listenMatches } from './backend-config.js';
-import { bare } from './candidates.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need } from './check.js';
-import { suggestTimeout } from './backend-timing.js';
-import { parseNginxTime } from './nginx-route.js';
-import { notExamined, onBackend, unseen } from './backend-view.js';
-import { FPM_PS, fpmPlan, fpmPools } from './php-fpm-pools.js';
+import { listenMatches } from '../facts/php-fpm-pools.js';
+import { bare } from '../facts/addresses.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { suggestTimeout } from '../facts/timeouts.js';
+import { parseNginxTime } from '../nginx/time.js';
+import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
+import { FPM_PS, fpmPlan, fpmPools } from '../facts/php-fpm-pools.js';
 
 /** The php-fpm pool that listens where nginx dials. */
 export function poolFor(pools: readonly FpmPool[], facts: KnownFacts): FpmPool | null {

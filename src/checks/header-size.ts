@@ -1,10 +1,12 @@
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import { effectiveBuffers, formatNginxSize, neededBufferSize, type Buffers } from '../nginx/buffers.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
-import { backendHost, backendUrl } from './backend-timing.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need, resultOf } from './check.js';
-import { routeOf } from './nginx-route.js';
+import { backendHost, backendUrl } from '../facts/backend-request.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
+import { routeOf } from '../facts/route.js';
 
 const PROBE_SECONDS = 10;
 const FALLBACK_PAGE = 4096;

@@ -1,5 +1,3 @@
-import type { Catalog } from '../flow/lint.js';
-import { PLANNERS } from '../fixes/planners/index.js';
 import { backendConfig } from './backend-config.js';
 import { backendListening } from './backend-listening.js';
 import { backendTiming } from './backend-timing.js';
@@ -28,18 +26,18 @@ import { backendProtocol } from './backend-protocol.js';
 import { backendResponse } from './backend-response.js';
 import { upstreamKeepalive } from './upstream-keepalive.js';
 
-const LIMITS_CHECKS = [headerSize, workerLimits, selinuxState, backendDirect, fastcgiTimeouts];
-const NETWORK_CHECKS = [backendReach, socketQueue, upstreamTlsCheck, upstreamServers, dnsLookup];
-const CLOSED_CHECKS = [backendProtocol, upstreamKeepalive, backendCrash, backendResponse];
+/** Every check. Flows name them by id; src/catalog.ts pairs them with the fix planners. */
+const ALL_CHECKS: readonly Check[] = [
+  nginxFind, nginxConfig, requestFind, nginxRoute, errorLog, upstreamKind, backendListening, socketState, backendTiming, backendConfig, serviceManager, upstreamDns,
+  headerSize, workerLimits, selinuxState, backendDirect, fastcgiTimeouts,
+  backendReach, socketQueue, upstreamTlsCheck, upstreamServers, dnsLookup,
+  backendProtocol, upstreamKeepalive, backendCrash, backendResponse,
+];
 
-export const CHECKS: Readonly<Record<string, Check>> = Object.fromEntries(
-  [nginxFind, nginxConfig, requestFind, nginxRoute, errorLog, upstreamKind, backendListening, socketState, backendTiming, backendConfig, serviceManager, upstreamDns, ...LIMITS_CHECKS, ...NETWORK_CHECKS, ...CLOSED_CHECKS].map((check) => [check.id, check]),
-);
+export const CHECKS: Readonly<Record<string, Check>> = Object.fromEntries(ALL_CHECKS.map((check) => [check.id, check]));
 
 export function checkById(id: string): Check {
   const check = CHECKS[id];
   if (!check) throw new Error(`no check ${id}`);
   return check;
 }
-
-export const CATALOG: Catalog = { checks: CHECKS, planners: PLANNERS };

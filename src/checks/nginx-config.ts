@@ -1,16 +1,11 @@
-import type { CommandSpec } from '../hosts/host.js';
 import type { ConfigError } from '../nginx/config-types.js';
 import { parseDump } from '../nginx/parse-dump.js';
 import { workerUser } from '../nginx/route.js';
 import { parseTestFailure } from '../nginx/test-failure.js';
 import { nginxWorkers } from '../system/ps.js';
+import { configDumpCommand } from '../system/nginx-t.js';
 import type { Check } from './check.js';
-import { need } from './check.js';
-
-/** nginx -T as the running master was started (its -c, -p, -g); nginx.find runs it early beside -V. */
-export function configDumpCommand(binary: string, args: readonly string[]): CommandSpec {
-  return { argv: [binary, ...args, '-T'], timeoutMs: 20_000 };
-}
+import { need } from '../facts/need.js';
 
 const SHOWN_ERRORS = 10;
 

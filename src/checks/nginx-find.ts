@@ -1,11 +1,11 @@
-import type { KnownFacts, Listener, ProcessInfo } from '../facts.js';
+import type { KnownFacts, Listener, ProcessInfo } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parseNginxV } from '../system/nginx-v.js';
 import { nginxMasters, parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
 import type { Check, CheckResult } from './check.js';
-import { resultOf } from './check.js';
-import { configDumpCommand } from './nginx-config.js';
+import { resultOf } from '../facts/results.js';
+import { configDumpCommand } from '../system/nginx-t.js';
 
 const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
 const SS = ['ss', '-Hltnxp'];

@@ -1,16 +1,11 @@
-import type { KnownFacts, UpstreamError } from '../facts.js';
+import type { KnownFacts, UpstreamError } from '../facts/keys.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { parseErrorLog } from '../nginx/error-log.js';
 import { allErrorLogs } from '../nginx/route.js';
 import type { Check, CheckResult } from './check.js';
-import { need } from './check.js';
-import { nginxAddressFor, requestFacts } from './request-url.js';
-
-export const LOG_TAIL_BYTES = 256 * 1024;
-
-export function tailCommand(path: string, bytes = LOG_TAIL_BYTES): string[] {
-  return ['tail', '-c', String(bytes), '--', path];
-}
+import { need } from '../facts/need.js';
+import { nginxAddressFor, requestFacts } from '../facts/request.js';
+import { tailCommand } from '../system/tail.js';
 
 /** The log files this request's errors could be in: the config's, else nginx's compiled-in one. */
 export function logsToRead(facts: KnownFacts): string[] {

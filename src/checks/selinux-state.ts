@@ -1,10 +1,11 @@
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
-import { nginxConnectDenials, parseAvcDenials, parseGetenforce, parseGetsebool, portType, type AvcDenial } from '../system/selinux.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need, resultOf } from './check.js';
+import { BOOLEAN, nginxConnectDenials, parseAvcDenials, parseGetenforce, parseGetsebool, portType, type AvcDenial } from '../system/selinux.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
 
-export const BOOLEAN = 'httpd_can_network_connect';
 export const AUDIT_LOG = '/var/log/audit/audit.log';
 const AUDIT_TAIL_BYTES = 262_144;
 

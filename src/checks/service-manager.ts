@@ -1,4 +1,4 @@
-import type { BackendHint, KnownFacts } from '../facts.js';
+import type { BackendHint, KnownFacts } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parsePs } from '../system/ps.js';
 import {
@@ -13,9 +13,10 @@ import {
   systemdRunning,
   unitFromCgroup,
 } from '../system/services.js';
-import { notExamined, onBackend, unseen } from './backend-view.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need } from './check.js';
+import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
 
 const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
 const SYSTEMD = ['stat', '-c', '%F', '--', '/run/systemd/system'];

@@ -1,6 +1,7 @@
 import { describeQueue, parseListenQueues, queueFor, SS_QUEUES } from '../system/listen-queue.js';
 import type { Check, CheckResult } from './check.js';
-import { need, resultOf } from './check.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
 
 /**
  * The accept queue of the unix socket nginx dials. connect() to a unix socket whose queue is full fails at

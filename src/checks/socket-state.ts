@@ -1,11 +1,13 @@
-import type { KnownFacts, SocketStat } from '../facts.js';
+import type { KnownFacts, SocketStat } from '../facts/keys.js';
 import { ACCESS_STAT_FORMAT, canConnect, parseAccessStat, parentDirs, type AccessEntry } from '../system/access.js';
 import { parseId } from '../system/id.js';
 import { parseSs } from '../system/ss.js';
 import { statErrors } from '../system/stat.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need, resultOf } from './check.js';
-import { describeListener } from './candidates.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
+import { describeListener } from '../facts/candidates.js';
 
 const SS = ['ss', '-Hltnxp'];
 

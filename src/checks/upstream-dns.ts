@@ -1,7 +1,8 @@
 import { isIpLiteral, parseAhosts, upstreamFieldAddress } from '../system/getent.js';
 import type { Check, CheckResult } from './check.js';
-import { need, resultOf } from './check.js';
-import { bare } from './candidates.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
+import { bare } from '../facts/addresses.js';
 
 /**
  * Did nginx dial the address the upstream's name has now? nginx resolves a name in proxy_pass or an

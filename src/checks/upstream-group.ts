@@ -1,13 +1,15 @@
-import type { GroupServer, KnownFacts } from '../facts.js';
+import type { GroupServer, KnownFacts } from '../facts/keys.js';
 import type { CommandSpec } from '../hosts/host.js';
 import { newestFor, parseErrorLog } from '../nginx/error-log.js';
 import type { UpstreamServer } from '../nginx/route.js';
 import { parseListenQueues, queueFor, SS_QUEUES } from '../system/listen-queue.js';
 import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need, resultOf } from './check.js';
-import { routeOf } from './nginx-route.js';
-import { tailCommand } from './request-find.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
+import { routeOf } from '../facts/route.js';
+import { tailCommand } from '../system/tail.js';
 
 const MAX_SERVERS = 8;
 const PROBE_SECONDS = 2;

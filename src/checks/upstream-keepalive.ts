@@ -1,10 +1,11 @@
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import { keepAliveSetup, suggestKeepAliveTimeout } from '../nginx/keepalive.js';
 import { keepAliveProbeCommand, parseKeepAliveProbe } from '../system/keepalive-probe.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need } from './check.js';
-import { failedServer, upstreamPath } from './failed-server.js';
-import { routeOf } from './nginx-route.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { failedServer, upstreamPath } from '../facts/failed-server.js';
+import { routeOf } from '../facts/route.js';
 
 /** We wait this long at most for the backend to close an idle connection; a wizard cannot wait a minute. */
 export const MAX_WAIT_SECONDS = 15;

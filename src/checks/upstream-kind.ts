@@ -1,5 +1,5 @@
 import type { Check } from './check.js';
-import { need } from './check.js';
+import { need } from '../facts/need.js';
 
 /** Does nginx dial TCP or a unix socket? Pure: the route already said; this makes the flow branch on it. */
 export const upstreamKind: Check = {

@@ -1,13 +1,15 @@
 import { dirname } from 'node:path';
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { upstreamTls, type UpstreamTls } from '../nginx/upstream-tls.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { certNameCovers, isTlsName, parseSClient, parseX509Names, sClientCommand, TLS_VERSIONS, X509_NAMES, type SClientResult, type TlsVersion } from '../system/openssl.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need, resultOf } from './check.js';
-import { dialledAddress, showDialled } from './dialled.js';
-import { routeOf } from './nginx-route.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
+import { resultOf } from '../facts/results.js';
+import { dialledAddress, showDialled } from '../facts/dialled.js';
+import { routeOf } from '../facts/route.js';
 
 const SECONDS = 5;
 const MAX_NAMES = 2;

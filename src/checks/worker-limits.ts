@@ -1,9 +1,10 @@
-import type { KnownFacts, WorkerLimits } from '../facts.js';
+import type { KnownFacts, WorkerLimits } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import type { Directive, NginxConfig } from '../nginx/config-types.js';
 import { countFds, openFilesLimit } from '../system/proc-limits.js';
-import type { Check, CheckResult, Evidence } from './check.js';
-import { need } from './check.js';
+import type { Check, CheckResult } from './check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { need } from '../facts/need.js';
 
 /** nginx's compiled default for worker_connections. */
 export const DEFAULT_WORKER_CONNECTIONS = 512;

@@ -1,5 +1,6 @@
-import type { Alternative, Evidence } from '../checks/check.js';
-import type { KnownFacts } from '../facts.js';
+import type { Alternative } from '../checks/check.js';
+import type { Evidence } from '../facts/evidence.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { Flow, FlowNode, StepNode } from '../flow/schema.js';
 
 /** One step taken: which node, where it ran, what it found, and where the flow went. */

@@ -1,5 +1,5 @@
-import { need } from '../checks/check.js';
-import type { KnownFacts } from '../facts.js';
+import { need } from '../facts/need.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { Directive } from '../nginx/config-types.js';
 import { walk } from '../nginx/walk.js';
 import type { PlannedCommand } from './plan.js';

@@ -1,4 +1,4 @@
-import type { FactKey, KnownFacts } from '../facts.js';
+import type { FactKey, KnownFacts } from '../facts/keys.js';
 
 export interface PlannedCommand {
   argv: string[];

@@ -1,4 +1,4 @@
-import type { FactKey } from '../facts.js';
+import type { FactKey } from '../facts/keys.js';
 import { nearestLine } from './loader.js';
 import type { Flow, FlowNode } from './schema.js';
 import { templateKeys } from './template.js';

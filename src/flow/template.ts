@@ -1,4 +1,4 @@
-import type { FactKey, KnownFacts } from '../facts.js';
+import type { FactKey, KnownFacts } from '../facts/keys.js';
 
 const PLACEHOLDER = /\{\{\s*(\.\.\.)?([a-zA-Z][\w.]*)\s*\}\}/g;
 

@@ -1,7 +1,7 @@
 import type { DiagnoseMode } from '../args.js';
 import { checkById } from '../checks/index.js';
 import { startSession } from '../engine/session.js';
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { Flow } from '../flow/schema.js';
 import type { HostSet } from '../hosts/host-set.js';
 import { buildReport } from '../report/json.js';

@@ -1,4 +1,4 @@
-import { CATALOG } from '../checks/index.js';
+import { CATALOG } from '../catalog.js';
 import { flowsDir } from '../session/flows.js';
 import { lintPaths } from '../session/lint-paths.js';
 import { EXIT } from './exit.js';

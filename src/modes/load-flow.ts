@@ -1,4 +1,4 @@
-import { CATALOG } from '../checks/index.js';
+import { CATALOG } from '../catalog.js';
 import { loadFlowFile } from '../flow/loader.js';
 import { formatProblem, lintFlow } from '../flow/lint.js';
 import type { Flow } from '../flow/schema.js';

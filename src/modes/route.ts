@@ -1,8 +1,8 @@
 import type { Mode } from '../args.js';
 import { checkById } from '../checks/index.js';
-import { requestTarget, routeOf } from '../checks/nginx-route.js';
-import { nginxAddressFor, requestFacts } from '../checks/request-url.js';
-import type { KnownFacts } from '../facts.js';
+import { requestTarget, routeOf } from '../facts/route.js';
+import { nginxAddressFor, requestFacts } from '../facts/request.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { HostSet } from '../hosts/host-set.js';
 import type { Route } from '../nginx/route-types.js';
 import { routeJson, type RouteRequest } from '../report/route-json.js';

@@ -1,8 +1,8 @@
 /** The files a session reads and writes besides its output: --replay, --record, --report. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { requestFacts } from '../checks/request-url.js';
+import { requestFacts } from '../facts/request.js';
 import type { Session } from '../engine/session.js';
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { Recorder, RecordedHostInfo } from '../record/recorder.js';
 import { parseRecording, RecordingError, type Recording } from '../record/recording.js';
 import type { JsonReport } from '../report/json.js';

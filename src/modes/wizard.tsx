@@ -3,7 +3,7 @@ import React from 'react';
 import type { DiagnoseMode } from '../args.js';
 import { currentNode, startSession } from '../engine/session.js';
 import { exitCodeFor } from '../report/json.js';
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { Flow } from '../flow/schema.js';
 import { singleHost, type HostSet } from '../hosts/host-set.js';
 import { LocalHost } from '../hosts/local.js';

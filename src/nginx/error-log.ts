@@ -3,7 +3,7 @@
  * Pure, no I/O. Wordings are those nginx 1.22 writes, captured from real runs
  * (test/fixtures/error-log/).
  */
-import type { UpstreamError } from '../facts.js';
+import type { UpstreamError } from '../facts/keys.js';
 import { stripControl } from '../shell/sanitize.js';
 
 export interface Classified {

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { requestFacts } from '../checks/request-url.js';
+import { requestFacts } from '../facts/request.js';
 import { currentNode, isFinished, startSession, type Session } from '../engine/session.js';
 import type { Flow } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';

@@ -1,4 +1,4 @@
-import type { Evidence } from '../checks/check.js';
+import type { Evidence } from '../facts/evidence.js';
 import { currentNode, factsOf, type Session } from '../engine/session.js';
 import { render } from '../flow/template.js';
 import type { FlowNode } from '../flow/schema.js';

@@ -4,7 +4,7 @@
  */
 import type { Check } from '../checks/check.js';
 import { currentNode, factsOf, type Session } from '../engine/session.js';
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { CommandSpec } from '../hosts/host.js';
 
 /** How far ahead (steps) and how much (commands) the look-ahead goes. */

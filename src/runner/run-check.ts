@@ -1,6 +1,7 @@
-import type { Check, CheckResult, Evidence } from '../checks/check.js';
-import { dialledAddress } from '../checks/dialled.js';
-import type { KnownFacts } from '../facts.js';
+import type { Check, CheckResult } from '../checks/check.js';
+import type { Evidence } from '../facts/evidence.js';
+import { dialledAddress } from '../facts/dialled.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { HostSet } from '../hosts/host-set.js';
 import { NO_BACKEND_VIEW, type CommandResult, type CommandSpec, type Host } from '../hosts/host.js';
 import { commandLine } from '../shell/quote.js';

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { answer, back, currentNode, isFinished, startSession, type Session } from '../engine/session.js';
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from '../facts/keys.js';
 import type { Flow } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';
 import type { HostSet } from '../hosts/host-set.js';

@@ -1,4 +1,4 @@
-import type { Listener } from '../facts.js';
+import type { Listener } from '../facts/keys.js';
 import { listenerAccepts, parseSs } from './ss.js';
 
 /**

@@ -3,7 +3,7 @@
  * (`php-fpm -tt -y CONF` prints every effective setting as NOTICE lines on stderr), and the ini files
  * that hold each setting, so a fix can name file:line. Pure; fixtures in test/fixtures/php-fpm/.
  */
-import type { ConfigPlace, FpmKey, ProcessInfo } from '../facts.js';
+import type { ConfigPlace, FpmKey, ProcessInfo } from '../facts/keys.js';
 
 export interface FpmMaster {
   pid: number;

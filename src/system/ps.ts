@@ -1,4 +1,4 @@
-import type { ProcessInfo } from '../facts.js';
+import type { ProcessInfo } from '../facts/keys.js';
 
 /**
  * Processes from `ps -eo pid=,ppid=,user:32=,args=`: right-aligned pid and ppid, the user padded to

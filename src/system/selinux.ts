@@ -4,6 +4,9 @@
  * enforcing-mode outputs there were written from the documented formats (see that folder's README).
  */
 
+/** The boolean that lets nginx (httpd_t) connect to any port, not only those labelled for web services. */
+export const BOOLEAN = 'httpd_can_network_connect';
+
 export type SelinuxMode = 'enforcing' | 'permissive' | 'disabled' | 'absent';
 
 /** getenforce prints Enforcing, Permissive or Disabled; no getenforce at all: no SELinux tools. */

@@ -2,7 +2,7 @@
  * How a program is managed on a box: systemd, a SysV init script, supervisord, pm2, docker, or nothing
  * (a bare process). Pure parsers of what the box prints; fixtures in test/fixtures/service/.
  */
-import type { ProcessInfo } from '../facts.js';
+import type { ProcessInfo } from '../facts/keys.js';
 
 /** systemd runs as init exactly when /run/systemd/system is a directory (what sd_booted() tests). */
 export function systemdRunning(statStdout: string, code: number | null): boolean {

@@ -1,4 +1,4 @@
-import type { Listener } from '../facts.js';
+import type { Listener } from '../facts/keys.js';
 
 /**
  * Listening sockets from `ss -Hltnxp` (iproute2). What the real output looks like:

@@ -1,4 +1,4 @@
-import type { SocketStat } from '../facts.js';
+import type { SocketStat } from '../facts/keys.js';
 
 /**
  * `stat -L -c '%F|%U|%G|%a|%n' PATH...`: one line per path that exists, e.g.

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import React from 'react';
-import type { Evidence } from '../checks/check.js';
+import type { Evidence } from '../facts/evidence.js';
 import type { TakenStep } from '../engine/session.js';
 import type { FlowNode } from '../flow/schema.js';
 import { Spinner } from './spinner.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import React from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { requestFacts } from '../../src/checks/request-url.js';
+import { requestFacts } from '../../src/facts/request.js';
 import { loadFlowFile } from '../../src/flow/loader.js';
 import { singleHost } from '../../src/hosts/host-set.js';
 import { LocalHost } from '../../src/hosts/local.js';

@@ -12,7 +12,7 @@ import { parseRecording, type Recording } from '../../src/record/recording.js';
 import { describeHosts } from '../../src/session/connect.js';
 import { walkToEnd } from '../../src/session/driver.js';
 import { defaultFlowFile } from '../../src/session/flows.js';
-import { requestFacts } from '../../src/checks/request-url.js';
+import { requestFacts } from '../../src/facts/request.js';
 import { startTcpBackend } from './lab/backend.js';
 import { runCli } from './lab/badgateway.js';
 import { newLab, scenario } from './lab/incidents.js';

@@ -3,7 +3,7 @@ import { render } from 'ink-testing-library';
 import React from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostArg } from '../../src/args.js';
-import { requestFacts } from '../../src/checks/request-url.js';
+import { requestFacts } from '../../src/facts/request.js';
 import { loadFlowFile } from '../../src/flow/loader.js';
 import { connectHosts } from '../../src/session/connect.js';
 import { defaultFlowFile } from '../../src/session/flows.js';

@@ -2,7 +2,7 @@
  * Whether badgateway applies a fix by itself, and which program reads each file it changes. Pure and
  * light: the fix screen asks it before offering "Apply this fix".
  */
-import type { FpmPool, KnownFacts } from '../../facts.js';
+import type { FpmPool, KnownFacts } from '../../facts/keys.js';
 import { commandLine } from '../../shell/quote.js';
 import type { FixPlan } from '../plan.js';
 import { actionOf } from './commands.js';

@@ -3,7 +3,7 @@
  * proof), a change badgateway knows how to undo, a command that only reads, or one it will not run by
  * itself. Pure: from the command and the session's facts.
  */
-import type { KnownFacts } from '../../facts.js';
+import type { KnownFacts } from '../../facts/keys.js';
 import type { PlannedCommand } from '../plan.js';
 
 export type CommandAction =

@@ -3,7 +3,7 @@
  * (pure: applicability), then the files read again and the new text computed (prepareApply), so the
  * consent screen shows the real diff and the commands as they will run. Nothing on the box changes here.
  */
-import type { KnownFacts } from '../../facts.js';
+import type { KnownFacts } from '../../facts/keys.js';
 import type { HostSet } from '../../hosts/host-set.js';
 import type { ConfigEdit, FixPlan, PlannedCommand } from '../plan.js';
 import { Box, BoxError, sha256 } from './box.js';

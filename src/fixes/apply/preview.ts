@@ -2,7 +2,7 @@
  * What the person agrees to, in order: every file backed up and changed (the diff), the test, the
  * commands as they will run, the reload, the proof. Pure: from the prepared apply.
  */
-import type { KnownFacts } from '../../facts.js';
+import type { KnownFacts } from '../../facts/keys.js';
 import { commandLine } from '../../shell/quote.js';
 import type { Prepared } from './prepare.js';
 import { backupDir } from './prepare.js';

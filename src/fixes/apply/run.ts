@@ -8,7 +8,7 @@
  * the next step boundary and rolls back (after the request succeeded it only finishes the journal).
  */
 import { posix } from 'node:path';
-import type { KnownFacts } from '../../facts.js';
+import type { KnownFacts } from '../../facts/keys.js';
 import { commandLine } from '../../shell/quote.js';
 import { Box, BoxError, sha256 } from './box.js';
 import { fpmConfOf, killedPid, modeUndo, parseOwnership, statCommand, type CommandAction } from './commands.js';

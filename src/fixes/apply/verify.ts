@@ -3,10 +3,11 @@
  * 502/504, and nginx wrote no new upstream error for it while answering (the log's new bytes, read the
  * way the error-log step reads them).
  */
-import { need } from '../../checks/check.js';
-import { readTimeout, routeOf } from '../../checks/nginx-route.js';
-import { throughNginx } from '../../checks/through-nginx.js';
-import type { KnownFacts, UpstreamError } from '../../facts.js';
+import { need } from '../../facts/need.js';
+import { readTimeout } from '../../facts/timeouts.js';
+import { routeOf } from '../../facts/route.js';
+import { throughNginx } from '../../facts/through-nginx.js';
+import type { KnownFacts, UpstreamError } from '../../facts/keys.js';
 import { newestFor, parseErrorLog } from '../../nginx/error-log.js';
 import { logParts, replayAndReadCommand } from '../../nginx/replay-and-read.js';
 import { parseHttpProbe } from '../../system/http-probe.js';

@@ -2,9 +2,9 @@
  * Fixes for a backend that accepted nginx's connection and then went wrong: it speaks another protocol,
  * it closes idle keep-alive connections first, it crashed, or it sent a response nginx refuses.
  */
-import { need } from '../../checks/check.js';
-import { routeOf } from '../../checks/nginx-route.js';
-import type { KnownFacts } from '../../facts.js';
+import { need } from '../../facts/need.js';
+import { routeOf } from '../../facts/route.js';
+import type { KnownFacts } from '../../facts/keys.js';
 import type { Directive } from '../../nginx/config-types.js';
 import { walk } from '../../nginx/walk.js';
 import { directiveAt, directiveText, testAndReload } from '../nginx-edit.js';

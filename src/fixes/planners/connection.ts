@@ -1,5 +1,5 @@
-import { need } from '../../checks/check.js';
-import { bare } from '../../checks/candidates.js';
+import { need } from '../../facts/need.js';
+import { bare } from '../../facts/addresses.js';
 import { tcpProbeLine } from '../../system/tcp-probe.js';
 import { directiveAt, directiveText, testAndReload } from '../nginx-edit.js';
 import type { FixPlan, Planner } from '../plan.js';

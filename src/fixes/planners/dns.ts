@@ -1,4 +1,4 @@
-import { need } from '../../checks/check.js';
+import { need } from '../../facts/need.js';
 import { testAndReload } from '../nginx-edit.js';
 import type { FixPlan, Planner } from '../plan.js';
 

@@ -1,7 +1,7 @@
-import { need } from '../../checks/check.js';
-import { routeOf } from '../../checks/nginx-route.js';
-import { BOOLEAN } from '../../checks/selinux-state.js';
-import type { KnownFacts } from '../../facts.js';
+import { need } from '../../facts/need.js';
+import { routeOf } from '../../facts/route.js';
+import { BOOLEAN } from '../../system/selinux.js';
+import type { KnownFacts } from '../../facts/keys.js';
 import { bufferChanges, effectiveBuffers, formatNginxSize, neededBufferSize, nextPowerOfTwo } from '../../nginx/buffers.js';
 import { setInLocation } from '../location-edit.js';
 import { directiveText, testAndReload } from '../nginx-edit.js';

@@ -1,6 +1,6 @@
-import { need } from '../../checks/check.js';
-import { parseNginxTime } from '../../checks/nginx-route.js';
-import type { GroupServer, KnownFacts } from '../../facts.js';
+import { need } from '../../facts/need.js';
+import { parseNginxTime } from '../../nginx/time.js';
+import type { GroupServer, KnownFacts } from '../../facts/keys.js';
 import { commandLine } from '../../shell/quote.js';
 import { tcpProbeLine } from '../../system/tcp-probe.js';
 import { directiveAt, directiveText, testAndReload } from '../nginx-edit.js';

@@ -1,5 +1,5 @@
-import { need } from '../../checks/check.js';
-import type { FpmKey, FpmPool, KnownFacts } from '../../facts.js';
+import { need } from '../../facts/need.js';
+import type { FpmKey, FpmPool, KnownFacts } from '../../facts/keys.js';
 import { nginxAddressFor, parseFpmListen } from '../../system/php-fpm.js';
 import { directiveAt, directiveText, testAndReload } from '../nginx-edit.js';
 import type { ConfigEdit, FixPlan, PlannedCommand, Planner } from '../plan.js';

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
-import { need } from '../../checks/check.js';
-import { routeOf } from '../../checks/nginx-route.js';
-import type { FactKey, KnownFacts } from '../../facts.js';
+import { need } from '../../facts/need.js';
+import { routeOf } from '../../facts/route.js';
+import type { FactKey, KnownFacts } from '../../facts/keys.js';
 import type { Route } from '../../nginx/route.js';
 import { upstreamTls, type UpstreamTls } from '../../nginx/upstream-tls.js';
 import { setInLocation, type Setting } from '../location-edit.js';

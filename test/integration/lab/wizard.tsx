@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import React from 'react';
-import { requestFacts } from '../../../src/checks/request-url.js';
+import { requestFacts } from '../../../src/facts/request.js';
 import { loadFlowFile } from '../../../src/flow/loader.js';
 import type { Host } from '../../../src/hosts/host.js';
 import { singleHost } from '../../../src/hosts/host-set.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applicability } from '../../../src/fixes/apply/applicable.js';
 import { previewOf } from '../../../src/fixes/apply/preview.js';
 import type { Prepared } from '../../../src/fixes/apply/prepare.js';
-import type { KnownFacts } from '../../../src/facts.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
 import { parseConfigText } from '../../../src/nginx/parse-dump.js';
 
 const CONF = '/etc/nginx/sites-enabled/app';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { actionOf, fpmConfOf, killedPid, modeUndo, parseOwnership } from '../../../src/fixes/apply/commands.js';
-import type { KnownFacts } from '../../../src/facts.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/apply/${name}`, import.meta.url), 'utf8');
 const FACTS: KnownFacts = {

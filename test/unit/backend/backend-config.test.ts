@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backendConfig, rankPools } from '../../../src/checks/backend-config.js';
-import type { KnownFacts } from '../../../src/facts.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
 import { answerFpm } from './fpm-answers.js';
 import { fixture, ran, runPlan } from './fixtures.js';

@@ -1,4 +1,4 @@
-import { FPM_FIND_BINARIES, FPM_FIND_CONFS, FPM_PS } from '../../../src/checks/php-fpm-pools.js';
+import { FPM_FIND_BINARIES, FPM_FIND_CONFS, FPM_PS } from '../../../src/facts/php-fpm-pools.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { fixture, ran } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { serviceManager } from '../../../src/checks/service-manager.js';
-import type { BackendHint, KnownFacts } from '../../../src/facts.js';
+import type { BackendHint, KnownFacts } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { failed, fixture, ran, runPlan } from './fixtures.js';
 

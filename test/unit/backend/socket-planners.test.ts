@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FpmPool, KnownFacts } from '../../../src/facts.js';
+import type { FpmPool, KnownFacts } from '../../../src/facts/keys.js';
 import { PLANNERS } from '../../../src/fixes/planners/index.js';
 import { poolEdits } from '../../../src/fixes/planners/sockets.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { upstreamDns } from '../../../src/checks/upstream-dns.js';
-import type { KnownFacts } from '../../../src/facts.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
 import { parseErrorLog } from '../../../src/nginx/error-log.js';
 import { fixture, ran } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nginxConfig } from '../../../src/checks/nginx-config.js';
-import type { KnownFacts } from '../../../src/facts.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 
 // Real nginx -T stdout (nginx 1.22.1), see test/unit/nginx/parse-dump.test.ts for how it was captured.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backendCrash } from '../../../src/checks/backend-crash.js';
-import type { KnownFacts, UpstreamError } from '../../../src/facts.js';
+import type { KnownFacts, UpstreamError } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { fdListCommand } from '../../../src/system/backend-logs.js';
 import { ranWith, run, text } from './fixture.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backendProtocol } from '../../../src/checks/backend-protocol.js';
-import type { KnownFacts, UpstreamError } from '../../../src/facts.js';
+import type { KnownFacts, UpstreamError } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { ranWith, run, text } from './fixture.js';
 

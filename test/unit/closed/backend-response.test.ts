@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backendResponse } from '../../../src/checks/backend-response.js';
-import type { KnownFacts } from '../../../src/facts.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
 import { parseErrorLog, classifyMessage } from '../../../src/nginx/error-log.js';
 import { run, text } from './fixture.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KnownFacts } from '../../../src/facts.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
 import { CLOSED_PLANNERS } from '../../../src/fixes/planners/closed.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
 import { text } from './fixture.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { upstreamKeepalive } from '../../../src/checks/upstream-keepalive.js';
-import type { KnownFacts, UpstreamError } from '../../../src/facts.js';
+import type { KnownFacts, UpstreamError } from '../../../src/facts/keys.js';
 import { keepAliveSetup, suggestKeepAliveTimeout } from '../../../src/nginx/keepalive.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
 import { routeRequest } from '../../../src/nginx/route.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOG_TAIL_BYTES } from '../../../src/checks/request-find.js';
+import { LOG_TAIL_BYTES } from '../../../src/system/tail.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { replayAndReadCommand } from '../../../src/nginx/replay-and-read.js';
 

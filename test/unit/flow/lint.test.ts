@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG } from '../../../src/checks/index.js';
+import { CATALOG } from '../../../src/catalog.js';
 import { parseFlow } from '../../../src/flow/loader.js';
 import { formatProblem, lintFlow } from '../../../src/flow/lint.js';
 import { defaultFlowFile } from '../../../src/session/flows.js';

@@ -6,7 +6,7 @@ import { backendListening } from '../../../src/checks/backend-listening.js';
 import { backendReach } from '../../../src/checks/backend-reach.js';
 import type { Check } from '../../../src/checks/check.js';
 import { serviceManager } from '../../../src/checks/service-manager.js';
-import type { KnownFacts } from '../../../src/facts.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
 import { CONNECTION_PLANNERS } from '../../../src/fixes/planners/connection.js';
 import { NETWORK_PLANNERS } from '../../../src/fixes/planners/network.js';
 import { SOCKET_PLANNERS } from '../../../src/fixes/planners/sockets.js';

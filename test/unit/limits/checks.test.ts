@@ -7,7 +7,7 @@ import { compareTimeouts, terminateMs } from '../../../src/checks/fastcgi-timeou
 import { headerSize } from '../../../src/checks/header-size.js';
 import { selinuxState } from '../../../src/checks/selinux-state.js';
 import { configuredLimits, workerLimits, workerPids } from '../../../src/checks/worker-limits.js';
-import type { FpmPool, KnownFacts } from '../../../src/facts.js';
+import type { FpmPool, KnownFacts } from '../../../src/facts/keys.js';
 import { LIMITS_PLANNERS } from '../../../src/fixes/planners/limits.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { backendReach, probeSeconds } from '../../../src/checks/backend-reach.js';
-import { parseDialled } from '../../../src/checks/dialled.js';
+import { parseDialled } from '../../../src/facts/dialled.js';
 import { dnsLookup } from '../../../src/checks/dns-lookup.js';
 import { socketQueue } from '../../../src/checks/socket-queue.js';
 import { failPolicy, upstreamServers } from '../../../src/checks/upstream-group.js';
 import { upstreamTlsCheck } from '../../../src/checks/upstream-tls.js';
-import type { KnownFacts } from '../../../src/facts.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
 import { NETWORK_PLANNERS } from '../../../src/fixes/planners/network.js';
 import { TLS_PLANNERS } from '../../../src/fixes/planners/tls.js';
 import type { CommandResult } from '../../../src/hosts/host.js';

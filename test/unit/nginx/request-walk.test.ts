@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeOf } from '../../../src/checks/nginx-route.js';
+import { routeOf } from '../../../src/facts/route.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
 import { resolveRoute } from '../../../src/nginx/route-resolve.js';
 import { routeRequest, type PathKinds, type RequestTarget } from '../../../src/nginx/route.js';

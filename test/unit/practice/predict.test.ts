@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG } from '../../../src/checks/index.js';
+import { CATALOG } from '../../../src/catalog.js';
 import { loadFlowFile } from '../../../src/flow/loader.js';
 import type { StepNode } from '../../../src/flow/schema.js';
 import { GUIDE_STEP_OF_CHECK, GUIDE_STEPS, guideStepFor } from '../../../src/practice/guide.js';

@@ -1,7 +1,7 @@
-import type { KnownFacts, Listener } from '../facts.js';
+import type { KnownFacts, Listener } from './keys.js';
 import { listenerAccepts } from '../system/ss.js';
-import { bare, dialedAddresses } from './candidates.js';
-import { need } from './check.js';
+import { bare, dialedAddresses } from './addresses.js';
+import { need } from './need.js';
 
 export type ServerAddress = { kind: 'tcp'; host: string; port: number; target: string } | { kind: 'unix'; socket: string; target: string };
 

@@ -1,7 +1,7 @@
-import type { KnownFacts } from '../facts.js';
+import type { KnownFacts } from './keys.js';
 import type { CommandSpec } from '../hosts/host.js';
 import { httpProbeCommand } from '../system/http-probe.js';
-import { need } from './check.js';
+import { need } from './need.js';
 
 /**
  * The failing request sent again through this box's nginx, whatever name the URL uses: curl connects to

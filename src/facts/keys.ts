@@ -1,5 +1,5 @@
-import type { NginxConfig } from './nginx/config-types.js';
-import type { PathKinds } from './nginx/route-types.js';
+import type { NginxConfig } from '../nginx/config-types.js';
+import type { PathKinds } from '../nginx/route-types.js';
 
 /** An upstream error line from nginx's error log, classified. */
 export interface UpstreamError {

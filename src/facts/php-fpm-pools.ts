@@ -1,8 +1,9 @@
-import type { FpmKey, FpmPool } from '../facts.js';
+import type { FpmKey, FpmPool } from './keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parsePs } from '../system/ps.js';
-import { binaryFor, FPM_KEYS, fpmIncludes, includeSearch, parseFpmIni, parseFpmTest, phpFpmMasters, poolPlaces } from '../system/php-fpm.js';
-import type { Evidence } from './check.js';
+import { binaryFor, FPM_KEYS, fpmIncludes, includeSearch, parseFpmIni, parseFpmTest, phpFpmMasters, poolPlaces, type FpmListen } from '../system/php-fpm.js';
+import type { Evidence } from './evidence.js';
+import { bare, dialedAddresses } from './addresses.js';
 
 /**
  * Finds every php-fpm pool on the box in a few rounds of commands: the masters in ps and the installed
@@ -130,4 +131,14 @@ export function fpmPools(done: readonly CommandResult[]): FpmFindings {
     });
   }
   return { pools, evidence };
+}
+
+/** Where nginx dials, in the shape a pool's listen value is compared with. */
+export type Dial = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+
+/** Does a pool's listen value stand for the address nginx dials? */
+export function listenMatches(listen: FpmListen, dial: Dial): boolean {
+  if (listen.kind === 'unix' || dial.kind === 'unix') return listen.kind === 'unix' && dial.kind === 'unix' && listen.path === dial.path;
+  if (listen.port !== dial.port) return false;
+  return listen.host === null || dialedAddresses(dial.host).includes(bare(listen.host));
 }

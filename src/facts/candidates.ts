@@ -1,18 +1,8 @@
-import type { Listener, ProcessInfo } from '../facts.js';
+import type { Listener, ProcessInfo } from './keys.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { walk } from '../nginx/walk.js';
 import { listenerAccepts } from '../system/ss.js';
-
-export function bare(address: string): string {
-  return address.replace(/^\[|\]$/g, '').replace(/%\w+$/, '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
-}
-
-/** The addresses a name nginx dials stands for on this box; an IP literal stands for itself. */
-export function dialedAddresses(host: string): string[] {
-  const plain = bare(host);
-  if (plain === 'localhost') return ['127.0.0.1', '::1'];
-  return [plain];
-}
+import { dialedAddresses } from './addresses.js';
 
 export function processTree(processes: ProcessInfo[], rootPid: number): Set<number> {
   const pids = new Set([rootPid]);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findCandidates, processTree } from '../../../src/checks/candidates.js';
+import { findCandidates, processTree } from '../../../src/facts/candidates.js';
 import { parsePs } from '../../../src/system/ps.js';
 import { parseSs } from '../../../src/system/ss.js';
 

@@ -1,5 +1,5 @@
 import { NO_BACKEND_VIEW, type CommandResult, type CommandSpec } from '../hosts/host.js';
-import type { Evidence } from './check.js';
+import type { Evidence } from './evidence.js';
 
 /**
  * Commands about the backend's own box (what listens there, its processes, logs and firewall) run on the

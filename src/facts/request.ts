@@ -1,4 +1,4 @@
-import type { KnownFacts, Listener, ProcessInfo } from '../facts.js';
+import type { KnownFacts, Listener, ProcessInfo } from './keys.js';
 
 export class BadUrl extends Error {}
 

@@ -1,7 +1,5 @@
-import type { KnownFacts } from '../facts.js';
-import { effectiveDirective, type Route } from '../nginx/route.js';
-import { need } from './check.js';
-import { parseNginxTime } from './nginx-route.js';
+import type { KnownFacts } from './keys.js';
+import { need } from './need.js';
 
 export type Dialled = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; socket: string };
 
@@ -30,17 +28,4 @@ export function dialledAddress(facts: KnownFacts): Dialled | null {
 
 export function showDialled(d: Dialled): string {
   return d.kind === 'unix' ? `unix:${d.socket}` : `${d.host.includes(':') ? `[${d.host}]` : d.host}:${d.port}`;
-}
-
-/** The connect timeout in force for the route's module (proxy_connect_timeout, ...), and where it is set. */
-export function connectTimeout(route: Route): { directive: string; ms: number; place: { file: string; line: number } | null } {
-  const directive = `${route.pass?.module ?? 'proxy'}_connect_timeout`;
-  const set = effectiveDirective(route, directive);
-  const ms = set ? parseNginxTime(set.args[0] ?? '') : null;
-  return { directive, ms: ms ?? 60_000, place: set ? { file: set.file, line: set.line } : null };
-}
-
-export function describeTimeout(t: { directive: string; ms: number; place: { file: string; line: number } | null }): string {
-  const value = t.ms % 1000 === 0 ? `${t.ms / 1000}s` : `${t.ms}ms`;
-  return t.place ? `${t.directive} ${value} (${t.place.file}:${t.place.line})` : `${t.directive} not set: nginx's default ${value}`;
 }
