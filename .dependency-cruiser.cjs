@@ -1,5 +1,5 @@
 /**
- * The layers of the house (README.md, "The house"), kept by `npm run lint:deps` over every .ts and .tsx
+ * The layers of the house (ARCHITECTURE.md, "The house"), kept by `npm run lint:deps` over every .ts and .tsx
  * file in src/; `npm test` runs it. Every import a file writes counts, `import type` included (see
  * scripts/depcruise-babel.cjs).
  */

@@ -26,13 +26,19 @@ export class BenchLab {
 
   async nginx(options: NginxOptions): Promise<Nginx> {
     const started = await startNginx(options);
-    this.later(() => started.remove(), () => started.stop());
+    this.later(
+      () => started.remove(),
+      () => started.stop(),
+    );
     return started;
   }
 
   async phpFpm(options: PhpFpmOptions): Promise<PhpFpm> {
     const started = await startPhpFpm(options);
-    this.later(() => started.remove(), () => started.stop());
+    this.later(
+      () => started.remove(),
+      () => started.stop(),
+    );
     return started;
   }
 

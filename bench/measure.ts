@@ -71,7 +71,10 @@ export function reportOf(run: Timed): any {
   try {
     return JSON.parse(run.stdout);
   } catch {
-    const said = `${run.stdout}\n${run.stderr}`.split('\n').map((l) => l.trim()).filter((l) => /error|cannot|failed/i.test(l));
+    const said = `${run.stdout}\n${run.stderr}`
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /error|cannot|failed/i.test(l));
     throw new Error(`badgateway printed no JSON (exit ${run.code}): ${(said[0] ?? run.stderr.trim().slice(0, 200)) || 'nothing'}`);
   }
 }

@@ -33,7 +33,10 @@ async function fleet(lab: BenchLab, client: ClientHome, ownHomes: boolean): Prom
   const relays: Relay[] = [];
   for (let i = 0; i < ROLES.length; i++) {
     const sshd = await startSshd(ownHomes ? { config: `SetEnv HOME=${lab.scratchDir('bgw-bench-home-')}` } : {});
-    lab.later(() => sshd.remove(), () => sshd.stop());
+    lab.later(
+      () => sshd.remove(),
+      () => sshd.stop(),
+    );
     sshd.authorize('root', client.key.publicKey);
     const relay = await startRelay('127.0.0.1', sshd.port);
     lab.later(() => relay.close());

@@ -54,7 +54,23 @@ function badgateway(setup: Setup, url: string, extra: string[] = []): Promise<Ti
 
 function sshTrue(setup: Setup): Promise<Timed> {
   const { client, relay } = setup;
-  const argv = ['ssh', '-p', String(relay.port), '-i', client.key.path, '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${client.home}/ssh-true-known-hosts`, 'root@127.0.0.1', 'true'];
+  const argv = [
+    'ssh',
+    '-p',
+    String(relay.port),
+    '-i',
+    client.key.path,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=accept-new',
+    '-o',
+    `UserKnownHostsFile=${client.home}/ssh-true-known-hosts`,
+    'root@127.0.0.1',
+    'true',
+  ];
   return timed(argv, { env: client.env, timeoutMs: 30_000 });
 }
 
@@ -94,7 +110,11 @@ async function measureCause(setup: Setup, scenario: CauseScenario, delayMs: numb
       label: scenario.cause,
       expected,
       got: causes.join(' / '),
-      ...roundsOf(runs.zero.map((r) => r.ms), runs.delayed.map((r) => r.ms), delayMs),
+      ...roundsOf(
+        runs.zero.map((r) => r.ms),
+        runs.delayed.map((r) => r.ms),
+        delayMs,
+      ),
       steps: stepRounds(zero, delayed, delayMs),
       error: causes.length === 1 && causes[0] === expected ? null : `expected ${expected}, got ${causes.join(' / ')}`,
     };
@@ -142,7 +162,11 @@ async function measureVerify(setup: Setup, delayMs: number, reps: number, diagno
       delayed.push(await once());
     }
     setup.relay.setDelay(0);
-    const rounds = roundsOf(zero.map((z) => z.run.ms), delayed.map((d) => d.run.ms), delayMs);
+    const rounds = roundsOf(
+      zero.map((z) => z.run.ms),
+      delayed.map((d) => d.run.ms),
+      delayMs,
+    );
     const phasesAt = (runs: { run: Timed }[]) => runs.map((r) => applyPhases(r.run));
     const [p0, pD] = [phasesAt(zero), phasesAt(delayed)];
     const names = [...(pD[0]?.keys() ?? [])];
@@ -160,7 +184,10 @@ export async function roundTrips(options: { delayMs: number; reps: number; scena
   const lab = new BenchLab();
   try {
     const sshd = await startSshd();
-    lab.later(() => sshd.remove(), () => sshd.stop());
+    lab.later(
+      () => sshd.remove(),
+      () => sshd.stop(),
+    );
     const client = clientHome(lab);
     sshd.authorize('root', client.key.publicKey);
     const relay = await startRelay('127.0.0.1', sshd.port);
@@ -172,7 +199,11 @@ export async function roundTrips(options: { delayMs: number; reps: number; scena
     const baselineRuns = await interleaved(relay, delayMs, Math.max(reps, 5), () => sshTrue(setup));
     const failed = [...baselineRuns.zero, ...baselineRuns.delayed].find((r) => r.code !== 0);
     if (failed) throw new Error(`ssh true failed (exit ${failed.code}): ${failed.stderr.trim()}`);
-    const baseline = roundsOf(baselineRuns.zero.map((r) => r.ms), baselineRuns.delayed.map((r) => r.ms), delayMs);
+    const baseline = roundsOf(
+      baselineRuns.zero.map((r) => r.ms),
+      baselineRuns.delayed.map((r) => r.ms),
+      delayMs,
+    );
     log(`  ssh true: ${baseline.rounds.toFixed(1)} rounds`);
     // badgateway's first contact saves the host key; no measured run pays for that.
     const warm = new BenchLab();
@@ -188,7 +219,12 @@ export async function roundTrips(options: { delayMs: number; reps: number; scena
       log(`  ${scenario.cause}: ${measured.rounds.toFixed(1)} rounds${measured.error ? ` (${measured.error})` : ''}`);
       causes.push(measured);
     }
-    const verify = await measureVerify(setup, delayMs, reps, causes.find((c) => c.label === 'wrong-port'));
+    const verify = await measureVerify(
+      setup,
+      delayMs,
+      reps,
+      causes.find((c) => c.label === 'wrong-port'),
+    );
     return { delayMs, reps, baseline, causes, verify };
   } finally {
     await lab.cleanup();

@@ -6,7 +6,7 @@
  *   BENCH_FRAMES    runs of each side of the first-frame comparison (default 15)
  *   BENCH_ONLY      comma list of parts: frame,rounds,logs,hosts (default all)
  *   BENCH_CAUSES    comma list of cause labels for the round-trip part (default all scenarios)
- *   BENCH_MARKDOWN  write the result tables as Markdown to this file too (for the README)
+ *   BENCH_MARKDOWN  write the result tables as Markdown to this file too (for bench/README.md)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -61,12 +61,16 @@ function printRounds(r: RoundTripResult): void {
   const base = r.baseline.rounds;
   say(`\n2. Sequential round trips over SSH (relay on loopback: +${r.delayMs} ms each way; rounds = (T_${r.delayMs} - T_0) / ${2 * r.delayMs} ms; median of ${r.reps})`);
   say(`   baseline ssh -p RELAY root@127.0.0.1 true: T_0 ${fmtMs(r.baseline.t0)}, T_${r.delayMs} ${fmtMs(r.baseline.tD)}: ${r1(base)} rounds ${spread(r.baseline.spread)}`);
-  say(`   ${'cause'.padEnd(34)}${'T_0'.padStart(9)}${`T_${r.delayMs}`.padStart(9)}${'rounds'.padStart(8)}${'(spread)'.padStart(12)}${'x ssh'.padStart(7)}${'beyond'.padStart(8)}  goal <= ${GOAL.rounds} beyond connecting`);
+  say(
+    `   ${'cause'.padEnd(34)}${'T_0'.padStart(9)}${`T_${r.delayMs}`.padStart(9)}${'rounds'.padStart(8)}${'(spread)'.padStart(12)}${'x ssh'.padStart(7)}${'beyond'.padStart(8)}  goal <= ${GOAL.rounds} beyond connecting`,
+  );
   const rows: string[][] = [];
   for (const c of r.causes) {
     const beyond = c.rounds - base;
     const verdict = c.error ? `FAILED: ${c.error.split('\n')[0]}` : mark(beyond <= GOAL.rounds);
-    say(`   ${c.label.padEnd(34)}${fmtMs(c.t0).padStart(9)}${fmtMs(c.tD).padStart(9)}${r1(c.rounds).padStart(8)}${spread(c.spread).padStart(12)}${fmtRatio(c.rounds / base).padStart(7)}${r1(beyond).padStart(8)}  ${verdict}`);
+    say(
+      `   ${c.label.padEnd(34)}${fmtMs(c.t0).padStart(9)}${fmtMs(c.tD).padStart(9)}${r1(c.rounds).padStart(8)}${spread(c.spread).padStart(12)}${fmtRatio(c.rounds / base).padStart(7)}${r1(beyond).padStart(8)}  ${verdict}`,
+    );
     rows.push([c.label, fmtMs(c.t0), fmtMs(c.tD), `${r1(c.rounds)} ${spread(c.spread)}`, fmtRatio(c.rounds / base), r1(beyond), c.error ? 'failed' : mark(beyond <= GOAL.rounds)]);
   }
   md.push(`**Round trips over SSH** (relay +${r.delayMs} ms each way, median of ${r.reps}; baseline \`ssh true\`: ${r1(base)} rounds, T_0 ${fmtMs(r.baseline.t0)}):`, '');
@@ -78,10 +82,15 @@ function printRounds(r: RoundTripResult): void {
     const v = r.verify;
     const verifyPhase = v.phases.find((p) => p.phase === 'verify')?.rounds ?? NaN;
     const phases = v.phases.map((p) => `${p.phase} ${r1(p.rounds)}`).join(', ');
-    say(`   fix (wrong-port, --apply --yes): T_0 ${fmtMs(v.t0)}, T_${r.delayMs} ${fmtMs(v.tD)}: ${r1(v.rounds)} rounds ${spread(v.spread)}, ${r1(v.extra)} more than the diagnosis alone${v.verified ? ', verified' : ' (NOT verified in every run)'}`);
+    say(
+      `   fix (wrong-port, --apply --yes): T_0 ${fmtMs(v.t0)}, T_${r.delayMs} ${fmtMs(v.tD)}: ${r1(v.rounds)} rounds ${spread(v.spread)}, ${r1(v.extra)} more than the diagnosis alone${v.verified ? ', verified' : ' (NOT verified in every run)'}`,
+    );
     say(`     apply phases (rounds, from the timing of its progress lines): ${phases}`);
     say(`     verifying (the "verify" phase): ${r1(verifyPhase)} rounds; goal ${GOAL.verifyRounds}: ${mark(verifyPhase <= GOAL.verifyRounds)}`);
-    md.push(`**Applying and verifying a fix** (wrong-port, \`--apply --yes\`): ${r1(v.rounds)} rounds in all, ${r1(v.extra)} more than the diagnosis alone; the "verify" phase ${r1(verifyPhase)} (goal: ${GOAL.verifyRounds}). By phase: ${phases}.`, '');
+    md.push(
+      `**Applying and verifying a fix** (wrong-port, \`--apply --yes\`): ${r1(v.rounds)} rounds in all, ${r1(v.extra)} more than the diagnosis alone; the "verify" phase ${r1(verifyPhase)} (goal: ${GOAL.verifyRounds}). By phase: ${phases}.`,
+      '',
+    );
   }
   say(`   rounds by step with the delay on (steps[].ms at +${r.delayMs} minus at +0, over ${2 * r.delayMs} ms; steps under 0.5 left out):`);
   for (const c of r.causes) {
@@ -123,7 +132,10 @@ function printHosts(r: MultiHostResult): void {
   const homes = (h: HostCount) => (h.homes === 'own' ? 'a root home per box' : "all sharing this machine's root home");
   for (const h of r.runs) say(`   ${homes(h)}, +${String(h.delayMs).padEnd(3)} ms each way: 1 host ${fmtMs(h.oneMs)} (baseline), 8 hosts ${fmtMs(h.eightMs)}: ratio ${fmtRatio(h.ratio)}`);
   md.push(`**1 vs 8 hosts** (time to a finished \`--json\` diagnosis, ${r.cause}; median of ${reps}):`, '');
-  mdTable(['sshds log root in to', 'relay delay each way', '1 host', '8 hosts', 'ratio'], r.runs.map((h) => [homes(h), `${h.delayMs} ms`, fmtMs(h.oneMs), fmtMs(h.eightMs), fmtRatio(h.ratio)]));
+  mdTable(
+    ['sshds log root in to', 'relay delay each way', '1 host', '8 hosts', 'ratio'],
+    r.runs.map((h) => [homes(h), `${h.delayMs} ms`, fmtMs(h.oneMs), fmtMs(h.eightMs), fmtRatio(h.ratio)]),
+  );
 }
 
 const log = (line: string) => console.error(line);

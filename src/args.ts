@@ -4,7 +4,18 @@ export type Mode =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'lint'; paths: string[] }
-  | { kind: 'diagnose'; json: boolean; url: string | null; flow: string | null; hosts: HostArg[]; acceptNewHostKey: boolean; record: string | null; replay: string | null; report: string | null; apply: boolean }
+  | {
+      kind: 'diagnose';
+      json: boolean;
+      url: string | null;
+      flow: string | null;
+      hosts: HostArg[];
+      acceptNewHostKey: boolean;
+      record: string | null;
+      replay: string | null;
+      report: string | null;
+      apply: boolean;
+    }
   /** `badgateway undo`: revert the last fix badgateway applied on the proxy host (this machine or --ssh). */
   | { kind: 'undo'; json: boolean; hosts: HostArg[]; acceptNewHostKey: boolean }
   /** `badgateway route`: where nginx sends this request and why, without sending it. */

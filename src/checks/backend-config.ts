@@ -78,7 +78,14 @@ function poolAlternative(p: FpmPool, dial: Dial, dialText: string): Alternative[
   const outcome = listen.kind === 'unix' ? (dial.kind === 'unix' ? 'other-socket' : 'unix') : dial.kind === 'unix' ? 'tcp' : null;
   if (!outcome) return [];
   const instead = listen.kind === 'unix' ? listen.path : nginxAddressFor(listen);
-  return [{ label: `pool ${p.name} at ${p.values.listen} (${p.conf})`, outcome, facts: { 'fpm.pool': p, 'backend.hint': poolHint(p), 'backend.listenInstead': instead }, summary: `nginx dials ${dialText}, but php-fpm pool ${p.name} listens at ${p.values.listen}` }];
+  return [
+    {
+      label: `pool ${p.name} at ${p.values.listen} (${p.conf})`,
+      outcome,
+      facts: { 'fpm.pool': p, 'backend.hint': poolHint(p), 'backend.listenInstead': instead },
+      summary: `nginx dials ${dialText}, but php-fpm pool ${p.name} listens at ${p.values.listen}`,
+    },
+  ];
 }
 
 const NOBODY: BackendHint = { pid: null, binary: null, conf: null, names: [], label: 'the backend' };
@@ -115,7 +122,12 @@ export const backendConfig: Check = {
     const base: KnownFacts = { 'fpm.pools': pools, listeners };
     const dialText = dial.kind === 'unix' ? `unix:${dial.path}` : target;
     if (unseen(results.find((r) => r.argv.join(' ') === SS.join(' ')))) {
-      return { outcome: 'unknown', facts: { ...base, 'backend.hint': NOBODY }, summary: `how the backend at ${dialText} is set up is not known: its box was not examined`, evidence: [notExamined(dialText, 'how the backend is configured and what listens there')] };
+      return {
+        outcome: 'unknown',
+        facts: { ...base, 'backend.hint': NOBODY },
+        summary: `how the backend at ${dialText} is set up is not known: its box was not examined`,
+        evidence: [notExamined(dialText, 'how the backend is configured and what listens there')],
+      };
     }
     if (fastcgi && !pools.length) evidence.push({ lines: ['no php-fpm master runs and no php-fpm.conf is installed'] });
 
@@ -124,7 +136,9 @@ export const backendConfig: Check = {
       return listen !== null && listenMatches(listen, dial);
     });
     if (same) {
-      evidence.push({ lines: [`pool ${same.name} is configured to listen at ${same.values.listen}${same.places.listen ? ` (${same.places.listen.file}:${same.places.listen.line})` : ''}, where nginx dials`] });
+      evidence.push({
+        lines: [`pool ${same.name} is configured to listen at ${same.values.listen}${same.places.listen ? ` (${same.places.listen.file}:${same.places.listen.line})` : ''}, where nginx dials`],
+      });
       return {
         outcome: 'same',
         facts: { ...base, 'fpm.pool': same, 'backend.hint': poolHint(same) },
@@ -148,7 +162,9 @@ export const backendConfig: Check = {
       const outcome = listen.kind === 'unix' ? (dial.kind === 'unix' ? 'other-socket' : 'unix') : dial.kind === 'unix' ? 'tcp' : null;
       if (outcome) {
         const instead = listen.kind === 'unix' ? listen.path : nginxAddressFor(listen);
-        evidence.push({ lines: [`nginx dials ${dialText}; pool ${pool.name} listens at ${pool.values.listen}${pool.places.listen ? ` (${pool.places.listen.file}:${pool.places.listen.line})` : ''}`] });
+        evidence.push({
+          lines: [`nginx dials ${dialText}; pool ${pool.name} listens at ${pool.values.listen}${pool.places.listen ? ` (${pool.places.listen.file}:${pool.places.listen.line})` : ''}`],
+        });
         const result: CheckResult = {
           outcome,
           facts: { ...base, 'fpm.pool': pool, 'backend.hint': poolHint(pool), 'backend.listenInstead': instead },
@@ -158,7 +174,13 @@ export const backendConfig: Check = {
         const alternatives = elsewhere.slice(0, 4).flatMap((p) => poolAlternative(p, dial, dialText));
         if (alternatives.length > 1) {
           evidence.push({ lines: [`taken as this site's pool: ${pool.name} (${pool.conf}), the nearest of ${elsewhere.length}`], note: 'if it is not, the wizard lets you pick another' });
-          result.ask = { question: `Nothing is configured at ${dialText}. Which php-fpm pool should serve this site?`, alternatives: [...alternatives, { label: 'None of these: its php-fpm is stopped', outcome: 'unknown', facts: { 'backend.hint': NOBODY }, summary: `no backend is configured at ${dialText}` }] };
+          result.ask = {
+            question: `Nothing is configured at ${dialText}. Which php-fpm pool should serve this site?`,
+            alternatives: [
+              ...alternatives,
+              { label: 'None of these: its php-fpm is stopped', outcome: 'unknown', facts: { 'backend.hint': NOBODY }, summary: `no backend is configured at ${dialText}` },
+            ],
+          };
         }
         return result;
       }
@@ -172,7 +194,7 @@ export const backendConfig: Check = {
     evidence.push({ command: SS.join(' '), lines: evidenceLines.length ? evidenceLines : ['no listener of another program'] });
     if (running) return { outcome: 'same', facts: { ...base, 'backend.hint': listenerHint(running) }, summary: `${running.process} listens on ${dial.kind === 'unix' ? dial.path : target}`, evidence };
     const near = nearSockets[0];
-    if (near && near.path) {
+    if (near?.path) {
       return {
         outcome: 'other-socket',
         facts: { ...base, 'backend.hint': listenerHint(near), 'backend.listenInstead': near.path },
@@ -183,7 +205,10 @@ export const backendConfig: Check = {
     // Only a person can tell whether a listener of another kind is this backend.
     const unknown = `no backend is configured or listening at ${dialText}`;
     const alternatives: Alternative[] = [];
-    const kindInstead = dial.kind === 'unix' ? others.filter((l) => l.netid !== 'unix' && l.port !== null && !inUse.has(`${l.address}:${l.port}`)) : others.filter((l) => l.netid === 'unix' && l.path && !inUse.has(`unix:${l.path}`));
+    const kindInstead =
+      dial.kind === 'unix'
+        ? others.filter((l) => l.netid !== 'unix' && l.port !== null && !inUse.has(`${l.address}:${l.port}`))
+        : others.filter((l) => l.netid === 'unix' && l.path && !inUse.has(`unix:${l.path}`));
     for (const l of kindInstead.slice(0, 4)) {
       const instead = l.netid === 'unix' ? (l.path as string) : `${['0.0.0.0', '*', '[::]', '::'].includes(l.address) ? '127.0.0.1' : l.address}:${l.port}`;
       alternatives.push({
@@ -195,7 +220,10 @@ export const backendConfig: Check = {
     }
     const result: CheckResult = { outcome: 'unknown', facts: { ...base, 'backend.hint': NOBODY }, summary: unknown, evidence };
     if (alternatives.length) {
-      result.ask = { question: `Nothing listens at ${dialText}. Is one of these the backend, listening on ${dial.kind === 'unix' ? 'TCP' : 'a socket'}?`, alternatives: [{ label: 'None of these: the backend is not running', outcome: 'unknown', facts: {}, summary: unknown }, ...alternatives] };
+      result.ask = {
+        question: `Nothing listens at ${dialText}. Is one of these the backend, listening on ${dial.kind === 'unix' ? 'TCP' : 'a socket'}?`,
+        alternatives: [{ label: 'None of these: the backend is not running', outcome: 'unknown', facts: {}, summary: unknown }, ...alternatives],
+      };
     }
     return result;
   },

@@ -96,7 +96,12 @@ export const backendCrash: Check = {
 
   interpret(facts, results): CheckResult {
     if (unseen(ran(results, SS))) {
-      return { outcome: 'no-sign', facts: {}, summary: "no sign of a crash could be looked for: the backend's box was not examined", evidence: [notExamined(need(facts, 'upstream.target'), 'whether the backend crashed (its logs, its kernel log, its processes)')] };
+      return {
+        outcome: 'no-sign',
+        facts: {},
+        summary: "no sign of a crash could be looked for: the backend's box was not examined",
+        evidence: [notExamined(need(facts, 'upstream.target'), 'whether the backend crashed (its logs, its kernel log, its processes)')],
+      };
     }
     return readCrash(facts, results);
   },
@@ -127,7 +132,9 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
 
   evidence.push({
     command: `${SS.join(' ')}; ${PS_AGES.join(' ')}`,
-    lines: all.length ? all.slice(0, 6).map((p) => `pid ${p.pid}${roots.some((r) => r.pid === p.pid) ? ' (main)' : ''} started ${age(p.seconds)} ago: ${p.args.slice(0, 100)}`) : [`no process of this box listens at ${need(facts, 'upstream.target')}`],
+    lines: all.length
+      ? all.slice(0, 6).map((p) => `pid ${p.pid}${roots.some((r) => r.pid === p.pid) ? ' (main)' : ''} started ${age(p.seconds)} ago: ${p.args.slice(0, 100)}`)
+      : [`no process of this box listens at ${need(facts, 'upstream.target')}`],
   });
 
   const tails = logTails(results);

@@ -59,7 +59,9 @@ export const backendListening: Check = {
     if (done.length > 3 || !speaksHttp(need(facts, 'upstream.module'), need(facts, 'upstream.scheme'))) return [];
     const { candidates } = gather(facts, done);
     // A listener's address is the backend box's own: ask it from there.
-    return candidates.otherPort.slice(0, MAX_PROBED).map((l) => onBackend({ argv: httpProbeCommand(urlFor(l, need(facts, 'request.path')), { timeoutSeconds: 3, hostHeader: need(facts, 'request.hostHeader') }), timeoutMs: 8000 }));
+    return candidates.otherPort
+      .slice(0, MAX_PROBED)
+      .map((l) => onBackend({ argv: httpProbeCommand(urlFor(l, need(facts, 'request.path')), { timeoutSeconds: 3, hostHeader: need(facts, 'request.hostHeader') }), timeoutMs: 8000 }));
   },
 
   interpret(facts, results): CheckResult {
@@ -89,16 +91,32 @@ export const backendListening: Check = {
       evidence.push({ command: run.argv.join(' '), lines: [answer.status !== null ? `answered HTTP ${answer.status}` : `no HTTP answer: ${answer.error ?? answer.message}`] });
     });
     const plausible = speaksHttp(module, need(facts, 'upstream.scheme')) ? httpBackends : candidates.otherPort.filter((l) => /php-fpm|uwsgi|fcgi/i.test(l.process ?? ''));
-    const elsewhere = (l: Listener): KnownFacts => ({ ...base, 'backend.running': true, 'backend.listenAt': `${l.address.includes(':') && !l.address.startsWith('[') ? `[${l.address}]` : l.address}:${l.port}`, 'backend.port': l.port as number, 'backend.process': l.process ?? 'unknown' });
+    const elsewhere = (l: Listener): KnownFacts => ({
+      ...base,
+      'backend.running': true,
+      'backend.listenAt': `${l.address.includes(':') && !l.address.startsWith('[') ? `[${l.address}]` : l.address}:${l.port}`,
+      'backend.port': l.port as number,
+      'backend.process': l.process ?? 'unknown',
+    });
     const downSummary = blind ? `nothing accepts connections at ${dial}; its box was not examined, so the backend is taken as not running` : `nothing listens at ${dial}: the backend is not running`;
     const sameAddress = candidates.otherAddress[0];
     if (sameAddress) {
-      return { outcome: 'other-address', facts: elsewhere(sameAddress), summary: `nothing listens at ${dial}, but ${sameAddress.process ?? 'a backend'} listens on the same port at ${sameAddress.address}`, evidence };
+      return {
+        outcome: 'other-address',
+        facts: elsewhere(sameAddress),
+        summary: `nothing listens at ${dial}, but ${sameAddress.process ?? 'a backend'} listens on the same port at ${sameAddress.address}`,
+        evidence,
+      };
     }
     const best = plausible[0];
     if (best) {
       const alternatives = [
-        ...plausible.slice(0, 4).map((l) => ({ label: `${describeListener(l)} is the backend`, outcome: 'other-port', facts: elsewhere(l), summary: `nothing listens at ${dial}, but ${l.process ?? 'the backend'} listens at ${l.address}:${l.port}` })),
+        ...plausible.slice(0, 4).map((l) => ({
+          label: `${describeListener(l)} is the backend`,
+          outcome: 'other-port',
+          facts: elsewhere(l),
+          summary: `nothing listens at ${dial}, but ${l.process ?? 'the backend'} listens at ${l.address}:${l.port}`,
+        })),
         { label: 'None of these: the backend is not running', outcome: 'down', facts: { ...base, 'backend.running': false }, summary: downSummary },
       ];
       evidence.push({ lines: [`taken as the backend: ${describeListener(best)} (the nearest port that answers like a backend)`], note: 'if it is not your backend, the backend is down' });

@@ -61,7 +61,15 @@ export function readProtocol(server: ServerAddress, results: readonly CommandRes
   }
   const raw = rawRun ? parseRawProbe(rawRun) : null;
   if (raw) {
-    const answer = raw.bytes.length ? `answered ${raw.bytes.length} bytes: ${showBytes(raw.bytes, 60)}` : raw.end === 'quiet' ? 'no answer (it waits for more)' : raw.end === 'reset' ? 'reset the connection' : raw.connected ? 'closed the connection without a word' : 'could not connect';
+    const answer = raw.bytes.length
+      ? `answered ${raw.bytes.length} bytes: ${showBytes(raw.bytes, 60)}`
+      : raw.end === 'quiet'
+        ? 'no answer (it waits for more)'
+        : raw.end === 'reset'
+          ? 'reset the connection'
+          : raw.connected
+            ? 'closed the connection without a word'
+            : 'could not connect';
     evidence.push({ command: 'a FastCGI management record (FCGI_GET_VALUES), sent with bash /dev/tcp', lines: [answer] });
   }
   const http = httpRun ? parseHttpProbe(httpRun) : null;
@@ -73,15 +81,22 @@ export function readProtocol(server: ServerAddress, results: readonly CommandRes
   const owners: Listener[] = ssRun ? listenersAt(server, parseSs(ssRun.stdout)).filter((l) => l.pid === null || !mine.has(l.pid)) : [];
   const owner = owners.find((l) => l.process)?.process ?? null;
   if (unseen(ssRun)) evidence.push({ lines: [`which program listens at ${server.target} is not known: the backend's box was not examined (no host of this session is that box)`] });
-  else evidence.push({ command: SS.join(' '), lines: [owners.length ? `${server.target} is held by ${owners.map((l) => `${l.process ?? '?'}${l.pid ? ` pid ${l.pid}` : ''}`).join(', ')}` : `no listener at ${server.target} shows its process`] });
+  else
+    evidence.push({
+      command: SS.join(' '),
+      lines: [
+        owners.length ? `${server.target} is held by ${owners.map((l) => `${l.process ?? '?'}${l.pid ? ` pid ${l.pid}` : ''}`).join(', ')}` : `no listener at ${server.target} shows its process`,
+      ],
+    });
 
   if (tls?.established) return { protocol: 'https', seen: `HTTPS: a TLS handshake with it completes (${tls.protocol ?? 'TLS'}${tls.subject ? `, certificate ${tls.subject}` : ''})`, evidence };
   if (raw && isFastCgiRecord(raw.bytes)) return { protocol: 'fastcgi', seen: `FastCGI: it answers a FastCGI management record with a FastCGI record${owner ? ` (${owner})` : ''}`, evidence };
   if (http?.status !== null && http?.status !== undefined) return { protocol: 'http', seen: `plain HTTP: it answers an HTTP request with status ${http.status}`, evidence };
-  if (raw && startsWithHttp(raw.bytes)) return { protocol: 'http', seen: `plain HTTP: it answers even FastCGI bytes with "${showBytes(raw.bytes.slice(0, raw.bytes.indexOf(13) > 0 ? raw.bytes.indexOf(13) : 40))}"`, evidence };
+  if (raw && startsWithHttp(raw.bytes))
+    return { protocol: 'http', seen: `plain HTTP: it answers even FastCGI bytes with "${showBytes(raw.bytes.slice(0, raw.bytes.indexOf(13) > 0 ? raw.bytes.indexOf(13) : 40))}"`, evidence };
   const byName = PROCESS_PROTOCOL.find(([re]) => owner !== null && re.test(owner));
   if (byName) return { protocol: byName[1], seen: `${byName[1] === 'fastcgi' ? 'FastCGI' : 'uwsgi'}: ${owner} listens there`, evidence };
-  if (raw && raw.bytes.length && !isTlsRecord(raw.bytes)) return { protocol: 'other', seen: `neither HTTP nor FastCGI: it greets with "${showBytes(raw.bytes, 60)}"${owner ? ` (${owner})` : ''}`, evidence };
+  if (raw?.bytes.length && !isTlsRecord(raw.bytes)) return { protocol: 'other', seen: `neither HTTP nor FastCGI: it greets with "${showBytes(raw.bytes, 60)}"${owner ? ` (${owner})` : ''}`, evidence };
   return { protocol: null, seen: 'nothing that tells its protocol', evidence };
 }
 
@@ -107,7 +122,12 @@ export const backendProtocol: Check = {
     // Ask in HTTPS when nginx does: a TLS backend may answer plain HTTP with a 400 of its own.
     const tls = need(facts, 'upstream.scheme') === 'https';
     const http: CommandSpec = {
-      argv: httpProbeCommand(probeUrl(server, path, tls ? 'https' : 'http'), { timeoutSeconds: PROBE_SECONDS, hostHeader: need(facts, 'request.hostHeader'), insecure: tls, ...(server.kind === 'unix' ? { unixSocket: server.socket } : {}) }),
+      argv: httpProbeCommand(probeUrl(server, path, tls ? 'https' : 'http'), {
+        timeoutSeconds: PROBE_SECONDS,
+        hostHeader: need(facts, 'request.hostHeader'),
+        insecure: tls,
+        ...(server.kind === 'unix' ? { unixSocket: server.socket } : {}),
+      }),
       timeoutMs: (PROBE_SECONDS + 5) * 1000,
     };
     // A unix socket is on nginx's box; the runner keeps a backend command there for it.

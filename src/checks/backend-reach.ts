@@ -49,7 +49,7 @@ export const backendReach: Check = {
 
   plan(facts, done) {
     const target = dialledAddress(facts);
-    if (!target || target.kind !== 'tcp') return [];
+    if (target?.kind !== 'tcp') return [];
     const ip = routeAddress(target.host);
     if (done.length === 0) {
       const seconds = probeSeconds(timeoutOf(facts).ms, need(facts, 'error.kind'));
@@ -76,7 +76,7 @@ export const backendReach: Check = {
     const learnedTimeout: KnownFacts = { 'timeout.directive': timeout.directive, 'timeout.currentMs': timeout.ms };
     if (timeout.place) learnedTimeout['timeout.place'] = timeout.place;
     const target = dialledAddress(facts);
-    if (!target || target.kind !== 'tcp') {
+    if (target?.kind !== 'tcp') {
       const shown = target ? showDialled(target) : need(facts, 'upstream.target');
       return {
         outcome: 'unknown',
@@ -107,15 +107,31 @@ export const backendReach: Check = {
     const otherBox = backendNft !== undefined && backendNft.host !== nftRun?.host;
     const backendLines = otherBox ? rulesOf(backendNft) : null;
 
-    const probeLine = probe === 'open' ? `connected in ${probeRun.ms} ms` : probe === 'timeout' ? `no answer within ${Math.round(probeRun.ms / 1000)} s: the connect timed out` : `${probe} after ${probeRun.ms} ms: ${probeRun.stderr.trim().split('\n')[0] ?? ''}`;
+    const probeLine =
+      probe === 'open'
+        ? `connected in ${probeRun.ms} ms`
+        : probe === 'timeout'
+          ? `no answer within ${Math.round(probeRun.ms / 1000)} s: the connect timed out`
+          : `${probe} after ${probeRun.ms} ms: ${probeRun.stderr.trim().split('\n')[0] ?? ''}`;
     const evidence: Evidence[] = [
       { command: `connect to ${address}`, lines: [probeLine] },
       { lines: [describeTimeout(timeout)], note: 'how long nginx waits for a connect' },
     ];
-    if (routeRun && route) evidence.push({ command: routeRun.argv.join(' '), lines: [describeRoute(ip ?? target.host, route), ...(routeRun.stdout.trim() || routeRun.stderr.trim()).split('\n').slice(0, 1)] });
-    if (neighRun && neighbour) evidence.push({ command: neighRun.argv.join(' '), lines: [neighRun.stdout.trim() || 'no neighbour entry'], note: neighbour.state === 'failed' || neighbour.state === 'incomplete' ? 'nobody answered ARP for this address: the host is down or gone' : undefined });
+    if (routeRun && route)
+      evidence.push({ command: routeRun.argv.join(' '), lines: [describeRoute(ip ?? target.host, route), ...(routeRun.stdout.trim() || routeRun.stderr.trim()).split('\n').slice(0, 1)] });
+    if (neighRun && neighbour)
+      evidence.push({
+        command: neighRun.argv.join(' '),
+        lines: [neighRun.stdout.trim() || 'no neighbour entry'],
+        note: neighbour.state === 'failed' || neighbour.state === 'incomplete' ? 'nobody answered ARP for this address: the host is down or gone' : undefined,
+      });
     if (queue) evidence.push({ command: SS_QUEUES.join(' '), lines: [describeQueue(queue)] });
-    if (nftRun?.code === 0) evidence.push({ command: NFT_RULESET.join(' '), lines: blockingLines.length ? blockingLines : [`no rule of this box's firewall names ${ip ?? target.host} or port ${target.port}`], ...(nftRun.host ? { host: nftRun.host } : {}) });
+    if (nftRun?.code === 0)
+      evidence.push({
+        command: NFT_RULESET.join(' '),
+        lines: blockingLines.length ? blockingLines : [`no rule of this box's firewall names ${ip ?? target.host} or port ${target.port}`],
+        ...(nftRun.host ? { host: nftRun.host } : {}),
+      });
     if (backendNft && backendLines) {
       evidence.push({
         command: NFT_RULESET.join(' '),

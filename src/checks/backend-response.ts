@@ -66,7 +66,10 @@ export const backendResponse: Check = {
         outcome: 'logged-only',
         facts: { 'response.badLine': detail, 'response.problem': `nginx shows the start of the line it refused: "${detail}" (control bytes as \\xHH; "..." is where nginx cut it)` },
         summary: `nginx refused a response header line starting "${detail}"`,
-        evidence: [...evidence, { lines: [run ? 'our own request got no answer to compare' : `a ${need(facts, 'upstream.module')} backend cannot be read raw from here: nginx's own line is the evidence`] }],
+        evidence: [
+          ...evidence,
+          { lines: [run ? 'our own request got no answer to compare' : `a ${need(facts, 'upstream.module')} backend cannot be read raw from here: nginx's own line is the evidence`] },
+        ],
       };
     }
     return { outcome: 'not-probed', facts: {}, summary: 'cannot read the backend response directly, and nginx did not show the line it refused', evidence };

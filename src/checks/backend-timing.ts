@@ -47,7 +47,15 @@ export const backendTiming: Check = {
     }
     const answer = parseHttpProbe(run);
     const waitedMs = waitSeconds(timeout.ms) * 1000;
-    const evidence = [{ command: run.argv.join(' '), lines: [answer.status !== null ? `the backend answered ${answer.status} after ${answer.totalMs} ms` : `no answer within ${answer.totalMs} ms: ${answer.error ?? ''} ${answer.message ?? ''}`.trim(), where] }];
+    const evidence = [
+      {
+        command: run.argv.join(' '),
+        lines: [
+          answer.status !== null ? `the backend answered ${answer.status} after ${answer.totalMs} ms` : `no answer within ${answer.totalMs} ms: ${answer.error ?? ''} ${answer.message ?? ''}`.trim(),
+          where,
+        ],
+      },
+    ];
     const took = answer.status !== null ? answer.firstByteMs : null;
     if (answer.status === null && answer.error !== 'timeout') {
       return { outcome: 'not-measurable', facts: learned, summary: 'the backend did not answer our direct request', evidence };

@@ -47,11 +47,7 @@ export const dnsLookup: Check = {
   plan(facts, done) {
     if (done.length) return [];
     const name = nameOf(facts);
-    return [
-      ...(name ? [{ argv: ['getent', 'ahosts', '--', name], timeoutMs: 8000 }] : []),
-      { argv: ['head', '-c', '8192', '--', RESOLV] },
-      { argv: ['head', '-c', '65536', '--', HOSTS] },
-    ];
+    return [...(name ? [{ argv: ['getent', 'ahosts', '--', name], timeoutMs: 8000 }] : []), { argv: ['head', '-c', '8192', '--', RESOLV] }, { argv: ['head', '-c', '65536', '--', HOSTS] }];
   },
 
   interpret(facts, results): CheckResult {
@@ -70,7 +66,8 @@ export const dnsLookup: Check = {
       { command: `getent ahosts ${name}`, lines: now.length ? [`${name} resolves here to ${now.join(', ')}`] : [`${name} does not resolve here either (exit ${getent?.code ?? 'none'})`] },
       { command: `head ${RESOLV}`, lines: [nameservers.length ? `this box asks ${nameservers.join(', ')}` : 'no nameserver line'] },
     ];
-    if (inHosts.length) evidence.push({ command: `head ${HOSTS}`, lines: inHosts.map((h) => `${h.address} ${h.names.join(' ')}`), note: `${name} is written in ${HOSTS}, which nginx's resolver never reads` });
+    if (inHosts.length)
+      evidence.push({ command: `head ${HOSTS}`, lines: inHosts.map((h) => `${h.address} ${h.names.join(' ')}`), note: `${name} is written in ${HOSTS}, which nginx's resolver never reads` });
     const learned: KnownFacts = { 'dns.resolver': resolver, 'dns.nameservers': nameservers.join(' ') };
     const result = (outcome: string, summary: string, extra: KnownFacts = {}): CheckResult => ({ outcome, facts: { ...learned, ...extra }, summary, evidence });
 

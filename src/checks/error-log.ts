@@ -105,12 +105,22 @@ export const errorLog: Check = {
       evidence.push({
         command: mine && newRun ? newRun.argv.filter((a) => a !== '--').join(' ') : `tail -c ${tailRun.argv[2]} ${log}`,
         lines: [found.line],
-        note: atAccept ? 'written by nginx during our replay: it dropped the connection before reading any request, so the line names none' : mine ? 'written by nginx just now, for our replay of the request' : 'the newest earlier line for this request',
+        note: atAccept
+          ? 'written by nginx during our replay: it dropped the connection before reading any request, so the line names none'
+          : mine
+            ? 'written by nginx just now, for our replay of the request'
+            : 'the newest earlier line for this request',
       });
       return {
         outcome: kind,
         // probe.* are extras (not in learnsOn: a POST is not replayed): how long nginx took over our replay.
-        facts: { 'error.latest': found, 'error.kind': found.kind, 'error.detail': classifyMessage(found.message).detail ?? '', ...(replay?.totalMs != null ? { 'probe.ms': replay.totalMs } : {}), ...(replay?.status != null ? { 'probe.status': replay.status } : {}) },
+        facts: {
+          'error.latest': found,
+          'error.kind': found.kind,
+          'error.detail': classifyMessage(found.message).detail ?? '',
+          ...(replay?.totalMs != null ? { 'probe.ms': replay.totalMs } : {}),
+          ...(replay?.status != null ? { 'probe.status': replay.status } : {}),
+        },
         summary: `nginx says: ${found.message}`,
         evidence,
       };

@@ -16,10 +16,12 @@ export function poolFor(pools: readonly FpmPool[], facts: KnownFacts): FpmPool |
     need(facts, 'upstream.kind') === 'unix'
       ? ({ kind: 'unix', path: need(facts, 'upstream.socket') } as const)
       : ({ kind: 'tcp', host: bare(need(facts, 'upstream.host')), port: need(facts, 'upstream.port') } as const);
-  return pools.find((p) => {
-    const listen = parseFpmListen(p.values.listen ?? '');
-    return listen !== null && listenMatches(listen, dial);
-  }) ?? null;
+  return (
+    pools.find((p) => {
+      const listen = parseFpmListen(p.values.listen ?? '');
+      return listen !== null && listenMatches(listen, dial);
+    }) ?? null
+  );
 }
 
 /** request_terminate_timeout in ms: 0 when off (php-fpm's default); null when it cannot be read. */
@@ -55,7 +57,11 @@ export function compareTimeouts(nginxMs: number, fpmMs: number | null, replayMs:
   if (fpmMs > 0) {
     return { outcome: 'nginx-first', bitesFirst: `nginx gives up after ${n}, before php-fpm's request_terminate_timeout (${fpmMs / 1000}s) ends the script`, suggested: `${Math.ceil(fpmMs / 1000)}s` };
   }
-  return { outcome: 'nginx-first', bitesFirst: `nginx gives up after ${n}; php-fpm sets no limit of its own (request_terminate_timeout 0)`, suggested: suggestTimeout(null, nginxMs, replayMs ?? nginxMs) };
+  return {
+    outcome: 'nginx-first',
+    bitesFirst: `nginx gives up after ${n}; php-fpm sets no limit of its own (request_terminate_timeout 0)`,
+    suggested: suggestTimeout(null, nginxMs, replayMs ?? nginxMs),
+  };
 }
 
 /**
@@ -79,7 +85,13 @@ export const fastcgiTimeouts: Check = {
     const replayMs = facts['probe.ms'] ?? null;
     const verdict = compareTimeouts(nginxMs, fpmMs, replayMs);
     const blind = unseen(results.find((r) => r.argv.join(' ') === FPM_PS.join(' ')));
-    const fpmText = blind ? "unknown (the backend's box was not examined)" : fpmMs === null ? 'unknown (no php-fpm pool listens where nginx dials)' : fpmMs === 0 ? '0 (off: php-fpm lets a script run as long as it likes)' : `${fpmMs / 1000}s`;
+    const fpmText = blind
+      ? "unknown (the backend's box was not examined)"
+      : fpmMs === null
+        ? 'unknown (no php-fpm pool listens where nginx dials)'
+        : fpmMs === 0
+          ? '0 (off: php-fpm lets a script run as long as it likes)'
+          : `${fpmMs / 1000}s`;
     const where = pool?.places.request_terminate_timeout;
     const evidence: Evidence[] = [
       ...(blind ? [notExamined(need(facts, 'upstream.target'), "php-fpm's own request_terminate_timeout")] : poolEvidence),

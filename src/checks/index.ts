@@ -28,10 +28,32 @@ import { upstreamKeepalive } from './upstream-keepalive.js';
 
 /** Every check. Flows name them by id; src/catalog.ts pairs them with the fix planners. */
 const ALL_CHECKS: readonly Check[] = [
-  nginxFind, nginxConfig, requestFind, nginxRoute, errorLog, upstreamKind, backendListening, socketState, backendTiming, backendConfig, serviceManager, upstreamDns,
-  headerSize, workerLimits, selinuxState, backendDirect, fastcgiTimeouts,
-  backendReach, socketQueue, upstreamTlsCheck, upstreamServers, dnsLookup,
-  backendProtocol, upstreamKeepalive, backendCrash, backendResponse,
+  nginxFind,
+  nginxConfig,
+  requestFind,
+  nginxRoute,
+  errorLog,
+  upstreamKind,
+  backendListening,
+  socketState,
+  backendTiming,
+  backendConfig,
+  serviceManager,
+  upstreamDns,
+  headerSize,
+  workerLimits,
+  selinuxState,
+  backendDirect,
+  fastcgiTimeouts,
+  backendReach,
+  socketQueue,
+  upstreamTlsCheck,
+  upstreamServers,
+  dnsLookup,
+  backendProtocol,
+  upstreamKeepalive,
+  backendCrash,
+  backendResponse,
 ];
 
 export const CHECKS: Readonly<Record<string, Check>> = Object.fromEntries(ALL_CHECKS.map((check) => [check.id, check]));

@@ -44,9 +44,9 @@ export const nginxConfig: Check = {
 
   interpret(facts, [run]) {
     const command = [need(facts, 'nginx.binary'), ...need(facts, 'nginx.args'), '-T'].join(' ');
-    if (!run || run.code !== 0) {
+    if (run?.code !== 0) {
       const failure = parseTestFailure(run?.stderr ?? '');
-      const text = failure ? `${failure.message}${failure.file ? ` in ${failure.file}:${failure.line}` : ''}` : (run?.stderr.trim() || run?.failure || 'nginx -T failed');
+      const text = failure ? `${failure.message}${failure.file ? ` in ${failure.file}:${failure.line}` : ''}` : run?.stderr.trim() || run?.failure || 'nginx -T failed';
       const lines = [failure ? `[${failure.level}] ${text}` : text];
       if (failure && /\(13: Permission denied\)/.test(failure.message)) {
         return { outcome: 'unreadable', facts: {}, summary: 'nginx -T may not read the configuration: run badgateway as root or with sudo', evidence: [{ command, lines }] };

@@ -107,7 +107,12 @@ export const nginxFind: Check = {
       if (versionRun?.failure === 'not-found') {
         return { outcome: 'not-installed', facts: base, summary: 'nginx is not installed on this box', evidence: [{ command: 'nginx -V', lines: ['command not found'] }] };
       }
-      return { outcome: 'not-running', facts: base, summary: 'nginx is installed but no nginx master process runs', evidence: [{ command: PS.join(' '), lines: ['no "nginx: master process" in the process list'] }] };
+      return {
+        outcome: 'not-running',
+        facts: base,
+        summary: 'nginx is installed but no nginx master process runs',
+        evidence: [{ command: PS.join(' '), lines: ['no "nginx: master process" in the process list'] }],
+      };
     }
     const info = parseNginxV(versionRun?.stderr ?? '');
     const { prefix, confPath } = startupPaths(master.args, info.configure);

@@ -20,10 +20,7 @@ const at = (file: string | undefined, line: number | undefined) => (file ? ` (${
 
 /** The trail a person reads: each thing nginx does with the request, where the config says so. */
 export function routeTrail(route: Route): string[] {
-  return [
-    ...route.steps.map((step) => `${step.text}${at(step.file, step.line)}`),
-    ...route.undecided.map((note) => `cannot be decided from the request: ${note}`),
-  ];
+  return [...route.steps.map((step) => `${step.text}${at(step.file, step.line)}`), ...route.undecided.map((note) => `cannot be decided from the request: ${note}`)];
 }
 
 /** Which server{} and location{} the failing request hits in nginx's config, following every rewrite and internal redirect, and where it sends it. */
@@ -33,7 +30,18 @@ export const nginxRoute: Check = {
   needs: ['nginx.config', 'nginx.prefix', 'nginx.defaultErrorLog', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
   learns: ['route.pathKinds'],
   learnsOn: {
-    proxied: ['route.server', 'route.serverName', 'route.location', 'route.locationMatch', 'route.errorLog', 'upstream.module', 'upstream.scheme', 'upstream.target', 'upstream.kind', 'upstream.place'],
+    proxied: [
+      'route.server',
+      'route.serverName',
+      'route.location',
+      'route.locationMatch',
+      'route.errorLog',
+      'upstream.module',
+      'upstream.scheme',
+      'upstream.target',
+      'upstream.kind',
+      'upstream.place',
+    ],
   },
 
   /** try_files, index and `if (-f ...)` test paths on the box: ask for the ones the route needs, a round per internal redirect at most. */
@@ -51,7 +59,12 @@ export const nginxRoute: Check = {
     const pathKinds = kindsFrom(results);
     const route = routeOf({ ...facts, 'route.pathKinds': pathKinds });
     if (!route) {
-      return { outcome: 'no-server', facts: { 'route.pathKinds': pathKinds }, summary: `no server{} in the config listens on port ${facts['request.port']}`, evidence: [{ lines: ['no listen directive matches this port'] }] };
+      return {
+        outcome: 'no-server',
+        facts: { 'route.pathKinds': pathKinds },
+        summary: `no server{} in the config listens on port ${facts['request.port']}`,
+        evidence: [{ lines: ['no listen directive matches this port'] }],
+      };
     }
     const trail = routeTrail(route);
     const asked = results.map((r) => ({
@@ -61,17 +74,31 @@ export const nginxRoute: Check = {
     }));
     const evidence = (lines: string[]) => [{ lines: [...trail, ...lines] }, ...asked];
     if (route.outcome === 'undecided' || route.pass?.unresolved) {
-      const why = route.pass?.unresolved ? `${route.pass.directive.directive} ${route.pass.unresolved}` : route.unknownPaths.length ? `the box did not say what is at ${route.unknownPaths.join(', ')}` : route.undecided[0] ?? 'the request alone does not decide it';
+      const why = route.pass?.unresolved
+        ? `${route.pass.directive.directive} ${route.pass.unresolved}`
+        : route.unknownPaths.length
+          ? `the box did not say what is at ${route.unknownPaths.join(', ')}`
+          : (route.undecided[0] ?? 'the request alone does not decide it');
       return { outcome: 'unresolved', facts: { 'route.pathKinds': pathKinds }, summary: `cannot tell where nginx sends ${url}: ${why}`, evidence: evidence([]) };
     }
     if (!route.pass) {
-      const answer = route.outcome === 'redirect' ? `redirects it (${route.status} to ${route.redirectTo})` : route.outcome === 'served' ? `serves it itself (${route.status}${route.file ? `, ${route.file}` : ''})` : `answers ${route.status} itself`;
+      const answer =
+        route.outcome === 'redirect'
+          ? `redirects it (${route.status} to ${route.redirectTo})`
+          : route.outcome === 'served'
+            ? `serves it itself (${route.status}${route.file ? `, ${route.file}` : ''})`
+            : `answers ${route.status} itself`;
       const last = route.steps.at(-1);
       return { outcome: 'not-proxied', facts: { 'route.pathKinds': pathKinds }, summary: `${url} is not sent to a backend: nginx ${answer}${at(last?.file, last?.line)}`, evidence: evidence([]) };
     }
     const first = route.pass.servers[0];
     if (!first) {
-      return { outcome: 'unresolved', facts: { 'route.pathKinds': pathKinds }, summary: `cannot tell where ${route.pass.directive.directive} ${route.pass.evaluated} sends the request`, evidence: evidence(['no server address']) };
+      return {
+        outcome: 'unresolved',
+        facts: { 'route.pathKinds': pathKinds },
+        summary: `cannot tell where ${route.pass.directive.directive} ${route.pass.evaluated} sends the request`,
+        evidence: evidence(['no server address']),
+      };
     }
     const logs = errorLogsFor(config, route, need(facts, 'nginx.prefix')).filter((l) => l.startsWith('/'));
     const errorLog = logs[0] ?? need(facts, 'nginx.defaultErrorLog');
@@ -92,10 +119,7 @@ export const nginxRoute: Check = {
       outcome: 'proxied',
       facts: learned,
       summary: `${route.locationMatch} sends it to ${first.target}${route.pass.group ? ` (upstream ${route.pass.group})` : ''}`,
-      evidence: evidence([
-        ...route.pass.servers.map((s) => `  server ${s.target}${s.params.length ? ` ${s.params.join(' ')}` : ''} (${s.file}:${s.line})`),
-        `its errors go to ${errorLog}`,
-      ]),
+      evidence: evidence([...route.pass.servers.map((s) => `  server ${s.target}${s.params.length ? ` ${s.params.join(' ')}` : ''} (${s.file}:${s.line})`), `its errors go to ${errorLog}`]),
     };
   },
 };

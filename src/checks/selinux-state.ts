@@ -9,7 +9,7 @@ import { resultOf } from '../facts/results.js';
 export const AUDIT_LOG = '/var/log/audit/audit.log';
 const AUDIT_TAIL_BYTES = 262_144;
 
-const firstLine = (r: CommandResult | undefined) => (r ? (r.stdout.trim() || r.stderr.trim() || r.failure || '').split('\n')[0] ?? '' : '');
+const firstLine = (r: CommandResult | undefined) => (r ? ((r.stdout.trim() || r.stderr.trim() || r.failure || '').split('\n')[0] ?? '') : '');
 
 /** Denials from ausearch, or from the raw audit log when ausearch is not installed. */
 function denialsFrom(results: readonly CommandResult[]): { denials: AvcDenial[]; source: CommandResult | undefined } {

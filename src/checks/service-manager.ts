@@ -54,7 +54,11 @@ function bare(hint: BackendHint): Management {
     restart: [],
     // php-fpm re-reads its config on SIGUSR2; other programs differ.
     reload: running && isFpm ? ['kill', '-USR2', '--', String(hint.pid)] : [],
-    why: running ? `${hint.label} runs as a bare process (pid ${hint.pid}): no service manager started it` : start.length ? `no service manager knows ${hint.label}; it is started by hand` : `nothing on this box says how ${hint.label} is started`,
+    why: running
+      ? `${hint.label} runs as a bare process (pid ${hint.pid}): no service manager started it`
+      : start.length
+        ? `no service manager knows ${hint.label}; it is started by hand`
+        : `nothing on this box says how ${hint.label} is started`,
   };
 }
 
@@ -92,13 +96,29 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
   if (parent?.kind === 'docker') {
     const container = parseDockerPs(find(done, DOCKER)?.stdout ?? '').find((c) => c.id.startsWith(parent.container));
     const name = container?.name ?? parent.container.slice(0, 12);
-    return { manager: 'docker', unit: name, start: ['docker', 'start', name], stop: ['docker', 'stop', name], restart: ['docker', 'restart', name], reload: [], why: `${hint.label} runs in the docker container ${name}` };
+    return {
+      manager: 'docker',
+      unit: name,
+      start: ['docker', 'start', name],
+      stop: ['docker', 'stop', name],
+      restart: ['docker', 'restart', name],
+      reload: [],
+      why: `${hint.label} runs in the docker container ${name}`,
+    };
   }
   if (parent?.kind === 'supervisor') {
     const program = parseSupervisorStatus(find(done, SUPERVISOR)?.stdout ?? '').find((p) => p.pid !== null && s.chain.some((c) => c.pid === p.pid));
     if (program) {
       const run = (verb: string) => ['supervisorctl', verb, program.name];
-      return { manager: 'supervisor', unit: program.name, start: run('start'), stop: run('stop'), restart: run('restart'), reload: [], why: `supervisord runs ${hint.label} as its program ${program.name}` };
+      return {
+        manager: 'supervisor',
+        unit: program.name,
+        start: run('start'),
+        stop: run('stop'),
+        restart: run('restart'),
+        reload: [],
+        why: `supervisord runs ${hint.label} as its program ${program.name}`,
+      };
     }
   }
   if (parent?.kind === 'pm2') {
@@ -119,7 +139,9 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
     const script = hint.names.find((n) => s.scripts.includes(n) && initScriptManages(find(done, scriptOf(n))?.stdout ?? '', hint));
     if (script) {
       // On a systemd box `service` hands over to systemctl anyway; say what really runs.
-      return s.systemd ? ofService('systemd', `${script}.service`, `/etc/init.d/${script} manages ${hint.label}; systemd runs it`) : ofService('sysv', script, `/etc/init.d/${script} starts ${hint.label} (this box has no systemd)`);
+      return s.systemd
+        ? ofService('systemd', `${script}.service`, `/etc/init.d/${script} manages ${hint.label}; systemd runs it`)
+        : ofService('sysv', script, `/etc/init.d/${script} starts ${hint.label} (this box has no systemd)`);
     }
   }
   return bare(hint);
@@ -171,7 +193,11 @@ export const serviceManager: Check = {
     if (s.chain.length) evidence.push({ command: PS.join(' '), lines: s.chain.slice(0, 4).map((p) => `${p.pid} (parent ${p.ppid}) ${p.args}`) });
     if (s.hint.pid !== null) evidence.push({ command: `cat /proc/${s.hint.pid}/cgroup`, lines: [s.cgroupUnit ? `unit ${s.cgroupUnit}` : 'in no systemd service'] });
     const scripts = s.hint.names.filter((n) => s.scripts.includes(n));
-    if (scripts.length) evidence.push({ command: INIT_D.join(' '), lines: scripts.map((n) => `/etc/init.d/${n}${m.manager === 'sysv' && m.unit === n ? ' starts this backend' : ' exists, but does not start this one'}`) });
+    if (scripts.length)
+      evidence.push({
+        command: INIT_D.join(' '),
+        lines: scripts.map((n) => `/etc/init.d/${n}${m.manager === 'sysv' && m.unit === n ? ' starts this backend' : ' exists, but does not start this one'}`),
+      });
     const summary = m.manager === 'unknown' ? m.why : `${m.why}: ${m.start.length ? `start with ${m.start.join(' ')}` : `stop with ${m.stop.join(' ')}`}`;
     evidence.push({ lines: [m.why] });
     return {

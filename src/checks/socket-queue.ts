@@ -27,7 +27,12 @@ export const socketQueue: Check = {
     }
     const line = describeQueue(queue);
     if (queue.full) {
-      return { outcome: 'full', facts: { 'reach.queue': line }, summary: `the accept queue of ${socket} is full: ${queue.queued} waiting, room for ${queue.backlog}`, evidence: [{ command, lines: [line] }] };
+      return {
+        outcome: 'full',
+        facts: { 'reach.queue': line },
+        summary: `the accept queue of ${socket} is full: ${queue.queued} waiting, room for ${queue.backlog}`,
+        evidence: [{ command, lines: [line] }],
+      };
     }
     return {
       outcome: 'room',

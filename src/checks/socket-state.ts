@@ -32,11 +32,7 @@ export const socketState: Check = {
   plan(facts, done) {
     if (done.length) return [];
     const socket = need(facts, 'upstream.socket');
-    return [
-      { argv: ['stat', '-L', '-c', ACCESS_STAT_FORMAT, '--', ...parentDirs(socket), socket] },
-      { argv: ['id', '--', need(facts, 'nginx.workerUser')] },
-      { argv: SS },
-    ];
+    return [{ argv: ['stat', '-L', '-c', ACCESS_STAT_FORMAT, '--', ...parentDirs(socket), socket] }, { argv: ['id', '--', need(facts, 'nginx.workerUser')] }, { argv: SS }];
   },
 
   interpret(facts, results): CheckResult {

@@ -71,7 +71,10 @@ export const upstreamServers: Check = {
     });
     const evidence: Evidence[] = [
       { lines: servers.map(describeServer), note: `the servers of ${group ? `upstream ${group}` : 'this proxy_pass'}, probed from this box` },
-      { command: `tail -c ${tail?.argv[2] ?? ''} ${log}`, lines: errors.length ? [`${errors.length} earlier upstream error(s) in the log; the newest for each server is shown above`] : ['no earlier upstream errors for these servers in the log'] },
+      {
+        command: `tail -c ${tail?.argv[2] ?? ''} ${log}`,
+        lines: errors.length ? [`${errors.length} earlier upstream error(s) in the log; the newest for each server is shown above`] : ['no earlier upstream errors for these servers in the log'],
+      },
     ];
     const failing = servers.filter(FAILING);
     if (failing.length) {

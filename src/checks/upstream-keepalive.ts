@@ -58,15 +58,19 @@ export const upstreamKeepalive: Check = {
     const probe = parseKeepAliveProbe(run);
     const wait = waitSeconds(setup.timeoutMs);
     const lines = [
-      probe.status ? `the backend answered "${probe.status}"${probe.connection ? `, Connection: ${probe.connection}` : ''}${probe.keepAliveHeader ? `, Keep-Alive: ${probe.keepAliveHeader}` : ''}` : 'no HTTP answer on the connection',
+      probe.status
+        ? `the backend answered "${probe.status}"${probe.connection ? `, Connection: ${probe.connection}` : ''}${probe.keepAliveHeader ? `, Keep-Alive: ${probe.keepAliveHeader}` : ''}`
+        : 'no HTTP answer on the connection',
       probe.closed ? `then closed the idle connection after ${probe.idleMs} ms` : `the idle connection was still open after ${probe.idleMs ?? wait * 1000} ms`,
     ];
-    const evidence: Evidence[] = [
-      { lines: config },
-      { command: `one connection to ${server.target}: GET ${upstreamPath(facts)}, then wait up to ${wait}s for the backend to close it`, lines },
-    ];
+    const evidence: Evidence[] = [{ lines: config }, { command: `one connection to ${server.target}: GET ${upstreamPath(facts)}, then wait up to ${wait}s for the backend to close it`, lines }];
     if (!probe.status || probe.idleMs === null) {
-      return { outcome: 'not-measurable', facts: {}, summary: `cannot time the backend's idle connections: ${probe.sendFailed ? 'it closed before our request was sent' : 'no HTTP answer'}`, evidence };
+      return {
+        outcome: 'not-measurable',
+        facts: {},
+        summary: `cannot time the backend's idle connections: ${probe.sendFailed ? 'it closed before our request was sent' : 'no HTTP answer'}`,
+        evidence,
+      };
     }
     if (!probe.keepsAlive || (probe.closed && probe.idleMs < 100)) {
       return { outcome: 'no-keepalive', facts: {}, summary: 'the backend closes the connection after every response, so nginx never reuses one', evidence };

@@ -48,7 +48,7 @@ interface Layout {
 /** The probes, in the order they run: as nginx does it, the open chain, each candidate SNI, plain HTTP. */
 function layout(facts: KnownFacts): Layout | null {
   const target = dialledAddress(facts);
-  if (!target || target.kind !== 'tcp') return null;
+  if (target?.kind !== 'tcp') return null;
   const tls = settingsOf(facts);
   const range = versionRange(tls.protocols);
   const base = { host: target.host, port: target.port, seconds: SECONDS };
@@ -73,7 +73,10 @@ const runOf = (results: readonly CommandResult[], argv: string[]) => results.fin
 
 function shortLines(run: CommandResult, parsed: SClientResult): string[] {
   if (parsed.established) {
-    return [`handshake done: ${parsed.protocol ?? '?'}, certificate ${parsed.subject ?? '?'}${parsed.issuer ? ` issued by ${parsed.issuer}` : ''}`, ...(parsed.verification ? [`verification: ${parsed.verification}`] : [])];
+    return [
+      `handshake done: ${parsed.protocol ?? '?'}, certificate ${parsed.subject ?? '?'}${parsed.issuer ? ` issued by ${parsed.issuer}` : ''}`,
+      ...(parsed.verification ? [`verification: ${parsed.verification}`] : []),
+    ];
   }
   const verify = parsed.verifyErrors.at(-1);
   return [
@@ -159,7 +162,8 @@ export const upstreamTlsCheck: Check = {
     if (as.established) return result('handshake-ok', `the TLS handshake with ${where} works now, as nginx makes it`);
     if (as.failure === 'connect') return result('no-connection', `${where} does not accept TCP connections now (errno ${as.connectErrno})`);
     if (as.failure === 'plain-text' || (as.failure === 'timeout' && http?.status !== null && http?.status !== undefined)) {
-      if (httpRun && http) evidence.push({ command: httpRun.argv.join(' '), lines: [http.status !== null ? `plain HTTP answers: ${http.status}` : `no plain HTTP answer either: ${http.error ?? http.message ?? ''}`] });
+      if (httpRun && http)
+        evidence.push({ command: httpRun.argv.join(' '), lines: [http.status !== null ? `plain HTTP answers: ${http.status}` : `no plain HTTP answer either: ${http.error ?? http.message ?? ''}`] });
       return result('plain-http', `${where} does not speak TLS: ${http?.status != null ? `it answers plain HTTP (${http.status})` : `openssl says "${as.reason}"`}`);
     }
     const verifyError = as.verifyErrors.at(-1);

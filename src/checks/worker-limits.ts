@@ -78,12 +78,19 @@ export const workerLimits: Check = {
     const limits: WorkerLimits = { ...config, ...measured(results, pids), workers: pids };
     const kind = need(facts, 'error.kind');
     const outcome = kind === 'too-many-open-files' ? 'open-files' : 'connections';
-    const files = limits.openFilesSoft !== null ? `${limits.openFilesSoft} (soft limit of the running workers)` : limits.rlimitNofile !== null ? `${limits.rlimitNofile} (worker_rlimit_nofile)` : 'unknown (the workers could not be read)';
+    const files =
+      limits.openFilesSoft !== null
+        ? `${limits.openFilesSoft} (soft limit of the running workers)`
+        : limits.rlimitNofile !== null
+          ? `${limits.rlimitNofile} (worker_rlimit_nofile)`
+          : 'unknown (the workers could not be read)';
     const evidence: Evidence[] = [
       {
         lines: [
-          `worker_connections ${config.connections}${config.connectionsPlace ? ` (${config.connectionsPlace.file}:${config.connectionsPlace.line})` : ' (not written: nginx\'s default)'}`,
-          config.rlimitNofile !== null ? `worker_rlimit_nofile ${config.rlimitNofile} (${config.rlimitPlace?.file}:${config.rlimitPlace?.line})` : 'worker_rlimit_nofile not written: workers keep the limit nginx was started with',
+          `worker_connections ${config.connections}${config.connectionsPlace ? ` (${config.connectionsPlace.file}:${config.connectionsPlace.line})` : " (not written: nginx's default)"}`,
+          config.rlimitNofile !== null
+            ? `worker_rlimit_nofile ${config.rlimitNofile} (${config.rlimitPlace?.file}:${config.rlimitPlace?.line})`
+            : 'worker_rlimit_nofile not written: workers keep the limit nginx was started with',
         ],
       },
       {

@@ -73,7 +73,14 @@ export function answer(session: Session, alternative: Alternative): Session {
   const node = nodeById(session.flow, last.node);
   if (node.kind !== 'step') throw new Error(`node ${node.id} is not a step`);
   const learned = { ...last.learned, ...alternative.facts };
-  const amended: TakenStep = { ...last, outcome: alternative.outcome, summary: alternative.summary, learned, next: branch(node, alternative.outcome), answered: { outcome: alternative.outcome, label: alternative.label } };
+  const amended: TakenStep = {
+    ...last,
+    outcome: alternative.outcome,
+    summary: alternative.summary,
+    learned,
+    next: branch(node, alternative.outcome),
+    answered: { outcome: alternative.outcome, label: alternative.label },
+  };
   delete amended.ask;
   return { ...session, trail: [...session.trail.slice(0, -1), amended] };
 }

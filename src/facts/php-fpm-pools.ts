@@ -20,7 +20,11 @@ const MAX_FILES = 16;
 
 const key = (argv: readonly string[]) => argv.join('\0');
 const find = (done: readonly CommandResult[], argv: readonly string[]) => done.find((r) => key(r.argv) === key(argv));
-const lines = (r: CommandResult | undefined) => (r?.stdout ?? '').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('/'));
+const lines = (r: CommandResult | undefined) =>
+  (r?.stdout ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('/'));
 
 interface Install {
   conf: string;
@@ -105,7 +109,16 @@ export function fpmPools(done: readonly CommandResult[]): FpmFindings {
     // A config php-fpm rejects still names its pools; read them from the files so the listen line is known.
     const source = parsed.pools.length
       ? parsed.pools
-      : [...places.keys()].map((name) => ({ name, values: Object.fromEntries(files.flatMap((f) => parseFpmIni(f.text).filter((s) => s.name === name).flatMap((s) => s.entries.map((e) => [e.key, e.value])))) }));
+      : [...places.keys()].map((name) => ({
+          name,
+          values: Object.fromEntries(
+            files.flatMap((f) =>
+              parseFpmIni(f.text)
+                .filter((s) => s.name === name)
+                .flatMap((s) => s.entries.map((e) => [e.key, e.value])),
+            ),
+          ),
+        }));
     for (const pool of source) {
       const values: Partial<Record<FpmKey, string>> = {};
       for (const k of FPM_KEYS) if (pool.values[k] !== undefined) values[k] = pool.values[k] as string;
@@ -125,7 +138,10 @@ export function fpmPools(done: readonly CommandResult[]): FpmFindings {
       command: test ? test.join(' ') : `cat ${install.conf}`,
       lines: [
         `${install.conf} (${state})${parsed.global.error_log ? `, its log: ${parsed.global.error_log}` : ''}`,
-        ...source.map((p) => `[${p.name}] listen = ${p.values.listen ?? '?'}${p.values['listen.owner'] ? `, listen.owner = ${p.values['listen.owner']}` : ''}${p.values['listen.group'] ? `, listen.group = ${p.values['listen.group']}` : ''}${p.values['listen.mode'] ? `, listen.mode = ${p.values['listen.mode']}` : ''}`),
+        ...source.map(
+          (p) =>
+            `[${p.name}] listen = ${p.values.listen ?? '?'}${p.values['listen.owner'] ? `, listen.owner = ${p.values['listen.owner']}` : ''}${p.values['listen.group'] ? `, listen.group = ${p.values['listen.group']}` : ''}${p.values['listen.mode'] ? `, listen.mode = ${p.values['listen.mode']}` : ''}`,
+        ),
         ...(run && !parsed.ok ? [`php-fpm rejects this config: ${parsed.errors[0] ?? run.stderr.trim().split('\n')[0] ?? 'test failed'}`] : []),
       ],
     });

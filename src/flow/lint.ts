@@ -42,8 +42,7 @@ function successors(node: FlowNode): [string, string][] {
  */
 export function lintFlow(flow: Flow, catalog: Catalog): LintProblem[] {
   const problems: LintProblem[] = [];
-  const report = (node: string | null, path: string[], problem: string) =>
-    problems.push({ file: flow.file, line: nearestLine(flow.lines, path), node, problem });
+  const report = (node: string | null, path: string[], problem: string) => problems.push({ file: flow.file, line: nearestLine(flow.lines, path), node, problem });
 
   if (!flow.nodes[flow.start]) report(null, ['start'], `start names ${flow.start}, which is not a node`);
 

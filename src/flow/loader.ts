@@ -39,12 +39,7 @@ export function parseFlow(source: string, file: string): Flow {
   return { id: top.data.id, title: top.data.title, start: top.data.start, nodes, lines, file };
 }
 
-function parseNode(
-  id: string,
-  body: unknown,
-  file: string,
-  lineOf: (path: readonly PropertyKey[]) => number | null,
-): FlowNode {
+function parseNode(id: string, body: unknown, file: string, lineOf: (path: readonly PropertyKey[]) => number | null): FlowNode {
   const at = ['nodes', id];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new FlowError(file, lineOf(at), `node ${id} must be a mapping`);
@@ -62,12 +57,7 @@ function parseNode(
   }
 }
 
-function zodFailure(
-  file: string,
-  error: z.ZodError,
-  prefix: readonly PropertyKey[],
-  lineOf: (path: readonly PropertyKey[]) => number | null,
-): FlowError {
+function zodFailure(file: string, error: z.ZodError, prefix: readonly PropertyKey[], lineOf: (path: readonly PropertyKey[]) => number | null): FlowError {
   const issue = error.issues[0];
   if (!issue) return new FlowError(file, null, 'invalid flow');
   const extra = issue.code === 'unrecognized_keys' ? [issue.keys[0] as string] : [];

@@ -73,7 +73,10 @@ export class HostSet {
 
   /** The same session with each host wrapped (a recording), keeping how a backend's box is chosen. */
   map(wrap: (member: SessionHost) => Host): HostSet {
-    return new HostSet(this.members.map((m) => ({ role: m.role, host: wrap(m) })), this.choose);
+    return new HostSet(
+      this.members.map((m) => ({ role: m.role, host: wrap(m) })),
+      this.choose,
+    );
   }
 
   async close(): Promise<void> {

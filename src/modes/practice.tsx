@@ -1,5 +1,4 @@
 import { render } from 'ink';
-import React from 'react';
 import type { Flow } from '../flow/schema.js';
 import { listIncidents, loadIncident, NOT_BUNDLED } from '../practice/incidents.js';
 import { PracticeRoot } from '../ui/practice-app.js';
@@ -9,7 +8,13 @@ import { EXIT, fail } from './exit.js';
 export function listPractice(json: boolean): number {
   const incidents = listIncidents();
   if (json) {
-    process.stdout.write(`${JSON.stringify(incidents.map(({ id, cause, title }) => ({ id, cause, title })), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        incidents.map(({ id, cause, title }) => ({ id, cause, title })),
+        null,
+        2,
+      )}\n`,
+    );
     return 0;
   }
   for (const i of incidents) process.stdout.write(`${i.id.padEnd(24)} ${i.cause.padEnd(22)} ${i.title}\n`);

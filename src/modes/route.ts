@@ -86,7 +86,10 @@ export async function route(mode: RouteMode): Promise<number> {
   try {
     // Only nginx's box has anything to say about the route.
     for (const other of mode.hosts.filter((h) => h.role !== 'proxy')) warn(`--host ${other.role}=${other.target} is not asked: the route is nginx's alone (the proxy host)`);
-    hosts = await connectHosts(mode.hosts.filter((h) => h.role === 'proxy'), { asker: null, acceptNewHostKey: mode.acceptNewHostKey, notes });
+    hosts = await connectHosts(
+      mode.hosts.filter((h) => h.role === 'proxy'),
+      { asker: null, acceptNewHostKey: mode.acceptNewHostKey, notes },
+    );
   } catch (e) {
     if (!isReachFailure(e)) throw e;
     warn(e.message);

@@ -1,6 +1,7 @@
 import type { Mode } from '../args.js';
 import { stderrSink } from '../fixes/apply/steps.js';
 import { undoLast, type UndoOutcome } from '../fixes/apply/undo.js';
+import type { HostSet } from '../hosts/host-set.js';
 import { connectHosts, isReachFailure } from '../session/connect.js';
 import { stripControl } from '../shell/sanitize.js';
 import { EXIT } from './exit.js';
@@ -9,7 +10,10 @@ type UndoMode = Extract<Mode, { kind: 'undo' }>;
 
 function say(outcome: UndoOutcome): string {
   const lines: string[] = [];
-  if (outcome.fix) lines.push(`Undoing the fix of ${outcome.fix.at} on ${outcome.host}: ${outcome.fix.cause ?? 'unknown'} · ${outcome.fix.title}${outcome.fix.event === 'begin' ? ' (that apply was cut short)' : ''}`);
+  if (outcome.fix)
+    lines.push(
+      `Undoing the fix of ${outcome.fix.at} on ${outcome.host}: ${outcome.fix.cause ?? 'unknown'} · ${outcome.fix.title}${outcome.fix.event === 'begin' ? ' (that apply was cut short)' : ''}`,
+    );
   for (const line of outcome.lines) lines.push(`  ✓ ${line}`);
   for (const problem of outcome.problems) lines.push(`  ✗ ${problem}`);
   lines.push(outcome.undone ? 'Undone.' : outcome.fix ? 'Not fully undone: see above.' : 'Nothing to undo.');
@@ -20,7 +24,7 @@ function say(outcome: UndoOutcome): string {
 
 /** `badgateway undo`: reverts the last applied fix on the proxy host and says what it did. */
 export async function undo(mode: UndoMode): Promise<number> {
-  let hosts;
+  let hosts: HostSet;
   try {
     hosts = await connectHosts(mode.hosts, { asker: null, acceptNewHostKey: mode.acceptNewHostKey });
   } catch (e) {

@@ -1,5 +1,4 @@
 import { render } from 'ink';
-import React from 'react';
 import type { DiagnoseMode } from '../args.js';
 import { currentNode, startSession } from '../engine/session.js';
 import { exitCodeFor } from '../report/json.js';

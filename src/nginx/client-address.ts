@@ -13,4 +13,3 @@ export function addressIn(client: string, rule: string): boolean {
   const block = 2 ** (32 - (bits === undefined ? 32 : Number(bits)));
   return Math.floor(a / block) === Math.floor(b / block);
 }
-

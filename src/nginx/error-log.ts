@@ -135,10 +135,7 @@ type Field = 'client' | 'server' | 'request' | 'subrequest' | 'upstream' | 'host
 const NEXT = '(?=$|, (?:client|server|request|subrequest|upstream|host|referrer): )';
 // One sticky pattern for the context fields nginx appends; values that cannot hold spaces or quotes are held
 // to that, so text quoted inside the message is less likely to pass for the context.
-const FIELD = new RegExp(
-  `, (?:(client): ([^\\s,"]*)|(server): ([^\\s"]*?)|(request|subrequest|referrer): "(.*?)"|(upstream|host): "([^\\s"]*)")${NEXT}`,
-  'y',
-);
+const FIELD = new RegExp(`, (?:(client): ([^\\s,"]*)|(server): ([^\\s"]*?)|(request|subrequest|referrer): "(.*?)"|(upstream|host): "([^\\s"]*)")${NEXT}`, 'y');
 
 function readContext(text: string, from: number): { fields: Partial<Record<Field, string>>; complete: boolean } {
   const fields: Partial<Record<Field, string>> = {};

@@ -67,7 +67,8 @@ export function keepAliveSetup(config: NginxConfig, route: Route): KeepAliveSetu
     const version = effectiveDirective(route, 'proxy_http_version')?.args[0] ?? '1.0';
     const connection = proxyHeaders(route).find((d) => d.args[0]?.toLowerCase() === 'connection');
     if (version !== '1.1') setup.blockedBy = `proxy_http_version is ${version}: nginx asks the backend to close after each response`;
-    else if (!connection || connection.args[1]?.toLowerCase() === 'close') setup.blockedBy = 'nginx sends "Connection: close" (proxy_set_header Connection "" would clear it), so the backend closes after each response';
+    else if (!connection || connection.args[1]?.toLowerCase() === 'close')
+      setup.blockedBy = 'nginx sends "Connection: close" (proxy_set_header Connection "" would clear it), so the backend closes after each response';
   } else if (module === 'fastcgi') {
     if (effectiveDirective(route, 'fastcgi_keep_conn')?.args[0] !== 'on') setup.blockedBy = 'fastcgi_keep_conn is off: php-fpm closes the connection after each request';
   } else {

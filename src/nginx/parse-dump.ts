@@ -1,9 +1,7 @@
 import { posix } from 'node:path';
 import type { ConfigError, ConfigFile, Directive, NginxConfig } from './config-types.js';
 
-type Token =
-  | { kind: 'word'; value: string; line: number }
-  | { kind: ';' | '{' | '}' | 'eof'; line: number };
+type Token = { kind: 'word'; value: string; line: number } | { kind: ';' | '{' | '}' | 'eof'; line: number };
 
 const SPACE = new Set([' ', '\t', '\r', '\n']);
 
@@ -11,7 +9,7 @@ const SPACE = new Set([' ', '\t', '\r', '\n']);
 const isRawBlock = (name: string): boolean => name.endsWith('_by_lua_block') || name === 'lua_block';
 
 /** nginx's own unescaping of a token: \" \' \\ collapse, \t \r \n become control characters, other backslashes stay. */
-function unescape(raw: string): string {
+function unescapeToken(raw: string): string {
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     const ch = raw[i]!;
@@ -75,7 +73,7 @@ class Lexer {
       const ch = this.peek();
       if (ch === undefined) {
         this.fail(this.line, 'unexpected end of file, expecting closing quote');
-        return { kind: 'word', value: unescape(raw), line };
+        return { kind: 'word', value: unescapeToken(raw), line };
       }
       this.take();
       if (ch === quote) break;
@@ -87,7 +85,7 @@ class Lexer {
     if (after !== undefined && !SPACE.has(after) && after !== ';' && after !== '{' && after !== ')') {
       this.fail(this.line, `unexpected "${after}"`);
     }
-    return { kind: 'word', value: unescape(raw), line };
+    return { kind: 'word', value: unescapeToken(raw), line };
   }
 
   private word(first: string, line: number): Token {
@@ -101,7 +99,7 @@ class Lexer {
       raw += this.take();
       if (ch === '\\' && this.peek() !== undefined) raw += this.take();
     }
-    return { kind: 'word', value: unescape(raw), line };
+    return { kind: 'word', value: unescapeToken(raw), line };
   }
 
   /** Moves to `end`, counting the newlines passed. */
@@ -287,7 +285,7 @@ function includeMatcher(pattern: string, confPrefix: string): (path: string) => 
  */
 function repeatLength(path: string, done: DumpedFile[], lines: string[], at: number): number {
   const first = done.find((f) => f.file === path);
-  if (!first || !first.lines.every((line, k) => lines[at + 1 + k] === line)) return -1;
+  if (!first?.lines.every((line, k) => lines[at + 1 + k] === line)) return -1;
   return first.lines.length;
 }
 

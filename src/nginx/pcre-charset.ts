@@ -51,10 +51,7 @@ export function complement(ranges: Range[], max: number): Range[] {
   return out;
 }
 
-const r = (lo: string | number, hi: string | number = lo): Range => [
-  typeof lo === 'number' ? lo : lo.codePointAt(0)!,
-  typeof hi === 'number' ? hi : hi.codePointAt(0)!,
-];
+const r = (lo: string | number, hi: string | number = lo): Range => [typeof lo === 'number' ? lo : lo.codePointAt(0)!, typeof hi === 'number' ? hi : hi.codePointAt(0)!];
 
 const DIGIT = [r('0', '9')];
 const UPPER = [r('A', 'Z')];
@@ -157,7 +154,45 @@ export const hex = (cp: number): string => cp.toString(16).toUpperCase().padStar
 
 // ---- Unicode properties ----
 
-const GENERAL_CATEGORIES = ['C', 'Cc', 'Cf', 'Cn', 'Co', 'Cs', 'L', 'Ll', 'Lm', 'Lo', 'Lt', 'Lu', 'M', 'Mc', 'Me', 'Mn', 'N', 'Nd', 'Nl', 'No', 'P', 'Pc', 'Pd', 'Pe', 'Pf', 'Pi', 'Po', 'Ps', 'S', 'Sc', 'Sk', 'Sm', 'So', 'Z', 'Zl', 'Zp', 'Zs'];
+const GENERAL_CATEGORIES = [
+  'C',
+  'Cc',
+  'Cf',
+  'Cn',
+  'Co',
+  'Cs',
+  'L',
+  'Ll',
+  'Lm',
+  'Lo',
+  'Lt',
+  'Lu',
+  'M',
+  'Mc',
+  'Me',
+  'Mn',
+  'N',
+  'Nd',
+  'Nl',
+  'No',
+  'P',
+  'Pc',
+  'Pd',
+  'Pe',
+  'Pf',
+  'Pi',
+  'Po',
+  'Ps',
+  'S',
+  'Sc',
+  'Sk',
+  'Sm',
+  'So',
+  'Z',
+  'Zl',
+  'Zp',
+  'Zs',
+];
 
 /** PCRE2's own composite properties, as JavaScript class contents. */
 const PCRE_SPECIALS: Record<string, string> = {
@@ -189,7 +224,10 @@ const validJs = (body: string): boolean => {
 
 /** A script name as JavaScript spells it, from PCRE2's loose spelling (Old_Italic, old italic, Grek...). */
 function scriptName(name: string): string | null {
-  const words = name.trim().split(/[\s_-]+/).filter(Boolean);
+  const words = name
+    .trim()
+    .split(/[\s_-]+/)
+    .filter(Boolean);
   const candidates = [name, words.map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()).join('_')];
   return candidates.find((c) => /^[A-Za-z_]+$/.test(c) && validJs(`\\p{sc=${c}}`)) ?? null;
 }

@@ -7,21 +7,7 @@
  * Anything with no faithful JavaScript rendering throws Untranslatable naming the construct; so does anything
  * PCRE2 itself rejects (nginx would refuse the configuration).
  */
-import {
-  caseClosure,
-  complement,
-  escapeClass,
-  hex,
-  MAX_BYTE,
-  MAX_CODE_POINT,
-  normalize,
-  posixClass,
-  rangeSet,
-  unicodeProperty,
-  Untranslatable,
-  type CharSet,
-  type Range,
-} from './pcre-charset.js';
+import { caseClosure, complement, escapeClass, hex, MAX_BYTE, MAX_CODE_POINT, normalize, posixClass, rangeSet, unicodeProperty, Untranslatable, type CharSet, type Range } from './pcre-charset.js';
 
 export type GroupKind = 'capture' | 'plain' | 'atomic' | 'ahead' | 'notAhead' | 'behind' | 'notBehind';
 export type RepeatMode = 'greedy' | 'lazy' | 'possessive';
@@ -70,8 +56,7 @@ const isHex = (c: number | undefined): boolean => c !== undefined && /[0-9a-fA-F
 const isAsciiAlnum = (c: number): boolean => c < 0x80 && /[A-Za-z0-9]/.test(String.fromCharCode(c));
 
 /** Whitespace that extended mode skips: Perl's, plus NEL; in UTF mode also the other Pattern_White_Space. */
-const extendedSpace = (c: number | undefined, utf: boolean): boolean =>
-  c !== undefined && ((c >= 9 && c <= 13) || c === 0x20 || c === 0x85 || (utf && [0x200e, 0x200f, 0x2028, 0x2029].includes(c)));
+const extendedSpace = (c: number | undefined, utf: boolean): boolean => c !== undefined && ((c >= 9 && c <= 13) || c === 0x20 || c === 0x85 || (utf && [0x200e, 0x200f, 0x2028, 0x2029].includes(c)));
 
 const LITERAL_ESCAPES: Record<string, number> = { a: 7, e: 0x1b, f: 0x0c, n: 0x0a, r: 0x0d, t: 0x09 };
 
@@ -268,7 +253,12 @@ class Parser {
     if (this.eat('*')) return { min: 0, max: Infinity };
     if (this.eat('+')) return { min: 1, max: Infinity };
     if (this.eat('?')) return { min: 0, max: 1 };
-    const m = /^\{(\d+)(,(\d*))?\}/.exec(this.units.slice(this.pos, this.pos + 16).map((c) => String.fromCodePoint(c)).join(''));
+    const m = /^\{(\d+)(,(\d*))?\}/.exec(
+      this.units
+        .slice(this.pos, this.pos + 16)
+        .map((c) => String.fromCodePoint(c))
+        .join(''),
+    );
     if (!m) return null;
     this.pos += m[0].length;
     const min = Number(m[1]);
@@ -370,7 +360,12 @@ class Parser {
 
   /** `(*pla:...)` and its kin; every other `(*VERB)` is refused. */
   private alphaGroup(): Node {
-    const m = /^([a-z_]+):/.exec(this.units.slice(this.pos, this.pos + 40).map((c) => String.fromCodePoint(c)).join(''));
+    const m = /^([a-z_]+):/.exec(
+      this.units
+        .slice(this.pos, this.pos + 40)
+        .map((c) => String.fromCodePoint(c))
+        .join(''),
+    );
     const kind = m ? ALPHA_ASSERTIONS[m[1]!] : undefined;
     if (m && kind) {
       this.pos += m[0].length;
@@ -462,8 +457,19 @@ class Parser {
 
   /** \R: CRLF or one vertical space character (PCRE2's default, as Debian builds it); atomic, so `\R\n` does not match CRLF. */
   private anyNewline(): Node {
-    const singles: Range[] = this.bsrAnyCrlf ? [[0x0a, 0x0a], [0x0d, 0x0d]] : escapeClass('v', this.utf)!;
-    const crlf: Node = { t: 'seq', items: [{ t: 'set', set: rangeSet([[0x0d, 0x0d]]) }, { t: 'set', set: rangeSet([[0x0a, 0x0a]]) }] };
+    const singles: Range[] = this.bsrAnyCrlf
+      ? [
+          [0x0a, 0x0a],
+          [0x0d, 0x0d],
+        ]
+      : escapeClass('v', this.utf)!;
+    const crlf: Node = {
+      t: 'seq',
+      items: [
+        { t: 'set', set: rangeSet([[0x0d, 0x0d]]) },
+        { t: 'set', set: rangeSet([[0x0a, 0x0a]]) },
+      ],
+    };
     return { t: 'group', kind: 'atomic', body: { t: 'alt', alts: [crlf, { t: 'set', set: rangeSet(singles) }] } };
   }
 
@@ -549,7 +555,7 @@ class Parser {
     const closers: Record<string, string> = { '<': '>', "'": "'", '{': '}' };
     const open = this.peekChar();
     const close = closers[open];
-    if (!close) throw new Untranslatable('\\k must be followed by <name>, \'name\' or {name} (PCRE2 rejects it too)');
+    if (!close) throw new Untranslatable("\\k must be followed by <name>, 'name' or {name} (PCRE2 rejects it too)");
     this.pos++;
     return this.namedBackref(close, `\\k${open}`);
   }
@@ -591,7 +597,10 @@ class Parser {
   // ---- classes ----
 
   private classAtom(): Node {
-    const rest = this.units.slice(this.pos, this.pos + 7).map((c) => String.fromCodePoint(c)).join('');
+    const rest = this.units
+      .slice(this.pos, this.pos + 7)
+      .map((c) => String.fromCodePoint(c))
+      .join('');
     if (rest.startsWith('[:<:]]')) {
       this.pos += 6;
       return { t: 'assert', js: ASSERT.wordStart };
@@ -702,7 +711,10 @@ class Parser {
 
   /** `[:alpha:]`, `[:^digit:]` inside a class. */
   private posixItem(): CharSet | null {
-    const text = this.units.slice(this.pos, this.pos + 16).map((c) => String.fromCodePoint(c)).join('');
+    const text = this.units
+      .slice(this.pos, this.pos + 16)
+      .map((c) => String.fromCodePoint(c))
+      .join('');
     if (/^\[([.=]).*?\1\]/.test(text)) throw new Untranslatable('POSIX collating elements [. .] and [= =] (PCRE2 rejects them too)');
     const m = /^\[:(\^?)([a-z]+):\]/.exec(text);
     if (!m) return null;

@@ -236,7 +236,7 @@ function checkRepeat(node: Extract<Node, { t: 'repeat' }>): void {
   }
   // JavaScript clears the captures inside a repeated group at each iteration; PCRE2 keeps the last value set.
   if (captures.some(({ path }) => !path.every(unconditional))) {
-    throw new Untranslatable('a capture that an iteration of a repeated group can skip (PCRE2 keeps the earlier iteration\'s value, JavaScript clears it)');
+    throw new Untranslatable("a capture that an iteration of a repeated group can skip (PCRE2 keeps the earlier iteration's value, JavaScript clears it)");
   }
 }
 

@@ -11,7 +11,7 @@ const SCRIPT = [
   'log=$1 bytes=$2; shift 2',
   'n=$(od -An -N8 -tx1 /dev/urandom 2>/dev/null | tr -d " \\n"); [ -n "$n" ] || n=$$',
   'd=$(mktemp -d) || exit 3',
-  "trap 'rm -rf \"$d\"' EXIT",
+  'trap \'rm -rf "$d"\' EXIT',
   'printf \'@@bgw-log %s\\n\' "$n"',
   'part() {',
   '  i=$1; shift',

@@ -27,7 +27,7 @@ class RequestWalk extends RewriteModule {
   // ---- answers nginx makes itself, and error_page -----------------------------------------------
 
   /** nginx answers with this status itself; error_page may send the request elsewhere instead. */
-  answer(outcome: Route['outcome'], status: number, at: Directive | null, extra: Partial<Route> = {}): Next {
+  answer(outcome: Route['outcome'], status: number, extra: Partial<Route> = {}): Next {
     const page = this.errorPageFor(status);
     if (page && (!this.errorPaged || this.inForce('recursive_error_pages')?.args[0] === 'on')) {
       const [target, override] = page;
@@ -37,14 +37,14 @@ class RequestWalk extends RewriteModule {
       this.step('error_page', `nginx would answer ${status}; ${written(page[2])} sends it to ${target}`, page[2]);
       if (target.startsWith('@')) {
         const named = namedLocation(this.picked.server, target);
-        if (!named) return this.finish('return', 500, page[2]);
+        if (!named) return this.finish('return', 500);
         return { to: 'named', location: named };
       }
       const url = this.value(target);
-      if (url instanceof Undecided) return this.finish('return', status, page[2]);
+      if (url instanceof Undecided) return this.finish('return', status);
       if (/^https?:\/\//.test(url) || target.startsWith('$scheme')) {
         this.statusOverride = undefined;
-        return this.finish('redirect', override && REDIRECTS.has(override) ? override : 302, page[2], { redirectTo: url });
+        return this.finish('redirect', override && REDIRECTS.has(override) ? override : 302, { redirectTo: url });
       }
       const { uri, args } = splitArgs(url);
       this.scope.request.uri = uri;
@@ -52,7 +52,7 @@ class RequestWalk extends RewriteModule {
       this.internal = true;
       return { to: 'server-rewrite' };
     }
-    return this.finish(outcome, status, at, extra);
+    return this.finish(outcome, status, extra);
   }
 
   /** [target, "=code" (null for a bare "="), the directive] of the error_page in force for this status. */
@@ -77,13 +77,13 @@ class RequestWalk extends RewriteModule {
     if (!location.startsWith('/') || this.inForce('absolute_redirect')?.args[0] === 'off') return location;
     const { request } = this.scope;
     const byName = this.inForce('server_name_in_redirect')?.args[0] === 'on';
-    const host = byName ? children(this.picked.server, 'server_name')[0]?.args[0] ?? request.host : request.host;
+    const host = byName ? (children(this.picked.server, 'server_name')[0]?.args[0] ?? request.host) : request.host;
     const standard = request.https ? 443 : 80;
     const port = request.port === standard || this.inForce('port_in_redirect')?.args[0] === 'off' ? '' : `:${request.port}`;
     return `${request.https ? 'https' : 'http'}://${host}${port}${location}`;
   }
 
-  finish(outcome: Route['outcome'], status: number | null, at: Directive | null, extra: Partial<Route> = {}): Next {
+  finish(outcome: Route['outcome'], status: number | null, extra: Partial<Route> = {}): Next {
     const finalStatus = this.statusOverride ?? status;
     if (extra.redirectTo !== undefined) extra = { ...extra, redirectTo: this.absoluteLocation(extra.redirectTo) };
     const location = this.location;
@@ -112,7 +112,7 @@ class RequestWalk extends RewriteModule {
     // The first search is no change: nginx allows the request itself and then ten changes.
     if (++this.uriChanges > MAX_URI_CHANGES + 1) {
       this.step('note', `more than ${MAX_URI_CHANGES} URI changes: nginx stops with 500 ("rewrite or internal redirection cycle")`);
-      return this.finish('return', 500, null);
+      return this.finish('return', 500);
     }
     const { uri, args } = this.scope.request;
     const found = findLocation(this.picked.server, uri);
@@ -123,7 +123,7 @@ class RequestWalk extends RewriteModule {
     if (found.autoRedirect) {
       const to = `${uri}/${args ? `?${args}` : ''}`;
       this.step('redirect', `${describeLocation(found.autoRedirect)} passes to a backend and the URI lacks its slash: nginx answers 301 to ${to}`, found.autoRedirect.directive);
-      return this.answer('redirect', 301, found.autoRedirect.directive, { redirectTo: to });
+      return this.answer('redirect', 301, { redirectTo: to });
     }
     if (!inner) {
       this.step('location', `no location matches ${uri}: the server's own configuration handles it`, this.picked.server);
@@ -132,13 +132,13 @@ class RequestWalk extends RewriteModule {
     this.step('location', `${uri} matches ${found.path.map(describeLocation).join(' > ')}`, inner.directive);
     if (!this.internal && found.path.some((s) => children(s.directive, 'internal').length > 0)) {
       this.step('location', `${describeLocation(inner)} is internal: a request from outside gets 404`, inner.directive);
-      return this.answer('return', 404, inner.directive);
+      return this.answer('return', 404);
     }
     return this.locationPhases();
   }
 
   named(location: Directive): Next {
-    if (++this.uriChanges > MAX_URI_CHANGES) return this.finish('return', 500, null);
+    if (++this.uriChanges > MAX_URI_CHANGES) return this.finish('return', 500);
     this.chain = [this.http, this.picked.server, location];
     this.internal = true;
     this.step('location', `the request goes to the named location ${location.args[0]}`, location);
@@ -155,7 +155,7 @@ class RequestWalk extends RewriteModule {
   rewriteAnswer(end: Extract<RewriteEnd, { kind: 'answer' }>): Next {
     const text = end.location ? `${written(end.at)}: nginx answers ${end.status}, Location ${end.location}` : `${written(end.at)}: nginx answers ${end.status} itself`;
     this.step(end.at.directive === 'rewrite' ? 'redirect' : 'return', text, end.at);
-    return this.answer(end.location ? 'redirect' : 'return', end.status, end.at, end.location ? { redirectTo: end.location } : {});
+    return this.answer(end.location ? 'redirect' : 'return', end.status, end.location ? { redirectTo: end.location } : {});
   }
 
   locationPhases(): Next {
@@ -194,14 +194,14 @@ class RequestWalk extends RewriteModule {
       if (!matches) continue;
       if (rule.directive === 'allow') return null;
       this.step('access', `${written(rule)}: nginx refuses the request (403)`, rule);
-      return this.answer('served', 403, rule);
+      return this.answer('served', 403);
     }
     const auth = this.inForceAt(levels, 'auth_basic');
     if (auth && auth.args[0] !== 'off') {
       if (!headers) this.undecide(`${written(auth)} (${auth.file}:${auth.line}): a request without credentials gets 401`);
       else if (!headers.authorization) {
         this.step('access', `${written(auth)}: a request without credentials gets 401`, auth);
-        return this.answer('served', 401, auth);
+        return this.answer('served', 401);
       }
     }
     return null;
@@ -243,16 +243,16 @@ class RequestWalk extends RewriteModule {
     const none = paths.length ? `none of ${absent} exists` : 'nothing to test';
     if (/^=\d+$/.test(fallback)) {
       this.step('try_files', `${written(d)}: ${none}, so nginx answers ${fallback.slice(1)}`, d);
-      return this.answer('return', Number(fallback.slice(1)), d);
+      return this.answer('return', Number(fallback.slice(1)));
     }
     if (fallback.startsWith('@')) {
       this.step('try_files', `${written(d)}: ${none}, so the request goes to ${fallback}`, d);
       const named = namedLocation(this.picked.server, fallback);
-      if (!named) return this.answer('return', 500, d);
+      if (!named) return this.answer('return', 500);
       return { to: 'named', location: named };
     }
     const target = this.value(fallback);
-    if (target instanceof Undecided) return this.finish('undecided', null, d);
+    if (target instanceof Undecided) return this.finish('undecided', null);
     const { uri, args } = splitArgs(target);
     this.step('try_files', `${written(d)}: ${none}, so nginx redirects internally to ${target}`, d);
     this.scope.request.uri = uri;
@@ -278,46 +278,48 @@ class RequestWalk extends RewriteModule {
     const scripted = this.location && (this.location.block ?? []).find((d) => SCRIPTED.has(d.directive));
     if (scripted) {
       this.step('static', `${scripted.directive}: code in nginx answers the request (what it sends is up to that code)`, scripted);
-      return this.finish('return', null, scripted);
+      return this.finish('return', null);
     }
     const own = this.location && (this.location.block ?? []).find((d) => SELF_ANSWERING.has(d.directive));
     if (own) {
       this.step('static', `${written(own)}: nginx answers 200 itself`, own);
-      return this.finish('return', 200, own);
+      return this.finish('return', 200);
     }
     const { uri, method } = this.scope.request;
     if (!['GET', 'HEAD', 'POST'].includes(method)) {
       this.step('static', `no backend here, and nginx's index and static modules refuse ${method} (405)`);
-      return this.answer('served', 405, null);
+      return this.answer('served', 405);
     }
     if (uri.endsWith('/')) return this.index();
     const path = this.docPath(uri);
-    if (path instanceof Undecided) return this.finish('undecided', null, null);
+    if (path instanceof Undecided) return this.finish('undecided', null);
     const kind = this.kindOf(path);
     if (kind === undefined) throw new NeedPaths([...this.unknown]);
     if (kind === 'dir') {
       const to = `${uri}/${this.scope.request.args ? `?${this.scope.request.args}` : ''}`;
       this.step('static', `${path} is a directory: nginx answers 301 to ${to}`);
-      return this.answer('redirect', 301, null, { redirectTo: to });
+      return this.answer('redirect', 301, { redirectTo: to });
     }
     if (kind === 'none') {
       this.step('static', `nginx looks for the file ${path}: it does not exist (404)`);
-      return this.answer('served', 404, null);
+      return this.answer('served', 404);
     }
     if (!['GET', 'HEAD'].includes(method)) {
       this.step('static', `${path} is a static file; nginx refuses ${method} on it (405)`);
-      return this.answer('served', 405, null, { file: path });
+      return this.answer('served', 405, { file: path });
     }
     this.step('static', `nginx serves the file ${path} itself`);
-    return this.finish('served', 200, null, { file: path });
+    return this.finish('served', 200, { file: path });
   }
 
   index(): Next {
     const { uri } = this.scope.request;
-    const names = this.allInForce('index').flatMap((d) => d.args).map((n) => this.value(n));
+    const names = this.allInForce('index')
+      .flatMap((d) => d.args)
+      .map((n) => this.value(n));
     if (names.length === 0) names.push('index.html');
     const dirPath = this.docPath(uri);
-    if (dirPath instanceof Undecided) return this.finish('undecided', null, null);
+    if (dirPath instanceof Undecided) return this.finish('undecided', null);
     const at = this.inForce('index');
     const candidates: { name: string; path: string | null }[] = [];
     for (const name of names) {
@@ -336,15 +338,15 @@ class RequestWalk extends RewriteModule {
       if (dirKind === undefined) throw new NeedPaths([...this.unknown]);
       if (dirKind !== 'dir') {
         this.step('index', `the directory ${dirPath} does not exist (404)`, at ?? undefined);
-        return this.answer('served', 404, null);
+        return this.answer('served', 404);
       }
     }
     if (this.inForce('autoindex')?.args[0] === 'on') {
       this.step('index', `no index file in ${dirPath}; autoindex lists the directory`, this.inForce('autoindex')!);
-      return this.finish('served', 200, null, { file: dirPath });
+      return this.finish('served', 200, { file: dirPath });
     }
     this.step('index', `no index file (${candidates.map((c) => c.name).join(', ')}) in ${dirPath}: nginx answers 403 (directory index is forbidden)`, at ?? undefined);
-    return this.answer('served', 403, null);
+    return this.answer('served', 403);
   }
 
   indexRedirect(to: string, at: Directive | null, path?: string): Next {
@@ -357,15 +359,18 @@ class RequestWalk extends RewriteModule {
   proxied(d: Directive): Next {
     const raw = d.args[0] ?? '';
     const value = evaluate(this.scope, raw);
-    const partial = value instanceof Undecided ? raw.replace(/\$(?:\{(\w+)\}|(\d|\w+))/g, (whole) => {
-      const one = evaluate(this.scope, whole);
-      return one instanceof Undecided ? whole : one;
-    }) : undefined;
+    const partial =
+      value instanceof Undecided
+        ? raw.replace(/\$(?:\{(\w+)\}|(\d|\w+))/g, (whole) => {
+            const one = evaluate(this.scope, whole);
+            return one instanceof Undecided ? whole : one;
+          })
+        : undefined;
     if (value instanceof Undecided) this.undecide(value.what);
     const pass = passTarget(this.config, d, value instanceof Undecided ? partial! : value, partial);
     if (!pass.unresolved && pass.servers.some((s) => s.kind === 'tcp' && !s.host)) {
       this.step('pass', `${written(d)} evaluates to ${value as string}, which names no server: nginx answers 500 ("invalid URL prefix" or "no host")`, d);
-      return this.answer('return', 500, d);
+      return this.answer('return', 500);
     }
     const servers = pass.servers.map((s) => s.target).join(', ');
     const perRequest = () => {
@@ -375,7 +380,7 @@ class RequestWalk extends RewriteModule {
     this.step('pass', `${written(d)}: nginx hands the request to ${pass.unresolved ? perRequest() : `${pass.group ? `upstream ${pass.group} (${servers})` : servers}`}`, d);
     const page = this.errorPageFor(502);
     if (page && !this.errorPaged) this.step('note', `if the backend fails, ${written(page[2])} sends the request on to ${page[0]}`, page[2]);
-    const done = this.finish('proxied', this.statusOverride ?? null, null);
+    const done = this.finish('proxied', this.statusOverride ?? null);
     if (done.to === 'done') done.route.pass = pass;
     return done;
   }
@@ -406,7 +411,7 @@ class RequestWalk extends RewriteModule {
       else if (next.to === 'find-location') next = this.findLocation();
       else next = this.named(next.location);
     }
-    return next.to === 'done' ? next : this.finish('return', 500, null);
+    return next.to === 'done' ? next : this.finish('return', 500);
   }
 }
 
@@ -437,13 +442,13 @@ export function walkRequest(config: NginxConfig, target: RequestTarget, kinds: P
   try {
     if (normalizeUri(uri) === null) {
       walk.step('note', `${target.path} is not a valid request path (a NUL, a bad %-escape, or .. above the root): nginx answers 400`);
-      done = walk.finish('return', 400, null);
+      done = walk.finish('return', 400);
     } else done = walk.run();
   } catch (error) {
     if (error instanceof MatchLimit) {
       walk.step('note', error.message);
-      done = walk.finish('return', 500, null);
-    } else if (error instanceof NeedPaths) done = walk.finish('undecided', null, null);
+      done = walk.finish('return', 500);
+    } else if (error instanceof NeedPaths) done = walk.finish('undecided', null);
     else throw error;
   }
   const route = (done as Extract<Next, { to: 'done' }>).route;

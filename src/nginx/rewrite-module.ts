@@ -141,5 +141,4 @@ export class RewriteModule extends WalkState {
     if (flag === 'break') return { kind: 'break' };
     return 'changed';
   }
-
 }

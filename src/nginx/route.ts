@@ -73,6 +73,6 @@ export function allErrorLogs(config: NginxConfig, prefix: string): string[] {
  */
 export function workerUser(config: NginxConfig): { user: string; group: string | null; place: { file: string; line: number } | null } {
   const d = config.tree.find((x) => x.directive === 'user');
-  if (!d || !d.args[0]) return { user: 'nobody', group: null, place: null };
+  if (!d?.args[0]) return { user: 'nobody', group: null, place: null };
   return { user: d.args[0], group: d.args[1] ?? d.args[0], place: { file: d.file, line: d.line } };
 }

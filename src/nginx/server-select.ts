@@ -73,9 +73,7 @@ export function serversFor(servers: Directive[], port: number, address?: string)
     const wildcard = (l: Listen): boolean => l.host === null && (l.family === family || (family === 4 && l.family === 6 && !l.ipv6only));
     accepts = onPort.some((s) => s.listens.some(specific)) ? specific : wildcard;
   }
-  return onPort
-    .filter((s) => s.listens.some(accepts))
-    .map((s) => ({ server: s.server, isDefault: s.listens.some((l) => accepts(l) && l.isDefault) }));
+  return onPort.filter((s) => s.listens.some(accepts)).map((s) => ({ server: s.server, isDefault: s.listens.some((l) => accepts(l) && l.isDefault) }));
 }
 
 function normalizeHost(hostHeader: string): string {

@@ -21,11 +21,7 @@ export function parseTestFailure(stderr: string): TestFailure | null {
     if (!m) continue;
     const text = m[2]!;
     const place = PLACE.exec(text);
-    found.push(
-      place
-        ? { level: m[1]!, message: place[1]!, file: place[2]!, line: Number(place[3]) }
-        : { level: m[1]!, message: text, file: null, line: null },
-    );
+    found.push(place ? { level: m[1]!, message: place[1]!, file: place[2]!, line: Number(place[3]) } : { level: m[1]!, message: text, file: null, line: null });
   }
   // [emerg] is what stops nginx; an [alert] such as "could not open error log file" alone does not fail the test.
   const emerg = found.find((f) => f.level === 'emerg');

@@ -42,7 +42,27 @@ export interface Scope {
   notes: string[];
 }
 
-const UNDECIDABLE = new Set(['remote_addr', 'binary_remote_addr', 'remote_port', 'remote_user', 'time_local', 'time_iso8601', 'msec', 'connection', 'connection_requests', 'pid', 'hostname', 'request_id', 'ssl_client_verify', 'ssl_protocol', 'ssl_cipher', 'realip_remote_addr', 'geoip_country_code', 'request_body', 'content_length']);
+const UNDECIDABLE = new Set([
+  'remote_addr',
+  'binary_remote_addr',
+  'remote_port',
+  'remote_user',
+  'time_local',
+  'time_iso8601',
+  'msec',
+  'connection',
+  'connection_requests',
+  'pid',
+  'hostname',
+  'request_id',
+  'ssl_client_verify',
+  'ssl_protocol',
+  'ssl_cipher',
+  'realip_remote_addr',
+  'geoip_country_code',
+  'request_body',
+  'content_length',
+]);
 
 /** The map{} blocks of http{}, by the variable they define (without "$"). */
 export function mapsOf(config: NginxConfig): Map<string, Directive> {
@@ -177,7 +197,7 @@ function mapValue(scope: Scope, map: Directive, depth: number): VarValue {
   const value = hostnames ? source.replace(/\.$/, '') : source;
   const lower = value.toLowerCase();
   const pick = (d: Directive | undefined): VarValue => (d ? evaluate(scope, d.args[0] ?? '', depth) : '');
-  const keyOf = (d: Directive) => (d.directive === '\\' ? d.args[0] ?? '' : d.directive);
+  const keyOf = (d: Directive) => (d.directive === '\\' ? (d.args[0] ?? '') : d.directive);
   const plain = entries.filter((d) => d.directive !== 'default' && d.directive !== 'hostnames' && !d.directive.startsWith('~'));
   const exact = plain.find((d) => keyOf(d).toLowerCase() === lower && !(hostnames && /^\*\.|^\.|\.\*$/.test(keyOf(d))));
   if (exact) return pick(exact);

@@ -163,5 +163,4 @@ export class WalkState {
     if (kind === undefined) this.unknown.add(path);
     return kind;
   }
-
 }

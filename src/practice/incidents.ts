@@ -14,9 +14,7 @@ export interface Incident {
 }
 
 /** Causes no bundled incident shows, and why. */
-export const NOT_BUNDLED: { cause: string; why: string }[] = [
-  { cause: 'selinux', why: 'SELinux cannot run on Debian, where the incidents are recorded, so there is no real recording of it' },
-];
+export const NOT_BUNDLED: { cause: string; why: string }[] = [{ cause: 'selinux', why: 'SELinux cannot run on Debian, where the incidents are recorded, so there is no real recording of it' }];
 
 /** incidents/ beside the bundle (dist/) or beside src/ in development; null when it is not shipped. */
 export function incidentsDir(): string | null {

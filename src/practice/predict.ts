@@ -64,9 +64,7 @@ export function predictionOptions(flow: Flow, node: StepNode, actual: string, se
       return explained || hash(`${seed}:${a}`) - hash(`${seed}:${b}`);
     })
     .slice(0, Math.max(1, max - 1));
-  return [actual, ...others]
-    .sort((a, b) => hash(`${seed}:${node.id}:${a}`) - hash(`${seed}:${node.id}:${b}`))
-    .map((outcome) => ({ outcome, label: outcomeLabel(flow, node, outcome) }));
+  return [actual, ...others].sort((a, b) => hash(`${seed}:${node.id}:${a}`) - hash(`${seed}:${node.id}:${b}`)).map((outcome) => ({ outcome, label: outcomeLabel(flow, node, outcome) }));
 }
 
 export function scorePrediction(node: StepNode, predicted: string, actual: string): Prediction {

@@ -41,7 +41,7 @@ const DIRECTIVE = new RegExp(
 const SECRET_NAME = /(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)|(?:^|[_.-])(?:pass|pw|pwd)$/i;
 
 /** `name=value`: an argument (--password=x, -Dx.password=x), an environment entry, a query parameter. */
-const ASSIGNMENT = /(^|[\s?&;,'"(\[{])(-{0,2}[A-Za-z][A-Za-z0-9_.-]*)=("[^"\r\n]*"|'[^'\r\n]*'|[^\s&;,'"()}]+)/gm;
+const ASSIGNMENT = /(^|[\s?&;,'"([{])(-{0,2}[A-Za-z][A-Za-z0-9_.-]*)=("[^"\r\n]*"|'[^'\r\n]*'|[^\s&;,'"()}]+)/gm;
 
 /** `name[key] = value` and `key = value` to the end of the line: php-fpm's env[] and php_admin_value[], ini files. */
 const SETTING = /((?:^|[^\S\r\n])(?:[A-Za-z_][A-Za-z0-9_]*\[)?([A-Za-z0-9_.-]+)\]?[^\S\r\n]+=[^\S\r\n]*)([^\r\n]+)$/gm;
@@ -98,7 +98,7 @@ export function redactText(text: string, counts: Redactions = noRedactions(), ty
     counts.headers++;
     return `${head}"${REDACTED}"`;
   });
-  out = out.replace(URL_PASSWORD, (whole, head: string, password: string) => {
+  out = out.replace(URL_PASSWORD, (_whole, head: string, password: string) => {
     // Already redacted; a URL parser's percent-encoding of the mark reads as the mark, so a replayed
     // command built from the recording's URL matches the recorded one.
     if (password === REDACTED || password === encodeURIComponent(REDACTED)) return `${head}:${REDACTED}@`;

@@ -107,7 +107,13 @@ function fix(report: JsonReport): string[] {
   }
   if (plan.details.length) {
     out.push(plan.edits.length ? '### Then run' : '### Run', '');
-    out.push(fenced(plan.details.map((d) => `${d.command}${d.durable ? '' : '   # until the next restart'}`), 'sh'), '');
+    out.push(
+      fenced(
+        plan.details.map((d) => `${d.command}${d.durable ? '' : '   # until the next restart'}`),
+        'sh',
+      ),
+      '',
+    );
     for (const d of plan.details) out.push(`- ${code(d.command)}: ${plain(d.why)}`);
     out.push('');
   } else if (plan.commands.length) {
@@ -156,7 +162,14 @@ function appliedAndVerified(report: JsonReport): string[] {
   const verification = apply.verification;
   if (verification) {
     out.push(`**Verified:** ${verification.ok ? 'yes' : 'no'}: ${plain(verification.summary)}`, '');
-    out.push(fenced([`request: ${verification.request}`, `status: ${verification.status ?? 'no answer'}${verification.ms !== null ? ` after ${ms(verification.ms)}` : ''}`, ...(verification.errorLine ? [`nginx error log: ${verification.errorLine}`] : [])]), '');
+    out.push(
+      fenced([
+        `request: ${verification.request}`,
+        `status: ${verification.status ?? 'no answer'}${verification.ms !== null ? ` after ${ms(verification.ms)}` : ''}`,
+        ...(verification.errorLine ? [`nginx error log: ${verification.errorLine}`] : []),
+      ]),
+      '',
+    );
   } else out.push(`**Verified:** ${apply.verified ? 'yes' : 'no'}`, '');
   if (apply.failure) out.push(`**What went wrong:** ${plain(apply.failure)}`, '');
   if (apply.after) out.push(`**With the change in place, the diagnosis finds:** ${apply.after.cause ? code(apply.after.cause) : 'no cause'}: ${plain(apply.after.title)}`, '');

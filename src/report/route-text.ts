@@ -27,7 +27,9 @@ function finalLine(answer: RouteJson): string {
       return `${pass.directive} sends it to ${pass.target}${at(pass)}${group}`;
     }
     case 'served':
-      return answer.file ? `nginx serves the file ${answer.file} itself${answer.status !== null ? ` (${answer.status})` : ''}` : `nginx answers it itself${answer.status !== null ? ` with ${answer.status}` : ''}`;
+      return answer.file
+        ? `nginx serves the file ${answer.file} itself${answer.status !== null ? ` (${answer.status})` : ''}`
+        : `nginx answers it itself${answer.status !== null ? ` with ${answer.status}` : ''}`;
     case 'redirect':
       return `nginx redirects it${answer.status !== null ? ` with ${answer.status}` : ''} to ${answer.redirectTo ?? '(no Location)'}`;
     case 'return':

@@ -72,7 +72,11 @@ export function runAhead(commands: readonly AheadCommand[], facts: KnownFacts, h
     void hostFor(spec, facts, hosts, onBackend, false)
       .then((host) => {
         if (!host || hosts.cache.has(host.label, spec)) return;
-        hosts.cache.put(host.label, spec, host.run({ ...spec, early: true }).catch((error: unknown) => cutShort(spec, error)));
+        hosts.cache.put(
+          host.label,
+          spec,
+          host.run({ ...spec, early: true }).catch((error: unknown) => cutShort(spec, error)),
+        );
       })
       .catch(() => undefined);
   }

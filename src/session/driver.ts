@@ -25,7 +25,15 @@ export async function runCurrentStep(session: Session, hosts: HostSet, signal?: 
     runAhead(commandsAhead(session, checkById), factsOf(session), hosts);
     const run = await runCheck(check, factsOf(session), hosts, { ...(signal ? { signal } : {}), onBackend: node.on_host === 'backend' });
     const { result } = run;
-    return advance(session, { host: run.hosts.join(', '), outcome: result.outcome, summary: result.summary, evidence: result.evidence, learned: result.facts, ms: run.ms, ...(result.ask ? { ask: result.ask } : {}) });
+    return advance(session, {
+      host: run.hosts.join(', '),
+      outcome: result.outcome,
+      summary: result.summary,
+      evidence: result.evidence,
+      learned: result.facts,
+      ms: run.ms,
+      ...(result.ask ? { ask: result.ask } : {}),
+    });
   } catch (error) {
     if (signal?.aborted) throw error;
     throw new StepFailed(node.id, (error as Error).message, session);

@@ -38,7 +38,12 @@ export function parseFdLinks(stdout: string): FdLink[] {
 /** Files a process writes its log to: stdout/stderr when they are files, and open files named like logs. */
 export function logFilesOf(links: readonly FdLink[]): string[] {
   const files = links.filter(
-    (l) => l.target.startsWith('/') && !l.target.startsWith('/dev/') && !l.target.startsWith('/proc/') && !l.target.endsWith(' (deleted)') && (l.fd === 1 || l.fd === 2 || /(^|[/._-])(log|logs|err|error)([/._-]|$)/i.test(l.target)),
+    (l) =>
+      l.target.startsWith('/') &&
+      !l.target.startsWith('/dev/') &&
+      !l.target.startsWith('/proc/') &&
+      !l.target.endsWith(' (deleted)') &&
+      (l.fd === 1 || l.fd === 2 || /(^|[/._-])(log|logs|err|error)([/._-]|$)/i.test(l.target)),
   );
   return [...new Set(files.map((l) => l.target))];
 }
@@ -114,16 +119,7 @@ function signalLine(line: string): { signal: string } | null {
   return null;
 }
 
-const FATAL = [
-  /^Fatal Python error: /,
-  /\bSegmentation fault\b/,
-  /\bcore dumped\b/,
-  /JavaScript heap out of memory/,
-  /^FATAL ERROR: /,
-  /^panic: /,
-  /^fatal error: /,
-  /\bWORKER TIMEOUT\b/,
-];
+const FATAL = [/^Fatal Python error: /, /\bSegmentation fault\b/, /\bcore dumped\b/, /JavaScript heap out of memory/, /^FATAL ERROR: /, /^panic: /, /^fatal error: /, /\bWORKER TIMEOUT\b/];
 const OOM = [/\bOut of memory\b/i, /\boom-kill\b/, /\bkilled by the OOM killer\b/i, /Perhaps out of memory\?/, /\bMemoryError\b/];
 
 /** One crash line found in a log, or null. `next` holds the lines after it, for the detail of a traceback. */
@@ -138,7 +134,11 @@ function crashAt(line: string, next: readonly string[]): Omit<CrashLine, 'time'>
   if (exited && exited[1] !== '0') return { kind: 'exit', lines: [text] };
   if (FATAL.some((re) => re.test(text))) {
     // Python's fault handler lists the innermost frames first, a few lines below.
-    const frames = next.slice(0, 6).filter((l) => /^\s+File "/.test(l)).slice(0, 2).map((l) => l.trimEnd());
+    const frames = next
+      .slice(0, 6)
+      .filter((l) => /^\s+File "/.test(l))
+      .slice(0, 2)
+      .map((l) => l.trimEnd());
     return { kind: 'fatal', lines: [text, ...frames] };
   }
   if (/^Traceback \(most recent call last\):/.test(text)) {

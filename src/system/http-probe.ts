@@ -42,9 +42,7 @@ export interface HttpProbeResult {
 
 export const HTTP_PROBE_MARK = 'badgateway-probe';
 
-export const HTTP_PROBE_FORMAT =
-  `${HTTP_PROBE_MARK}\\t%{http_code}\\t%{time_total}\\t%{time_starttransfer}\\t%{size_header}` +
-  `\\t%{remote_ip}\\t%{remote_port}\\t%{exitcode}\\t%{errormsg}\\n`;
+export const HTTP_PROBE_FORMAT = `${HTTP_PROBE_MARK}\\t%{http_code}\\t%{time_total}\\t%{time_starttransfer}\\t%{size_header}` + `\\t%{remote_ip}\\t%{remote_port}\\t%{exitcode}\\t%{errormsg}\\n`;
 
 export function httpProbeCommand(url: string, opts: HttpProbeOptions): string[] {
   if (!Number.isFinite(opts.timeoutSeconds) || opts.timeoutSeconds <= 0) {
@@ -91,7 +89,10 @@ function int(text: string | undefined): number | null {
 
 /** The curl error line on stderr ("curl: (7) Failed to connect ...") without its prefix. */
 function stderrMessage(stderr: string): string | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const curlLine = [...lines].reverse().find((l) => /^curl: \(\d+\)/.test(l));
   if (curlLine !== undefined) return curlLine.replace(/^curl: \(\d+\)\s*/, '');
   return lines.at(-1);

@@ -20,7 +20,10 @@ export function parseIpAddr(stdout: string): BoxAddress[] {
 
 /** Whether a connection to `address` stays on this box: loopback, or one of its own addresses. */
 export function isOwnAddress(address: string, own: readonly BoxAddress[]): boolean {
-  const plain = address.replace(/^\[|\]$/g, '').toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+  const plain = address
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
   if (plain === 'localhost' || plain === '::1' || /^127\./.test(plain)) return true;
   return own.some((a) => a.address === plain);
 }

@@ -80,7 +80,12 @@ export function parseKeepAliveProbe(run: { code: number | null; stdout: string; 
   const status = headers[0] !== undefined && /^HTTP\/\d/.test(headers[0]) ? headers[0] : null;
   const field = (name: string) => {
     const line = headers.slice(1).find((h) => h.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-    return line === undefined ? null : line.slice(name.length + 1).trim().toLowerCase();
+    return line === undefined
+      ? null
+      : line
+          .slice(name.length + 1)
+          .trim()
+          .toLowerCase();
   };
   const connection = field('Connection');
   const closedAt = seconds(value('closed'));

@@ -107,8 +107,7 @@ export function parseSClient(run: { code: number | null; stdout: string; stderr:
   const connectErrno = /^connect:errno=(\d+)/m.exec(text);
   // -brief: "Protocol version: TLSv1.3"; full output: "New, TLSv1.3, Cipher is ...", and "Protocol  : TLSv1.3" when a session came.
   const protocol = /^Protocol version: (\S+)/m.exec(text) ?? /^New, (TLSv[\d.]+|SSLv3), Cipher is/m.exec(text) ?? /^\s*Protocol\s*: (\S+)/m.exec(text);
-  const verification =
-    /^Verification: (OK)/m.exec(text)?.[1] ?? /^Verification error: (.*)$/m.exec(text)?.[1] ?? /^Verify return code: \d+ \((.*)\)$/m.exec(text)?.[1] ?? null;
+  const verification = /^Verification: (OK)/m.exec(text)?.[1] ?? /^Verification error: (.*)$/m.exec(text)?.[1] ?? /^Verify return code: \d+ \((.*)\)$/m.exec(text)?.[1] ?? null;
   const peer = /^Peer certificate: (.*)$/m.exec(text)?.[1] ?? /^ 0 s:(.*)$/m.exec(text)?.[1] ?? /^subject=(.*)$/m.exec(text)?.[1] ?? null;
   const issuer = /^ {3}i:(.*)$/m.exec(text)?.[1] ?? /^issuer=(.*)$/m.exec(text)?.[1] ?? null;
   const pem = /-----BEGIN CERTIFICATE-----\n[\s\S]*?-----END CERTIFICATE-----\n?/.exec(run.stdout)?.[0] ?? null;

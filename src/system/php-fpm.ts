@@ -90,7 +90,7 @@ export function parseFpmIni(text: string): IniSection[] {
       sections.push({ name: header[1] as string, line: index + 1, entries: [] });
       return;
     }
-    const m = /^([\w.\[\]-]+)\s*=\s*(.*)$/.exec(line);
+    const m = /^([\w.[\]-]+)\s*=\s*(.*)$/.exec(line);
     if (!m) return;
     let value = (m[2] as string).trim();
     if (/^"[^"]*"$/.test(value) || /^'[^']*'$/.test(value)) value = value.slice(1, -1);

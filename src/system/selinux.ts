@@ -70,11 +70,7 @@ export function parseAvcDenials(text: string): AvcDenial[] {
 /** Denials of nginx connecting out over TCP (to this port, when given): the SELinux side of connect() (13). */
 export function nginxConnectDenials(denials: readonly AvcDenial[], port?: number): AvcDenial[] {
   return denials.filter(
-    (d) =>
-      d.permission === 'name_connect' &&
-      d.tclass === 'tcp_socket' &&
-      (d.comm === 'nginx' || /:httpd_t:/.test(d.source ?? '')) &&
-      (port === undefined || d.port === null || d.port === port),
+    (d) => d.permission === 'name_connect' && d.tclass === 'tcp_socket' && (d.comm === 'nginx' || /:httpd_t:/.test(d.source ?? '')) && (port === undefined || d.port === null || d.port === port),
   );
 }
 

@@ -32,21 +32,7 @@ export function parseSs(stdout: string): Listener[] {
   return out;
 }
 
-const STATES = new Set([
-  'LISTEN',
-  'UNCONN',
-  'ESTAB',
-  'SYN-SENT',
-  'SYN-RECV',
-  'FIN-WAIT-1',
-  'FIN-WAIT-2',
-  'TIME-WAIT',
-  'CLOSE-WAIT',
-  'LAST-ACK',
-  'CLOSING',
-  'CLOSED',
-  'UNKNOWN',
-]);
+const STATES = new Set(['LISTEN', 'UNCONN', 'ESTAB', 'SYN-SENT', 'SYN-RECV', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSING', 'CLOSED', 'UNKNOWN']);
 
 interface Proc {
   name: string;

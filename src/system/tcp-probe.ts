@@ -50,11 +50,7 @@ export function parseTcpProbe(result: { code: number | null; stderr: string }): 
   if (/Connection timed out/i.test(stderr)) return 'timeout';
   if (/No route to host/i.test(stderr)) return 'no-route';
   if (/Network is unreachable/i.test(stderr)) return 'unreachable';
-  if (
-    /Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname|Servname not supported|host unknown/i.test(
-      stderr,
-    )
-  ) {
+  if (/Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname|Servname not supported|host unknown/i.test(stderr)) {
     return 'dns';
   }
   return 'error';

@@ -1,5 +1,5 @@
 import { Box, Text, useApp, useStdout } from 'ink';
-import React, { useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { currentNode, factsOf, nodeById } from '../engine/session.js';
@@ -131,7 +131,13 @@ export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPra
         <Text color={tone('dim')} wrap="truncate-end">
           {SYMBOLS.ok} {session.trail.length} steps: {session.trail.map((s) => s.outcome).join(` ${SYMBOLS.arrow} `)}
         </Text>
-        <FixView node={current} title={filled(current.title, facts)} why={filled(current.why, facts)} caution={current.kind === 'fix' && current.caution ? filled(current.caution, facts) : null} fix={fix} />
+        <FixView
+          node={current}
+          title={filled(current.title, facts)}
+          why={filled(current.why, facts)}
+          caution={current.kind === 'fix' && current.caution ? filled(current.caution, facts) : null}
+          fix={fix}
+        />
         <Menu
           items={[
             ...(canApply ? [{ label: 'Apply this fix: see exactly what will run, then decide', value: 'apply' }] : []),
@@ -192,7 +198,20 @@ export function App({ store, onPractice }: { store: StoreApi<WizardState>; onPra
   const trailShown = showsCurrent ? session.trail.length : session.trail.length - 1;
   const taken = showsCurrent ? null : last;
   const meaning = taken && shownNode.kind === 'step' ? shownNode.means?.[taken.outcome] : undefined;
-  const evidenceRows = evidenceBudget(rows, columns, [`Why now: ${shownNode.why}`, ...(taken ? [`→ ${taken.summary}`] : []), ...(meaning ? [`  ${meaning}`] : []), ...(question ? [question.question] : []), ...(error ? [error] : []), ...notes, ...items.map((i) => `  ${i.label}`)], 1 + Math.min(trailRows, trailShown) + (trailShown > trailRows ? 1 : 0) + 1 + 1 + 1 + 1 + 1);
+  const evidenceRows = evidenceBudget(
+    rows,
+    columns,
+    [
+      `Why now: ${shownNode.why}`,
+      ...(taken ? [`→ ${taken.summary}`] : []),
+      ...(meaning ? [`  ${meaning}`] : []),
+      ...(question ? [question.question] : []),
+      ...(error ? [error] : []),
+      ...notes,
+      ...items.map((i) => `  ${i.label}`),
+    ],
+    1 + Math.min(trailRows, trailShown) + (trailShown > trailRows ? 1 : 0) + 1 + 1 + 1 + 1 + 1,
+  );
 
   return (
     <Box flexDirection="column">

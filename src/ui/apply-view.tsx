@@ -1,5 +1,4 @@
 import { Box, Text } from 'ink';
-import React from 'react';
 import type { ApplyEvent } from '../fixes/apply/steps.js';
 import type { ApplyOutcome } from '../fixes/apply/run.js';
 import type { PreviewLine } from '../fixes/apply/preview.js';
@@ -102,7 +101,13 @@ export function ApplyView({ state, onPick }: { state: ApplyState; onPick: (value
         <Text color={tone('warn')} wrap="wrap">
           {SYMBOLS.warn} {stripControl(state.reason)}
         </Text>
-        <Menu items={[{ label: 'Back to the fix', value: 'fix' }, { label: 'Quit', value: 'quit' }]} onPick={(v) => onPick(v as 'fix' | 'quit')} />
+        <Menu
+          items={[
+            { label: 'Back to the fix', value: 'fix' },
+            { label: 'Quit', value: 'quit' },
+          ]}
+          onPick={(v) => onPick(v as 'fix' | 'quit')}
+        />
       </Box>
     );
   }

@@ -1,5 +1,4 @@
 import { Box, Text } from 'ink';
-import React from 'react';
 import type { FixNode, EndNode } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';
 import { commandLine } from '../shell/quote.js';

@@ -1,6 +1,5 @@
 import { Box, Text } from 'ink';
 import SelectInput from 'ink-select-input';
-import React from 'react';
 import { tone } from './theme.js';
 
 export interface MenuItem {

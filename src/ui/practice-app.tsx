@@ -1,5 +1,5 @@
 import { Box, Text, useApp, useStdout } from 'ink';
-import React, { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
 import { currentNode, factsOf, nodeById } from '../engine/session.js';
@@ -29,9 +29,7 @@ export function PracticeMenu({ incidents, onPick, onQuit }: { incidents: Inciden
   return (
     <Box flexDirection="column">
       <Text bold>badgateway practice</Text>
-      <Text wrap="wrap">
-        Each incident was recorded on a real nginx broken for real. Walk it step by step: before each result shows, say what you expect the check to find.
-      </Text>
+      <Text wrap="wrap">Each incident was recorded on a real nginx broken for real. Walk it step by step: before each result shows, say what you expect the check to find.</Text>
       {incidents.length === 0 && <Text color={tone('warn')}>No incidents are installed (the incidents/ folder is missing).</Text>}
       <Menu
         title="Pick an incident:"
@@ -166,7 +164,10 @@ export function PracticeRun({ store, onDone }: { store: StoreApi<PracticeState>;
             Guide: {last.guide.title} · next: {filled(next.title, facts)}
           </Text>
         </Box>
-        <Menu items={[{ label: next.kind === 'step' ? `Continue: ${next.title}` : 'Show the result and your score', value: 'next' }, quit]} onPick={(v) => (v === 'next' ? void store.getState().next() : onDone(false))} />
+        <Menu
+          items={[{ label: next.kind === 'step' ? `Continue: ${next.title}` : 'Show the result and your score', value: 'next' }, quit]}
+          onPick={(v) => (v === 'next' ? void store.getState().next() : onDone(false))}
+        />
       </Box>
     );
   }
@@ -185,7 +186,13 @@ export function PracticeRun({ store, onDone }: { store: StoreApi<PracticeState>;
         <StepHeading node={node} />
       </Box>
       {phase === 'running' && <Spinner label="reading the recording…" />}
-      {phase === 'predict' && <Menu title="What will this check find?" items={[...state.options.map((o) => ({ label: o.label, value: `o:${o.outcome}` })), quit]} onPick={(v) => (v.startsWith('o:') ? store.getState().predict(v.slice(2)) : onDone(false))} />}
+      {phase === 'predict' && (
+        <Menu
+          title="What will this check find?"
+          items={[...state.options.map((o) => ({ label: o.label, value: `o:${o.outcome}` })), quit]}
+          onPick={(v) => (v.startsWith('o:') ? store.getState().predict(v.slice(2)) : onDone(false))}
+        />
+      )}
     </Box>
   );
 }

@@ -1,5 +1,5 @@
 import { Box, Text, useInput } from 'ink';
-import React, { useState } from 'react';
+import { useState } from 'react';
 import { tone } from './theme.js';
 
 /** A line typed without echo (a passphrase, a sudo password): Enter sends it, Esc declines. */

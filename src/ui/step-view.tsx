@@ -1,5 +1,4 @@
 import { Box, Text } from 'ink';
-import React from 'react';
 import type { Evidence } from '../facts/evidence.js';
 import type { TakenStep } from '../engine/session.js';
 import type { FlowNode } from '../flow/schema.js';
@@ -21,7 +20,7 @@ export function EvidenceLines({ evidence, budget }: { evidence: Evidence[]; budg
           {row.text}
         </Text>
       ))}
-      {rows.length > shown.length && <Text color={tone('dim')}>  … {rows.length - shown.length} more lines in the report (--json)</Text>}
+      {rows.length > shown.length && <Text color={tone('dim')}> … {rows.length - shown.length} more lines in the report (--json)</Text>}
     </Box>
   );
 }

@@ -1,5 +1,4 @@
 import { Box, Text } from 'ink';
-import React from 'react';
 import type { Session } from '../engine/session.js';
 import { SYMBOLS, tone } from './theme.js';
 
@@ -9,7 +8,12 @@ export function Trail({ session, shown }: { session: Session; shown: number }) {
   const hidden = Math.max(0, steps.length - shown);
   return (
     <Box flexDirection="column">
-      {hidden > 0 && <Text color={tone('dim')}>  … {hidden} earlier step{hidden > 1 ? 's' : ''}</Text>}
+      {hidden > 0 && (
+        <Text color={tone('dim')}>
+          {' '}
+          … {hidden} earlier step{hidden > 1 ? 's' : ''}
+        </Text>
+      )}
       {steps.slice(hidden).map((step, index) => (
         <Text key={`${index}-${step.node}`} wrap="truncate-end">
           <Text color={tone('ok')}>{SYMBOLS.ok}</Text> {session.flow.nodes[step.node]?.title ?? step.node}

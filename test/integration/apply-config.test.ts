@@ -99,7 +99,10 @@ describe('--apply --yes: config edits on a real nginx, verified by a request thr
     const server = `location / { proxy_pass http://127.0.0.1:${port}; }`;
     // As many files as an idle worker holds already: a client still fits, a socket to the backend does not.
     const probe = await nginx({ server });
-    const worker = execFileSync('ps', ['-o', 'pid=', '--ppid', String(probe.process.pid)], { encoding: 'utf8' }).trim().split('\n')[0]?.trim();
+    const worker = execFileSync('ps', ['-o', 'pid=', '--ppid', String(probe.process.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0]
+      ?.trim();
     const limit = readdirSync(`/proc/${worker}/fd`).length;
     await probe.stop();
     const site = await nginx({ main: `worker_rlimit_nofile ${limit};`, server });
@@ -153,7 +156,7 @@ describe('--apply --yes: config edits on a real nginx, verified by a request thr
     expect(readFileSync(site.confFile, 'utf8')).toContain('proxy_ssl_protocols TLSv1.2 TLSv1.3;');
   });
 
-  it('upstream-keepalive: keepalive_timeout below the backend\'s idle timeout; POSTs on reused connections work after', async () => {
+  it("upstream-keepalive: keepalive_timeout below the backend's idle timeout; POSTs on reused connections work after", async () => {
     const { site, url, raceTwice } = await keepaliveRace(nginx, own, freePort);
     expect(await raceTwice()).toEqual([200, 502]);
     await applyAndCheck(site, url, 'upstream-keepalive');
@@ -185,7 +188,11 @@ describe('--apply --yes: config edits on a real nginx, verified by a request thr
     expect(report.diagnosis.cause, stderr).toBe('wrong-port');
     expect(report.fix, stderr).toMatchObject({ applied: true, verified: true });
     const [edit] = changesOf(report, 'edit');
-    expect(edit).toMatchObject({ file: join(dir, 'sites-enabled', 'app'), path: join(dir, 'sites-available', 'app'), backup: `${state}/backups/${report.fix.applyId}${join(dir, 'sites-available', 'app')}` });
+    expect(edit).toMatchObject({
+      file: join(dir, 'sites-enabled', 'app'),
+      path: join(dir, 'sites-available', 'app'),
+      backup: `${state}/backups/${report.fix.applyId}${join(dir, 'sites-available', 'app')}`,
+    });
     expect(lstatSync(join(dir, 'sites-enabled', 'app')).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(dir, 'sites-available', 'app'), 'utf8')).toBe(`upstream app {\n    server 127.0.0.1:${actual};\n}\n`);
     expect(readdirSync(join(dir, 'sites-enabled'))).toEqual(['app']);
@@ -193,7 +200,7 @@ describe('--apply --yes: config edits on a real nginx, verified by a request thr
     expect((await answer(`http://127.0.0.1:${site.port}/`)).status).toBe(200);
   });
 
-  it('badgateway\'s folder on another file system: the new version is written beside the file under a dot-name no include loads', async () => {
+  it("badgateway's folder on another file system: the new version is written beside the file under a dot-name no include loads", async () => {
     const dialed = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));

@@ -30,7 +30,13 @@ interface Killed {
  * Runs badgateway --json --apply --yes paused at `step` (BADGATEWAY_PAUSE_AT), waits (bounded) until its
  * step log says it is paused there, sends `signal`, and waits (bounded) for it to exit.
  */
-async function killAt(url: string, state: string, step: string, signal: NodeJS.Signals | (() => void), options: { args?: string[]; env?: NodeJS.ProcessEnv; pauseMs?: number; onStart?: (pid: number) => void } = {}): Promise<Killed> {
+async function killAt(
+  url: string,
+  state: string,
+  step: string,
+  signal: NodeJS.Signals | (() => void),
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; pauseMs?: number; onStart?: (pid: number) => void } = {},
+): Promise<Killed> {
   const child = spawn(process.execPath, [CLI, '--json', '--apply', '--yes', '--url', url, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env, BADGATEWAY_STATE_DIR: state, BADGATEWAY_PAUSE_AT: step, BADGATEWAY_PAUSE_MS: String(options.pauseMs ?? 20_000) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -157,7 +163,10 @@ describe('an apply killed at every step leaves a valid config: the old one or th
   it('SIGKILL at each step of a rollback (a fix that does not help)', async () => {
     const dir = scratchDir();
     const fpm = await phpFpm({ listen: join(dir, 'app.sock') });
-    const site = await nginx({ user: 'nobody nogroup', server: `location / { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME ${fpm.docroot}/index.php; fastcgi_pass unix:${join(dir, 'old-app.sock')}; }` });
+    const site = await nginx({
+      user: 'nobody nogroup',
+      server: `location / { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME ${fpm.docroot}/index.php; fastcgi_pass unix:${join(dir, 'old-app.sock')}; }`,
+    });
     const url = `http://127.0.0.1:${site.port}/`;
     const old = readFileSync(site.confFile, 'utf8');
     const retargeted = old.replace(`unix:${join(dir, 'old-app.sock')}`, `unix:${join(dir, 'app.sock')}`);
@@ -183,7 +192,10 @@ describe('an apply killed at every step leaves a valid config: the old one or th
     for (const step of ['candidate', 'swap', 'reload', 'verify']) {
       await reset(site, old, url, 502);
       const server = await startSshd();
-      later(() => server.remove(), () => server.stop());
+      later(
+        () => server.remove(),
+        () => server.stop(),
+      );
       server.authorize('root', client.key.publicKey);
       client.trust(server);
       // The box goes away: sshd and every session it serves, so reconnecting fails too.

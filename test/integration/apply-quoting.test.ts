@@ -60,11 +60,29 @@ const content = (name: string) => `# ${name}\nline $(touch ${CANARY}) \`touch ${
 function noCanary(): void {
   expect(existsSync(CANARY), `something ran: ${CANARY} exists`).toBe(false);
   expect(readdirSync(CANARY_DIR)).toEqual([]);
-  expect(NAMED_PLACES.filter((p) => existsSync(p)), 'something ran').toEqual([]);
+  expect(
+    NAMED_PLACES.filter((p) => existsSync(p)),
+    'something ran',
+  ).toEqual([]);
 }
 
 function record(title: string, stateDir: string): ApplyRecord {
-  return { v: 1, id: 'fuzz', event: 'applied', at: new Date().toISOString(), host: 'x', cause: 'wrong-port', title, request: title, stateDir, nginx: null, backend: null, changes: [], verified: true, failure: title };
+  return {
+    v: 1,
+    id: 'fuzz',
+    event: 'applied',
+    at: new Date().toISOString(),
+    host: 'x',
+    cause: 'wrong-port',
+    title,
+    request: title,
+    stateDir,
+    nginx: null,
+    backend: null,
+    changes: [],
+    verified: true,
+    failure: title,
+  };
 }
 
 /** Every file operation an apply uses, with hostile names and contents, through one host. */
@@ -206,7 +224,10 @@ http {
   writeFileSync(conf, text);
   execFileSync('nginx', ['-t', '-q', '-c', conf, '-p', `${prefix}/`], { stdio: 'pipe' });
   const nginx = own(start('nginx', ['-c', conf, '-p', `${prefix}/`, '-g', 'daemon off;']));
-  later(() => rmSync(prefix, { recursive: true, force: true }), () => rmSync(HOSTILE_LOG, { force: true }));
+  later(
+    () => rmSync(prefix, { recursive: true, force: true }),
+    () => rmSync(HOSTILE_LOG, { force: true }),
+  );
   await waitForPort('127.0.0.1', port, 'nginx');
   return { prefix, conf, text, port, nginx, fixed: text.replace(`server 127.0.0.1:${dialed};`, `server 127.0.0.1:${backendPort};`) };
 }
@@ -250,7 +271,11 @@ describe('an apply end to end on an nginx with hostile paths', () => {
     ranNothing();
 
     // badgateway undo over SSH: the journal and the backup are read and restored through the connection.
-    const undone = await runCli(['undo', '--ssh', `root@127.0.0.1:${server.port}`], { env: { ...client.env, BADGATEWAY_STATE_DIR: remoteState }, timeoutMs: 60_000, wrap: (argv) => ['env', '-C', cwd, ...argv] });
+    const undone = await runCli(['undo', '--ssh', `root@127.0.0.1:${server.port}`], {
+      env: { ...client.env, BADGATEWAY_STATE_DIR: remoteState },
+      timeoutMs: 60_000,
+      wrap: (argv) => ['env', '-C', cwd, ...argv],
+    });
     expect(undone.code, undone.stdout + undone.stderr).toBe(0);
     expect(undone.stdout).toContain(`on root@127.0.0.1:${server.port}: wrong-port`);
     expect(readFileSync(site.conf, 'utf8')).toBe(site.text);

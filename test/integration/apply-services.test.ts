@@ -60,7 +60,7 @@ function phpDocroot(): string {
 }
 
 describe('--apply --yes: backends started, pool settings changed, sockets opened', () => {
-  it('socket-permission: the php-fpm pool\'s listen.owner/group/mode (durable) and a restart; the stopgaps are not run', async () => {
+  it("socket-permission: the php-fpm pool's listen.owner/group/mode (durable) and a restart; the stopgaps are not run", async () => {
     const dir = scratchDir();
     const socket = join(dir, 'php.sock');
     const fpm = await phpFpm({ listen: socket, pool: 'listen.owner = root\nlisten.group = root\nlisten.mode = 0600' });
@@ -178,7 +178,10 @@ describe('--apply --yes: backends started, pool settings changed, sockets opened
     const fpm = await phpFpm({ listen: socket, netns: ns, pool: 'listen.owner = www-data\nlisten.group = www-data\nlisten.mode = 0660' });
     const port = await freePort();
     const site = await startNginx({ netns: ns, user: 'www-data www-data', server: fastcgi(`127.0.0.1:${port}`, fpm.docroot) });
-    later(() => site.remove(), () => site.stop());
+    later(
+      () => site.remove(),
+      () => site.stop(),
+    );
     const url = `http://127.0.0.1:${site.port}/`;
     const { report, stderr } = await applyFix(url, stateDir(later), { wrap: ns.exec });
     expect(report.diagnosis.cause, stderr).toBe('socket-tcp-mismatch');
@@ -192,7 +195,10 @@ describe('--apply --yes: backends started, pool settings changed, sockets opened
     later(() => ns.remove());
     const port = await freePort();
     const site = await startNginx({ netns: ns, server: `location / { proxy_pass http://app.test:${port}; }` });
-    later(() => site.remove(), () => site.stop());
+    later(
+      () => site.remove(),
+      () => site.stop(),
+    );
     writeFileSync(`/etc/netns/${ns.name}/hosts`, '127.0.0.1 localhost\n127.0.0.3 app.test\n');
     const backend = await startBackendIn(ns, '127.0.0.3', port);
     later(() => backend.stop());

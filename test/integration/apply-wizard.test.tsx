@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requestFacts } from '../../src/facts/request.js';
 import { loadFlowFile } from '../../src/flow/loader.js';
@@ -82,7 +81,10 @@ describe('the wizard applies a fix once the person says yes', () => {
   it('a fix that does not help: rolled back, the new finding shown, and "Diagnose again" runs from the error log', async () => {
     const dir = scratchDir();
     const fpm = await phpFpm({ listen: join(dir, 'app.sock') });
-    const site = await nginx({ user: 'nobody nogroup', server: `location / { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME ${fpm.docroot}/index.php; fastcgi_pass unix:${join(dir, 'old-app.sock')}; }` });
+    const site = await nginx({
+      user: 'nobody nogroup',
+      server: `location / { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME ${fpm.docroot}/index.php; fastcgi_pass unix:${join(dir, 'old-app.sock')}; }`,
+    });
     const url = `http://127.0.0.1:${site.port}/`;
     const config = readFileSync(site.confFile, 'utf8');
     const { view, store } = await toFixScreen(url);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diagnose } from './lab/badgateway.js';
 import { applyEdit, keepaliveRace, startClosingBackend, startTlsServer } from './lab/closing-backend.js';
-import { type Nginx } from './lab/nginx.js';
+import type { Nginx } from './lab/nginx.js';
 import { freePort } from './lab/ports.js';
 import { walkWizard } from './lab/wizard.js';
 import { labScope } from './lab/scope.js';
@@ -18,7 +18,6 @@ async function get(url: string): Promise<{ status: number; body: string }> {
   return { status: response.status, body: await response.text() };
 }
 
-
 describe('protocol-mismatch: nginx and the backend speak different protocols', () => {
   it('proxy_pass http:// to a backend that speaks only HTTPS', async () => {
     const port = await freePort();
@@ -29,7 +28,9 @@ describe('protocol-mismatch: nginx and the backend speak different protocols', (
     expect(report.diagnosis.cause).toBe('protocol-mismatch');
     expect(nodes(report)).toContain('closed-protocol:speaks-https');
     expect(report.diagnosis.explanation).toContain('TLS handshake');
-    expect(report.fix.edits).toEqual([expect.objectContaining({ file: site.confFile, line: expect.any(Number), before: `proxy_pass http://127.0.0.1:${port};`, after: `proxy_pass https://127.0.0.1:${port};` })]);
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({ file: site.confFile, line: expect.any(Number), before: `proxy_pass http://127.0.0.1:${port};`, after: `proxy_pass https://127.0.0.1:${port};` }),
+    ]);
     expect(report.fix.commands.at(-1)).toContain('-s reload');
     expect(await walkWizard(url)).toContain('Cause: protocol-mismatch');
     // The edit as planned, applied by hand, makes the request work.
@@ -48,7 +49,11 @@ describe('protocol-mismatch: nginx and the backend speak different protocols', (
     expect(JSON.stringify(report.diagnosis.evidence)).toContain('104: Connection reset by peer');
     const [edit] = report.fix.edits;
     expect(edit).toMatchObject({ file: site.confFile, before: `proxy_pass http://127.0.0.1:${port};` });
-    expect(edit.after.split('\n').map((l: string) => l.trim())).toEqual([`fastcgi_pass 127.0.0.1:${port};`, 'include fastcgi_params;', 'fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;']);
+    expect(edit.after.split('\n').map((l: string) => l.trim())).toEqual([
+      `fastcgi_pass 127.0.0.1:${port};`,
+      'include fastcgi_params;',
+      'fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;',
+    ]);
     expect(await walkWizard(url)).toContain('Cause: protocol-mismatch');
     // On Debian fastcgi_params sits next to nginx.conf; this nginx's config folder gets the same file.
     copyFileSync('/etc/nginx/fastcgi_params', join(site.prefix, 'conf', 'fastcgi_params'));

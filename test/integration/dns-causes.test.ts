@@ -23,7 +23,10 @@ function box(): Netns {
 
 async function nginxIn(ns: Netns, server: string): Promise<Nginx> {
   const started = await startNginx({ server, netns: ns });
-  later(() => started.remove(), () => started.stop());
+  later(
+    () => started.remove(),
+    () => started.stop(),
+  );
   return started;
 }
 

@@ -49,7 +49,9 @@ export default function setup(): void {
     absent = missing();
   }
   if (absent.length) {
-    throw new Error(`the integration tests need ${absent.map((a) => a.program).join(', ')}: install them with: apt-get install ${absent.map((a) => a.pkg).join(' ')} (or run the tests as root, which installs them)`);
+    throw new Error(
+      `the integration tests need ${absent.map((a) => a.program).join(', ')}: install them with: apt-get install ${absent.map((a) => a.pkg).join(' ')} (or run the tests as root, which installs them)`,
+    );
   }
   if (!existsSync(new URL('../../dist/badgateway.js', import.meta.url))) {
     throw new Error('dist/badgateway.js is missing: run npm test (it builds first) or npm run build');

@@ -8,7 +8,9 @@ import { runCli } from './lab/badgateway.js';
 import { SCENARIOS } from './lab/incidents.js';
 
 const DIR = fileURLToPath(new URL('../../incidents/', import.meta.url));
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('the bundled incidents (incidents/, made by scripts/record-incidents.ts)', () => {
   it('each replays to its recorded cause with --json, along the recorded path, with no box at all', async () => {

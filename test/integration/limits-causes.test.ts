@@ -28,8 +28,13 @@ function passesNginxT(site: Nginx, edits: { file: string; before: string; after:
 async function idleWorkerFds(options: Parameters<typeof startNginx>[0]): Promise<number> {
   const probe = await startNginx(options);
   try {
-    const worker = execFileSync('ps', ['-o', 'pid=', '--ppid', String(probe.process.pid)], { encoding: 'utf8' }).trim().split('\n')[0]?.trim();
-    return execFileSync('ls', ['-1', `/proc/${worker}/fd`], { encoding: 'utf8' }).trim().split('\n').length;
+    const worker = execFileSync('ps', ['-o', 'pid=', '--ppid', String(probe.process.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0]
+      ?.trim();
+    return execFileSync('ls', ['-1', `/proc/${worker}/fd`], { encoding: 'utf8' })
+      .trim()
+      .split('\n').length;
   } finally {
     await probe.stop();
     probe.remove();
@@ -75,7 +80,7 @@ describe('limits: a real nginx runs out of room, diagnosed with badgateway --jso
     const { report } = await diagnose(url);
     expect(report.diagnosis.cause).toBe('read-timeout');
     expect(report.steps.map((s: { node: string }) => s.node).slice(-3)).toEqual(['error-log', 'backend-timing', 'fastcgi-timeouts']);
-    expect(report.diagnosis.explanation).toContain('nginx gives up after 1s, before php-fpm\'s request_terminate_timeout (5s)');
+    expect(report.diagnosis.explanation).toContain("nginx gives up after 1s, before php-fpm's request_terminate_timeout (5s)");
     // php-fpm would let the script run 5 s: nginx waits as long, and php-fpm's limit stays the one that ends it.
     expect(report.fix.edits[0]).toMatchObject({ file: site.confFile, before: 'fastcgi_read_timeout 1s;', after: 'fastcgi_read_timeout 5s;' });
     expect(report.fix.caution).toMatch(/hides a slow backend/);

@@ -15,7 +15,17 @@ describe('a real nginx broken for real, diagnosed with badgateway --json', () =>
     const { report, code } = await diagnose(`http://127.0.0.1:${site.port}/`);
     expect(report.diagnosis.cause).toBe('backend-down');
     expect(code).toBe(1);
-    expect(report.steps.map((s: { node: string }) => s.node)).toEqual(['find-nginx', 'read-config', 'failing-request', 'route', 'error-log', 'refused-where', 'backend-listening', 'tcp-backend-config', 'backend-down-service']);
+    expect(report.steps.map((s: { node: string }) => s.node)).toEqual([
+      'find-nginx',
+      'read-config',
+      'failing-request',
+      'route',
+      'error-log',
+      'refused-where',
+      'backend-listening',
+      'tcp-backend-config',
+      'backend-down-service',
+    ]);
     // The error log lives where only the config says: the deciding line came from there.
     const logEvidence = report.diagnosis.evidence.filter((e: { node: string }) => e.node === 'error-log');
     expect(JSON.stringify(logEvidence)).toContain('111: Connection refused');

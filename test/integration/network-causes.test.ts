@@ -25,7 +25,10 @@ function twoHosts(): { proxy: Netns; backend: Netns; proxyIp: string; backendIp:
 
 async function nginxIn(ns: Netns, server: string): Promise<Nginx> {
   const started = await startNginx({ server, netns: ns });
-  later(() => started.remove(), () => started.stop());
+  later(
+    () => started.remove(),
+    () => started.stop(),
+  );
   return started;
 }
 
@@ -88,12 +91,15 @@ describe('the network between nginx and its backend, broken for real in namespac
     expect(frame).toContain('Cause: no-route');
   });
 
-  it('connect-timeout: the backend\'s TCP accept queue is full, so the kernel drops new connections (overload)', async () => {
+  it("connect-timeout: the backend's TCP accept queue is full, so the kernel drops new connections (overload)", async () => {
     const port = await freePort();
     const filler = own(start('python3', [FULL_QUEUE, 'tcp', '127.0.0.1', String(port)]));
     await waitForOutput(filler, 'ready', 'the full-queue listener');
     const site = await startNginx({ server: `location / { proxy_pass http://127.0.0.1:${port}; proxy_connect_timeout 1s; }` });
-    later(() => site.remove(), () => site.stop());
+    later(
+      () => site.remove(),
+      () => site.stop(),
+    );
     const url = `http://127.0.0.1:${site.port}/`;
     const { report } = await diagnose(url);
     expect(report.diagnosis.cause).toBe('connect-timeout');
@@ -103,7 +109,7 @@ describe('the network between nginx and its backend, broken for real in namespac
     expect(await walkWizard(url)).toContain('Cause: connect-timeout · The backend cannot accept connections fast enough');
   });
 
-  it('backlog-full: the backend\'s unix socket queue is full (11: EAGAIN): an overload, escalated', async () => {
+  it("backlog-full: the backend's unix socket queue is full (11: EAGAIN): an overload, escalated", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bgw-queue-'));
     chmodSync(dir, 0o755);
     later(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,7 +117,10 @@ describe('the network between nginx and its backend, broken for real in namespac
     const filler = own(start('python3', [FULL_QUEUE, 'unix', socket]));
     await waitForOutput(filler, 'ready', 'the full-queue socket');
     const site = await startNginx({ server: `location / { proxy_pass http://unix:${socket}; }` });
-    later(() => site.remove(), () => site.stop());
+    later(
+      () => site.remove(),
+      () => site.stop(),
+    );
     const url = `http://127.0.0.1:${site.port}/`;
     const { report } = await diagnose(url);
     expect(report.steps.map((s: { node: string }) => s.node).slice(-3)).toEqual(['error-log', 'backlog-where', 'socket-queue']);

@@ -45,6 +45,6 @@ describe('bad input', () => {
   it('names file and line of a broken flow', async () => {
     const run = await runCli(['lint', 'test/fixtures/flows/broken-branch.yaml']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("broken-branch.yaml:9: start: outcome not-running of nginx.find has no branch");
+    expect(run.stderr).toContain('broken-branch.yaml:9: start: outcome not-running of nginx.find has no branch');
   });
 });

@@ -146,10 +146,15 @@ describe('php-fpm causes on a front-controller site, diagnosed for GET / (issue 
     const fpm = await phpFpm({ listen: `127.0.0.1:${port}`, netns: ns, scripts: app() });
     const socket = join(scratchDir(), 'php.sock');
     const site = await nginx({ netns: ns, server: frontController('symfony', fpm.docroot, `fastcgi_pass unix:${socket};`) });
-    await diagnoseFrontController('symfony', site.port, (report) => {
-      expect(report.diagnosis.cause, trail(report)).toBe('socket-tcp-mismatch');
-      expect(report.fix.edits, trail(report)).toEqual([expect.objectContaining({ file: site.confFile, before: `fastcgi_pass unix:${socket};`, after: `fastcgi_pass 127.0.0.1:${port};` })]);
-    }, ns.exec);
+    await diagnoseFrontController(
+      'symfony',
+      site.port,
+      (report) => {
+        expect(report.diagnosis.cause, trail(report)).toBe('socket-tcp-mismatch');
+        expect(report.fix.edits, trail(report)).toEqual([expect.objectContaining({ file: site.confFile, before: `fastcgi_pass unix:${socket};`, after: `fastcgi_pass 127.0.0.1:${port};` })]);
+      },
+      ns.exec,
+    );
   });
 
   // socket-causes: "socket-tcp-mismatch: nginx dials TCP, the php-fpm pool listens on a unix socket"
@@ -159,10 +164,15 @@ describe('php-fpm causes on a front-controller site, diagnosed for GET / (issue 
     const fpm = await phpFpm({ listen: socket, netns: ns, scripts: app() });
     const port = await freePort();
     const site = await nginx({ netns: ns, server: frontController('wordpress', fpm.docroot, `fastcgi_pass 127.0.0.1:${port};`) });
-    await diagnoseFrontController('wordpress', site.port, (report) => {
-      expect(report.diagnosis.cause, trail(report)).toBe('socket-tcp-mismatch');
-      expect(report.fix.edits, trail(report)).toEqual([expect.objectContaining({ file: site.confFile, before: `fastcgi_pass 127.0.0.1:${port};`, after: `fastcgi_pass unix:${socket};` })]);
-    }, ns.exec);
+    await diagnoseFrontController(
+      'wordpress',
+      site.port,
+      (report) => {
+        expect(report.diagnosis.cause, trail(report)).toBe('socket-tcp-mismatch');
+        expect(report.fix.edits, trail(report)).toEqual([expect.objectContaining({ file: site.confFile, before: `fastcgi_pass 127.0.0.1:${port};`, after: `fastcgi_pass unix:${socket};` })]);
+      },
+      ns.exec,
+    );
   });
 
   // socket-causes: "socket-permission: the php-fpm pool makes its socket root-only"
@@ -172,7 +182,10 @@ describe('php-fpm causes on a front-controller site, diagnosed for GET / (issue 
     const site = await nginx({ user: 'nobody nogroup', server: frontController('symfony', fpm.docroot, `fastcgi_pass unix:${socket};`) });
     await diagnoseFrontController('symfony', site.port, (report) => {
       expect(report.diagnosis.cause, trail(report)).toBe('socket-permission');
-      expect(report.fix.edits.map((e: { file: string; after: string }) => [e.file, e.after]), trail(report)).toEqual([
+      expect(
+        report.fix.edits.map((e: { file: string; after: string }) => [e.file, e.after]),
+        trail(report),
+      ).toEqual([
         [fpm.poolFile, 'listen.owner = www-data'],
         [fpm.poolFile, 'listen.group = nogroup'],
         [fpm.poolFile, 'listen.mode = 0660'],
@@ -193,7 +206,10 @@ describe('php-fpm causes on a front-controller site, diagnosed for GET / (issue 
     const site = await nginx({ user: 'www-data www-data', server: frontController('laravel', docroot(), `fastcgi_pass unix:${STOCK_SOCKET};`) });
     await diagnoseFrontController('laravel', site.port, (report) => {
       expect(report.diagnosis.cause, trail(report)).toBe('backend-down');
-      expect(report.steps.map((s: { node: string }) => s.node), trail(report)).toContain('socket-stale-config');
+      expect(
+        report.steps.map((s: { node: string }) => s.node),
+        trail(report),
+      ).toContain('socket-stale-config');
       expect(report.fix.commands, trail(report)).toEqual(['service php8.2-fpm start']);
     });
   });
@@ -205,13 +221,13 @@ describe('php-fpm causes on a front-controller site, diagnosed for GET / (issue 
     const site = await nginx({ server: frontController('laravel', fpm.docroot, `fastcgi_pass 127.0.0.1:${port};`, 'fastcgi_read_timeout 1s;') });
     await diagnoseFrontController('laravel', site.port, (report) => {
       expect(report.diagnosis.cause, trail(report)).toBe('read-timeout');
-      expect(report.diagnosis.explanation, trail(report)).toContain('nginx gives up after 1s, before php-fpm\'s request_terminate_timeout (5s)');
+      expect(report.diagnosis.explanation, trail(report)).toContain("nginx gives up after 1s, before php-fpm's request_terminate_timeout (5s)");
       expect(report.fix.edits[0], trail(report)).toMatchObject({ file: site.confFile, before: 'fastcgi_read_timeout 1s;', after: 'fastcgi_read_timeout 5s;' });
     });
   });
 
   // closed-causes: "a php-fpm worker killed mid-request (SIGKILL), named by php-fpm log"
-  it('backend-crashed (WordPress shape): the front controller\'s php-fpm worker is killed mid-request (SIGKILL)', async () => {
+  it("backend-crashed (WordPress shape): the front controller's php-fpm worker is killed mid-request (SIGKILL)", async () => {
     const port = await freePort();
     const fpm = await phpFpm({ listen: `127.0.0.1:${port}`, scripts: app('<?php posix_kill(getmypid(), 9); echo "not reached\\n";') });
     const site = await nginx({ server: frontController('wordpress', fpm.docroot, `fastcgi_pass 127.0.0.1:${port};`) });
@@ -235,7 +251,7 @@ describe('php-fpm causes on a front-controller site, diagnosed for GET / (issue 
   });
 
   // closed-causes: "proxy_pass at php-fpm on a unix socket: told by the process that holds it"
-  it('protocol-mismatch (Symfony shape): the PHP location proxy_passes to php-fpm\'s unix socket', async () => {
+  it("protocol-mismatch (Symfony shape): the PHP location proxy_passes to php-fpm's unix socket", async () => {
     const socket = join(scratchDir(), 'php.sock');
     const fpm = await phpFpm({ listen: socket, pool: 'listen.mode = 0666', scripts: app() });
     const site = await nginx({ server: frontController('symfony', fpm.docroot, `proxy_pass http://unix:${socket};`) });

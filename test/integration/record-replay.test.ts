@@ -56,7 +56,10 @@ const essence = (report: any) => ({
 /** A client that may log in as root to an sshd on this box's loopback. */
 async function loopbackSsh(client: SshClient, netns?: Netns, address = '127.0.0.1') {
   const sshd = await startSshd({ address, ...(netns ? { netns } : {}) });
-  lab.later(() => sshd.remove(), () => sshd.stop());
+  lab.later(
+    () => sshd.remove(),
+    () => sshd.stop(),
+  );
   sshd.authorize('root', client.key.publicKey);
   client.trust(sshd);
   return sshd;
@@ -258,7 +261,7 @@ describe('--report: a Markdown report from a recording, for a ticket', () => {
     expect(md).toContain(`- **Hosts:** proxy \`${target}\``);
     expect(md).toContain(`Host \`${target}\``);
     expect(md).toContain(`| proxy | \`${target}\` | as root`);
-   }, 120_000);
+  }, 120_000);
 
   it('a two-host session (nginx on web, the backend on app, both over SSH): each step names its boxes', async () => {
     const web = lab.netns();
@@ -289,5 +292,5 @@ describe('--report: a Markdown report from a recording, for a ticket', () => {
     expect(md).toContain(`Host \`root@127.0.0.1, root@${appIp}\``);
     expect(md).toContain(`On \`root@${appIp}\`:\n\n\`\`\`console\n$ ss -Hltnxp`);
     expect(md).toMatch(new RegExp(`\\| app \\| \`root@${appIp.replace(/\./g, '\\.')}\` \\| as root`));
-   }, 120_000);
+  }, 120_000);
 });

@@ -84,7 +84,9 @@ async function route(url: string, ...more: string[]): Promise<{ code: number; js
 async function nginxSays(s: Site, path: string, headers: Record<string, string> = {}): Promise<{ status: number; location: string | null; upstream: string | null }> {
   const answer = await fetch(s.url(path), { redirect: 'manual', headers, signal: AbortSignal.timeout(5000) });
   await answer.arrayBuffer();
-  const logged = readFileSync(s.nginx.errorLog, 'utf8').split('\n').filter((l) => l.includes(`request: "GET ${path} HTTP`));
+  const logged = readFileSync(s.nginx.errorLog, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`request: "GET ${path} HTTP`));
   return { status: answer.status, location: answer.headers.get('location'), upstream: /upstream: "([^"]+)"/.exec(logged.at(-1) ?? '')?.[1] ?? null };
 }
 

@@ -40,7 +40,9 @@ describe('routing agrees with real nginx', () => {
   }
 
   afterAll(() => {
-    const verdicts = Object.entries(kinds).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    const verdicts = Object.entries(kinds)
+      .map(([kind, n]) => `${n} ${kind}`)
+      .join(', ');
     const summary = `route oracle: ${configs} configs, ${requests} requests sent (nginx: ${verdicts}), ${requestsIn(all)} routed unlike nginx`;
     console.log(all.length ? `${summary}\n${disagreementTable(all)}` : summary);
   });

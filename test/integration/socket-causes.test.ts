@@ -17,7 +17,11 @@ function fastcgi(address: string, docroot = '/var/www/html'): string {
 
 /** The line number of the first line of a file that starts with `prefix`. */
 function lineOf(file: string, prefix: string): number {
-  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.startsWith(prefix)) + 1;
+  return (
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith(prefix)) + 1
+  );
 }
 
 const STOCK_CONF = '/etc/php/8.2/fpm/php-fpm.conf';
@@ -25,7 +29,7 @@ const STOCK_POOL = '/etc/php/8.2/fpm/pool.d/www.conf';
 const STOCK_SOCKET = '/run/php/php8.2-fpm.sock';
 
 describe('unix sockets and php-fpm, broken for real, diagnosed with badgateway --json', () => {
-  it('socket-missing: the stock php8.2-fpm is stopped; the fix starts it with this box\'s init script', async () => {
+  it("socket-missing: the stock php8.2-fpm is stopped; the fix starts it with this box's init script", async () => {
     // Debian's own pool creates /run/php/php8.2-fpm.sock; the service is installed but not running here.
     expect(existsSync(STOCK_SOCKET), `${STOCK_SOCKET} exists: stop the stock php8.2-fpm before this test`).toBe(false);
     expect(existsSync('/run/systemd/system'), 'this test expects a box without systemd running').toBe(false);
@@ -99,7 +103,7 @@ describe('unix sockets and php-fpm, broken for real, diagnosed with badgateway -
     expect(await walkWizard(url, new NetnsHost(ns))).toContain('Cause: socket-tcp-mismatch');
   });
 
-  it('socket-permission: the php-fpm pool makes its socket root-only; the fix is the pool\'s listen.* lines and a restart', async () => {
+  it("socket-permission: the php-fpm pool makes its socket root-only; the fix is the pool's listen.* lines and a restart", async () => {
     const dir = scratchDir();
     const socket = join(dir, 'php.sock');
     const fpm = await phpFpm({ listen: socket, pool: 'listen.owner = root\nlisten.group = root\nlisten.mode = 0600' });

@@ -206,7 +206,10 @@ function killAll(pids: number[]): void {
 describe('over SSH: the connection drops in the middle of a session', () => {
   async function session(extra: string[] = []) {
     const server = await startSshd();
-    lab.later(() => server.remove(), () => server.stop());
+    lab.later(
+      () => server.remove(),
+      () => server.stop(),
+    );
     const c = sshClient();
     lab.later(() => c.remove());
     server.authorize('root', c.key.publicKey);

@@ -20,7 +20,10 @@ afterEach(async () => {
 
 async function sshd(options: Parameters<typeof startSshd>[0] = {}): Promise<Sshd> {
   const started = await startSshd(options);
-  cleanups.push(() => started.remove(), () => started.stop());
+  cleanups.push(
+    () => started.remove(),
+    () => started.stop(),
+  );
   return started;
 }
 
@@ -126,7 +129,11 @@ describe('SshHost against a real OpenSSH sshd', () => {
   });
 
   it('connecting logs in once: the probes run on the shell later batches use; a second opens for the first look-ahead, or at login when asked', async () => {
-    const started = () => server.process.output().split('\n').filter((l) => l.includes('Starting session: command')).length;
+    const started = () =>
+      server.process
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('Starting session: command')).length;
     const settled = async (count: number) => {
       for (let i = 0; i < 40 && started() - before < count; i++) await sleep(50);
       // sshd logs a session as it starts it: a second one would show by now.
@@ -192,13 +199,16 @@ describe('SshHost against a real OpenSSH sshd', () => {
     const run = await host.run({ argv: ['sleep', '31.7'], timeoutMs: 1000 });
     expect(run).toMatchObject({ code: null, failure: 'timeout' });
     expect(run.ms).toBeLessThan(2500);
-    const sleeping = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x0031.7\x00';
-      } catch {
-        return false;
-      }
-    });
+    const sleeping = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .some((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x0031.7\x00';
+          } catch {
+            return false;
+          }
+        });
     for (let i = 0; i < 40 && sleeping(); i++) await sleep(50);
     expect(sleeping()).toBe(false);
     // The connection is still good afterwards.

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostArg } from '../../src/args.js';
 import { requestFacts } from '../../src/facts/request.js';
@@ -38,7 +37,10 @@ function client(): SshClient {
 
 async function sshd(options: Parameters<typeof startSshd>[0] = {}): Promise<Sshd> {
   const started = await startSshd(options);
-  lab.later(() => started.remove(), () => started.stop());
+  lab.later(
+    () => started.remove(),
+    () => started.stop(),
+  );
   return started;
 }
 

@@ -35,7 +35,10 @@ async function twoHosts(): Promise<TwoHosts> {
     [app, appIp],
   ] as const) {
     const sshd = await startSshd({ netns: ns, address });
-    lab.later(() => sshd.remove(), () => sshd.stop());
+    lab.later(
+      () => sshd.remove(),
+      () => sshd.stop(),
+    );
     sshd.authorize('root', client.key.publicKey);
     client.trust(sshd);
   }
@@ -45,7 +48,11 @@ async function twoHosts(): Promise<TwoHosts> {
 /** badgateway --json inside web's namespace, reaching both boxes over SSH. */
 async function diagnoseBoth(lab2: TwoHosts, location: string) {
   const site = await lab.nginx({ netns: lab2.web, server: `location / { ${location} }` });
-  const run = await runCli(['--json', '--url', `http://127.0.0.1:${site.port}/`, '--host', `proxy=${lab2.proxyLabel}`, '--host', `app=${lab2.appLabel}`], { env: lab2.client.env, wrap: lab2.web.exec, timeoutMs: 60_000 });
+  const run = await runCli(['--json', '--url', `http://127.0.0.1:${site.port}/`, '--host', `proxy=${lab2.proxyLabel}`, '--host', `app=${lab2.appLabel}`], {
+    env: lab2.client.env,
+    wrap: lab2.web.exec,
+    timeoutMs: 60_000,
+  });
   try {
     return { ...run, report: JSON.parse(run.stdout), site };
   } catch {

@@ -18,7 +18,10 @@ const serversOf = (report: any): string => JSON.stringify(report.diagnosis.evide
 describe('an upstream group with every server marked failed: "no live upstreams"', () => {
   it('no-live-upstreams: both servers are down', async () => {
     const [one, two] = [await freePort(), await freePort()];
-    const site = await nginx({ http: `upstream pool { server 127.0.0.1:${one} fail_timeout=30s; server 127.0.0.1:${two} max_fails=1 fail_timeout=30s; }`, server: 'location / { proxy_pass http://pool; }' });
+    const site = await nginx({
+      http: `upstream pool { server 127.0.0.1:${one} fail_timeout=30s; server 127.0.0.1:${two} max_fails=1 fail_timeout=30s; }`,
+      server: 'location / { proxy_pass http://pool; }',
+    });
     const url = `http://127.0.0.1:${site.port}/`;
     await failEveryServer(url);
     const { report } = await diagnose(url);

@@ -38,7 +38,14 @@ function inTerminal(args: string[], env: NodeJS.ProcessEnv = {}) {
     async choose(label: string): Promise<void> {
       for (let moves = 0; moves < 8; moves++) {
         const at = screen.lastIndexOf('❯');
-        if (at >= 0 && screen.slice(at, at + 200).replace(/\s+/g, ' ').startsWith(`❯ ${label}`)) break;
+        if (
+          at >= 0 &&
+          screen
+            .slice(at, at + 200)
+            .replace(/\s+/g, ' ')
+            .startsWith(`❯ ${label}`)
+        )
+          break;
         screen = '';
         child.stdin.write(KEY.down);
         await new Promise((r) => setTimeout(r, 300));

@@ -1,5 +1,4 @@
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { LocalHost } from '../../src/hosts/local.js';
 import { singleHost } from '../../src/hosts/host-set.js';
@@ -22,7 +21,10 @@ describe('the wizard on a real broken nginx', () => {
     const backend = await startTcpBackend('127.0.0.1', actual);
     later(() => backend.stop());
     const site = await startNginx({ server: `location / { proxy_pass http://127.0.0.1:${dialed}; }` });
-    later(() => site.remove(), () => site.stop());
+    later(
+      () => site.remove(),
+      () => site.stop(),
+    );
 
     const store = createSessionStore({ flow: loadFlowFile(defaultFlowFile()), hosts: singleHost(new LocalHost()), inputs: { 'request.url': `http://127.0.0.1:${site.port}/` } });
     const view = render(<App store={store} />);

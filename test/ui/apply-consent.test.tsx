@@ -1,5 +1,4 @@
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandResult, CommandSpec, Host } from '../../src/hosts/host.js';
 import { singleHost } from '../../src/hosts/host-set.js';
@@ -15,13 +14,29 @@ const CONFIG = 'upstream app {\n    server 127.0.0.1:9001;\n}\nserver {\n    lis
 function wrongPortSession() {
   const { parsed } = parseConfigText(CONFIG, CONF);
   return sessionAlong([
-    { outcome: 'running', summary: 'nginx 1.22.1 runs as pid 100', learned: { 'nginx.test': ['nginx', '-t'], 'nginx.reload': ['systemctl', 'reload', 'nginx'], 'nginx.confPath': '/etc/nginx/nginx.conf', 'nginx.masterPid': 100, 'nginx.args': [] } },
-    { outcome: 'valid', summary: '2 config files read; workers run as www-data', learned: { 'nginx.config': { files: [{ file: CONF, parsed }], tree: parsed, errors: [] }, 'nginx.workerUser': 'www-data' } },
+    {
+      outcome: 'running',
+      summary: 'nginx 1.22.1 runs as pid 100',
+      learned: { 'nginx.test': ['nginx', '-t'], 'nginx.reload': ['systemctl', 'reload', 'nginx'], 'nginx.confPath': '/etc/nginx/nginx.conf', 'nginx.masterPid': 100, 'nginx.args': [] },
+    },
+    {
+      outcome: 'valid',
+      summary: '2 config files read; workers run as www-data',
+      learned: { 'nginx.config': { files: [{ file: CONF, parsed }], tree: parsed, errors: [] }, 'nginx.workerUser': 'www-data' },
+    },
     { outcome: 'given', summary: 'the failing request: GET http://127.0.0.1:8080/', learned: { 'request.url': 'http://127.0.0.1:8080/', 'request.method': 'GET' } },
-    { outcome: 'proxied', summary: 'location / sends it to 127.0.0.1:9001', learned: { 'upstream.target': '127.0.0.1:9001', 'upstream.host': '127.0.0.1', 'upstream.port': 9001, 'upstream.place': { file: CONF, line: 2 } } },
+    {
+      outcome: 'proxied',
+      summary: 'location / sends it to 127.0.0.1:9001',
+      learned: { 'upstream.target': '127.0.0.1:9001', 'upstream.host': '127.0.0.1', 'upstream.port': 9001, 'upstream.place': { file: CONF, line: 2 } },
+    },
     { outcome: 'refused', summary: 'nginx says: connect() failed (111: Connection refused)' },
     { outcome: 'tcp', summary: 'nginx dials TCP 127.0.0.1:9001' },
-    { outcome: 'other-port', summary: 'nothing listens at 127.0.0.1:9001, but python3 listens at 127.0.0.1:9002', learned: { 'backend.listenAt': '127.0.0.1:9002', 'backend.port': 9002, 'backend.process': 'python3' } },
+    {
+      outcome: 'other-port',
+      summary: 'nothing listens at 127.0.0.1:9001, but python3 listens at 127.0.0.1:9002',
+      learned: { 'backend.listenAt': '127.0.0.1:9002', 'backend.port': 9002, 'backend.process': 'python3' },
+    },
   ]);
 }
 

@@ -1,5 +1,4 @@
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StepNode } from '../../src/flow/schema.js';
 import { singleHost } from '../../src/hosts/host-set.js';
@@ -38,7 +37,10 @@ describe('badgateway practice', () => {
     const view = render(<PracticeRoot flow={FLOW} incidents={incidents} load={loadIncident} />);
     unmounts.push(view.unmount);
     await waitForFrame(view.lastFrame, (f) => f.includes('Pick an incident'));
-    await pick(view, incidents.findIndex((i) => i.id === 'orders-api'));
+    await pick(
+      view,
+      incidents.findIndex((i) => i.id === 'orders-api'),
+    );
 
     const choices = (index: number) => {
       const taken = recording.trail[index];
@@ -52,7 +54,10 @@ describe('badgateway practice', () => {
     expect(frame).toContain('Find the nginx that answers');
     expect(frame).not.toContain('nginx 1.22.1 runs as pid');
     const first = choices(0);
-    await pick(view, first.options.findIndex((o) => o.outcome === first.actual));
+    await pick(
+      view,
+      first.options.findIndex((o) => o.outcome === first.actual),
+    );
     frame = await waitForFrame(view.lastFrame, (f) => f.includes('Right:'));
     expect(frame).toContain('✓ Right: running');
     expect(frame).toContain('Why: nginx runs; we use the binary');
@@ -64,7 +69,10 @@ describe('badgateway practice', () => {
     // Step 2, read-config: a wrong answer, and the reason shown.
     frame = await waitForFrame(view.lastFrame, (f) => f.includes('What will this check find?') && f.includes('Read the configuration nginx really uses'));
     const second = choices(1);
-    await pick(view, second.options.findIndex((o) => o.outcome !== second.actual));
+    await pick(
+      view,
+      second.options.findIndex((o) => o.outcome !== second.actual),
+    );
     frame = await waitForFrame(view.lastFrame, (f) => f.includes('You said'));
     expect(frame).toMatch(/✗ You said "[a-z ]+"; the check found: valid/);
     expect(frame).toContain('score 1/2');

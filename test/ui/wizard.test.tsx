@@ -1,6 +1,5 @@
 import { Box } from 'ink';
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/nginx/parse-dump.js';
 import { singleHost } from '../../src/hosts/host-set.js';
@@ -17,12 +16,24 @@ function wrongPortSession() {
   const { parsed } = parseConfigText(configText, CONF);
   return sessionAlong([
     { outcome: 'running', summary: 'nginx 1.22.1 runs as pid 100', learned: { 'nginx.test': ['nginx', '-t'], 'nginx.reload': ['systemctl', 'reload', 'nginx'] } },
-    { outcome: 'valid', summary: '2 config files read; workers run as www-data', learned: { 'nginx.config': { files: [{ file: CONF, parsed }], tree: parsed, errors: [] }, 'nginx.workerUser': 'www-data' } },
+    {
+      outcome: 'valid',
+      summary: '2 config files read; workers run as www-data',
+      learned: { 'nginx.config': { files: [{ file: CONF, parsed }], tree: parsed, errors: [] }, 'nginx.workerUser': 'www-data' },
+    },
     { outcome: 'given', summary: 'the failing request: GET http://127.0.0.1:8080/', learned: { 'request.url': 'http://127.0.0.1:8080/' } },
-    { outcome: 'proxied', summary: 'location / sends it to 127.0.0.1:9001', learned: { 'upstream.target': '127.0.0.1:9001', 'upstream.host': '127.0.0.1', 'upstream.port': 9001, 'upstream.place': { file: CONF, line: 2 } } },
+    {
+      outcome: 'proxied',
+      summary: 'location / sends it to 127.0.0.1:9001',
+      learned: { 'upstream.target': '127.0.0.1:9001', 'upstream.host': '127.0.0.1', 'upstream.port': 9001, 'upstream.place': { file: CONF, line: 2 } },
+    },
     { outcome: 'refused', summary: 'nginx says: connect() failed (111: Connection refused)', lines: ['connect() failed (111: Connection refused) while connecting to upstream'] },
     { outcome: 'tcp', summary: 'nginx dials TCP 127.0.0.1:9001' },
-    { outcome: 'other-port', summary: 'nothing listens at 127.0.0.1:9001, but python3 listens at 127.0.0.1:9002', learned: { 'backend.listenAt': '127.0.0.1:9002', 'backend.port': 9002, 'backend.process': 'python3' } },
+    {
+      outcome: 'other-port',
+      summary: 'nothing listens at 127.0.0.1:9001, but python3 listens at 127.0.0.1:9002',
+      learned: { 'backend.listenAt': '127.0.0.1:9002', 'backend.port': 9002, 'backend.process': 'python3' },
+    },
   ]);
 }
 
@@ -89,4 +100,3 @@ describe('the wizard', () => {
     expect(colorsEnabled({})).toBe(true);
   });
 });
-

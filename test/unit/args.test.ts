@@ -5,7 +5,12 @@ describe('the command line', () => {
   it('reads the modes and their options', () => {
     expect(parseArgs([])).toMatchObject({ kind: 'diagnose', json: false, url: null, hosts: [] });
     expect(parseArgs(['--url=http://shop.test/a', '--json'])).toMatchObject({ kind: 'diagnose', json: true, url: 'http://shop.test/a' });
-    expect(parseArgs(['--ssh', 'root@web1', '--host', 'app=root@app1'])).toMatchObject({ hosts: [{ role: 'proxy', target: 'root@web1' }, { role: 'app', target: 'root@app1' }] });
+    expect(parseArgs(['--ssh', 'root@web1', '--host', 'app=root@app1'])).toMatchObject({
+      hosts: [
+        { role: 'proxy', target: 'root@web1' },
+        { role: 'app', target: 'root@app1' },
+      ],
+    });
     expect(parseArgs(['practice', '--list', '--json'])).toMatchObject({ kind: 'practice', list: true, json: true });
     expect(parseArgs(['lint', 'flows/a.yaml'])).toEqual({ kind: 'lint', paths: ['flows/a.yaml'] });
     expect(parseArgs(['--version'])).toEqual({ kind: 'version' });

@@ -42,4 +42,3 @@ export function applicability(plan: FixPlan | null, facts: KnownFacts, cause: st
   }
   return { applicable: true };
 }
-

@@ -6,7 +6,7 @@ import type { ConfigEdit } from '../plan.js';
 
 export type EditedText = { ok: true; text: string; diff: string[] } | { ok: false; problem: string };
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -20,7 +20,7 @@ function beforePattern(before: string): RegExp {
   tokens.forEach((token, i) => {
     const previous = tokens[i - 1];
     if (previous !== undefined) source += /^[;{}]$/.test(token) || /^[;{}]$/.test(previous) ? '\\s*' : '\\s+';
-    source += escape(token);
+    source += escapeRegExp(token);
   });
   // A directive starts a line or follows another statement; `keepalive 4;` must not match `xkeepalive 4;`.
   return new RegExp(`(?<=^|[\\s{};])${source}`, 'g');

@@ -114,7 +114,18 @@ export async function prepareApply(input: ApplyInput): Promise<Prepared> {
       const text = await box.read(path);
       const edited = applyEdits(text, edits, file);
       if (!edited.ok) return refuse(base, edited.problem);
-      base.files.push({ file, path, program: program.program, edits, text, newText: edited.text, sha256: sha256(text), diff: edited.diff, test: program.test, main: program.program === 'nginx' && path === mainConf });
+      base.files.push({
+        file,
+        path,
+        program: program.program,
+        edits,
+        text,
+        newText: edited.text,
+        sha256: sha256(text),
+        diff: edited.diff,
+        test: program.test,
+        main: program.program === 'nginx' && path === mainConf,
+      });
     }
     if (new Set(base.files.map((f) => f.path)).size !== base.files.length) return refuse(base, 'two of the files to change are the same file (a symlink): make the change by hand');
   } catch (error) {
@@ -131,4 +142,3 @@ export function backupDir(stateDir: string, id: string): string {
 export function stagingDir(stateDir: string, id: string): string {
   return `${stateDir}/staging/${id}`;
 }
-

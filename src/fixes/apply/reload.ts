@@ -72,7 +72,12 @@ export async function reloadWithProof(box: Box, nginx: NginxHandles, beforeProof
     if (findMaster(now.stdout, { masterPid: master, args: nginx.args }) !== master) return { ok: false, command, problem: `the nginx master (pid ${master}) is gone after the reload` };
     const fresh = liveWorkers(now.stdout, master).filter((pid) => !before.has(pid));
     if (fresh.length) {
-      return { ok: true, command, masterPid: master, proof: `master ${master} started new workers (${fresh.join(', ')}); the old ones (${[...before].join(', ') || 'none'}) finish their requests and exit` };
+      return {
+        ok: true,
+        command,
+        masterPid: master,
+        proof: `master ${master} started new workers (${fresh.join(', ')}); the old ones (${[...before].join(', ') || 'none'}) finish their requests and exit`,
+      };
     }
   }
   const why = await newLogLines(box, nginx.mainErrorLog, logSize);

@@ -5,8 +5,8 @@
  * a failed apply and by `badgateway undo`.
  */
 import { commandLine } from '../../shell/quote.js';
-import type { Box } from './box.js';
-import { BoxError, said } from './box.js';
+import type { Box, BoxError } from './box.js';
+import { said } from './box.js';
 import { candidatePath } from './place.js';
 import { stagingDir } from './prepare.js';
 import { restartBackend } from './processes.js';

@@ -61,7 +61,10 @@ export interface ApplyOutcome {
 }
 
 export function applyId(date: Date): string {
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
 }
 

@@ -75,6 +75,13 @@ export async function verifyRequest(box: Box, facts: KnownFacts, signal?: AbortS
     last = await once(box, facts, signal);
     if (last.ok) return { ...last, attempts: attempt };
   }
-  const final = last ?? { ok: false, request: `${facts['request.method'] ?? 'GET'} ${facts['request.url'] ?? ''}`, status: null, ms: null, errorLine: null, summary: 'interrupted before the request was sent' };
+  const final = last ?? {
+    ok: false,
+    request: `${facts['request.method'] ?? 'GET'} ${facts['request.url'] ?? ''}`,
+    status: null,
+    ms: null,
+    errorLine: null,
+    summary: 'interrupted before the request was sent',
+  };
   return { ...final, attempts: ATTEMPTS };
 }

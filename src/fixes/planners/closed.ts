@@ -54,7 +54,8 @@ const switchProtocol: Planner = {
     const reload = testAndReload(facts);
 
     if (speaks === 'https') {
-      const after = pass.directive === 'proxy_pass' ? directiveText('proxy_pass', [(pass.args[0] ?? '').replace(/^http:\/\//i, 'https://')]) : directiveText('proxy_pass', [proxyTarget('https', address)]);
+      const after =
+        pass.directive === 'proxy_pass' ? directiveText('proxy_pass', [(pass.args[0] ?? '').replace(/^http:\/\//i, 'https://')]) : directiveText('proxy_pass', [proxyTarget('https', address)]);
       return {
         commands: reload,
         edits: [edit(after, `${target} speaks HTTPS`)],
@@ -76,8 +77,9 @@ const switchProtocol: Planner = {
       const notes = [
         `The ${fastcgi ? 'fastcgi_params' : 'uwsgi_params'} file ships with nginx next to nginx.conf (/etc/nginx/ on Debian); a relative include is read from nginx's configuration folder.`,
       ];
-      if (fastcgi) notes.push("SCRIPT_FILENAME tells php-fpm which file to run: $document_root is the root of this server or location, so root must name the folder of the PHP files.");
-      if (pass.directive === 'proxy_pass' && /^[a-z]+:\/\/[^/]+\/./i.test(pass.args[0] ?? '')) notes.push(`The URI part of ${pass.args[0]} has no meaning for ${fastcgi ? 'fastcgi_pass' : 'uwsgi_pass'} and is dropped.`);
+      if (fastcgi) notes.push('SCRIPT_FILENAME tells php-fpm which file to run: $document_root is the root of this server or location, so root must name the folder of the PHP files.');
+      if (pass.directive === 'proxy_pass' && /^[a-z]+:\/\/[^/]+\/./i.test(pass.args[0] ?? ''))
+        notes.push(`The URI part of ${pass.args[0]} has no meaning for ${fastcgi ? 'fastcgi_pass' : 'uwsgi_pass'} and is dropped.`);
       return { commands: reload, edits: [edit(lines.join(INDENT), `${target} is a ${fastcgi ? 'FastCGI' : 'uwsgi'} server, not an HTTP one`)], notes };
     }
     if (speaks === 'http') {
@@ -138,18 +140,28 @@ const backendCrashed: Planner = {
     const commands = logs.map((log) => ({ argv: ['tail', '-n', '200', '--', log], why: `read what ${process} wrote before and after it died`, durable: true }));
     if (unit) {
       commands.push({ argv: ['journalctl', '-u', unit, '--since', '-1h', '--no-pager'], why: `the journal of ${unit}: its own output and systemd's note of each exit`, durable: true });
-      commands.push({ argv: ['systemctl', 'show', '-p', 'Restart', '-p', 'NRestarts', '-p', 'Result', '--', unit], why: 'whether systemd restarts it after a crash, and how often it did', durable: true });
+      commands.push({
+        argv: ['systemctl', 'show', '-p', 'Restart', '-p', 'NRestarts', '-p', 'Result', '--', unit],
+        why: 'whether systemd restarts it after a crash, and how often it did',
+        durable: true,
+      });
     }
     const notes = ['Restarting the backend is not the fix: it comes back and dies again on the same kind of request. The lines shown say why it died.'];
     if (/SIGKILL|signal 9\b|Out of memory|oom|Killed process/i.test(lines)) {
-      notes.push("SIGKILL comes from outside the process: the kernel's out-of-memory killer (dmesg -T | grep -i 'killed process'), a supervisor's timeout, or a person. Compare the workers' memory (workers × memory each) with the box's.");
+      notes.push(
+        "SIGKILL comes from outside the process: the kernel's out-of-memory killer (dmesg -T | grep -i 'killed process'), a supervisor's timeout, or a person. Compare the workers' memory (workers × memory each) with the box's.",
+      );
     }
     if (/SIGSEGV|SIGBUS|SIGABRT|SIGILL|segfault|Segmentation fault|Fatal Python error|core dumped/i.test(lines)) {
       notes.push('A segmentation fault is a bug in native code (a PHP extension, a C library under a Python or Node package): update or disable it, and catch a core dump to see where.');
     }
     if (/Traceback|Error:|Exception/.test(lines)) notes.push('The exception names the file and line: fix it there, or catch it so the backend answers 500 instead of dropping the connection.');
     if (/execution timed out/.test(lines)) notes.push("php-fpm's request_terminate_timeout killed the worker mid-request: the script runs longer than the pool allows.");
-    notes.push(unit ? `systemd runs it as ${unit}: Restart= decides whether it comes back by itself.` : 'Whatever started it (a supervisor, a container restart policy, an init script) decides whether it comes back after a crash.');
+    notes.push(
+      unit
+        ? `systemd runs it as ${unit}: Restart= decides whether it comes back by itself.`
+        : 'Whatever started it (a supervisor, a container restart policy, an init script) decides whether it comes back after a crash.',
+    );
     return { commands, edits: [], notes };
   },
 };
@@ -163,7 +175,7 @@ const backendHeaders: Planner = {
       notes: [
         `The backend at ${need(facts, 'upstream.target')} must send valid response headers. The line to fix: ${need(facts, 'response.badLine')}.`,
         'Nothing to change in nginx: it is right to refuse this response, and no nginx setting makes it accept a broken header line from a backend.',
-        "Look where the application sets that header: a value holding a line break or a NUL (often text from a user or an error message), or a name with a space. Strip or encode such characters before they reach a header.",
+        'Look where the application sets that header: a value holding a line break or a NUL (often text from a user or an error message), or a name with a space. Strip or encode such characters before they reach a header.',
       ],
     };
   },

@@ -44,7 +44,9 @@ const retargetUpstream: Planner = {
     const after = directive.args.map((arg) => (arg.includes(dialed) ? arg.replace(dialed, wanted) : arg.replace(target, wanted)));
     return {
       commands: testAndReload(facts),
-      edits: [{ file: place.file, line: place.line, before: directiveText(directive.directive, directive.args), after: directiveText(directive.directive, after), why: `the backend listens on ${listenAt}` }],
+      edits: [
+        { file: place.file, line: place.line, before: directiveText(directive.directive, directive.args), after: directiveText(directive.directive, after), why: `the backend listens on ${listenAt}` },
+      ],
       notes,
     };
   },

@@ -24,9 +24,12 @@ const growHeaderBuffer: Planner = {
     const wanted = neededBufferSize(bytes, buffers.bufferSize.value);
     const changes = bufferChanges(buffers, wanted);
     const notes = [
-      `${buffers.module}_buffer_size holds the status line and every header of one response; the body uses ${buffers.module}_buffers. ${changes.length > 1 ? 'The other lines keep the buffers consistent: nginx -t refuses busy buffers bigger than all buffers but one, or smaller than the biggest single buffer.' : 'The body buffers already fit nginx\'s rules with the bigger header buffer.'}`,
+      `${buffers.module}_buffer_size holds the status line and every header of one response; the body uses ${buffers.module}_buffers. ${changes.length > 1 ? 'The other lines keep the buffers consistent: nginx -t refuses busy buffers bigger than all buffers but one, or smaller than the biggest single buffer.' : "The body buffers already fit nginx's rules with the bigger header buffer."}`,
     ];
-    if (bytes === null) notes.unshift(`The header size could not be measured, so this doubles the buffer (${formatNginxSize(buffers.bufferSize.value)} -> ${formatNginxSize(wanted)}); if nginx still logs "too big header", double it again.`);
+    if (bytes === null)
+      notes.unshift(
+        `The header size could not be measured, so this doubles the buffer (${formatNginxSize(buffers.bufferSize.value)} -> ${formatNginxSize(wanted)}); if nginx still logs "too big header", double it again.`,
+      );
     return { commands: testAndReload(facts), edits: setInLocation(route, changes), notes };
   },
 };
@@ -102,9 +105,7 @@ const selinuxAllowConnect: Planner = {
     const port = need(facts, 'upstream.port');
     const narrow = `Narrower: allow only this port by labelling it for web services, "semanage port -a -t http_port_t -p tcp ${port}" (use -m instead of -a when "semanage port -l" already lists ${port} under another type). RHEL-family policies let nginx connect to http_port_t ports without the boolean.`;
     const commands =
-      need(facts, 'selinux.boolean') === 'on'
-        ? []
-        : [{ argv: ['setsebool', '-P', BOOLEAN, '1'], why: 'let nginx (httpd_t) connect to any TCP port; -P keeps it after a reboot', durable: true }];
+      need(facts, 'selinux.boolean') === 'on' ? [] : [{ argv: ['setsebool', '-P', BOOLEAN, '1'], why: 'let nginx (httpd_t) connect to any TCP port; -P keeps it after a reboot', durable: true }];
     return {
       commands,
       edits: [],

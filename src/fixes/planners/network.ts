@@ -21,7 +21,9 @@ function timeoutLine(facts: KnownFacts): string {
 function localRules(facts: KnownFacts): string[] {
   const rules = need(facts, 'reach.blocking');
   return rules.length
-    ? [`This box's own firewall names the backend: ${rules.join('; ')}. A drop or reject in an output chain stops nginx before the packet leaves; find the rule's handle with "nft -a list ruleset" and remove it with "nft delete rule FAMILY TABLE CHAIN handle N", or add an accept rule before it.`]
+    ? [
+        `This box's own firewall names the backend: ${rules.join('; ')}. A drop or reject in an output chain stops nginx before the packet leaves; find the rule's handle with "nft -a list ruleset" and remove it with "nft delete rule FAMILY TABLE CHAIN handle N", or add an accept rule before it.`,
+      ]
     : [];
 }
 
@@ -122,7 +124,16 @@ function bringBack(facts: KnownFacts, s: GroupServer): ConfigEdit | null {
   // Several servers may share a line: the one with exactly these parameters.
   const d = directiveAt(facts, s.place, (x) => x.directive === 'server' && [s.target, `${s.target.replace(/:80$/, '')}`].includes(x.args[0] ?? '') && x.args.slice(1).join(' ') === s.params.join(' '));
   if (!d) return null;
-  return { file: s.place.file, line: s.place.line, before: directiveText(d.directive, d.args), after: directiveText(d.directive, d.args.filter((a) => a !== 'down')), why: `"down" takes ${s.target} out of the group` };
+  return {
+    file: s.place.file,
+    line: s.place.line,
+    before: directiveText(d.directive, d.args),
+    after: directiveText(
+      d.directive,
+      d.args.filter((a) => a !== 'down'),
+    ),
+    why: `"down" takes ${s.target} out of the group`,
+  };
 }
 
 /** nginx marked every server of the group failed: bring them back, and make the group tolerate one failing. */
@@ -132,8 +143,8 @@ const upstreamGroup: Planner = {
     const servers = need(facts, 'group.servers');
     const edits = servers.filter((s) => s.down).flatMap((s) => bringBack(facts, s) ?? []);
     const failing = servers.filter((s) => !s.down && !['open', 'listening'].includes(s.probe));
-    const notes: string[] = failing.map(
-      (s) => `Bring ${s.target} back: it is ${s.probe} now${s.lastError ? ` (nginx logged: ${s.lastError})` : ''}. ${s.probe === 'refused' || s.probe === 'not-listening' ? 'Nothing listens there: start the backend.' : s.probe === 'timeout' ? 'Connecting times out: a firewall or a dead host.' : ''}`.trim(),
+    const notes: string[] = failing.map((s) =>
+      `Bring ${s.target} back: it is ${s.probe} now${s.lastError ? ` (nginx logged: ${s.lastError})` : ''}. ${s.probe === 'refused' || s.probe === 'not-listening' ? 'Nothing listens there: start the backend.' : s.probe === 'timeout' ? 'Connecting times out: a firewall or a dead host.' : ''}`.trim(),
     );
     const timeouts = servers.map((s) => parseNginxTime(s.failTimeout) ?? 10_000);
     const longest = Math.max(...timeouts) / 1000;

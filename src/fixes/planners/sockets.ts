@@ -144,7 +144,11 @@ const socketTcpMismatch: Planner = {
         pool
           ? `Or keep nginx as it is and set the pool's listen = ${target.replace(/^unix:/, '')}${where(pool.places.listen)}, then restart php-fpm.`
           : `Or make the backend listen at ${target} again, and restart it.`,
-        ...(toSocket ? [`nginx's workers (${user}) need write permission on ${instead}${pool ? `: php-fpm sets it with listen.owner, listen.group and listen.mode${where(pool.places['listen.mode'] ?? pool.places.listen)}` : ''}.`] : []),
+        ...(toSocket
+          ? [
+              `nginx's workers (${user}) need write permission on ${instead}${pool ? `: php-fpm sets it with listen.owner, listen.group and listen.mode${where(pool.places['listen.mode'] ?? pool.places.listen)}` : ''}.`,
+            ]
+          : []),
         ...(running ? [] : noManagerNote(facts, 'Start the backend')),
       ],
     };
@@ -173,7 +177,11 @@ const socketPermission: Planner = {
     const pool = poolAt(facts, socket);
     if (pool) {
       const owner = pool.values.user ?? user;
-      const edits = poolEdits(pool, { 'listen.owner': owner, 'listen.group': group, 'listen.mode': '0660' }, `php-fpm creates ${socket} owned by ${owner}:${group}, mode 0660: ${user} may connect through its group`);
+      const edits = poolEdits(
+        pool,
+        { 'listen.owner': owner, 'listen.group': group, 'listen.mode': '0660' },
+        `php-fpm creates ${socket} owned by ${owner}:${group}, mode 0660: ${user} may connect through its group`,
+      );
       const restart = serviceCommands(facts, 'restart', `restart ${need(facts, 'service.unit')}: php-fpm sets a socket's owner and mode only when it creates it, and a reload keeps the old socket`);
       return {
         commands: [...stopgap, ...restart],
@@ -206,9 +214,7 @@ const startBackend: Planner = {
     const pool = facts['fpm.pool'];
     const running = facts['backend.hint']?.pid != null;
     const unit = need(facts, 'service.unit');
-    const commands = running
-      ? serviceCommands(facts, 'restart', `${unit} runs but does not listen at ${target}: a restart makes it listen again`)
-      : serviceCommands(facts, 'start', `start ${unit}`);
+    const commands = running ? serviceCommands(facts, 'restart', `${unit} runs but does not listen at ${target}: a restart makes it listen again`) : serviceCommands(facts, 'start', `start ${unit}`);
     return {
       commands,
       edits: [],

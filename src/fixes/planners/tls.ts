@@ -72,7 +72,8 @@ const tlsTrust: Planner = {
     const settings: Setting[] = [];
     if (!tls.trusted) settings.push({ directive: `${tls.module}_ssl_trusted_certificate`, args: [file], why: 'trust the CA that signed the backend certificate, and only it' });
     if (!tls.verify) settings.push({ directive: `${tls.module}_ssl_verify`, args: ['on'], why: 'check the backend certificate against that CA' });
-    if (/chain too long/.test(reason)) settings.push({ directive: `${tls.module}_ssl_verify_depth`, args: [String(tls.verifyDepth + 1)], why: 'the chain has one more intermediate CA than nginx checks' });
+    if (/chain too long/.test(reason))
+      settings.push({ directive: `${tls.module}_ssl_verify_depth`, args: [String(tls.verifyDepth + 1)], why: 'the chain has one more intermediate CA than nginx checks' });
     const notes = [
       tls.trusted
         ? `${tls.trusted} does not hold the CA that signed the backend's certificate (issuer: ${issuer}). Put that CA's certificate in it (add it, PEM format, next to what is there if other backends need those).`
@@ -81,7 +82,9 @@ const tlsTrust: Planner = {
         ? "The backend's certificate is self-signed: the certificate itself is what to trust. Copy it from the backend host's files."
         : 'Get it from whoever runs the backend (or your internal CA), not from the connection itself: what the connection sends is exactly what an impostor could send. openssl s_client -showcerts shows what the backend sends, to compare fingerprints.',
       ...(/unable to verify the first certificate|unable to get local issuer/.test(reason)
-        ? ['If the backend has a certificate from an intermediate CA, it should send that intermediate too (its certificate file should hold the full chain); otherwise nginx needs the intermediate in the trusted file as well.']
+        ? [
+            'If the backend has a certificate from an intermediate CA, it should send that intermediate too (its certificate file should hold the full chain); otherwise nginx needs the intermediate in the trusted file as well.',
+          ]
         : []),
       NEVER_VERIFY_OFF,
     ];
@@ -124,7 +127,15 @@ const tlsToPlain: Planner = {
     const scheme = /^([a-z]+):\/\//i.exec(arg)?.[1]?.toLowerCase() ?? '';
     const plain = PLAIN[scheme];
     const edits = plain
-      ? [{ file: pass.directive.file, line: pass.directive.line, before: directiveText(pass.directive.directive, pass.directive.args), after: directiveText(pass.directive.directive, [`${plain}://${arg.slice(scheme.length + 3)}`, ...rest]), why: 'the backend speaks plain HTTP, without TLS' }]
+      ? [
+          {
+            file: pass.directive.file,
+            line: pass.directive.line,
+            before: directiveText(pass.directive.directive, pass.directive.args),
+            after: directiveText(pass.directive.directive, [`${plain}://${arg.slice(scheme.length + 3)}`, ...rest]),
+            why: 'the backend speaks plain HTTP, without TLS',
+          },
+        ]
       : [];
     return {
       commands: testAndReload(facts),

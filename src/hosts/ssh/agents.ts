@@ -69,7 +69,10 @@ export class KeyFileAgent extends ssh2.BaseAgent {
 
   override getIdentities(cb: IdentityCallback): void {
     const offered = this.alreadyOffered();
-    cb(undefined, this.identities.filter((i) => !offered.some((b) => b.equals(i.publicKey))).map((i) => i.publicKey));
+    cb(
+      undefined,
+      this.identities.filter((i) => !offered.some((b) => b.equals(i.publicKey))).map((i) => i.publicKey),
+    );
   }
 
   override sign(pubKey: Buffer | ParsedKey | string, data: Buffer, options: SignOptions | SignCallback, cb?: SignCallback): void {

@@ -96,7 +96,10 @@ export class FrameReader {
   private at = -1;
   private finished: FrameRead | undefined;
 
-  constructor(id: string, private readonly count: number) {
+  constructor(
+    id: string,
+    private readonly count: number,
+  ) {
     this.head = Buffer.from(`${FRAME} ${id} `);
     this.results = new Array(count).fill(undefined);
   }

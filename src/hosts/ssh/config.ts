@@ -101,7 +101,7 @@ function configError(label: string, why: string): SshError {
 }
 
 /** One host on its own: its settings, and the ProxyJump hop specs (not yet resolved). */
-function resolveOne(config: SSHConfig, target: Target, local: LocalContext, notes: Set<string>): { host: ResolvedHost; jumpSpecs: string[] } {
+function resolveOne(config: SSHConfig, target: Target, local: LocalContext): { host: ResolvedHost; jumpSpecs: string[] } {
   const c = compute(config, target);
   const user = target.user ?? first(c.user) ?? local.user;
   const portText = target.port !== undefined ? String(target.port) : first(c.port);
@@ -138,7 +138,9 @@ function resolveOne(config: SSHConfig, target: Target, local: LocalContext, note
   }
   const identityRaw = list(c.identityfile).filter((f) => !/^none$/i.test(f));
   const identityFiles = (identityRaw.length ? identityRaw : DEFAULT_KEYS).map((f) => expand('IdentityFile', f, TOKENS.path, true));
-  const knownRaw = list(c.userknownhostsfile).flatMap((f) => f.split(/\s+/)).filter(Boolean);
+  const knownRaw = list(c.userknownhostsfile)
+    .flatMap((f) => f.split(/\s+/))
+    .filter(Boolean);
   const knownHostsFiles = /^none$/i.test(knownRaw[0] ?? '') ? [] : (knownRaw.length ? knownRaw : DEFAULT_KNOWN_HOSTS).map((f) => expand('UserKnownHostsFile', f, TOKENS.path, true));
   const agentRaw = first(c.identityagent);
   let identityAgent: string | undefined;
@@ -147,7 +149,13 @@ function resolveOne(config: SSHConfig, target: Target, local: LocalContext, note
   }
   const timeoutText = first(c.connecttimeout);
   const jumpRaw = first(c.proxyjump);
-  const jumpSpecs = jumpRaw && !/^none$/i.test(jumpRaw) ? expand('ProxyJump', jumpRaw, TOKENS.proxyJump, false).split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const jumpSpecs =
+    jumpRaw && !/^none$/i.test(jumpRaw)
+      ? expand('ProxyJump', jumpRaw, TOKENS.proxyJump, false)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   const host: ResolvedHost = {
     label,
     alias: target.host,
@@ -181,7 +189,7 @@ export function resolveHost(target: Target, texts: ConfigTexts, local: LocalCont
   withoutProgramLines(system, null);
   config.push(...system);
   const chainFor = (spec: Target, depth: number): ResolvedHost[] => {
-    const { host, jumpSpecs } = resolveOne(config, spec, local, notes);
+    const { host, jumpSpecs } = resolveOne(config, spec, local);
     if (!jumpSpecs.length) return [host];
     if (depth >= MAX_HOPS) throw configError(host.label, `the ProxyJump chain is longer than ${MAX_HOPS} hops; does it loop?`);
     const hops = jumpSpecs.map((hopSpec) => {
@@ -193,7 +201,7 @@ export function resolveHost(target: Target, texts: ConfigTexts, local: LocalCont
     });
     const [firstHop, ...later] = hops as [Target, ...Target[]];
     const chain = chainFor(firstHop, depth + 1);
-    for (const hop of later) chain.push(resolveOne(config, hop, local, notes).host);
+    for (const hop of later) chain.push(resolveOne(config, hop, local).host);
     if (chain.length > MAX_HOPS) throw configError(host.label, `the ProxyJump chain is longer than ${MAX_HOPS} hops; does it loop?`);
     return [...chain, host];
   };

@@ -80,7 +80,13 @@ export function connectHop(hop: ResolvedHost, deps: ConnectDeps, sock?: Duplex, 
       sock?.destroy();
     };
     const deadline = new Deadline(hop.connectTimeoutMs ?? deps.timeoutMs, () =>
-      fail(new SshError('timeout', hop.label, `cannot connect to ${hop.label}: no SSH login at ${address(hop)} within ${Math.round((hop.connectTimeoutMs ?? deps.timeoutMs) / 1000)} s${via ? ` (through ${via})` : ''}. Check the address, the port and any firewall in between.`)),
+      fail(
+        new SshError(
+          'timeout',
+          hop.label,
+          `cannot connect to ${hop.label}: no SSH login at ${address(hop)} within ${Math.round((hop.connectTimeoutMs ?? deps.timeoutMs) / 1000)} s${via ? ` (through ${via})` : ''}. Check the address, the port and any firewall in between.`,
+        ),
+      ),
     );
     const auth = authMethods(hop, deps, deadline);
     if (!auth.methods.length) {
@@ -145,9 +151,7 @@ export function connectHop(hop: ResolvedHost, deps: ConnectDeps, sock?: Duplex, 
             },
             (error: unknown) => {
               refusal =
-                error instanceof SshError
-                  ? error
-                  : new SshError('host-key-unknown', hop.label, `the host key of ${hop.label} was not confirmed: ${(error as Error)?.message ?? String(error)}`);
+                error instanceof SshError ? error : new SshError('host-key-unknown', hop.label, `the host key of ${hop.label} was not confirmed: ${(error as Error)?.message ?? String(error)}`);
               verify(false);
             },
           );

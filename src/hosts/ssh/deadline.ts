@@ -6,17 +6,23 @@ export class Deadline {
   private paused = 0;
   private done = false;
 
-  constructor(ms: number, private readonly onExpire: () => void) {
+  constructor(
+    ms: number,
+    private readonly onExpire: () => void,
+  ) {
     this.remaining = ms;
     this.arm();
   }
 
   private arm(): void {
     this.started = Date.now();
-    this.timer = setTimeout(() => {
-      this.done = true;
-      this.onExpire();
-    }, Math.max(0, this.remaining));
+    this.timer = setTimeout(
+      () => {
+        this.done = true;
+        this.onExpire();
+      },
+      Math.max(0, this.remaining),
+    );
   }
 
   /** Runs `work` with the clock stopped (nested calls are fine). */

@@ -65,7 +65,11 @@ export function connectError(error: unknown, host: string, address: string): Ssh
     return new SshError('timeout', host, `cannot connect to ${host}: ${address} did not answer in time. Check the address, the port and any firewall that drops packets.`);
   }
   if (code === 'ECONNRESET' || code === 'EPIPE' || /closed|reset/i.test(text)) {
-    return new SshError('dropped', host, `the connection to ${host} (${address}) was closed during the SSH handshake (${text}). sshd may refuse this client (MaxStartups, AllowUsers, TCP wrappers): its log says why.`);
+    return new SshError(
+      'dropped',
+      host,
+      `the connection to ${host} (${address}) was closed during the SSH handshake (${text}). sshd may refuse this client (MaxStartups, AllowUsers, TCP wrappers): its log says why.`,
+    );
   }
   return new SshError('protocol', host, `SSH with ${host} (${address}) failed: ${text}`);
 }

@@ -96,7 +96,13 @@ export async function connectSsh(options: SshOptions): Promise<SshHost> {
     ...(options.debug ? { debug: options.debug } : {}),
   };
   const hops = await connectChain(resolved, deps);
-  const host = new SshHost(resolved, hops, deps, { maxChannels: options.maxChannels ?? 8, batching: options.batching ?? true, lookAheadAtLogin: options.lookAheadAtLogin ?? false, atLogin: options.atLogin ?? [] }, notes);
+  const host = new SshHost(
+    resolved,
+    hops,
+    deps,
+    { maxChannels: options.maxChannels ?? 8, batching: options.batching ?? true, lookAheadAtLogin: options.lookAheadAtLogin ?? false, atLogin: options.atLogin ?? [] },
+    notes,
+  );
   try {
     await host.checkPrivilege();
   } catch (error) {

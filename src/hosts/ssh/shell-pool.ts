@@ -107,11 +107,17 @@ export class ShellPool {
       if (result.code === null) queued?.settle({ ...result, failure: 'the command ended with no exit status' });
       else queued?.settle(result);
     };
-    void shell.run(batch.map((q) => q.command), limit, (i, result) => answer(batch[i], result)).then((ended) => {
-      // A lost shell: the commands not answered yet run again elsewhere, so the caller's own fallback decides.
-      if (!('results' in ended)) for (const queued of batch) queued.settle({ stdout: '', stderr: '', code: null, failure: SHELL_UNAVAILABLE });
-      this.flush();
-    });
+    void shell
+      .run(
+        batch.map((q) => q.command),
+        limit,
+        (i, result) => answer(batch[i], result),
+      )
+      .then((ended) => {
+        // A lost shell: the commands not answered yet run again elsewhere, so the caller's own fallback decides.
+        if (!('results' in ended)) for (const queued of batch) queued.settle({ stdout: '', stderr: '', code: null, failure: SHELL_UNAVAILABLE });
+        this.flush();
+      });
   }
 
   private grow(): Promise<void> {

@@ -135,10 +135,7 @@ export class SshHost implements Host {
   private async probeOnShell(plain: Privilege): Promise<{ id: ChannelRun; timeout: ChannelRun; warm: RemoteShell; asked: CommandResult[] } | null> {
     if (!this.options.batching || this.options.maxChannels < 3) return null;
     const atLogin = this.options.atLogin.filter((c) => !c.stdin?.includes('\0'));
-    const opening = [
-      ...PROBES,
-      ...atLogin.map((c) => ({ argv: killedIfAble(c.argv, LOGIN_COMMAND_S), ...(c.stdin !== undefined ? { stdin: c.stdin } : {}) })),
-    ];
+    const opening = [...PROBES, ...atLogin.map((c) => ({ argv: killedIfAble(c.argv, LOGIN_COMMAND_S), ...(c.stdin !== undefined ? { stdin: c.stdin } : {}) }))];
     const started = performance.now();
     const batchId = `probe-${randomBytes(4).toString('hex')}`;
     const warm = await this.openShell(plain, shellOpeningWith(batchId, opening));
@@ -247,7 +244,12 @@ export class SshHost implements Host {
     const result = (run: ChannelRun) => commandResult(command, run, Math.round(performance.now() - started));
     const timeoutMs = timeoutOf(command);
     if (this.pool && !command.stdin?.includes('\0')) {
-      const batched = await this.pool.run({ argv: command.argv, ...(command.stdin !== undefined ? { stdin: command.stdin } : {}), killAfterS: killAfterS(command) }, timeoutMs, signal, command.early === true);
+      const batched = await this.pool.run(
+        { argv: command.argv, ...(command.stdin !== undefined ? { stdin: command.stdin } : {}), killAfterS: killAfterS(command) },
+        timeoutMs,
+        signal,
+        command.early === true,
+      );
       if (batched.failure !== SHELL_UNAVAILABLE) return result(batched);
     }
     let release: () => void;

@@ -49,13 +49,7 @@ function fileHint(file: string, name: string): string {
 }
 
 /** Known: returns. Changed or revoked: throws. Unknown: asks `onUnknown` (none given: throws). */
-export async function verifyHostKey(
-  hop: ResolvedHost,
-  blob: Buffer,
-  known: KnownHosts,
-  onUnknown: UnknownHostKeyHandler | undefined,
-  via: string | undefined,
-): Promise<VerifiedHostKey> {
+export async function verifyHostKey(hop: ResolvedHost, blob: Buffer, known: KnownHosts, onUnknown: UnknownHostKeyHandler | undefined, via: string | undefined): Promise<VerifiedHostKey> {
   const name = lookupName(hop);
   const type = keyType(blob);
   const print = fingerprint(blob);

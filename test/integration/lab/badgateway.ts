@@ -15,7 +15,7 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeo
   const argv = (options.wrap ?? ((a: string[]) => a))([process.execPath, CLI, ...args]);
   return new Promise((resolve) => {
     execFile(argv[0] as string, argv.slice(1), { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1) : 0;
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
   });

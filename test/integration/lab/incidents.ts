@@ -37,12 +37,18 @@ export function newLab(): Lab {
     later,
     async nginx(options) {
       const started = await startNginx(options);
-      later(() => started.remove(), () => started.stop());
+      later(
+        () => started.remove(),
+        () => started.stop(),
+      );
       return started;
     },
     async phpFpm(options) {
       const started = await startPhpFpm(options);
-      later(() => started.remove(), () => started.stop());
+      later(
+        () => started.remove(),
+        () => started.stop(),
+      );
       return started;
     },
     own(started) {
@@ -141,7 +147,7 @@ export const SCENARIOS: Scenario[] = [
     id: 'php-blog-upgrade',
     cause: 'socket-missing',
     title: 'The PHP blog fails after the server was upgraded',
-    story: 'After last night\'s upgrade the blog (nginx + php-fpm) shows 502 on every page. php-fpm is running.',
+    story: "After last night's upgrade the blog (nginx + php-fpm) shows 502 on every page. php-fpm is running.",
     async setup(lab) {
       const dir = lab.scratchDir();
       const fpm = await lab.phpFpm({ listen: join(dir, 'php8.2-fpm.sock') });
@@ -280,7 +286,7 @@ export const SCENARIOS: Scenario[] = [
     id: 'api-posts-flaky',
     cause: 'upstream-keepalive',
     title: 'Some POSTs to the API fail now and then',
-    story: 'Now and then a POST to /api/orders gets 502; trying again works. GETs never fail. Nothing in the backend\'s log.',
+    story: "Now and then a POST to /api/orders gets 502; trying again works. GETs never fail. Nothing in the backend's log.",
     async setup(lab) {
       const port = await freePort();
       lab.own(await startClosingBackend('127.0.0.1', port, { mode: 'keepalive-race', idleSeconds: 1 }));
@@ -318,7 +324,10 @@ export const SCENARIOS: Scenario[] = [
     story: 'nginx balances the app over two servers. Since a few minutes every request gets 502, at once.',
     async setup(lab) {
       const [one, two] = [await freePort(), await freePort()];
-      const site = await lab.nginx({ http: `upstream pool { server 127.0.0.1:${one} fail_timeout=60s; server 127.0.0.1:${two} max_fails=1 fail_timeout=60s; }`, server: 'location / { proxy_pass http://pool; }' });
+      const site = await lab.nginx({
+        http: `upstream pool { server 127.0.0.1:${one} fail_timeout=60s; server 127.0.0.1:${two} max_fails=1 fail_timeout=60s; }`,
+        server: 'location / { proxy_pass http://pool; }',
+      });
       const url = `http://127.0.0.1:${site.port}/`;
       const first = await fetch(url, { signal: AbortSignal.timeout(5000) });
       if (first.status !== 502) throw new Error(`the pool did not fail (${first.status})`);
@@ -342,8 +351,8 @@ export const SCENARIOS: Scenario[] = [
   {
     id: 'api-gateway',
     cause: 'upstream-returned-502',
-    title: 'The API answers 502, and nginx\'s error log is empty',
-    story: 'Calls to /api/orders give 502. Someone checked nginx\'s error log: nothing there.',
+    title: "The API answers 502, and nginx's error log is empty",
+    story: "Calls to /api/orders give 502. Someone checked nginx's error log: nothing there.",
     async setup(lab) {
       const port = await freePort();
       lab.own(await startTcpBackend('127.0.0.1', port, { mode: 'status502' }));

@@ -36,8 +36,7 @@ const hexBytes = (bytes: string): string => [...bytes].map((c) => c.charCodeAt(0
 const subjectLine = (bytes: string): string => `    ${[...bytes].map((c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('') || '\\'}`;
 
 /** `/hh hh/hex`: the pattern given as hex pairs cannot collide with any delimiter or escape. */
-const patternLine = (q: OracleQuery): string =>
-  `/${hexBytes(q.pattern) || '""'}/${[...(q.caseless ? ['i'] : []), 'hex', 'info', 'allcaptures', ...(q.modifiers ?? [])].join(',')}`;
+const patternLine = (q: OracleQuery): string => `/${hexBytes(q.pattern) || '""'}/${[...(q.caseless ? ['i'] : []), 'hex', 'info', 'allcaptures', ...(q.modifiers ?? [])].join(',')}`;
 
 /**
  * pcre2test prints bytes outside 32..126 as \xhh (and code points as \x{hh..}) but a backslash bare, so a
@@ -45,9 +44,7 @@ const patternLine = (q: OracleQuery): string =>
  * subjects whose captures they compare.
  */
 function unprint(text: string): string {
-  return text.replace(/\\x\{([0-9a-f]+)\}|\\x([0-9a-f]{2})/g, (_, long: string | undefined, short: string | undefined) =>
-    String.fromCodePoint(parseInt(long ?? short!, 16)),
-  );
+  return text.replace(/\\x\{([0-9a-f]+)\}|\\x([0-9a-f]{2})/g, (_, long: string | undefined, short: string | undefined) => String.fromCodePoint(parseInt(long ?? short!, 16)));
 }
 
 /** Runs every query through one pcre2test process and reads its report back. */

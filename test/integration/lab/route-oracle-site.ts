@@ -255,9 +255,7 @@ export async function startSite(oracleCase: OracleCase, later: (cleanup: () => P
   const errorLog = join(prefix, 'var/log/nginx/error.log');
   let lastFailure = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const taken = new Set(
-      [...backends.values()].flatMap((b) => b.dialed.map((d) => Number(d.split(':').at(-1)))).filter((p) => Number.isInteger(p)),
-    );
+    const taken = new Set([...backends.values()].flatMap((b) => b.dialed.map((d) => Number(d.split(':').at(-1)))).filter((p) => Number.isInteger(p)));
     const ports = new Map<string, number>();
     for (const [name, addresses] of plan.ports) {
       const port = await portFor(addresses, taken);
@@ -274,9 +272,7 @@ export async function startSite(oracleCase: OracleCase, later: (cleanup: () => P
     const dump = execFileSync('nginx', nginxArgs(prefix, conf, '-T', '-q'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const nginx = start('nginx', nginxArgs(prefix, conf, '-g', 'daemon off;'));
     later(() => nginx.stop());
-    const listeners = [...plan.ports].flatMap(([name, addresses]) =>
-      [...addresses].map((a) => ({ host: a === '*' ? '127.0.0.1' : bindable(a), port: ports.get(name) as number })),
-    );
+    const listeners = [...plan.ports].flatMap(([name, addresses]) => [...addresses].map((a) => ({ host: a === '*' ? '127.0.0.1' : bindable(a), port: ports.get(name) as number })));
     const site: Site = { prefix, conf, ports, backends, accessLog, errorLog, dump, nginx, alerts: oracleCase.alerts };
     const failure = await waitListening(site, listeners);
     if (!failure) return site;

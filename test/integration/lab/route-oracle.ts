@@ -82,18 +82,15 @@ function send(site: Site, req: CaseRequest, id: string): Promise<Answer> {
   const headers: Record<string, string> = { Host: req.host, [ID_HEADER]: id, ...req.headers };
   if (!['GET', 'HEAD'].includes(req.method)) headers['Content-Length'] = '0';
   return new Promise((resolve) => {
-    const outgoing = request(
-      { host: req.address, port, method: req.method, path: req.path, headers, agent: false, setHost: false, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) },
-      (response) => {
-        let body = '';
-        response.setEncoding('latin1');
-        response.on('data', (chunk: string) => {
-          if (body.length < 8192) body += chunk;
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? null, location: response.headers.location ?? null, body, error: null }));
-        response.on('error', (error) => resolve({ status: response.statusCode ?? null, location: null, body, error: error.message }));
-      },
-    );
+    const outgoing = request({ host: req.address, port, method: req.method, path: req.path, headers, agent: false, setHost: false, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }, (response) => {
+      let body = '';
+      response.setEncoding('latin1');
+      response.on('data', (chunk: string) => {
+        if (body.length < 8192) body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? null, location: response.headers.location ?? null, body, error: null }));
+      response.on('error', (error) => resolve({ status: response.statusCode ?? null, location: null, body, error: error.message }));
+    });
     outgoing.on('error', (error) => resolve({ status: null, location: null, body: '', error: error.message }));
     outgoing.end();
   });

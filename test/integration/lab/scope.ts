@@ -28,12 +28,18 @@ export function labScope() {
     },
     async nginx(options: NginxOptions): Promise<Nginx> {
       const started = await startNginx(options);
-      later(() => started.remove(), () => started.stop());
+      later(
+        () => started.remove(),
+        () => started.stop(),
+      );
       return started;
     },
     async phpFpm(options: PhpFpmOptions): Promise<PhpFpm> {
       const started = await startPhpFpm(options);
-      later(() => started.remove(), () => started.stop());
+      later(
+        () => started.remove(),
+        () => started.stop(),
+      );
       return started;
     },
     /** A folder every user may traverse (sockets for nginx's workers live here). */

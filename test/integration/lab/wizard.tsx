@@ -1,5 +1,4 @@
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { requestFacts } from '../../../src/facts/request.js';
 import { loadFlowFile } from '../../../src/flow/loader.js';
 import type { Host } from '../../../src/hosts/host.js';

@@ -21,7 +21,7 @@ const reload = [
 const edit = { file: CONF, line: 1, before: 'server 127.0.0.1:9001;', after: 'server 127.0.0.1:9002;', why: '' };
 
 describe('which fixes badgateway applies by itself', () => {
-  it('config edits of nginx, a reload that is the fix (stale-dns), a start with the box\'s service manager', () => {
+  it("config edits of nginx, a reload that is the fix (stale-dns), a start with the box's service manager", () => {
     expect(applicability({ commands: reload, edits: [edit], notes: [] }, FACTS, 'wrong-port')).toEqual({ applicable: true });
     expect(applicability({ commands: reload, edits: [], notes: [] }, FACTS, 'stale-dns')).toEqual({ applicable: true });
     expect(applicability({ commands: [{ argv: ['service', 'php8.2-fpm', 'start'], why: '', durable: true }], edits: [], notes: [] }, FACTS, 'socket-missing')).toEqual({ applicable: true });
@@ -31,7 +31,10 @@ describe('which fixes badgateway applies by itself', () => {
     expect(applicability({ commands: [], edits: [], notes: ['fix the app'] }, FACTS, 'invalid-response')).toMatchObject({ applicable: false, reason: expect.stringContaining('needs a person') });
     expect(applicability({ commands: [{ argv: ['tail', '-n', '200', '--', '/var/log/app.log'], why: '', durable: true }], edits: [], notes: [] }, FACTS, 'backend-crashed').applicable).toBe(false);
     expect(applicability({ commands: reload, edits: [], notes: [] }, FACTS, 'upstream-tls').applicable).toBe(false);
-    expect(applicability({ commands: [{ argv: ['rm', '-rf', '/'], why: '', durable: true }], edits: [], notes: [] }, FACTS, 'x')).toMatchObject({ applicable: false, reason: expect.stringContaining('does not run "rm -rf /" by itself') });
+    expect(applicability({ commands: [{ argv: ['rm', '-rf', '/'], why: '', durable: true }], edits: [], notes: [] }, FACTS, 'x')).toMatchObject({
+      applicable: false,
+      reason: expect.stringContaining('does not run "rm -rf /" by itself'),
+    });
     expect(applicability({ commands: reload, edits: [{ ...edit, file: '/etc/other.conf' }], notes: [] }, FACTS, 'wrong-port').applicable).toBe(false);
     expect(applicability({ commands: reload, edits: [{ ...edit, before: '' }], notes: [] }, FACTS, 'read-timeout').applicable).toBe(false);
   });
@@ -42,7 +45,20 @@ describe('the consent preview: exactly what will run, in order', () => {
     ok: true,
     refusal: null,
     host: 'root@web1',
-    files: [{ file: CONF, path: '/etc/nginx/sites-available/app', program: 'nginx', edits: [edit], text: '', newText: '', sha256: '', diff: ['@@ line 1 @@', '- server 127.0.0.1:9001;', '+ server 127.0.0.1:9002;'], test: ['nginx', '-t'], main: false }],
+    files: [
+      {
+        file: CONF,
+        path: '/etc/nginx/sites-available/app',
+        program: 'nginx',
+        edits: [edit],
+        text: '',
+        newText: '',
+        sha256: '',
+        diff: ['@@ line 1 @@', '- server 127.0.0.1:9001;', '+ server 127.0.0.1:9002;'],
+        test: ['nginx', '-t'],
+        main: false,
+      },
+    ],
     commands: [
       { planned: { argv: ['chgrp', 'nogroup', '--', '/run/a b.sock'], why: '', durable: false }, action: { kind: 'mode', tool: 'chgrp', path: '/run/a b.sock' }, run: false, skipped: 'a stopgap' },
       { planned: { argv: ['service', 'php8.2-fpm', 'restart'], why: '', durable: true }, action: { kind: 'service', verb: 'restart' }, run: true },

@@ -50,11 +50,21 @@ describe('the report after --apply', () => {
   it('fixed and verified: exit 0, with what changed, the backups and the journal', () => {
     const r = withApply(report(), outcome({}));
     expect(r.exitCode).toBe(0);
-    expect(r.fix).toMatchObject({ applied: true, verified: true, rolledBack: false, backups: ['/var/lib/badgateway/backups/id1/etc/nginx/nginx.conf'], journal: '/var/lib/badgateway/journal.jsonl', applyId: 'id1' });
+    expect(r.fix).toMatchObject({
+      applied: true,
+      verified: true,
+      rolledBack: false,
+      backups: ['/var/lib/badgateway/backups/id1/etc/nginx/nginx.conf'],
+      journal: '/var/lib/badgateway/journal.jsonl',
+      applyId: 'id1',
+    });
   });
 
   it('not this: rolled back, or refused before anything changed: exit 1 and the reason', () => {
-    expect(withApply(report(), outcome({ verified: false, rolledBack: true, failure: 'the request still fails' }))).toMatchObject({ exitCode: 1, fix: { applied: true, verified: false, rolledBack: true, failure: 'the request still fails' } });
+    expect(withApply(report(), outcome({ verified: false, rolledBack: true, failure: 'the request still fails' }))).toMatchObject({
+      exitCode: 1,
+      fix: { applied: true, verified: false, rolledBack: true, failure: 'the request still fails' },
+    });
     expect(withApply(report(), null, 'not applied: nothing to change')).toMatchObject({ exitCode: 1, fix: { applied: false, failure: 'not applied: nothing to change', changes: [], backups: [] } });
     expect(withApply(report({ error: 'step x failed', exitCode: 3 }), null).exitCode).toBe(3);
   });

@@ -20,7 +20,10 @@ describe('file operations on the box, through its host', () => {
     const box = new Box(hostSaying('', 0, ran));
     await box.append('/s/journal.jsonl', '{"a":"$(id)"}');
     expect(ran[0]).toMatchObject({ argv: ['tee', '-a', '--', '/s/journal.jsonl'], stdin: '{"a":"$(id)"}\n' });
-    await box.swap([['/s/c1', '/etc/a'], ['/s/c2', '/etc/b']]);
+    await box.swap([
+      ['/s/c1', '/etc/a'],
+      ['/s/c2', '/etc/b'],
+    ]);
     expect(ran[1]?.argv.slice(0, 2)).toEqual(['sh', '-c']);
     expect(ran[1]?.argv.slice(3)).toEqual(['sh', '/s/c1', '/etc/a', '/s/c2', '/etc/b']);
     await box.swap([['/s/c1', '/etc/a']]);

@@ -17,7 +17,7 @@ describe('config edits applied to the text as it is now', () => {
     expect(out).toMatchObject({ ok: true, text: 'location / {\n    proxy_pass http://[::1]:9001;\n}\n' });
   });
 
-  it('a multi-line after gets the line\'s own indentation; CRLF files stay CRLF', () => {
+  it("a multi-line after gets the line's own indentation; CRLF files stay CRLF", () => {
     const text = 'server {\r\n        location /big/ { proxy_pass http://b; }\r\n}\r\n';
     const out = applyEdits(text, [edit(2, 'location /big/ {', 'location /big/ {\n    proxy_buffer_size 16k;')], FILE);
     expect(out).toMatchObject({ ok: true, text: 'server {\r\n        location /big/ {\r\n            proxy_buffer_size 16k; proxy_pass http://b; }\r\n}\r\n' });
@@ -31,7 +31,10 @@ describe('config edits applied to the text as it is now', () => {
 
   it('not this: the line no longer says what the diagnosis read (the file changed): refused, with both texts', () => {
     const out = applyEdits('upstream app { server 127.0.0.1:9005; }\n', [edit(1, 'server 127.0.0.1:9001;', 'server 127.0.0.1:9002;')], FILE);
-    expect(out).toEqual({ ok: false, problem: `${FILE}:1 no longer says "server 127.0.0.1:9001;" (it says "upstream app { server 127.0.0.1:9005; }"): the file changed since the diagnosis; run the diagnosis again` });
+    expect(out).toEqual({
+      ok: false,
+      problem: `${FILE}:1 no longer says "server 127.0.0.1:9001;" (it says "upstream app { server 127.0.0.1:9005; }"): the file changed since the diagnosis; run the diagnosis again`,
+    });
   });
 
   it('not this: a directive name inside a longer one does not match (keepalive vs xkeepalive)', () => {

@@ -7,7 +7,9 @@ const DEBIAN = parseDump(readFileSync(new URL('../../fixtures/nginx-T/debian-sto
 
 describe('include patterns: where a file beside the config would be loaded by nginx', () => {
   it('reads every include of the real Debian config, absolute', () => {
-    expect(includePatterns(DEBIAN, '/etc/nginx')).toEqual(expect.arrayContaining(['/etc/nginx/modules-enabled/*.conf', '/etc/nginx/mime.types', '/etc/nginx/conf.d/*.conf', '/etc/nginx/sites-enabled/*']));
+    expect(includePatterns(DEBIAN, '/etc/nginx')).toEqual(
+      expect.arrayContaining(['/etc/nginx/modules-enabled/*.conf', '/etc/nginx/mime.types', '/etc/nginx/conf.d/*.conf', '/etc/nginx/sites-enabled/*']),
+    );
   });
 
   it('sites-enabled/* loads any name there, but not a dot-name (glob(3) without GLOB_PERIOD)', () => {

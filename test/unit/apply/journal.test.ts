@@ -2,7 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { lastInEffect, parseJournal } from '../../../src/fixes/apply/journal.js';
 import type { ApplyRecord } from '../../../src/fixes/apply/record.js';
 
-const rec = (id: string, event: ApplyRecord['event']): ApplyRecord => ({ v: 1, id, event, at: '2026-11-21T00:00:00Z', host: 'local', cause: 'wrong-port', title: 't', request: null, stateDir: '/s', nginx: null, backend: null, changes: [], verified: event === 'applied', failure: null });
+const rec = (id: string, event: ApplyRecord['event']): ApplyRecord => ({
+  v: 1,
+  id,
+  event,
+  at: '2026-11-21T00:00:00Z',
+  host: 'local',
+  cause: 'wrong-port',
+  title: 't',
+  request: null,
+  stateDir: '/s',
+  nginx: null,
+  backend: null,
+  changes: [],
+  verified: event === 'applied',
+  failure: null,
+});
 const lines = (...records: ApplyRecord[]) => records.map((r) => JSON.stringify(r)).join('\n');
 
 describe('the journal: which fix is still in effect', () => {

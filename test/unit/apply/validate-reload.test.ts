@@ -16,7 +16,16 @@ describe('testing candidates in place, and the proof of a reload', () => {
   });
 
   it('a new main file is tested with -c pointing at it, keeping -p and -g', () => {
-    expect(withConfFile(['nginx', ...ARGS, '-t'], '/tmp/cap/conf/.nginx.conf.badgateway-1')).toEqual(['nginx', '-c', '/tmp/cap/conf/.nginx.conf.badgateway-1', '-p', '/tmp/cap/', '-g', 'daemon off;', '-t']);
+    expect(withConfFile(['nginx', ...ARGS, '-t'], '/tmp/cap/conf/.nginx.conf.badgateway-1')).toEqual([
+      'nginx',
+      '-c',
+      '/tmp/cap/conf/.nginx.conf.badgateway-1',
+      '-p',
+      '/tmp/cap/',
+      '-g',
+      'daemon off;',
+      '-t',
+    ]);
     expect(withConfFile(['nginx', '-t'], '/etc/nginx/.n')).toEqual(['nginx', '-c', '/etc/nginx/.n', '-t']);
   });
 
@@ -27,7 +36,7 @@ describe('testing candidates in place, and the proof of a reload', () => {
     expect(findMaster(ps, { masterPid: 99999, args: ['-c', '/nowhere'] })).toBeNull();
   });
 
-  it('new workers after the reload; the one shutting down is an old one, and another master\'s workers do not count', () => {
+  it("new workers after the reload; the one shutting down is an old one, and another master's workers do not count", () => {
     expect(liveWorkers(fixture('ps-before-reload.txt'), 1676)).toEqual([1678, 1679]);
     expect(liveWorkers(fixture('ps-after-reload.txt'), 1676)).toEqual([2140, 2141]);
     expect(liveWorkers(fixture('ps-after-reload.txt'), 1651)).toEqual([1652]);

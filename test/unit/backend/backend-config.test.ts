@@ -25,7 +25,10 @@ function facts(target: string, extra = ''): KnownFacts {
 }
 
 function check(f: KnownFacts) {
-  const done = runPlan((d) => backendConfig.plan(f, d), (argv) => (argv.join(' ') === SS ? ran(argv, fixture('php-fpm/ss-php-fpm.txt')) : answerFpm(argv)));
+  const done = runPlan(
+    (d) => backendConfig.plan(f, d),
+    (argv) => (argv.join(' ') === SS ? ran(argv, fixture('php-fpm/ss-php-fpm.txt')) : answerFpm(argv)),
+  );
   return backendConfig.interpret(f, done);
 }
 
@@ -37,7 +40,7 @@ describe('backend.config: where is the backend set up to listen?', () => {
     expect(result.facts['backend.hint']).toMatchObject({ pid: 9829, conf: '/tmp/fpmcap/a/php-fpm.conf', names: ['php8.2-fpm', 'php-fpm'] });
   });
 
-  it('same, stopped: Debian\'s pool for /run/php/php8.2-fpm.sock, with no master running', () => {
+  it("same, stopped: Debian's pool for /run/php/php8.2-fpm.sock, with no master running", () => {
     const result = check(facts('unix:/run/php/php8.2-fpm.sock'));
     expect(result.outcome).toBe('same');
     expect(result.facts['backend.hint']).toMatchObject({ pid: null, binary: '/usr/sbin/php-fpm8.2', conf: '/etc/php/8.2/fpm/php-fpm.conf' });
@@ -84,9 +87,12 @@ describe('backend.config: where is the backend set up to listen?', () => {
     expect(result.ask?.alternatives.some((a) => a.outcome === 'tcp')).toBe(true);
   });
 
-  it('ranks a running pool in nginx\'s socket directory first', () => {
+  it("ranks a running pool in nginx's socket directory first", () => {
     const pool = (name: string, listen: string, masterPid: number | null) => ({ name, masterPid, binary: 'php-fpm', conf: '/c', errorLog: null, values: { listen }, places: {}, section: null });
-    const ranked = rankPools([pool('far', '/srv/x.sock', 1), pool('tcp', '127.0.0.1:9000', 1), pool('near-stopped', '/run/php/a.sock', null), pool('near', '/run/php/b.sock', 1)], { kind: 'unix', path: '/run/php/c.sock' });
+    const ranked = rankPools([pool('far', '/srv/x.sock', 1), pool('tcp', '127.0.0.1:9000', 1), pool('near-stopped', '/run/php/a.sock', null), pool('near', '/run/php/b.sock', 1)], {
+      kind: 'unix',
+      path: '/run/php/c.sock',
+    });
     expect(ranked.map((p) => p.name)).toEqual(['near', 'tcp', 'far', 'near-stopped']);
   });
 });

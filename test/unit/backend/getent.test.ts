@@ -24,7 +24,7 @@ describe('getent ahosts', () => {
   });
 });
 
-describe('the address nginx used, from the error log\'s upstream field', () => {
+describe("the address nginx used, from the error log's upstream field", () => {
   it('reads it from a real line written after the name moved', () => {
     const [line] = parseErrorLog(fixture('getent/stale-dns-refused.log'));
     expect(line?.upstream).toBe('http://127.0.0.2:38461/');

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePs } from '../../../src/system/ps.js';
-import {
-  binaryFor,
-  fpmIncludes,
-  fpmServiceNames,
-  includeSearch,
-  nginxAddressFor,
-  parseFpmIni,
-  parseFpmListen,
-  parseFpmTest,
-  phpFpmMasters,
-  poolPlaces,
-} from '../../../src/system/php-fpm.js';
+import { binaryFor, fpmIncludes, fpmServiceNames, includeSearch, nginxAddressFor, parseFpmIni, parseFpmListen, parseFpmTest, phpFpmMasters, poolPlaces } from '../../../src/system/php-fpm.js';
 import { fixture } from './fixtures.js';
 
 describe('php-fpm masters in ps', () => {
@@ -38,12 +27,19 @@ describe('php-fpm -tt', () => {
     expect(test.global.error_log).toBe('/tmp/fpmcap/a/php-fpm.log');
     expect(test.pools).toHaveLength(1);
     expect(test.pools[0]?.name).toBe('shop');
-    expect(test.pools[0]?.values).toMatchObject({ listen: '/tmp/fpmcap/run/shop.sock', 'listen.owner': 'root', 'listen.group': 'root', 'listen.mode': '0600', user: 'www-data', request_terminate_timeout: '30s' });
+    expect(test.pools[0]?.values).toMatchObject({
+      listen: '/tmp/fpmcap/run/shop.sock',
+      'listen.owner': 'root',
+      'listen.group': 'root',
+      'listen.mode': '0600',
+      user: 'www-data',
+      request_terminate_timeout: '30s',
+    });
     // "undefined" is php-fpm's word for unset.
     expect(test.pools[0]?.values).not.toHaveProperty('listen.acl_users');
   });
 
-  it('expands $pool and reads pools from the main file and from includes, in php-fpm\'s order', () => {
+  it("expands $pool and reads pools from the main file and from includes, in php-fpm's order", () => {
     const test = parseFpmTest(fixture('php-fpm/tt-two-pools-tcp-unix.stderr.txt'));
     expect(test.pools.map((p) => [p.name, p.values.listen])).toEqual([
       ['api', '/tmp/fpmcap/run/api.sock'],
@@ -52,7 +48,7 @@ describe('php-fpm -tt', () => {
     expect(test.pools[0]?.values.request_terminate_timeout).toBe('120s');
   });
 
-  it('Debian\'s stock config: pool www on /run/php/php8.2-fpm.sock, log /var/log/php8.2-fpm.log', () => {
+  it("Debian's stock config: pool www on /run/php/php8.2-fpm.sock, log /var/log/php8.2-fpm.log", () => {
     const test = parseFpmTest(fixture('php-fpm/tt-debian-stock.stderr.txt'));
     expect(test.global.error_log).toBe('/var/log/php8.2-fpm.log');
     expect(test.pools[0]?.values).toMatchObject({ listen: '/run/php/php8.2-fpm.sock', 'listen.owner': 'www-data', 'listen.group': 'www-data' });
@@ -71,7 +67,7 @@ describe('php-fpm -tt', () => {
 });
 
 describe('php-fpm ini files', () => {
-  it('finds each setting\'s line, as written, across the main file and the pool files', () => {
+  it("finds each setting's line, as written, across the main file and the pool files", () => {
     const files = [
       { file: '/tmp/fpmcap/b/php-fpm.conf', text: fixture('php-fpm/conf/b/php-fpm.conf') },
       { file: '/tmp/fpmcap/b/pool.d/api.conf', text: fixture('php-fpm/conf/b/pool.d/api.conf') },
@@ -84,7 +80,7 @@ describe('php-fpm ini files', () => {
     expect(places.get('main')?.places['listen.mode']).toBeUndefined();
   });
 
-  it('Debian\'s pool file: listen at line 41, its owner and group at 53 and 54; comments skipped', () => {
+  it("Debian's pool file: listen at line 41, its owner and group at 53 and 54; comments skipped", () => {
     const places = poolPlaces([{ file: '/etc/php/8.2/fpm/pool.d/www.conf', text: fixture('php-fpm/conf/debian/pool.d/www.conf') }]);
     expect(places.get('www')?.places).toMatchObject({
       listen: { line: 41, text: 'listen = /run/php/php8.2-fpm.sock' },

@@ -16,7 +16,8 @@ interface Box {
 function answers(box: Box) {
   return (argv: string[]): CommandResult | undefined => {
     const key = argv.join(' ');
-    if (key === 'stat -c %F -- /run/systemd/system') return box.systemd ? ran(argv, fixture('service/stat-directory.stdout.txt')) : ran(argv, '', { stderr: fixture('service/stat-run-systemd-system.stderr.txt'), code: 1 });
+    if (key === 'stat -c %F -- /run/systemd/system')
+      return box.systemd ? ran(argv, fixture('service/stat-directory.stdout.txt')) : ran(argv, '', { stderr: fixture('service/stat-run-systemd-system.stderr.txt'), code: 1 });
     if (key === 'ls -1 -- /etc/init.d') return ran(argv, fixture('service/ls-init-d.txt'));
     if (key === 'ps -eo pid=,ppid=,user:32=,args=') return ran(argv, fixture(box.ps));
     if (key === 'cat -- /etc/init.d/php8.2-fpm') return ran(argv, fixture('service/init-d-php8.2-fpm.txt'));
@@ -99,7 +100,11 @@ describe('service.manager: what starts the backend here', () => {
 describe('failed commands are evidence too', () => {
   it('an unreadable init.d still decides from what ran', () => {
     const facts: KnownFacts = { 'backend.hint': stock };
-    const result = serviceManager.interpret(facts, [failed(['stat', '-c', '%F', '--', '/run/systemd/system']), failed(['ls', '-1', '--', '/etc/init.d']), failed(['ps', '-eo', 'pid=,ppid=,user:32=,args='])]);
+    const result = serviceManager.interpret(facts, [
+      failed(['stat', '-c', '%F', '--', '/run/systemd/system']),
+      failed(['ls', '-1', '--', '/etc/init.d']),
+      failed(['ps', '-eo', 'pid=,ppid=,user:32=,args=']),
+    ]);
     expect(result.outcome).toBe('process');
     expect(result.facts['service.start']).toEqual(['/usr/sbin/php-fpm8.2', '--daemonize', '--fpm-config', '/etc/php/8.2/fpm/php-fpm.conf']);
   });

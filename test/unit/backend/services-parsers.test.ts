@@ -64,7 +64,7 @@ describe('SysV init scripts', () => {
   });
 });
 
-describe('supervisors among a process\'s parents', () => {
+describe("supervisors among a process's parents", () => {
   it('supervisord runs php-fpm: its status names the program by pid', () => {
     const processes = parsePs(fixture('service/ps-supervisord-children.txt'));
     const worker = processes.find((p) => p.args === 'php-fpm: pool shop');
@@ -84,7 +84,7 @@ describe('supervisors among a process\'s parents', () => {
     expect(parseSupervisorStatus(fixture('service/supervisorctl-status-no-daemon.stdout.txt'))).toEqual([]);
   });
 
-  it('pm2\'s God Daemon runs the app; jlist names it by pid', () => {
+  it("pm2's God Daemon runs the app; jlist names it by pid", () => {
     const processes = parsePs(fixture('service/ps-pm2-children.txt'));
     const chain = ancestors(processes, 2523);
     expect(supervisorOf(chain)).toEqual({ kind: 'pm2', pid: 2511 });
@@ -100,11 +100,13 @@ describe('supervisors among a process\'s parents', () => {
     expect(supervisorOf(ancestors(supervised, 10327))).toBeNull();
   });
 
-  it('a docker container shim names the container (format of containerd-shim-runc-v2\'s command line)', () => {
+  it("a docker container shim names the container (format of containerd-shim-runc-v2's command line)", () => {
     const chain = parsePs(
       '  900     1 root                             /usr/bin/containerd-shim-runc-v2 -namespace moby -id 4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b -address /run/containerd/containerd.sock\n  950   900 root                             php-fpm: master process (/usr/local/etc/php-fpm.conf)\n',
     );
     expect(supervisorOf(ancestors(chain, 950))).toEqual({ kind: 'docker', container: '4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b' });
-    expect(parseDockerPs('4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b shop-php running\n')).toEqual([{ id: '4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b', name: 'shop-php', state: 'running' }]);
+    expect(parseDockerPs('4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b shop-php running\n')).toEqual([
+      { id: '4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b', name: 'shop-php', state: 'running' },
+    ]);
   });
 });

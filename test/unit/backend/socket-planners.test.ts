@@ -37,7 +37,13 @@ const pool: FpmPool = {
 const plan = (name: string, facts: KnownFacts) => PLANNERS[name]?.plan(facts);
 
 describe('socket-permission', () => {
-  const facts: KnownFacts = { ...bare, 'upstream.socket': '/run/app/php.sock', 'socket.stat': { path: '/run/app/php.sock', exists: true, type: 'socket', owner: 'root', group: 'root', mode: '600' }, 'socket.blockedPath': '/run/app/php.sock', 'nginx.workerGroups': ['nogroup'] };
+  const facts: KnownFacts = {
+    ...bare,
+    'upstream.socket': '/run/app/php.sock',
+    'socket.stat': { path: '/run/app/php.sock', exists: true, type: 'socket', owner: 'root', group: 'root', mode: '600' },
+    'socket.blockedPath': '/run/app/php.sock',
+    'nginx.workerGroups': ['nogroup'],
+  };
 
   it('with the pool known: its listen.* lines (existing ones rewritten, missing ones after listen), a stopgap, then a restart', () => {
     const fix = plan('socket-permission', { ...facts, 'fpm.pool': pool });
@@ -73,30 +79,65 @@ describe('socket-permission', () => {
 });
 
 describe('socket paths and kinds', () => {
-  it('socket-path: nginx dials the pool\'s socket (the pool alternative named by file:line)', () => {
-    const fix = plan('socket-path', { ...bare, ...config('fastcgi_pass unix:/run/php/php8.1-fpm.sock;'), 'upstream.socket': '/run/php/php8.1-fpm.sock', 'upstream.target': 'unix:/run/php/php8.1-fpm.sock', 'backend.listenInstead': '/run/app/php.sock', 'fpm.pool': pool, 'backend.hint': { pid: 42, binary: null, conf: null, names: [], label: 'x' } });
+  it("socket-path: nginx dials the pool's socket (the pool alternative named by file:line)", () => {
+    const fix = plan('socket-path', {
+      ...bare,
+      ...config('fastcgi_pass unix:/run/php/php8.1-fpm.sock;'),
+      'upstream.socket': '/run/php/php8.1-fpm.sock',
+      'upstream.target': 'unix:/run/php/php8.1-fpm.sock',
+      'backend.listenInstead': '/run/app/php.sock',
+      'fpm.pool': pool,
+      'backend.hint': { pid: 42, binary: null, conf: null, names: [], label: 'x' },
+    });
     expect(fix?.edits).toEqual([expect.objectContaining({ file: CONF, line: 2, before: 'fastcgi_pass unix:/run/php/php8.1-fpm.sock;', after: 'fastcgi_pass unix:/run/app/php.sock;' })]);
     expect(fix?.commands.map((c) => c.argv.join(' '))).toEqual(['nginx -t', 'nginx -s reload']);
     expect(fix?.notes.join('\n')).toContain('/srv/fpm/pool.d/www.conf:4');
   });
 
   it('socket-tcp-mismatch, proxy_pass with a URI: a socket path ends with ":" before the URI', () => {
-    const toTcp = plan('socket-tcp-mismatch', { ...bare, ...config('proxy_pass http://unix:/run/app.sock:/api/;'), 'upstream.kind': 'unix', 'upstream.target': 'unix:/run/app.sock', 'backend.listenInstead': '127.0.0.1:8000' });
+    const toTcp = plan('socket-tcp-mismatch', {
+      ...bare,
+      ...config('proxy_pass http://unix:/run/app.sock:/api/;'),
+      'upstream.kind': 'unix',
+      'upstream.target': 'unix:/run/app.sock',
+      'backend.listenInstead': '127.0.0.1:8000',
+    });
     expect(toTcp?.edits[0]).toMatchObject({ before: 'proxy_pass http://unix:/run/app.sock:/api/;', after: 'proxy_pass http://127.0.0.1:8000/api/;' });
-    const toUnix = plan('socket-tcp-mismatch', { ...bare, ...config('proxy_pass http://127.0.0.1:8000/api/;'), 'upstream.kind': 'tcp', 'upstream.target': '127.0.0.1:8000', 'backend.listenInstead': '/run/app.sock' });
+    const toUnix = plan('socket-tcp-mismatch', {
+      ...bare,
+      ...config('proxy_pass http://127.0.0.1:8000/api/;'),
+      'upstream.kind': 'tcp',
+      'upstream.target': '127.0.0.1:8000',
+      'backend.listenInstead': '/run/app.sock',
+    });
     expect(toUnix?.edits[0]).toMatchObject({ before: 'proxy_pass http://127.0.0.1:8000/api/;', after: 'proxy_pass http://unix:/run/app.sock:/api/;' });
     expect(toUnix?.notes.join('\n')).toContain('nobody');
   });
 
   it('a stopped backend is started first, then nginx reloads', () => {
-    const fix = plan('socket-tcp-mismatch', { ...bare, ...config('fastcgi_pass 127.0.0.1:9000;'), 'upstream.kind': 'tcp', 'upstream.target': '127.0.0.1:9000', 'backend.listenInstead': '/run/app/php.sock', 'backend.hint': { pid: null, binary: null, conf: null, names: [], label: 'x' }, 'service.start': ['service', 'php8.2-fpm', 'start'] });
+    const fix = plan('socket-tcp-mismatch', {
+      ...bare,
+      ...config('fastcgi_pass 127.0.0.1:9000;'),
+      'upstream.kind': 'tcp',
+      'upstream.target': '127.0.0.1:9000',
+      'backend.listenInstead': '/run/app/php.sock',
+      'backend.hint': { pid: null, binary: null, conf: null, names: [], label: 'x' },
+      'service.start': ['service', 'php8.2-fpm', 'start'],
+    });
     expect(fix?.commands.map((c) => c.argv.join(' '))).toEqual(['service php8.2-fpm start', 'nginx -t', 'nginx -s reload']);
   });
 
   it('socket-missing: start it; a running master that lost its socket is restarted; no manager, no command', () => {
     const base = { ...bare, 'upstream.socket': '/run/app/php.sock' };
-    expect(plan('socket-missing', { ...base, 'backend.hint': { pid: null, binary: null, conf: null, names: [], label: 'x' }, 'service.start': ['service', 'php8.2-fpm', 'start'] })?.commands.map((c) => c.argv.join(' '))).toEqual(['service php8.2-fpm start']);
-    expect(plan('socket-missing', { ...base, 'backend.hint': { pid: 42, binary: null, conf: null, names: [], label: 'x' } })?.commands.map((c) => c.argv.join(' '))).toEqual(['kill -QUIT -- 42', '/usr/sbin/php-fpm8.2 --daemonize --fpm-config /srv/fpm/php-fpm.conf']);
+    expect(
+      plan('socket-missing', { ...base, 'backend.hint': { pid: null, binary: null, conf: null, names: [], label: 'x' }, 'service.start': ['service', 'php8.2-fpm', 'start'] })?.commands.map((c) =>
+        c.argv.join(' '),
+      ),
+    ).toEqual(['service php8.2-fpm start']);
+    expect(plan('socket-missing', { ...base, 'backend.hint': { pid: 42, binary: null, conf: null, names: [], label: 'x' } })?.commands.map((c) => c.argv.join(' '))).toEqual([
+      'kill -QUIT -- 42',
+      '/usr/sbin/php-fpm8.2 --daemonize --fpm-config /srv/fpm/php-fpm.conf',
+    ]);
     const none = plan('socket-missing', { ...base, 'service.start': [], 'service.stop': [] });
     expect(none?.commands).toEqual([]);
     expect(none?.notes[0]).toMatch(/nothing on this box showed which one/);

@@ -31,7 +31,9 @@ describe('nginx.find', () => {
   });
 
   it('says nginx is not installed when there is no master and no nginx binary', () => {
-    const noNginx = PS.split('\n').filter((line) => !line.includes('nginx')).join('\n');
+    const noNginx = PS.split('\n')
+      .filter((line) => !line.includes('nginx'))
+      .join('\n');
     const result = nginxFind.interpret({}, results(noNginx, { argv: ['nginx', '-V'], stdout: '', stderr: '', code: null, ms: 1, failure: 'not-found' }));
     expect(result.outcome).toBe('not-installed');
   });

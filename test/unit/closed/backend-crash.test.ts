@@ -50,7 +50,9 @@ describe('backend.crash', () => {
     const f = facts('127.0.0.1:38490', '2026/11/21 13:24:52');
     const result = backendCrash.interpret(f, walk(f, 'fd-php-fpm-master', { '/tmp/cc/fpm/php-fpm.log': text('php-fpm-kill-segv.log'), '/tmp/cc/fpm/stdout.log': '' }));
     expect(result.outcome).toBe('crashed');
-    expect(result.facts['crash.summary']).toBe("php-fpm8.2's log /tmp/cc/fpm/php-fpm.log says: [21-Nov-2026 13:24:52] WARNING: [pool www] child 3889 exited on signal 9 (SIGKILL) after 307.154133 seconds from start");
+    expect(result.facts['crash.summary']).toBe(
+      "php-fpm8.2's log /tmp/cc/fpm/php-fpm.log says: [21-Nov-2026 13:24:52] WARNING: [pool www] child 3889 exited on signal 9 (SIGKILL) after 307.154133 seconds from start",
+    );
     expect(result.facts['crash.logs']).toEqual(['/tmp/cc/fpm/php-fpm.log', '/tmp/cc/fpm/stdout.log']);
     expect(result.facts['backend.process']).toBe('php-fpm8.2');
     // The kills of 13:19 are more than two minutes older: not this error's.
@@ -79,7 +81,7 @@ describe('backend.crash', () => {
     const f = facts('127.0.0.1:38491', '2026/11/21 13:27:00');
     const result = backendCrash.interpret(f, walk(f, 'fd-php-fpm-recycling-master', { '/tmp/cc/fpm2/php-fpm.log': text('php-fpm-recycle-reload.log'), '/tmp/cc/fpm2/stdout.log': '' }));
     expect(result.outcome).toBe('crashed');
-    expect(result.facts['crash.summary']).toBe('php-fpm8.2 (pid 2204) started 37 s ago, after nginx\'s error: it was restarted');
+    expect(result.facts['crash.summary']).toBe("php-fpm8.2 (pid 2204) started 37 s ago, after nginx's error: it was restarted");
   });
 
   it('not this: nothing of this box listens there', () => {

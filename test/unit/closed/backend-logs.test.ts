@@ -86,9 +86,7 @@ describe('crash lines in a backend log', () => {
 describe("the kernel's crash lines", () => {
   const dmesg = text('dmesg-segfaults.txt');
   it('names a segfault of the backend by its process name', () => {
-    expect(kernelCrashLines(dmesg, ['python3'])).toEqual([
-      expect.objectContaining({ name: 'python3', pid: 2003, kind: 'segfault', uptime: 1664.081375 }),
-    ]);
+    expect(kernelCrashLines(dmesg, ['python3'])).toEqual([expect.objectContaining({ name: 'python3', pid: 2003, kind: 'segfault', uptime: 1664.081375 })]);
     expect(kernelCrashLines(dmesg, ['node'])).toHaveLength(3);
   });
 

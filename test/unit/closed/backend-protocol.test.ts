@@ -84,7 +84,12 @@ describe('backend.protocol: what the backend speaks, against what nginx speaks',
   });
 
   it('not this: a backend that dies on every request names no protocol', () => {
-    const result = check(facts('proxy', 'http', '127.0.0.1:38485', 'http://127.0.0.1:38485/crash'), [run('http-probe-crashing-python'), ss, run('raw-fcgi-crashing-python'), run('s-client-crashing-python')]);
+    const result = check(facts('proxy', 'http', '127.0.0.1:38485', 'http://127.0.0.1:38485/crash'), [
+      run('http-probe-crashing-python'),
+      ss,
+      run('raw-fcgi-crashing-python'),
+      run('s-client-crashing-python'),
+    ]);
     expect(result.outcome).toBe('unclear');
     expect(result.facts['protocol.backend']).toBeUndefined();
   });

@@ -9,7 +9,16 @@ const FILE = '/tmp/cc/kt/nginx.conf';
 const nginx: KnownFacts = { 'nginx.config': config, 'nginx.test': ['nginx', '-t'], 'nginx.reload': ['nginx', '-s', 'reload'] };
 
 function protocol(path: string, speaks: string): KnownFacts {
-  return { ...nginx, 'request.url': `http://keepalive.test:38410${path}`, 'request.port': 38410, 'request.path': path, 'request.hostHeader': 'keepalive.test', 'protocol.backend': speaks, 'protocol.seen': `${speaks}: seen`, 'upstream.target': '127.0.0.1:38490' };
+  return {
+    ...nginx,
+    'request.url': `http://keepalive.test:38410${path}`,
+    'request.port': 38410,
+    'request.path': path,
+    'request.hostHeader': 'keepalive.test',
+    'protocol.backend': speaks,
+    'protocol.seen': `${speaks}: seen`,
+    'upstream.target': '127.0.0.1:38490',
+  };
 }
 
 const switchProtocol = (path: string, speaks: string) => CLOSED_PLANNERS['switch-protocol']!.plan(protocol(path, speaks));
@@ -25,7 +34,11 @@ describe('switch-protocol', () => {
     const plan = switchProtocol('/to-fpm/x', 'fastcgi');
     expect(plan.edits[0]!.before).toBe('proxy_pass http://127.0.0.1:38490/app/;');
     // Another location already includes the params by this path: the new one does the same.
-    expect(plan.edits[0]!.after.split('\n').map((l) => l.trim())).toEqual(['fastcgi_pass 127.0.0.1:38490;', 'include /etc/nginx/fastcgi_params;', 'fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;']);
+    expect(plan.edits[0]!.after.split('\n').map((l) => l.trim())).toEqual([
+      'fastcgi_pass 127.0.0.1:38490;',
+      'include /etc/nginx/fastcgi_params;',
+      'fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;',
+    ]);
     expect(plan.notes.join('\n')).toContain('/app/ has no meaning for fastcgi_pass');
   });
 

@@ -20,14 +20,16 @@ describe('classifyMessage on other wordings', () => {
   });
 
   it('takes the reason out of OpenSSL 1.1 and 3 error strings', () => {
-    expect(
-      classifyMessage(
-        'SSL_do_handshake() failed (SSL: error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed) while SSL handshaking to upstream',
-      ),
-    ).toEqual({ kind: 'tls-handshake', errno: null, detail: 'certificate verify failed' });
-    expect(
-      classifyMessage('SSL_read() failed (SSL: error:0A00045C:SSL routines::tlsv13 alert certificate required:SSL alert number 116) while reading response header from upstream'),
-    ).toEqual({ kind: 'tls-handshake', errno: null, detail: 'tlsv13 alert certificate required' });
+    expect(classifyMessage('SSL_do_handshake() failed (SSL: error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed) while SSL handshaking to upstream')).toEqual({
+      kind: 'tls-handshake',
+      errno: null,
+      detail: 'certificate verify failed',
+    });
+    expect(classifyMessage('SSL_read() failed (SSL: error:0A00045C:SSL routines::tlsv13 alert certificate required:SSL alert number 116) while reading response header from upstream')).toEqual({
+      kind: 'tls-handshake',
+      errno: null,
+      detail: 'tlsv13 alert certificate required',
+    });
   });
 
   it('keeps a FastCGI stderr text that nginx cut short', () => {

@@ -4,7 +4,10 @@ import { fixture, fixtureNames } from './fixture.js';
 
 // Each <kind>.log holds real lines nginx 1.22.1 wrote; listed here: kind (errno, detail) of every upstream line, oldest first.
 const expected: Record<string, Array<[string, number | null, string?]>> = {
-  'refused.log': [['refused', 111], ['refused', 111, 'unix:/tmp/elog/stale.sock']],
+  'refused.log': [
+    ['refused', 111],
+    ['refused', 111, 'unix:/tmp/elog/stale.sock'],
+  ],
   'no-route.log': [['no-route', 113]],
   'connect-timeout.log': [['connect-timeout', 110, 'connecting to upstream']],
   'permission-denied.log': [['permission-denied', 13, 'unix:/tmp/elog/php-locked.sock']],
@@ -30,8 +33,15 @@ const expected: Record<string, Array<[string, number | null, string?]>> = {
   'invalid-header.log': [['invalid-header', null, 'X-Bad\\x00...']],
   'too-big-header.log': [['too-big-header', null]],
   'fastcgi-protocol.log': [['fastcgi-protocol', null, '72']],
-  'no-valid-http-header.log': [['no-valid-http-header', null], ['no-valid-http-header', null]],
-  'no-live-upstreams.log': [['refused', 111], ['refused', 111], ['no-live-upstreams', null]],
+  'no-valid-http-header.log': [
+    ['no-valid-http-header', null],
+    ['no-valid-http-header', null],
+  ],
+  'no-live-upstreams.log': [
+    ['refused', 111],
+    ['refused', 111],
+    ['no-live-upstreams', null],
+  ],
   'tls-handshake.log': [
     ['tls-handshake', null, 'wrong version number'],
     ['tls-handshake', null, 'tlsv1 unrecognized name'],
@@ -55,16 +65,22 @@ const expected: Record<string, Array<[string, number | null, string?]>> = {
     ['dns', null, 'nosuch-static.invalid'],
     ['dns', null, 'norez.invalid'],
   ],
-  'worker-connections.log': [['worker-connections', null], ['worker-connections', null], ['worker-connections', null]],
-  'too-many-open-files.log': [['too-many-open-files', 24], ['too-many-open-files', 24]],
-  'backlog-full.log': [['backlog-full', 11, 'unix:/tmp/elog/php-tiny.sock'], ['backlog-full', 11, 'unix:/tmp/elog/php-tiny.sock']],
+  'worker-connections.log': [
+    ['worker-connections', null],
+    ['worker-connections', null],
+    ['worker-connections', null],
+  ],
+  'too-many-open-files.log': [
+    ['too-many-open-files', 24],
+    ['too-many-open-files', 24],
+  ],
+  'backlog-full.log': [
+    ['backlog-full', 11, 'unix:/tmp/elog/php-tiny.sock'],
+    ['backlog-full', 11, 'unix:/tmp/elog/php-tiny.sock'],
+  ],
   'fastcgi-stderr.log': [
     ['fastcgi-stderr', null, 'Primary script unknown'],
-    [
-      'fastcgi-stderr',
-      null,
-      'PHP message: PHP Warning:  PHP Request Startup: POST Content-Length of 30000000 bytes exceeds the limit of 8388608 bytes in Unknown on line 0; Primary script unknown',
-    ],
+    ['fastcgi-stderr', null, 'PHP message: PHP Warning:  PHP Request Startup: POST Content-Length of 30000000 bytes exceeds the limit of 8388608 bytes in Unknown on line 0; Primary script unknown'],
     ['fastcgi-stderr', null, 'PHP message: report job starting'],
   ],
 };

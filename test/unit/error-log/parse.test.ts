@@ -61,7 +61,11 @@ describe('parseErrorLog on a tail of a file', () => {
     const tail = parseErrorLog(mixed.slice(from + 5));
     expect(tail[0]!.request).toBe('GET /refused HTTP/1.1');
     expect(parseErrorLog(mixed.slice(mixed.indexOf('11/21 13:05:15 [error] 13245#13245: *114')))[0]!.request).toBe('GET /refused HTTP/1.1');
-    expect(tail.map((e) => e.kind)).toEqual(parseErrorLog(mixed).slice(1).map((e) => e.kind));
+    expect(tail.map((e) => e.kind)).toEqual(
+      parseErrorLog(mixed)
+        .slice(1)
+        .map((e) => e.kind),
+    );
   });
 
   it('survives binary junk, CRLF and very long lines', () => {

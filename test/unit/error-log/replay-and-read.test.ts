@@ -48,7 +48,7 @@ describe('the error-log step in one command', () => {
     expect(parts?.appended).toBeUndefined();
   });
 
-  it('output that is not the script\'s (no sh on the box): no parts', () => {
+  it("output that is not the script's (no sh on the box): no parts", () => {
     expect(logParts({ argv: ['sh'], stdout: '', stderr: 'sh: not found', code: 127, ms: 1 }, '/x', 1)).toBeNull();
   });
 });

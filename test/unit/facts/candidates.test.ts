@@ -29,7 +29,12 @@ describe('finding where the backend really listens', () => {
 
   it('ranks other ports nearest first and never offers nginx itself', () => {
     const found = findCandidates('127.0.0.1', 38109, 'proxy', listeners, nginxPids);
-    expect(found.otherPort.map((l) => l.port).slice(0, 2).sort()).toEqual([38106, 38112]);
+    expect(
+      found.otherPort
+        .map((l) => l.port)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual([38106, 38112]);
     expect(found.otherPort.some((l) => l.port === 38110 || l.port === 38111)).toBe(false);
     const distances = found.otherPort.map((l) => Math.abs((l.port as number) - 38109));
     expect(distances).toEqual([...distances].sort((a, b) => a - b));

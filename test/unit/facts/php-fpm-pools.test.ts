@@ -20,7 +20,7 @@ describe('finding every php-fpm pool on the box', () => {
     expect(new Set(done.map((r) => r.argv.join('\0'))).size).toBe(done.length);
   });
 
-  it('knows each pool\'s master, listen value and the line to edit', () => {
+  it("knows each pool's master, listen value and the line to edit", () => {
     const shop = pools.find((p) => p.name === 'shop');
     expect(shop).toMatchObject({ masterPid: 9829, binary: '/usr/sbin/php-fpm8.2', conf: '/tmp/fpmcap/a/php-fpm.conf', errorLog: '/tmp/fpmcap/a/php-fpm.log' });
     expect(shop?.values).toMatchObject({ listen: '/tmp/fpmcap/run/shop.sock', 'listen.mode': '0600' });
@@ -37,7 +37,10 @@ describe('finding every php-fpm pool on the box', () => {
   });
 
   it('not this: a box without php-fpm asks three commands and finds nothing', () => {
-    const none = runPlan((d) => fpmPlan(d), (argv) => (argv.join(' ') === FPM_PS.join(' ') ? ran(argv, fixture('service/ps-pm2-children.txt')) : failed(argv)));
+    const none = runPlan(
+      (d) => fpmPlan(d),
+      (argv) => (argv.join(' ') === FPM_PS.join(' ') ? ran(argv, fixture('service/ps-pm2-children.txt')) : failed(argv)),
+    );
     expect(none).toHaveLength(3);
     expect(fpmPools(none).pools).toEqual([]);
   });

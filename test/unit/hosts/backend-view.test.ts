@@ -148,13 +148,23 @@ describe("backend.reach: nginx's box and the backend's box each show their own f
     'error.kind': 'connect-timeout',
     'request.port': 80,
     'request.url': 'http://shop.test/',
-    'nginx.config': parseDump(`# configuration file /etc/nginx/nginx.conf:\nhttp { server { listen 80; server_name shop.test; location / { proxy_pass http://${address}:8080; proxy_connect_timeout 1s; } } }\n`),
+    'nginx.config': parseDump(
+      `# configuration file /etc/nginx/nginx.conf:\nhttp { server { listen 80; server_name shop.test; location / { proxy_pass http://${address}:8080; proxy_connect_timeout 1s; } } }\n`,
+    ),
   });
   const drop = json('network/tcp-probe-firewall-drop.json');
 
   it("the app box's own rules name the port: shown from that box, learned, and named in the fix", async () => {
-    const proxy = new CannedBox('root@web', [ipAddr('ip-o-addr-show-host.txt'), ['timeout -k 1', drop], ['nft list ruleset', json('network/nft-ruleset-empty.json')], ['ip route', json('network/ip-route-get-onlink.json')]]);
-    const backend = app([['nft list ruleset', json('network/nft-ruleset-backend-drop-reject.json')], ['ss -Hlntx', json('hosts/ss-queues-app-box-loopback-only.json')]]);
+    const proxy = new CannedBox('root@web', [
+      ipAddr('ip-o-addr-show-host.txt'),
+      ['timeout -k 1', drop],
+      ['nft list ruleset', json('network/nft-ruleset-empty.json')],
+      ['ip route', json('network/ip-route-get-onlink.json')],
+    ]);
+    const backend = app([
+      ['nft list ruleset', json('network/nft-ruleset-backend-drop-reject.json')],
+      ['ss -Hlntx', json('hosts/ss-queues-app-box-loopback-only.json')],
+    ]);
     const run = await runCheck(backendReach, reachFacts('10.250.99.2'), set(['proxy', proxy], ['app', backend]));
     expect(run.result.outcome).toBe('timeout');
     expect(asked(proxy, 'nft')).toHaveLength(1);
@@ -184,7 +194,12 @@ describe("backend.reach: nginx's box and the backend's box each show their own f
   });
 
   it("no host has the backend's box: the connect still decides, and the evidence says what was not seen", async () => {
-    const proxy = new CannedBox('root@web', [ipAddr('ip-o-addr-show-host.txt'), ['timeout -k 1', drop], ['nft list ruleset', json('network/nft-ruleset-empty.json')], ['ip route', json('network/ip-route-get-onlink.json')]]);
+    const proxy = new CannedBox('root@web', [
+      ipAddr('ip-o-addr-show-host.txt'),
+      ['timeout -k 1', drop],
+      ['nft list ruleset', json('network/nft-ruleset-empty.json')],
+      ['ip route', json('network/ip-route-get-onlink.json')],
+    ]);
     const run = await runCheck(backendReach, reachFacts('10.250.99.2'), set(['proxy', proxy]));
     expect(run.result.outcome).toBe('timeout');
     expect(evidenceText(run)).toContain("so what the backend's accept queue and its own firewall hold is not known");
@@ -219,7 +234,10 @@ describe('checks of the backend box answer honestly when it was not examined', (
   });
 
   it('backend.crash: no sign, because nothing could be looked at', () => {
-    const result = walk(backendCrash, { ...facts(), 'error.latest': { time: '2024/05/01 10:00:00', level: 'error', message: 'upstream prematurely closed connection', upstream: 'http://10.250.99.2:8080/' } as never });
+    const result = walk(backendCrash, {
+      ...facts(),
+      'error.latest': { time: '2024/05/01 10:00:00', level: 'error', message: 'upstream prematurely closed connection', upstream: 'http://10.250.99.2:8080/' } as never,
+    });
     expect(result.outcome).toBe('no-sign');
     expect(result.summary).toContain("the backend's box was not examined");
   });
@@ -250,7 +268,7 @@ describe('fixes for a backend on another box', () => {
     expect(plan.notes.join('\n')).toContain('Make the backend listen on 10.250.99.2:8080 (or on all addresses, port 8080) in its own settings on root@app');
   });
 
-  it('not this: the same listener on nginx\'s own box is one edit of proxy_pass', () => {
+  it("not this: the same listener on nginx's own box is one edit of proxy_pass", () => {
     const plan = CONNECTION_PLANNERS['retarget-upstream']!.plan(retarget({ 'backend.listenAt': '127.0.0.1:8080' }));
     expect(plan.edits).toHaveLength(1);
     expect(plan.edits[0]?.after).toBe('proxy_pass http://127.0.0.1:8080;');

@@ -100,9 +100,7 @@ describe('backend.header-size', () => {
   it('the planner writes the proposal into the failing location, and keeps nginx -t happy', () => {
     const facts = { ...requestFacts('/app/page'), ...headerSize.interpret(requestFacts('/app/page'), [page, probe('http-probe-200-big-header')]).facts };
     const plan = LIMITS_PLANNERS['grow-header-buffer']!.plan(facts);
-    expect(plan.edits).toEqual([
-      expect.objectContaining({ line: 11, before: 'location /app/ {', after: 'location /app/ {\n    proxy_buffer_size 16k;\n    proxy_busy_buffers_size 28k;' }),
-    ]);
+    expect(plan.edits).toEqual([expect.objectContaining({ line: 11, before: 'location /app/ {', after: 'location /app/ {\n    proxy_buffer_size 16k;\n    proxy_busy_buffers_size 28k;' })]);
     expect(plan.commands.map((c) => c.argv.join(' '))).toEqual(['nginx -t', 'nginx -s reload']);
   });
 
@@ -154,14 +152,22 @@ describe('nginx.worker-limits', () => {
   it('the planner raises worker_connections in place and worker_rlimit_nofile with it', () => {
     const learned = workerLimits.interpret({ ...requestFacts('/app/'), 'error.kind': 'worker-connections' }, [ps, limits, fds]).facts;
     const plan = LIMITS_PLANNERS['raise-worker-limits']!.plan({ ...requestFacts('/app/'), ...learned, 'error.kind': 'worker-connections' });
-    expect(plan.edits.map((e) => `${e.line}: ${e.before} -> ${e.after}`)).toEqual(['5: worker_connections 4; -> worker_connections 1024;', '3: worker_rlimit_nofile 64; -> worker_rlimit_nofile 2048;']);
+    expect(plan.edits.map((e) => `${e.line}: ${e.before} -> ${e.after}`)).toEqual([
+      '5: worker_connections 4; -> worker_connections 1024;',
+      '3: worker_rlimit_nofile 64; -> worker_rlimit_nofile 2048;',
+    ]);
     expect(plan.notes.join('\n')).not.toContain('LimitNOFILE');
   });
 
   it('under systemd it also says how to raise LimitNOFILE; with nothing written it adds both around events {', () => {
     const bare = parseDump('# configuration file /etc/nginx/nginx.conf:\nevents {\n}\nhttp {}\n');
     const learned = workerLimits.interpret({ ...requestFacts('/'), 'nginx.config': bare, 'error.kind': 'worker-connections' }, [ps]).facts;
-    const plan = LIMITS_PLANNERS['raise-worker-limits']!.plan({ ...learned, 'error.kind': 'worker-connections', 'nginx.test': ['nginx', '-t'], 'nginx.reload': ['systemctl', 'reload', 'nginx.service'] });
+    const plan = LIMITS_PLANNERS['raise-worker-limits']!.plan({
+      ...learned,
+      'error.kind': 'worker-connections',
+      'nginx.test': ['nginx', '-t'],
+      'nginx.reload': ['systemctl', 'reload', 'nginx.service'],
+    });
     expect(plan.edits).toEqual([expect.objectContaining({ line: 1, before: 'events {', after: 'worker_rlimit_nofile 2048;\nevents {\n    worker_connections 1024;' })]);
     expect(plan.notes.join('\n')).toContain('LimitNOFILE=2048');
     expect(plan.notes.join('\n')).toContain('systemctl edit nginx.service');
@@ -207,7 +213,12 @@ describe('selinux.state', () => {
   it('reads the audit log itself when ausearch is not installed', () => {
     const missing: CommandResult = { argv: ['ausearch', '-m', 'avc', '-ts', 'recent'], stdout: '', stderr: '', code: null, ms: 0, failure: 'not-found' };
     expect(selinuxState.plan(facts, [missing]).map((c) => c.argv.join(' '))).toEqual(['tail -c 262144 -- /var/log/audit/audit.log']);
-    const result = selinuxState.interpret(facts, [run(['getenforce'], 'Enforcing\n'), run(['getsebool', 'httpd_can_network_connect'], selinux('getsebool-on-written.txt')), missing, run(['tail', '-c', '262144', '--', '/var/log/audit/audit.log'], selinux('audit-log-avc-written.log'))]);
+    const result = selinuxState.interpret(facts, [
+      run(['getenforce'], 'Enforcing\n'),
+      run(['getsebool', 'httpd_can_network_connect'], selinux('getsebool-on-written.txt')),
+      missing,
+      run(['tail', '-c', '262144', '--', '/var/log/audit/audit.log'], selinux('audit-log-avc-written.log')),
+    ]);
     expect(result.outcome).toBe('enforcing-denies');
   });
 });
@@ -227,7 +238,16 @@ describe('backend.direct', () => {
 });
 
 describe('FastCGI timeouts: which limit ends the request first', () => {
-  const pool = (value?: string): FpmPool => ({ name: 'www', masterPid: 1, binary: 'php-fpm8.2', conf: '/etc/php/8.2/fpm/php-fpm.conf', errorLog: null, values: value === undefined ? {} : { request_terminate_timeout: value }, places: {}, section: null });
+  const pool = (value?: string): FpmPool => ({
+    name: 'www',
+    masterPid: 1,
+    binary: 'php-fpm8.2',
+    conf: '/etc/php/8.2/fpm/php-fpm.conf',
+    errorLog: null,
+    values: value === undefined ? {} : { request_terminate_timeout: value },
+    places: {},
+    section: null,
+  });
 
   it('reads request_terminate_timeout as php-fpm -tt prints it, and 0 or unset as off', () => {
     expect(terminateMs(pool('120s'))).toBe(120_000);

@@ -84,7 +84,13 @@ describe('backend.reach', () => {
 
   it('plans a short probe, the route, the queues and the firewall, then the neighbour of the next hop', () => {
     const { first, second } = reach(blackhole(), { probe: net('tcp-probe-firewall-drop'), route: net('ip-route-get-onlink'), neigh: net('ip-neigh-reachable') });
-    expect(first.map((c) => c.argv.slice(0, 3))).toEqual([['timeout', '-k', '1'], ['ss', '-Hlntx'], ['nft', 'list', 'ruleset'], ['nft', 'list', 'ruleset'], ['ip', 'route', 'get']]);
+    expect(first.map((c) => c.argv.slice(0, 3))).toEqual([
+      ['timeout', '-k', '1'],
+      ['ss', '-Hlntx'],
+      ['nft', 'list', 'ruleset'],
+      ['nft', 'list', 'ruleset'],
+      ['ip', 'route', 'get'],
+    ]);
     // The queue and the second ruleset are the backend's own box's (nginx's box when the backend is local).
     expect(first.map((c) => c.on ?? 'proxy')).toEqual(['proxy', 'backend', 'proxy', 'backend', 'proxy']);
     expect(first[0]!.argv.slice(3, 4)).toEqual(['4']);
@@ -94,7 +100,13 @@ describe('backend.reach', () => {
   it('timeout: dropped on the way, the host answers ARP; the fix is a firewall rule, not the timeout', () => {
     const { result } = reach(blackhole(), { probe: net('tcp-probe-firewall-drop'), route: net('ip-route-get-onlink'), neigh: net('ip-neigh-reachable') });
     expect(result.outcome).toBe('timeout');
-    expect(result.facts).toMatchObject({ 'reach.address': '10.250.77.2:8080', 'reach.source': '10.250.77.1', 'reach.neighbour': 'reachable', 'timeout.directive': 'proxy_connect_timeout', 'timeout.currentMs': 2000 });
+    expect(result.facts).toMatchObject({
+      'reach.address': '10.250.77.2:8080',
+      'reach.source': '10.250.77.1',
+      'reach.neighbour': 'reachable',
+      'timeout.directive': 'proxy_connect_timeout',
+      'timeout.currentMs': 2000,
+    });
     const plan = NETWORK_PLANNERS['firewall-path']!.plan({ ...blackhole(), ...result.facts });
     const notes = plan.notes.join('\n');
     expect(notes).toContain('so the host is up on the local link: a firewall drops the connection');
@@ -150,7 +162,7 @@ describe('backend.reach', () => {
     expect(open.facts['reach.queue']).toContain('queue size 128');
   });
 
-  it('the error line names the server nginx tried, over the route\'s first one', () => {
+  it("the error line names the server nginx tried, over the route's first one", () => {
     const [line] = parseErrorLog(errorLogFixture('connect-timeout.log'));
     const f = blackhole({ 'error.latest': line! });
     expect(backendReach.plan(f, [])[0]!.argv.slice(-2)).toEqual(['10.250.2.2', '80']);
@@ -195,9 +207,14 @@ describe('upstream.tls', () => {
   }
   const at = (path: string, target: string) => facts(path, { 'upstream.target': target });
 
-  it('needs-sni: nginx sends no name; the handshake works with the group\'s name', () => {
+  it("needs-sni: nginx sends no name; the handshake works with the group's name", () => {
     const f = at('/tls-sni', '127.0.0.1:18602');
-    const { first, result } = shake(f, { asNginx: net('s-client-sni-required-none-sent'), chain: net('s-client-showcerts'), names: [net('s-client-sni-required-name-sent'), net('s-client-sni-required-wrong-name')], x509: net('x509-names-leaf') });
+    const { first, result } = shake(f, {
+      asNginx: net('s-client-sni-required-none-sent'),
+      chain: net('s-client-showcerts'),
+      names: [net('s-client-sni-required-name-sent'), net('s-client-sni-required-wrong-name')],
+      x509: net('x509-names-leaf'),
+    });
     expect(first[0]!.argv).toContain('-noservername');
     // Candidate names: nginx's own (the group's name), then the request's Host.
     expect(first.slice(2, 4).map((c) => c.argv[c.argv.indexOf('-servername') + 1])).toEqual(['backend.test', 'shop.test']);
@@ -212,20 +229,30 @@ describe('upstream.tls', () => {
 
   it('untrusted: the trusted file holds another CA; never advises turning verification off as the fix', () => {
     const f = at('/tls-verify', '127.0.0.1:18601');
-    const { first, result } = shake(f, { asNginx: net('s-client-untrusted-other-ca'), chain: net('s-client-showcerts'), names: [net('s-client-sni-required-name-sent'), net('s-client-ok-unverified')], x509: net('x509-names-leaf') });
+    const { first, result } = shake(f, {
+      asNginx: net('s-client-untrusted-other-ca'),
+      chain: net('s-client-showcerts'),
+      names: [net('s-client-sni-required-name-sent'), net('s-client-ok-unverified')],
+      x509: net('x509-names-leaf'),
+    });
     expect(first[0]!.argv).toEqual(expect.arrayContaining(['-verify_return_error', '-CAfile', '/etc/nginx/other-ca.pem', '-verify_depth', '1', '-verify_hostname', 'backend.test']));
     expect(result.outcome).toBe('untrusted');
     expect(result.facts['tls.issuer']).toBe('CN = Lab Test CA');
     const plan = TLS_PLANNERS['tls-trust']!.plan({ ...f, ...result.facts });
     expect(plan.edits).toEqual([]);
-    expect(plan.notes[0]).toContain('/etc/nginx/other-ca.pem does not hold the CA that signed the backend\'s certificate (issuer: CN = Lab Test CA)');
+    expect(plan.notes[0]).toContain("/etc/nginx/other-ca.pem does not hold the CA that signed the backend's certificate (issuer: CN = Lab Test CA)");
     expect(plan.notes.join('\n')).toContain('Do not turn proxy_ssl_verify off');
     expect(plan.edits.some((e) => e.after.includes('verify off'))).toBe(false);
   });
 
   it('name-mismatch: the certificate names another host; proxy_ssl_name is changed where it is written', () => {
     const f = at('/tls-name', '127.0.0.1:18601');
-    const { result } = shake(f, { asNginx: net('s-client-name-mismatch'), chain: net('s-client-showcerts'), names: [net('s-client-ok-unverified'), net('s-client-ok-unverified')], x509: net('x509-names-leaf') });
+    const { result } = shake(f, {
+      asNginx: net('s-client-name-mismatch'),
+      chain: net('s-client-showcerts'),
+      names: [net('s-client-ok-unverified'), net('s-client-ok-unverified')],
+      x509: net('x509-names-leaf'),
+    });
     expect(result.outcome).toBe('name-mismatch');
     expect(result.facts).toMatchObject({ 'tls.serverName': 'backend.test', 'tls.certNames': ['backend.test'] });
     const plan = TLS_PLANNERS['tls-name']!.plan({ ...f, ...result.facts });
@@ -251,14 +278,25 @@ describe('upstream.tls', () => {
 
   it('not this: a handshake that works, a refused connect, a silent listener', () => {
     const f = at('/v13', '127.0.0.1:18603');
-    expect(shake(f, { asNginx: net('s-client-verified-as-nginx'), chain: net('s-client-showcerts'), names: [net('s-client-ok-unverified')], x509: net('x509-names-leaf') }).result.outcome).toBe('handshake-ok');
+    expect(shake(f, { asNginx: net('s-client-verified-as-nginx'), chain: net('s-client-showcerts'), names: [net('s-client-ok-unverified')], x509: net('x509-names-leaf') }).result.outcome).toBe(
+      'handshake-ok',
+    );
     expect(shake(f, { asNginx: net('s-client-refused'), chain: net('s-client-refused'), names: [net('s-client-refused')] }).result.outcome).toBe('no-connection');
     expect(shake(f, { asNginx: net('s-client-no-answer'), chain: net('s-client-no-answer'), names: [net('s-client-no-answer')] }).result.outcome).toBe('other');
     // An expired certificate is no SNI problem, though a handshake without verification works.
-    const expired = shake(at('/tls-verify', '127.0.0.1:18601'), { asNginx: net('s-client-expired'), chain: net('s-client-showcerts'), names: [net('s-client-ok-unverified'), net('s-client-ok-unverified')], x509: net('x509-names-leaf') });
+    const expired = shake(at('/tls-verify', '127.0.0.1:18601'), {
+      asNginx: net('s-client-expired'),
+      chain: net('s-client-showcerts'),
+      names: [net('s-client-ok-unverified'), net('s-client-ok-unverified')],
+      x509: net('x509-names-leaf'),
+    });
     expect(expired.result).toMatchObject({ outcome: 'other', facts: { 'tls.reason': 'certificate has expired' } });
     // A backend refusing every name we know is still an SNI problem, with the name left to the person.
-    const sni = shake(at('/tls-sni', '127.0.0.1:18602'), { asNginx: net('s-client-sni-required-none-sent'), chain: net('s-client-sni-required-none-sent'), names: [net('s-client-sni-required-wrong-name'), net('s-client-sni-required-wrong-name')] });
+    const sni = shake(at('/tls-sni', '127.0.0.1:18602'), {
+      asNginx: net('s-client-sni-required-none-sent'),
+      chain: net('s-client-sni-required-none-sent'),
+      names: [net('s-client-sni-required-wrong-name'), net('s-client-sni-required-wrong-name')],
+    });
     expect(sni.result).toMatchObject({ outcome: 'needs-sni', facts: { 'tls.serverName': '' } });
   });
 });
@@ -268,7 +306,9 @@ describe('upstream.servers', () => {
 
   function servers(probe: any) {
     const planned = upstreamServers.plan(f, []);
-    const done = planned.map((spec) => answer(spec.argv, spec.argv[0] === 'tail' ? { stdout: errorLogFixture('no-live-upstreams.log'), stderr: '', code: 0, ms: 1 } : spec.argv[0] === 'ss' ? net('ss-listen-queues') : probe));
+    const done = planned.map((spec) =>
+      answer(spec.argv, spec.argv[0] === 'tail' ? { stdout: errorLogFixture('no-live-upstreams.log'), stderr: '', code: 0, ms: 1 } : spec.argv[0] === 'ss' ? net('ss-listen-queues') : probe),
+    );
     return { planned, result: upstreamServers.interpret(f, done) };
   }
 
@@ -286,7 +326,7 @@ describe('upstream.servers', () => {
     expect(plan.notes[0]).toContain('Bring 127.0.0.1:18001 back: it is refused now');
   });
 
-  it('not this: a server that accepts is not failing; the policy defaults are nginx\'s', () => {
+  it("not this: a server that accepts is not failing; the policy defaults are nginx's", () => {
     const { result } = servers(sys('tcp-probe-open-127.0.0.1'));
     expect(result.facts['group.servers']![0]).toMatchObject({ probe: 'open' });
     expect(failPolicy([])).toEqual({ maxFails: 1, failTimeout: '10s', backup: false, down: false });
@@ -306,14 +346,14 @@ describe('dns.lookup', () => {
     return { planned, result: dnsLookup.interpret(f, done) };
   }
 
-  it('no resolver: nginx resolves at request time and has none; the end gets the box\'s nameservers', () => {
+  it("no resolver: nginx resolves at request time and has none; the end gets the box's nameservers", () => {
     const { planned, result } = lookup(line('no resolver defined'), net('getent-ahosts-not-found'));
     expect(planned[0]!.argv).toEqual(['getent', 'ahosts', '--', 'norez.invalid']);
     expect(result.outcome).toBe('no-resolver');
     expect(result.facts).toEqual({ 'dns.resolver': 'none', 'dns.nameservers': '10.250.0.53 10.250.0.54' });
   });
 
-  it('resolver-failed: nginx\'s resolver timed out', () => {
+  it("resolver-failed: nginx's resolver timed out", () => {
     expect(lookup(line('other.invalid could not be resolved (110'), net('getent-ahosts-not-found')).result.outcome).toBe('resolver-failed');
   });
 

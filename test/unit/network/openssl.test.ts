@@ -16,16 +16,28 @@ const RUNS: Record<string, { options: SClientOptions; expect: Partial<ReturnType
   's-client-sni-required-wrong-name': { options: at(18602, { serverName: 'app_pool' }), expect: { established: false, alert: 112 } },
   's-client-untrusted-no-ca': { options: at(18601, { trust: null }), expect: { established: false, failure: 'verify', verifyErrors: [{ num: 20, text: 'unable to get local issuer certificate' }] } },
   's-client-untrusted-other-ca': { options: at(18601, { trust: `${C}/other-ca.pem`, verifyDepth: 1, verifyName: 'backend.test' }), expect: { failure: 'verify', reason: 'certificate verify failed' } },
-  's-client-self-signed': { options: at(18605, { trust: `${C}/ca.pem`, verifyName: 'self.test', serverName: 'self.test' }), expect: { failure: 'verify', verifyErrors: [{ num: 18, text: 'self-signed certificate' }] } },
-  's-client-name-mismatch': { options: at(18601, { trust: `${C}/ca.pem`, verifyName: 'other.test', serverName: 'other.test' }), expect: { failure: 'verify', verifyErrors: [{ num: 62, text: 'hostname mismatch' }] } },
-  's-client-expired': { options: at(18611, { trust: `${C}/ca.pem`, verifyDepth: 1, verifyName: 'backend.test' }), expect: { failure: 'verify', verifyErrors: [{ num: 10, text: 'certificate has expired' }] } },
+  's-client-self-signed': {
+    options: at(18605, { trust: `${C}/ca.pem`, verifyName: 'self.test', serverName: 'self.test' }),
+    expect: { failure: 'verify', verifyErrors: [{ num: 18, text: 'self-signed certificate' }] },
+  },
+  's-client-name-mismatch': {
+    options: at(18601, { trust: `${C}/ca.pem`, verifyName: 'other.test', serverName: 'other.test' }),
+    expect: { failure: 'verify', verifyErrors: [{ num: 62, text: 'hostname mismatch' }] },
+  },
+  's-client-expired': {
+    options: at(18611, { trust: `${C}/ca.pem`, verifyDepth: 1, verifyName: 'backend.test' }),
+    expect: { failure: 'verify', verifyErrors: [{ num: 10, text: 'certificate has expired' }] },
+  },
   's-client-tls13-only-max-12': { options: at(18603, { minProtocol: 'TLSv1', maxProtocol: 'TLSv1.2' }), expect: { failure: 'versions', alert: 70, reason: 'tlsv1 alert protocol version' } },
   's-client-tls13-only-any-version': { options: at(18603), expect: { established: true, protocol: 'TLSv1.3' } },
   's-client-plain-http': { options: at(18604), expect: { established: false, failure: 'plain-text', reason: 'wrong version number' } },
   's-client-refused': { options: at(18609), expect: { established: false, failure: 'connect', connectErrno: 111 } },
   's-client-no-answer': { options: at(18607, { seconds: 2 }), expect: { established: false, failure: 'timeout' } },
   's-client-ok-unverified': { options: at(18601), expect: { established: true, protocol: 'TLSv1.3', subject: 'CN = backend.test', verification: 'unable to verify the first certificate' } },
-  's-client-showcerts': { options: at(18601, { showCerts: true, serverName: 'backend.test' }), expect: { established: true, issuer: 'CN = Lab Test CA', subject: 'CN = backend.test', protocol: 'TLSv1.3' } },
+  's-client-showcerts': {
+    options: at(18601, { showCerts: true, serverName: 'backend.test' }),
+    expect: { established: true, issuer: 'CN = Lab Test CA', subject: 'CN = backend.test', protocol: 'TLSv1.3' },
+  },
   's-client-showcerts-self-signed': { options: at(18605, { showCerts: true }), expect: { established: true, issuer: 'CN = self.test' } },
 };
 

@@ -105,7 +105,11 @@ describe('the changes proposed for a bigger header buffer', () => {
 
   it('16k with default buffers also sets busy buffers, 64k grows the body buffers too', () => {
     expect(bufferChanges(buffersOf('proxy', {}), 16384).map((c) => `${c.directive} ${c.args.join(' ')}`)).toEqual(['proxy_buffer_size 16k', 'proxy_busy_buffers_size 28k']);
-    expect(bufferChanges(buffersOf('fastcgi', {}), 65536).map((c) => `${c.directive} ${c.args.join(' ')}`)).toEqual(['fastcgi_buffer_size 64k', 'fastcgi_buffers 8 16k', 'fastcgi_busy_buffers_size 112k']);
+    expect(bufferChanges(buffersOf('fastcgi', {}), 65536).map((c) => `${c.directive} ${c.args.join(' ')}`)).toEqual([
+      'fastcgi_buffer_size 64k',
+      'fastcgi_buffers 8 16k',
+      'fastcgi_busy_buffers_size 112k',
+    ]);
   });
 });
 

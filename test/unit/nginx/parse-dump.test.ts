@@ -6,19 +6,13 @@ import { globToRegExp, parseConfigText, parseDump } from '../../../src/nginx/par
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/nginx-T/${name}`, import.meta.url), 'utf8');
 
 const all = (directives: Directive[]): Directive[] => directives.flatMap((d) => [d, ...all(d.block ?? [])]);
-const find = (directives: Directive[], name: string, ...args: string[]): Directive | undefined =>
-  all(directives).find((d) => d.directive === name && args.every((a, i) => d.args[i] === a));
+const find = (directives: Directive[], name: string, ...args: string[]): Directive | undefined => all(directives).find((d) => d.directive === name && args.every((a, i) => d.args[i] === a));
 
 describe('parseDump on Debian stock nginx -T', () => {
   const config = parseDump(fixture('debian-stock.txt'));
 
   it('lists the dumped files in printed order, without errors', () => {
-    expect(config.files.map((f) => f.file)).toEqual([
-      '/etc/nginx/nginx.conf',
-      '/etc/nginx/modules-enabled/50-mod-http-echo.conf',
-      '/etc/nginx/mime.types',
-      '/etc/nginx/sites-enabled/default',
-    ]);
+    expect(config.files.map((f) => f.file)).toEqual(['/etc/nginx/nginx.conf', '/etc/nginx/modules-enabled/50-mod-http-echo.conf', '/etc/nginx/mime.types', '/etc/nginx/sites-enabled/default']);
     expect(config.errors).toEqual([]);
   });
 
@@ -137,7 +131,7 @@ describe('parseDump guards', () => {
 
 describe('parseConfigText', () => {
   it('keeps ${var}, # and } inside a word, and backslashes nginx keeps', () => {
-    const { parsed, errors } = parseConfigText('return 200 ${v}x}y a#b un\\;q \'s "d" \\\'\';\n', 'f');
+    const { parsed, errors } = parseConfigText("return 200 ${v}x}y a#b un\\;q 's \"d\" \\'';\n", 'f');
     expect(errors).toEqual([]);
     expect(parsed[0]!.args).toEqual(['200', '${v}x}y', 'a#b', 'un\\;q', 's "d" \'']);
   });
@@ -209,15 +203,8 @@ describe('parseDump with comments that look like nginx -T headers', () => {
   it('resolves the tree in include order, the snippet in both servers', () => {
     const http = config.tree.find((d) => d.directive === 'http')!;
     const servers = http.block!.filter((d) => d.directive === 'server');
-    expect(servers.map((s) => `${base(s.file)}:${find(s.block!, 'listen')!.args[0]}`)).toEqual([
-      'conf.d/10-a.conf:127.0.0.1:18082',
-      'conf.d/20-b.conf:127.0.0.1:18083',
-      'nginx.conf:127.0.0.1:18081',
-    ]);
-    expect(servers.slice(0, 2).map((s) => find(s.block!, 'add_header')?.file)).toEqual([
-      '/tmp/bgw/lookalike/snippets/headers.conf',
-      '/tmp/bgw/lookalike/snippets/headers.conf',
-    ]);
+    expect(servers.map((s) => `${base(s.file)}:${find(s.block!, 'listen')!.args[0]}`)).toEqual(['conf.d/10-a.conf:127.0.0.1:18082', 'conf.d/20-b.conf:127.0.0.1:18083', 'nginx.conf:127.0.0.1:18081']);
+    expect(servers.slice(0, 2).map((s) => find(s.block!, 'add_header')?.file)).toEqual(['/tmp/bgw/lookalike/snippets/headers.conf', '/tmp/bgw/lookalike/snippets/headers.conf']);
   });
 
   it('reads the copies nginx before 1.11.6 printed once per include, as one file', () => {

@@ -116,8 +116,17 @@ describe('the walk: variables, named locations, rewrites and conditions', () => 
 });
 
 describe('routeOf: the error line names the upstream a variable chose', () => {
-  it('takes the upstream: field of nginx\'s line when the request alone does not decide', () => {
-    const facts = { 'nginx.config': config, 'nginx.prefix': '/usr/share/nginx/', 'request.url': 'http://shop.test:8080/api/x', 'request.port': 8080, 'request.hostHeader': 'shop.test:8080', 'request.path': '/api/x', 'request.connectTo': '127.0.0.2:8080', 'route.pathKinds': shop };
+  it("takes the upstream: field of nginx's line when the request alone does not decide", () => {
+    const facts = {
+      'nginx.config': config,
+      'nginx.prefix': '/usr/share/nginx/',
+      'request.url': 'http://shop.test:8080/api/x',
+      'request.port': 8080,
+      'request.hostHeader': 'shop.test:8080',
+      'request.path': '/api/x',
+      'request.connectTo': '127.0.0.2:8080',
+      'route.pathKinds': shop,
+    };
     expect(routeOf(facts)!.pass).toMatchObject({ unresolved: 'http://$pool' });
     const withLog = routeOf({ ...facts, 'request.upstream': 'http://127.0.0.1:9002/api/x' })!;
     expect(withLog.pass).toMatchObject({ servers: [{ target: '127.0.0.1:9002' }] });

@@ -12,7 +12,10 @@ const stock = dump('debian-stock.txt');
 const app = (path: string, extra: Partial<RequestTarget> = {}) => routeRequest(proxy, { port: 8080, hostHeader: 'app.example.com', path, ...extra });
 const php = (path: string) => routeRequest(proxy, { port: 8082, hostHeader: 'php.example', path });
 /** What the chosen server or location of route-semantics.txt answers with (each one `return 200 "<name>\n"`). */
-const returned = (target: RequestTarget) => routeRequest(semantics, target)?.chain.at(-1)?.block?.find((d) => d.directive === 'return')?.args[1];
+const returned = (target: RequestTarget) =>
+  routeRequest(semantics, target)
+    ?.chain.at(-1)
+    ?.block?.find((d) => d.directive === 'return')?.args[1];
 
 describe('routeRequest: server selection', () => {
   it('picks the server by exact name, ignoring case and the port in Host', () => {

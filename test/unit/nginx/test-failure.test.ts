@@ -11,12 +11,7 @@ describe('parseTestFailure on real nginx -T stderr', () => {
     ['unexpected-eof', 'unexpected end of file, expecting "}"', '/tmp/bgw/fail/unexpected-eof/nginx.conf', 10],
     ['included-error', 'unexpected "}"', '/tmp/bgw/fail/included-error/conf.d/app.conf', 7],
     ['host-not-found', 'host not found in upstream "app.invalid:8000"', '/tmp/bgw/fail/host-not-found/nginx.conf', 4],
-    [
-      'missing-include',
-      'open() "/tmp/bgw/fail/missing-include/conf.d/app.conf" failed (2: No such file or directory)',
-      '/tmp/bgw/fail/missing-include/nginx.conf',
-      3,
-    ],
+    ['missing-include', 'open() "/tmp/bgw/fail/missing-include/conf.d/app.conf" failed (2: No such file or directory)', '/tmp/bgw/fail/missing-include/nginx.conf', 3],
     ['unknown-user', 'getpwnam("nginx-app") failed', '/tmp/bgw/proxy/nginx.conf', 1],
   ])('%s (timestamped form, error log on stderr)', (name, message, file, line) => {
     expect(parseTestFailure(fixture(`${name}.stderr.txt`))).toEqual({ level: 'emerg', message, file, line });

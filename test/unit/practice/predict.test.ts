@@ -25,7 +25,7 @@ describe('prediction choices', () => {
     }
   });
 
-  it('prefers outcomes that lead elsewhere, and words them with the flow\'s own means', () => {
+  it("prefers outcomes that lead elsewhere, and words them with the flow's own means", () => {
     const options = predictionOptions(FLOW, step('error-log'), 'refused', 'x');
     const next = new Set(options.map((o) => step('error-log').on[o.outcome]));
     expect(next.size).toBe(options.length);

@@ -76,7 +76,19 @@ describe('the Markdown report', () => {
         applyId: 'a1b2',
         interrupted: false,
         changes: [
-          { kind: 'edit', file, path: file, program: 'nginx', lines: [edit?.line], diff: [], backup: `${file}.bgw-a1b2`, sha256Before: 'x', sha256After: 'y', status: 'applied', undo: `copy ${file}.bgw-a1b2 back` },
+          {
+            kind: 'edit',
+            file,
+            path: file,
+            program: 'nginx',
+            lines: [edit?.line],
+            diff: [],
+            backup: `${file}.bgw-a1b2`,
+            sha256Before: 'x',
+            sha256After: 'y',
+            status: 'applied',
+            undo: `copy ${file}.bgw-a1b2 back`,
+          },
           { kind: 'reload', command: 'nginx -s reload', status: 'ran', proof: 'new worker pids 51, 52' },
         ],
         verification: { ok: true, request: `GET ${report.request?.url}`, status: 200, ms: 4, errorLine: null, attempts: 1, summary: 'nginx answers 200 without an upstream error' },
@@ -96,7 +108,10 @@ describe('the Markdown report', () => {
 
   it('an escalation end: no diff, what to do in words; backticks in host output cannot break a fence', async () => {
     const report = await reportOf('backend-by-variable');
-    const tricky = { ...report, diagnosis: { ...report.diagnosis, evidence: [...report.diagnosis.evidence, { node: 'find-nginx', host: 'local', command: 'cat notes', lines: ['```', 'not a fence end'] }] } };
+    const tricky = {
+      ...report,
+      diagnosis: { ...report.diagnosis, evidence: [...report.diagnosis.evidence, { node: 'find-nginx', host: 'local', command: 'cat notes', lines: ['```', 'not a fence end'] }] },
+    };
     const md = renderMarkdown(tricky);
     expect(md).toContain('- **Cause:** `unknown` · nginx has no resolver');
     expect(md).not.toContain('```diff');

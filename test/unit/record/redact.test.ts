@@ -41,7 +41,7 @@ describe('redaction on real captured output', () => {
     expect(out).toContain("* Server auth using Basic with user 'svc'");
   });
 
-  it('ps: a password in a URL of a process\'s arguments goes, the user and host stay', () => {
+  it("ps: a password in a URL of a process's arguments goes, the user and host stay", () => {
     const counts = noRedactions();
     const out = redactText(fixture('ps-url-password.txt'), counts);
     expect(out).not.toContain('s3cretDbPass');

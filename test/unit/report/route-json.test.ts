@@ -99,7 +99,15 @@ describe('badgateway route --json', () => {
 
   it('gives status and Location for a redirect, the file for a served file, null pass for both', () => {
     const ret = at('return', ['301', 'https://shop.example$request_uri'], 4);
-    const redirect: Route = { ...frontController, outcome: 'redirect', location: null, pass: null, status: 301, redirectTo: 'https://shop.example/', steps: [{ kind: 'return', text: 'return 301 https://shop.example$request_uri', file: FILE, line: ret.line }] };
+    const redirect: Route = {
+      ...frontController,
+      outcome: 'redirect',
+      location: null,
+      pass: null,
+      status: 301,
+      redirectTo: 'https://shop.example/',
+      steps: [{ kind: 'return', text: 'return 301 https://shop.example$request_uri', file: FILE, line: ret.line }],
+    };
     expect(routeJson(redirect, request)).toMatchObject({ outcome: 'redirect', location: null, pass: null, status: 301, redirectTo: 'https://shop.example/', file: null });
     const served: Route = { ...frontController, outcome: 'served', pass: null, status: 200, file: '/var/www/shop/robots.txt', uri: '/robots.txt' };
     expect(routeJson(served, request)).toMatchObject({ outcome: 'served', pass: null, status: 200, file: '/var/www/shop/robots.txt', redirectTo: null });
@@ -171,7 +179,12 @@ describe('badgateway route (text)', () => {
 
   it('keeps a line break inside a value on its line, so a config value cannot forge the answer', () => {
     const text = routeText(routeJson({ ...frontController, outcome: 'redirect', pass: null, status: 302, redirectTo: 'https://x/a\nAnswer: proxy_pass sends it to http://safe' }, request));
-    expect(text.trimEnd().split('\n').filter((line) => line.startsWith('Answer'))).toEqual(['Answer: nginx redirects it with 302 to https://x/a\\nAnswer: proxy_pass sends it to http://safe']);
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .filter((line) => line.startsWith('Answer')),
+    ).toEqual(['Answer: nginx redirects it with 302 to https://x/a\\nAnswer: proxy_pass sends it to http://safe']);
   });
 
   it('strips terminal controls', () => {

@@ -65,11 +65,19 @@ describe('look-ahead: what steps ahead may run while this one does', () => {
   });
 
   it('a plan that throws for a fact it lacks gives nothing rather than stopping the step', () => {
-    const throwing: Record<string, Check> = { ...CHECKS, socket: check('socket', { early: 'first-round', plan: () => { throw new Error('fact upstream.socket is not known yet'); } }) };
+    const throwing: Record<string, Check> = {
+      ...CHECKS,
+      socket: check('socket', {
+        early: 'first-round',
+        plan: () => {
+          throw new Error('fact upstream.socket is not known yet');
+        },
+      }),
+    };
     expect(() => commandsAhead(session({}), (id) => throwing[id] as Check)).not.toThrow();
   });
 
-  it("the shipped flow: from the error-log step of a TCP backend, the listening and service probes go ahead", async () => {
+  it('the shipped flow: from the error-log step of a TCP backend, the listening and service probes go ahead', async () => {
     const flow = await loadFlow(join(process.cwd(), 'flows', 'nginx-502.yaml'));
     const facts: Session['inputs'] = {
       'upstream.host': '127.0.0.1',
@@ -91,7 +99,7 @@ describe('look-ahead: what steps ahead may run while this one does', () => {
   });
 });
 
-describe('first commands: what goes to nginx\'s box with the login', () => {
+describe("first commands: what goes to nginx's box with the login", () => {
   it("the first step's first round, when it runs on nginx's box and its facts are known", () => {
     expect(firstCommands(session({}), byId)).toEqual([{ argv: ['ss', '-Hltnxp'] }]);
     const needy = { ...CHECKS, here: check('here', { needs: ['upstream.port'], plan: () => [{ argv: ['ss', '-Hltnxp'] }] }) } as Record<string, Check>;
@@ -105,7 +113,7 @@ describe('first commands: what goes to nginx\'s box with the login', () => {
     expect(firstCommands(session({}), (id) => asksBackend[id] as Check)).toEqual([{ argv: ['ps'] }]);
   });
 
-  it('the shipped flow asks for the processes and listeners of nginx\'s box at login', async () => {
+  it("the shipped flow asks for the processes and listeners of nginx's box at login", async () => {
     const flow = await loadFlow(join(process.cwd(), 'flows', 'nginx-502.yaml'));
     const argvs = firstCommands(startSession(flow, { 'request.url': 'http://127.0.0.1/' }), checkById).map((c) => c.argv.join(' '));
     expect(argvs).toEqual(['ps -eo pid=,ppid=,user:32=,args=', 'ss -Hltnxp']);

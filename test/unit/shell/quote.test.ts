@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { commandLine, quote } from '../../../src/shell/quote.js';
 import { stripControl } from '../../../src/shell/sanitize.js';
 
-const HOSTILE = ["/var/log/nginx/e$(touch x)`id`;y.log", "it's", '-rf', '', 'a b', 'line\nbreak', '*.conf', '$HOME', '"double"', '\\back', "'", 'plain/path.conf'];
+const HOSTILE = ['/var/log/nginx/e$(touch x)`id`;y.log', "it's", '-rf', '', 'a b', 'line\nbreak', '*.conf', '$HOME', '"double"', '\\back', "'", 'plain/path.conf'];
 
 describe('quote', () => {
   it('round-trips every hostile value through a real shell unchanged', () => {

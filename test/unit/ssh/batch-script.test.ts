@@ -23,7 +23,7 @@ describe('batch script: several commands in one go on a real sh', () => {
     expect(parsed.failed).toBeUndefined();
     const [sh, printf, cat, empty, head, missing, bytes] = parsed.results;
     expect(sh).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
-    expect(printf).toEqual({ code: 0, stdout: "it's|a \"quoted\" $HOME|`id`|; echo pwned|*||new\nline|", stderr: '' });
+    expect(printf).toEqual({ code: 0, stdout: 'it\'s|a "quoted" $HOME|`id`|; echo pwned|*||new\nline|', stderr: '' });
     expect(cat?.stdout).toBe("stdin with 'quotes', $(echo no) and\nlines without a final newline");
     expect(empty).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(head?.stdout).toBe('abc');
@@ -34,7 +34,12 @@ describe('batch script: several commands in one go on a real sh', () => {
 
   it('runs the commands at the same time', () => {
     const started = performance.now();
-    const output = runInSh(batchScript('t-2', Array.from({ length: 5 }, () => ({ argv: ['sleep', '0.4'] }))));
+    const output = runInSh(
+      batchScript(
+        't-2',
+        Array.from({ length: 5 }, () => ({ argv: ['sleep', '0.4'] })),
+      ),
+    );
     expect(performance.now() - started).toBeLessThan(1500);
     expect(parseFrames('t-2', output, 5)).toMatchObject({ done: true, results: Array.from({ length: 5 }, () => ({ code: 0 })) });
   });
@@ -43,11 +48,22 @@ describe('batch script: several commands in one go on a real sh', () => {
     const output = runInSh(batchScript('t-6', [{ argv: ['sh', '-c', 'sleep 0.5; echo slow'] }, { argv: ['echo', 'quick'] }]));
     const beforeSlow = output.subarray(0, output.indexOf('@@bgw t-6 0 '));
     expect(parseFrames('t-6', beforeSlow, 2)).toEqual({ done: false, results: [undefined, { code: 0, stdout: 'quick\n', stderr: '' }] });
-    expect(parseFrames('t-6', output, 2)).toEqual({ done: true, results: [{ code: 0, stdout: 'slow\n', stderr: '' }, { code: 0, stdout: 'quick\n', stderr: '' }] });
+    expect(parseFrames('t-6', output, 2)).toEqual({
+      done: true,
+      results: [
+        { code: 0, stdout: 'slow\n', stderr: '' },
+        { code: 0, stdout: 'quick\n', stderr: '' },
+      ],
+    });
   });
 
   it('kills a command at its limit on the box (timeout -s KILL)', () => {
-    const output = runInSh(batchScript('t-3', [{ argv: ['sleep', '30'], killAfterS: 1 }, { argv: ['echo', 'quick'], killAfterS: 1 }]));
+    const output = runInSh(
+      batchScript('t-3', [
+        { argv: ['sleep', '30'], killAfterS: 1 },
+        { argv: ['echo', 'quick'], killAfterS: 1 },
+      ]),
+    );
     const parsed = parseFrames('t-3', output, 2);
     expect(parsed).toMatchObject({ done: true, results: [{ code: 137 }, { code: 0, stdout: 'quick\n' }] });
   });
@@ -61,7 +77,13 @@ describe('batch script: several commands in one go on a real sh', () => {
   it('a shell started with a batch answers it first, then takes later batches on its input', () => {
     const [program, ...args] = shellOpeningWith('o-1', [{ argv: ['echo', 'first'] }, { argv: ['sh', '-c', 'exit 4'] }]);
     const output = execFileSync(program as string, args, { input: batchScript('o-2', [{ argv: ['echo', 'later'] }]) });
-    expect(parseFrames('o-1', output, 2)).toEqual({ done: true, results: [{ code: 0, stdout: 'first\n', stderr: '' }, { code: 4, stdout: '', stderr: '' }] });
+    expect(parseFrames('o-1', output, 2)).toEqual({
+      done: true,
+      results: [
+        { code: 0, stdout: 'first\n', stderr: '' },
+        { code: 4, stdout: '', stderr: '' },
+      ],
+    });
     expect(parseFrames('o-2', output.subarray(output.indexOf('@@bgw o-2')), 1)).toEqual({ done: true, results: [{ code: 0, stdout: 'later\n', stderr: '' }] });
   });
 });
@@ -71,7 +93,13 @@ describe('reading the frames', () => {
 
   it('skips what a chatty login script printed first', () => {
     const chatty = Buffer.concat([Buffer.from('Welcome to the box\n@@bgw other 0 0 0 0\n'), real]);
-    expect(parseFrames('r-1', chatty, 2)).toEqual({ done: true, results: [{ code: 0, stdout: 'one\n', stderr: '' }, { code: 0, stdout: '', stderr: 'two\n' }] });
+    expect(parseFrames('r-1', chatty, 2)).toEqual({
+      done: true,
+      results: [
+        { code: 0, stdout: 'one\n', stderr: '' },
+        { code: 0, stdout: '', stderr: 'two\n' },
+      ],
+    });
   });
 
   it('waits while the output is cut anywhere short of the end line', () => {

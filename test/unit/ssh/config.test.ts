@@ -69,12 +69,7 @@ Host db
 `;
     const host = resolve('db', config);
     const c = createHash('sha1').update('laptop.corp.exampledb.internal2022pg').digest('hex');
-    expect(host.identityFiles).toEqual([
-      '/home/ann/.ssh/pg@db.internal:2022',
-      '/home/ann/keys/ann-1000',
-      '/k/laptop.corp.example/laptop/db/db-alias/100%',
-      `/srv/keys/${c}`,
-    ]);
+    expect(host.identityFiles).toEqual(['/home/ann/.ssh/pg@db.internal:2022', '/home/ann/keys/ann-1000', '/k/laptop.corp.example/laptop/db/db-alias/100%', `/srv/keys/${c}`]);
     expect(host.hostKeyAlias).toBe('db-alias');
   });
 
@@ -167,7 +162,9 @@ Match user deploy
   it('CanonicalizeHostName is dropped (the package would run nslookup) and noted; Include is noted', () => {
     const host = resolve('web1', 'Include ~/.ssh/conf.d/*\nHost *\n  CanonicalizeHostName yes\n  CanonicalDomains example.com\n');
     expect(host.hostName).toBe('web1');
-    expect(host.notes).toEqual(expect.arrayContaining(['CanonicalizeHostName is not applied: host names are used as written', 'Include lines are not followed: settings in included files are not applied']));
+    expect(host.notes).toEqual(
+      expect.arrayContaining(['CanonicalizeHostName is not applied: host names are used as written', 'Include lines are not followed: settings in included files are not applied']),
+    );
   });
 
   it('the system file is read after the user file and cannot join its last block', () => {

@@ -70,7 +70,10 @@ describe('hashed names (|1|salt|hash) made by ssh-keygen -H', () => {
       const text = name === nameA ? files.a! : files.names!;
       const matching = parseKnownHosts(text, 'f').entries.filter((e) => entryMatches(e, name));
       const expectedLines = [...found.matchAll(/found: line (\d+)/g)].map((m) => Number(m[1]));
-      expect(matching.map((e) => e.line), name).toEqual(expectedLines);
+      expect(
+        matching.map((e) => e.line),
+        name,
+      ).toEqual(expectedLines);
     }
     expect(lookups['db.example.com']).toBe('exit 1\n');
   });
@@ -101,7 +104,7 @@ describe('checkHostKey', () => {
     expect(checkHostKey(plain, nameA, rsaA)).toMatchObject({ status: 'known', entry: { line: 2 } });
   });
 
-  it('changed: another key of the same type is filed (server b answering on a\'s name)', () => {
+  it("changed: another key of the same type is filed (server b answering on a's name)", () => {
     const check = checkHostKey(plain, nameA, ed25519B);
     expect(check.status).toBe('changed');
     if (check.status === 'changed') expect(check.previous.map((e) => fingerprint(e.key))).toEqual([fingerprint(ed25519A)]);

@@ -26,7 +26,11 @@ describe('the privilege decision, on real sudo output over SSH', () => {
   });
 
   it('sudo refusing outright: unprivileged with its words', () => {
-    expect(fromSudoProbe({ code: 1, stdout: '', stderr: 'Sorry, user bgw-ssh may not run sudo on web1.\n' })).toEqual({ mode: 'unprivileged', reason: 'sudo-refused', detail: 'Sorry, user bgw-ssh may not run sudo on web1.' });
+    expect(fromSudoProbe({ code: 1, stdout: '', stderr: 'Sorry, user bgw-ssh may not run sudo on web1.\n' })).toEqual({
+      mode: 'unprivileged',
+      reason: 'sudo-refused',
+      detail: 'Sorry, user bgw-ssh may not run sudo on web1.',
+    });
   });
 
   it('the password check: right, wrong, or not in sudoers', () => {
@@ -69,7 +73,7 @@ describe('remoteCommand', () => {
 });
 
 describe('sudo -S progress from stderr', () => {
-  it('counts prompts and sees the ready line; cleanStderr leaves the command\'s own words', () => {
+  it("counts prompts and sees the ready line; cleanStderr leaves the command's own words", () => {
     expect(sudoProgress('', markers)).toEqual({ prompts: 0, ready: false });
     expect(sudoProgress(markers.prompt, markers)).toEqual({ prompts: 1, ready: false });
     const after = `${markers.prompt}${markers.ready}\nnginx: the configuration file is ok\n`;

@@ -111,8 +111,20 @@ describe('parseHttpProbe without a -w line', () => {
 describe('httpProbeCommand', () => {
   it('builds a quiet, non-following, time-limited curl', () => {
     expect(httpProbeCommand('http://127.0.0.1:8080/x?y=[1]', { timeoutSeconds: 5 })).toEqual([
-      'curl', '-q', '-sS', '-o', '/dev/null', '--globoff', '--noproxy', '*', '--max-time', '5', '-w', HTTP_PROBE_FORMAT,
-      '--url', 'http://127.0.0.1:8080/x?y=[1]',
+      'curl',
+      '-q',
+      '-sS',
+      '-o',
+      '/dev/null',
+      '--globoff',
+      '--noproxy',
+      '*',
+      '--max-time',
+      '5',
+      '-w',
+      HTTP_PROBE_FORMAT,
+      '--url',
+      'http://127.0.0.1:8080/x?y=[1]',
     ]);
     expect(HTTP_PROBE_FORMAT).toContain('%{errormsg}');
     expect(HTTP_PROBE_FORMAT).toContain('%{exitcode}');

@@ -38,15 +38,7 @@ describe('parseNginxV on Debian 12 nginx 1.22', () => {
     expect(v.modules).toContain('http_v2_module');
     expect(v.modules).toContain('threads');
     expect(v.modules).toContain('stream');
-    expect(v.dynamic).toEqual([
-      'http_geoip_module',
-      'http_image_filter_module',
-      'http_perl_module',
-      'http_xslt_module',
-      'mail',
-      'stream',
-      'stream_geoip_module',
-    ]);
+    expect(v.dynamic).toEqual(['http_geoip_module', 'http_image_filter_module', 'http_perl_module', 'http_xslt_module', 'mail', 'stream', 'stream_geoip_module']);
     expect(v.modules).not.toContain('cc-opt');
     expect(v.modules).not.toContain('ld-opt');
     expect(v.addModules).toEqual([]);

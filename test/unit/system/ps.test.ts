@@ -50,7 +50,7 @@ describe('nginxMasters', () => {
 
 describe('parseNginxMasterArgs', () => {
   it('reads the Debian systemd form, glued values and flags sharing a dash', () => {
-    expect(parseNginxMasterArgs("-g daemon on; master_process on;")).toEqual(['-g', 'daemon on; master_process on;']);
+    expect(parseNginxMasterArgs('-g daemon on; master_process on;')).toEqual(['-g', 'daemon on; master_process on;']);
     expect(parseNginxMasterArgs('-c/etc/nginx/alt.conf -q')).toEqual(['-c', '/etc/nginx/alt.conf']);
     expect(parseNginxMasterArgs('-qc /x.conf -g user www-data; -p /srv/')).toEqual(['-c', '/x.conf', '-g', 'user www-data;', '-p', '/srv/']);
     expect(parseNginxMasterArgs('')).toEqual([]);

@@ -3,8 +3,7 @@ import { listenerAccepts, parseSs, parseUsers } from '../../../src/system/ss.js'
 import { fixture } from './fixture.js';
 
 const root = parseSs(fixture('ss-python-tcp-unix-nginx.txt'));
-const at = (port: number, address?: string) =>
-  root.find((l) => l.port === port && (address === undefined || l.address === address));
+const at = (port: number, address?: string) => root.find((l) => l.port === port && (address === undefined || l.address === address));
 
 describe('parseSs on ss -Hltnxp run as root', () => {
   it('reads every listener: 5 unix, 14 tcp', () => {
@@ -75,9 +74,7 @@ describe('parseSs on other shapes of the same output', () => {
 
   it('reads ss -lt output, which has no Netid column', () => {
     const tcpOnly = parseSs(fixture('ss-tcp-only-no-netid-column.txt'));
-    expect(tcpOnly.map((l) => [l.netid, l.address, l.port])).toEqual(
-      root.filter((l) => l.netid !== 'unix').map((l) => [l.netid, l.address, l.port]),
-    );
+    expect(tcpOnly.map((l) => [l.netid, l.address, l.port])).toEqual(root.filter((l) => l.netid !== 'unix').map((l) => [l.netid, l.address, l.port]));
   });
 });
 

@@ -30,12 +30,7 @@ describe('parseStat', () => {
 
 describe('missingPaths and statErrors', () => {
   it('lists missing paths, dangling symlinks included, with coreutils quoting undone', () => {
-    expect(missingPaths(fixture('stat-socket-dir-file-missing.stderr.txt'))).toEqual([
-      '/tmp/bgcap/missing.sock',
-      "/tmp/bgcap/it's gone",
-      '/tmp/bgcap/new\nline',
-      '/tmp/bgcap/dangling.sock',
-    ]);
+    expect(missingPaths(fixture('stat-socket-dir-file-missing.stderr.txt'))).toEqual(['/tmp/bgcap/missing.sock', "/tmp/bgcap/it's gone", '/tmp/bgcap/new\nline', '/tmp/bgcap/dangling.sock']);
     expect(missingPaths(fixture('stat-missing-lc-all-c.stderr.txt'))).toEqual(['/tmp/bgcap/missing.sock', "/tmp/bgcap/it's gone"]);
   });
 

@@ -57,9 +57,7 @@ describe('tcpProbeLine: the probe a person copies from a fix', () => {
 
 describe('tcpProbeCommand', () => {
   it('passes host and port as positional arguments, never in the script', () => {
-    expect(tcpProbeCommand('127.0.0.1', 9000, 3)).toEqual([
-      'timeout', '-k', '1', '3', 'bash', '--norc', '-c', 'exec 3<>/dev/tcp/"$1"/"$2"', 'probe', '127.0.0.1', '9000',
-    ]);
+    expect(tcpProbeCommand('127.0.0.1', 9000, 3)).toEqual(['timeout', '-k', '1', '3', 'bash', '--norc', '-c', 'exec 3<>/dev/tcp/"$1"/"$2"', 'probe', '127.0.0.1', '9000']);
     const hostile = tcpProbeCommand('$(reboot)', 80, 2);
     expect(hostile[7]).toBe(TCP_PROBE_SCRIPT);
     expect(hostile.at(-2)).toBe('$(reboot)');
