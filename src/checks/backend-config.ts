@@ -96,6 +96,7 @@ const NOBODY: BackendHint = { pid: null, binary: null, conf: null, names: [], la
  */
 export const backendConfig: Check = {
   id: 'backend.config',
+  guide: 'upstream-config',
   outcomes: ['same', 'other-socket', 'tcp', 'unix', 'unknown'],
   needs: ['upstream.kind', 'upstream.target', 'upstream.module', 'nginx.config', 'nginx.masterPid'],
   early: 'first-round',

@@ -83,6 +83,7 @@ const age = (seconds: number) => (seconds < 120 ? `${seconds} s` : seconds < 720
  */
 export const backendCrash: Check = {
   id: 'backend.crash',
+  guide: 'backend-running',
   outcomes: ['crashed', 'no-sign'],
   needs: ['upstream.target', 'upstream.kind', 'error.latest', 'nginx.masterPid'],
   early: 'first-round',

@@ -21,6 +21,7 @@ function probeSeconds(facts: KnownFacts): number {
  */
 export const backendDirect: Check = {
   id: 'backend.direct',
+  guide: 'backend-running',
   outcomes: ['backend-502', 'backend-ok', 'not-measurable'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.scheme', 'upstream.kind', 'upstream.target'],
   learns: [],

@@ -42,6 +42,7 @@ function speaksHttp(module: string, scheme: string): boolean {
 /** Is anything listening where nginx dials, and if not, is the backend listening somewhere else? */
 export const backendListening: Check = {
   id: 'backend.listening',
+  guide: 'backend-running',
   outcomes: ['accepts', 'down', 'other-port', 'other-address'],
   needs: ['upstream.host', 'upstream.port', 'upstream.module', 'upstream.scheme', 'nginx.masterPid', 'nginx.config', 'request.path', 'request.hostHeader'],
   early: 'first-round',

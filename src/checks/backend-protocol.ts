@@ -109,6 +109,7 @@ const OUTCOME_OF: Record<Protocol, string> = { https: 'speaks-https', fastcgi: '
  */
 export const backendProtocol: Check = {
   id: 'backend.protocol',
+  guide: 'upstream-config',
   outcomes: ['speaks-https', 'speaks-fastcgi', 'speaks-http', 'speaks-other', 'matches', 'unclear'],
   needs: ['upstream.module', 'upstream.scheme', 'upstream.kind', 'upstream.target', 'request.path', 'request.hostHeader', 'error.latest', 'nginx.masterPid'],
   learns: ['protocol.nginx'],

@@ -43,6 +43,7 @@ function nextHop(route: RouteAnswer, address: string): string | null {
  */
 export const backendReach: Check = {
   id: 'backend.reach',
+  guide: 'timeouts',
   outcomes: ['timeout', 'no-route', 'refused', 'queue-full', 'slow', 'open', 'unknown'],
   needs: ['upstream.target', 'error.kind', 'nginx.config', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
   learns: ['reach.address', 'reach.probe', 'reach.route', 'reach.blocking', 'timeout.directive', 'timeout.currentMs'],

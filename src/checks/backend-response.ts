@@ -23,6 +23,7 @@ function probeable(facts: KnownFacts): boolean {
  */
 export const backendResponse: Check = {
   id: 'backend.response',
+  guide: 'backend-running',
   outcomes: ['malformed', 'logged-only', 'valid', 'not-probed'],
   needs: ['upstream.module', 'upstream.scheme', 'upstream.target', 'upstream.kind', 'request.path', 'request.hostHeader', 'error.latest', 'error.kind', 'error.detail'],
   learns: [],

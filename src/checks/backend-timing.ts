@@ -22,6 +22,7 @@ export function waitSeconds(timeoutMs: number): number {
 /** Times the backend directly, bypassing nginx, and compares with the read timeout nginx applies. */
 export const backendTiming: Check = {
   id: 'backend.timing',
+  guide: 'timeouts',
   outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable', 'fastcgi'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.scheme', 'upstream.kind', 'route.location'],
   learns: ['timeout.directive', 'timeout.currentMs'],

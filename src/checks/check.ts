@@ -1,4 +1,5 @@
 import type { FactKey, KnownFacts } from '../facts/keys.js';
+import type { GuideStep } from '../flow/guide-steps.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import type { Evidence } from '../facts/evidence.js';
 
@@ -29,6 +30,8 @@ export interface CheckResult {
  */
 export interface Check {
   id: string;
+  /** The step of the usual troubleshooting guides this check belongs to (practice names it for review). */
+  guide: GuideStep;
   /** Every outcome interpret() can return; a flow must branch on each. */
   outcomes: readonly string[];
   /** Facts that must be known before this check can run. */

@@ -38,6 +38,7 @@ function resolverOf(facts: KnownFacts): string {
  */
 export const dnsLookup: Check = {
   id: 'dns.lookup',
+  guide: 'dns',
   outcomes: ['no-resolver', 'resolver-failed', 'resolves-here', 'not-found'],
   needs: ['error.detail', 'error.latest', 'nginx.config', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
   early: 'first-round',

@@ -64,6 +64,7 @@ function refusedAtAccept(fresh: readonly UpstreamError[]): UpstreamError | null 
  */
 export const errorLog: Check = {
   id: 'nginx.error-log',
+  guide: 'error-log',
   outcomes: [...BRANCHED, 'other', 'silent-failure', 'healthy', 'unreadable'],
   needs: ['route.errorLog', 'request.url', 'request.method', 'request.path', 'request.hostHeader', 'request.port', 'request.connectTo', 'nginx.config', 'upstream.target'],
   learns: [],

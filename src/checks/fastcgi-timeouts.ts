@@ -70,6 +70,7 @@ export function compareTimeouts(nginxMs: number, fpmMs: number | null, replayMs:
  */
 export const fastcgiTimeouts: Check = {
   id: 'fastcgi.timeouts',
+  guide: 'timeouts',
   outcomes: ['nginx-first', 'fpm-first', 'pool-unknown'],
   needs: ['upstream.kind', 'upstream.target', 'timeout.directive', 'timeout.currentMs'],
   learns: ['fpm.terminateTimeout', 'timeout.bitesFirst', 'timeout.suggested'],

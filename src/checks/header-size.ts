@@ -28,6 +28,7 @@ function describeCurrent(b: Buffers): string {
  */
 export const headerSize: Check = {
   id: 'backend.header-size',
+  guide: 'buffers',
   outcomes: ['too-big', 'fits-now', 'not-measurable'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.scheme', 'upstream.kind', 'route.location'],
   learns: ['system.pageSize', 'buffer.directive', 'buffer.current', 'buffer.suggested', 'headers.measured'],

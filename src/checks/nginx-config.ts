@@ -32,6 +32,7 @@ function parseErrorsSummary(errors: readonly ConfigError[]): string {
 /** Reads the configuration nginx itself sees (nginx -T), with the running master's own -c/-p/-g. */
 export const nginxConfig: Check = {
   id: 'nginx.config',
+  guide: 'upstream-config',
   outcomes: ['valid', 'invalid', 'unreadable'],
   needs: ['nginx.binary', 'nginx.args', 'nginx.masterPid', 'processes'],
   learns: [],

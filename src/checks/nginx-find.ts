@@ -61,6 +61,7 @@ function requestPort(facts: KnownFacts): number | undefined {
 
 export const nginxFind: Check = {
   id: 'nginx.find',
+  guide: 'upstream-config',
   outcomes: ['running', 'not-running', 'not-installed', 'not-nginx'],
   needs: [],
   learns: ['processes', 'listeners'],

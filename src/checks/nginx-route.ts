@@ -26,6 +26,7 @@ export function routeTrail(route: Route): string[] {
 /** Which server{} and location{} the failing request hits in nginx's config, following every rewrite and internal redirect, and where it sends it. */
 export const nginxRoute: Check = {
   id: 'nginx.route',
+  guide: 'upstream-config',
   outcomes: ['proxied', 'not-proxied', 'unresolved', 'no-server'],
   needs: ['nginx.config', 'nginx.prefix', 'nginx.defaultErrorLog', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
   learns: ['route.pathKinds'],

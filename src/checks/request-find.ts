@@ -40,6 +40,7 @@ const REPLAYABLE = new Set(['GET', 'HEAD']);
 
 export const requestFind: Check = {
   id: 'request.find',
+  guide: 'error-log',
   outcomes: ['given', 'from-log', 'none'],
   needs: ['nginx.config', 'nginx.prefix', 'nginx.defaultErrorLog', 'listeners', 'processes', 'nginx.masterPid'],
   learns: [],

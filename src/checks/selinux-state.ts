@@ -26,6 +26,7 @@ function denialsFrom(results: readonly CommandResult[]): { denials: AvcDenial[];
  */
 export const selinuxState: Check = {
   id: 'selinux.state',
+  guide: 'selinux',
   outcomes: ['enforcing-denies', 'enforcing-allows', 'not-selinux'],
   needs: ['upstream.port'],
   early: 'first-round',

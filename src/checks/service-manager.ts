@@ -150,6 +150,7 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
 /** How is the backend started, stopped and reloaded on this box? The fix's commands follow from it. */
 export const serviceManager: Check = {
   id: 'service.manager',
+  guide: 'backend-running',
   outcomes: ['systemd', 'sysv', 'supervisor', 'pm2', 'docker', 'process', 'unknown'],
   needs: ['backend.hint'],
   // What every box answers whatever the backend is: asked as soon as it is known which box that is.

@@ -10,6 +10,7 @@ import { resultOf } from '../facts/results.js';
  */
 export const socketQueue: Check = {
   id: 'socket.queue',
+  guide: 'backend-running',
   outcomes: ['full', 'room', 'not-listening'],
   needs: ['upstream.socket'],
   learns: [],

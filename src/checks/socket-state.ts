@@ -23,6 +23,7 @@ function statLine(e: AccessEntry): string {
 /** Does the socket nginx dials exist, does anything listen on it, and may nginx's workers open it? */
 export const socketState: Check = {
   id: 'socket.state',
+  guide: 'socket-permissions',
   outcomes: ['missing', 'no-permission', 'not-listening', 'ok', 'not-a-socket'],
   needs: ['upstream.socket', 'nginx.workerUser'],
   early: 'first-round',

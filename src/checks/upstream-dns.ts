@@ -11,6 +11,7 @@ import { bare } from '../facts/addresses.js';
  */
 export const upstreamDns: Check = {
   id: 'upstream.dns',
+  guide: 'dns',
   outcomes: ['changed', 'same', 'literal', 'unknown'],
   needs: ['upstream.host'],
   early: 'first-round',

@@ -41,6 +41,7 @@ const FAILING = (s: GroupServer) => s.down || !['open', 'listening'].includes(s.
  */
 export const upstreamServers: Check = {
   id: 'upstream.servers',
+  guide: 'upstream-config',
   outcomes: ['servers-failing', 'servers-accept'],
   needs: ['nginx.config', 'route.errorLog', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
   learns: ['group.servers'],

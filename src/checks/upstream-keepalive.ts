@@ -27,6 +27,7 @@ const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 10
  */
 export const upstreamKeepalive: Check = {
   id: 'upstream.keepalive',
+  guide: 'timeouts',
   outcomes: ['backend-closes-first', 'no-keepalive', 'backend-outlasts', 'not-measurable'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.target', 'upstream.kind', 'error.latest'],
   learns: [],

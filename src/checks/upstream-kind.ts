@@ -4,6 +4,7 @@ import { need } from '../facts/need.js';
 /** Does nginx dial TCP or a unix socket? Pure: the route already said; this makes the flow branch on it. */
 export const upstreamKind: Check = {
   id: 'upstream.kind',
+  guide: 'upstream-config',
   outcomes: ['tcp', 'unix'],
   needs: ['upstream.kind', 'upstream.target'],
   learns: [],

@@ -105,6 +105,7 @@ function nameFromCert(names: string[], candidates: string[]): string {
  */
 export const upstreamTlsCheck: Check = {
   id: 'upstream.tls',
+  guide: 'tls',
   outcomes: ['plain-http', 'needs-sni', 'name-mismatch', 'untrusted', 'versions', 'handshake-ok', 'no-connection', 'other'],
   needs: ['upstream.target', 'nginx.config', 'nginx.version', 'nginx.confPath', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
   learns: ['tls.nginxName', 'tls.sendsSni', 'tls.nginxProtocols', 'tls.reason'],

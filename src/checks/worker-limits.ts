@@ -59,6 +59,7 @@ function measured(results: readonly CommandResult[], pids: number[]): Pick<Worke
  */
 export const workerLimits: Check = {
   id: 'nginx.worker-limits',
+  guide: 'worker-limits',
   outcomes: ['connections', 'open-files'],
   needs: ['nginx.config', 'nginx.masterPid', 'error.kind'],
   early: 'first-round',

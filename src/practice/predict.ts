@@ -3,7 +3,8 @@
  * real outcome among plausible others from the step's own branches. Pure: options, scoring, summary.
  */
 import type { Flow, StepNode } from '../flow/schema.js';
-import { guideStepFor, type GuideStep } from './guide.js';
+import type { GuideStep } from '../flow/guide-steps.js';
+import { guideStepFor } from './guide.js';
 
 export interface PredictionOption {
   outcome: string;

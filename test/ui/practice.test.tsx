@@ -2,7 +2,7 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StepNode } from '../../src/flow/schema.js';
 import { singleHost } from '../../src/hosts/host-set.js';
-import { GUIDE_STEPS } from '../../src/practice/guide.js';
+import { GUIDE_STEPS } from '../../src/flow/guide-steps.js';
 import { listIncidents, loadIncident } from '../../src/practice/incidents.js';
 import { predictionOptions } from '../../src/practice/predict.js';
 import { createSessionStore } from '../../src/store/session-store.js';

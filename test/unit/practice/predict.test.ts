@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG } from '../../../src/catalog.js';
+import { CHECKS } from '../../../src/checks/index.js';
 import { loadFlowFile } from '../../../src/flow/loader.js';
 import type { StepNode } from '../../../src/flow/schema.js';
-import { GUIDE_STEP_OF_CHECK, GUIDE_STEPS, guideStepFor } from '../../../src/practice/guide.js';
+import { GUIDE_STEPS } from '../../../src/flow/guide-steps.js';
+import { guideStepFor } from '../../../src/practice/guide.js';
 import { predictionOptions, scorePrediction, summarize } from '../../../src/practice/predict.js';
 import { defaultFlowFile } from '../../../src/session/flows.js';
 
@@ -57,8 +58,9 @@ describe('scoring and the summary', () => {
     ]);
   });
 
-  it('every check of the catalog maps to a step of the guides; a docker backend to containers', () => {
-    for (const check of Object.keys(CATALOG.checks)) expect(GUIDE_STEP_OF_CHECK[check], check).toBeDefined();
+  it('every check of the catalog names a step of the guides (its own guide: field); a docker backend points at containers', () => {
+    for (const [id, check] of Object.entries(CHECKS)) expect(Object.keys(GUIDE_STEPS), id).toContain(check.guide);
+    expect(guideStepFor('nginx.error-log').title).toBe(GUIDE_STEPS['error-log']);
     expect(guideStepFor('service.manager', 'docker').id).toBe('containers');
     expect(guideStepFor('socket.state', 'no-permission').title).toBe(GUIDE_STEPS['socket-permissions']);
   });

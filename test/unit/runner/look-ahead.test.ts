@@ -12,7 +12,7 @@ const step = (id: string, check: string, on: Record<string, string>, on_host?: '
 const end = (id: string): FlowNode => ({ kind: 'end', id, title: id, why: id, end: 'escalate' });
 
 function check(id: string, fields: Partial<Check>): Check {
-  return { id, outcomes: ['a', 'b'], needs: [], learns: [], plan: () => [], interpret: () => ({ outcome: 'a', facts: {}, evidence: [], summary: '' }), ...fields };
+  return { id, guide: 'error-log', outcomes: ['a', 'b'], needs: [], learns: [], plan: () => [], interpret: () => ({ outcome: 'a', facts: {}, evidence: [], summary: '' }), ...fields };
 }
 
 /** here -> (a: listening, b: socket) ; listening -> service ; socket -> done */
