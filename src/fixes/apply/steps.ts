@@ -14,10 +14,6 @@ function pauseMs(): number {
   return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 120_000) : 30_000;
 }
 
-/** Every step boundary of an apply, in the order they come (command-N and rollback steps included). */
-export const STEPS = ['read', 'backup', 'journal-begin', 'candidate', 'validate', 'swap', 'commands', 'reload', 'proof', 'verify', 'journal-end'] as const;
-export const ROLLBACK_STEPS = ['rollback', 'rollback-commands', 'rollback-swap', 'rollback-reload', 'rollback-journal'] as const;
-
 export interface ApplyEvent {
   step: string;
   /** 'start': the step begins; 'ok' / 'fail': how it ended; 'info': a line to show. */
