@@ -59,6 +59,13 @@ module.exports = {
       to: { path: ['(^|/)node_modules/ssh2/', '^(node:)?child_process$'] },
     },
     {
+      name: 'ui-wires-hosts',
+      comment: 'The UI is given a store the modes made and wired (src/modes/wizard.tsx, practice.tsx); it never reaches a Host implementation or the runner itself (the Host interface in src/hosts/host.ts is fine).',
+      severity: 'error',
+      from: { path: '^src/ui/' },
+      to: { path: [HOST_IMPLEMENTATIONS, '^src/runner/'] },
+    },
+    {
       name: 'no-circular',
       comment:
         'No import loops in src. One known exception, left for later: src/store/apply-actions.ts imports the WizardState type from src/store/session-store.ts, which builds its actions from apply-actions.ts (a type-only loop between those two files, and nothing else).',

@@ -89,3 +89,38 @@ export function createPracticeStore({ flow, recording, incident, hosts = replayH
     };
   });
 }
+
+export interface PracticeRootState {
+  incidents: Incident[];
+  /** The incident under way, with a store of its own; null: the menu. */
+  run: StoreApi<PracticeState> | null;
+  /** Counts the runs: a new run of the same incident starts afresh. */
+  round: number;
+  /** Starts an incident: its recording loaded, a fresh practice store over its replay. */
+  pick: (id: string) => void;
+  /** Back to the menu of incidents. */
+  toMenu: () => void;
+}
+
+export interface PracticeRootOptions {
+  flow: Flow;
+  incidents: Incident[];
+  load: (id: string) => { incident: Incident; recording: Recording };
+  /** Start on this incident instead of the menu. */
+  initial?: string | undefined;
+}
+
+/** `badgateway practice`: the menu, then an incident, then the menu again until the learner quits. */
+export function createPracticeRootStore({ flow, incidents, load, initial }: PracticeRootOptions): StoreApi<PracticeRootState> {
+  const runOf = (id: string) => {
+    const { incident, recording } = load(id);
+    return createPracticeStore({ flow, recording, incident });
+  };
+  return createStore<PracticeRootState>()((set, get) => ({
+    incidents,
+    run: initial ? runOf(initial) : null,
+    round: 0,
+    pick: (id) => set({ run: runOf(id), round: get().round + 1 }),
+    toMenu: () => set({ run: null }),
+  }));
+}

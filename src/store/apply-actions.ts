@@ -4,13 +4,13 @@
  * "Diagnose again" when the request still fails. Kept apart from the session store; it spreads these in.
  */
 import { currentNode, factsOf } from '../engine/session.js';
-import { render } from '../flow/template.js';
 import type { HostSet } from '../hosts/host-set.js';
 import type { ApplyEvent } from '../fixes/apply/steps.js';
 import type { ApplyOutcome } from '../fixes/apply/run.js';
 import type { Prepared } from '../fixes/apply/prepare.js';
 import type { PreviewLine } from '../fixes/apply/preview.js';
 import type { WizardState } from './session-store.js';
+import { filled } from './text.js';
 
 export type ApplyState =
   | { stage: 'preparing' }
@@ -37,22 +37,40 @@ export interface ApplySlice {
 type Set = (partial: Partial<WizardState>) => void;
 type Get = () => WizardState;
 
+type Ready = NonNullable<ReturnType<typeof applyInput>>;
+
+/** What applying needs from the session: the hosts, the facts, the plan and the fix's cause and title. */
+function applyInput(get: Get, hosts: HostSet | null) {
+  const { session, fix } = get();
+  const node = currentNode(session);
+  if (!hosts || !fix || node.kind !== 'fix') return null;
+  const facts = factsOf(session);
+  return { hosts, facts, plan: fix, cause: node.cause ?? null, title: filled(node.title, facts) };
+}
+
+/** Applies the consented fix, each step into the store as it runs; when the request still fails, it is diagnosed again. */
+async function applyConsented(set: Set, get: Get, prepared: Prepared, ready: Ready, signal: AbortSignal): Promise<void> {
+  const events: ApplyEvent[] = [];
+  set({ apply: { stage: 'applying', events } });
+  const { runApply } = await import('../fixes/apply/index.js');
+  const { rediagnose } = await import('../session/rediagnose.js');
+  const session = get().session;
+  const nginxChanged = prepared.files.some((f) => f.program === 'nginx');
+  const outcome = await runApply(prepared, ready, {
+    signal,
+    onEvent: (event) => {
+      events.push(event);
+      const now = get().apply;
+      if (now?.stage === 'applying') set({ apply: { stage: 'applying', events: [...events] } });
+    },
+    rediagnose: () => rediagnose(session, ready.hosts, nginxChanged, signal),
+  });
+  set({ apply: { stage: 'done', outcome, events: [...events] } });
+}
+
 export function applySlice(set: Set, get: Get, deps: { hosts: () => HostSet | null; signal: AbortSignal }): ApplySlice {
   let running: Promise<void> = Promise.resolve();
-  const input = () => {
-    const { session, fix } = get();
-    const hosts = deps.hosts();
-    const node = currentNode(session);
-    if (!hosts || !fix || node.kind !== 'fix') return null;
-    const facts = factsOf(session);
-    let title = node.title;
-    try {
-      title = render(node.title, facts);
-    } catch {
-      /* the template as written */
-    }
-    return { hosts, facts, plan: fix, cause: node.cause ?? null, title };
-  };
+  const input = () => applyInput(get, deps.hosts());
   return {
     apply: null,
     async proposeApply() {
@@ -71,25 +89,7 @@ export function applySlice(set: Set, get: Get, deps: { hosts: () => HostSet | nu
       const state = get().apply;
       const ready = input();
       if (state?.stage !== 'consent' || !ready) return;
-      const { prepared } = state;
-      const events: ApplyEvent[] = [];
-      set({ apply: { stage: 'applying', events } });
-      const work = (async () => {
-        const { runApply } = await import('../fixes/apply/index.js');
-        const { rediagnose } = await import('../session/rediagnose.js');
-        const session = get().session;
-        const nginxChanged = prepared.files.some((f) => f.program === 'nginx');
-        const outcome = await runApply(prepared, ready, {
-          signal: deps.signal,
-          onEvent: (event) => {
-            events.push(event);
-            const now = get().apply;
-            if (now?.stage === 'applying') set({ apply: { stage: 'applying', events: [...events] } });
-          },
-          rediagnose: () => rediagnose(session, ready.hosts, nginxChanged, deps.signal),
-        });
-        set({ apply: { stage: 'done', outcome, events: [...events] } });
-      })();
+      const work = applyConsented(set, get, state.prepared, ready, deps.signal);
       running = work.catch(() => undefined);
       try {
         await work;

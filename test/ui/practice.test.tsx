@@ -8,6 +8,7 @@ import { predictionOptions } from '../../src/practice/predict.js';
 import { createSessionStore } from '../../src/store/session-store.js';
 import { App } from '../../src/ui/app.js';
 import { PracticeRoot } from '../../src/ui/practice-app.js';
+import { createPracticeRootStore } from '../../src/practice/practice-store.js';
 import { KEY, press, waitForFrame } from './keys.js';
 import { FLOW, NO_COMMANDS, sessionAlong } from './sessions.js';
 
@@ -23,7 +24,7 @@ async function pick(view: ReturnType<typeof render>, n: number): Promise<string>
 describe('badgateway practice', () => {
   it('the menu lists the bundled incidents by their symptom, and says why SELinux is not there', async () => {
     const incidents = listIncidents();
-    const view = render(<PracticeRoot flow={FLOW} incidents={incidents} load={loadIncident} />);
+    const view = render(<PracticeRoot store={createPracticeRootStore({ flow: FLOW, incidents, load: loadIncident })} />);
     unmounts.push(view.unmount);
     const frame = await waitForFrame(view.lastFrame, (f) => f.includes('Pick an incident'));
     expect(frame).toContain(' 1. The orders API answers 502 on every request');
@@ -34,7 +35,7 @@ describe('badgateway practice', () => {
   it('predict, reveal with the reason, keep score: a right and a wrong prediction, then the summary', async () => {
     const incidents = listIncidents();
     const { recording } = loadIncident('orders-api');
-    const view = render(<PracticeRoot flow={FLOW} incidents={incidents} load={loadIncident} />);
+    const view = render(<PracticeRoot store={createPracticeRootStore({ flow: FLOW, incidents, load: loadIncident })} />);
     unmounts.push(view.unmount);
     await waitForFrame(view.lastFrame, (f) => f.includes('Pick an incident'));
     await pick(
@@ -102,7 +103,7 @@ describe('badgateway practice', () => {
   }, 60_000);
 
   it('starts on a named incident, and the wizard on a box without nginx offers practice', async () => {
-    const direct = render(<PracticeRoot flow={FLOW} incidents={listIncidents()} load={loadIncident} initial="api-gateway" />);
+    const direct = render(<PracticeRoot store={createPracticeRootStore({ flow: FLOW, incidents: listIncidents(), load: loadIncident, initial: 'api-gateway' })} />);
     unmounts.push(direct.unmount);
     expect(await waitForFrame(direct.lastFrame, (f) => f.includes('What will this check find?'))).toContain("The API answers 502, and nginx's error log is empty");
 

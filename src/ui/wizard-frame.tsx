@@ -1,0 +1,46 @@
+import { Text, useApp } from 'ink';
+import { useStore } from 'zustand';
+import type { StoreApi } from 'zustand/vanilla';
+import { factsOf } from '../engine/session.js';
+import { stripControl } from '../shell/sanitize.js';
+import type { WizardState } from '../store/session-store.js';
+import { SYMBOLS, tone } from './theme.js';
+
+export type WizardStore = StoreApi<WizardState>;
+
+/** The line every wizard screen starts with: the flow, the host, the failing request. */
+export function Header({ store }: { store: WizardStore }) {
+  const title = useStore(store, (s) => s.session.flow.title);
+  // The host's label can quote a recording or a box: shown as text only.
+  const hostLabel = useStore(store, (s) => stripControl(s.hostLabel));
+  const url = useStore(store, (s) => factsOf(s.session)['request.url']);
+  return (
+    <Text wrap="truncate-end">
+      <Text bold>badgateway</Text>
+      <Text color={tone('dim')}>
+        {' '}
+        · {title} · {hostLabel}
+        {url ? ` · ${url}` : ''}
+      </Text>
+    </Text>
+  );
+}
+
+/** What the session wants the person to read (unprivileged host, a key added to known_hosts). */
+export function Notes({ store }: { store: WizardStore }) {
+  const notes = useStore(store, (s) => s.notes);
+  return notes.map((note, i) => (
+    <Text key={`note${i}`} color={tone('warn')} wrap="wrap">
+      {SYMBOLS.warn} {note}
+    </Text>
+  ));
+}
+
+/** Quitting: the store stops what runs (an apply rolls back first), then the app ends. */
+export function useQuit(store: WizardStore): () => void {
+  const { exit } = useApp();
+  return () => {
+    store.getState().quit();
+    exit();
+  };
+}
