@@ -1,4 +1,5 @@
 /** The command line of DESIGN.md, parsed into what to do. Pure: no I/O, no process.exit. */
+import { BadCommandLine } from './errors.js';
 
 export type Mode =
   | { kind: 'help' }
@@ -30,7 +31,8 @@ export interface HostArg {
 
 export type DiagnoseMode = Extract<Mode, { kind: 'diagnose' }>;
 
-export class UsageError extends Error {}
+/** The command line is wrong: exit 2, the message and then the usage. */
+export class UsageError extends BadCommandLine {}
 
 export const USAGE = `badgateway: from "502 Bad Gateway" to the cause and the fix
 

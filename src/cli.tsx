@@ -1,10 +1,9 @@
-import { parseArgs, USAGE, UsageError, type DiagnoseMode, type Mode } from './args.js';
-import { BadUrl, requestFacts } from './facts/request.js';
+import { parseArgs, USAGE, type DiagnoseMode, type Mode } from './args.js';
+import { requestFacts } from './facts/request.js';
 import { currentNode, startSession } from './engine/session.js';
 import type { KnownFacts } from './facts/keys.js';
-import { FlowError } from './flow/loader-error.js';
 import type { Flow } from './flow/schema.js';
-import { EXIT, fail } from './modes/exit.js';
+import { exitOnError } from './modes/exit.js';
 import { loadFlow } from './session/shipped-flow.js';
 import { earlyFrame } from './ui/early-frame.js';
 import { colorsEnabled } from './ui/theme.js';
@@ -52,7 +51,8 @@ async function main(mode: Mode): Promise<number> {
   if (mode.kind === 'practice') {
     if (!mode.list) drawLiveOnTerminal();
     const practice = await import('./modes/practice.js');
-    return mode.list ? practice.listPractice(mode.json) : practice.practice(await loadFlow(null), mode.incident);
+    if (mode.list) return practice.listPractice(mode.json);
+    return practice.practice(await loadFlow(null), mode.incident);
   }
   if (mode.kind === 'undo') return (await import('./modes/undo.js')).undo(mode);
   if (mode.kind === 'route') return (await import('./modes/route.js')).route(mode);
@@ -67,9 +67,6 @@ async function main(mode: Mode): Promise<number> {
 try {
   process.exitCode = await main(parseArgs(process.argv.slice(2)));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof BadUrl) fail(`${error.message}\n\n${USAGE}`, EXIT.usage);
-  if (error instanceof FlowError) fail(error.message, EXIT.usage);
-  // A recording that cannot be read, or a practice incident that does not exist: bad input.
-  if (error instanceof Error && (error.name === 'RecordingError' || error.name === 'UnknownIncident')) fail(error.message, EXIT.usage);
-  fail(`unexpected error: ${(error as Error).stack ?? error}`, EXIT.unreachable);
+  // Every mode's errors end here: one message on stderr, the exit code the error carries (src/errors.ts).
+  process.exit(exitOnError(error));
 }

@@ -1,6 +1,8 @@
+import { BadCommandLine } from '../errors.js';
 import type { KnownFacts, Listener, ProcessInfo } from './keys.js';
 
-export class BadUrl extends Error {}
+/** A URL that cannot be sent through nginx: exit 2, the message and then the usage. */
+export class BadUrl extends BadCommandLine {}
 
 /** The request facts for a URL a person typed, or that the error log named. */
 export function requestFacts(url: string, method = 'GET'): KnownFacts {

@@ -1,6 +1,25 @@
-export { EXIT } from '../report/exit-codes.js';
+import { USAGE } from '../args.js';
+import { BadCommandLine, BadgatewayError } from '../errors.js';
+import { EXIT } from '../report/exit-codes.js';
+import { stripControl } from '../shell/sanitize.js';
 
-export function fail(message: string, code: number): never {
-  process.stderr.write(`badgateway: ${message}\n`);
-  process.exit(code);
+export { EXIT };
+
+/**
+ * What any error that ends a run prints, and the exit code it ends with: the one place that decides both
+ * (src/cli.tsx calls it for every mode). A typed error says its message, then the usage when the command line
+ * was wrong; anything else is a bug, shown with its stack. The message may quote a host: controls are stripped.
+ */
+export function exitOnError(error: unknown, write: (text: string) => void = (text) => void process.stderr.write(text)): number {
+  let message: string;
+  let code: number;
+  if (error instanceof BadgatewayError) {
+    message = error instanceof BadCommandLine ? `${error.message}\n\n${USAGE}` : error.message;
+    code = error.exitCode;
+  } else {
+    message = `unexpected error: ${(error as Error)?.stack ?? error}`;
+    code = EXIT.unreachable;
+  }
+  write(`badgateway: ${stripControl(message)}\n`);
+  return code;
 }

@@ -1,14 +1,14 @@
 import { CATALOG } from '../catalog.js';
-import { loadFlowFile } from '../flow/loader.js';
 import { formatProblem, lintFlow } from '../flow/lint.js';
+import { IncompleteFlow } from '../flow/loader-error.js';
+import { loadFlowFile } from '../flow/loader.js';
 import type { Flow } from '../flow/schema.js';
 import { defaultFlowFile } from '../session/flows.js';
-import { EXIT, fail } from './exit.js';
 
-/** A flow from its YAML, linted: an incomplete flow never runs. */
+/** A flow from its YAML, linted: an incomplete flow never runs (IncompleteFlow, exit 2). */
 export function loadCheckedFlow(file: string | null): Flow {
   const flow = loadFlowFile(file ?? defaultFlowFile());
   const problems = lintFlow(flow, CATALOG);
-  if (problems.length) fail(`the flow is incomplete:\n${problems.map(formatProblem).join('\n')}`, EXIT.usage);
+  if (problems.length) throw new IncompleteFlow(problems.map(formatProblem));
   return flow;
 }

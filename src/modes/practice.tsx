@@ -1,8 +1,9 @@
 import { render } from 'ink';
 import type { Flow } from '../flow/schema.js';
 import { listIncidents, loadIncident, NOT_BUNDLED } from '../practice/incidents.js';
+import { createPracticeRootStore } from '../practice/practice-store.js';
 import { PracticeRoot } from '../ui/practice-app.js';
-import { EXIT, fail } from './exit.js';
+import { BadInput } from '../errors.js';
 
 /** `badgateway practice --list [--json]`: the bundled incidents, one a line or as JSON. */
 export function listPractice(json: boolean): number {
@@ -25,12 +26,12 @@ export function listPractice(json: boolean): number {
 /** `badgateway practice [INCIDENT]`: the training wizard, on recorded incidents only (no box is touched). */
 export async function practice(flow: Flow, incident: string | null): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    fail('practice needs a terminal; badgateway practice --list --json lists the incidents', EXIT.usage);
+    throw new BadInput('practice needs a terminal; badgateway practice --list --json lists the incidents');
   }
   const incidents = listIncidents();
-  // An unknown name fails here, before the screen opens.
-  if (incident) loadIncident(incident);
-  const app = render(<PracticeRoot flow={flow} incidents={incidents} load={(id) => loadIncident(id)} {...(incident ? { initial: incident } : {})} />);
+  // The store loads the incident asked for at once: an unknown name fails here, before the screen opens.
+  const store = createPracticeRootStore({ flow, incidents, load: (id) => loadIncident(id), initial: incident ?? undefined });
+  const app = render(<PracticeRoot store={store} />);
   await app.waitUntilExit();
   return 0;
 }

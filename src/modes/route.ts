@@ -8,7 +8,8 @@ import type { Route } from '../nginx/route-types.js';
 import { routeJson, type RouteRequest } from '../report/route-json.js';
 import { routeText } from '../report/route-text.js';
 import { HostLost, runCheck } from '../runner/run-check.js';
-import { connectHosts, isReachFailure } from '../session/connect.js';
+import { CannotRun } from '../errors.js';
+import { connectHosts } from '../session/connect.js';
 import { stripControl } from '../shell/sanitize.js';
 import { EXIT } from './exit.js';
 
@@ -17,7 +18,7 @@ type RouteMode = Extract<Mode, { kind: 'route' }>;
 const warn = (message: string): void => void process.stderr.write(`badgateway: ${stripControl(message)}\n`);
 
 /** nginx cannot be asked (not running, config unreadable): the command ends with exit 3 and this message. */
-class CannotAsk extends Error {}
+class CannotAsk extends CannotRun {}
 
 /** The request facts of the command line: the URL's, with --header's Host and the other headers. */
 export function routeInputs(mode: RouteMode): KnownFacts {
@@ -82,19 +83,13 @@ function nginxLine(facts: KnownFacts, hosts: HostSet): string[] {
 export async function route(mode: RouteMode): Promise<number> {
   const inputs = routeInputs(mode);
   const notes: string[] = [];
-  let hosts: HostSet;
-  try {
-    // Only nginx's box has anything to say about the route.
-    for (const other of mode.hosts.filter((h) => h.role !== 'proxy')) warn(`--host ${other.role}=${other.target} is not asked: the route is nginx's alone (the proxy host)`);
-    hosts = await connectHosts(
-      mode.hosts.filter((h) => h.role === 'proxy'),
-      { asker: null, acceptNewHostKey: mode.acceptNewHostKey, notes },
-    );
-  } catch (e) {
-    if (!isReachFailure(e)) throw e;
-    warn(e.message);
-    return EXIT.unreachable;
-  }
+  // Only nginx's box has anything to say about the route.
+  for (const other of mode.hosts.filter((h) => h.role !== 'proxy')) warn(`--host ${other.role}=${other.target} is not asked: the route is nginx's alone (the proxy host)`);
+  // A host that cannot be reached ends the run here (SshError: exit 3, its message on stderr).
+  const hosts = await connectHosts(
+    mode.hosts.filter((h) => h.role === 'proxy'),
+    { asker: null, acceptNewHostKey: mode.acceptNewHostKey, notes },
+  );
   try {
     for (const note of notes) warn(note);
     const learned = await learnRoute(inputs, hosts);
@@ -103,8 +98,7 @@ export async function route(mode: RouteMode): Promise<number> {
     return EXIT.healthyOrFixed;
   } catch (e) {
     if (!(e instanceof CannotAsk || e instanceof HostLost)) throw e;
-    warn(`cannot work out the route: ${e.message}`);
-    return EXIT.unreachable;
+    throw new CannotRun(`cannot work out the route: ${e.message}`, { cause: e });
   } finally {
     await hosts.close();
   }

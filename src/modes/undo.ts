@@ -1,8 +1,8 @@
 import type { Mode } from '../args.js';
 import { stderrSink } from '../fixes/apply/steps.js';
 import { undoLast, type UndoOutcome } from '../fixes/apply/undo.js';
-import type { HostSet } from '../hosts/host-set.js';
-import { connectHosts, isReachFailure } from '../session/connect.js';
+import { CannotRun } from '../errors.js';
+import { connectHosts } from '../session/connect.js';
 import { stripControl } from '../shell/sanitize.js';
 import { EXIT } from './exit.js';
 
@@ -24,21 +24,14 @@ function say(outcome: UndoOutcome): string {
 
 /** `badgateway undo`: reverts the last applied fix on the proxy host and says what it did. */
 export async function undo(mode: UndoMode): Promise<number> {
-  let hosts: HostSet;
-  try {
-    hosts = await connectHosts(mode.hosts, { asker: null, acceptNewHostKey: mode.acceptNewHostKey });
-  } catch (e) {
-    if (!isReachFailure(e)) throw e;
-    process.stderr.write(`badgateway: ${e.message}\n`);
-    return EXIT.unreachable;
-  }
+  // A host that cannot be reached ends the run here (SshError: exit 3, its message on stderr).
+  const hosts = await connectHosts(mode.hosts, { asker: null, acceptNewHostKey: mode.acceptNewHostKey });
   try {
     const outcome = await undoLast(hosts.proxy, mode.json ? { onEvent: stderrSink } : {});
     process.stdout.write(mode.json ? `${JSON.stringify(outcome, null, 2)}\n` : say(outcome));
     return outcome.undone ? EXIT.healthyOrFixed : EXIT.diagnosed;
   } catch (e) {
-    process.stderr.write(`badgateway: undo failed: ${(e as Error).message}\n`);
-    return EXIT.unreachable;
+    throw new CannotRun(`undo failed: ${(e as Error).message}`, { cause: e });
   } finally {
     await hosts.close();
   }

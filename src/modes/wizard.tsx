@@ -6,10 +6,13 @@ import type { KnownFacts } from '../facts/keys.js';
 import type { Flow } from '../flow/schema.js';
 import { singleHost, type HostSet } from '../hosts/host-set.js';
 import { LocalHost } from '../hosts/local.js';
-import { createSessionStore } from '../store/session-store.js';
+import type { Recorder } from '../record/recorder.js';
+import type { StoreApi } from 'zustand/vanilla';
+import { createSessionStore, type WizardState } from '../store/session-store.js';
 import { erasingEarlyFrame } from '../ui/early-frame.js';
 import { App } from '../ui/app.js';
-import { EXIT, fail } from './exit.js';
+import { BadInput } from '../errors.js';
+import { EXIT } from './exit.js';
 
 /** Ink's first write starts by erasing the early frame, so the screen is never blank between the two. */
 function eraseEarlyFrameOnFirstWrite(rows: number): void {
@@ -22,39 +25,30 @@ function eraseEarlyFrameOnFirstWrite(rows: number): void {
   }) as typeof process.stdout.write;
 }
 
+type SessionFiles = typeof import('./session-files.js');
+
 /**
- * The wizard: its first frame renders at once (earlyRows: the rows of the plain first frame cli drew
- * while this module loaded); hosts connect and checks load behind it.
+ * The wizard's store, wired to its hosts: a replay's, the boxes of --ssh/--host (connected behind the first
+ * frame, asking the person through the store), or this machine. `keep` sees the hosts (wrapped to record).
  */
-export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode, earlyRows = 0): Promise<number> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    fail(
-      'the wizard needs a terminal; for a report without one, use --json (badgateway --json --url URL). To practice on recorded incidents, run badgateway practice in a terminal (badgateway practice --list --json lists them).',
-      EXIT.usage,
-    );
-  }
-  // Recording and replaying load only when asked for: the first frame of a plain run must not wait.
-  const files = mode.record || mode.replay || mode.report ? await import('./session-files.js') : null;
+async function wizardStore(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode, files: SessionFiles | null, recorder: Recorder | null, keep: (set: HostSet) => HostSet): Promise<StoreApi<WizardState>> {
   const replay = files && mode.replay ? files.readRecordingFile(mode.replay) : null;
-  const recorder = files && mode.record ? new (await import('../record/recorder.js')).Recorder(files.VERSION) : null;
-  let hosts: HostSet | null = null;
-  const keep = (set: HostSet) => (hosts = recorder ? recorder.wrap(set) : set);
-  const store = createSessionStore({
+  if (replay && files) return createSessionStore({ flow, inputs: files.inputsOfRecording(replay), hosts: keep((await import('../record/replay.js')).replayHosts(replay)) });
+  if (!mode.hosts.length) return createSessionStore({ flow, inputs, hosts: keep(singleHost(new LocalHost())) });
+  return createSessionStore({
     flow,
-    inputs: replay && files ? files.inputsOfRecording(replay) : inputs,
-    ...(replay
-      ? { hosts: keep((await import('../record/replay.js')).replayHosts(replay)) }
-      : mode.hosts.length
-        ? {
-            hostLabel: mode.hosts.map((h) => h.target).join(' '),
-            connect: async (asker) => {
-              const [{ connectHosts }, { firstCommands }, { checkById }] = await Promise.all([import('../session/connect.js'), import('../runner/look-ahead.js'), import('../checks/index.js')]);
-              const atLogin = firstCommands(startSession(flow, inputs), checkById);
-              return keep(await connectHosts(mode.hosts, { asker: recorder ? recorder.asker(asker) : asker, acceptNewHostKey: false, atLogin }));
-            },
-          }
-        : { hosts: keep(singleHost(new LocalHost())) }),
+    inputs,
+    hostLabel: mode.hosts.map((h) => h.target).join(' '),
+    connect: async (asker) => {
+      const [{ connectHosts }, { firstCommands }, { checkById }] = await Promise.all([import('../session/connect.js'), import('../runner/look-ahead.js'), import('../checks/index.js')]);
+      const atLogin = firstCommands(startSession(flow, inputs), checkById);
+      return keep(await connectHosts(mode.hosts, { asker: recorder ? recorder.asker(asker) : asker, acceptNewHostKey: false, atLogin }));
+    },
   });
+}
+
+/** Runs the app until the person leaves; an apply under way is stopped at its next step and rolled back first. */
+async function runApp(store: StoreApi<WizardState>, earlyRows: number): Promise<{ practiceNext: boolean }> {
   let practiceNext = false;
   if (earlyRows) eraseEarlyFrameOnFirstWrite(earlyRows);
   const app = render(<App store={store} onPractice={() => (practiceNext = true)} />);
@@ -73,18 +67,41 @@ export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode,
   store.getState().quit();
   await store.getState().applying();
   process.off('SIGINT', holdOn).off('SIGTERM', stop).off('SIGHUP', stop);
-  const state = store.getState();
+  return { practiceNext };
+}
+
+/** --record and --report: the recording and the Markdown report of the session as it ended. */
+async function saveFiles(state: WizardState, mode: DiagnoseMode, files: SessionFiles, recorder: Recorder | null, hosts: HostSet | null): Promise<void> {
   const error = state.phase === 'failed' ? state.error : null;
-  if (files && (mode.record || mode.report)) {
-    const [{ buildReport }, { withApply }] = await Promise.all([import('../report/json.js'), import('../report/apply-report.js')]);
-    const { describeHosts } = await import('../session/connect.js');
-    const described = hosts ? describeHosts(hosts) : mode.hosts.map((h) => ({ role: h.role, label: h.target }));
-    if (recorder && mode.record) files.saveRecording(mode.record, recorder, state.session, { hosts: described, notes: state.notes, error });
-    if (mode.report) {
-      const report = buildReport(state.session, error ? null : state.fix, described, error, state.notes);
-      files.saveMarkdown(mode.report, state.apply?.stage === 'done' ? withApply(report, state.apply.outcome) : report);
-    }
+  const [{ buildReport }, { withApply }] = await Promise.all([import('../report/json.js'), import('../report/apply-report.js')]);
+  const { describeHosts } = await import('../session/connect.js');
+  const described = hosts ? describeHosts(hosts) : mode.hosts.map((h) => ({ role: h.role, label: h.target }));
+  if (recorder && mode.record) files.saveRecording(mode.record, recorder, state.session, { hosts: described, notes: state.notes, error });
+  if (mode.report) {
+    const report = buildReport(state.session, error ? null : state.fix, described, error, state.notes);
+    files.saveMarkdown(mode.report, state.apply?.stage === 'done' ? withApply(report, state.apply.outcome) : report);
   }
+}
+
+/**
+ * The wizard: its first frame renders at once (earlyRows: the rows of the plain first frame cli drew
+ * while this module loaded); hosts connect and checks load behind it.
+ */
+export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode, earlyRows = 0): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new BadInput(
+      'the wizard needs a terminal; for a report without one, use --json (badgateway --json --url URL). To practice on recorded incidents, run badgateway practice in a terminal (badgateway practice --list --json lists them).',
+    );
+  }
+  // Recording and replaying load only when asked for: the first frame of a plain run must not wait.
+  const files = mode.record || mode.replay || mode.report ? await import('./session-files.js') : null;
+  const recorder = files && mode.record ? new (await import('../record/recorder.js')).Recorder(files.VERSION) : null;
+  let hosts: HostSet | null = null;
+  const keep = (set: HostSet) => (hosts = recorder ? recorder.wrap(set) : set);
+  const store = await wizardStore(flow, inputs, mode, files, recorder, keep);
+  const { practiceNext } = await runApp(store, earlyRows);
+  const state = store.getState();
+  if (files && (mode.record || mode.report)) await saveFiles(state, mode, files, recorder, hosts);
   if (practiceNext) return (await import('./practice.js')).practice(flow, null);
   if (state.phase === 'failed') return EXIT.unreachable;
   if (state.apply?.stage === 'done' && state.apply.outcome.verified) return EXIT.healthyOrFixed;

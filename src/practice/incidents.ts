@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { BadInput } from '../errors.js';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CAUSES } from '../causes.js';
@@ -45,7 +46,7 @@ export function listIncidents(dir: string | null = incidentsDir()): Incident[] {
   return found.sort((a, b) => order(a.cause) - order(b.cause) || a.id.localeCompare(b.id));
 }
 
-export class UnknownIncident extends Error {
+export class UnknownIncident extends BadInput {
   override name = 'UnknownIncident';
 }
 

@@ -4,6 +4,7 @@
  * Versioned: a reader refuses a version it does not know rather than misreading it.
  */
 import { z } from 'zod';
+import { BadInput } from '../errors.js';
 import type { Redactions } from './redact.js';
 
 export const RECORDING_FORMAT = 'badgateway-recording';
@@ -71,7 +72,8 @@ export type RecordedStep = z.infer<typeof stepSchema>;
 export type RecordedPrompt = z.infer<typeof promptSchema>;
 export type { Redactions };
 
-export class RecordingError extends Error {
+/** A recording that cannot be read or replayed by this version: exit 2. */
+export class RecordingError extends BadInput {
   override name = 'RecordingError';
 }
 

@@ -2,7 +2,9 @@ import type { HostArg } from '../args.js';
 import { HostSet, type BackendChooser, type SessionHost } from '../hosts/host-set.js';
 import type { CommandSpec } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
-import type { SshError, SshHost, SshHostSummary } from '../hosts/ssh/index.js';
+// errors.ts alone, not the ssh index: matching an SshError must not load ssh2.
+import { SshError } from '../hosts/ssh/errors.js';
+import type { SshHost, SshHostSummary } from '../hosts/ssh/index.js';
 import type { Asker } from '../store/prompts.js';
 
 export interface ConnectOptions {
@@ -109,6 +111,7 @@ export function connectionEvents(hosts: HostSet): string[] {
   return hosts.members.flatMap((m) => m.host.events ?? []);
 }
 
+/** A host that could not be reached or logged into: --json reports it; the other modes let it end the run (exit 3). */
 export function isReachFailure(error: unknown): error is SshError {
-  return error instanceof Error && error.name === 'SshError';
+  return error instanceof SshError;
 }

@@ -1,11 +1,12 @@
 import { checkById } from '../checks/index.js';
+import { CannotRun } from '../errors.js';
 import { advance, currentNode, factsOf, isFinished, type Session } from '../engine/session.js';
 import type { HostSet } from '../hosts/host-set.js';
 import { commandsAhead } from '../runner/look-ahead.js';
 import { runAhead, runCheck } from '../runner/run-check.js';
 
-/** A step that could not run or whose output made no sense: the session stops and says so. */
-export class StepFailed extends Error {
+/** A step that could not run or whose output made no sense: the session stops and says so (exit 3). */
+export class StepFailed extends CannotRun {
   constructor(
     readonly node: string,
     readonly reason: string,

@@ -1,4 +1,5 @@
 /** Every way an SSH session can fail, as one typed error with a message a person can act on. */
+import { CannotRun } from '../../errors.js';
 
 export type SshErrorKind =
   /** The --ssh value is not [user@]host[:port]. */
@@ -27,7 +28,8 @@ export type SshErrorKind =
   /** Anything else in the SSH protocol (no common algorithm, a malformed packet). */
   | 'protocol';
 
-export class SshError extends Error {
+/** Exit 3, whatever the kind (a --ssh value that is not a target too, as before). */
+export class SshError extends CannotRun {
   override readonly name = 'SshError';
   constructor(
     readonly kind: SshErrorKind,
