@@ -2,7 +2,7 @@ import type { BackendHint, FpmPool, KnownFacts, Listener } from '../facts/keys.j
 import type { CommandResult } from '../hosts/host.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { walk } from '../nginx/walk.js';
-import { fpmServiceNames, nginxAddressFor, parseFpmListen, type FpmListen } from '../system/php-fpm.js';
+import { fpmServiceNames, poolAddressForNginx, parseFpmListen, type FpmListen } from '../system/php-fpm.js';
 import { parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
 import type { Alternative, Check, CheckResult } from './check.js';
@@ -77,7 +77,7 @@ function poolAlternative(p: FpmPool, dial: Dial, dialText: string): Alternative[
   if (!listen) return [];
   const outcome = listen.kind === 'unix' ? (dial.kind === 'unix' ? 'other-socket' : 'unix') : dial.kind === 'unix' ? 'tcp' : null;
   if (!outcome) return [];
-  const instead = listen.kind === 'unix' ? listen.path : nginxAddressFor(listen);
+  const instead = listen.kind === 'unix' ? listen.path : poolAddressForNginx(listen);
   return [
     {
       label: `pool ${p.name} at ${p.values.listen} (${p.conf})`,
@@ -152,7 +152,7 @@ export const backendConfig: Check = {
     const elsewhere = rankPools(
       pools.filter((p) => {
         const listen = parseFpmListen(p.values.listen ?? '');
-        return listen !== null && !inUse.has(nginxAddressFor(listen));
+        return listen !== null && !inUse.has(poolAddressForNginx(listen));
       }),
       dial,
       listeners,
@@ -162,7 +162,7 @@ export const backendConfig: Check = {
       const listen = parseFpmListen(pool.values.listen ?? '') as FpmListen;
       const outcome = listen.kind === 'unix' ? (dial.kind === 'unix' ? 'other-socket' : 'unix') : dial.kind === 'unix' ? 'tcp' : null;
       if (outcome) {
-        const instead = listen.kind === 'unix' ? listen.path : nginxAddressFor(listen);
+        const instead = listen.kind === 'unix' ? listen.path : poolAddressForNginx(listen);
         evidence.push({
           lines: [`nginx dials ${dialText}; pool ${pool.name} listens at ${pool.values.listen}${pool.places.listen ? ` (${pool.places.listen.file}:${pool.places.listen.line})` : ''}`],
         });

@@ -154,7 +154,7 @@ export function parseFpmListen(listen: string): FpmListen | null {
 }
 
 /** A listen value as nginx writes the same address: "unix:/path" or "host:port". */
-export function nginxAddressFor(listen: FpmListen): string {
+export function poolAddressForNginx(listen: FpmListen): string {
   if (listen.kind === 'unix') return `unix:${listen.path}`;
   const host = listen.host ?? '127.0.0.1';
   return `${host.includes(':') ? `[${host}]` : host}:${listen.port}`;

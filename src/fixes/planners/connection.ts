@@ -70,7 +70,26 @@ const raiseReadTimeout: Planner = {
   },
 };
 
+/** The FastCGI read timeout, kept in step with php-fpm's own limit for the pool. */
+const raiseFastcgiTimeout: Planner = {
+  needs: ['nginx.config', 'timeout.directive', 'timeout.suggested', 'route.location', 'nginx.test', 'nginx.reload', 'fpm.terminateTimeout'],
+  plan(facts): FixPlan {
+    const base = raiseReadTimeout.plan(facts);
+    const pool = facts['fpm.pool'];
+    const place = pool?.places.request_terminate_timeout ?? pool?.section ?? null;
+    return {
+      ...base,
+      notes: [
+        ...base.notes,
+        `php-fpm's request_terminate_timeout: ${need(facts, 'fpm.terminateTimeout')}. A fastcgi_read_timeout above it never helps: php-fpm kills the script first and nginx then logs a closed connection instead of a timeout.`,
+        ...(place ? [`To let scripts run longer, raise request_terminate_timeout too (${place.file}:${place.line}) and reload php-fpm.`] : []),
+      ],
+    };
+  },
+};
+
 export const CONNECTION_PLANNERS: Record<string, Planner> = {
   'retarget-upstream': retargetUpstream,
   'raise-read-timeout': raiseReadTimeout,
+  'raise-fastcgi-timeout': raiseFastcgiTimeout,
 };

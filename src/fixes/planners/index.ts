@@ -4,6 +4,8 @@ import { CONNECTION_PLANNERS } from './connection.js';
 import { DNS_PLANNERS } from './dns.js';
 import { LIMITS_PLANNERS } from './limits.js';
 import { NETWORK_PLANNERS } from './network.js';
+import { PASSTHROUGH_PLANNERS } from './passthrough.js';
+import { SELINUX_PLANNERS } from './selinux.js';
 import { TLS_PLANNERS } from './tls.js';
 import { SOCKET_PLANNERS } from './sockets.js';
 
@@ -13,6 +15,8 @@ export const PLANNERS: Readonly<Record<string, Planner>> = {
   ...SOCKET_PLANNERS,
   ...DNS_PLANNERS,
   ...LIMITS_PLANNERS,
+  ...SELINUX_PLANNERS,
+  ...PASSTHROUGH_PLANNERS,
   ...NETWORK_PLANNERS,
   ...TLS_PLANNERS,
   ...CLOSED_PLANNERS,

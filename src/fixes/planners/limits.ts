@@ -1,12 +1,10 @@
 import { need } from '../../facts/need.js';
 import { routeOf } from '../../facts/route.js';
-import { BOOLEAN } from '../../system/selinux.js';
 import type { KnownFacts } from '../../facts/keys.js';
 import { bufferChanges, effectiveBuffers, formatNginxSize, neededBufferSize, nextPowerOfTwo } from '../../nginx/buffers.js';
 import { setInLocation } from '../location-edit.js';
 import { directiveText, testAndReload } from '../nginx-edit.js';
 import type { ConfigEdit, FixPlan, Planner } from '../plan.js';
-import { CONNECTION_PLANNERS } from './connection.js';
 
 function routeFor(facts: KnownFacts) {
   const route = routeOf(facts);
@@ -98,65 +96,7 @@ const raiseWorkerLimits: Planner = {
   },
 };
 
-/** Let nginx (httpd_t) connect out: the boolean for any port, or a label for one port. */
-const selinuxAllowConnect: Planner = {
-  needs: ['selinux.boolean', 'upstream.port'],
-  plan(facts): FixPlan {
-    const port = need(facts, 'upstream.port');
-    const narrow = `Narrower: allow only this port by labelling it for web services, "semanage port -a -t http_port_t -p tcp ${port}" (use -m instead of -a when "semanage port -l" already lists ${port} under another type). RHEL-family policies let nginx connect to http_port_t ports without the boolean.`;
-    const commands =
-      need(facts, 'selinux.boolean') === 'on' ? [] : [{ argv: ['setsebool', '-P', BOOLEAN, '1'], why: 'let nginx (httpd_t) connect to any TCP port; -P keeps it after a reboot', durable: true }];
-    return {
-      commands,
-      edits: [],
-      notes: [
-        ...(commands.length ? [] : [`${BOOLEAN} is already on, yet SELinux denied the connection: read the denial with "ausearch -m avc -ts recent | audit2why".`]),
-        narrow,
-        'Do not switch SELinux to permissive to get past this: that turns off every rule, not this one.',
-      ],
-    };
-  },
-};
-
-/** nginx is not at fault: point at the backend's own log, and at nginx's option to show its own page. */
-const backendOwn502: Planner = {
-  needs: ['upstream.target', 'backend.directStatus'],
-  plan(facts): FixPlan {
-    const target = need(facts, 'upstream.target');
-    const status = need(facts, 'backend.directStatus');
-    return {
-      commands: [],
-      edits: [],
-      notes: [
-        `Nothing to change in nginx: ${target} answers ${status} itself. Read the backend's own log for this request; if it is a proxy too, follow the request to the service behind it.`,
-        `To show visitors nginx's own error page instead of the backend's, set "proxy_intercept_errors on;" with an error_page for ${status} in this location; the backend still fails.`,
-      ],
-    };
-  },
-};
-
-/** The FastCGI read timeout, kept in step with php-fpm's own limit for the pool. */
-const raiseFastcgiTimeout: Planner = {
-  needs: ['nginx.config', 'timeout.directive', 'timeout.suggested', 'route.location', 'nginx.test', 'nginx.reload', 'fpm.terminateTimeout'],
-  plan(facts): FixPlan {
-    const base = (CONNECTION_PLANNERS['raise-read-timeout'] as Planner).plan(facts);
-    const pool = facts['fpm.pool'];
-    const place = pool?.places.request_terminate_timeout ?? pool?.section ?? null;
-    return {
-      ...base,
-      notes: [
-        ...base.notes,
-        `php-fpm's request_terminate_timeout: ${need(facts, 'fpm.terminateTimeout')}. A fastcgi_read_timeout above it never helps: php-fpm kills the script first and nginx then logs a closed connection instead of a timeout.`,
-        ...(place ? [`To let scripts run longer, raise request_terminate_timeout too (${place.file}:${place.line}) and reload php-fpm.`] : []),
-      ],
-    };
-  },
-};
-
 export const LIMITS_PLANNERS: Record<string, Planner> = {
   'grow-header-buffer': growHeaderBuffer,
   'raise-worker-limits': raiseWorkerLimits,
-  'selinux-allow-connect': selinuxAllowConnect,
-  'backend-own-502': backendOwn502,
-  'raise-fastcgi-timeout': raiseFastcgiTimeout,
 };

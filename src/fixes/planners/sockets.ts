@@ -1,6 +1,6 @@
 import { need } from '../../facts/need.js';
 import type { FpmKey, FpmPool, KnownFacts } from '../../facts/keys.js';
-import { nginxAddressFor, parseFpmListen } from '../../system/php-fpm.js';
+import { poolAddressForNginx, parseFpmListen } from '../../system/php-fpm.js';
 import { directiveAt, directiveText, testAndReload } from '../nginx-edit.js';
 import type { ConfigEdit, FixPlan, PlannedCommand, Planner } from '../plan.js';
 
@@ -33,7 +33,7 @@ function poolAt(facts: KnownFacts, address: string): FpmPool | null {
   const pool = facts['fpm.pool'];
   const listen = pool ? parseFpmListen(pool.values.listen ?? '') : null;
   if (!pool || !listen) return null;
-  return (listen.kind === 'unix' ? listen.path : nginxAddressFor(listen)) === address ? pool : null;
+  return (listen.kind === 'unix' ? listen.path : poolAddressForNginx(listen)) === address ? pool : null;
 }
 
 /**

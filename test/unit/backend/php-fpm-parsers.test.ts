@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePs } from '../../../src/system/ps.js';
-import { binaryFor, fpmIncludes, fpmServiceNames, includeSearch, nginxAddressFor, parseFpmIni, parseFpmListen, parseFpmTest, phpFpmMasters, poolPlaces } from '../../../src/system/php-fpm.js';
+import { binaryFor, fpmIncludes, fpmServiceNames, includeSearch, poolAddressForNginx, parseFpmIni, parseFpmListen, parseFpmTest, phpFpmMasters, poolPlaces } from '../../../src/system/php-fpm.js';
 import { fixture } from './fixtures.js';
 
 describe('php-fpm masters in ps', () => {
@@ -116,9 +116,9 @@ describe('listen values and binaries', () => {
     expect(parseFpmListen('[::1]:9000')).toEqual({ kind: 'tcp', host: '::1', port: 9000 });
     expect(parseFpmListen('0.0.0.0:9000')).toEqual({ kind: 'tcp', host: null, port: 9000 });
     expect(parseFpmListen('nonsense')).toBeNull();
-    expect(nginxAddressFor({ kind: 'tcp', host: null, port: 9000 })).toBe('127.0.0.1:9000');
-    expect(nginxAddressFor({ kind: 'tcp', host: '::1', port: 9000 })).toBe('[::1]:9000');
-    expect(nginxAddressFor({ kind: 'unix', path: '/x.sock' })).toBe('unix:/x.sock');
+    expect(poolAddressForNginx({ kind: 'tcp', host: null, port: 9000 })).toBe('127.0.0.1:9000');
+    expect(poolAddressForNginx({ kind: 'tcp', host: '::1', port: 9000 })).toBe('[::1]:9000');
+    expect(poolAddressForNginx({ kind: 'unix', path: '/x.sock' })).toBe('unix:/x.sock');
   });
 
   it('pairs an installed config with the binary of its version', () => {

@@ -9,6 +9,7 @@ import { selinuxState } from '../../../src/checks/selinux-state.js';
 import { configuredLimits, workerLimits, workerPids } from '../../../src/checks/worker-limits.js';
 import type { FpmPool, KnownFacts } from '../../../src/facts/keys.js';
 import { LIMITS_PLANNERS } from '../../../src/fixes/planners/limits.js';
+import { SELINUX_PLANNERS } from '../../../src/fixes/planners/selinux.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
 import { hostNginxSends, passUri, pathNginxSends, proxyHost } from '../../../src/nginx/proxy-host.js';
@@ -187,7 +188,7 @@ describe('selinux.state', () => {
     expect(result.outcome).toBe('enforcing-denies');
     expect(result.facts).toMatchObject({ 'selinux.mode': 'enforcing', 'selinux.boolean': 'off' });
     expect(result.facts['selinux.denial']).toContain('denied  { name_connect }');
-    expect(LIMITS_PLANNERS['selinux-allow-connect']!.plan({ ...facts, ...result.facts }).commands.map((c) => c.argv.join(' '))).toEqual(['setsebool -P httpd_can_network_connect 1']);
+    expect(SELINUX_PLANNERS['selinux-allow-connect']!.plan({ ...facts, ...result.facts }).commands.map((c) => c.argv.join(' '))).toEqual(['setsebool -P httpd_can_network_connect 1']);
   });
 
   it('not this: a Debian box without SELinux (captured)', () => {
