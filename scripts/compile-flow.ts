@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadCheckedFlow } from '../src/modes/load-flow.js';
-import { COMPILED_FLOW, compileFlow } from '../src/session/shipped-flow.js';
+import { COMPILED_FLOW, compileFlow } from '../src/drive/shipped-flow.js';
 
 const flow = loadCheckedFlow(fileURLToPath(new URL('../flows/nginx-502.yaml', import.meta.url)));
 writeFileSync(new URL(`../dist/${COMPILED_FLOW}`, import.meta.url), JSON.stringify(compileFlow(flow)));

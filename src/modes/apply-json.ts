@@ -7,7 +7,7 @@ import type { FixPlan } from '../fixes/plan.js';
 import type { HostSet } from '../hosts/host-set.js';
 import { withApply } from '../report/apply-report.js';
 import type { JsonReport } from '../report/json.js';
-import { rediagnose } from '../session/rediagnose.js';
+import { rediagnose } from '../drive/rediagnose.js';
 
 /** --json --apply --yes: the fix applied without asking, verified, rolled back if it does not help. */
 export async function applyForJson(session: Session, fix: FixPlan | null, hosts: HostSet, report: JsonReport): Promise<JsonReport> {

@@ -6,12 +6,12 @@ import type { Flow } from '../flow/schema.js';
 import type { HostSet } from '../hosts/host-set.js';
 import { buildReport } from '../report/json.js';
 import { firstCommands } from '../runner/look-ahead.js';
-import { connectHosts, connectionEvents, describeHosts, isReachFailure } from '../session/connect.js';
-import { StepFailed, walkToEnd } from '../session/driver.js';
-import { planFix } from '../session/fix.js';
+import { connectHosts, connectionEvents, describeHosts, isReachFailure } from '../drive/connect.js';
+import { StepFailed, walkToEnd } from '../drive/driver.js';
+import { planFix } from '../drive/fix.js';
 import { Recorder } from '../record/recorder.js';
 import { replayHosts, replayToEnd } from '../record/replay.js';
-import { inputsOfRecording, readRecordingFile, saveMarkdown, saveRecording, VERSION } from './session-files.js';
+import { inputsOfRecording, readRecordingFile, saveMarkdown, saveRecording, VERSION } from './run-files.js';
 
 /** --json: no UI; walk the flow without asking anyone and print the report. */
 export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode): Promise<number> {

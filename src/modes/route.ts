@@ -9,7 +9,7 @@ import { routeJson, type RouteRequest } from '../report/route-json.js';
 import { routeText } from '../report/route-text.js';
 import { HostLost, runCheck } from '../runner/run-check.js';
 import { CannotRun } from '../errors.js';
-import { connectHosts } from '../session/connect.js';
+import { connectHosts } from '../drive/connect.js';
 import { stripControl } from '../shell/sanitize.js';
 import { EXIT } from './exit.js';
 

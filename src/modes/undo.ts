@@ -2,7 +2,7 @@ import type { Mode } from '../args.js';
 import { stderrSink } from '../fixes/apply/steps.js';
 import { undoLast, type UndoOutcome } from '../fixes/apply/undo.js';
 import { CannotRun } from '../errors.js';
-import { connectHosts } from '../session/connect.js';
+import { connectHosts } from '../drive/connect.js';
 import { stripControl } from '../shell/sanitize.js';
 import { EXIT } from './exit.js';
 

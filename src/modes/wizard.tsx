@@ -8,7 +8,7 @@ import { singleHost, type HostSet } from '../hosts/host-set.js';
 import { LocalHost } from '../hosts/local.js';
 import type { Recorder } from '../record/recorder.js';
 import type { StoreApi } from 'zustand/vanilla';
-import { createSessionStore, type WizardState } from '../store/session-store.js';
+import { createSessionStore, type WizardState } from '../store/wizard-store.js';
 import { erasingEarlyFrame } from '../ui/early-frame.js';
 import { App } from '../ui/app.js';
 import { BadInput } from '../errors.js';
@@ -25,7 +25,7 @@ function eraseEarlyFrameOnFirstWrite(rows: number): void {
   }) as typeof process.stdout.write;
 }
 
-type SessionFiles = typeof import('./session-files.js');
+type SessionFiles = typeof import('./run-files.js');
 
 /**
  * The wizard's store, wired to its hosts: a replay's, the boxes of --ssh/--host (connected behind the first
@@ -40,7 +40,7 @@ async function wizardStore(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode, f
     inputs,
     hostLabel: mode.hosts.map((h) => h.target).join(' '),
     connect: async (asker) => {
-      const [{ connectHosts }, { firstCommands }, { checkById }] = await Promise.all([import('../session/connect.js'), import('../runner/look-ahead.js'), import('../checks/index.js')]);
+      const [{ connectHosts }, { firstCommands }, { checkById }] = await Promise.all([import('../drive/connect.js'), import('../runner/look-ahead.js'), import('../checks/index.js')]);
       const atLogin = firstCommands(startSession(flow, inputs), checkById);
       return keep(await connectHosts(mode.hosts, { asker: recorder ? recorder.asker(asker) : asker, acceptNewHostKey: false, atLogin }));
     },
@@ -74,7 +74,7 @@ async function runApp(store: StoreApi<WizardState>, earlyRows: number): Promise<
 async function saveFiles(state: WizardState, mode: DiagnoseMode, files: SessionFiles, recorder: Recorder | null, hosts: HostSet | null): Promise<void> {
   const error = state.phase === 'failed' ? state.error : null;
   const [{ buildReport }, { withApply }] = await Promise.all([import('../report/json.js'), import('../report/apply-report.js')]);
-  const { describeHosts } = await import('../session/connect.js');
+  const { describeHosts } = await import('../drive/connect.js');
   const described = hosts ? describeHosts(hosts) : mode.hosts.map((h) => ({ role: h.role, label: h.target }));
   if (recorder && mode.record) files.saveRecording(mode.record, recorder, state.session, { hosts: described, notes: state.notes, error });
   if (mode.report) {
@@ -94,7 +94,7 @@ export async function wizard(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode,
     );
   }
   // Recording and replaying load only when asked for: the first frame of a plain run must not wait.
-  const files = mode.record || mode.replay || mode.report ? await import('./session-files.js') : null;
+  const files = mode.record || mode.replay || mode.report ? await import('./run-files.js') : null;
   const recorder = files && mode.record ? new (await import('../record/recorder.js')).Recorder(files.VERSION) : null;
   let hosts: HostSet | null = null;
   const keep = (set: HostSet) => (hosts = recorder ? recorder.wrap(set) : set);

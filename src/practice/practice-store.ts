@@ -6,7 +6,7 @@ import type { FixPlan } from '../fixes/plan.js';
 import type { HostSet } from '../hosts/host-set.js';
 import type { Recording } from '../record/recording.js';
 import { replayHosts, replayStep } from '../record/replay.js';
-import { planFix } from '../session/fix.js';
+import { planFix } from '../drive/fix.js';
 import type { Incident } from './incidents.js';
 import { predictionOptions, scorePrediction, type Prediction, type PredictionOption } from './predict.js';
 

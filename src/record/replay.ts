@@ -1,7 +1,7 @@
 import { answer, isFinished, type Session } from '../engine/session.js';
 import { HostSet, type BackendChooser } from '../hosts/host-set.js';
 import { ReplayHost } from '../hosts/replay-host.js';
-import { runCurrentStep } from '../session/driver.js';
+import { runCurrentStep } from '../drive/driver.js';
 import type { Recording } from './recording.js';
 
 /**

@@ -9,7 +9,7 @@ import type { ApplyEvent } from '../fixes/apply/steps.js';
 import type { ApplyOutcome } from '../fixes/apply/run.js';
 import type { Prepared } from '../fixes/apply/prepare.js';
 import type { PreviewLine } from '../fixes/apply/preview.js';
-import type { WizardState } from './session-store.js';
+import type { WizardState } from './wizard-store.js';
 import { filled } from './text.js';
 
 export type ApplyState =
@@ -53,7 +53,7 @@ async function applyConsented(set: Set, get: Get, prepared: Prepared, ready: Rea
   const events: ApplyEvent[] = [];
   set({ apply: { stage: 'applying', events } });
   const { runApply } = await import('../fixes/apply/index.js');
-  const { rediagnose } = await import('../session/rediagnose.js');
+  const { rediagnose } = await import('../drive/rediagnose.js');
   const session = get().session;
   const nginxChanged = prepared.files.some((f) => f.program === 'nginx');
   const outcome = await runApply(prepared, ready, {
@@ -102,7 +102,7 @@ export function applySlice(set: Set, get: Get, deps: { hosts: () => HostSet | nu
     },
     async diagnoseAgain() {
       const state = get().apply;
-      const { rewound } = await import('../session/rediagnose.js');
+      const { rewound } = await import('../drive/rediagnose.js');
       // The config is as it was unless a file could not be restored: then routing must be read again.
       const changed = state?.stage === 'done' && state.outcome.changes.some((c) => c.kind === 'edit' && c.program === 'nginx' && c.status !== 'restored' && c.status !== 'planned');
       set({ apply: null, fix: null, session: rewound(get().session, changed), phase: 'running' });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandResult, CommandSpec, Host } from '../../src/hosts/host.js';
 import { singleHost } from '../../src/hosts/host-set.js';
 import { parseConfigText } from '../../src/nginx/parse-dump.js';
-import { createSessionStore } from '../../src/store/session-store.js';
+import { createSessionStore } from '../../src/store/wizard-store.js';
 import { App } from '../../src/ui/app.js';
 import { KEY, press, waitForFrame } from './keys.js';
 import { FLOW, sessionAlong } from './sessions.js';

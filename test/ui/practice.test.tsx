@@ -5,7 +5,7 @@ import { singleHost } from '../../src/hosts/host-set.js';
 import { GUIDE_STEPS } from '../../src/flow/guide-steps.js';
 import { listIncidents, loadIncident } from '../../src/practice/incidents.js';
 import { predictionOptions } from '../../src/practice/predict.js';
-import { createSessionStore } from '../../src/store/session-store.js';
+import { createSessionStore } from '../../src/store/wizard-store.js';
 import { App } from '../../src/ui/app.js';
 import { PracticeRoot } from '../../src/ui/practice-app.js';
 import { createPracticeRootStore } from '../../src/practice/practice-store.js';

@@ -3,7 +3,7 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/nginx/parse-dump.js';
 import { singleHost } from '../../src/hosts/host-set.js';
-import { createSessionStore } from '../../src/store/session-store.js';
+import { createSessionStore } from '../../src/store/wizard-store.js';
 import { App } from '../../src/ui/app.js';
 import { colorsEnabled } from '../../src/ui/theme.js';
 import { KEY, press, waitForFrame } from './keys.js';

@@ -6,7 +6,7 @@ import { FlowError, IncompleteFlow } from '../../../src/flow/loader-error.js';
 import { SshError } from '../../../src/hosts/ssh/errors.js';
 import { exitOnError } from '../../../src/modes/exit.js';
 import { RecordingError } from '../../../src/record/recording.js';
-import { StepFailed } from '../../../src/session/driver.js';
+import { StepFailed } from '../../../src/drive/driver.js';
 
 function ended(error: unknown): { code: number; stderr: string } {
   let stderr = '';

@@ -6,10 +6,10 @@ import { parseRecording } from '../../../src/record/recording.js';
 import { replayHosts, replayToEnd } from '../../../src/record/replay.js';
 import { buildReport, type JsonReport } from '../../../src/report/json.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
-import { describeHosts } from '../../../src/session/connect.js';
-import { planFix } from '../../../src/session/fix.js';
-import { defaultFlowFile } from '../../../src/session/flows.js';
-import { inputsOfRecording } from '../../../src/modes/session-files.js';
+import { describeHosts } from '../../../src/drive/connect.js';
+import { planFix } from '../../../src/drive/fix.js';
+import { defaultFlowFile } from '../../../src/drive/flows.js';
+import { inputsOfRecording } from '../../../src/modes/run-files.js';
 
 const FLOW = loadFlowFile(defaultFlowFile());
 

@@ -74,7 +74,7 @@ function walking(set: Set, get: Get, wiring: Wiring) {
       let fix: FixPlan | null = null;
       let error: string | null = null;
       try {
-        fix = (await import('../session/fix.js')).planFix(session);
+        fix = (await import('../drive/fix.js')).planFix(session);
       } catch (e) {
         error = `could not plan the fix: ${(e as Error).message}`;
       }
@@ -90,7 +90,7 @@ function walking(set: Set, get: Get, wiring: Wiring) {
   // A connection that dropped and was re-opened during the step: the person should know.
   let told = 0;
   const tellConnectionEvents = async (hosts: HostSet) => {
-    const { connectionEvents } = await import('../session/connect.js');
+    const { connectionEvents } = await import('../drive/connect.js');
     const events = connectionEvents(hosts);
     if (events.length > told) set({ notes: [...get().notes, ...events.slice(told)] });
     told = events.length;
@@ -104,7 +104,7 @@ function walking(set: Set, get: Get, wiring: Wiring) {
     set({ phase: 'running', error: null });
     try {
       // The checks load with the first step, after the first frame is on screen.
-      const { runCurrentStep } = await import('../session/driver.js');
+      const { runCurrentStep } = await import('../drive/driver.js');
       await settle(await runCurrentStep(session, hosts, wiring.signal));
     } catch (e) {
       if (!wiring.signal.aborted) fail(e);
