@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FPM_PS, fpmPlan, fpmPools } from '../../../src/facts/php-fpm-pools.js';
-import { answerFpm } from '../backend/fpm-answers.js';
-import { failed, fixture, ran, runPlan } from '../backend/fixtures.js';
+import { answerFpm } from './fpm-answers.js';
+import { failed, fixture, ran, runPlan } from '../checks/fixtures.js';
 
 describe('finding every php-fpm pool on the box', () => {
   const done = runPlan((d) => fpmPlan(d), answerFpm);

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { crashLines, kernelCrashLines, lineTime, logFilesOf, nginxTime, parseFdLinks, parsePsAges, parseUptime } from '../../../src/system/backend-logs.js';
+import { run, text } from '../checks/closed-fixture.js';
+
+const at = (s: string) => nginxTime(s)!;
+const since = (s: string) => ({ from: at(s), to: at('2026/11/21 23:59:59') });
+const YEAR = 2026;
+
+describe('log files a process holds open', () => {
+  it('php-fpm: its error_log (stderr and its own descriptor) and where its stdout went', () => {
+    const links = parseFdLinks(run('fd-php-fpm-master').stdout);
+    expect(links).toContainEqual({ fd: 2, target: '/tmp/cc/fpm/php-fpm.log' });
+    expect(logFilesOf(links)).toEqual(['/tmp/cc/fpm/php-fpm.log', '/tmp/cc/fpm/stdout.log']);
+  });
+
+  it('a python supervisor writing stdout and stderr to one file', () => {
+    expect(logFilesOf(parseFdLinks(run('fd-python-supervisor').stdout))).toEqual(['/tmp/cc/crash.log']);
+  });
+
+  it('not this: sockets, pipes, /dev/null and deleted files are no logs', () => {
+    const links = parseFdLinks(run('fd-php-fpm-master').stdout);
+    expect(links.some((l) => l.target.endsWith('(deleted)'))).toBe(true);
+    expect(logFilesOf(links).some((f) => /deleted|socket|pipe|\/dev\//.test(f))).toBe(false);
+  });
+});
+
+describe('process ages', () => {
+  it('reads pid, parent, seconds running and the command line', () => {
+    const ages = parsePsAges(text('ps-ages-lab.txt'));
+    expect(ages.find((p) => p.pid === 31560)).toEqual({ pid: 31560, ppid: 1, seconds: 633, args: 'php-fpm: master process (/tmp/cc/fpm/php-fpm.conf)' });
+    expect(ages.find((p) => p.pid === 2)?.args).toBe('[kthreadd]');
+  });
+});
+
+describe('time stamps in log lines', () => {
+  it('reads the formats of php-fpm, python, nginx, access logs and syslog', () => {
+    const want = at('2026/11/21 13:19:45');
+    expect(lineTime('[21-Nov-2026 13:19:45] WARNING: [pool www] child 31596 exited', YEAR)).toBe(want);
+    expect(lineTime('2026-11-21 13:19:45 supervisor: worker 6104 died', YEAR)).toBe(want);
+    expect(lineTime('2026/11/21 13:19:45 [error] 1#1: *5 upstream', YEAR)).toBe(want);
+    expect(lineTime('127.0.0.1 - - [21/Nov/2026 13:19:45] "GET / HTTP/1.1" 200 -', YEAR)).toBe(want);
+    expect(lineTime('Nov 21 13:19:45 web1 app[12]: started', YEAR)).toBe(want);
+    expect(lineTime('  File "/x.py", line 5, in do_GET', YEAR)).toBeNull();
+  });
+});
+
+describe('crash lines in a backend log', () => {
+  it('php-fpm: children killed by SIGKILL and SIGSEGV, since the given time', () => {
+    const all = crashLines(text('php-fpm-kill-segv.log'), since('2026/11/21 13:00:00'), YEAR);
+    expect(all.map((c) => c.signal)).toEqual(['SIGKILL', 'SIGSEGV', 'SIGKILL']);
+    expect(all[0]).toMatchObject({ kind: 'signal', time: at('2026/11/21 13:19:45') });
+    expect(all[0]!.lines[0]).toContain('child 31596 exited on signal 9 (SIGKILL)');
+    const recent = crashLines(text('php-fpm-kill-segv.log'), since('2026/11/21 13:24:00'), YEAR);
+    expect(recent).toHaveLength(1);
+    expect(recent[0]!.lines[0]).toContain('child 3889 exited on signal 9');
+  });
+
+  it('not this: children recycled after max_requests (code 0) and a graceful reload', () => {
+    expect(crashLines(text('php-fpm-recycle-reload.log'), since('2026/11/21 13:00:00'), YEAR)).toEqual([]);
+  });
+
+  it("python: the fault handler's fatal error with the frame that crashed, and the supervisor's note", () => {
+    const found = crashLines(text('python-supervisor-segfault.log'), since('2026/11/21 13:24:00'), YEAR);
+    expect(found.map((c) => c.kind)).toEqual(['fatal', 'signal']);
+    expect(found[0]!.lines[0]).toBe('Fatal Python error: Segmentation fault');
+    expect(found[0]!.lines.join('\n')).toContain('in string_at');
+    expect(found[1]).toMatchObject({ signal: 'SIGSEGV', time: at('2026/11/21 13:24:53') });
+    // The first crash (13:20) took the time of the line above it and is before the window.
+    expect(crashLines(text('python-supervisor-segfault.log'), since('2026/11/21 13:00:00'), YEAR)).toHaveLength(4);
+    // Crashes after the window did not cause the error.
+    expect(crashLines(text('python-supervisor-segfault.log'), { from: at('2026/11/21 13:19:00'), to: at('2026/11/21 13:21:00') }, YEAR)).toHaveLength(2);
+  });
+
+  it('python: a traceback in a log without time stamps, with its last frame and exception', () => {
+    const [found, ...rest] = crashLines(text('python-traceback-no-timestamps.log'), since('2026/11/21 13:27:00'), YEAR);
+    expect(rest).toEqual([]);
+    expect(found).toMatchObject({ kind: 'traceback', time: null });
+    expect(found!.lines).toEqual(['Traceback (most recent call last):', '  File "/tmp/cc/exc.py", line 5, in do_GET', "KeyError: 'customer_id'"]);
+  });
+
+  it('not this: access lines, even of a 400 to binary garbage', () => {
+    expect(crashLines(text('python-http-access.log'), since('2026/11/21 13:00:00'), YEAR)).toEqual([]);
+  });
+});
+
+describe("the kernel's crash lines", () => {
+  const dmesg = text('dmesg-segfaults.txt');
+  it('names a segfault of the backend by its process name', () => {
+    expect(kernelCrashLines(dmesg, ['python3'])).toEqual([expect.objectContaining({ name: 'python3', pid: 2003, kind: 'segfault', uptime: 1664.081375 })]);
+    expect(kernelCrashLines(dmesg, ['node'])).toHaveLength(3);
+  });
+
+  it("not this: other programs' crashes, and the Code: lines", () => {
+    expect(kernelCrashLines(dmesg, ['php-fpm8.2'])).toEqual([]);
+  });
+
+  it('places lines in time with /proc/uptime', () => {
+    expect(parseUptime(text('uptime.txt'))).toBe(1704.38);
+    expect(parseUptime('')).toBeNull();
+  });
+});
