@@ -4,7 +4,7 @@ import { currentNode, startSession } from './engine/session.js';
 import type { KnownFacts } from './facts/keys.js';
 import type { Flow } from './flow/schema.js';
 import { exitOnError } from './modes/exit.js';
-import { loadFlow } from './drive/shipped-flow.js';
+import { loadFlow } from './flow-files/shipped.js';
 import { earlyFrame } from './ui/early-frame.js';
 import { colorsEnabled } from './ui/theme.js';
 

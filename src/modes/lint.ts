@@ -1,6 +1,6 @@
 import { CATALOG } from '../catalog.js';
-import { flowsDir } from '../drive/flows.js';
-import { lintPaths } from '../drive/lint-paths.js';
+import { flowsDir } from '../flow-files/locate.js';
+import { lintPaths } from '../flow-files/lint-paths.js';
 import { EXIT } from './exit.js';
 
 export function lint(paths: string[]): number {

@@ -11,7 +11,7 @@ import { Recorder } from '../../src/record/recorder.js';
 import { parseRecording, type Recording } from '../../src/record/recording.js';
 import { describeHosts } from '../../src/drive/connect.js';
 import { walkToEnd } from '../../src/drive/driver.js';
-import { defaultFlowFile } from '../../src/drive/flows.js';
+import { defaultFlowFile } from '../../src/flow-files/locate.js';
 import { requestFacts } from '../../src/facts/request.js';
 import { startTcpBackend } from './lab/backend.js';
 import { runCli } from './lab/badgateway.js';

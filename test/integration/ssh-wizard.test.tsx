@@ -5,7 +5,7 @@ import type { HostArg } from '../../src/args.js';
 import { requestFacts } from '../../src/facts/request.js';
 import { loadFlowFile } from '../../src/flow/loader.js';
 import { connectHosts } from '../../src/drive/connect.js';
-import { defaultFlowFile } from '../../src/drive/flows.js';
+import { defaultFlowFile } from '../../src/flow-files/locate.js';
 import { createSessionStore } from '../../src/store/wizard-store.js';
 import { App } from '../../src/ui/app.js';
 import { KEY, press, waitForFrame } from '../ui/keys.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalHost } from '../../src/hosts/local.js';
 import { singleHost } from '../../src/hosts/host-set.js';
 import { loadFlowFile } from '../../src/flow/loader.js';
-import { defaultFlowFile } from '../../src/drive/flows.js';
+import { defaultFlowFile } from '../../src/flow-files/locate.js';
 import { createSessionStore } from '../../src/store/wizard-store.js';
 import { App } from '../../src/ui/app.js';
 import { KEY, press, waitForFrame } from '../ui/keys.js';

@@ -1,7 +1,7 @@
 import { advance, startSession, type Session } from '../../src/engine/session.js';
 import type { KnownFacts } from '../../src/facts/keys.js';
 import { loadFlowFile } from '../../src/flow/loader.js';
-import { defaultFlowFile } from '../../src/drive/flows.js';
+import { defaultFlowFile } from '../../src/flow-files/locate.js';
 import type { Host } from '../../src/hosts/host.js';
 
 export const FLOW = loadFlowFile(defaultFlowFile());

@@ -4,7 +4,7 @@ import { loadFlowFile } from '../../../src/flow/loader.js';
 import type { Host } from '../../../src/hosts/host.js';
 import { singleHost } from '../../../src/hosts/host-set.js';
 import { LocalHost } from '../../../src/hosts/local.js';
-import { defaultFlowFile } from '../../../src/drive/flows.js';
+import { defaultFlowFile } from '../../../src/flow-files/locate.js';
 import { createSessionStore } from '../../../src/store/wizard-store.js';
 import { App } from '../../../src/ui/app.js';
 import { KEY, press, waitForFrame } from '../../ui/keys.js';

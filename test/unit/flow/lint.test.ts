@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../../src/catalog.js';
 import { parseFlow } from '../../../src/flow/loader.js';
 import { formatProblem, lintFlow } from '../../../src/flow/lint.js';
-import { defaultFlowFile } from '../../../src/drive/flows.js';
+import { defaultFlowFile } from '../../../src/flow-files/locate.js';
 import { loadFlowFile } from '../../../src/flow/loader.js';
 import { GOOD_FLOW, TINY_CATALOG } from './fixtures.js';
 

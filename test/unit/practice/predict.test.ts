@@ -5,7 +5,7 @@ import type { StepNode } from '../../../src/flow/schema.js';
 import { GUIDE_STEPS } from '../../../src/flow/guide-steps.js';
 import { guideStepFor } from '../../../src/practice/guide.js';
 import { predictionOptions, scorePrediction, summarize } from '../../../src/practice/predict.js';
-import { defaultFlowFile } from '../../../src/drive/flows.js';
+import { defaultFlowFile } from '../../../src/flow-files/locate.js';
 
 const FLOW = loadFlowFile(defaultFlowFile());
 const steps = Object.values(FLOW.nodes).filter((n): n is StepNode => n.kind === 'step');

@@ -8,7 +8,7 @@ import { buildReport, type JsonReport } from '../../../src/report/json.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
 import { describeHosts } from '../../../src/drive/connect.js';
 import { planFix } from '../../../src/drive/fix.js';
-import { defaultFlowFile } from '../../../src/drive/flows.js';
+import { defaultFlowFile } from '../../../src/flow-files/locate.js';
 import { inputsOfRecording } from '../../../src/modes/run-files.js';
 
 const FLOW = loadFlowFile(defaultFlowFile());

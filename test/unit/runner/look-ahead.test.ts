@@ -6,7 +6,7 @@ import { startSession, type Session } from '../../../src/engine/session.js';
 import type { Flow, FlowNode } from '../../../src/flow/schema.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
 import { commandsAhead, firstCommands } from '../../../src/runner/look-ahead.js';
-import { loadFlow } from '../../../src/drive/shipped-flow.js';
+import { loadFlow } from '../../../src/flow-files/shipped.js';
 
 const step = (id: string, check: string, on: Record<string, string>, on_host?: 'backend'): FlowNode => ({ kind: 'step', id, title: id, why: id, check, on, ...(on_host ? { on_host } : {}) });
 const end = (id: string): FlowNode => ({ kind: 'end', id, title: id, why: id, end: 'escalate' });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Flow } from '../flow/schema.js';
-import { defaultFlowFile } from './flows.js';
+import { defaultFlowFile } from './locate.js';
 
 /** The default flow as the build compiled and linted it, beside the bundle. */
 export const COMPILED_FLOW = 'nginx-502.flow.json';
@@ -33,5 +33,5 @@ export async function loadFlow(file: string | null): Promise<Flow> {
       return { ...data, lines: new Map(data.lines) };
     }
   }
-  return (await import('../modes/load-flow.js')).loadCheckedFlow(file);
+  return (await import('./checked.js')).loadCheckedFlow(file);
 }
