@@ -5,7 +5,7 @@ import { walk } from '../nginx/walk.js';
 import { fpmServiceNames, poolAddressForNginx, parseFpmListen, type FpmListen } from '../system/php-fpm.js';
 import { parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
-import type { Alternative, Check, CheckResult } from './check.js';
+import { defineCheck, type Alternative, type CheckResult } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
@@ -72,7 +72,7 @@ function listenerHint(l: Listener): BackendHint {
   return { pid: ownerPid(l), binary: null, conf: null, names: l.process ? [l.process] : [], label: `${name}${ownerPid(l) ? ` pid ${ownerPid(l)}` : ''}` };
 }
 
-function poolAlternative(p: FpmPool, dial: Dial, dialText: string): Alternative[] {
+function poolAlternative(p: FpmPool, dial: Dial, dialText: string): Alternative<Outcome>[] {
   const listen = parseFpmListen(p.values.listen ?? '');
   if (!listen) return [];
   const outcome = listen.kind === 'unix' ? (dial.kind === 'unix' ? 'other-socket' : 'unix') : dial.kind === 'unix' ? 'tcp' : null;
@@ -90,14 +90,17 @@ function poolAlternative(p: FpmPool, dial: Dial, dialText: string): Alternative[
 
 const NOBODY: BackendHint = { pid: null, binary: null, conf: null, names: [], label: 'the backend' };
 
+const OUTCOMES = ['same', 'other-socket', 'tcp', 'unix', 'unknown'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
 /**
  * Where is the backend configured to listen, compared with what nginx dials? php-fpm pools are read
  * from php-fpm's own config (nginx's fastcgi_pass); other backends are known only by their listeners.
  */
-export const backendConfig: Check = {
+export const backendConfig = defineCheck({
   id: 'backend.config',
   guide: 'upstream-config',
-  outcomes: ['same', 'other-socket', 'tcp', 'unix', 'unknown'],
+  outcomes: OUTCOMES,
   needs: ['upstream.kind', 'upstream.target', 'upstream.module', 'nginx.config', 'nginx.masterPid'],
   early: 'first-round',
   learns: ['fpm.pools', 'backend.hint', 'listeners'],
@@ -111,7 +114,7 @@ export const backendConfig: Check = {
     return [...first, ...fpmPlan(done)].map(onBackend);
   },
 
-  interpret(facts, results: readonly CommandResult[]): CheckResult {
+  interpret(facts, results: readonly CommandResult[]): CheckResult<Outcome> {
     const dial = dialOf(facts);
     const target = need(facts, 'upstream.target');
     const fastcgi = need(facts, 'upstream.module') === 'fastcgi';
@@ -166,7 +169,7 @@ export const backendConfig: Check = {
         evidence.push({
           lines: [`nginx dials ${dialText}; pool ${pool.name} listens at ${pool.values.listen}${pool.places.listen ? ` (${pool.places.listen.file}:${pool.places.listen.line})` : ''}`],
         });
-        const result: CheckResult = {
+        const result: CheckResult<Outcome> = {
           outcome,
           facts: { ...base, 'fpm.pool': pool, 'backend.hint': poolHint(pool), 'backend.listenInstead': instead },
           summary: `nginx dials ${dialText}, but php-fpm pool ${pool.name} listens at ${pool.values.listen}`,
@@ -205,7 +208,7 @@ export const backendConfig: Check = {
     }
     // Only a person can tell whether a listener of another kind is this backend.
     const unknown = `no backend is configured or listening at ${dialText}`;
-    const alternatives: Alternative[] = [];
+    const alternatives: Alternative<Outcome>[] = [];
     const kindInstead =
       dial.kind === 'unix'
         ? others.filter((l) => l.netid !== 'unix' && l.port !== null && !inUse.has(`${l.address}:${l.port}`))
@@ -219,7 +222,7 @@ export const backendConfig: Check = {
         summary: `nginx dials ${dialText}, but the backend listens at ${instead}`,
       });
     }
-    const result: CheckResult = { outcome: 'unknown', facts: { ...base, 'backend.hint': NOBODY }, summary: unknown, evidence };
+    const result: CheckResult<Outcome> = { outcome: 'unknown', facts: { ...base, 'backend.hint': NOBODY }, summary: unknown, evidence };
     if (alternatives.length) {
       result.ask = {
         question: `Nothing listens at ${dialText}. Is one of these the backend, listening on ${dial.kind === 'unix' ? 'TCP' : 'a socket'}?`,
@@ -228,4 +231,4 @@ export const backendConfig: Check = {
     }
     return result;
   },
-};
+});

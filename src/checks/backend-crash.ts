@@ -18,7 +18,7 @@ import {
 } from '../system/backend-logs.js';
 import { unitFromCgroup } from '../system/services.js';
 import { parseSs } from '../system/ss.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck, type CheckResult } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
@@ -77,14 +77,17 @@ function kernelLines(results: readonly CommandResult[], names: string[], now: nu
 
 const age = (seconds: number) => (seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`);
 
+const OUTCOMES = ['crashed', 'no-sign'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
 /**
  * The backend accepted nginx's connection and then closed or reset it. Did it crash? Its own log (found
  * through the files its processes hold open), the kernel's log, and the age of its processes say.
  */
-export const backendCrash: Check = {
+export const backendCrash = defineCheck({
   id: 'backend.crash',
   guide: 'backend-running',
-  outcomes: ['crashed', 'no-sign'],
+  outcomes: OUTCOMES,
   needs: ['upstream.target', 'upstream.kind', 'error.latest', 'nginx.masterPid'],
   early: 'first-round',
   learns: [],
@@ -95,7 +98,7 @@ export const backendCrash: Check = {
     return planHere(facts, done).map(onBackend);
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results): CheckResult<Outcome> {
     if (unseen(ran(results, SS))) {
       return {
         outcome: 'no-sign',
@@ -106,7 +109,7 @@ export const backendCrash: Check = {
     }
     return readCrash(facts, results);
   },
-};
+});
 
 function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpec[] {
   if (done.length === 0) return [{ argv: SS }, { argv: PS_AGES }, { argv: HOST_NOW }, { argv: DMESG }, { argv: UPTIME }];
@@ -120,7 +123,7 @@ function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpe
   return files.slice(0, MAX_LOGS).map((file) => ({ argv: ['tail', '-c', String(TAIL_BYTES), '--', file] }));
 }
 
-function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckResult {
+function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckResult<Outcome> {
   const error = need(facts, 'error.latest');
   const { listeners, roots, all } = backendOf(facts, results);
   const now = nginxTime(ran(results, HOST_NOW)?.stdout ?? '');

@@ -1,7 +1,7 @@
 import type { KnownFacts } from '../facts/keys.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 import { readTimeout } from '../facts/timeouts.js';
 import { routeOf } from '../facts/route.js';
@@ -19,7 +19,7 @@ function probeSeconds(facts: KnownFacts): number {
  * The request failed and nginx logged no upstream error: ask the backend itself, with the same path and
  * Host. A backend that answers 502 on its own made the 502; nginx only passed it on.
  */
-export const backendDirect: Check = {
+export const backendDirect = defineCheck({
   id: 'backend.direct',
   guide: 'backend-running',
   outcomes: ['backend-502', 'backend-ok', 'not-measurable'],
@@ -34,7 +34,7 @@ export const backendDirect: Check = {
     return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }];
   },
 
-  interpret(facts, [run]): CheckResult {
+  interpret(facts, [run]) {
     const target = need(facts, 'upstream.target');
     if (!run) {
       return {
@@ -60,4 +60,4 @@ export const backendDirect: Check = {
     }
     return { outcome: 'backend-ok', facts: { 'backend.directStatus': answer.status }, summary: `the backend answers ${answer.status} when asked directly`, evidence };
   },
-};
+});

@@ -4,7 +4,7 @@ import { parseHttpProbe, httpProbeCommand } from '../system/http-probe.js';
 import { parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
 import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck, type Alternative } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
@@ -39,11 +39,14 @@ function speaksHttp(module: string, scheme: string): boolean {
   return module === 'proxy' && scheme === 'http';
 }
 
+const OUTCOMES = ['accepts', 'down', 'other-port', 'other-address'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
 /** Is anything listening where nginx dials, and if not, is the backend listening somewhere else? */
-export const backendListening: Check = {
+export const backendListening = defineCheck({
   id: 'backend.listening',
   guide: 'backend-running',
-  outcomes: ['accepts', 'down', 'other-port', 'other-address'],
+  outcomes: OUTCOMES,
   needs: ['upstream.host', 'upstream.port', 'upstream.module', 'upstream.scheme', 'nginx.masterPid', 'nginx.config', 'request.path', 'request.hostHeader'],
   early: 'first-round',
   learns: ['listeners', 'processes', 'backend.running'],
@@ -65,7 +68,7 @@ export const backendListening: Check = {
       .map((l) => onBackend({ argv: httpProbeCommand(urlFor(l, need(facts, 'request.path')), { timeoutSeconds: 3, hostHeader: need(facts, 'request.hostHeader') }), timeoutMs: 8000 }));
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const host = need(facts, 'upstream.host');
     const port = need(facts, 'upstream.port');
     const module = need(facts, 'upstream.module');
@@ -111,13 +114,15 @@ export const backendListening: Check = {
     }
     const best = plausible[0];
     if (best) {
-      const alternatives = [
-        ...plausible.slice(0, 4).map((l) => ({
-          label: `${describeListener(l)} is the backend`,
-          outcome: 'other-port',
-          facts: elsewhere(l),
-          summary: `nothing listens at ${dial}, but ${l.process ?? 'the backend'} listens at ${l.address}:${l.port}`,
-        })),
+      const alternatives: Alternative<Outcome>[] = [
+        ...plausible.slice(0, 4).map(
+          (l): Alternative<Outcome> => ({
+            label: `${describeListener(l)} is the backend`,
+            outcome: 'other-port',
+            facts: elsewhere(l),
+            summary: `nothing listens at ${dial}, but ${l.process ?? 'the backend'} listens at ${l.address}:${l.port}`,
+          }),
+        ),
         { label: 'None of these: the backend is not running', outcome: 'down', facts: { ...base, 'backend.running': false }, summary: downSummary },
       ];
       evidence.push({ lines: [`taken as the backend: ${describeListener(best)} (the nearest port that answers like a backend)`], note: 'if it is not your backend, the backend is down' });
@@ -131,4 +136,4 @@ export const backendListening: Check = {
     }
     return { outcome: 'down', facts: { ...base, 'backend.running': false }, summary: downSummary, evidence };
   },
-};
+});

@@ -4,7 +4,7 @@ import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { isTlsName, parseSClient, sClientCommand } from '../system/openssl.js';
 import { FCGI_GET_VALUES, isFastCgiRecord, isTlsRecord, parseRawProbe, rawProbeCommand, showBytes, startsWithHttp } from '../system/raw-probe.js';
 import { parseSs } from '../system/ss.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { onBackend, sameBox, unseen } from '../facts/backend-view.js';
@@ -101,16 +101,19 @@ export function readProtocol(server: ServerAddress, results: readonly CommandRes
 }
 
 const PROTOCOL_NAMES: Record<Protocol, string> = { http: 'HTTP', https: 'HTTPS', fastcgi: 'FastCGI', uwsgi: 'uwsgi', other: 'its own protocol' };
-const OUTCOME_OF: Record<Protocol, string> = { https: 'speaks-https', fastcgi: 'speaks-fastcgi', http: 'speaks-http', uwsgi: 'speaks-other', other: 'speaks-other' };
+const OUTCOMES = ['speaks-https', 'speaks-fastcgi', 'speaks-http', 'speaks-other', 'matches', 'unclear'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
+const OUTCOME_OF: Record<Protocol, Outcome> = { https: 'speaks-https', fastcgi: 'speaks-fastcgi', http: 'speaks-http', uwsgi: 'speaks-other', other: 'speaks-other' };
 
 /**
  * Does the backend speak the protocol nginx speaks to it? Probes it directly, bypassing nginx: a TLS
  * handshake, a FastCGI management record, an HTTP request, and the name of the process that listens.
  */
-export const backendProtocol: Check = {
+export const backendProtocol = defineCheck({
   id: 'backend.protocol',
   guide: 'upstream-config',
-  outcomes: ['speaks-https', 'speaks-fastcgi', 'speaks-http', 'speaks-other', 'matches', 'unclear'],
+  outcomes: OUTCOMES,
   needs: ['upstream.module', 'upstream.scheme', 'upstream.kind', 'upstream.target', 'request.path', 'request.hostHeader', 'error.latest', 'nginx.masterPid'],
   learns: ['protocol.nginx'],
   learnsOn: Object.fromEntries(['speaks-https', 'speaks-fastcgi', 'speaks-http', 'speaks-other'].map((o) => [o, ['protocol.backend', 'protocol.seen'] as const])),
@@ -144,7 +147,7 @@ export const backendProtocol: Check = {
     ];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const nginx = nginxProtocol(need(facts, 'upstream.module'), need(facts, 'upstream.scheme'));
     const server = failedServer(facts);
     const base: KnownFacts = { 'protocol.nginx': nginx.words };
@@ -165,4 +168,4 @@ export const backendProtocol: Check = {
       evidence,
     };
   },
-};
+});

@@ -4,7 +4,7 @@ import { describeRoute, ipNeighCommand, ipRouteGetCommand, parseIpNeigh, parseIp
 import { describeQueue, parseListenQueues, queueFor, SS_QUEUES } from '../system/listen-queue.js';
 import { blockingRules, describeRule, NFT_RULESET } from '../system/nft.js';
 import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck, type CheckResult } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
@@ -36,15 +36,18 @@ function nextHop(route: RouteAnswer, address: string): string | null {
   return null;
 }
 
+const OUTCOMES = ['timeout', 'no-route', 'refused', 'queue-full', 'slow', 'open', 'unknown'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
 /**
  * Connects to the address nginx could not reach, from this box, and asks the kernel how it routes there,
  * whether the next hop answers ARP, whether the backend's accept queue is full (when it listens here),
  * and whether this box's own firewall names the address or port.
  */
-export const backendReach: Check = {
+export const backendReach = defineCheck({
   id: 'backend.reach',
   guide: 'timeouts',
-  outcomes: ['timeout', 'no-route', 'refused', 'queue-full', 'slow', 'open', 'unknown'],
+  outcomes: OUTCOMES,
   needs: ['upstream.target', 'error.kind', 'nginx.config', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
   learns: ['reach.address', 'reach.probe', 'reach.route', 'reach.blocking', 'timeout.directive', 'timeout.currentMs'],
 
@@ -72,7 +75,7 @@ export const backendReach: Check = {
     return hop ? [{ argv: ipNeighCommand(hop) }] : [];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results): CheckResult<Outcome> {
     const timeout = timeoutOf(facts);
     const learnedTimeout: KnownFacts = { 'timeout.directive': timeout.directive, 'timeout.currentMs': timeout.ms };
     if (timeout.place) learnedTimeout['timeout.place'] = timeout.place;
@@ -155,7 +158,7 @@ export const backendReach: Check = {
     if (neighbour) learned['reach.neighbour'] = neighbour.state;
     if (queue) learned['reach.queue'] = describeQueue(queue);
 
-    const result = (outcome: string, summary: string): CheckResult => ({ outcome, facts: learned, summary, evidence });
+    const result = (outcome: Outcome, summary: string): CheckResult<Outcome> => ({ outcome, facts: learned, summary, evidence });
     if (route?.kind === 'none' || probe === 'no-route' || probe === 'unreachable') {
       return result('no-route', route?.kind === 'none' ? `no route to ${address}: ${describeRoute(ip ?? target.host, route)}` : `the kernel answers "no route to host" for ${address}`);
     }
@@ -170,4 +173,4 @@ export const backendReach: Check = {
     if (probe === 'open') return result('open', `${address} accepts connections now, in ${probeRun.ms} ms`);
     return result('unknown', `could not test ${address}: ${probe}`);
   },
-};
+});

@@ -1,7 +1,7 @@
 import type { KnownFacts } from '../facts/keys.js';
 import { readResponseHead, unescapeNginx } from '../system/http-head.js';
 import { parseRawProbe, rawProbeCommand } from '../system/raw-probe.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { failedServer, upstreamPath } from '../facts/failed-server.js';
@@ -21,7 +21,7 @@ function probeable(facts: KnownFacts): boolean {
  * nginx refused the backend's response. Read the response ourselves, byte for byte, and name the line
  * nginx cannot accept: that line is what the backend has to stop sending.
  */
-export const backendResponse: Check = {
+export const backendResponse = defineCheck({
   id: 'backend.response',
   guide: 'backend-running',
   outcomes: ['malformed', 'logged-only', 'valid', 'not-probed'],
@@ -35,7 +35,7 @@ export const backendResponse: Check = {
     return [{ argv: rawProbeCommand(server.host, server.port, request(facts), { readSeconds: 3, block: 16384, reads: 4 }), timeoutMs: 12_000 }];
   },
 
-  interpret(facts, [run]): CheckResult {
+  interpret(facts, [run]) {
     const detail = KINDS_WITH_LINE.has(need(facts, 'error.kind')) ? (facts['error.detail'] ?? '') : '';
     const target = need(facts, 'upstream.target');
     const evidence: Evidence[] = [];
@@ -75,4 +75,4 @@ export const backendResponse: Check = {
     }
     return { outcome: 'not-probed', facts: {}, summary: 'cannot read the backend response directly, and nginx did not show the line it refused', evidence };
   },
-};
+});

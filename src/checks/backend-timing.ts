@@ -1,6 +1,6 @@
 import type { KnownFacts } from '../facts/keys.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
 import { readTimeout, suggestTimeout } from '../facts/timeouts.js';
@@ -20,7 +20,7 @@ export function waitSeconds(timeoutMs: number): number {
 }
 
 /** Times the backend directly, bypassing nginx, and compares with the read timeout nginx applies. */
-export const backendTiming: Check = {
+export const backendTiming = defineCheck({
   id: 'backend.timing',
   guide: 'timeouts',
   outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable', 'fastcgi'],
@@ -35,7 +35,7 @@ export const backendTiming: Check = {
     return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }];
   },
 
-  interpret(facts, [run]): CheckResult {
+  interpret(facts, [run]) {
     const timeout = timeoutOf(facts);
     const where = timeout.place ? `${timeout.directive} ${timeout.ms / 1000}s (${timeout.place.file}:${timeout.place.line})` : `${timeout.directive} not set: nginx's default ${timeout.ms / 1000}s`;
     const learned: KnownFacts = { 'timeout.directive': timeout.directive, 'timeout.currentMs': timeout.ms };
@@ -71,4 +71,4 @@ export const backendTiming: Check = {
     }
     return { outcome: 'within-timeout', facts: { ...learned, 'backend.responseMs': took }, summary: `the backend answers in ${took} ms, within the ${timeout.ms} ms timeout now`, evidence };
   },
-};
+});

@@ -4,15 +4,15 @@ import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import type { Evidence } from '../facts/evidence.js';
 
 /** Another reading of the evidence a person may choose instead of the check's own (the default). */
-export interface Alternative {
+export interface Alternative<O extends string = string> {
   label: string;
-  outcome: string;
+  outcome: O;
   facts: KnownFacts;
   summary: string;
 }
 
-export interface CheckResult {
-  outcome: string;
+export interface CheckResult<O extends string = string> {
+  outcome: O;
   facts: KnownFacts;
   evidence: Evidence[];
   /** One line for the checklist: what the check found. */
@@ -21,7 +21,7 @@ export interface CheckResult {
    * When only a person can tell (which of these listeners is your backend?), the wizard asks this
    * question; without a person (--json) the check's own outcome stands.
    */
-  ask?: { question: string; alternatives: Alternative[] };
+  ask?: { question: string; alternatives: Alternative<O>[] };
 }
 
 /**
@@ -51,4 +51,16 @@ export interface Check {
    */
   early?: 'first-round' | ((facts: KnownFacts) => CommandSpec[]);
   interpret(facts: KnownFacts, results: readonly CommandResult[]): CheckResult;
+}
+
+/** A check as written: its interpret() may return only the outcomes it lists, and learnsOn names only those. */
+export type CheckOf<O extends string> = Omit<Check, 'outcomes' | 'learnsOn' | 'interpret'> & {
+  outcomes: readonly O[];
+  learnsOn?: Readonly<Partial<Record<NoInfer<O>, readonly FactKey[]>>>;
+  interpret(facts: KnownFacts, results: readonly CommandResult[]): CheckResult<NoInfer<O>>;
+};
+
+/** Declares a check: an outcome its interpret() returns that its outcomes do not list fails to compile. */
+export function defineCheck<const O extends string>(check: CheckOf<O>): Check {
+  return check as Check;
 }

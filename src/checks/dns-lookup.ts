@@ -3,7 +3,7 @@ import { effectiveDirective } from '../nginx/route.js';
 import { hostOfPass } from '../nginx/upstream-tls.js';
 import { parseAhosts } from '../system/getent.js';
 import { parseHostsFile, parseResolvConf } from '../system/resolv-conf.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck, type CheckResult } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
@@ -15,6 +15,8 @@ const HOSTS = '/etc/hosts';
 // nginx's resolver errors: 3 is "Host not found"; 110, 111 and "send() failed" mean no resolver answered;
 // 2 ("Server failure") and 5 ("Operation refused") mean the resolver answered but would not resolve.
 const RESOLVER_FAILED = /\((?:110|111|2|5): /;
+const OUTCOMES = ['no-resolver', 'resolver-failed', 'resolves-here', 'not-found'] as const;
+type Outcome = (typeof OUTCOMES)[number];
 
 /** The name nginx could not resolve: the classifier's detail, else the host written in the pass directive. */
 function nameOf(facts: KnownFacts): string | null {
@@ -36,10 +38,10 @@ function resolverOf(facts: KnownFacts): string {
  * which never reads /etc/hosts. getent asks the box's resolver (/etc/hosts, then DNS), as nginx does once
  * at startup for plain names: the two answers side by side tell where the name gets lost.
  */
-export const dnsLookup: Check = {
+export const dnsLookup = defineCheck({
   id: 'dns.lookup',
   guide: 'dns',
-  outcomes: ['no-resolver', 'resolver-failed', 'resolves-here', 'not-found'],
+  outcomes: OUTCOMES,
   needs: ['error.detail', 'error.latest', 'nginx.config', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
   early: 'first-round',
   learns: ['dns.resolver', 'dns.nameservers'],
@@ -51,7 +53,7 @@ export const dnsLookup: Check = {
     return [...(name ? [{ argv: ['getent', 'ahosts', '--', name], timeoutMs: 8000 }] : []), { argv: ['head', '-c', '8192', '--', RESOLV] }, { argv: ['head', '-c', '65536', '--', HOSTS] }];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const message = need(facts, 'error.latest').message;
     const name = nameOf(facts) ?? need(facts, 'error.detail');
     const resolver = resolverOf(facts);
@@ -70,7 +72,7 @@ export const dnsLookup: Check = {
     if (inHosts.length)
       evidence.push({ command: `head ${HOSTS}`, lines: inHosts.map((h) => `${h.address} ${h.names.join(' ')}`), note: `${name} is written in ${HOSTS}, which nginx's resolver never reads` });
     const learned: KnownFacts = { 'dns.resolver': resolver, 'dns.nameservers': nameservers.join(' ') };
-    const result = (outcome: string, summary: string, extra: KnownFacts = {}): CheckResult => ({ outcome, facts: { ...learned, ...extra }, summary, evidence });
+    const result = (outcome: Outcome, summary: string, extra: KnownFacts = {}): CheckResult<Outcome> => ({ outcome, facts: { ...learned, ...extra }, summary, evidence });
 
     if (/^no resolver defined/.test(message)) {
       return result('no-resolver', `nginx resolves ${name} at request time but no resolver is defined${now.length ? `; here it resolves to ${now.join(', ')}` : ''}`);
@@ -83,4 +85,4 @@ export const dnsLookup: Check = {
     }
     return result('not-found', `${name} does not resolve, for nginx or for this box`);
   },
-};
+});

@@ -3,7 +3,7 @@ import type { CommandSpec } from '../hosts/host.js';
 import { classifyMessage, newestFor, parseErrorLog } from '../nginx/error-log.js';
 import { logParts, replayAndReadCommand } from '../nginx/replay-and-read.js';
 import { parseHttpProbe } from '../system/http-probe.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { readTimeout } from '../facts/timeouts.js';
@@ -12,7 +12,7 @@ import { LOG_TAIL_BYTES } from '../system/tail.js';
 import { throughNginx } from '../facts/through-nginx.js';
 
 /** The outcome for each kind of upstream error the classifier knows; kinds that share a next step share an outcome. */
-export const OUTCOME_OF_KIND: Readonly<Record<string, string>> = {
+export const OUTCOME_OF_KIND = {
   refused: 'refused',
   'no-such-file': 'no-such-file',
   'permission-denied': 'permission-denied',
@@ -34,8 +34,9 @@ export const OUTCOME_OF_KIND: Readonly<Record<string, string>> = {
   dns: 'dns',
   'worker-connections': 'worker-limits',
   'too-many-open-files': 'worker-limits',
-};
-const BRANCHED = [...new Set(Object.values(OUTCOME_OF_KIND))];
+} as const;
+type Branched = (typeof OUTCOME_OF_KIND)[keyof typeof OUTCOME_OF_KIND];
+const BRANCHED: Branched[] = [...new Set(Object.values(OUTCOME_OF_KIND))];
 const REPLAYABLE = new Set(['GET', 'HEAD']);
 const FAILED_STATUS = new Set([502, 504]);
 
@@ -62,20 +63,22 @@ function refusedAtAccept(fresh: readonly UpstreamError[]): UpstreamError | null 
  * Reads what nginx wrote about the failing request: the lines our own replay of the request adds to
  * the log are the surest; otherwise the newest earlier line for the same request.
  */
-export const errorLog: Check = {
+export const errorLog = defineCheck({
   id: 'nginx.error-log',
   guide: 'error-log',
   outcomes: [...BRANCHED, 'other', 'silent-failure', 'healthy', 'unreadable'],
   needs: ['route.errorLog', 'request.url', 'request.method', 'request.path', 'request.hostHeader', 'request.port', 'request.connectTo', 'nginx.config', 'upstream.target'],
   learns: [],
-  learnsOn: Object.fromEntries([...BRANCHED, 'other'].map((o) => [o, ['error.latest', 'error.kind', 'error.detail'] as const])),
+  learnsOn: Object.fromEntries([...BRANCHED, 'other'].map((o) => [o, ['error.latest', 'error.kind', 'error.detail'] as const])) as Partial<
+    Record<Branched | 'other', readonly ['error.latest', 'error.kind', 'error.detail']>
+  >,
 
   plan(facts, done) {
     if (done.length) return [];
     return [replayAndReadCommand(need(facts, 'route.errorLog'), LOG_TAIL_BYTES, replayOf(facts))];
   },
 
-  interpret(facts, [run]): CheckResult {
+  interpret(facts, [run]) {
     const log = need(facts, 'route.errorLog');
     const parts = run ? logParts(run, log, LOG_TAIL_BYTES, replayOf(facts)) : null;
     if (!parts) {
@@ -102,7 +105,7 @@ export const errorLog: Check = {
     const readable = sizeRun?.code === 0 && tailRun?.code === 0;
 
     if (found) {
-      const kind = OUTCOME_OF_KIND[found.kind] ?? 'other';
+      const kind = (OUTCOME_OF_KIND as Readonly<Record<string, Branched>>)[found.kind] ?? 'other';
       evidence.push({
         command: mine && newRun ? newRun.argv.filter((a) => a !== '--').join(' ') : `tail -c ${tailRun.argv[2]} ${log}`,
         lines: [found.line],
@@ -138,4 +141,4 @@ export const errorLog: Check = {
     evidence.push({ command: `tail ${log}`, lines: ['no upstream error for this request in the log'] });
     return { outcome: 'silent-failure', facts: {}, summary: 'the request fails but nginx logs no upstream error for it', evidence };
   },
-};
+});

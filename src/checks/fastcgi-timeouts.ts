@@ -2,7 +2,7 @@ import type { FpmPool, KnownFacts } from '../facts/keys.js';
 import { parseFpmListen } from '../system/php-fpm.js';
 import { listenMatches } from '../facts/php-fpm-pools.js';
 import { bare } from '../facts/addresses.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { suggestTimeout } from '../facts/timeouts.js';
@@ -68,7 +68,7 @@ export function compareTimeouts(nginxMs: number, fpmMs: number | null, replayMs:
  * A FastCGI backend timed out: compares nginx's fastcgi_read_timeout with the php-fpm pool's
  * request_terminate_timeout, to say which limit ends a slow request first and what to raise.
  */
-export const fastcgiTimeouts: Check = {
+export const fastcgiTimeouts = defineCheck({
   id: 'fastcgi.timeouts',
   guide: 'timeouts',
   outcomes: ['nginx-first', 'fpm-first', 'pool-unknown'],
@@ -78,7 +78,7 @@ export const fastcgiTimeouts: Check = {
   // php-fpm's own settings live on the backend's box.
   plan: (_facts, done) => fpmPlan(done).map(onBackend),
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const { pools, evidence: poolEvidence } = fpmPools(results);
     const pool = poolFor(pools, facts);
     const fpmMs = terminateMs(pool);
@@ -108,4 +108,4 @@ export const fastcgiTimeouts: Check = {
     if (pool) learned['fpm.pool'] = pool;
     return { outcome: verdict.outcome, facts: learned, summary: verdict.bitesFirst, evidence };
   },
-};
+});

@@ -2,7 +2,7 @@ import type { KnownFacts } from '../facts/keys.js';
 import { effectiveBuffers, formatNginxSize, neededBufferSize, type Buffers } from '../nginx/buffers.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
@@ -26,7 +26,7 @@ function describeCurrent(b: Buffers): string {
  * How big the backend's response header really is, asked directly with the failing request's path and
  * Host, against the header buffer (proxy_buffer_size or its FastCGI/uwsgi twin) of the failing location.
  */
-export const headerSize: Check = {
+export const headerSize = defineCheck({
   id: 'backend.header-size',
   guide: 'buffers',
   outcomes: ['too-big', 'fits-now', 'not-measurable'],
@@ -43,7 +43,7 @@ export const headerSize: Check = {
     return [...commands, { argv: probe, timeoutMs: (PROBE_SECONDS + 5) * 1000 }];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const pageRun = resultOf(results, 'getconf');
     const page = Number.parseInt(pageRun?.stdout.trim() ?? '', 10);
     const pageSize = pageRun?.code === 0 && page > 0 ? page : FALLBACK_PAGE;
@@ -78,4 +78,4 @@ export const headerSize: Check = {
     }
     return { outcome: 'fits-now', facts: learned(bytes, measured), summary: `${bytes} bytes of header fit in ${directive} ${formatNginxSize(b.bufferSize.value)} for our request`, evidence };
   },
-};
+});

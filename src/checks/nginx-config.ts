@@ -4,7 +4,7 @@ import { workerUser } from '../nginx/route.js';
 import { parseTestFailure } from '../nginx/test-failure.js';
 import { nginxWorkers } from '../system/ps.js';
 import { configDumpCommand } from '../system/nginx-t.js';
-import type { Check } from './check.js';
+import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 
 const SHOWN_ERRORS = 10;
@@ -30,7 +30,7 @@ function parseErrorsSummary(errors: readonly ConfigError[]): string {
 }
 
 /** Reads the configuration nginx itself sees (nginx -T), with the running master's own -c/-p/-g. */
-export const nginxConfig: Check = {
+export const nginxConfig = defineCheck({
   id: 'nginx.config',
   guide: 'upstream-config',
   outcomes: ['valid', 'invalid', 'unreadable'],
@@ -75,4 +75,4 @@ export const nginxConfig: Check = {
       ],
     };
   },
-};
+});

@@ -3,7 +3,7 @@ import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parseNginxV } from '../system/nginx-v.js';
 import { nginxMasters, parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import { resultOf } from '../facts/results.js';
 import { configDumpCommand } from '../system/nginx-t.js';
 
@@ -59,7 +59,7 @@ function requestPort(facts: KnownFacts): number | undefined {
   }
 }
 
-export const nginxFind: Check = {
+export const nginxFind = defineCheck({
   id: 'nginx.find',
   guide: 'upstream-config',
   outcomes: ['running', 'not-running', 'not-installed', 'not-nginx'],
@@ -81,7 +81,7 @@ export const nginxFind: Check = {
     return next;
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const processes = parsePs(resultOf(results, 'ps')?.stdout ?? '');
     const listeners = parseSs(resultOf(results, 'ss')?.stdout ?? '');
     const masters = nginxMasters(processes);
@@ -142,4 +142,4 @@ export const nginxFind: Check = {
       ],
     };
   },
-};
+});

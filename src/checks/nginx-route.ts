@@ -4,7 +4,7 @@ import { errorLogsFor, routeRequest, type PathKinds, type Route } from '../nginx
 import { MAX_PATH_ROUNDS } from '../nginx/route-resolve.js';
 import { commandLine } from '../shell/quote.js';
 import { parsePathKinds, pathKindsCommand, pathsAsked } from '../system/path-kinds.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 import { requestTarget, routeOf, upstreamFacts } from '../facts/route.js';
 
@@ -24,7 +24,7 @@ export function routeTrail(route: Route): string[] {
 }
 
 /** Which server{} and location{} the failing request hits in nginx's config, following every rewrite and internal redirect, and where it sends it. */
-export const nginxRoute: Check = {
+export const nginxRoute = defineCheck({
   id: 'nginx.route',
   guide: 'upstream-config',
   outcomes: ['proxied', 'not-proxied', 'unresolved', 'no-server'],
@@ -54,7 +54,7 @@ export const nginxRoute: Check = {
     return unknown.length ? [pathKindsCommand(unknown, facts['nginx.workerUser'] ?? '')] : [];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const config = need(facts, 'nginx.config');
     const url = need(facts, 'request.url');
     const pathKinds = kindsFrom(results);
@@ -123,4 +123,4 @@ export const nginxRoute: Check = {
       evidence: evidence([...route.pass.servers.map((s) => `  server ${s.target}${s.params.length ? ` ${s.params.join(' ')}` : ''} (${s.file}:${s.line})`), `its errors go to ${errorLog}`]),
     };
   },
-};
+});

@@ -2,7 +2,7 @@ import type { KnownFacts, UpstreamError } from '../facts/keys.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { parseErrorLog } from '../nginx/error-log.js';
 import { allErrorLogs } from '../nginx/route.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 import { nginxAddressFor, requestFacts } from '../facts/request.js';
 import { tailCommand } from '../system/tail.js';
@@ -38,7 +38,7 @@ export function urlFromError(error: UpstreamError, config: NginxConfig): { url: 
 
 const REPLAYABLE = new Set(['GET', 'HEAD']);
 
-export const requestFind: Check = {
+export const requestFind = defineCheck({
   id: 'request.find',
   guide: 'error-log',
   outcomes: ['given', 'from-log', 'none'],
@@ -54,7 +54,7 @@ export const requestFind: Check = {
     return logsToRead(facts).map((log) => ({ argv: tailCommand(log) }));
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const connectTo = (port: number) => nginxAddressFor(port, need(facts, 'listeners'), need(facts, 'processes'), need(facts, 'nginx.masterPid'));
     const given = facts['request.url'];
     if (given) {
@@ -103,4 +103,4 @@ export const requestFind: Check = {
       ],
     };
   },
-};
+});

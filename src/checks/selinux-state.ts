@@ -1,7 +1,7 @@
 import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import { BOOLEAN, nginxConnectDenials, parseAvcDenials, parseGetenforce, parseGetsebool, portType, type AvcDenial } from '../system/selinux.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
@@ -24,7 +24,7 @@ function denialsFrom(results: readonly CommandResult[]): { denials: AvcDenial[];
  * policy, not file permissions. Reads the mode, the boolean that lets httpd_t connect anywhere, and recent
  * AVC denials of nginx's connections.
  */
-export const selinuxState: Check = {
+export const selinuxState = defineCheck({
   id: 'selinux.state',
   guide: 'selinux',
   outcomes: ['enforcing-denies', 'enforcing-allows', 'not-selinux'],
@@ -40,7 +40,7 @@ export const selinuxState: Check = {
     return [];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const port = need(facts, 'upstream.port');
     const enforce = resultOf(results, 'getenforce');
     const sebool = resultOf(results, 'getsebool');
@@ -77,4 +77,4 @@ export const selinuxState: Check = {
     }
     return { outcome: 'enforcing-allows', facts: learned, summary: `SELinux is enforcing, ${BOOLEAN} is ${learned['selinux.boolean']} and no denial of nginx is logged`, evidence };
   },
-};
+});

@@ -14,7 +14,7 @@ import {
   unitFromCgroup,
 } from '../system/services.js';
 import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 
@@ -148,7 +148,7 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
 }
 
 /** How is the backend started, stopped and reloaded on this box? The fix's commands follow from it. */
-export const serviceManager: Check = {
+export const serviceManager = defineCheck({
   id: 'service.manager',
   guide: 'backend-running',
   outcomes: ['systemd', 'sysv', 'supervisor', 'pm2', 'docker', 'process', 'unknown'],
@@ -176,7 +176,7 @@ export const serviceManager: Check = {
     return wanted.filter((argv) => !find(done, argv)).map((argv) => onBackend({ argv, timeoutMs: 8000 }));
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     if (unseen(find(results, SYSTEMD))) {
       const why = "the backend's box was not examined, so what starts the backend there is not known";
       return {
@@ -208,4 +208,4 @@ export const serviceManager: Check = {
       evidence,
     };
   },
-};
+});

@@ -1,5 +1,5 @@
 import { describeQueue, parseListenQueues, queueFor, SS_QUEUES } from '../system/listen-queue.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
 
@@ -8,7 +8,7 @@ import { resultOf } from '../facts/results.js';
  * once with EAGAIN (11: Resource temporarily unavailable): the backend is not taking connections as fast
  * as they come.
  */
-export const socketQueue: Check = {
+export const socketQueue = defineCheck({
   id: 'socket.queue',
   guide: 'backend-running',
   outcomes: ['full', 'room', 'not-listening'],
@@ -18,7 +18,7 @@ export const socketQueue: Check = {
 
   plan: (_facts, done) => (done.length ? [] : [{ argv: SS_QUEUES }]),
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const socket = need(facts, 'upstream.socket');
     const run = resultOf(results, ...SS_QUEUES);
     const queue = queueFor(parseListenQueues(run?.stdout ?? ''), { socket });
@@ -42,4 +42,4 @@ export const socketQueue: Check = {
       evidence: [{ command, lines: [line], note: 'Recv-Q is how many connections wait, Send-Q how many may wait' }],
     };
   },
-};
+});

@@ -3,7 +3,7 @@ import { ACCESS_STAT_FORMAT, canConnect, parseAccessStat, parentDirs, type Acces
 import { parseId } from '../system/id.js';
 import { parseSs } from '../system/ss.js';
 import { statErrors } from '../system/stat.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
@@ -21,7 +21,7 @@ function statLine(e: AccessEntry): string {
 }
 
 /** Does the socket nginx dials exist, does anything listen on it, and may nginx's workers open it? */
-export const socketState: Check = {
+export const socketState = defineCheck({
   id: 'socket.state',
   guide: 'socket-permissions',
   outcomes: ['missing', 'no-permission', 'not-listening', 'ok', 'not-a-socket'],
@@ -36,7 +36,7 @@ export const socketState: Check = {
     return [{ argv: ['stat', '-L', '-c', ACCESS_STAT_FORMAT, '--', ...parentDirs(socket), socket] }, { argv: ['id', '--', need(facts, 'nginx.workerUser')] }, { argv: SS }];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const socket = need(facts, 'upstream.socket');
     const user = need(facts, 'nginx.workerUser');
     const statRun = resultOf(results, 'stat');
@@ -75,4 +75,4 @@ export const socketState: Check = {
     }
     return { outcome: 'ok', facts: base, summary: `${socket} exists, is listened on, and ${user} may connect`, evidence };
   },
-};
+});

@@ -1,5 +1,5 @@
 import { isIpLiteral, parseAhosts, upstreamFieldAddress } from '../system/getent.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
 import { bare } from '../facts/addresses.js';
@@ -9,7 +9,7 @@ import { bare } from '../facts/addresses.js';
  * upstream server once, when it loads its config; the error log's upstream field shows the address it
  * really used, getent what the name means now.
  */
-export const upstreamDns: Check = {
+export const upstreamDns = defineCheck({
   id: 'upstream.dns',
   guide: 'dns',
   outcomes: ['changed', 'same', 'literal', 'unknown'],
@@ -24,7 +24,7 @@ export const upstreamDns: Check = {
     return [{ argv: ['getent', 'ahosts', '--', host], timeoutMs: 5000 }];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const host = bare(need(facts, 'upstream.host'));
     if (isIpLiteral(host)) return { outcome: 'literal', facts: {}, summary: `nginx dials the address ${host} itself: no name to resolve`, evidence: [] };
     const field = facts['error.latest']?.upstream;
@@ -47,4 +47,4 @@ export const upstreamDns: Check = {
       evidence,
     };
   },
-};
+});

@@ -4,7 +4,7 @@ import { newestFor, parseErrorLog } from '../nginx/error-log.js';
 import type { UpstreamServer } from '../nginx/route.js';
 import { parseListenQueues, queueFor, SS_QUEUES } from '../system/listen-queue.js';
 import { parseTcpProbe, tcpProbeCommand } from '../system/tcp-probe.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
@@ -39,7 +39,7 @@ const FAILING = (s: GroupServer) => s.down || !['open', 'listening'].includes(s.
  * Every server of the upstream group: does it accept connections now, and what did nginx log about it
  * before it gave up on the whole group? "no live upstreams" means nginx had marked each one failed.
  */
-export const upstreamServers: Check = {
+export const upstreamServers = defineCheck({
   id: 'upstream.servers',
   guide: 'upstream-config',
   outcomes: ['servers-failing', 'servers-accept'],
@@ -54,7 +54,7 @@ export const upstreamServers: Check = {
     return [{ argv: tailCommand(need(facts, 'route.errorLog')) }, { argv: SS_QUEUES }, ...probes];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const log = need(facts, 'route.errorLog');
     const tail = resultOf(results, 'tail');
     const errors = tail?.code === 0 ? parseErrorLog(tail.stdout).filter((e) => e.kind !== 'no-live-upstreams') : [];
@@ -93,4 +93,4 @@ export const upstreamServers: Check = {
       evidence,
     };
   },
-};
+});

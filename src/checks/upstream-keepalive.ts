@@ -1,7 +1,7 @@
 import type { KnownFacts } from '../facts/keys.js';
 import { keepAliveSetup, suggestKeepAliveTimeout } from '../nginx/keepalive.js';
 import { keepAliveProbeCommand, parseKeepAliveProbe } from '../system/keepalive-probe.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { failedServer, upstreamPath } from '../facts/failed-server.js';
@@ -25,7 +25,7 @@ const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 10
  * Does the backend close idle keep-alive connections sooner than nginx stops reusing them? Then a
  * request nginx sends on a connection the backend is closing at that moment fails: reset or closed.
  */
-export const upstreamKeepalive: Check = {
+export const upstreamKeepalive = defineCheck({
   id: 'upstream.keepalive',
   guide: 'timeouts',
   outcomes: ['backend-closes-first', 'no-keepalive', 'backend-outlasts', 'not-measurable'],
@@ -44,7 +44,7 @@ export const upstreamKeepalive: Check = {
     return [{ argv: keepAliveProbeCommand(server.host, server.port, upstreamPath(facts), need(facts, 'request.hostHeader'), wait), timeoutMs: (wait + 8) * 1000 }];
   },
 
-  interpret(facts, [run]): CheckResult {
+  interpret(facts, [run]) {
     const setup = setupOf(facts);
     if (!setup) return { outcome: 'no-keepalive', facts: {}, summary: 'the request no longer routes to a backend', evidence: [] };
     const config: string[] = [];
@@ -102,4 +102,4 @@ export const upstreamKeepalive: Check = {
       evidence,
     };
   },
-};
+});

@@ -1,8 +1,8 @@
-import type { Check } from './check.js';
+import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 
 /** Does nginx dial TCP or a unix socket? Pure: the route already said; this makes the flow branch on it. */
-export const upstreamKind: Check = {
+export const upstreamKind = defineCheck({
   id: 'upstream.kind',
   guide: 'upstream-config',
   outcomes: ['tcp', 'unix'],
@@ -20,4 +20,4 @@ export const upstreamKind: Check = {
       evidence: [],
     };
   },
-};
+});

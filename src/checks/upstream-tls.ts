@@ -4,7 +4,7 @@ import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { upstreamTls, type UpstreamTls } from '../nginx/upstream-tls.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { certNameCovers, isTlsName, parseSClient, parseX509Names, sClientCommand, TLS_VERSIONS, X509_NAMES, type SClientResult, type TlsVersion } from '../system/openssl.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck, type CheckResult } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
@@ -99,14 +99,17 @@ function nameFromCert(names: string[], candidates: string[]): string {
   return covered ?? names.find((n) => !n.startsWith('*.') && !n.startsWith('IP:') && isTlsName(n)) ?? '';
 }
 
+const OUTCOMES = ['plain-http', 'needs-sni', 'name-mismatch', 'untrusted', 'versions', 'handshake-ok', 'no-connection', 'other'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
 /**
  * Shakes hands with the https upstream the way nginx does (same SNI, trust, versions), then changes one thing
  * at a time: a server name, no version limit, no TLS at all. What makes the handshake work names the cause.
  */
-export const upstreamTlsCheck: Check = {
+export const upstreamTlsCheck = defineCheck({
   id: 'upstream.tls',
   guide: 'tls',
-  outcomes: ['plain-http', 'needs-sni', 'name-mismatch', 'untrusted', 'versions', 'handshake-ok', 'no-connection', 'other'],
+  outcomes: OUTCOMES,
   needs: ['upstream.target', 'nginx.config', 'nginx.version', 'nginx.confPath', 'request.port', 'request.hostHeader', 'request.path', 'request.url'],
   learns: ['tls.nginxName', 'tls.sendsSni', 'tls.nginxProtocols', 'tls.reason'],
   learnsOn: {
@@ -130,7 +133,7 @@ export const upstreamTlsCheck: Check = {
     return [];
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const tls = settingsOf(facts);
     const base: KnownFacts = { 'tls.nginxName': tls.name, 'tls.sendsSni': tls.sendsSni, 'tls.nginxProtocols': tls.protocols };
     const l = layout(facts);
@@ -157,7 +160,7 @@ export const upstreamTlsCheck: Check = {
 
     const reason = as?.verifyErrors.at(-1)?.text ?? as?.reason ?? 'no answer';
     const learned = { ...base, 'tls.reason': reason };
-    const result = (outcome: string, summary: string, extra: KnownFacts = {}): CheckResult => ({ outcome, facts: { ...learned, ...extra }, summary, evidence });
+    const result = (outcome: Outcome, summary: string, extra: KnownFacts = {}): CheckResult<Outcome> => ({ outcome, facts: { ...learned, ...extra }, summary, evidence });
 
     if (!as) return result('other', `could not run openssl s_client against ${where}`);
     if (as.established) return result('handshake-ok', `the TLS handshake with ${where} works now, as nginx makes it`);
@@ -188,4 +191,4 @@ export const upstreamTlsCheck: Check = {
     if (as.alert === 112) return result('needs-sni', `${where} refuses a handshake without the server name it expects (SNI)`, { 'tls.serverName': '' });
     return result('other', `the TLS handshake with ${where} fails: ${reason}`);
   },
-};
+});

@@ -2,7 +2,7 @@ import type { KnownFacts, WorkerLimits } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import type { Directive, NginxConfig } from '../nginx/config-types.js';
 import { countFds, openFilesLimit } from '../system/proc-limits.js';
-import type { Check, CheckResult } from './check.js';
+import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 
@@ -57,7 +57,7 @@ function measured(results: readonly CommandResult[], pids: number[]): Pick<Worke
  * worker_connections and the open-file limit of nginx's workers: what the config writes, what the running
  * workers really have (/proc/PID/limits), and how many descriptors they hold now.
  */
-export const workerLimits: Check = {
+export const workerLimits = defineCheck({
   id: 'nginx.worker-limits',
   guide: 'worker-limits',
   outcomes: ['connections', 'open-files'],
@@ -73,7 +73,7 @@ export const workerLimits: Check = {
     return pids.flatMap((pid) => [{ argv: ['cat', '--', `/proc/${pid}/limits`] }, { argv: ['ls', '-1', '--', `/proc/${pid}/fd`] }]);
   },
 
-  interpret(facts, results): CheckResult {
+  interpret(facts, results) {
     const config = configuredLimits(need(facts, 'nginx.config'));
     const pids = workerPids(results[0]?.stdout ?? '').slice(0, MAX_WORKERS);
     const limits: WorkerLimits = { ...config, ...measured(results, pids), workers: pids };
@@ -112,4 +112,4 @@ export const workerLimits: Check = {
         : `the workers may open ${files} files and sockets, and ran out`;
     return { outcome, facts: learned, summary, evidence };
   },
-};
+});
