@@ -1,5 +1,4 @@
 import { currentNode, factsOf, type Session } from '../engine/session.js';
-import { onInterrupt } from '../fixes/apply/interrupt.js';
 import { prepareApply } from '../fixes/apply/prepare.js';
 import { runApply } from '../fixes/apply/run.js';
 import { stderrSink } from '../fixes/apply/steps.js';
@@ -9,21 +8,18 @@ import { withApply } from '../report/apply-report.js';
 import type { JsonReport } from '../report/json.js';
 import { rediagnose } from '../drive/rediagnose.js';
 
-/** --json --apply --yes: the fix applied without asking, verified, rolled back if it does not help. */
-export async function applyForJson(session: Session, fix: FixPlan | null, hosts: HostSet, report: JsonReport): Promise<JsonReport> {
+/**
+ * --json --apply --yes: the fix applied without asking, verified, rolled back if it does not help.
+ * `interrupt` is aborted by Ctrl-C, SIGTERM or a hang-up (the caller holds those until the report is out).
+ */
+export async function applyForJson(session: Session, fix: FixPlan | null, hosts: HostSet, report: JsonReport, interrupt: AbortSignal): Promise<JsonReport> {
   const node = currentNode(session);
   if (report.error || report.healthy) return withApply(report, null);
   if (node.kind !== 'fix' || !fix) return withApply(report, null, 'not applied: the diagnosis ended without a fix badgateway can apply (see the explanation)');
   const input = { hosts, facts: factsOf(session), plan: fix, cause: node.cause ?? null, title: report.fix.title };
   const prepared = await prepareApply(input);
   if (!prepared.ok) return withApply(report, null, `not applied: ${prepared.refusal}`);
-  const controller = new AbortController();
-  const stop = onInterrupt(controller);
-  try {
-    const nginxChanged = prepared.files.some((f) => f.program === 'nginx');
-    const outcome = await runApply(prepared, input, { signal: controller.signal, onEvent: stderrSink, rediagnose: () => rediagnose(session, hosts, nginxChanged, controller.signal) });
-    return withApply(report, outcome);
-  } finally {
-    stop();
-  }
+  const nginxChanged = prepared.files.some((f) => f.program === 'nginx');
+  const outcome = await runApply(prepared, input, { signal: interrupt, onEvent: stderrSink, rediagnose: () => rediagnose(session, hosts, nginxChanged, interrupt) });
+  return withApply(report, outcome);
 }

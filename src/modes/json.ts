@@ -1,4 +1,5 @@
 import type { DiagnoseMode } from '../args.js';
+import { onInterrupt } from '../fixes/apply/interrupt.js';
 import { checkById } from '../checks/index.js';
 import { startSession } from '../engine/session.js';
 import type { KnownFacts } from '../facts/keys.js';
@@ -48,10 +49,17 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
   }
   notes.push(...connectionEvents(hosts));
   let report = buildReport(session, fix, describeHosts(hosts), error, notes);
-  if (mode.apply) report = await (await import('./apply-json.js')).applyForJson(session, fix, hosts, report);
-  if (recorder && mode.record) saveRecording(mode.record, recorder, session, { hosts: report.hosts, notes, error });
-  if (mode.report) saveMarkdown(mode.report, report);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  await hosts.close();
+  // From the apply until the report is out, Ctrl-C (once or twice) rolls the fix back and still reports it.
+  const interrupt = new AbortController();
+  const release = mode.apply ? onInterrupt(interrupt) : () => {};
+  try {
+    if (mode.apply) report = await (await import('./apply-json.js')).applyForJson(session, fix, hosts, report, interrupt.signal);
+    if (recorder && mode.record) saveRecording(mode.record, recorder, session, { hosts: report.hosts, notes, error });
+    if (mode.report) saveMarkdown(mode.report, report);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    await hosts.close();
+  } finally {
+    release();
+  }
   return report.exitCode;
 }

@@ -34,14 +34,14 @@ async function killAt(
   url: string,
   state: string,
   step: string,
-  signal: NodeJS.Signals | (() => void),
-  options: { args?: string[]; env?: NodeJS.ProcessEnv; pauseMs?: number; onStart?: (pid: number) => void } = {},
+  signal: NodeJS.Signals | ((pid: number, stderr: () => string) => Promise<void>),
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; pauseMs?: number; alsoPauseAt?: string[] } = {},
 ): Promise<Killed> {
+  const pauseAt = [step, ...(options.alsoPauseAt ?? [])].join(',');
   const child = spawn(process.execPath, [CLI, '--json', '--apply', '--yes', '--url', url, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env, BADGATEWAY_STATE_DIR: state, BADGATEWAY_PAUSE_AT: step, BADGATEWAY_PAUSE_MS: String(options.pauseMs ?? 20_000) },
+    env: { ...process.env, ...options.env, BADGATEWAY_STATE_DIR: state, BADGATEWAY_PAUSE_AT: pauseAt, BADGATEWAY_PAUSE_MS: String(options.pauseMs ?? 20_000) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (child.pid) options.onStart?.(child.pid);
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -53,7 +53,7 @@ async function killAt(
     child.kill('SIGKILL');
     throw new Error(`badgateway never paused at ${step}:\n${stderr}\n${stdout}`);
   }
-  if (typeof signal === 'function') signal();
+  if (typeof signal === 'function') await signal(child.pid as number, () => stderr);
   else child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const end = await exited;
@@ -139,20 +139,16 @@ describe('an apply killed at every step leaves a valid config: the old one or th
     const url = `http://127.0.0.1:${site.port}/`;
     const old = readFileSync(site.confFile, 'utf8');
     await reset(site, old, url, 502);
-    let child: number | undefined;
-    const twice = () => {
-      process.kill(child as number, 'SIGINT');
-      // On a quick machine the rollback may be over (and the process gone) before the second Ctrl-C.
-      setTimeout(() => {
-        try {
-          process.kill(child as number, 'SIGINT');
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-        }
-      }, 150);
+    // The second Ctrl-C lands while the rollback is held at rollback-swap, so it is sure to come mid-rollback.
+    const twice = async (pid: number, stderr: () => string) => {
+      process.kill(pid, 'SIGINT');
+      for (let i = 0; i < 200 && !stderr().includes('paused at rollback-swap'); i++) await sleep(50);
+      expect(stderr()).toContain('paused at rollback-swap');
+      process.kill(pid, 'SIGINT');
     };
-    const run = await killAt(url, stateDir(later), 'reload', twice, { onStart: (pid) => (child = pid) });
+    const run = await killAt(url, stateDir(later), 'reload', twice, { alsoPauseAt: ['rollback-swap'], pauseMs: 1_000 });
     expect(run.signal, run.stderr).toBeNull();
+    expect(run.stderr).toContain('SIGINT again: still finishing');
     const report = JSON.parse(run.stdout);
     expect(report.fix).toMatchObject({ verified: false, interrupted: true, applied: true, rolledBack: true });
     expect(readFileSync(site.confFile, 'utf8')).toBe(old);
@@ -199,7 +195,7 @@ describe('an apply killed at every step leaves a valid config: the old one or th
       server.authorize('root', client.key.publicKey);
       client.trust(server);
       // The box goes away: sshd and every session it serves, so reconnecting fails too.
-      const drop = () => {
+      const drop = async () => {
         for (const pid of server.sessions()) {
           try {
             process.kill(pid, 'SIGKILL');

@@ -6,7 +6,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function onInterrupt(controller: AbortController, say: (message: string) => void = (m) => process.stderr.write(`badgateway: ${m}\n`)): () => void {
   const handler = (signal: NodeJS.Signals) => {
-    if (!controller.signal.aborted) say(`${signal}: finishing the current step, then rolling back (the config stays valid)`);
+    if (controller.signal.aborted) say(`${signal} again: still finishing; the config stays valid and the report follows`);
+    else say(`${signal}: finishing the current step, then rolling back (the config stays valid)`);
     controller.abort(new Error(`interrupted by ${signal}`));
   };
   for (const s of SIGNALS) process.on(s, handler);

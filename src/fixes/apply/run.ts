@@ -35,7 +35,7 @@ export interface Finding {
 export interface ApplyOptions {
   signal?: AbortSignal;
   onEvent?: EventSink;
-  pauseAt?: string | null;
+  pauseAt?: string[];
   /** Runs the diagnosis again with the change in place (from the error-log step). */
   rediagnose?: () => Promise<Finding | null>;
   now?: () => Date;
@@ -141,7 +141,7 @@ class ApplyRun {
     readonly options: ApplyOptions,
   ) {
     this.box = new Box(input.hosts.proxy);
-    this.gate = new StepGate(options.onEvent ?? (() => {}), options.signal, options.pauseAt === undefined ? undefined : options.pauseAt);
+    this.gate = new StepGate(options.onEvent ?? (() => {}), options.signal, options.pauseAt);
     const started = (options.now ?? (() => new Date()))();
     this.id = applyId(started);
     this.facts = input.facts;

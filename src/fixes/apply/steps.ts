@@ -1,7 +1,8 @@
 /**
  * The apply's step boundaries, made observable: each step is announced before it starts (to the UI and
- * the --json step log on stderr), and BADGATEWAY_PAUSE_AT=<step> holds the apply at that boundary for a
- * while, so a test can kill it exactly there. An interrupt (Ctrl-C, SIGTERM) ends a pause at once.
+ * the --json step log on stderr), and BADGATEWAY_PAUSE_AT=<step>[,<step>...] holds the apply at those
+ * boundaries for a while, so a test can kill it exactly there. An interrupt (Ctrl-C, SIGTERM) ends a pause
+ * at once, except in a rollback: nothing interrupts a rollback, so its pauses always last.
  */
 import { stripControl } from '../../shell/sanitize.js';
 
@@ -28,7 +29,7 @@ export class StepGate {
   constructor(
     private readonly sink: EventSink,
     private readonly signal: AbortSignal | undefined,
-    private readonly pauseAt: string | null = process.env[PAUSE_ENV] ?? null,
+    private readonly pauseAt: string[] = (process.env[PAUSE_ENV] ?? '').split(','),
   ) {}
 
   get aborted(): boolean {
@@ -42,7 +43,8 @@ export class StepGate {
   /** The boundary before `step`: announce it, and hold here when asked to. */
   async enter(step: string, text: string): Promise<void> {
     this.sink({ step, status: 'start', text });
-    if (this.pauseAt !== step || this.aborted) return;
+    const interruptible = !step.startsWith('rollback');
+    if (!step || !this.pauseAt.includes(step) || (interruptible && this.aborted)) return;
     this.sink({ step, status: 'info', text: `paused at ${step} (${PAUSE_ENV})` });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, pauseMs());
@@ -50,7 +52,7 @@ export class StepGate {
         clearTimeout(timer);
         resolve();
       }
-      this.signal?.addEventListener('abort', done, { once: true });
+      if (interruptible) this.signal?.addEventListener('abort', done, { once: true });
     });
   }
 }

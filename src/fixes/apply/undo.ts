@@ -46,7 +46,7 @@ export async function undoLast(host: Host, options: { onEvent?: EventSink; state
   const record = lastInEffect(records);
   if (!record) return { ...base, problems: [`no fix applied by badgateway is in effect on ${host.label} (journal ${journalPath(stateDir)})`] };
   const fix = { id: record.id, cause: record.cause, title: record.title, at: record.at, event: record.event };
-  const gate = new StepGate(options.onEvent ?? (() => {}), undefined, null);
+  const gate = new StepGate(options.onEvent ?? (() => {}), undefined, []);
   // A `begin` without an end: the apply was killed; whatever it reloaded is unknown, so reload if nginx files come back.
   const reloaded = record.event === 'applied' && record.changes.some((c) => c.kind === 'reload');
   const done = await revert(box, record, gate, await patternsNow(box, record), reloaded);
