@@ -36,14 +36,14 @@ export const upstreamDns = defineCheck({
       evidence.push({ command: 'error log upstream field', lines: [field ? `upstream: "${field}"` : 'no error log line names the address nginx used'] });
       return { outcome: 'unknown', facts: {}, summary: `cannot compare: ${!used ? 'the address nginx used is not known' : `${host} does not resolve now`}`, evidence };
     }
-    evidence.push({ command: 'error log upstream field', lines: [`upstream: "${field}": nginx dialed ${used}`] });
+    evidence.push({ command: 'error log upstream field', lines: [`upstream: "${field}": nginx dialled ${used}`] });
     if (now.includes(used)) {
-      return { outcome: 'same', facts: { 'dns.now': now.join(', '), 'dns.used': used }, summary: `${host} still resolves to ${used}, the address nginx dialed`, evidence };
+      return { outcome: 'same', facts: { 'dns.now': now.join(', '), 'dns.used': used }, summary: `${host} still resolves to ${used}, the address nginx dialled`, evidence };
     }
     return {
       outcome: 'changed',
       facts: { 'dns.now': now.join(', '), 'dns.used': used },
-      summary: `nginx dialed ${used}, but ${host} resolves to ${now.join(', ')} now: nginx still uses the address it resolved at load`,
+      summary: `nginx dialled ${used}, but ${host} resolves to ${now.join(', ')} now: nginx still uses the address it resolved at load`,
       evidence,
     };
   },

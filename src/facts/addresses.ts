@@ -7,7 +7,7 @@ export function bare(address: string): string {
 }
 
 /** The addresses a name nginx dials stands for on this box; an IP literal stands for itself. */
-export function dialedAddresses(host: string): string[] {
+export function dialledAddresses(host: string): string[] {
   const plain = bare(host);
   if (plain === 'localhost') return ['127.0.0.1', '::1'];
   return [plain];

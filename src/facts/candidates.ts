@@ -2,7 +2,7 @@ import type { Listener, ProcessInfo } from './keys.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { walk } from '../nginx/walk.js';
 import { listenerAccepts } from '../system/ss.js';
-import { dialedAddresses } from './addresses.js';
+import { dialledAddresses } from './addresses.js';
 
 export function processTree(processes: ProcessInfo[], rootPid: number): Set<number> {
   const pids = new Set([rootPid]);
@@ -47,9 +47,9 @@ export function portsInUse(config: NginxConfig, except: number): Set<number> {
 
 /** Where something listens that could be the backend nginx means to reach. nginx's own sockets never count. */
 export function findCandidates(host: string, port: number, module: string, listeners: Listener[], nginxPids: Set<number>, taken: Set<number> = new Set()): Candidates {
-  const dialed = dialedAddresses(host);
+  const dialled = dialledAddresses(host);
   const tcp = listeners.filter((l) => l.netid !== 'unix' && l.port !== null && !(l.pid !== null && nginxPids.has(l.pid)) && !/^nginx/.test(l.process ?? '') && !taken.has(l.port));
-  const reachable = (l: Listener) => dialed.some((d) => listenerAccepts(l, d));
+  const reachable = (l: Listener) => dialled.some((d) => listenerAccepts(l, d));
   const exact = tcp.filter((l) => l.port === port && reachable(l));
   const otherAddress = tcp.filter((l) => l.port === port && !reachable(l));
   const hint = PROCESS_HINTS[module];

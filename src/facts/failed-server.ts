@@ -1,6 +1,6 @@
 import type { KnownFacts, Listener } from './keys.js';
 import { listenerAccepts } from '../system/ss.js';
-import { bare, dialedAddresses } from './addresses.js';
+import { bare, dialledAddresses } from './addresses.js';
 import { need } from './need.js';
 
 export type ServerAddress = { kind: 'tcp'; host: string; port: number; target: string } | { kind: 'unix'; socket: string; target: string };
@@ -31,8 +31,8 @@ export function failedServer(facts: KnownFacts): ServerAddress | null {
 /** The listeners that accept what nginx dials at this address (several processes may share one socket). */
 export function listenersAt(server: ServerAddress, listeners: readonly Listener[]): Listener[] {
   if (server.kind === 'unix') return listeners.filter((l) => l.netid === 'unix' && l.path === server.socket);
-  const dialed = dialedAddresses(server.host);
-  return listeners.filter((l) => l.netid !== 'unix' && l.port === server.port && dialed.some((d) => listenerAccepts(l, d)));
+  const dialled = dialledAddresses(server.host);
+  return listeners.filter((l) => l.netid !== 'unix' && l.port === server.port && dialled.some((d) => listenerAccepts(l, d)));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parsePs } from '../system/ps.js';
 import { binaryFor, FPM_KEYS, fpmIncludes, includeSearch, parseFpmIni, parseFpmTest, phpFpmMasters, poolPlaces, type FpmListen } from '../system/php-fpm.js';
 import type { Evidence } from './evidence.js';
-import { bare, dialedAddresses } from './addresses.js';
+import { bare, dialledAddresses } from './addresses.js';
 
 /**
  * Finds every php-fpm pool on the box in a few rounds of commands: the masters in ps and the installed
@@ -156,5 +156,5 @@ export type Dial = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string;
 export function listenMatches(listen: FpmListen, dial: Dial): boolean {
   if (listen.kind === 'unix' || dial.kind === 'unix') return listen.kind === 'unix' && dial.kind === 'unix' && listen.path === dial.path;
   if (listen.port !== dial.port) return false;
-  return listen.host === null || dialedAddresses(dial.host).includes(bare(listen.host));
+  return listen.host === null || dialledAddresses(dial.host).includes(bare(listen.host));
 }

@@ -44,10 +44,10 @@ async function applyAndCheck(site: Nginx, url: string, cause: string) {
 
 describe('--apply --yes: config edits on a real nginx, verified by a request through it', () => {
   it('wrong-port: the upstream server line is pointed at the port the backend uses', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
-    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://app; }' });
     await applyAndCheck(site, `http://127.0.0.1:${site.port}/`, 'wrong-port');
     expect(readFileSync(site.confFile, 'utf8')).toContain(`upstream app { server 127.0.0.1:${actual}; }`);
   });
@@ -174,13 +174,13 @@ describe('--apply --yes: config edits on a real nginx, verified by a request thr
   });
 
   it('an included file reached through a symlink (sites-enabled -> sites-available): the real file changes, the link stays', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
     const dir = scratchDir('bgw-sites-');
     mkdirSync(join(dir, 'sites-available'));
     mkdirSync(join(dir, 'sites-enabled'));
-    writeFileSync(join(dir, 'sites-available', 'app'), `upstream app {\n    server 127.0.0.1:${dialed};\n}\n`);
+    writeFileSync(join(dir, 'sites-available', 'app'), `upstream app {\n    server 127.0.0.1:${dialled};\n}\n`);
     symlinkSync(join(dir, 'sites-available', 'app'), join(dir, 'sites-enabled', 'app'));
     const site = await nginx({ http: `include ${dir}/sites-enabled/*;`, server: 'location / { proxy_pass http://app; }' });
     const state = stateDir(later);
@@ -201,12 +201,12 @@ describe('--apply --yes: config edits on a real nginx, verified by a request thr
   });
 
   it("badgateway's folder on another file system: the new version is written beside the file under a dot-name no include loads", async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
     const dir = scratchDir('bgw-sites-');
     mkdirSync(join(dir, 'sites-enabled'));
-    writeFileSync(join(dir, 'sites-enabled', 'app'), `upstream app { server 127.0.0.1:${dialed}; }\n`);
+    writeFileSync(join(dir, 'sites-enabled', 'app'), `upstream app { server 127.0.0.1:${dialled}; }\n`);
     const site = await nginx({ http: `include ${dir}/sites-enabled/*;`, server: 'location / { proxy_pass http://app; }' });
     // /dev/shm is a tmpfs: a rename from there into /tmp would not be atomic.
     const state = mkdtempSync('/dev/shm/bgw-state-');
@@ -221,10 +221,10 @@ describe('--apply --yes: config edits on a real nginx, verified by a request thr
   });
 
   it('the backup and journal stay; nothing is written inside the config folder', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
-    const site = await nginx({ server: `location / { proxy_pass http://127.0.0.1:${dialed}; }` });
+    const site = await nginx({ server: `location / { proxy_pass http://127.0.0.1:${dialled}; }` });
     const state = stateDir(later);
     const { report } = await applyFix(`http://127.0.0.1:${site.port}/`, state);
     expect(report.fix.verified).toBe(true);

@@ -91,13 +91,13 @@ function noStrayFiles(site: Nginx): void {
 
 describe('an apply killed at every step leaves a valid config: the old one or the new one, never in between', () => {
   it('SIGKILL and SIGTERM at each step of a config edit', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
-    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://app; }' });
     const url = `http://127.0.0.1:${site.port}/`;
     const old = readFileSync(site.confFile, 'utf8');
-    const fixed = old.replace(`server 127.0.0.1:${dialed};`, `server 127.0.0.1:${actual};`);
+    const fixed = old.replace(`server 127.0.0.1:${dialled};`, `server 127.0.0.1:${actual};`);
     expect(fixed).not.toBe(old);
     const seen: string[] = [];
     for (const step of APPLY_STEPS) {
@@ -132,10 +132,10 @@ describe('an apply killed at every step leaves a valid config: the old one or th
   }, 300_000);
 
   it('Ctrl-C twice (SIGINT, then SIGINT again during the rollback): the rollback still finishes', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
-    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://app; }' });
     const url = `http://127.0.0.1:${site.port}/`;
     const old = readFileSync(site.confFile, 'utf8');
     await reset(site, old, url, 502);
@@ -177,10 +177,10 @@ describe('an apply killed at every step leaves a valid config: the old one or th
   }, 300_000);
 
   it('the SSH connection dropped for good at a step: the config is still the old or the new one, and the report says what to do', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
-    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://app; }' });
     const url = `http://127.0.0.1:${site.port}/`;
     const old = readFileSync(site.confFile, 'utf8');
     const client = sshClient();

@@ -201,7 +201,7 @@ async function hostileNginx(backendPort: number) {
   for (const d of ['logs', 'temp', 'conf']) mkdirSync(join(prefix, d));
   mkdirSync(dirname(HOSTILE_LOG), { recursive: true });
   const port = await freePort();
-  const dialed = await freePort();
+  const dialled = await freePort();
   const conf = join(prefix, 'conf', 'nginx.conf');
   const q = (p: string) => `"${p}"`;
   const text = `user nobody nogroup;
@@ -213,7 +213,7 @@ http {
     access_log off;
     client_body_temp_path ${q(`${prefix}/temp/body`)};
     proxy_temp_path ${q(`${prefix}/temp/proxy`)};
-    upstream app { server 127.0.0.1:${dialed}; }
+    upstream app { server 127.0.0.1:${dialled}; }
     server {
         listen 127.0.0.1:${port};
         error_log ${q(HOSTILE_LOG)};
@@ -229,7 +229,7 @@ http {
     () => rmSync(HOSTILE_LOG, { force: true }),
   );
   await waitForPort('127.0.0.1', port, 'nginx');
-  return { prefix, conf, text, port, nginx, fixed: text.replace(`server 127.0.0.1:${dialed};`, `server 127.0.0.1:${backendPort};`) };
+  return { prefix, conf, text, port, nginx, fixed: text.replace(`server 127.0.0.1:${dialled};`, `server 127.0.0.1:${backendPort};`) };
 }
 
 describe('an apply end to end on an nginx with hostile paths', () => {

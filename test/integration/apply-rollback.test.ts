@@ -66,10 +66,10 @@ describe('--apply --yes never leaves the box worse than it was', () => {
   });
 
   it('badgateway undo restores the config from its backup, tests it, reloads with proof, and says so', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
-    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://app; }' });
     const url = `http://127.0.0.1:${site.port}/`;
     const config = readFileSync(site.confFile, 'utf8');
     const state = stateDir(later);

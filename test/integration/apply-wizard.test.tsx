@@ -59,10 +59,10 @@ async function consentAndApply(view: Awaited<ReturnType<typeof toFixScreen>>['vi
 
 describe('the wizard applies a fix once the person says yes', () => {
   it('wrong-port: consent, each step shown as it runs, fixed and verified', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
-    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://app; }' });
     const url = `http://127.0.0.1:${site.port}/`;
     const { view, store } = await toFixScreen(url);
     const consent = await consentAndApply(view);
@@ -106,10 +106,10 @@ describe('the wizard applies a fix once the person says yes', () => {
   }, 180_000);
 
   it('Ctrl-C while applying (the wizard quits): the apply stops at its next step and rolls back', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
-    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://app; }' });
     const url = `http://127.0.0.1:${site.port}/`;
     const config = readFileSync(site.confFile, 'utf8');
     const { view, store } = await toFixScreen(url);

@@ -35,14 +35,14 @@ describe('a real nginx broken for real, diagnosed with badgateway --json', () =>
   });
 
   it('wrong-port: the backend answers on another port', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     own(await startTcpBackend('127.0.0.1', actual));
-    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://app; }' });
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://app; }' });
     const { report } = await diagnose(`http://127.0.0.1:${site.port}/`);
     expect(report.diagnosis.cause).toBe('wrong-port');
     expect(report.fix.edits).toHaveLength(1);
-    expect(report.fix.edits[0]).toMatchObject({ file: site.confFile, before: `server 127.0.0.1:${dialed};`, after: `server 127.0.0.1:${actual};` });
+    expect(report.fix.edits[0]).toMatchObject({ file: site.confFile, before: `server 127.0.0.1:${dialled};`, after: `server 127.0.0.1:${actual};` });
     expect(report.fix.commands.at(-1)).toContain('-s reload');
     expect(await walkWizard(`http://127.0.0.1:${site.port}/`)).toContain('Cause: wrong-port');
   });

@@ -54,7 +54,7 @@ describe('nginx resolved the upstream name at load; the name moved since (stale-
     const dnsEvidence = JSON.stringify(report.diagnosis.evidence.filter((e: { node: string }) => e.node === 'upstream-dns'));
     expect(dnsEvidence).toContain('getent ahosts app.test');
     expect(dnsEvidence).toContain('app.test is 127.0.0.3 now');
-    expect(dnsEvidence).toContain('nginx dialed 127.0.0.2');
+    expect(dnsEvidence).toContain('nginx dialled 127.0.0.2');
     expect(report.diagnosis.explanation).toContain('127.0.0.2');
     expect(report.diagnosis.explanation).toContain('127.0.0.3');
     // The fix is a reload (nginx resolves the name again), tested first; the durable options are explained.
@@ -67,7 +67,7 @@ describe('nginx resolved the upstream name at load; the name moved since (stale-
     expect(await walkWizard(url, new NetnsHost(ns))).toContain('Cause: stale-dns');
   });
 
-  it('not stale: the name still points where nginx dialed, and nothing listens there (backend-down)', async () => {
+  it('not stale: the name still points where nginx dialled, and nothing listens there (backend-down)', async () => {
     const ns = netns('127.0.0.1 localhost\n127.0.0.2 app.test\n');
     const port = await freePort();
     const site = await nginx({ netns: ns, server: `location / { proxy_pass http://app.test:${port}; }` });

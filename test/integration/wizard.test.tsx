@@ -16,11 +16,11 @@ const { later } = labScope();
 
 describe('the wizard on a real broken nginx', () => {
   it('walks step by step to the wrong-port fix, showing evidence from the box', async () => {
-    const dialed = await freePort();
+    const dialled = await freePort();
     const actual = await freePort();
     const backend = await startTcpBackend('127.0.0.1', actual);
     later(() => backend.stop());
-    const site = await startNginx({ server: `location / { proxy_pass http://127.0.0.1:${dialed}; }` });
+    const site = await startNginx({ server: `location / { proxy_pass http://127.0.0.1:${dialled}; }` });
     later(
       () => site.remove(),
       () => site.stop(),

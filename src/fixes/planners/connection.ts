@@ -24,7 +24,7 @@ const retargetUpstream: Planner = {
     const listenAt = need(facts, 'backend.listenAt');
     const listenHost = listenAt.slice(0, listenAt.lastIndexOf(':'));
     const wildcard = ['0.0.0.0', '*', '[::]', '::'].includes(listenHost);
-    const dialed = hostPort(need(facts, 'upstream.host'), need(facts, 'upstream.port'));
+    const dialled = hostPort(need(facts, 'upstream.host'), need(facts, 'upstream.port'));
     const wanted = hostPort(wildcard ? need(facts, 'upstream.host') : listenHost, need(facts, 'backend.port'));
     const box = facts['backend.box'];
     if (box && isLoopback(listenHost)) {
@@ -34,14 +34,14 @@ const retargetUpstream: Planner = {
         edits: [],
         notes: [
           `On ${box}, ${facts['backend.process'] ?? 'the backend'} listens only on that box's own loopback (${listenAt}); nothing on another box can connect to it, nginx included. Pointing nginx at ${listenAt} would reach nginx's own box instead.`,
-          `Make the backend listen on ${dialed} (or on all addresses, port ${need(facts, 'backend.port')}) in its own settings on ${box}, and restart it there. nginx needs no change.`,
+          `Make the backend listen on ${dialled} (or on all addresses, port ${need(facts, 'backend.port')}) in its own settings on ${box}, and restart it there. nginx needs no change.`,
           `Check it from nginx's box afterwards: ${tcpProbeLine(bare(need(facts, 'upstream.host')), need(facts, 'upstream.port'), 3)}`,
         ],
       };
     }
-    const notes = [`Or change the backend back to listen on ${dialed}; then nginx needs no change.`];
-    if (!directive) return { commands: testAndReload(facts), edits: [], notes: [`Change ${dialed} to ${wanted} at ${place.file}:${place.line}.`, ...notes] };
-    const after = directive.args.map((arg) => (arg.includes(dialed) ? arg.replace(dialed, wanted) : arg.replace(target, wanted)));
+    const notes = [`Or change the backend back to listen on ${dialled}; then nginx needs no change.`];
+    if (!directive) return { commands: testAndReload(facts), edits: [], notes: [`Change ${dialled} to ${wanted} at ${place.file}:${place.line}.`, ...notes] };
+    const after = directive.args.map((arg) => (arg.includes(dialled) ? arg.replace(dialled, wanted) : arg.replace(target, wanted)));
     return {
       commands: testAndReload(facts),
       edits: [

@@ -125,9 +125,9 @@ export const SCENARIOS: Scenario[] = [
     title: 'Reports broke right after the backend was redeployed',
     story: 'The reports service was redeployed with a new config this morning; since then every page gives 502.',
     async setup(lab) {
-      const [dialed, actual] = [await freePort(), await freePort()];
+      const [dialled, actual] = [await freePort(), await freePort()];
       lab.own(await startTcpBackend('127.0.0.1', actual));
-      const site = await lab.nginx({ http: `upstream reports { server 127.0.0.1:${dialed}; }`, server: 'location / { proxy_pass http://reports; }' });
+      const site = await lab.nginx({ http: `upstream reports { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://reports; }' });
       return { url: `http://127.0.0.1:${site.port}/reports/weekly` };
     },
   },

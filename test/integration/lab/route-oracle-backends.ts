@@ -19,7 +19,7 @@ export interface Backend {
   /** As the config names it: `127.0.0.1:PORT`, `[::1]:PORT`, `localhost:PORT` or `unix:/path`. */
   address: string;
   /** What nginx may log as $upstream_addr for it: the address, or each address the name resolves to. */
-  dialed: string[];
+  dialled: string[];
   stop: () => Promise<void>;
 }
 
@@ -166,7 +166,7 @@ async function tcpHosts(kind: 'ipv4' | 'ipv6' | 'localhost'): Promise<string[]> 
 export async function startBackend(name: string, protocol: Protocol, place: Place): Promise<Backend> {
   if (protocol === 'dead') {
     const address = `127.0.0.1:${await freePort()}`;
-    return { name, protocol, address, dialed: [address], stop: async () => {} };
+    return { name, protocol, address, dialled: [address], stop: async () => {} };
   }
   const servers: ReturnType<typeof makeServer>[] = [];
   const stop = async () => {
@@ -180,7 +180,7 @@ export async function startBackend(name: string, protocol: Protocol, place: Plac
     servers.push(one);
     await listen(one.server, { path: place.unix });
     chmodSync(place.unix, 0o666);
-    return { name, protocol, address: `unix:${place.unix}`, dialed: [`unix:${place.unix}`], stop };
+    return { name, protocol, address: `unix:${place.unix}`, dialled: [`unix:${place.unix}`], stop };
   }
   const hosts = await tcpHosts(place.tcp);
   // Every address on one port: the first picks it, the others may find it taken (then try again, bounded).
@@ -196,9 +196,9 @@ export async function startBackend(name: string, protocol: Protocol, place: Plac
       await stop();
       continue;
     }
-    const dialed = hosts.map((host) => hostPort(host, port));
-    const address = place.tcp === 'localhost' ? `localhost:${port}` : (dialed[0] as string);
-    return { name, protocol, address, dialed, stop };
+    const dialled = hosts.map((host) => hostPort(host, port));
+    const address = place.tcp === 'localhost' ? `localhost:${port}` : (dialled[0] as string);
+    return { name, protocol, address, dialled, stop };
   }
   throw new Error(`backend ${name}: no port free on ${hosts.join(' and ')}`);
 }

@@ -59,7 +59,7 @@ export function describeRoute(route: Route, site: Site): string {
 }
 
 function backendName(site: Site, target: string): string {
-  return [...site.backends.values()].find((b) => b.address === target || b.dialed.includes(target))?.name ?? target;
+  return [...site.backends.values()].find((b) => b.address === target || b.dialled.includes(target))?.name ?? target;
 }
 
 /** What nginx may dial for a server of a pass: its target, or each address its name resolves to here. */

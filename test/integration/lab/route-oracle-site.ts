@@ -255,7 +255,7 @@ export async function startSite(oracleCase: OracleCase, later: (cleanup: () => P
   const errorLog = join(prefix, 'var/log/nginx/error.log');
   let lastFailure = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const taken = new Set([...backends.values()].flatMap((b) => b.dialed.map((d) => Number(d.split(':').at(-1)))).filter((p) => Number.isInteger(p)));
+    const taken = new Set([...backends.values()].flatMap((b) => b.dialled.map((d) => Number(d.split(':').at(-1)))).filter((p) => Number.isInteger(p)));
     const ports = new Map<string, number>();
     for (const [name, addresses] of plan.ports) {
       const port = await portFor(addresses, taken);

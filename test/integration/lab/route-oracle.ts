@@ -159,7 +159,7 @@ export async function exchange(site: Site, req: CaseRequest, id: string): Promis
   const uri = unescapeLog(uriText);
   if (upstreams.length > 1) problems.push(`nginx tried several upstreams: ${upstreamText}`);
   const upstream = upstreams.at(-1) ?? null;
-  const backend = upstream ? ([...site.backends.values()].find((b) => b.dialed.includes(upstream)) ?? null) : null;
+  const backend = upstream ? ([...site.backends.values()].find((b) => b.dialled.includes(upstream)) ?? null) : null;
   if (upstream && !backend) problems.push(`nginx went to ${upstream}, which is no backend of this case`);
   if (backend && backend.protocol !== 'dead' && answer.body !== backendBody(backend.name)) {
     problems.push(`the answer through ${backend.name} is not its own: ${JSON.stringify(answer.body.slice(0, 80))}`);
@@ -226,7 +226,7 @@ export function oracleProblems(site: Site, exchanges: Exchange[]): string[] {
 
 /** The error log lines that say the oracle itself went wrong: a backend that failed, a crash, a worker alert. */
 function errorLogProblems(site: Site): string[] {
-  const dead = [...site.backends.values()].filter((b) => b.protocol === 'dead').flatMap((b) => b.dialed);
+  const dead = [...site.backends.values()].filter((b) => b.protocol === 'dead').flatMap((b) => b.dialled);
   const text = existsSync(site.errorLog) ? readFileSync(site.errorLog, 'utf8') : '';
   return text
     .split('\n')

@@ -14,13 +14,13 @@ describe('upstream.dns: does nginx dial what the name means now?', () => {
     expect(upstreamDns.plan({ ...facts, 'upstream.host': '127.0.0.1' }, [])).toEqual([]);
   });
 
-  it('changed: nginx dialed 127.0.0.2, the name is 127.0.0.3 (and ::1) now', () => {
+  it('changed: nginx dialled 127.0.0.2, the name is 127.0.0.3 (and ::1) now', () => {
     const result = upstreamDns.interpret(facts, [getent('getent/ahosts-hosts-file-v4-v6.txt')]);
     expect(result.outcome).toBe('changed');
     expect(result.facts).toEqual({ 'dns.now': '::1, 127.0.0.3', 'dns.used': '127.0.0.2' });
   });
 
-  it('not this: the name still resolves to the address nginx dialed', () => {
+  it('not this: the name still resolves to the address nginx dialled', () => {
     const result = upstreamDns.interpret(facts, [getent('getent/ahosts-hosts-file-v4.txt')]);
     expect(result.outcome).toBe('same');
   });

@@ -11,12 +11,12 @@ const processes = parsePs(fixture('ps-nginx-phpfpm-python.txt'));
 const nginxPids = new Set([...processTree(processes, 11276), ...processTree(processes, 11281)]);
 
 describe('finding where the backend really listens', () => {
-  it('finds a listener on the dialed address as exact', () => {
+  it('finds a listener on the dialled address as exact', () => {
     const found = findCandidates('127.0.0.1', 38101, 'proxy', listeners, nginxPids);
     expect(found.exact.map((l) => l.port)).toEqual([38101]);
   });
 
-  it('counts a wildcard listener as reachable on the dialed address', () => {
+  it('counts a wildcard listener as reachable on the dialled address', () => {
     expect(findCandidates('127.0.0.1', 38103, 'proxy', listeners, nginxPids).exact).toHaveLength(1);
     expect(findCandidates('127.0.0.1', 38104, 'proxy', listeners, nginxPids).exact).toHaveLength(1);
   });
