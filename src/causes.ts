@@ -20,6 +20,9 @@ export const CAUSES = [
   'selinux',
   'worker-limits',
   'upstream-returned-502',
+  'backend-hung',
+  'backend-saturated',
+  'no-resolver',
   'unknown',
 ] as const;
 

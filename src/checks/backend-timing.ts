@@ -1,12 +1,26 @@
 import type { KnownFacts } from '../facts/keys.js';
+import type { CommandResult } from '../hosts/host.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
+import { isStopped, PS_STATES } from '../system/ps-states.js';
 import { defineCheck } from './check.js';
+import { onBackend, unseen } from '../facts/backend-view.js';
+import { describeHolders, holderHint, rootHolders, socketHolders } from '../facts/socket-holders.js';
 import { need } from '../facts/need.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
 import { readTimeout, suggestTimeout } from '../facts/timeouts.js';
 import { routeOf } from '../facts/route.js';
 
 const MAX_WAIT_SECONDS = 120;
+const SS = ['ss', '-Hltnxp'];
+const ran = (done: readonly CommandResult[], argv: readonly string[]) => done.find((r) => r.argv.join('\0') === argv.join('\0'));
+
+/** The processes holding the socket nginx dials, when the backend's box was seen. */
+function holdersOf(facts: KnownFacts, done: readonly CommandResult[]) {
+  const ss = ran(done, SS);
+  const ps = ran(done, PS_STATES);
+  if (!ss || !ps || unseen(ss) || ss.code !== 0 || ps.code !== 0) return [];
+  return socketHolders(facts, ss.stdout, ps.stdout);
+}
 
 function timeoutOf(facts: KnownFacts) {
   const route = routeOf(facts);
@@ -19,27 +33,54 @@ export function waitSeconds(timeoutMs: number): number {
   return Math.min(MAX_WAIT_SECONDS, Math.ceil((timeoutMs * 3) / 1000) + 2);
 }
 
-/** Times the backend directly, bypassing nginx, and compares with the read timeout nginx applies. */
+/**
+ * Times the backend directly, bypassing nginx, and compares with the read timeout nginx applies. A
+ * backend whose processes are stopped (state T), or that never answers even when given three times
+ * nginx's timeout, is not slow: it is hung, and a longer timeout cannot help.
+ */
 export const backendTiming = defineCheck({
   id: 'backend.timing',
   guide: 'timeouts',
-  outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable', 'fastcgi'],
+  outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable', 'fastcgi', 'stopped', 'never-answers'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.scheme', 'upstream.kind', 'route.location'],
   learns: ['timeout.directive', 'timeout.currentMs'],
-  learnsOn: { 'slower-than-timeout': ['timeout.suggested', 'backend.responseMs'], 'within-timeout': ['backend.responseMs'] },
-
-  plan(facts, done) {
-    if (done.length || need(facts, 'upstream.module') !== 'proxy') return [];
-    const { url, socket } = backendUrl(facts);
-    const seconds = waitSeconds(timeoutOf(facts).ms);
-    return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }];
+  learnsOn: {
+    'slower-than-timeout': ['timeout.suggested', 'backend.responseMs'],
+    'within-timeout': ['backend.responseMs'],
+    stopped: ['backend.stoppedPids', 'backend.states', 'backend.hint'],
+    'never-answers': ['backend.states', 'backend.hint'],
   },
 
-  interpret(facts, [run]) {
+  // The probe waits on nginx's box; what holds the socket, and in which state, is read on the backend's.
+  plan(facts, done) {
+    if (done.length) return [];
+    const states = [onBackend({ argv: SS }), onBackend({ argv: PS_STATES })];
+    if (need(facts, 'upstream.module') !== 'proxy') return states;
+    const { url, socket } = backendUrl(facts);
+    const seconds = waitSeconds(timeoutOf(facts).ms);
+    return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }, ...states];
+  },
+
+  interpret(facts, results) {
+    const run = results.find((r) => r.argv[0] === 'curl');
+    const holders = holdersOf(facts, results);
+    const states = describeHolders(holders);
     const timeout = timeoutOf(facts);
     const where = timeout.place ? `${timeout.directive} ${timeout.ms / 1000}s (${timeout.place.file}:${timeout.place.line})` : `${timeout.directive} not set: nginx's default ${timeout.ms / 1000}s`;
     const learned: KnownFacts = { 'timeout.directive': timeout.directive, 'timeout.currentMs': timeout.ms };
     if (timeout.place) learned['timeout.place'] = timeout.place;
+    if (holders.length && holders.every(isStopped)) {
+      const stopped = rootHolders(holders).map((h) => h.pid);
+      return {
+        outcome: 'stopped',
+        facts: { ...learned, 'backend.stoppedPids': holders.map((h) => h.pid), 'backend.states': states, 'backend.hint': holderHint(holders) },
+        summary: `every process holding the backend's socket is stopped (pid ${stopped.join(', ')}): the kernel accepts connections, and nothing reads them`,
+        evidence: [
+          { command: `${SS.join(' ')}; ${PS_STATES.join(' ')}`, lines: states },
+          ...(run ? [{ command: run.argv.join(' '), lines: [`no answer: ${parseHttpProbe(run).error ?? ''}`.trim()] }] : []),
+        ],
+      };
+    }
     if (!run && need(facts, 'upstream.module') === 'fastcgi') {
       return { outcome: 'fastcgi', facts: learned, summary: 'a FastCGI backend cannot be timed over HTTP: its own time limit decides instead', evidence: [{ lines: [where] }] };
     }
@@ -57,15 +98,24 @@ export const backendTiming = defineCheck({
         ],
       },
     ];
-    const took = answer.status !== null ? answer.firstByteMs : null;
     if (answer.status === null && answer.error !== 'timeout') {
       return { outcome: 'not-measurable', facts: learned, summary: 'the backend did not answer our direct request', evidence };
     }
-    if (took === null || took >= timeout.ms) {
+    if (answer.status === null) {
+      if (states.length) evidence.push({ command: `${SS.join(' ')}; ${PS_STATES.join(' ')}`, lines: states });
+      return {
+        outcome: 'never-answers',
+        facts: { ...learned, 'backend.states': states.length ? states : ['no process holding the socket could be named'], 'backend.hint': holderHint(holders) },
+        summary: `the backend accepted our request and sent nothing in ${waitedMs} ms, ${Math.round(waitedMs / timeout.ms)} times nginx's timeout: it is stuck, not slow`,
+        evidence,
+      };
+    }
+    const took = answer.firstByteMs ?? answer.totalMs ?? 0;
+    if (took >= timeout.ms) {
       return {
         outcome: 'slower-than-timeout',
-        facts: { ...learned, 'timeout.suggested': suggestTimeout(took, timeout.ms, waitedMs), 'backend.responseMs': took ?? waitedMs },
-        summary: `the backend needs ${took !== null ? `${took} ms` : `more than ${waitedMs} ms`}; nginx waits ${timeout.ms} ms`,
+        facts: { ...learned, 'timeout.suggested': suggestTimeout(took, timeout.ms, waitedMs), 'backend.responseMs': took },
+        summary: `the backend needs ${took} ms; nginx waits ${timeout.ms} ms`,
         evidence,
       };
     }

@@ -168,6 +168,10 @@ export interface Facts {
   'backend.pid': number;
   'backend.process': string;
   'backend.responseMs': number;
+  /** The backend's processes that hold its socket and are stopped (state T), so nothing reads it. */
+  'backend.stoppedPids': number[];
+  /** The processes holding the backend's socket, each with its state ("pid 812 stopped: gunicorn ..."). */
+  'backend.states': string[];
   /** The session host whose own view showed the backend's listeners, when that is not nginx's box. */
   'backend.box': string;
 

@@ -12,6 +12,7 @@ export class TemplateError extends Error {}
 function show(key: string, value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.join('; ');
   if (value && typeof value === 'object' && 'file' in value && 'line' in value) {
     const place = value as { file: string; line: number };
     return `${place.file}:${place.line}`;

@@ -40,15 +40,14 @@ describe('nginx resolving a backend name at request time, broken for real in a n
     const site = await nginxIn(ns, 'location / { set $app app.internal; proxy_pass http://$app:8080; }');
     const url = `http://127.0.0.1:${site.port}/`;
     const { report } = await diagnose(url, { wrap: ns.exec });
-    // No cause id names a DNS failure; the end says exactly what is missing.
-    expect(report.diagnosis.cause).toBe('unknown');
+    expect(report.diagnosis.cause).toBe('no-resolver');
     expect(report.steps.at(-1)).toMatchObject({ node: 'dns-lookup', outcome: 'no-resolver' });
     expect(report.diagnosis.title).toBe('nginx has no resolver for a name it resolves at request time');
     expect(report.diagnosis.explanation).toContain('resolver 127.0.0.1 valid=30s;');
     expect(lookup(report)).toContain('app.internal resolves here to 127.0.0.1');
     expect(lookup(report)).toContain("which nginx's resolver never reads");
     const frame = await walkWizard(url, new NetnsHost(ns));
-    expect(frame).toContain('Cause: unknown · nginx has no resolver');
+    expect(frame).toContain('Cause: no-resolver · nginx has no resolver');
   });
 
   it('dns: the resolver nginx was given does not answer', async () => {
@@ -56,10 +55,10 @@ describe('nginx resolving a backend name at request time, broken for real in a n
     const site = await nginxIn(ns, 'resolver 127.0.0.1:5353 valid=10s; resolver_timeout 1s; location / { set $app app.internal; proxy_pass http://$app:8080; }');
     const url = `http://127.0.0.1:${site.port}/`;
     const { report } = await diagnose(url, { wrap: ns.exec });
-    expect(report.diagnosis.cause).toBe('unknown');
+    expect(report.diagnosis.cause).toBe('no-resolver');
     expect(report.steps.at(-1)).toMatchObject({ node: 'dns-lookup', outcome: 'resolver-failed' });
     expect(report.diagnosis.title).toBe("nginx's resolver does not answer");
     expect(lookup(report)).toContain('127.0.0.1:5353 valid=10s');
-    expect(await walkWizard(url, new NetnsHost(ns))).toContain("Cause: unknown · nginx's resolver does not answer");
+    expect(await walkWizard(url, new NetnsHost(ns))).toContain("Cause: no-resolver · nginx's resolver does not answer");
   });
 });

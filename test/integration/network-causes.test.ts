@@ -128,8 +128,8 @@ describe('the network between nginx and its backend, broken for real in namespac
     expect(report.diagnosis.title).toBe("The backend's connection queue is full");
     expect(report.diagnosis.explanation).toContain('(full: new connections are refused)');
     expect(report.diagnosis.explanation).toContain('pm.max_children');
-    // No timeout is involved, so this is not connect-timeout: no cause id names an overload.
-    expect(report.diagnosis.cause).toBe('unknown');
-    expect(await walkWizard(url)).toContain("Cause: unknown · The backend's connection queue is full");
+    // No timeout is involved, so this is not connect-timeout: every worker is busy and the queue overflows.
+    expect(report.diagnosis.cause).toBe('backend-saturated');
+    expect(await walkWizard(url)).toContain("Cause: backend-saturated · The backend's connection queue is full");
   });
 });

@@ -35,7 +35,7 @@ export function applicability(plan: FixPlan | null, facts: KnownFacts, cause: st
     if (edit.before.trim() === '') return { applicable: false, reason: `the change at ${edit.file}:${edit.line} does not say which text it replaces: make it by hand` };
     if (!programOf(facts, edit.file)) return { applicable: false, reason: `${edit.file} is neither nginx's nor php-fpm's config as badgateway read it: make the change by hand` };
   }
-  const changes = actions.filter((a) => ['mode', 'service', 'selinux-boolean'].includes(a.action.kind));
+  const changes = actions.filter((a) => ['mode', 'service', 'selinux-boolean', 'continue'].includes(a.action.kind));
   const reloadOnly = actions.some((a) => a.action.kind === 'nginx-reload') && RELOAD_IS_THE_FIX.has(cause ?? '');
   if (!plan.edits.length && !changes.length && !reloadOnly) {
     return { applicable: false, reason: 'nothing here for badgateway to change: what is left needs a person (see the notes)' };

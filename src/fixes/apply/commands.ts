@@ -12,6 +12,7 @@ export type CommandAction =
   | { kind: 'mode'; tool: 'chmod' | 'chgrp' | 'chown'; path: string }
   | { kind: 'service'; verb: 'start' | 'stop' | 'restart' }
   | { kind: 'selinux-boolean'; name: string; value: string }
+  | { kind: 'continue'; pids: number[] }
   | { kind: 'read-only' }
   | { kind: 'manual' };
 
@@ -31,6 +32,10 @@ export function actionOf(command: PlannedCommand, facts: KnownFacts): CommandAct
   if (same(facts['service.start'], argv)) return { kind: 'service', verb: 'start' };
   if (same(facts['service.restart'], argv)) return { kind: 'service', verb: 'restart' };
   if (same(facts['service.stop'], argv)) return { kind: 'service', verb: 'stop' };
+  const stopped = facts['backend.stoppedPids'] ?? [];
+  if (program === 'kill' && argv[1] === '-CONT' && argv[2] === '--' && argv.length > 3 && argv.slice(3).every((pid) => stopped.includes(Number(pid)))) {
+    return { kind: 'continue', pids: argv.slice(3).map(Number) };
+  }
   if (program === 'setsebool' && argv.length === 4 && argv[1] === '-P') return { kind: 'selinux-boolean', name: argv[2] as string, value: argv[3] as string };
   if (READERS.has(program) || (program === 'systemctl' && argv[1] === 'show')) return { kind: 'read-only' };
   return { kind: 'manual' };
@@ -72,6 +77,8 @@ export function fpmConfOf(argv: readonly string[]): string | null {
 /** A stop by PID (`kill -QUIT -- 123`): the apply waits until that process is gone before going on. */
 export function killedPid(argv: readonly string[]): number | null {
   if (argv[0] !== 'kill' || argv.length !== 4 || !/^-[A-Z0-9]+$/.test(argv[1] ?? '') || argv[2] !== '--') return null;
+  // SIGCONT wakes a process and SIGSTOP pauses it: neither makes it go away.
+  if (argv[1] === '-CONT' || argv[1] === '-STOP' || argv[1] === '-0') return null;
   const pid = Number(argv[3]);
   return Number.isInteger(pid) && pid > 1 ? pid : null;
 }

@@ -48,6 +48,12 @@ export async function runCommand(box: Box, change: CommandChange, action: Comman
     } else change.undoText = `unknown: ${action.path} could not be read before the change`;
     return;
   }
+  if (action.kind === 'continue') {
+    change.changed = `process ${action.pids.join(', ')} continued (SIGCONT)`;
+    // Stopping it again would only bring the outage back: a rollback leaves it running.
+    change.undoText = 'not undone: it stays running';
+    return;
+  }
   if (action.kind === 'selinux-boolean') {
     const undo = ['setsebool', '-P', action.name, action.value === '1' || action.value === 'on' ? '0' : '1'];
     change.undo = [undo];

@@ -2,6 +2,7 @@ import type { Planner } from '../plan.js';
 import { CLOSED_PLANNERS } from './closed.js';
 import { CONNECTION_PLANNERS } from './connection.js';
 import { DNS_PLANNERS } from './dns.js';
+import { HUNG_PLANNERS } from './hung.js';
 import { LIMITS_PLANNERS } from './limits.js';
 import { NETWORK_PLANNERS } from './network.js';
 import { PASSTHROUGH_PLANNERS } from './passthrough.js';
@@ -20,4 +21,5 @@ export const PLANNERS: Readonly<Record<string, Planner>> = {
   ...NETWORK_PLANNERS,
   ...TLS_PLANNERS,
   ...CLOSED_PLANNERS,
+  ...HUNG_PLANNERS,
 };

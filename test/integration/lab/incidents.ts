@@ -6,10 +6,11 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTcpBackend, startUnixBackend } from './backend.js';
 import { makeCerts } from './certs.js';
 import { startClosingBackend, startTlsServer } from './closing-backend.js';
-import { startBackendIn } from './in-netns.js';
+import { startBackendIn, waitForOutput } from './in-netns.js';
 import { createNetns, firewall, link, type Netns } from './netns.js';
 import { startNginx, type Nginx, type NginxOptions } from './nginx.js';
 import { startPhpFpm, type PhpFpm, type PhpFpmOptions } from './php-fpm.js';
@@ -95,6 +96,7 @@ export interface Scenario {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const FULL_QUEUE = fileURLToPath(new URL('./full-queue.py', import.meta.url));
 
 function fastcgi(address: string, docroot: string): string {
   return `location / { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME ${docroot}/index.php; fastcgi_pass ${address}; }`;
@@ -361,8 +363,54 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    id: 'backend-by-variable',
+    id: 'checkout-frozen',
+    cause: 'backend-hung',
+    title: 'Checkout freezes, then 502',
+    story: 'The checkout page spins for a second and then shows 502. The app is in ps, and a colleague was looking into a memory problem on the box earlier this evening.',
+    async setup(lab) {
+      const port = await freePort();
+      const app = lab.own(await startTcpBackend('127.0.0.1', port));
+      const site = await lab.nginx({ server: `location /checkout/ { proxy_pass http://127.0.0.1:${port}; proxy_read_timeout 1s; }` });
+      process.kill(app.pid, 'SIGSTOP');
+      lab.later(() => {
+        try {
+          process.kill(app.pid, 'SIGCONT');
+        } catch {
+          /* gone */
+        }
+      });
+      return { url: `http://127.0.0.1:${site.port}/checkout/cart` };
+    },
+  },
+  {
+    id: 'queue-overflow',
+    cause: 'backend-saturated',
+    title: 'Instant 502s during the newsletter rush',
+    story: 'The newsletter went out ten minutes ago. Some visitors get 502 at once, others get the page after a wait. The app answers when the team tries it.',
+    async setup(lab) {
+      const dir = lab.scratchDir();
+      const socket = join(dir, 'app.sock');
+      const filler = lab.own(start('python3', [FULL_QUEUE, 'unix', socket]));
+      await waitForOutput(filler, 'ready', 'the full-queue socket');
+      const site = await lab.nginx({ server: `location / { proxy_pass http://unix:${socket}; }` });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'maintenance-leftover',
     cause: 'unknown',
+    title: 'The shop still answers 502 after the maintenance window',
+    story: 'Last night the shop section was taken down for a migration. The migration is done and the app answers when asked directly, but /shop/ still gives 502.',
+    async setup(lab) {
+      const port = await freePort();
+      lab.own(await startTcpBackend('127.0.0.1', port));
+      const site = await lab.nginx({ server: `location /shop/ { return 502; proxy_pass http://127.0.0.1:${port}; } location / { proxy_pass http://127.0.0.1:${port}; }` });
+      return { url: `http://127.0.0.1:${site.port}/shop/cart` };
+    },
+  },
+  {
+    id: 'backend-by-variable',
+    cause: 'no-resolver',
     title: 'A config "tidy-up" put the backend\'s name in a variable',
     story: 'Someone tidied the config: the backend name now lives in a variable (set $app app.internal). Since the reload: 502. The name resolves fine on the box.',
     async setup(lab) {

@@ -113,7 +113,7 @@ describe('the Markdown report', () => {
       diagnosis: { ...report.diagnosis, evidence: [...report.diagnosis.evidence, { node: 'find-nginx', host: 'local', command: 'cat notes', lines: ['```', 'not a fence end'] }] },
     };
     const md = renderMarkdown(tricky);
-    expect(md).toContain('- **Cause:** `unknown` · nginx has no resolver');
+    expect(md).toContain('- **Cause:** `no-resolver` · nginx has no resolver');
     expect(md).not.toContain('```diff');
     expect(md).toContain('````console\n$ cat notes\n```\nnot a fence end\n````');
   });
