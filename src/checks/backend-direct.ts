@@ -17,12 +17,14 @@ function probeSeconds(facts: KnownFacts): number {
 
 /**
  * The request failed and nginx logged no upstream error: ask the backend itself, with the same path and
- * Host. A backend that answers 502 on its own made the 502; nginx only passed it on.
+ * Host. A backend that answers 502 on its own made the 502; nginx only passed it on. One that refuses
+ * or never answers our request failed nginx's too, and nginx's line was only hidden (an error_log
+ * level above error): the diagnosis goes on from what our request met, as from nginx's line.
  */
 export const backendDirect = defineCheck({
   id: 'backend.direct',
   guide: 'backend-running',
-  outcomes: ['backend-502', 'backend-ok', 'not-measurable'],
+  outcomes: ['backend-502', 'backend-ok', 'not-measurable', 'refused', 'no-answer', 'socket'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.scheme', 'upstream.kind', 'upstream.target'],
   learns: [],
   learnsOn: { 'backend-502': ['backend.directStatus'], 'backend-ok': ['backend.directStatus'] },
@@ -36,6 +38,14 @@ export const backendDirect = defineCheck({
 
   interpret(facts, [run]) {
     const target = need(facts, 'upstream.target');
+    if (!run && need(facts, 'upstream.kind') === 'unix') {
+      return {
+        outcome: 'socket',
+        facts: {},
+        summary: `a ${need(facts, 'upstream.module')} backend cannot be asked over HTTP; its socket can be looked at`,
+        evidence: [{ lines: [`nginx talks ${need(facts, 'upstream.module')} to ${target}; curl cannot send it the same request, so the socket itself is examined`] }],
+      };
+    }
     if (!run) {
       return {
         outcome: 'not-measurable',
@@ -46,6 +56,15 @@ export const backendDirect = defineCheck({
     }
     const answer = parseHttpProbe(run);
     const command = run.argv.join(' ');
+    const met = answer.error === 'refused' ? 'refused' : answer.error === 'timeout' ? 'no-answer' : null;
+    if (answer.status === null && met) {
+      return {
+        outcome: met,
+        facts: {},
+        summary: `our direct request to ${target} failed too (${answer.message ?? answer.error}): nginx's failure was the same, and its line was not logged`,
+        evidence: [{ command, lines: [`no answer from ${target}: ${answer.message ?? answer.error ?? ''}`.trim()] }],
+      };
+    }
     if (answer.status === null) {
       return {
         outcome: 'not-measurable',
