@@ -5,6 +5,7 @@ import {
   fdListCommand,
   HOST_NOW,
   kernelCrashLines,
+  logFilesInArgs,
   logFilesOf,
   nginxTime,
   parseFdLinks,
@@ -113,13 +114,14 @@ export const backendCrash = defineCheck({
 
 function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpec[] {
   if (done.length === 0) return [{ argv: SS }, { argv: PS_AGES }, { argv: HOST_NOW }, { argv: DMESG }, { argv: UPTIME }];
-  const { roots } = backendOf(facts, done);
+  const { roots, all } = backendOf(facts, done);
   const fdRuns = roots.map((p) => fdListCommand(p.pid));
   if (!done.some((r) => r.argv[0] === 'find' || (r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup')))) {
     return roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]);
   }
   if (done.some((r) => r.argv[0] === 'tail')) return [];
-  const files = [...new Set(fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? ''))))];
+  // The logs its own arguments name (one opened per write is held by no fd), then the files it holds open.
+  const files = [...new Set([...all.flatMap((p) => logFilesInArgs(p.args)), ...fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? '')))])];
   return files.slice(0, MAX_LOGS).map((file) => ({ argv: ['tail', '-c', String(TAIL_BYTES), '--', file] }));
 }
 

@@ -48,6 +48,25 @@ export function logFilesOf(links: readonly FdLink[]): string[] {
   return [...new Set(files.map((l) => l.target))];
 }
 
+/** Options by which a backend is told where to log: gunicorn, uwsgi, and the usual spellings of apps' own. */
+const LOG_OPTIONS = new Set(['--log', '--log-file', '--logfile', '--log-path', '--error-log', '--error-logfile', '--errorlog', '--logto', '--logto2', '--daemonize']);
+
+/**
+ * Log files a process was told to write by its own arguments ("--error-logfile /var/log/app/error.log",
+ * "--logto=/var/log/uwsgi/app.log"), as ps shows them (words joined by spaces). Only absolute paths:
+ * a relative one depends on a working directory ps does not show.
+ */
+export function logFilesInArgs(args: string): string[] {
+  const words = args.split(' ').filter((w) => w !== '');
+  const out: string[] = [];
+  for (const [i, word] of words.entries()) {
+    const eq = word.indexOf('=');
+    const [option, value] = eq > 0 ? [word.slice(0, eq), word.slice(eq + 1)] : [word, words[i + 1] ?? ''];
+    if (LOG_OPTIONS.has(option) && value.startsWith('/') && !value.startsWith('/dev/') && !value.startsWith('/proc/')) out.push(value);
+  }
+  return [...new Set(out)];
+}
+
 export interface ProcessAge {
   pid: number;
   ppid: number;

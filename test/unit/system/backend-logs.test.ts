@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crashLines, kernelCrashLines, lineTime, logFilesOf, nginxTime, parseFdLinks, parsePsAges, parseUptime } from '../../../src/system/backend-logs.js';
+import { crashLines, kernelCrashLines, lineTime, logFilesInArgs, logFilesOf, nginxTime, parseFdLinks, parsePsAges, parseUptime } from '../../../src/system/backend-logs.js';
 import { run, text } from '../checks/closed-fixture.js';
 
 const at = (s: string) => nginxTime(s)!;
@@ -97,5 +97,19 @@ describe("the kernel's crash lines", () => {
   it('places lines in time with /proc/uptime', () => {
     expect(parseUptime(text('uptime.txt'))).toBe(1704.38);
     expect(parseUptime('')).toBeNull();
+  });
+});
+
+describe('log files named by a process arguments', () => {
+  it('reads gunicorn, uwsgi and app options, with a space or an =', () => {
+    expect(logFilesInArgs('/usr/bin/python3 /usr/bin/gunicorn --workers 3 --error-logfile /var/log/shop/error.log --bind unix:/run/shop.sock shop.wsgi')).toEqual(['/var/log/shop/error.log']);
+    expect(logFilesInArgs('uwsgi --ini /etc/uwsgi/apps-enabled/app.ini --logto=/var/log/uwsgi/app.log --daemonize /var/log/uwsgi/d.log')).toEqual(['/var/log/uwsgi/app.log', '/var/log/uwsgi/d.log']);
+    expect(logFilesInArgs('node /srv/api/server.js --port 3000 --log /var/log/api/api.log')).toEqual(['/var/log/api/api.log']);
+  });
+
+  it('not this: relative paths, devices, other options and a bare flag at the end', () => {
+    expect(logFilesInArgs('gunicorn --error-logfile - app:app')).toEqual([]);
+    expect(logFilesInArgs('gunicorn --log-file logs/app.log --access-logfile /var/log/a.log app:app')).toEqual([]);
+    expect(logFilesInArgs('app --log /dev/stderr --config /etc/app.conf --log')).toEqual([]);
   });
 });
