@@ -51,14 +51,16 @@ export const backendTiming = defineCheck({
     'never-answers': ['backend.states', 'backend.hint'],
   },
 
-  // The probe waits on nginx's box; what holds the socket, and in which state, is read on the backend's.
+  // What holds the socket, and in which state, is read on the backend's box first: a stopped backend
+  // needs no probe that would wait out three times nginx's timeout. The probe then waits on nginx's box.
   plan(facts, done) {
-    if (done.length) return [];
-    const states = [onBackend({ argv: SS }), onBackend({ argv: PS_STATES })];
-    if (need(facts, 'upstream.module') !== 'proxy') return states;
+    if (!done.length) return [onBackend({ argv: SS }), onBackend({ argv: PS_STATES })];
+    if (done.some((r) => r.argv[0] === 'curl') || need(facts, 'upstream.module') !== 'proxy') return [];
+    const holders = holdersOf(facts, done);
+    if (holders.length && holders.every(isStopped)) return [];
     const { url, socket } = backendUrl(facts);
     const seconds = waitSeconds(timeoutOf(facts).ms);
-    return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }, ...states];
+    return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }];
   },
 
   interpret(facts, results) {

@@ -14,6 +14,8 @@ import {
   unitFromCgroup,
 } from '../system/services.js';
 import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
+import { failedServer } from '../facts/failed-server.js';
+import { type DialledAddress, parseServiceDefs, type ServiceDefinition, serviceDefsCommand } from '../system/service-defs.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
@@ -30,6 +32,21 @@ const key = (argv: readonly string[]) => argv.join('\0');
 const find = (done: readonly CommandResult[], argv: readonly string[]) => done.find((r) => key(r.argv) === key(argv));
 const cgroupOf = (pid: number) => ['cat', '--', `/proc/${pid}/cgroup`];
 const scriptOf = (name: string) => ['cat', '--', `/etc/init.d/${name}`];
+
+/** The socket or port nginx dials, as service definitions would name it. */
+function dialledAddress(facts: KnownFacts): DialledAddress | null {
+  if (!facts['upstream.target']) return null;
+  const server = failedServer(facts);
+  if (!server) return null;
+  return server.kind === 'unix' ? { kind: 'unix', path: server.socket } : { kind: 'tcp', port: server.port };
+}
+
+/** The service definitions that name the dialled address (asked only when nothing runs there). */
+function definitions(facts: KnownFacts, done: readonly CommandResult[]): ServiceDefinition[] {
+  const address = dialledAddress(facts);
+  const run = address ? find(done, serviceDefsCommand(address)) : undefined;
+  return address && run?.code === 0 ? parseServiceDefs(run.stdout, address) : [];
+}
 
 export interface Management {
   manager: 'systemd' | 'sysv' | 'supervisor' | 'pm2' | 'docker' | 'process' | 'unknown';
@@ -88,6 +105,40 @@ function seen(facts: KnownFacts, done: readonly CommandResult[]): Seen {
   };
 }
 
+/**
+ * Nothing runs at the address, and no service is named like the backend: the service whose own
+ * definition binds the address is the one to start (a supervisord program, a systemd unit, an init
+ * script or its /etc/default file).
+ */
+function configuredService(s: Seen, defs: ServiceDefinition[], processes: ReturnType<typeof parsePs>): Management | null {
+  const program = defs.find((d) => d.kind === 'supervisor');
+  if (program) {
+    const running = processes.some((p) => /(^|[\s/])supervisord(\s|$)/.test(p.args));
+    const run = (verb: string) => ['supervisorctl', verb, program.name];
+    if (running) {
+      return {
+        manager: 'supervisor',
+        unit: program.name,
+        start: run('start'),
+        stop: run('stop'),
+        restart: run('restart'),
+        reload: [],
+        why: `supervisord's program ${program.name} binds it (${program.file}: ${program.line})`,
+      };
+    }
+    const supervisor = s.systemd ? ofService('systemd', 'supervisor.service', '') : ofService('sysv', 'supervisor', '');
+    return { ...supervisor, why: `supervisord's program ${program.name} binds it (${program.file}), and supervisord itself is not running: starting it starts the program` };
+  }
+  const unit = s.systemd ? defs.find((d) => d.kind === 'systemd') : undefined;
+  if (unit) return ofService('systemd', unit.name, `the systemd unit ${unit.name} binds it (${unit.file}: ${unit.line})`);
+  const script = defs.find((d) => d.kind === 'sysv' && s.scripts.includes(d.name));
+  if (script) {
+    const why = `/etc/init.d/${script.name} starts it (${script.file}: ${script.line})`;
+    return s.systemd ? ofService('systemd', `${script.name}.service`, `${why}; systemd runs it`) : ofService('sysv', script.name, why);
+  }
+  return null;
+}
+
 /** What manages the backend, from what ran. */
 export function management(facts: KnownFacts, done: readonly CommandResult[]): Management {
   const s = seen(facts, done);
@@ -134,6 +185,10 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
     const unit = hint.names.map((n) => `${n}.service`).find((n) => units.some((u) => u.unit === n));
     if (unit) return ofService('systemd', unit, `systemd has the unit ${unit} for ${hint.label}`);
   }
+  if (hint.pid === null) {
+    const configured = configuredService(s, definitions(facts, done), parsePs(find(done, PS)?.stdout ?? ''));
+    if (configured) return configured;
+  }
   // A supervised or systemd-run process is not the init script's, even if one exists for its name.
   if (!s.cgroupUnit && !parent) {
     const script = hint.names.find((n) => s.scripts.includes(n) && initScriptManages(find(done, scriptOf(n))?.stdout ?? '', hint));
@@ -164,6 +219,8 @@ export const serviceManager = defineCheck({
     if (wanted.every((argv) => find(done, argv))) {
       const s = seen(facts, done);
       if (s.systemd && hint.pid === null) wanted.push(UNIT_FILES);
+      const address = dialledAddress(facts);
+      if (hint.pid === null && address) wanted.push(serviceDefsCommand(address));
       for (const name of hint.names) if (s.scripts.includes(name)) wanted.push(scriptOf(name));
       const parent = supervisorOf(s.chain);
       // Only ask a manager that runs: `pm2 jlist` would start pm2's daemon, docker would wait on its socket.

@@ -15,7 +15,10 @@ export function failedServer(facts: KnownFacts): ServerAddress | null {
   if (field) {
     const rest = field.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
     if (rest.startsWith('unix:')) {
-      const socket = rest.slice(5).split(':')[0] as string;
+      // nginx prints the URI after the path with a ':' ("unix:/run/app.sock:/x") or, on some errors,
+      // without one ("unix:/run/app.sock/"): the socket the config names settles where the path ends.
+      const configured = facts['upstream.socket'];
+      const socket = configured && rest.slice(5).startsWith(configured) ? configured : (rest.slice(5).split(':')[0] as string);
       if (socket) return { kind: 'unix', socket, target: `unix:${socket}` };
     }
     const m = /^(\[[^\]]+\]|[^/:]+):(\d+)/.exec(rest);

@@ -129,8 +129,9 @@ const CRASH_SIGNALS = new Set([4, 6, 7, 8, 9, 11]);
 const SIGNAL_NAMES: Record<number, string> = { 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV' };
 
 function signalLine(line: string): { signal: string } | null {
-  // php-fpm: "child 123 exited on signal 9 (SIGKILL)"; uWSGI: "killed by signal 9"; supervisors: "died on signal 11"
-  const m = /\b(?:exited|died|killed|terminated) (?:on|by) signal (\d+)/i.exec(line);
+  // php-fpm: "child 123 exited on signal 9 (SIGKILL)"; uWSGI: "killed by signal 9"; supervisors: "died on signal 11";
+  // gunicorn 20: "Worker with pid 56 was terminated due to signal 11"
+  const m = /\b(?:exited|died|killed|terminated) (?:on|by|due to) signal (\d+)/i.exec(line);
   if (m && CRASH_SIGNALS.has(Number(m[1]))) return { signal: SIGNAL_NAMES[Number(m[1])] as string };
   // supervisord: "terminated by SIGKILL"; gunicorn: "Worker (pid:12) was sent SIGKILL!"; systemd: "status=9/KILL"
   const named = /\b(?:terminated by|was sent|code=killed, status=\d+\/)\s*(SIG)?(KILL|SEGV|ABRT|BUS|ILL|FPE)\b/.exec(line);

@@ -113,3 +113,18 @@ describe('log files named by a process arguments', () => {
     expect(logFilesInArgs('app --log /dev/stderr --config /etc/app.conf --log')).toEqual([]);
   });
 });
+
+describe("gunicorn's own log (captured: Debian's gunicorn 20.1 under supervisord, a worker killed by SIGSEGV)", () => {
+  const log = text('gunicorn-worker-sigsegv.log');
+  it('names the signal, at the time of the line', () => {
+    const found = crashLines(log, { from: at('2026/12/06 09:46:00'), to: at('2026/12/06 09:48:00') }, 2026);
+    expect(found).toEqual([
+      { kind: 'signal', signal: 'SIGSEGV', lines: ['[2026-12-06 09:47:00 +0000] [53] [WARNING] Worker with pid 56 was terminated due to signal 11'], time: at('2026/12/06 09:47:00') },
+    ]);
+  });
+
+  it('not this: booting workers, or the same crash an hour before the error', () => {
+    expect(crashLines(log, { from: at('2026/12/06 10:46:00'), to: at('2026/12/06 10:48:00') }, 2026)).toEqual([]);
+    expect(crashLines(log.replace(/^.*terminated due to signal.*$/m, ''), { from: at('2026/12/06 09:46:00'), to: at('2026/12/06 09:48:00') }, 2026)).toEqual([]);
+  });
+});

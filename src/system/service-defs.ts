@@ -1,0 +1,107 @@
+/**
+ * Which service on a box is configured to listen at an address, when nothing listens there now: the
+ * supervisord program whose command binds the socket or port, the init script or its /etc/default file
+ * that names it, the systemd unit whose ExecStart does. A senior admin greps the service definitions for
+ * the socket path or port; this is that grep, in one command, bounded in size.
+ */
+
+/** Where service definitions live on Debian, Red Hat and the usual supervisord setups. */
+const DEFINITION_FILES = [
+  '/etc/supervisor/supervisord.conf',
+  '/etc/supervisor/conf.d/*',
+  '/etc/supervisord.conf',
+  '/etc/supervisord.d/*',
+  '/etc/init.d/*',
+  '/etc/default/*',
+  '/etc/systemd/system/*.service',
+  '/lib/systemd/system/*.service',
+  '/usr/lib/systemd/system/*.service',
+];
+
+/** Each file that names the address, after a line "\x1e<path>"; at most 64 KiB in all. */
+const SCRIPT = `pattern=$1
+for f in ${DEFINITION_FILES.join(' ')}; do
+  [ -f "$f" ] || continue
+  grep -qE -e "$pattern" -- "$f" 2>/dev/null || continue
+  printf '\\036%s\\n' "$f"
+  head -c 16384 -- "$f"
+  echo
+done | head -c 65536`;
+
+export type DialledAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; port: number };
+
+function escapeEre(text: string): string {
+  return text.replace(/[.[\]()*+?{}|^$\\]/g, '\\$&');
+}
+
+/** The extended regex that finds the address in a definition: the socket path, or the port after ':', '=' or a space. */
+export function addressPattern(address: DialledAddress): string {
+  return address.kind === 'unix' ? escapeEre(address.path) : `(:|=|[[:space:]])${address.port}([^0-9]|$)`;
+}
+
+export function serviceDefsCommand(address: DialledAddress): string[] {
+  return ['sh', '-c', SCRIPT, 'service-defs', addressPattern(address)];
+}
+
+export interface ServiceDefinition {
+  kind: 'supervisor' | 'sysv' | 'systemd';
+  /** The supervisord program, the init script's name, or the unit. */
+  name: string;
+  file: string;
+  /** The line that names the address. */
+  line: string;
+}
+
+function namesAddress(line: string, address: DialledAddress): boolean {
+  if (address.kind === 'unix') return line.includes(address.path);
+  return new RegExp(`(:|=|\\s)${address.port}(\\D|$)`).test(line);
+}
+
+/** A supervisord file: the [program:NAME] sections whose lines name the address. */
+function supervisorPrograms(file: string, text: string, address: DialledAddress): ServiceDefinition[] {
+  const out: ServiceDefinition[] = [];
+  let program: string | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const section = /^\[([^\]]+)\]$/.exec(line);
+    if (section) {
+      const m = /^program:(.+)$/.exec((section[1] as string).trim());
+      program = m ? (m[1] as string).trim() : null;
+      continue;
+    }
+    if (program && !line.startsWith(';') && !line.startsWith('#') && namesAddress(line, address) && !out.some((d) => d.name === program)) {
+      out.push({ kind: 'supervisor', name: program, file, line });
+    }
+  }
+  return out;
+}
+
+function firstLine(text: string, address: DialledAddress): string | null {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => !l.startsWith('#') && namesAddress(l, address)) ?? null
+  );
+}
+
+/** What the definition files printed by serviceDefsCommand say about who listens at the address. */
+export function parseServiceDefs(stdout: string, address: DialledAddress): ServiceDefinition[] {
+  const out: ServiceDefinition[] = [];
+  for (const chunk of stdout.split('\x1e').slice(1)) {
+    const newline = chunk.indexOf('\n');
+    if (newline < 0) continue;
+    const file = chunk.slice(0, newline);
+    const text = chunk.slice(newline + 1);
+    const base = file.slice(file.lastIndexOf('/') + 1);
+    if (file.startsWith('/etc/supervisor') || file.startsWith('/etc/supervisord')) {
+      out.push(...supervisorPrograms(file, text, address));
+      continue;
+    }
+    const line = firstLine(text, address);
+    if (!line) continue;
+    if (file.startsWith('/etc/init.d/') || file.startsWith('/etc/default/')) out.push({ kind: 'sysv', name: base, file, line });
+    else if (base.endsWith('.service')) out.push({ kind: 'systemd', name: base, file, line });
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+import { type Box, startBox, waitInBox } from './box.js';
+
+/**
+ * Real stacks on a Debian box of their own (lab/box.ts), set up as their packages and docs set them up:
+ * nginx from /etc/nginx/sites-enabled, and the backend run by what runs it on real boxes.
+ */
+
+export interface Stack {
+  box: Box;
+  /** The URL of the site, as seen inside the box (nginx listens on the box's own port 80). */
+  url: string;
+  /** The Host header the site answers to. */
+  host: string;
+}
+
+/** The WSGI app every Python stack serves: "/" answers, "/crash" kills its worker mid-request. */
+const WSGI_APP = `import os
+
+def app(environ, start_response):
+    if environ.get('PATH_INFO') == '/crash':
+        os.kill(os.getpid(), 11)
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [b'shop ok\\n']
+`;
+
+/** A vhost in sites-available, enabled by its symlink, as Debian does it; the default site removed. */
+export function enableSite(box: Box, name: string, text: string): void {
+  box.write(`/etc/nginx/sites-available/${name}`, text);
+  box.run(['rm', '-f', '/etc/nginx/sites-enabled/default']);
+  box.run(['ln', '-sfn', `/etc/nginx/sites-available/${name}`, `/etc/nginx/sites-enabled/${name}`]);
+}
+
+export function proxySite(serverName: string, pass: string, extra = ''): string {
+  return `server {
+    listen 80;
+    server_name ${serverName};
+    access_log /var/log/nginx/${serverName}.access.log;
+    error_log /var/log/nginx/${serverName}.error.log;
+
+    location / {
+        include proxy_params;
+        proxy_pass ${pass};${extra ? `\n        ${extra}` : ''}
+    }
+}
+`;
+}
+
+/**
+ * gunicorn (Debian's package) serving a WSGI app on a unix socket, run by supervisord from
+ * /etc/supervisor/conf.d/shop.conf, behind nginx's sites-enabled/shop.
+ */
+export async function gunicornUnderSupervisor(options: { nginxDials?: string; proxyExtra?: string } = {}): Promise<Stack> {
+  const box = await startBox();
+  try {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 shop.example\n`);
+    box.write('/srv/shop/app.py', WSGI_APP);
+    box.run(['install', '-d', '-o', 'www-data', '-g', 'www-data', '/run/shop', '/var/log/shop']);
+    box.write(
+      '/etc/supervisor/conf.d/shop.conf',
+      `[program:shop]
+command=/usr/bin/gunicorn --workers 2 --bind unix:/run/shop/gunicorn.sock --error-logfile /var/log/shop/error.log app:app
+directory=/srv/shop
+user=www-data
+autostart=true
+autorestart=true
+stdout_logfile=/var/log/shop/out.log
+redirect_stderr=true
+`,
+    );
+    enableSite(box, 'shop', proxySite('shop.example', options.nginxDials ?? 'http://unix:/run/shop/gunicorn.sock', options.proxyExtra));
+    box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
+    box.run(['nginx']);
+    await waitInBox(box, ['test', '-S', '/run/shop/gunicorn.sock'], 'gunicorn under supervisor');
+    return { box, url: 'http://shop.example/', host: 'shop.example' };
+  } catch (e) {
+    await box.remove();
+    throw e;
+  }
+}

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from './lab/badgateway.js';
+import { gunicornUnderSupervisor, type Stack } from './lab/stacks.js';
+
+const stacks: Stack[] = [];
+afterEach(async () => {
+  for (const s of stacks.splice(0)) await s.box.remove();
+});
+
+async function inBox(stack: Stack, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const run = await runCli(args, { wrap: stack.box.exec, env: { ...process.env, ...env } });
+  try {
+    return { ...run, report: JSON.parse(run.stdout) };
+  } catch {
+    throw new Error(`no JSON (exit ${run.code}): ${run.stderr}`);
+  }
+}
+
+const path = (report: any) => report.steps.map((s: { node: string; outcome: string }) => `${s.node}:${s.outcome}`).join(' ');
+
+describe('gunicorn on a unix socket, run by supervisord, behind Debian nginx (sites-enabled)', () => {
+  it('socket-missing: supervisorctl stop shop; the program whose command binds the socket is started again, and the site answers', async () => {
+    const stack = await gunicornUnderSupervisor();
+    stacks.push(stack);
+    stack.box.run(['supervisorctl', 'stop', 'shop']);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-missing');
+    expect(report.fix.commands).toEqual(['supervisorctl start shop']);
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('/etc/supervisor/conf.d/shop.conf');
+
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], { BADGATEWAY_STATE_DIR: '/run/badgateway-state' });
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+    expect(stack.box.run(['supervisorctl', 'status', 'shop'])).toMatch(/RUNNING/);
+  });
+
+  it("backend-crashed: a worker dies of SIGSEGV on /crash; gunicorn's own --error-logfile says so", async () => {
+    const stack = await gunicornUnderSupervisor();
+    stacks.push(stack);
+    const { report } = await inBox(stack, ['--json', '--url', 'http://shop.example/crash']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('Worker with pid');
+    expect(report.fix.commands).toContain('tail -n 200 -- /var/log/shop/error.log');
+  });
+
+  it('backend-hung: the gunicorn master and workers stopped (SIGSTOP); continued, and the site answers', async () => {
+    const stack = await gunicornUnderSupervisor({ proxyExtra: 'proxy_read_timeout 2s;' });
+    stacks.push(stack);
+    const master = stack.box.run(['supervisorctl', 'pid', 'shop']).trim();
+    const workers = stack.box.run(['ps', '-o', 'pid=', '--ppid', master]).trim().split(/\s+/);
+    stack.box.run(['kill', '-STOP', '--', master, ...workers]);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    expect(report.fix.commands, JSON.stringify(report.diagnosis.evidence.filter((e: any) => e.node === 'backend-timing'))).toEqual([`kill -CONT -- ${[master, ...workers].sort().join(' ')}`]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], { BADGATEWAY_STATE_DIR: '/run/badgateway-state' });
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+});
