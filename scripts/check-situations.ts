@@ -390,4 +390,47 @@ export const SITUATIONS: Situation[] = [
       return { url: `http://127.0.0.1:${site.port}/` };
     },
   },
+  {
+    id: 'first-syn-dropped',
+    how: "a python3 backend listens; an nftables rule drops the first SYN of every connection to its port (a set remembers each source address and port, so the retransmitted SYN a second later passes), and nginx's proxy_connect_timeout is 700ms: nginx gives up, a patient connect gets through after about a second.",
+    yields: [['backend.reach', 'slow']],
+    async setup(lab) {
+      const port = await freePort();
+      lab.own(await startTcpBackend('127.0.0.1', port));
+      const nft = (...args: string[]) => execFileSync('nft', args);
+      nft('add', 'table', 'inet', 'bgw_capture');
+      lab.later(() => void nft('delete', 'table', 'inet', 'bgw_capture'));
+      nft('add', 'set', 'inet', 'bgw_capture', 'seen', '{ type ipv4_addr . inet_service; flags dynamic,timeout; timeout 60s; }');
+      nft('add', 'chain', 'inet', 'bgw_capture', 'out', '{ type filter hook output priority 0; }');
+      nft('add', 'rule', 'inet', 'bgw_capture', 'out', 'tcp', 'dport', String(port), 'tcp', 'flags', '&', '(syn|ack)', '==', 'syn', 'ip', 'saddr', '.', 'tcp', 'sport', '@seen', 'accept');
+      nft(
+        'add',
+        'rule',
+        'inet',
+        'bgw_capture',
+        'out',
+        'tcp',
+        'dport',
+        String(port),
+        'tcp',
+        'flags',
+        '&',
+        '(syn|ack)',
+        '==',
+        'syn',
+        'add',
+        '@seen',
+        '{',
+        'ip',
+        'saddr',
+        '.',
+        'tcp',
+        'sport',
+        '}',
+        'drop',
+      );
+      const site = await lab.nginx({ server: `location / { proxy_connect_timeout 700ms; proxy_pass http://127.0.0.1:${port}; }` });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
 ];
