@@ -6,33 +6,9 @@
 import { currentNode, factsOf } from '../engine/session.js';
 import type { HostSet } from '../hosts/host-set.js';
 import type { ApplyEvent } from '../fixes/apply/steps.js';
-import type { ApplyOutcome } from '../fixes/apply/run.js';
 import type { Prepared } from '../fixes/apply/prepare.js';
-import type { PreviewLine } from '../fixes/apply/preview.js';
-import type { WizardState } from './wizard-store.js';
+import type { ApplySlice, WizardState } from './wizard-state.js';
 import { filled } from './text.js';
-
-export type ApplyState =
-  | { stage: 'preparing' }
-  | { stage: 'refused'; reason: string }
-  | { stage: 'consent'; prepared: Prepared; preview: PreviewLine[] }
-  | { stage: 'applying'; events: ApplyEvent[] }
-  | { stage: 'done'; outcome: ApplyOutcome; events: ApplyEvent[] };
-
-export interface ApplySlice {
-  /** Where applying the fix stands; null: not started (the fix screen). */
-  apply: ApplyState | null;
-  /** "Apply this fix": reads what the fix changes and shows it for consent. */
-  proposeApply: () => Promise<void>;
-  /** The person said yes: apply it, step by step. */
-  confirmApply: () => Promise<void>;
-  /** Back to the fix screen, nothing changed. */
-  cancelApply: () => void;
-  /** The fix did not help: run the diagnosis again from the error log, on the box as it is now. */
-  diagnoseAgain: () => Promise<void>;
-  /** Resolves once no apply is running (a rollback included): quitting waits for it. */
-  applying: () => Promise<void>;
-}
 
 type Set = (partial: Partial<WizardState>) => void;
 type Get = () => WizardState;

@@ -4,37 +4,9 @@ import type { KnownFacts } from '../facts/keys.js';
 import type { Flow } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';
 import type { HostSet } from '../hosts/host-set.js';
-import { applySlice, type ApplySlice } from './apply-actions.js';
-import type { Asker, Prompt } from './prompts.js';
-
-export type Phase = 'connecting' | 'running' | 'review' | 'finished' | 'failed';
-
-export interface WizardState extends ApplySlice {
-  session: Session;
-  phase: Phase;
-  /** When set, steps run one after another without stopping for the menu. */
-  runningOn: boolean;
-  error: string | null;
-  fix: FixPlan | null;
-  hostLabel: string;
-  /** A question waiting for the person; the UI renders it and calls its answer. */
-  prompt: Prompt | null;
-  /** Notes the session wants the person to read (unprivileged host, a key added to known_hosts). */
-  notes: string[];
-  /** Connect (when the session has no hosts yet), then run the first step. */
-  start: () => Promise<void>;
-  /** Run the current step, then stop for review (or go on, after runRest). */
-  runStep: () => Promise<void>;
-  runRest: () => Promise<void>;
-  showResult: () => void;
-  /** The person's answer to the last step's question (which listener is the backend?). */
-  answer: (index: number) => void;
-  /** Undo the last step and run it again (the box may have changed since). */
-  goBack: () => Promise<void>;
-  /** Start over with another failing request. */
-  chooseRequest: (url: string) => Promise<void>;
-  quit: () => void;
-}
+import { applySlice } from './apply-actions.js';
+import type { Asker } from './prompts.js';
+import type { WizardState } from './wizard-state.js';
 
 export interface StoreOptions {
   flow: Flow;

@@ -5,7 +5,7 @@
 import { currentNode, factsOf, nodeById, type Session, type TakenStep } from '../engine/session.js';
 import type { FlowNode } from '../flow/schema.js';
 import { applicability } from '../fixes/apply/applicable.js';
-import type { WizardState } from './wizard-store.js';
+import type { WizardState } from './wizard-state.js';
 import { filled } from './text.js';
 
 export interface Choice {

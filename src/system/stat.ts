@@ -1,24 +1,4 @@
-import type { SocketStat } from '../facts/keys.js';
-
-/**
- * `stat -L -c '%F|%U|%G|%a|%n' PATH...`: one line per path that exists, e.g.
- *   socket|www-data|www-data|660|/run/php/php8.2-fpm.sock
- *   regular empty file|root|root|644|/tmp/x|y.txt
- * The name is last and may contain '|'; %F has spaces ("regular empty file"). A name with a newline
- * in it cannot be read back from this format and is skipped. %U/%G print "UNKNOWN" for ids without a
- * name. -L follows symlinks, so a link to a socket reports "socket".
- */
-export const STAT_FORMAT = '%F|%U|%G|%a|%n';
-
-export function parseStat(stdout: string): SocketStat[] {
-  const out: SocketStat[] = [];
-  for (const line of stdout.split('\n')) {
-    const m = /^([^|]+)\|([^|]*)\|([^|]*)\|([0-7]{1,4})\|(.+)$/.exec(line);
-    if (!m) continue;
-    out.push({ path: m[5]!, exists: true, type: m[1]!, owner: m[2]!, group: m[3]!, mode: m[4]! });
-  }
-  return out;
-}
+/** What `stat` says on stderr about the paths it could not examine (the socket check reads it). */
 
 export interface StatError {
   path: string;
@@ -97,16 +77,4 @@ export function statErrors(stderr: string): StatError[] {
     out.push({ path: unquoteCoreutils(m[1]!), error: m[2]! });
   }
   return out;
-}
-
-/** Paths that do not exist (including dangling symlinks under -L). */
-export function missingPaths(stderr: string): string[] {
-  return statErrors(stderr)
-    .filter((e) => e.error === 'No such file or directory')
-    .map((e) => e.path);
-}
-
-/** A SocketStat for a path stat reported missing. */
-export function missingStat(path: string): SocketStat {
-  return { path, exists: false, type: null, owner: null, group: null, mode: null };
 }

@@ -1,6 +1,6 @@
 import { Box } from 'ink';
 import { useStore } from 'zustand';
-import type { ApplyState } from '../store/apply-actions.js';
+import type { ApplyState } from '../store/wizard-state.js';
 import { ApplyView } from './apply-view.js';
 import { Header, Notes, useQuit, type WizardStore } from './wizard-frame.js';
 

@@ -3,7 +3,7 @@ import type { ApplyEvent } from '../fixes/apply/steps.js';
 import type { ApplyOutcome } from '../fixes/apply/run.js';
 import type { PreviewLine } from '../fixes/apply/preview.js';
 import { stripControl } from '../shell/sanitize.js';
-import type { ApplyState } from '../store/apply-actions.js';
+import type { ApplyState } from '../store/wizard-state.js';
 import { Menu } from './menu.js';
 import { Spinner } from './spinner.js';
 import { SYMBOLS, tone, type Tone } from './theme.js';

@@ -3,7 +3,7 @@ import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
 import { factsOf } from '../engine/session.js';
 import { stripControl } from '../shell/sanitize.js';
-import type { WizardState } from '../store/wizard-store.js';
+import type { WizardState } from '../store/wizard-state.js';
 import { SYMBOLS, tone } from './theme.js';
 
 export type WizardStore = StoreApi<WizardState>;
