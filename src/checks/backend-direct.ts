@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
@@ -45,7 +46,7 @@ export const backendDirect = defineCheck({
       };
     }
     const answer = parseHttpProbe(run);
-    const command = run.argv.join(' ');
+    const command = shownCommand(run.argv);
     if (answer.status === null) {
       return {
         outcome: 'not-measurable',

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { defineCheck } from './check.js';
@@ -50,7 +51,7 @@ export const backendTiming = defineCheck({
     const waitedMs = waitSeconds(timeout.ms) * 1000;
     const evidence = [
       {
-        command: run.argv.join(' '),
+        command: shownCommand(run.argv),
         lines: [
           answer.status !== null ? `the backend answered ${answer.status} after ${answer.totalMs} ms` : `no answer within ${answer.totalMs} ms: ${answer.error ?? ''} ${answer.message ?? ''}`.trim(),
           where,

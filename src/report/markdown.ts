@@ -64,7 +64,8 @@ function summary(report: JsonReport): string[] {
 
 function evidenceBlock(item: Evidence, stepHost: string): string[] {
   const out: string[] = [];
-  const lines = [...(item.command ? [`$ ${item.command}`] : []), ...item.lines];
+  // A command is shown as it ran (quoted by shownCommand); a probe is said in words, with no prompt to paste.
+  const lines = [...(item.command ? [`$ ${item.command}`] : []), ...(item.probe ? [`# ${item.probe}`] : []), ...item.lines];
   if (item.host && item.host !== stepHost) out.push(`On ${code(item.host)}:`, '');
   if (lines.length) out.push(fenced(lines, 'console'));
   if (item.note) out.push('', `_${plain(item.note)}_`);

@@ -6,6 +6,7 @@ import { parseRecording } from '../../../src/record/recording.js';
 import { replayHosts, replayToEnd } from '../../../src/record/replay.js';
 import { buildReport, type JsonReport } from '../../../src/report/json.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
+import { shownCommand } from '../../../src/shell/quote.js';
 import { describeHosts } from '../../../src/drive/connect.js';
 import { planFix } from '../../../src/drive/fix.js';
 import { defaultFlowFile } from '../../../src/flow-files/locate.js';
@@ -43,7 +44,7 @@ describe('the Markdown report', () => {
     expect(steps.match(/^### \d+\. /gm)?.length).toBe(report.steps.length);
     const errorLog = steps.slice(steps.indexOf('Read what nginx said about it'));
     expect(errorLog).toMatch(/Host `local` · \d+ ms · check `error-log`/);
-    expect(errorLog).toMatch(/```console\n\$ tail -c \+\d+ \/tmp\/bgw-nginx-\w+\/logs\/site-errors\.log\n.*111: Connection refused/);
+    expect(errorLog).toMatch(/```console\n\$ tail -c \+\d+ -- \/tmp\/bgw-nginx-\w+\/logs\/site-errors\.log\n.*111: Connection refused/);
     expect(errorLog).toContain('**Branch:** `refused` → `refused-where` (Socket or TCP?). 111: Connection refused');
     const last = steps.slice(steps.lastIndexOf('### '));
     expect(last).toContain('**Branch:** `other-port` → `fix-wrong-port` (Point nginx at the port the backend uses).');
@@ -110,7 +111,7 @@ describe('the Markdown report', () => {
     const report = await reportOf('backend-by-variable');
     const tricky = {
       ...report,
-      diagnosis: { ...report.diagnosis, evidence: [...report.diagnosis.evidence, { node: 'find-nginx', host: 'local', command: 'cat notes', lines: ['```', 'not a fence end'] }] },
+      diagnosis: { ...report.diagnosis, evidence: [...report.diagnosis.evidence, { node: 'find-nginx', host: 'local', command: shownCommand(['cat', 'notes']), lines: ['```', 'not a fence end'] }] },
     };
     const md = renderMarkdown(tricky);
     expect(md).toContain('- **Cause:** `unknown` · nginx has no resolver');
