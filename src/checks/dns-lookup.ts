@@ -68,14 +68,14 @@ export const dnsLookup = defineCheck({
     const evidence: Evidence[] = [
       { lines: [`nginx's resolver: ${resolver}`], note: 'nginx uses it for names it resolves while running' },
       {
-        command: shownCommand(['getent', 'ahosts', name]),
+        command: shownCommand(['getent', 'ahosts', '--', name]),
         lines: now.length ? [`${name} resolves here to ${now.join(', ')}`] : [`${name} does not resolve here either (exit ${getent?.code ?? 'none'})`],
       },
-      { command: shownCommand(['head', RESOLV]), lines: [nameservers.length ? `this box asks ${nameservers.join(', ')}` : 'no nameserver line'] },
+      { command: shownCommand(['head', '-c', '8192', '--', RESOLV]), lines: [nameservers.length ? `this box asks ${nameservers.join(', ')}` : 'no nameserver line'] },
     ];
     if (inHosts.length)
       evidence.push({
-        command: shownCommand(['head', HOSTS]),
+        command: shownCommand(['head', '-c', '65536', '--', HOSTS]),
         lines: inHosts.map((h) => `${h.address} ${h.names.join(' ')}`),
         note: `${name} is written in ${HOSTS}, which nginx's resolver never reads`,
       });

@@ -193,7 +193,7 @@ export const serviceManager = defineCheck({
       { command: shownCommand(SYSTEMD), lines: [s.systemd ? 'systemd runs this box (/run/systemd/system exists)' : 'no systemd running (/run/systemd/system is absent): systemctl cannot be used'] },
     ];
     if (s.chain.length) evidence.push({ command: shownCommand(PS), lines: s.chain.slice(0, 4).map((p) => `${p.pid} (parent ${p.ppid}) ${p.args}`) });
-    if (s.hint.pid !== null) evidence.push({ command: shownCommand(['cat', `/proc/${s.hint.pid}/cgroup`]), lines: [s.cgroupUnit ? `unit ${s.cgroupUnit}` : 'in no systemd service'] });
+    if (s.hint.pid !== null) evidence.push({ command: shownCommand(cgroupOf(s.hint.pid)), lines: [s.cgroupUnit ? `unit ${s.cgroupUnit}` : 'in no systemd service'] });
     const scripts = s.hint.names.filter((n) => s.scripts.includes(n));
     if (scripts.length)
       evidence.push({

@@ -59,7 +59,7 @@ export const socketState = defineCheck({
     }
     const id = parseId(resultOf(results, 'id')?.stdout ?? '');
     if (id) {
-      evidence.push({ command: shownCommand(['id', user]), lines: [`${user}: uid ${id.uid}, groups ${id.groups.join(', ')}`] });
+      evidence.push({ command: shownCommand(['id', '--', user]), lines: [`${user}: uid ${id.uid}, groups ${id.groups.join(', ')}`] });
       const verdict = canConnect({ uid: id.uid, gids: id.gids, name: id.name }, entries);
       if (!verdict.ok) {
         return {

@@ -34,7 +34,7 @@ export const upstreamDns = defineCheck({
     const run = resultOf(results, 'getent');
     const now = parseAhosts(run?.stdout ?? '');
     const evidence: Evidence[] = [
-      { command: shownCommand(['getent', 'ahosts', host]), lines: now.length ? now.map((a) => `${host} is ${a} now`) : [`${host} does not resolve now (exit ${run?.code ?? '?'})`] },
+      { command: shownCommand(['getent', 'ahosts', '--', host]), lines: now.length ? now.map((a) => `${host} is ${a} now`) : [`${host} does not resolve now (exit ${run?.code ?? '?'})`] },
     ];
     if (!used || !now.length) {
       evidence.push({ probe: 'error log upstream field', lines: [field ? `upstream: "${field}"` : 'no error log line names the address nginx used'] });

@@ -74,7 +74,7 @@ export const upstreamServers = defineCheck({
     const evidence: Evidence[] = [
       { lines: servers.map(describeServer), note: `the servers of ${group ? `upstream ${group}` : 'this proxy_pass'}, probed from this box` },
       {
-        command: shownCommand(['tail', '-c', String(tail?.argv[2] ?? ''), log]),
+        ...(tail ? { command: shownCommand(tail.argv) } : { probe: `the end of ${log}` }),
         lines: errors.length ? [`${errors.length} earlier upstream error(s) in the log; the newest for each server is shown above`] : ['no earlier upstream errors for these servers in the log'],
       },
     ];

@@ -102,7 +102,7 @@ export const workerLimits = defineCheck({
     ];
     if (pids.length) {
       evidence.push({
-        command: shownCommand(['cat', `/proc/${pids[0]}/limits`], ['ls', `/proc/${pids[0]}/fd`]),
+        command: shownCommand(['cat', '--', `/proc/${pids[0]}/limits`], ['ls', '-1', '--', `/proc/${pids[0]}/fd`]),
         lines: [`open-file limit: ${limits.openFilesSoft ?? '?'} soft, ${limits.openFilesHard ?? '?'} hard`, `descriptors open now: ${limits.openNow ?? '?'} in the busiest worker`],
       });
     }

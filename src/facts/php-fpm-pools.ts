@@ -136,7 +136,7 @@ export function fpmPools(done: readonly CommandResult[]): FpmFindings {
       });
     }
     evidence.push({
-      command: test ? shownCommand(test) : shownCommand(['cat', install.conf]),
+      command: test ? shownCommand(test) : shownCommand(['cat', '--', install.conf]),
       lines: [
         `${install.conf} (${state})${parsed.global.error_log ? `, its log: ${parsed.global.error_log}` : ''}`,
         ...source.map(
