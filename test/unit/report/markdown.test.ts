@@ -129,3 +129,82 @@ describe('the Markdown report', () => {
     expect(md).not.toMatch(/[\x1b\x07]/);
   });
 });
+
+/** What a hostile box might name a process, a socket or a log line: Markdown that would render as something. */
+const INJECTION = [
+  '![x](https://evil.example/pixel.png)',
+  '[click me](https://evil.example/login)',
+  '<img src=x onerror=alert(1)><script>alert(1)</script>',
+  '# Owned',
+  '- [ ] fake checkbox',
+  'a|b|c',
+  '```',
+  'line\n# heading on its own line\n---',
+  'https://evil.example/bare www.evil.example ops@evil.example',
+  '**bold** _em_ ~~gone~~ &lt;',
+].join(' ');
+
+/** Markdown with fenced blocks and code spans taken out: what is left is what renders as Markdown. */
+function outsideCode(md: string): string {
+  const lines: string[] = [];
+  let fence: string | null = null;
+  for (const line of md.split('\n')) {
+    const opens = /^(`{3,})/.exec(line)?.[1];
+    if (fence) {
+      if (line === fence) fence = null;
+      continue;
+    }
+    if (opens) {
+      fence = opens;
+      continue;
+    }
+    lines.push(line.replace(/(?<![\\`])(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, 'CODE'));
+  }
+  expect(fence, 'every fence is closed').toBeNull();
+  return lines.join('\n');
+}
+
+describe('the Markdown report holds host values as text (issue 16)', () => {
+  it('a hostile process name, path, log line and host label become no image, link, HTML, heading or table cell', async () => {
+    const report = await reportOf('reports-redeploy');
+    const steps = report.steps.map((step) => ({ ...step, summary: `python3 ${INJECTION}`, title: INJECTION }));
+    const evidence = report.diagnosis.evidence.map((e) => ({ ...e, lines: [...e.lines, INJECTION], note: INJECTION }));
+    const hostile: JsonReport = {
+      ...report,
+      steps,
+      notes: [INJECTION],
+      hosts: report.hosts.map((h) => ({ ...h, label: INJECTION, role: INJECTION })),
+      diagnosis: { ...report.diagnosis, title: INJECTION, explanation: INJECTION, evidence },
+      fix: {
+        ...report.fix,
+        title: INJECTION,
+        notes: [INJECTION],
+        caution: INJECTION,
+        edits: report.fix.edits.map((e) => ({ ...e, file: INJECTION, why: INJECTION })),
+        details: report.fix.details.map((d) => ({ ...d, why: INJECTION })),
+      },
+    };
+    const md = renderMarkdown(hostile);
+    // The report's own checklist is the one place it writes a [ ].
+    const text = outsideCode(md).replace(/^> - \[ \] .*$/gm, '');
+    expect(text.match(/.{0,40}(?<!\\)[[<].{0,20}/)?.[0]).toBeUndefined();
+    expect(text).not.toMatch(/(?<!\\)!(?!\\\[)/);
+    expect(text).not.toMatch(/(?<![\\`])(https?:\/\/|www\.)/);
+    for (const emphasis of ['**bold**', ' _em_', '~~gone~~', ' &lt;']) expect(text).not.toContain(emphasis);
+    for (const line of text.split('\n')) {
+      // Only the report's own headings start with #, its own list items with -, no line is an underline.
+      if (line.startsWith('#')) expect(line).toMatch(/^(# badgateway|## [A-Z]|### (\d+\. |Config changes|Then run|Run|Notes))/);
+      expect(line).not.toMatch(/^(---|===)/);
+      if (line.startsWith('|')) expect(line.split(/(?<!\\)\|/).length, line).toBe(5);
+    }
+    // The values are still there to read.
+    expect(md).toContain('evil.example/pixel.png');
+    expect(md).toContain('\\# Owned');
+  });
+
+  it('ordinary words are left readable', async () => {
+    const report = await reportOf('reports-redeploy');
+    const md = renderMarkdown({ ...report, notes: ['nginx 1.22.1 (pid 100): proxy_read_timeout is 60s; see error.log.'] });
+    expect(md).toContain('- nginx 1.22.1 (pid 100): proxy_read_timeout is 60s; see error.log.');
+  });
+});
