@@ -249,3 +249,38 @@ describe('redaction of the formats issue 16 found recorded verbatim', () => {
     expect(redactArgv(['nginx', '-p', '/prefix/', '-g', 'daemon off;'])).toEqual(['nginx', '-p', '/prefix/', '-g', 'daemon off;']);
   });
 });
+
+describe('redaction over random mixes of real-shaped lines', () => {
+  const secretLines = [
+    ['redis-server --requirepass Zr1-secret', 'Zr1-secret'],
+    ['curl -u ops:Zc2-secret http://x/', 'Zc2-secret'],
+    ['mysql -uroot -pZm3-secret db', 'Zm3-secret'],
+    ['GET /a?sig=Zs4-secret HTTP/1.1', 'Zs4-secret'],
+    ['Api-Key: Za5-secret', 'Za5-secret'],
+    ['rejected Bearer Zb6-secret.jwt', 'Zb6-secret.jwt'],
+    ['    set $api_token "Zt7-secret";', 'Zt7-secret'],
+    ['password: Zp8-secret', 'Zp8-secret'],
+    ['amqp://guest:Zq9-secret@rabbit/', 'Zq9-secret'],
+    ['app --token Zk0-secret --port 80', 'Zk0-secret'],
+  ] as const;
+  const plainLines = ['nginx: worker process', 'proxy_pass http://app;', 'server_tokens off;', 'listen 8080;', 'Host: 127.0.0.1', 'Extended master secret: no'];
+
+  it('over 500 random listings: no secret survives, the plain lines stay, and redacting again changes nothing', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let i = 0; i < 500; i++) {
+      const picked = Array.from({ length: 6 }, () => (random() < 0.5 ? secretLines[Math.floor(random() * secretLines.length)] : null));
+      const lines = picked.map((p, j) => (p ? p[0] : (plainLines[j % plainLines.length] as string)));
+      const text = lines.join('\n');
+      const out = redactText(text);
+      for (const p of picked) if (p) expect(out, text).not.toContain(p[1]);
+      out.split('\n').forEach((line, j) => {
+        if (!picked[j]) expect(line).toBe(lines[j]);
+      });
+      expect(redactText(out)).toBe(out);
+    }
+  });
+});
