@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { firstRawControl, HOSTILE } from '../hostile.js';
-import { runCli } from './lab/badgateway.js';
+import { CLI, runCli } from './lab/badgateway.js';
+import { killTree } from './lab/sshd.js';
 import { labScope } from './lab/scope.js';
 
 /**
@@ -82,5 +84,52 @@ describe('the real CLI keeps hostile text off the terminal', () => {
     const run = await runCli(['--json', '--replay', file]);
     expect(run.code).not.toBe(0);
     expect(clean(run.stderr)).toBeNull();
+  });
+});
+
+/**
+ * The wizard on a real pseudo-terminal (script(1)), over the hostile recording: Enter walks it step by step
+ * to the fix. Ink draws with CSI sequences of its own (cursor moves, erasing, SGR); everything else a
+ * terminal acts on (OSC, DCS, APC, PM, SOS, C1, BEL, NUL, bidi) and the recording's own CSI must not arrive.
+ */
+function wizardOnTerminal(args: string[], until: (output: string) => boolean): Promise<string> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '100', LINES: '40', NO_COLOR: '1' } });
+  const stop = () => {
+    if (child.pid) killTree(child.pid);
+  };
+  lab.later(stop);
+  let output = '';
+  const enter = setInterval(() => child.stdin.write('\r'), 400);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      clearInterval(enter);
+      stop();
+      reject(new Error(`the wizard never reached the end; it wrote:\n${JSON.stringify(output.slice(-1500))}`));
+    }, 40_000);
+    child.stdout.on('data', (d) => {
+      output += String(d);
+      if (!until(output)) return;
+      clearInterval(enter);
+      clearTimeout(timer);
+      setTimeout(() => {
+        stop();
+        resolve(output);
+      }, 300);
+    });
+  });
+}
+
+describe('the wizard on a real terminal, over a hostile recording', () => {
+  it('walks to the fix; no byte of the recording acts on the terminal', async () => {
+    const dir = lab.scratchDir('bgw-hostile-pty-');
+    const output = await wizardOnTerminal(['--replay', hostileRecording(dir)], (o) => o.includes('Cause: '));
+    expect(output).toContain('evil');
+    // Ink's own drawing: CSI with numeric parameters (cursor, erase, SGR, show/hide cursor).
+    const withoutInk = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    expect(clean(withoutInk.replace(/\r/g, ''))).toBeNull();
+    // The recording's own CSI (a combined SGR, a cursor report) is not among Ink's.
+    expect(output).not.toContain('\x1b[31;1m');
+    expect(output).not.toContain('6n');
   });
 });
