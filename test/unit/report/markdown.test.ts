@@ -202,6 +202,14 @@ describe('the Markdown report holds host values as text (issue 16)', () => {
     expect(md).toContain('\\# Owned');
   });
 
+  it("an evidence command is shown quoted, as it ran: -g 'daemon off;' one argument, $(...) inert when pasted", async () => {
+    const report = await reportOf('reports-redeploy');
+    const argv = ['nginx', '-g', 'daemon off;', '-c', '/etc/nginx/$(touch /tmp/x).conf', '-T'];
+    const item = { node: 'read-config', host: 'local', command: shownCommand(argv), lines: ['ok'] };
+    const md = renderMarkdown({ ...report, diagnosis: { ...report.diagnosis, evidence: [...report.diagnosis.evidence, item] } });
+    expect(md).toContain("$ nginx -g 'daemon off;' -c '/etc/nginx/$(touch /tmp/x).conf' -T");
+  });
+
   it('ordinary words are left readable', async () => {
     const report = await reportOf('reports-redeploy');
     const md = renderMarkdown({ ...report, notes: ['nginx 1.22.1 (pid 100): proxy_read_timeout is 60s; see error.log.'] });
