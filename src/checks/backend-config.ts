@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { BackendHint, FpmPool, KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import type { NginxConfig } from '../nginx/config-types.js';
@@ -195,7 +196,7 @@ export const backendConfig = defineCheck({
     const running = dial.kind === 'unix' ? others.find((l) => l.netid === 'unix' && l.path === dial.path) : undefined;
     const nearSockets = dial.kind === 'unix' ? others.filter((l) => l.netid === 'unix' && l.path && l.path !== dial.path && !inUse.has(`unix:${l.path}`) && dirOf(l.path) === dirOf(dial.path)) : [];
     const evidenceLines = others.slice(0, 10).map(describeListener);
-    evidence.push({ command: SS.join(' '), lines: evidenceLines.length ? evidenceLines : ['no listener of another program'] });
+    evidence.push({ command: shownCommand(SS), lines: evidenceLines.length ? evidenceLines : ['no listener of another program'] });
     if (running) return { outcome: 'same', facts: { ...base, 'backend.hint': listenerHint(running) }, summary: `${running.process} listens on ${dial.kind === 'unix' ? dial.path : target}`, evidence };
     const near = nearSockets[0];
     if (near?.path) {

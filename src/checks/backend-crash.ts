@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import {
@@ -137,7 +138,7 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
   const evidence: Evidence[] = [];
 
   evidence.push({
-    command: `${SS.join(' ')}; ${PS_AGES.join(' ')}`,
+    command: shownCommand(SS, PS_AGES),
     lines: all.length
       ? all.slice(0, 6).map((p) => `pid ${p.pid}${roots.some((r) => r.pid === p.pid) ? ' (main)' : ''} started ${age(p.seconds)} ago: ${p.args.slice(0, 100)}`)
       : [`no process of this box listens at ${need(facts, 'upstream.target')}`],
@@ -148,7 +149,7 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
   for (const t of tails) {
     const mine = found.filter((f) => f.file === t.file);
     evidence.push({
-      command: `tail -c ${TAIL_BYTES} ${t.file}`,
+      command: shownCommand(['tail', '-c', String(TAIL_BYTES), '--', t.file]),
       lines: mine.length ? mine.slice(-6).flatMap((f) => f.crash.lines) : ['no crash, kill or fatal error around the time of the error'],
       ...(mine.some((f) => f.crash.time === null) ? { note: 'this log has no time stamps: these are its last crash lines, not necessarily the ones at the time of the error' } : {}),
     });
@@ -156,7 +157,7 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
   if (roots.length && !tails.length) evidence.push({ lines: [`${process} writes no log file this tool can find (its output goes to a terminal, a pipe or the journal)`] });
 
   const kernel = kernelLines(results, names, now, window);
-  if (kernel.length) evidence.push({ command: 'dmesg', lines: kernel.slice(-4).map((k) => k.text), note: `the kernel names processes only by name: ${names.join(', ')}` });
+  if (kernel.length) evidence.push({ command: shownCommand(DMESG), lines: kernel.slice(-4).map((k) => k.text), note: `the kernel names processes only by name: ${names.join(', ')}` });
 
   const sinceError = now !== null && errorAt !== null ? Math.max(0, (now - errorAt) / 1000) : null;
   const restarted = sinceError !== null ? roots.filter((p) => p.seconds < sinceError) : [];

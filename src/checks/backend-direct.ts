@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
@@ -55,7 +56,7 @@ export const backendDirect = defineCheck({
       };
     }
     const answer = parseHttpProbe(run);
-    const command = run.argv.join(' ');
+    const command = shownCommand(run.argv);
     const met = answer.error === 'refused' ? 'refused' : answer.error === 'timeout' ? 'no-answer' : null;
     if (answer.status === null && met) {
       return {

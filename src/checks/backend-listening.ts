@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import { parseHttpProbe, httpProbeCommand } from '../system/http-probe.js';
@@ -77,11 +78,11 @@ export const backendListening = defineCheck({
     const probe = parseTcpProbe(probeRun);
     const { listeners, processes, candidates } = gather(facts, results);
     const ssRun = resultOf(results, ...SS);
-    const evidence: Evidence[] = [{ command: `connect to ${dial}`, lines: [`${dial}: ${probe}`] }];
+    const evidence: Evidence[] = [{ probe: `connect to ${dial}`, lines: [`${dial}: ${probe}`] }];
     const ssLines = listeners.filter((l) => l.netid !== 'unix').map(describeListener);
     const blind = unseen(ssRun);
     if (blind) evidence.push(notExamined(dial, 'what listens there (another port, another address)'));
-    else evidence.push({ command: SS.join(' '), lines: ssLines.length ? ssLines.slice(0, 12) : ['no TCP listeners at all'] });
+    else evidence.push({ command: shownCommand(SS), lines: ssLines.length ? ssLines.slice(0, 12) : ['no TCP listeners at all'] });
     // A fix for what listens there is made on that box, not on nginx's.
     const box = ssRun?.host !== undefined && !sameBox(ssRun, probeRun) ? ssRun.host : undefined;
     const base: KnownFacts = { listeners, processes, ...(box ? { 'backend.box': box } : {}) };
@@ -92,7 +93,7 @@ export const backendListening = defineCheck({
     const answered = results.slice(3).map((run) => ({ run, answer: parseHttpProbe(run) }));
     const httpBackends = candidates.otherPort.filter((_, i) => answered[i]?.answer.status !== null && answered[i] !== undefined);
     answered.forEach(({ run, answer }) => {
-      evidence.push({ command: run.argv.join(' '), lines: [answer.status !== null ? `answered HTTP ${answer.status}` : `no HTTP answer: ${answer.error ?? answer.message}`] });
+      evidence.push({ command: shownCommand(run.argv), lines: [answer.status !== null ? `answered HTTP ${answer.status}` : `no HTTP answer: ${answer.error ?? answer.message}`] });
     });
     const plausible = speaksHttp(module, need(facts, 'upstream.scheme')) ? httpBackends : candidates.otherPort.filter((l) => /php-fpm|uwsgi|fcgi/i.test(l.process ?? ''));
     const elsewhere = (l: Listener): KnownFacts => ({

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
@@ -55,7 +56,7 @@ export function readProtocol(server: ServerAddress, results: readonly CommandRes
   const tls = tlsRun ? parseSClient(tlsRun) : null;
   if (tlsRun && tls) {
     evidence.push({
-      command: tlsRun.argv.slice(4).join(' '),
+      command: shownCommand(tlsRun.argv.slice(4)),
       lines: [tls.established ? `TLS handshake completed: ${tls.protocol ?? 'TLS'}${tls.subject ? `, certificate ${tls.subject}` : ''}` : `no TLS handshake: ${tls.reason ?? tls.failure}`],
     });
   }
@@ -70,11 +71,11 @@ export function readProtocol(server: ServerAddress, results: readonly CommandRes
           : raw.connected
             ? 'closed the connection without a word'
             : 'could not connect';
-    evidence.push({ command: 'a FastCGI management record (FCGI_GET_VALUES), sent with bash /dev/tcp', lines: [answer] });
+    evidence.push({ probe: 'a FastCGI management record (FCGI_GET_VALUES), sent with bash /dev/tcp', lines: [answer] });
   }
   const http = httpRun ? parseHttpProbe(httpRun) : null;
   if (httpRun && http) {
-    evidence.push({ command: httpRun.argv.join(' '), lines: [http.status !== null ? `answered HTTP ${http.status}` : `no HTTP answer: ${http.message ?? http.error ?? 'nothing'}`] });
+    evidence.push({ command: shownCommand(httpRun.argv), lines: [http.status !== null ? `answered HTTP ${http.status}` : `no HTTP answer: ${http.message ?? http.error ?? 'nothing'}`] });
   }
   // nginx's pids are nginx's box's; on the backend's own box they name other processes.
   const mine = sameBox(ssRun, httpRun) ? nginxPids : new Set<number>();
@@ -83,7 +84,7 @@ export function readProtocol(server: ServerAddress, results: readonly CommandRes
   if (unseen(ssRun)) evidence.push({ lines: [`which program listens at ${server.target} is not known: the backend's box was not examined (no host of this session is that box)`] });
   else
     evidence.push({
-      command: SS.join(' '),
+      command: shownCommand(SS),
       lines: [
         owners.length ? `${server.target} is held by ${owners.map((l) => `${l.process ?? '?'}${l.pid ? ` pid ${l.pid}` : ''}`).join(', ')}` : `no listener at ${server.target} shows its process`,
       ],

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { describeRoute, ipNeighCommand, ipRouteGetCommand, parseIpNeigh, parseIpRouteGet, routeAddress, type RouteAnswer } from '../system/ip-route.js';
@@ -118,27 +119,27 @@ export const backendReach = defineCheck({
           ? `no answer within ${Math.round(probeRun.ms / 1000)} s: the connect timed out`
           : `${probe} after ${probeRun.ms} ms: ${probeRun.stderr.trim().split('\n')[0] ?? ''}`;
     const evidence: Evidence[] = [
-      { command: `connect to ${address}`, lines: [probeLine] },
+      { probe: `connect to ${address}`, lines: [probeLine] },
       { lines: [describeTimeout(timeout)], note: 'how long nginx waits for a connect' },
     ];
     if (routeRun && route)
-      evidence.push({ command: routeRun.argv.join(' '), lines: [describeRoute(ip ?? target.host, route), ...(routeRun.stdout.trim() || routeRun.stderr.trim()).split('\n').slice(0, 1)] });
+      evidence.push({ command: shownCommand(routeRun.argv), lines: [describeRoute(ip ?? target.host, route), ...(routeRun.stdout.trim() || routeRun.stderr.trim()).split('\n').slice(0, 1)] });
     if (neighRun && neighbour)
       evidence.push({
-        command: neighRun.argv.join(' '),
+        command: shownCommand(neighRun.argv),
         lines: [neighRun.stdout.trim() || 'no neighbour entry'],
         note: neighbour.state === 'failed' || neighbour.state === 'incomplete' ? 'nobody answered ARP for this address: the host is down or gone' : undefined,
       });
-    if (queue) evidence.push({ command: SS_QUEUES.join(' '), lines: [describeQueue(queue)] });
+    if (queue) evidence.push({ command: shownCommand(SS_QUEUES), lines: [describeQueue(queue)] });
     if (nftRun?.code === 0)
       evidence.push({
-        command: NFT_RULESET.join(' '),
+        command: shownCommand(NFT_RULESET),
         lines: blockingLines.length ? blockingLines : [`no rule of this box's firewall names ${ip ?? target.host} or port ${target.port}`],
         ...(nftRun.host ? { host: nftRun.host } : {}),
       });
     if (backendNft && backendLines) {
       evidence.push({
-        command: NFT_RULESET.join(' '),
+        command: shownCommand(NFT_RULESET),
         lines: backendLines.length ? backendLines : [`no rule of the backend's box's firewall names ${ip ?? target.host} or port ${target.port}`],
         note: "the firewall of the backend's own box",
         ...(backendNft.host ? { host: backendNft.host } : {}),

@@ -44,7 +44,7 @@ export const backendResponse = defineCheck({
       const probe = parseRawProbe(run);
       const head = readResponseHead(probe.bytes);
       evidence.push({
-        command: `GET ${upstreamPath(facts)} HTTP/1.0 sent straight to ${failedServer(facts)?.target ?? target} (bash /dev/tcp), the raw answer read byte for byte`,
+        probe: `GET ${upstreamPath(facts)} HTTP/1.0 sent straight to ${failedServer(facts)?.target ?? target} (bash /dev/tcp), the raw answer read byte for byte`,
         lines: head.lines.length ? head.lines.slice(0, 12).map((l, i) => `${String(i + 1).padStart(2)}| ${l}`) : [probe.connected ? 'no answer' : 'could not connect'],
       });
       if (head.problem) {

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
@@ -77,10 +78,7 @@ export const backendTiming = defineCheck({
         outcome: 'stopped',
         facts: { ...learned, 'backend.stoppedPids': holders.map((h) => h.pid), 'backend.states': states, 'backend.hint': holderHint(holders) },
         summary: `every process holding the backend's socket is stopped (pid ${stopped.join(', ')}): the kernel accepts connections, and nothing reads them`,
-        evidence: [
-          { command: `${SS.join(' ')}; ${PS_STATES.join(' ')}`, lines: states },
-          ...(run ? [{ command: run.argv.join(' '), lines: [`no answer: ${parseHttpProbe(run).error ?? ''}`.trim()] }] : []),
-        ],
+        evidence: [{ command: shownCommand(SS, PS_STATES), lines: states }, ...(run ? [{ command: shownCommand(run.argv), lines: [`no answer: ${parseHttpProbe(run).error ?? ''}`.trim()] }] : [])],
       };
     }
     if (!run && need(facts, 'upstream.module') === 'fastcgi') {
@@ -93,7 +91,7 @@ export const backendTiming = defineCheck({
     const waitedMs = waitSeconds(timeout.ms) * 1000;
     const evidence = [
       {
-        command: run.argv.join(' '),
+        command: shownCommand(run.argv),
         lines: [
           answer.status !== null ? `the backend answered ${answer.status} after ${answer.totalMs} ms` : `no answer within ${answer.totalMs} ms: ${answer.error ?? ''} ${answer.message ?? ''}`.trim(),
           where,
@@ -104,7 +102,7 @@ export const backendTiming = defineCheck({
       return { outcome: 'not-measurable', facts: learned, summary: 'the backend did not answer our direct request', evidence };
     }
     if (answer.status === null) {
-      if (states.length) evidence.push({ command: `${SS.join(' ')}; ${PS_STATES.join(' ')}`, lines: states });
+      if (states.length) evidence.push({ command: shownCommand(SS, PS_STATES), lines: states });
       return {
         outcome: 'never-answers',
         facts: { ...learned, 'backend.states': states.length ? states : ['no process holding the socket could be named'], 'backend.hint': holderHint(holders) },

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import { effectiveDirective } from '../nginx/route.js';
 import { hostOfPass } from '../nginx/upstream-tls.js';
@@ -66,11 +67,18 @@ export const dnsLookup = defineCheck({
 
     const evidence: Evidence[] = [
       { lines: [`nginx's resolver: ${resolver}`], note: 'nginx uses it for names it resolves while running' },
-      { command: `getent ahosts ${name}`, lines: now.length ? [`${name} resolves here to ${now.join(', ')}`] : [`${name} does not resolve here either (exit ${getent?.code ?? 'none'})`] },
-      { command: `head ${RESOLV}`, lines: [nameservers.length ? `this box asks ${nameservers.join(', ')}` : 'no nameserver line'] },
+      {
+        command: shownCommand(['getent', 'ahosts', '--', name]),
+        lines: now.length ? [`${name} resolves here to ${now.join(', ')}`] : [`${name} does not resolve here either (exit ${getent?.code ?? 'none'})`],
+      },
+      { command: shownCommand(['head', '-c', '8192', '--', RESOLV]), lines: [nameservers.length ? `this box asks ${nameservers.join(', ')}` : 'no nameserver line'] },
     ];
     if (inHosts.length)
-      evidence.push({ command: `head ${HOSTS}`, lines: inHosts.map((h) => `${h.address} ${h.names.join(' ')}`), note: `${name} is written in ${HOSTS}, which nginx's resolver never reads` });
+      evidence.push({
+        command: shownCommand(['head', '-c', '65536', '--', HOSTS]),
+        lines: inHosts.map((h) => `${h.address} ${h.names.join(' ')}`),
+        note: `${name} is written in ${HOSTS}, which nginx's resolver never reads`,
+      });
     const learned: KnownFacts = { 'dns.resolver': resolver, 'dns.nameservers': nameservers.join(' ') };
     const result = (outcome: Outcome, summary: string, extra: KnownFacts = {}): CheckResult<Outcome> => ({ outcome, facts: { ...learned, ...extra }, summary, evidence });
 

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts, UpstreamError } from '../facts/keys.js';
 import type { CommandSpec } from '../hosts/host.js';
 import { classifyMessage, newestFor, parseErrorLog } from '../nginx/error-log.js';
@@ -83,7 +84,7 @@ export const errorLog = defineCheck({
     const parts = run ? logParts(run, log, LOG_TAIL_BYTES, replayOf(facts)) : null;
     if (!parts) {
       const why = run?.stderr.trim() || run?.failure || 'the error-log script did not run';
-      return { outcome: 'unreadable', facts: {}, summary: `cannot read ${log}: probing the upstream instead`, evidence: [{ command: `tail ${log}`, lines: [why] }] };
+      return { outcome: 'unreadable', facts: {}, summary: `cannot read ${log}: probing the upstream instead`, evidence: [{ probe: `the error-log script on ${log}`, lines: [why] }] };
     }
     const { size: sizeRun, tail: tailRun, replay: replayRun, appended: newRun } = parts;
     const filter = { host: need(facts, 'request.hostHeader'), path: need(facts, 'request.path'), port: need(facts, 'request.port') };
@@ -91,7 +92,7 @@ export const errorLog = defineCheck({
     const replay = replayRun ? parseHttpProbe(replayRun) : null;
     if (replayRun && replay) {
       evidence.push({
-        command: replayRun.argv.join(' '),
+        command: shownCommand(replayRun.argv),
         lines: [replay.status !== null ? `nginx answered ${replay.status} after ${replay.totalMs} ms` : `no answer from nginx: ${replay.message ?? replay.error}`],
       });
     }
@@ -107,7 +108,7 @@ export const errorLog = defineCheck({
     if (found) {
       const kind = (OUTCOME_OF_KIND as Readonly<Record<string, Branched>>)[found.kind] ?? 'other';
       evidence.push({
-        command: mine && newRun ? newRun.argv.filter((a) => a !== '--').join(' ') : `tail -c ${tailRun.argv[2]} ${log}`,
+        command: shownCommand(mine && newRun ? newRun.argv : tailRun.argv),
         lines: [found.line],
         note: atAccept
           ? 'written by nginx during our replay: it dropped the connection before reading any request, so the line names none'
@@ -131,14 +132,14 @@ export const errorLog = defineCheck({
     }
     if (!readable) {
       const why = [sizeRun, tailRun].find((r) => r && r.code !== 0);
-      evidence.push({ command: `tail ${log}`, lines: [why?.stderr.trim() || why?.failure || 'cannot read the error log'] });
+      evidence.push({ command: shownCommand((why ?? tailRun).argv), lines: [why?.stderr.trim() || why?.failure || 'cannot read the error log'] });
       return { outcome: 'unreadable', facts: {}, summary: `cannot read ${log}: probing the upstream instead`, evidence };
     }
     if (replay?.status !== null && replay?.status !== undefined && !FAILED_STATUS.has(replay.status)) {
-      evidence.push({ command: `tail ${log}`, lines: ['no upstream error for this request'] });
+      evidence.push({ command: shownCommand(tailRun.argv), lines: ['no upstream error for this request'] });
       return { outcome: 'healthy', facts: {}, summary: `nginx answers ${replay.status} now and logs no upstream error`, evidence };
     }
-    evidence.push({ command: `tail ${log}`, lines: ['no upstream error for this request in the log'] });
+    evidence.push({ command: shownCommand(tailRun.argv), lines: ['no upstream error for this request in the log'] });
     return { outcome: 'silent-failure', facts: {}, summary: 'the request fails but nginx logs no upstream error for it', evidence };
   },
 });

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import { effectiveBuffers, formatNginxSize, neededBufferSize, type Buffers } from '../nginx/buffers.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
@@ -50,7 +51,7 @@ export const headerSize = defineCheck({
     const b = buffersOf(facts, pageSize);
     const directive = `${b.module}_buffer_size`;
     const current = describeCurrent(b);
-    const evidence: Evidence[] = [{ command: 'getconf PAGESIZE', lines: [`memory page: ${pageSize} bytes`, `${directive} for this location: ${current}`] }];
+    const evidence: Evidence[] = [{ command: shownCommand(['getconf', 'PAGESIZE']), lines: [`memory page: ${pageSize} bytes`, `${directive} for this location: ${current}`] }];
     const learned = (bytes: number | null, measured: string): KnownFacts => ({
       'system.pageSize': pageSize,
       'buffer.directive': directive,
@@ -66,11 +67,11 @@ export const headerSize = defineCheck({
       const why = !run
         ? `a ${b.module} backend cannot be asked over HTTP, so its header size is not measured`
         : `the backend did not answer our direct request (${answer?.message ?? answer?.error ?? 'no answer'}), so its header size is not measured`;
-      if (run) evidence.push({ command: run.argv.join(' '), lines: [why] });
+      if (run) evidence.push({ command: shownCommand(run.argv), lines: [why] });
       return { outcome: 'not-measurable', facts: learned(null, why), summary: `${why}; nginx says the header is too big for ${current}`, evidence };
     }
     const bytes = answer.headerBytes;
-    evidence.push({ command: run.argv.join(' '), lines: [`the backend answered ${answer.status} with ${bytes} bytes of response header`] });
+    evidence.push({ command: shownCommand(run.argv), lines: [`the backend answered ${answer.status} with ${bytes} bytes of response header`] });
     const measured = `the backend's response header for this request is ${bytes} bytes`;
     // The status line, every header and the blank line after them must fit in one buffer.
     if (bytes >= b.bufferSize.value) {

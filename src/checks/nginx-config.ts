@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { ConfigError } from '../nginx/config-types.js';
 import { parseDump } from '../nginx/parse-dump.js';
 import { workerUser } from '../nginx/route.js';
@@ -44,7 +45,7 @@ export const nginxConfig = defineCheck({
   },
 
   interpret(facts, [run]) {
-    const command = [need(facts, 'nginx.binary'), ...need(facts, 'nginx.args'), '-T'].join(' ');
+    const command = shownCommand([need(facts, 'nginx.binary'), ...need(facts, 'nginx.args'), '-T']);
     if (run?.code !== 0) {
       const failure = parseTestFailure(run?.stderr ?? '');
       const text = failure ? `${failure.message}${failure.file ? ` in ${failure.file}:${failure.line}` : ''}` : run?.stderr.trim() || run?.failure || 'nginx -T failed';

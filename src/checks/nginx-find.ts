@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts, Listener, ProcessInfo } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parseNginxV } from '../system/nginx-v.js';
@@ -99,20 +100,20 @@ export const nginxFind = defineCheck({
           outcome: 'not-nginx',
           facts: base,
           summary: `port ${port} is served by ${owner.process ?? 'another program'}, not nginx`,
-          evidence: [{ command: SS.join(' '), lines: [`${owner.address}:${owner.port} ${owner.process ?? '?'} pid ${owner.pid ?? '?'}`] }],
+          evidence: [{ command: shownCommand(SS), lines: [`${owner.address}:${owner.port} ${owner.process ?? '?'} pid ${owner.pid ?? '?'}`] }],
         };
       }
     }
 
     if (!master) {
       if (versionRun?.failure === 'not-found') {
-        return { outcome: 'not-installed', facts: base, summary: 'nginx is not installed on this box', evidence: [{ command: 'nginx -V', lines: ['command not found'] }] };
+        return { outcome: 'not-installed', facts: base, summary: 'nginx is not installed on this box', evidence: [{ command: shownCommand(['nginx', '-V']), lines: ['command not found'] }] };
       }
       return {
         outcome: 'not-running',
         facts: base,
         summary: 'nginx is installed but no nginx master process runs',
-        evidence: [{ command: PS.join(' '), lines: ['no "nginx: master process" in the process list'] }],
+        evidence: [{ command: shownCommand(PS), lines: ['no "nginx: master process" in the process list'] }],
       };
     }
     const info = parseNginxV(versionRun?.stderr ?? '');
@@ -137,8 +138,8 @@ export const nginxFind = defineCheck({
       },
       summary: `nginx ${info.version ?? ''} runs as pid ${master.pid}, config ${confPath}`.replace('  ', ' '),
       evidence: [
-        { command: PS.join(' '), lines: psLines },
-        { command: `${binary} -V`, lines: [`nginx version: ${info.version ?? 'unknown'}`, ...(unit ? [`managed by systemd unit ${unit}`] : [])] },
+        { command: shownCommand(PS), lines: psLines },
+        { command: shownCommand([binary, '-V']), lines: [`nginx version: ${info.version ?? 'unknown'}`, ...(unit ? [`managed by systemd unit ${unit}`] : [])] },
       ],
     };
   },

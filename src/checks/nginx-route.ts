@@ -2,7 +2,7 @@ import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import { errorLogsFor, routeRequest, type PathKinds, type Route } from '../nginx/route.js';
 import { MAX_PATH_ROUNDS } from '../nginx/route-resolve.js';
-import { commandLine } from '../shell/quote.js';
+import { shownCommand } from '../shell/quote.js';
 import { parsePathKinds, pathKindsCommand, pathsAsked } from '../system/path-kinds.js';
 import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
@@ -69,7 +69,7 @@ export const nginxRoute = defineCheck({
     }
     const trail = routeTrail(route);
     const asked = results.map((r) => ({
-      command: commandLine(r.argv),
+      command: shownCommand(r.argv),
       lines: Object.entries(parsePathKinds(pathsAsked(r.argv), r.code === 0 ? r.stdout : '')).map(([p, k]) => `${p}: ${k === 'none' ? 'absent' : k === 'dir' ? 'a directory' : 'exists'}`),
       note: 'what try_files and index look for, tested as nginx tests them',
     }));

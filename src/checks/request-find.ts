@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts, UpstreamError } from '../facts/keys.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { parseErrorLog } from '../nginx/error-log.js';
@@ -82,7 +83,7 @@ export const requestFind = defineCheck({
         outcome: 'none',
         facts: {},
         summary: 'no upstream error in the error logs names a request: give the failing URL with --url',
-        evidence: [{ command: results.map((r) => r.argv.join(' ')).join('; '), lines: unreadable.length ? unreadable : ['no upstream errors in the last 256 KiB of each error log'] }],
+        evidence: [{ command: shownCommand(...results.map((r) => r.argv)), lines: unreadable.length ? unreadable : ['no upstream errors in the last 256 KiB of each error log'] }],
       };
     }
     const request = requestFacts(newest.url, newest.method);
@@ -98,7 +99,7 @@ export const requestFind = defineCheck({
       },
       summary: `the newest failing request in the error log: ${newest.method} ${newest.url}`,
       evidence: [
-        { command: results.map((r) => r.argv.join(' ')).join('; '), lines: [...(latest ? [latest.line] : []), ...unreadable] },
+        { command: shownCommand(...results.map((r) => r.argv)), lines: [...(latest ? [latest.line] : []), ...unreadable] },
         ...(seen.size > 1 ? [{ lines: [`${seen.size} different requests failed recently; the newest is used`], note: 'choose another with --url' }] : []),
       ],
     };

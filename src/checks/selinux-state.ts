@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import { BOOLEAN, nginxConnectDenials, parseAvcDenials, parseGetenforce, parseGetsebool, portType, type AvcDenial } from '../system/selinux.js';
@@ -49,12 +50,12 @@ export const selinuxState = defineCheck({
     const { denials, source } = denialsFrom(results);
     const mine = nginxConnectDenials(denials, port).filter((d) => !d.permissive);
     const evidence: Evidence[] = [
-      { command: 'getenforce', lines: [firstLine(enforce) || 'no output'] },
-      { command: `getsebool ${BOOLEAN}`, lines: [firstLine(sebool) || 'no output'] },
+      { command: shownCommand(['getenforce']), lines: [firstLine(enforce) || 'no output'] },
+      { command: shownCommand(['getsebool', BOOLEAN]), lines: [firstLine(sebool) || 'no output'] },
     ];
     if (source) {
       evidence.push({
-        command: source.argv.join(' '),
+        command: shownCommand(source.argv),
         lines: mine.length ? mine.slice(-3).map((d) => d.line) : [source.code === 0 ? `no AVC denial of nginx connecting to port ${port}` : firstLine(source)],
       });
     }

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { BackendHint, KnownFacts } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parsePs } from '../system/ps.js';
@@ -246,14 +247,14 @@ export const serviceManager = defineCheck({
     const m = management(facts, results);
     const s = seen(facts, results);
     const evidence: Evidence[] = [
-      { command: SYSTEMD.join(' '), lines: [s.systemd ? 'systemd runs this box (/run/systemd/system exists)' : 'no systemd running (/run/systemd/system is absent): systemctl cannot be used'] },
+      { command: shownCommand(SYSTEMD), lines: [s.systemd ? 'systemd runs this box (/run/systemd/system exists)' : 'no systemd running (/run/systemd/system is absent): systemctl cannot be used'] },
     ];
-    if (s.chain.length) evidence.push({ command: PS.join(' '), lines: s.chain.slice(0, 4).map((p) => `${p.pid} (parent ${p.ppid}) ${p.args}`) });
-    if (s.hint.pid !== null) evidence.push({ command: `cat /proc/${s.hint.pid}/cgroup`, lines: [s.cgroupUnit ? `unit ${s.cgroupUnit}` : 'in no systemd service'] });
+    if (s.chain.length) evidence.push({ command: shownCommand(PS), lines: s.chain.slice(0, 4).map((p) => `${p.pid} (parent ${p.ppid}) ${p.args}`) });
+    if (s.hint.pid !== null) evidence.push({ command: shownCommand(cgroupOf(s.hint.pid)), lines: [s.cgroupUnit ? `unit ${s.cgroupUnit}` : 'in no systemd service'] });
     const scripts = s.hint.names.filter((n) => s.scripts.includes(n));
     if (scripts.length)
       evidence.push({
-        command: INIT_D.join(' '),
+        command: shownCommand(INIT_D),
         lines: scripts.map((n) => `/etc/init.d/${n}${m.manager === 'sysv' && m.unit === n ? ' starts this backend' : ' exists, but does not start this one'}`),
       });
     const summary = m.manager === 'unknown' ? m.why : `${m.why}: ${m.start.length ? `start with ${m.start.join(' ')}` : `stop with ${m.stop.join(' ')}`}`;

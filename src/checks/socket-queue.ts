@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import { describeQueue, parseListenQueues, queueFor, SS_QUEUES } from '../system/listen-queue.js';
 import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
@@ -22,7 +23,7 @@ export const socketQueue = defineCheck({
     const socket = need(facts, 'upstream.socket');
     const run = resultOf(results, ...SS_QUEUES);
     const queue = queueFor(parseListenQueues(run?.stdout ?? ''), { socket });
-    const command = SS_QUEUES.join(' ');
+    const command = shownCommand(SS_QUEUES);
     if (!queue) {
       return { outcome: 'not-listening', facts: {}, summary: `nothing listens on ${socket} now`, evidence: [{ command, lines: [`no listening socket at ${socket}`] }] };
     }

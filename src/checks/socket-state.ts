@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts, SocketStat } from '../facts/keys.js';
 import { ACCESS_STAT_FORMAT, canConnect, parseAccessStat, parentDirs, type AccessEntry } from '../system/access.js';
 import { parseId } from '../system/id.js';
@@ -46,7 +47,7 @@ export const socketState = defineCheck({
     const listening = listeners.filter((l) => l.netid === 'unix' && l.path === socket);
     const stat = socketStat(target, socket);
     const base: KnownFacts = { 'socket.stat': stat, listeners };
-    const evidence: Evidence[] = [{ command: `stat -L ${socket} (and each directory above it)`, lines: entries.map(statLine) }];
+    const evidence: Evidence[] = [{ ...(statRun ? { command: shownCommand(statRun.argv) } : { probe: `stat -L ${socket} and each directory above it` }), lines: entries.map(statLine) }];
 
     if (!target) {
       const why = statErrors(statRun?.stderr ?? '').find((e) => e.path === socket)?.error ?? 'No such file or directory';
@@ -58,7 +59,7 @@ export const socketState = defineCheck({
     }
     const id = parseId(resultOf(results, 'id')?.stdout ?? '');
     if (id) {
-      evidence.push({ command: `id ${user}`, lines: [`${user}: uid ${id.uid}, groups ${id.groups.join(', ')}`] });
+      evidence.push({ command: shownCommand(['id', '--', user]), lines: [`${user}: uid ${id.uid}, groups ${id.groups.join(', ')}`] });
       const verdict = canConnect({ uid: id.uid, gids: id.gids, name: id.name }, entries);
       if (!verdict.ok) {
         return {
@@ -69,7 +70,7 @@ export const socketState = defineCheck({
         };
       }
     }
-    evidence.push({ command: SS.join(' '), lines: listening.length ? listening.map(describeListener) : [`nothing listens on ${socket}`] });
+    evidence.push({ command: shownCommand(SS), lines: listening.length ? listening.map(describeListener) : [`nothing listens on ${socket}`] });
     if (!listening.length) {
       return { outcome: 'not-listening', facts: base, summary: `${socket} exists but no process listens on it (left over from a backend that stopped)`, evidence };
     }

@@ -1,3 +1,5 @@
+import type { Evidence } from '../facts/evidence.js';
+import { shownCommand } from '../shell/quote.js';
 import { isIpLiteral, parseAhosts, upstreamFieldAddress } from '../system/getent.js';
 import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
@@ -31,12 +33,14 @@ export const upstreamDns = defineCheck({
     const used = field ? upstreamFieldAddress(field) : null;
     const run = resultOf(results, 'getent');
     const now = parseAhosts(run?.stdout ?? '');
-    const evidence = [{ command: `getent ahosts ${host}`, lines: now.length ? now.map((a) => `${host} is ${a} now`) : [`${host} does not resolve now (exit ${run?.code ?? '?'})`] }];
+    const evidence: Evidence[] = [
+      { command: shownCommand(['getent', 'ahosts', '--', host]), lines: now.length ? now.map((a) => `${host} is ${a} now`) : [`${host} does not resolve now (exit ${run?.code ?? '?'})`] },
+    ];
     if (!used || !now.length) {
-      evidence.push({ command: 'error log upstream field', lines: [field ? `upstream: "${field}"` : 'no error log line names the address nginx used'] });
+      evidence.push({ probe: 'error log upstream field', lines: [field ? `upstream: "${field}"` : 'no error log line names the address nginx used'] });
       return { outcome: 'unknown', facts: {}, summary: `cannot compare: ${!used ? 'the address nginx used is not known' : `${host} does not resolve now`}`, evidence };
     }
-    evidence.push({ command: 'error log upstream field', lines: [`upstream: "${field}": nginx dialled ${used}`] });
+    evidence.push({ probe: 'error log upstream field', lines: [`upstream: "${field}": nginx dialled ${used}`] });
     if (now.includes(used)) {
       return { outcome: 'same', facts: { 'dns.now': now.join(', '), 'dns.used': used }, summary: `${host} still resolves to ${used}, the address nginx dialled`, evidence };
     }

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { GroupServer, KnownFacts } from '../facts/keys.js';
 import type { CommandSpec } from '../hosts/host.js';
 import { newestFor, parseErrorLog } from '../nginx/error-log.js';
@@ -73,7 +74,7 @@ export const upstreamServers = defineCheck({
     const evidence: Evidence[] = [
       { lines: servers.map(describeServer), note: `the servers of ${group ? `upstream ${group}` : 'this proxy_pass'}, probed from this box` },
       {
-        command: `tail -c ${tail?.argv[2] ?? ''} ${log}`,
+        ...(tail ? { command: shownCommand(tail.argv) } : { probe: `the end of ${log}` }),
         lines: errors.length ? [`${errors.length} earlier upstream error(s) in the log; the newest for each server is shown above`] : ['no earlier upstream errors for these servers in the log'],
       },
     ];

@@ -64,7 +64,7 @@ export const upstreamKeepalive = defineCheck({
         : 'no HTTP answer on the connection',
       probe.closed ? `then closed the idle connection after ${probe.idleMs} ms` : `the idle connection was still open after ${probe.idleMs ?? wait * 1000} ms`,
     ];
-    const evidence: Evidence[] = [{ lines: config }, { command: `one connection to ${server.target}: GET ${upstreamPath(facts)}, then wait up to ${wait}s for the backend to close it`, lines }];
+    const evidence: Evidence[] = [{ lines: config }, { probe: `one connection to ${server.target}: GET ${upstreamPath(facts)}, then wait up to ${wait}s for the backend to close it`, lines }];
     if (!probe.status || probe.idleMs === null) {
       return {
         outcome: 'not-measurable',

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import { dirname } from 'node:path';
 import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
@@ -154,9 +155,9 @@ export const upstreamTlsCheck = defineCheck({
     const http = httpRun ? parseHttpProbe(httpRun) : null;
 
     const evidence: Evidence[] = [{ lines: setting, note: `how nginx shakes hands with ${where}` }];
-    if (asRun && as) evidence.push({ command: asRun.argv.join(' '), lines: shortLines(asRun, as), note: 'the handshake as nginx makes it' });
-    for (const n of named) if (n.run && n.parsed) evidence.push({ command: n.run.argv.join(' '), lines: shortLines(n.run, n.parsed), note: `with SNI ${n.name}` });
-    if (chainRun && chain) evidence.push({ command: chainRun.argv.join(' '), lines: shortLines(chainRun, chain), note: 'any version, nothing verified' });
+    if (asRun && as) evidence.push({ command: shownCommand(asRun.argv), lines: shortLines(asRun, as), note: 'the handshake as nginx makes it' });
+    for (const n of named) if (n.run && n.parsed) evidence.push({ command: shownCommand(n.run.argv), lines: shortLines(n.run, n.parsed), note: `with SNI ${n.name}` });
+    if (chainRun && chain) evidence.push({ command: shownCommand(chainRun.argv), lines: shortLines(chainRun, chain), note: 'any version, nothing verified' });
 
     const reason = as?.verifyErrors.at(-1)?.text ?? as?.reason ?? 'no answer';
     const learned = { ...base, 'tls.reason': reason };
@@ -167,7 +168,10 @@ export const upstreamTlsCheck = defineCheck({
     if (as.failure === 'connect') return result('no-connection', `${where} does not accept TCP connections now (errno ${as.connectErrno})`);
     if (as.failure === 'plain-text' || (as.failure === 'timeout' && http?.status !== null && http?.status !== undefined)) {
       if (httpRun && http)
-        evidence.push({ command: httpRun.argv.join(' '), lines: [http.status !== null ? `plain HTTP answers: ${http.status}` : `no plain HTTP answer either: ${http.error ?? http.message ?? ''}`] });
+        evidence.push({
+          command: shownCommand(httpRun.argv),
+          lines: [http.status !== null ? `plain HTTP answers: ${http.status}` : `no plain HTTP answer either: ${http.error ?? http.message ?? ''}`],
+        });
       return result('plain-http', `${where} does not speak TLS: ${http?.status != null ? `it answers plain HTTP (${http.status})` : `openssl says "${as.reason}"`}`);
     }
     const verifyError = as.verifyErrors.at(-1);

@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts, WorkerLimits } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import type { Directive, NginxConfig } from '../nginx/config-types.js';
@@ -95,13 +96,13 @@ export const workerLimits = defineCheck({
         ],
       },
       {
-        command: psArgv(need(facts, 'nginx.masterPid')).join(' '),
+        command: shownCommand(psArgv(need(facts, 'nginx.masterPid'))),
         lines: pids.length ? [`workers: ${pids.join(', ')}`] : ['no worker process found'],
       },
     ];
     if (pids.length) {
       evidence.push({
-        command: `cat /proc/${pids[0]}/limits; ls /proc/${pids[0]}/fd`,
+        command: shownCommand(['cat', '--', `/proc/${pids[0]}/limits`], ['ls', '-1', '--', `/proc/${pids[0]}/fd`]),
         lines: [`open-file limit: ${limits.openFilesSoft ?? '?'} soft, ${limits.openFilesHard ?? '?'} hard`, `descriptors open now: ${limits.openNow ?? '?'} in the busiest worker`],
       });
     }

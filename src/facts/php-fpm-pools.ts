@@ -1,3 +1,4 @@
+import { shownCommand } from '../shell/quote.js';
 import type { FpmKey, FpmPool } from './keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parsePs } from '../system/ps.js';
@@ -135,7 +136,7 @@ export function fpmPools(done: readonly CommandResult[]): FpmFindings {
       });
     }
     evidence.push({
-      command: test ? test.join(' ') : `cat ${install.conf}`,
+      command: test ? shownCommand(test) : shownCommand(['cat', '--', install.conf]),
       lines: [
         `${install.conf} (${state})${parsed.global.error_log ? `, its log: ${parsed.global.error_log}` : ''}`,
         ...source.map(

@@ -21,7 +21,8 @@ export class ReplayHost implements Host {
     private readonly details: Record<string, unknown> = {},
   ) {
     for (const command of [...commands].sort((a, b) => a.seq - b.seq)) {
-      const key = commandKey(command.argv, command.stdin);
+      // Redacted again by today's rules (idempotent), so a recording made under older ones still matches.
+      const key = commandKey(redactArgv(command.argv), command.stdin === undefined ? undefined : redactText(command.stdin));
       const list = this.byKey.get(key) ?? [];
       list.push(command);
       this.byKey.set(key, list);

@@ -1,16 +1,16 @@
 import { USAGE } from '../args.js';
 import { BadCommandLine, BadgatewayError } from '../errors.js';
 import { EXIT } from '../report/exit-codes.js';
-import { stripControl } from '../shell/sanitize.js';
+import { say } from '../shell/stderr.js';
 
 export { EXIT };
 
 /**
  * What any error that ends a run prints, and the exit code it ends with: the one place that decides both
  * (src/cli.tsx calls it for every mode). A typed error says its message, then the usage when the command line
- * was wrong; anything else is a bug, shown with its stack. The message may quote a host: controls are stripped.
+ * was wrong; anything else is a bug, shown with its stack. The message may quote a host: say() strips its controls.
  */
-export function exitOnError(error: unknown, write: (text: string) => void = (text) => void process.stderr.write(text)): number {
+export function exitOnError(error: unknown, write?: (text: string) => void): number {
   let message: string;
   let code: number;
   if (error instanceof BadgatewayError) {
@@ -20,6 +20,6 @@ export function exitOnError(error: unknown, write: (text: string) => void = (tex
     message = `unexpected error: ${(error as Error)?.stack ?? error}`;
     code = EXIT.unreachable;
   }
-  write(`badgateway: ${stripControl(message)}\n`);
+  say(message, write);
   return code;
 }

@@ -13,6 +13,7 @@ import { planFix } from '../drive/fix.js';
 import { Recorder } from '../record/recorder.js';
 import { replayHosts, replayToEnd } from '../record/replay.js';
 import { inputsOfRecording, readRecordingFile, saveMarkdown, saveRecording, VERSION } from './run-files.js';
+import { jsonText } from '../shell/sanitize.js';
 
 /** --json: no UI; walk the flow without asking anyone and print the report. */
 export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode): Promise<number> {
@@ -29,7 +30,7 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
     const report = buildReport(session, null, described, e.message, notes);
     if (recorder && mode.record) saveRecording(mode.record, recorder, session, { hosts: described, notes, error: e.message });
     if (mode.report) saveMarkdown(mode.report, report);
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${jsonText(report)}\n`);
     return report.exitCode;
   }
   if (recorder) hosts = recorder.wrap(hosts);
@@ -56,7 +57,7 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
     if (mode.apply) report = await (await import('./apply-json.js')).applyForJson(session, fix, hosts, report, interrupt.signal);
     if (recorder && mode.record) saveRecording(mode.record, recorder, session, { hosts: report.hosts, notes, error });
     if (mode.report) saveMarkdown(mode.report, report);
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`${jsonText(report)}\n`);
     await hosts.close();
   } finally {
     release();

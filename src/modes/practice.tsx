@@ -4,21 +4,16 @@ import { listIncidents, loadIncident, NOT_BUNDLED } from '../practice/incidents.
 import { createPracticeRootStore } from '../practice/practice-store.js';
 import { PracticeRoot } from '../ui/practice-app.js';
 import { BadInput } from '../errors.js';
+import { jsonText, oneLine } from '../shell/sanitize.js';
 
 /** `badgateway practice --list [--json]`: the bundled incidents, one a line or as JSON. */
 export function listPractice(json: boolean): number {
   const incidents = listIncidents();
   if (json) {
-    process.stdout.write(
-      `${JSON.stringify(
-        incidents.map(({ id, cause, title }) => ({ id, cause, title })),
-        null,
-        2,
-      )}\n`,
-    );
+    process.stdout.write(`${jsonText(incidents.map(({ id, cause, title }) => ({ id, cause, title })))}\n`);
     return 0;
   }
-  for (const i of incidents) process.stdout.write(`${i.id.padEnd(24)} ${i.cause.padEnd(22)} ${i.title}\n`);
+  for (const i of incidents) process.stdout.write(`${oneLine(`${i.id.padEnd(24)} ${i.cause.padEnd(22)} ${i.title}`)}\n`);
   for (const n of NOT_BUNDLED) process.stdout.write(`(no incident for ${n.cause}: ${n.why})\n`);
   return 0;
 }

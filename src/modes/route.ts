@@ -10,12 +10,13 @@ import { routeText } from '../report/route-text.js';
 import { HostLost, runCheck } from '../runner/run-check.js';
 import { CannotRun } from '../errors.js';
 import { connectHosts } from '../drive/connect.js';
-import { stripControl } from '../shell/sanitize.js';
+import { say } from '../shell/stderr.js';
 import { EXIT } from './exit.js';
+import { jsonText } from '../shell/sanitize.js';
 
 type RouteMode = Extract<Mode, { kind: 'route' }>;
 
-const warn = (message: string): void => void process.stderr.write(`badgateway: ${stripControl(message)}\n`);
+const warn = (message: string): void => say(message);
 
 /** nginx cannot be asked (not running, config unreadable): the command ends with exit 3 and this message. */
 class CannotAsk extends CannotRun {}
@@ -94,7 +95,7 @@ export async function route(mode: RouteMode): Promise<number> {
     for (const note of notes) warn(note);
     const learned = await learnRoute(inputs, hosts);
     const answer = routeJson(learned.route, requestOf({ ...inputs, ...learned.facts }), learned.reason);
-    process.stdout.write(mode.json ? `${JSON.stringify(answer, null, 2)}\n` : routeText(answer, nginxLine(learned.facts, hosts)));
+    process.stdout.write(mode.json ? `${jsonText(answer)}\n` : routeText(answer, nginxLine(learned.facts, hosts)));
     return EXIT.healthyOrFixed;
   } catch (e) {
     if (!(e instanceof CannotAsk || e instanceof HostLost)) throw e;

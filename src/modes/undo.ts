@@ -3,7 +3,7 @@ import { stderrSink } from '../fixes/apply/steps.js';
 import { undoLast, type UndoOutcome } from '../fixes/apply/undo.js';
 import { CannotRun } from '../errors.js';
 import { connectHosts } from '../drive/connect.js';
-import { stripControl } from '../shell/sanitize.js';
+import { jsonText, stripControl } from '../shell/sanitize.js';
 import { EXIT } from './exit.js';
 
 type UndoMode = Extract<Mode, { kind: 'undo' }>;
@@ -28,7 +28,7 @@ export async function undo(mode: UndoMode): Promise<number> {
   const hosts = await connectHosts(mode.hosts, { asker: null, acceptNewHostKey: mode.acceptNewHostKey });
   try {
     const outcome = await undoLast(hosts.proxy, mode.json ? { onEvent: stderrSink } : {});
-    process.stdout.write(mode.json ? `${JSON.stringify(outcome, null, 2)}\n` : say(outcome));
+    process.stdout.write(mode.json ? `${jsonText(outcome)}\n` : say(outcome));
     return outcome.undone ? EXIT.healthyOrFixed : EXIT.diagnosed;
   } catch (e) {
     throw new CannotRun(`undo failed: ${(e as Error).message}`, { cause: e });

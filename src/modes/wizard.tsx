@@ -14,6 +14,7 @@ import { erasingEarlyFrame } from '../ui/early-frame.js';
 import { App } from '../ui/app.js';
 import { BadInput } from '../errors.js';
 import { EXIT } from './exit.js';
+import { say } from '../shell/stderr.js';
 
 /** Ink's first write starts by erasing the early frame, so the screen is never blank between the two. */
 function eraseEarlyFrameOnFirstWrite(rows: number): void {
@@ -62,9 +63,9 @@ async function runApp(store: StoreApi<WizardState>, earlyRows: number): Promise<
   await app.waitUntilExit();
   // Ctrl-C ends the app at once: an apply under way still rolls back before the process exits. The
   // terminal is no longer raw, so another Ctrl-C is a real SIGINT: it must not cut the rollback short.
-  const holdOn = () => process.stderr.write('badgateway: the fix is being rolled back; the box is left as it was once that is done\n');
+  const holdOn = () => say('the fix is being rolled back; the box is left as it was once that is done');
   process.on('SIGINT', holdOn);
-  if (store.getState().apply?.stage === 'applying') process.stderr.write('badgateway: stopping the fix at its next step and rolling it back…\n');
+  if (store.getState().apply?.stage === 'applying') say('stopping the fix at its next step and rolling it back…');
   store.getState().quit();
   await store.getState().applying();
   process.off('SIGINT', holdOn).off('SIGTERM', stop).off('SIGHUP', stop);

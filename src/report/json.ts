@@ -97,8 +97,8 @@ export function buildReport(session: Session, fix: FixPlan | null, hosts: Report
     diagnosis,
     fix: {
       title: ended?.kind === 'fix' ? text(ended.title, session) : '',
-      commands: (plan?.commands ?? []).map((c) => commandLine(c.argv)),
-      details: (plan?.commands ?? []).map((c) => ({ command: commandLine(c.argv), argv: c.argv, why: c.why, durable: c.durable })),
+      commands: (plan?.commands ?? []).map((c) => commandLine(c.argv, 'person')),
+      details: (plan?.commands ?? []).map((c) => ({ command: commandLine(c.argv, 'person'), argv: c.argv, why: c.why, durable: c.durable })),
       edits: plan?.edits ?? [],
       notes: plan?.notes ?? [],
       caution: ended?.kind === 'fix' && ended.caution ? text(ended.caution, session) : null,

@@ -11,29 +11,57 @@ import { stripControl } from '../shell/sanitize.js';
 
 type Evidence = JsonReport['diagnosis']['evidence'][number];
 
+/**
+ * Every value here may come from a box, a recording or a flow file, and a ticket renders Markdown: each is
+ * stripped of terminal controls first, then written so that it cannot become a link, an image, HTML, a
+ * heading, a list, emphasis, or break out of its code block or table cell.
+ */
+
 /** A fence longer than any run of backticks inside, so host output cannot close it early. */
 function fenced(lines: string[], language = ''): string {
-  const body = lines.join('\n');
+  const body = stripControl(lines.join('\n'));
   const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   return `${fence}${language}\n${body}\n${fence}`;
 }
 
-/** Inline code that survives backticks in the value. */
+/** Inline code that survives backticks in the value; a line break would end the span's paragraph, so it is a space. */
 function code(value: string): string {
-  const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+  const text = stripControl(value).replace(/\s*\n\s*/g, ' ');
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
-  return longest ? `${ticks} ${value} ${ticks}` : `${ticks}${value}${ticks}`;
+  return longest || /^ | $/.test(text) ? `${ticks} ${text} ${ticks}` : `${ticks}${text}${ticks}`;
 }
 
+/** What GitHub would turn into a link by itself: a URL, www.something, an email address. Shown as code instead. */
+const LINKISH = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.)[^\s|]+|[\w.+-]+@[\w-]+\.[\w.-]+/gi;
+
 /** Markdown's own characters in running text, so a host's words stay words. */
-function plain(text: string): string {
+function escaped(text: string): string {
   return text
-    .replace(/([\\*<])/g, '\\$1')
+    .replace(/([\\`*[\]<>!|&~#])/g, '\\$1')
     .replace(/(^|\s)_/g, '$1\\_')
-    .replace(/_(?=\s|$)/g, '\\_')
-    .replace(/\n+/g, ' ');
+    .replace(/_(?=\s|$)/g, '\\_');
 }
+
+/** Running text: one line, escaped, anything link-like as code, nothing that starts a block where it begins a line. */
+function plain(text: string): string {
+  const line = stripControl(text)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/^\s+/, '');
+  let out = '';
+  let at = 0;
+  for (const match of line.matchAll(LINKISH)) {
+    out += escaped(line.slice(at, match.index)) + code(match[0]);
+    at = match.index + match[0].length;
+  }
+  out += escaped(line.slice(at));
+  // A list marker, a setext underline or an ordered list's number where the text starts a line.
+  return out.replace(/^([-+=])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2');
+}
+
+/** A table cell: its pipes escaped (GitHub splits cells on them even inside code). */
+const cell = (markdown: string): string => markdown.replace(/\|/g, '\\|');
 
 function ms(value: number): string {
   return value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
@@ -50,13 +78,13 @@ function outcomeLine(report: JsonReport): string {
 
 function summary(report: JsonReport): string[] {
   const request = report.request ? `${report.request.method} ${report.request.url}` : 'the failing request (not given, none found)';
-  const hosts = report.hosts.map((h) => `${h.role} ${code(h.label)}`).join(', ');
+  const hosts = report.hosts.map((h) => `${plain(h.role)} ${code(h.label)}`).join(', ');
   const lines = [
     `- **Request:** ${code(request)}`,
     `- **Cause:** ${report.diagnosis.cause ? code(report.diagnosis.cause) : report.healthy ? 'none (healthy)' : 'not found'} · ${plain(report.diagnosis.title)}`,
     `- **Result:** ${outcomeLine(report)} (exit ${report.exitCode})`,
     `- **Hosts:** ${hosts || 'none'}`,
-    `- **Path:** ${report.steps.map((s) => `${s.node} (${s.outcome})`).join(' → ') || 'no step ran'}`,
+    `- **Path:** ${plain(report.steps.map((s) => `${s.node} (${s.outcome})`).join(' → ')) || 'no step ran'}`,
   ];
   if (report.fix.title) lines.push(`- **Fix:** ${plain(report.fix.title)}`);
   return lines;
@@ -64,7 +92,8 @@ function summary(report: JsonReport): string[] {
 
 function evidenceBlock(item: Evidence, stepHost: string): string[] {
   const out: string[] = [];
-  const lines = [...(item.command ? [`$ ${item.command}`] : []), ...item.lines];
+  // A command is shown as it ran (quoted by shownCommand); a probe is said in words, with no prompt to paste.
+  const lines = [...(item.command ? [`$ ${item.command}`] : []), ...(item.probe ? [`# ${item.probe}`] : []), ...item.lines];
   if (item.host && item.host !== stepHost) out.push(`On ${code(item.host)}:`, '');
   if (lines.length) out.push(fenced(lines, 'console'));
   if (item.note) out.push('', `_${plain(item.note)}_`);
@@ -182,8 +211,7 @@ function hosts(report: JsonReport): string[] {
   const out = ['## Hosts', '', '| Role | Host | Runs as |', '|---|---|---|'];
   for (const h of report.hosts) {
     const runsAs = typeof h.runsAs === 'string' ? h.runsAs : h.replayed ? 'replayed from a recording' : 'this machine';
-    const cell = (text: string) => plain(text).replace(/\|/g, '\\|');
-    out.push(`| ${cell(h.role)} | ${code(h.label)} | ${cell(runsAs)} |`);
+    out.push(`| ${plain(h.role)} | ${cell(code(h.label))} | ${plain(runsAs)} |`);
   }
   return [...out, ''];
 }

@@ -1,5 +1,5 @@
 import type { RouteStep } from '../nginx/route-types.js';
-import { stripControl } from '../shell/sanitize.js';
+import { oneLine } from '../shell/sanitize.js';
 import type { RouteJson } from './route-json.js';
 
 const at = (p: { file?: string; line?: number } | null | undefined): string => (p?.file ? ` (${p.file}${p.line !== undefined ? `:${p.line}` : ''})` : '');
@@ -38,9 +38,6 @@ function finalLine(answer: RouteJson): string {
       return answer.reason ?? 'no server{} takes it';
   }
 }
-
-/** A value from the box or the config may hold a line break: shown as \\n, so it cannot pose as a line of its own (a forged "Answer:"). */
-const oneLine = (line: string): string => stripControl(line.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
 
 const stepLine = (step: RouteStep, n: number): string => `  ${n}. ${step.text}${at(step)}`;
 

@@ -4,7 +4,7 @@ import { dialledAddress } from '../facts/dialled.js';
 import type { KnownFacts } from '../facts/keys.js';
 import type { HostSet } from '../hosts/host-set.js';
 import { NO_BACKEND_VIEW, type CommandResult, type CommandSpec, type Host } from '../hosts/host.js';
-import { commandLine } from '../shell/quote.js';
+import { shownCommand } from '../shell/quote.js';
 import type { AheadCommand } from './look-ahead.js';
 import { stripControl } from '../shell/sanitize.js';
 
@@ -22,13 +22,17 @@ export interface CheckRun {
 /** Thrown when a host stops answering in the middle of a check (after the SSH host's own reconnect). */
 export class HostLost extends Error {}
 
+/**
+ * Evidence as it is kept and shown: the host it came from, and every host-derived text stripped of terminal
+ * controls. A command needs no stripping: shownCommand() wrote it visibly, so it stays exactly what ran.
+ */
 function clean(evidence: Evidence[], results: CommandResult[], fallbackHost: string): Evidence[] {
   return evidence.map((e) => {
-    const ran = e.command !== undefined ? results.find((r) => commandLine(r.argv) === e.command || r.argv.join(' ') === e.command) : undefined;
+    const ran = e.command !== undefined ? results.find((r) => shownCommand(r.argv) === e.command) : undefined;
     return {
       ...e,
       host: e.host ?? ran?.host ?? fallbackHost,
-      ...(e.command !== undefined ? { command: stripControl(e.command) } : {}),
+      ...(e.probe !== undefined ? { probe: stripControl(e.probe) } : {}),
       lines: e.lines.map(stripControl),
       ...(e.note !== undefined ? { note: stripControl(e.note) } : {}),
     };

@@ -29,7 +29,7 @@ export function tcpProbeCommand(host: string, port: number, seconds: number): st
 
 /** The probe as a person types it to check a fix by hand: the same command, quoted, saying "open" when it connects. */
 export function tcpProbeLine(host: string, port: number, seconds: number): string {
-  return `${commandLine(tcpProbeCommand(host, port, seconds))} && echo open`;
+  return `${commandLine(tcpProbeCommand(host, port, seconds), 'person')} && echo open`;
 }
 
 /**

@@ -1,12 +1,12 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ApplyEvent } from '../fixes/apply/steps.js';
 import type { ApplyOutcome } from '../fixes/apply/run.js';
 import type { PreviewLine } from '../fixes/apply/preview.js';
-import { stripControl } from '../shell/sanitize.js';
 import type { ApplyState } from '../store/wizard-state.js';
 import { Menu } from './menu.js';
 import { Spinner } from './spinner.js';
 import { SYMBOLS, tone, type Tone } from './theme.js';
+import { Text } from './text.js';
 
 const LINE_TONE: Record<PreviewLine['kind'], Tone | undefined> = { heading: 'accent', text: undefined, command: undefined, removed: 'bad', added: 'ok', context: 'dim', skipped: 'dim' };
 
@@ -16,7 +16,7 @@ function Preview({ lines }: { lines: PreviewLine[] }) {
       {lines.map((line, i) => (
         <Text key={i} color={LINE_TONE[line.kind] ? tone(LINE_TONE[line.kind] as Tone) : undefined} wrap="wrap">
           {line.kind === 'command' ? `  ${SYMBOLS.prompt} ` : line.kind === 'heading' || line.kind === 'text' ? '' : '    '}
-          {stripControl(line.text)}
+          {line.text}
         </Text>
       ))}
     </Box>
@@ -33,7 +33,7 @@ function Progress({ events, shown = 12 }: { events: ApplyEvent[]; shown?: number
         const color = e.status === 'ok' ? tone('ok') : e.status === 'fail' ? tone('bad') : tone('dim');
         return (
           <Text key={i} wrap="wrap">
-            <Text color={color}>{mark}</Text> {stripControl(e.text)}
+            <Text color={color}>{mark}</Text> {e.text}
           </Text>
         );
       })}
@@ -47,45 +47,45 @@ function Result({ outcome }: { outcome: ApplyOutcome }) {
     <Box flexDirection="column">
       {outcome.verified ? (
         <Text bold color={tone('ok')} wrap="wrap">
-          {SYMBOLS.ok} Fixed and verified: {stripControl(outcome.verification?.summary ?? '')}
+          {SYMBOLS.ok} Fixed and verified: {outcome.verification?.summary ?? ''}
         </Text>
       ) : (
         <Text bold color={tone('bad')} wrap="wrap">
-          {SYMBOLS.bad} Not fixed: {stripControl(outcome.failure ?? 'unknown')}
+          {SYMBOLS.bad} Not fixed: {outcome.failure ?? 'unknown'}
         </Text>
       )}
       {outcome.rolledBack && <Text color={tone('warn')}>Rolled back: the box is as it was before.</Text>}
       {outcome.rollback.map((line, i) => (
         <Text key={`r${i}`} color={tone('dim')} wrap="wrap">
           {'  '}
-          {stripControl(line)}
+          {line}
         </Text>
       ))}
       {outcome.after && (
         <Text wrap="wrap">
           With the change in place the diagnosis found: {outcome.after.cause ? `Cause: ${outcome.after.cause} · ` : ''}
-          {stripControl(outcome.after.title)}
+          {outcome.after.title}
         </Text>
       )}
       {commands.map((c, i) =>
         c.kind === 'command' ? (
           <Text key={`c${i}`} wrap="wrap">
-            {SYMBOLS.prompt} {stripControl(c.command)}
+            {SYMBOLS.prompt} {c.command}
             <Text color={tone('dim')}>
               {' '}
-              ({c.durable ? 'durable' : 'until the next restart'}){c.changed ? `: ${stripControl(c.changed)}` : ''}; undo: {stripControl(c.undoText)}
+              ({c.durable ? 'durable' : 'until the next restart'}){c.changed ? `: ${c.changed}` : ''}; undo: {c.undoText}
             </Text>
           </Text>
         ) : null,
       )}
       {outcome.applied && outcome.backups.length > 0 && (
         <Text color={tone('dim')} wrap="wrap">
-          Backups: {stripControl(outcome.backups.join(', '))}
+          Backups: {outcome.backups.join(', ')}
         </Text>
       )}
       {outcome.journal && (
         <Text color={tone('dim')} wrap="wrap">
-          Journal: {stripControl(outcome.journal)} ({outcome.verified ? 'badgateway undo reverts this fix' : 'the rollback is recorded there'})
+          Journal: {outcome.journal} ({outcome.verified ? 'badgateway undo reverts this fix' : 'the rollback is recorded there'})
         </Text>
       )}
     </Box>
@@ -99,7 +99,7 @@ export function ApplyView({ state, onPick }: { state: ApplyState; onPick: (value
     return (
       <Box flexDirection="column">
         <Text color={tone('warn')} wrap="wrap">
-          {SYMBOLS.warn} {stripControl(state.reason)}
+          {SYMBOLS.warn} {state.reason}
         </Text>
         <Menu
           items={[

@@ -1,7 +1,6 @@
 import { Box } from 'ink';
 import { useStore } from 'zustand';
 import { currentNode } from '../engine/session.js';
-import { stripControl } from '../shell/sanitize.js';
 import { Spinner } from './spinner.js';
 import { StepView } from './step-view.js';
 import { Header, Notes, type WizardStore } from './wizard-frame.js';
@@ -9,7 +8,7 @@ import { Header, Notes, type WizardStore } from './wizard-frame.js';
 /** The first step's heading while the hosts connect. */
 export function ConnectingScreen({ store }: { store: WizardStore }) {
   const node = useStore(store, (s) => currentNode(s.session));
-  const hostLabel = useStore(store, (s) => stripControl(s.hostLabel));
+  const hostLabel = useStore(store, (s) => s.hostLabel);
   return (
     <Box flexDirection="column">
       <Header store={store} />

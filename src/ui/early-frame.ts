@@ -51,14 +51,14 @@ function truncate(text: string, width: number): string {
 export function earlyFrame(input: EarlyFrameInput): string[] {
   const width = Math.max(20, input.columns - 1);
   const paint = (style: keyof typeof SGR, text: string) => (input.color ? `${SGR[style][0]}${text}${SGR[style][1]}` : text);
-  // The host and URL come from the command line: shown as text, never as terminal controls.
+  // The host and URL come from the command line, the titles from a flow file: shown as text, never as terminal controls.
   const rest = stripControl(` · ${input.flowTitle} · ${input.hostLabel}${input.url ? ` · ${input.url}` : ''}`);
   const header = truncate(`badgateway${rest}`, width);
   return [
     `${paint('bold', header.slice(0, 'badgateway'.length))}${paint('dim', header.slice('badgateway'.length))}`,
     '',
-    ...wrapWords(input.node.title, width).map((line) => paint('accent', paint('bold', line))),
-    ...wrapWords(`Why now: ${input.node.why}`, width).map((line) => paint('dim', line)),
+    ...wrapWords(stripControl(input.node.title), width).map((line) => paint('accent', paint('bold', line))),
+    ...wrapWords(stripControl(`Why now: ${input.node.why}`), width).map((line) => paint('dim', line)),
     `${paint('accent', '⠋')} ${truncate(stripControl(input.status), width - 2)}`,
   ];
 }

@@ -1,4 +1,4 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { useStore } from 'zustand';
 import { currentNode, factsOf } from '../engine/session.js';
 import { endText } from '../store/text.js';
@@ -7,6 +7,7 @@ import { FixView } from './fix-view.js';
 import { Menu } from './menu.js';
 import { SYMBOLS, tone } from './theme.js';
 import { Header, useQuit, type WizardStore } from './wizard-frame.js';
+import { Text } from './text.js';
 
 /** The end of the walk: the path taken, the cause and its fix (or why it escalates), and what next. */
 export function EndScreen({ store, onPractice }: { store: WizardStore; onPractice?: (() => void) | undefined }) {

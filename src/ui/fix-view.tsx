@@ -1,9 +1,9 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { FixNode, EndNode } from '../flow/schema.js';
 import type { FixPlan } from '../fixes/plan.js';
 import { commandLine } from '../shell/quote.js';
-import { stripControl } from '../shell/sanitize.js';
 import { SYMBOLS, tone } from './theme.js';
+import { Text } from './text.js';
 
 /** The end of the walk: the cause, why, and exactly what to change and type. */
 export function FixView({ node, title, why, caution, fix }: { node: FixNode | EndNode; title: string; why: string; caution: string | null; fix: FixPlan | null }) {
@@ -42,7 +42,7 @@ export function FixView({ node, title, why, caution, fix }: { node: FixNode | En
           {fix.commands.map((c, i) => (
             <Text key={i} wrap="wrap">
               {'  '}
-              {SYMBOLS.prompt} {stripControl(commandLine(c.argv))}
+              {SYMBOLS.prompt} {commandLine(c.argv, 'person')}
               <Text color={tone('dim')}>{c.durable ? '' : '  (until the next restart)'}</Text>
             </Text>
           ))}
@@ -50,7 +50,7 @@ export function FixView({ node, title, why, caution, fix }: { node: FixNode | En
       )}
       {fix?.notes.map((note, i) => (
         <Text key={`n${i}`} color={tone('dim')} wrap="wrap">
-          {stripControl(note)}
+          {note}
         </Text>
       ))}
       {node.kind === 'end' && node.collect?.length ? <Text color={tone('dim')}>Collect next: {node.collect.join('; ')}</Text> : null}

@@ -1,4 +1,4 @@
-import { Box, Text, useApp } from 'ink';
+import { Box, useApp } from 'ink';
 import type { ReactNode } from 'react';
 import { useEffect } from 'react';
 import { useStore } from 'zustand';
@@ -15,6 +15,7 @@ import { Spinner } from './spinner.js';
 import { StepHeading } from './step-view.js';
 import { SYMBOLS, tone } from './theme.js';
 import { Trail } from './trail.js';
+import { Text } from './text.js';
 
 type RunStore = StoreApi<PracticeState>;
 const QUIT = { label: 'Quit practice', value: 'quit' };

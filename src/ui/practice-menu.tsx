@@ -1,7 +1,8 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { type Incident, NOT_BUNDLED } from '../practice/incidents.js';
 import { Menu } from './menu.js';
 import { tone } from './theme.js';
+import { Text } from './text.js';
 
 /** The list of bundled incidents; the causes stay hidden (guessing them is the exercise). */
 export function PracticeMenu({ incidents, onPick, onQuit }: { incidents: Incident[]; onPick: (id: string) => void; onQuit: () => void }) {

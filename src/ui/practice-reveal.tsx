@@ -1,4 +1,4 @@
-import { Box, Text, useStdout } from 'ink';
+import { Box, useStdout } from 'ink';
 import type { ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
@@ -10,6 +10,7 @@ import { Menu } from './menu.js';
 import { EvidenceLines } from './step-view.js';
 import { SYMBOLS, tone } from './theme.js';
 import { Trail } from './trail.js';
+import { Text } from './text.js';
 
 /** A step's result after the learner's guess: right or not, the evidence, the reason, the guide's step. */
 export function PracticeReveal({ store, header, onQuit }: { store: StoreApi<PracticeState>; header: ReactNode; onQuit: () => void }) {

@@ -1,6 +1,7 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import { outcomeWords, type Prediction, summarize } from '../practice/predict.js';
 import { SYMBOLS, tone } from './theme.js';
+import { Text } from './text.js';
 
 /** The score, what the learner got right, and what to review in the guide. */
 export function ScoreSummary({ predictions }: { predictions: Prediction[] }) {

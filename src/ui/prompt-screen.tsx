@@ -1,8 +1,9 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { Prompt } from '../store/prompts.js';
 import { Menu } from './menu.js';
 import { SecretInput } from './secret-input.js';
 import { Header, Notes, type WizardStore } from './wizard-frame.js';
+import { Text } from './text.js';
 
 /** A question the session puts to the person while it runs: a host key, a passphrase, which host. */
 export function PromptScreen({ store, prompt }: { store: WizardStore; prompt: Prompt }) {

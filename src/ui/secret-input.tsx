@@ -1,6 +1,7 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
 import { useState } from 'react';
 import { tone } from './theme.js';
+import { Text } from './text.js';
 
 /** A line typed without echo (a passphrase, a sudo password): Enter sends it, Esc declines. */
 export function SecretInput({ question, onAnswer }: { question: string; onAnswer: (text: string | null) => void }) {

@@ -1,6 +1,6 @@
-import { Text } from 'ink';
 import { useEffect, useState } from 'react';
 import { tone } from './theme.js';
+import { Text } from './text.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 

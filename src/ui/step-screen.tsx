@@ -1,6 +1,5 @@
-import { Box, Text, useStdout } from 'ink';
+import { Box, useStdout } from 'ink';
 import { useStore } from 'zustand';
-import { stripControl } from '../shell/sanitize.js';
 import { type Choice, questionOf, type ShownStep, shownStep, stepChoices } from '../store/wizard-view.js';
 import { evidenceBudget } from './layout.js';
 import { Menu } from './menu.js';
@@ -8,6 +7,7 @@ import { StepView } from './step-view.js';
 import { SYMBOLS, tone } from './theme.js';
 import { Trail } from './trail.js';
 import { Header, Notes, useQuit, type WizardStore } from './wizard-frame.js';
+import { Text } from './text.js';
 
 /** The trail's rows on a terminal this tall: fewer on a short one. */
 const trailRowsFor = (rows: number) => (rows < 30 ? 2 : 6);
@@ -38,8 +38,7 @@ function evidenceRowsFor(shown: ShownStep, texts: { question: string | undefined
 export function StepScreen({ store, onPickRequest }: { store: WizardStore; onPickRequest: () => void }) {
   const session = useStore(store, (s) => s.session);
   const phase = useStore(store, (s) => s.phase);
-  // An error can quote a recording or a box: shown as text only.
-  const error = useStore(store, (s) => (s.error === null ? null : stripControl(s.error)));
+  const error = useStore(store, (s) => s.error);
   const runningOn = useStore(store, (s) => s.runningOn);
   const notes = useStore(store, (s) => s.notes);
   const quit = useQuit(store);

@@ -1,14 +1,17 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { Evidence } from '../facts/evidence.js';
 import type { TakenStep } from '../engine/session.js';
 import type { FlowNode } from '../flow/schema.js';
 import { Spinner } from './spinner.js';
 import { SYMBOLS, tone } from './theme.js';
+import { Text } from './text.js';
 
 export function EvidenceLines({ evidence, budget }: { evidence: Evidence[]; budget: number }) {
   const rows: { key: string; text: string; kind: 'command' | 'line' | 'note' }[] = [];
   evidence.forEach((e, i) => {
     if (e.command) rows.push({ key: `${i}c`, text: `${SYMBOLS.prompt} ${e.command}`, kind: 'command' });
+    // A probe is said in words, without the prompt: nothing to paste.
+    if (e.probe) rows.push({ key: `${i}p`, text: `(${e.probe})`, kind: 'command' });
     e.lines.forEach((line, j) => rows.push({ key: `${i}l${j}`, text: `  ${line}`, kind: 'line' }));
     if (e.note) rows.push({ key: `${i}n`, text: `  (${e.note})`, kind: 'note' });
   });

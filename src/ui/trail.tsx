@@ -1,6 +1,7 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { Session } from '../engine/session.js';
 import { SYMBOLS, tone } from './theme.js';
+import { Text } from './text.js';
 
 /** The steps taken so far, a line each, like a checklist; the newest `shown` of them. */
 export function Trail({ session, shown }: { session: Session; shown: number }) {

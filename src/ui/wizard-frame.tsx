@@ -1,18 +1,17 @@
-import { Text, useApp } from 'ink';
+import { useApp } from 'ink';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
 import { factsOf } from '../engine/session.js';
-import { stripControl } from '../shell/sanitize.js';
 import type { WizardState } from '../store/wizard-state.js';
 import { SYMBOLS, tone } from './theme.js';
+import { Text } from './text.js';
 
 export type WizardStore = StoreApi<WizardState>;
 
 /** The line every wizard screen starts with: the flow, the host, the failing request. */
 export function Header({ store }: { store: WizardStore }) {
   const title = useStore(store, (s) => s.session.flow.title);
-  // The host's label can quote a recording or a box: shown as text only.
-  const hostLabel = useStore(store, (s) => stripControl(s.hostLabel));
+  const hostLabel = useStore(store, (s) => s.hostLabel);
   const url = useStore(store, (s) => factsOf(s.session)['request.url']);
   return (
     <Text wrap="truncate-end">

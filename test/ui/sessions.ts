@@ -3,6 +3,7 @@ import type { KnownFacts } from '../../src/facts/keys.js';
 import { loadFlowFile } from '../../src/flow/loader.js';
 import { defaultFlowFile } from '../../src/flow-files/locate.js';
 import type { Host } from '../../src/hosts/host.js';
+import { shownCommand } from '../../src/shell/quote.js';
 
 export const FLOW = loadFlowFile(defaultFlowFile());
 
@@ -22,7 +23,14 @@ export const NEVER_ANSWERS: Host = { label: 'local', run: () => new Promise(() =
 export function sessionAlong(steps: { outcome: string; summary: string; learned?: KnownFacts; lines?: string[] }[]): Session {
   let session = startSession(FLOW);
   for (const step of steps) {
-    session = advance(session, { host: 'local', outcome: step.outcome, summary: step.summary, evidence: [{ command: 'example', lines: step.lines ?? [] }], learned: step.learned ?? {}, ms: 5 });
+    session = advance(session, {
+      host: 'local',
+      outcome: step.outcome,
+      summary: step.summary,
+      evidence: [{ command: shownCommand(['example']), lines: step.lines ?? [] }],
+      learned: step.learned ?? {},
+      ms: 5,
+    });
   }
   return session;
 }

@@ -30,7 +30,7 @@ export function applicability(plan: FixPlan | null, facts: KnownFacts, cause: st
   if (!plan) return { applicable: false, reason: 'there is no fix to apply' };
   const actions = plan.commands.map((c) => ({ c, action: actionOf(c, facts) }));
   const manual = actions.find((a) => a.action.kind === 'manual');
-  if (manual) return { applicable: false, reason: `badgateway does not run "${commandLine(manual.c.argv)}" by itself: run the commands yourself` };
+  if (manual) return { applicable: false, reason: `badgateway does not run "${commandLine(manual.c.argv, 'person')}" by itself: run the commands yourself` };
   for (const edit of plan.edits) {
     if (edit.before.trim() === '') return { applicable: false, reason: `the change at ${edit.file}:${edit.line} does not say which text it replaces: make it by hand` };
     if (!programOf(facts, edit.file)) return { applicable: false, reason: `${edit.file} is neither nginx's nor php-fpm's config as badgateway read it: make the change by hand` };

@@ -47,7 +47,7 @@ export class Box {
   /** Runs a command that must succeed. */
   async must(spec: CommandSpec, what: string): Promise<CommandResult> {
     const result = await this.run(spec);
-    if (result.code !== 0) throw new BoxError(`${what} failed (${commandLine(spec.argv)}): ${said(result)}`, result);
+    if (result.code !== 0) throw new BoxError(`${what} failed (${commandLine(spec.argv, 'person')}): ${said(result)}`, result);
     return result;
   }
 

@@ -32,18 +32,18 @@ export function previewOf(prepared: Prepared, facts: KnownFacts): PreviewLine[] 
     }
     const tests = [...new Map(prepared.files.map((f) => [f.test.join('\0'), f.test])).values()];
     add('heading', 'Test the whole configuration with the new version in place, in a private mount namespace (nothing else sees it yet):');
-    for (const test of tests) add('command', commandLine(validateArgv([], test)));
+    for (const test of tests) add('command', commandLine(validateArgv([], test), 'person'));
     add('heading', 'Put the new version in place in one atomic step (mv on the same file system)');
   }
   const run = prepared.commands.filter((c) => c.run);
   if (run.length) {
     add('heading', `Run, and record what each changes and how to undo it:`);
-    for (const c of run) add('command', `${commandLine(c.planned.argv)}${c.planned.durable ? '' : '   (a stopgap: undone by the next restart)'}`);
+    for (const c of run) add('command', `${commandLine(c.planned.argv, 'person')}${c.planned.durable ? '' : '   (a stopgap: undone by the next restart)'}`);
   }
-  for (const c of prepared.commands.filter((x) => !x.run)) add('skipped', `not run: ${commandLine(c.planned.argv)}: ${c.skipped}`);
+  for (const c of prepared.commands.filter((x) => !x.run)) add('skipped', `not run: ${commandLine(c.planned.argv, 'person')}: ${c.skipped}`);
   if (prepared.reload && prepared.nginx) {
     add('heading', 'Reload nginx (never a restart: open connections finish), then check that new workers started:');
-    add('command', commandLine(prepared.nginx.reload));
+    add('command', commandLine(prepared.nginx.reload, 'person'));
   }
   const url = facts['request.url'];
   if (url) add('heading', `Send ${facts['request.method'] ?? 'GET'} ${url} through nginx again: it must not answer 502/504, and nginx must log no new upstream error for it.`);

@@ -55,7 +55,7 @@ export type Reloaded = { ok: true; command: string; proof: string; masterPid: nu
 
 /** Reloads, then waits for the proof; `beforeProof` runs between the two (the apply's step boundary). */
 export async function reloadWithProof(box: Box, nginx: NginxHandles, beforeProof?: () => Promise<void>): Promise<Reloaded> {
-  const command = commandLine(nginx.reload);
+  const command = commandLine(nginx.reload, 'person');
   const ps = await box.must({ argv: PS }, 'listing processes');
   const master = findMaster(ps.stdout, nginx);
   if (master === null) return { ok: false, command, problem: 'no nginx master process runs: nothing to reload' };

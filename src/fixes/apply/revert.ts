@@ -33,13 +33,13 @@ async function undoCommands(box: Box, commands: CommandChange[], out: Reverted):
       const r = await box.run({ argv, timeoutMs: 60_000 });
       if (r.code !== 0) {
         ok = false;
-        out.problems.push(`undoing ${c.command} with ${commandLine(argv)} failed: ${said(r)}`);
+        out.problems.push(`undoing ${c.command} with ${commandLine(argv, 'person')} failed: ${said(r)}`);
         break;
       }
     }
     if (ok) {
       c.status = 'undone';
-      out.lines.push(`undid ${c.command}: ${c.undo.map((a) => commandLine(a)).join('; ')}`);
+      out.lines.push(`undid ${c.command}: ${c.undo.map((a) => commandLine(a, 'person')).join('; ')}`);
     }
   }
 }
@@ -119,7 +119,7 @@ export async function revert(box: Box, record: ApplyRecord, gate: StepGate, patt
   const backend = record.backend;
   if (restored.some((e) => e.program === 'php-fpm') && backend) {
     await attempt('restarting the backend', async () => {
-      for (const step of await restartBackend(box, backend)) (step.ok ? out.lines : out.problems).push(`${commandLine(step.command)}: ${step.said}`);
+      for (const step of await restartBackend(box, backend)) (step.ok ? out.lines : out.problems).push(`${commandLine(step.command, 'person')}: ${step.said}`);
     });
   }
   const nginx = record.nginx;
@@ -127,7 +127,7 @@ export async function revert(box: Box, record: ApplyRecord, gate: StepGate, patt
     await gate.enter('rollback-reload', 'reloading nginx with the restored configuration');
     await attempt('reloading nginx', async () => {
       const test = await box.run({ argv: nginx.test, timeoutMs: 30_000 });
-      if (test.code !== 0) out.problems.push(`${commandLine(nginx.test)} fails on the restored configuration: ${said(test)}`);
+      if (test.code !== 0) out.problems.push(`${commandLine(nginx.test, 'person')} fails on the restored configuration: ${said(test)}`);
       const reload = await reloadWithProof(box, nginx);
       if (reload.ok) out.lines.push(`reloaded nginx (${reload.command}): ${reload.proof}`);
       else out.problems.push(`reloading nginx after the restore: ${reload.problem}`);

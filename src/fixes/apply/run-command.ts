@@ -13,7 +13,7 @@ import type { CommandChange } from './record.js';
 export function commandChange(c: PreparedCommand): CommandChange {
   return {
     kind: 'command',
-    command: commandLine(c.planned.argv),
+    command: commandLine(c.planned.argv, 'person'),
     argv: c.planned.argv,
     why: c.planned.why,
     durable: c.planned.durable,
@@ -44,7 +44,7 @@ export async function runCommand(box: Box, change: CommandChange, action: Comman
       const { undo, changed } = modeUndo(action, before, after);
       change.undo = [undo];
       change.changed = changed;
-      change.undoText = commandLine(undo);
+      change.undoText = commandLine(undo, 'person');
     } else change.undoText = `unknown: ${action.path} could not be read before the change`;
     return;
   }
@@ -58,7 +58,7 @@ export async function runCommand(box: Box, change: CommandChange, action: Comman
     const undo = ['setsebool', '-P', action.name, action.value === '1' || action.value === 'on' ? '0' : '1'];
     change.undo = [undo];
     change.changed = `SELinux boolean ${action.name} set to ${action.value}, permanently`;
-    change.undoText = commandLine(undo);
+    change.undoText = commandLine(undo, 'person');
     return;
   }
   if (action.kind !== 'service') return;
@@ -80,13 +80,13 @@ export async function runCommand(box: Box, change: CommandChange, action: Comman
     change.changed = `${unit} started${pid ? ` (master pid ${pid})` : ''}`;
     if (pid) {
       change.undo = [['kill', '-QUIT', '--', String(pid)]];
-      change.undoText = `${commandLine(change.undo[0] as string[])} (stops the php-fpm it started, gracefully)`;
+      change.undoText = `${commandLine(change.undo[0] as string[], 'person')} (stops the php-fpm it started, gracefully)`;
     } else change.undoText = 'unknown: its master process was not found after the start';
     return;
   }
   change.changed = `${unit} started`;
   if (stop.length && killedPid(stop) === null) {
     change.undo = [stop];
-    change.undoText = commandLine(stop);
+    change.undoText = commandLine(stop, 'person');
   } else change.undoText = `stop ${unit} with the tool that manages it`;
 }

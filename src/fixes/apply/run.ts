@@ -101,7 +101,7 @@ function editChange(f: PreparedFile, stateDir: string, id: string): EditChange {
     sha256Before: f.sha256,
     sha256After: sha256(f.newText),
     status: 'planned',
-    undo: `badgateway undo, or by hand: ${commandLine(['cp', '--preserve=all', '--', backup, f.path])}, then test and reload`,
+    undo: `badgateway undo, or by hand: ${commandLine(['cp', '--preserve=all', '--', backup, f.path], 'person')}, then test and reload`,
   };
 }
 
@@ -302,7 +302,7 @@ async function validate(run: ApplyRun): Promise<Ended> {
       result = await validateWith(box, [], withConfFile(first.file.test, beside));
       await box.remove(beside);
     }
-    run.gate.tell('validate', result.ok ? 'ok' : 'fail', `${commandLine(first.file.test)}: ${result.output.split('\n').slice(-2).join(' ')}`);
+    run.gate.tell('validate', result.ok ? 'ok' : 'fail', `${commandLine(first.file.test, 'person')}: ${result.output.split('\n').slice(-2).join(' ')}`);
     if (!result.ok) {
       const why = result.cannot ? `the new version cannot be tested before it is in place on this box (${result.output})` : `the test fails with the change: ${result.output}`;
       return await run.stopUnchanged(`validation failed: ${why}`);
@@ -381,7 +381,7 @@ const APPLY_PHASES: readonly Phase[] = [
   { step: 'validate', times: withFiles, says: () => 'testing the whole configuration with the new version in place', job: validate },
   { step: 'swap', times: withFiles, says: () => 'putting the new versions in place (one atomic rename each)', job: swap },
   { step: 'command', numbered: true, times: (run) => run.ran.length, says: (run, i) => `running ${run.ran[i]!.change.command}`, job: command },
-  { step: 'reload', times: (run) => (run.prepared.reload && run.prepared.nginx ? 1 : 0), says: (run) => `reloading nginx: ${commandLine(run.prepared.nginx!.reload)}`, job: reload },
+  { step: 'reload', times: (run) => (run.prepared.reload && run.prepared.nginx ? 1 : 0), says: (run) => `reloading nginx: ${commandLine(run.prepared.nginx!.reload, 'person')}`, job: reload },
   { step: 'verify', interrupt: 'before', says: () => 'sending the failing request through nginx again', job: verify },
   { step: 'journal-end', interrupt: 'never', says: () => 'writing the result to the journal', job: journalEnd },
 ];

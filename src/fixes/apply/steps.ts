@@ -4,7 +4,7 @@
  * boundaries for a while, so a test can kill it exactly there. An interrupt (Ctrl-C, SIGTERM) ends a pause
  * at once, except in a rollback: nothing interrupts a rollback, so its pauses always last.
  */
-import { stripControl } from '../../shell/sanitize.js';
+import { say } from '../../shell/stderr.js';
 
 export const PAUSE_ENV = 'BADGATEWAY_PAUSE_AT';
 /** How long the pause lasts (ms) when nothing interrupts it; default 30 s. */
@@ -60,5 +60,5 @@ export class StepGate {
 /** The step log on stderr, one line per event: what --json prints while it applies. */
 export function stderrSink(event: ApplyEvent): void {
   const mark = event.status === 'start' ? '>' : event.status === 'ok' ? 'ok' : event.status === 'fail' ? 'FAILED' : '-';
-  process.stderr.write(`badgateway: apply ${event.step} ${mark} ${stripControl(event.text.replace(/\s*\n\s*/g, ' '))}\n`);
+  say(`apply ${event.step} ${mark} ${event.text.replace(/\s*\n\s*/g, ' ')}`);
 }

@@ -114,7 +114,7 @@ const networkRoute: Planner = {
       );
     }
     notes.push(...localRules(facts));
-    notes.push(`Check it from this box: ${commandLine(['ip', 'route', 'get', host])}; ${tcpProbeLine(host, Number(port), 5)}`);
+    notes.push(`Check it from this box: ${commandLine(['ip', 'route', 'get', host], 'person')}; ${tcpProbeLine(host, Number(port), 5)}`);
     return { commands: [], edits: [], notes };
   },
 };

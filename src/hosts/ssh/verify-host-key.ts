@@ -45,7 +45,7 @@ export function lookupName(hop: ResolvedHost): string {
 }
 
 function fileHint(file: string, name: string): string {
-  return commandLine(['ssh-keygen', '-f', file, '-R', name]);
+  return commandLine(['ssh-keygen', '-f', file, '-R', name], 'person');
 }
 
 /** Known: returns. Changed or revoked: throws. Unknown: asks `onUnknown` (none given: throws). */

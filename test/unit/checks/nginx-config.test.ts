@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nginxConfig } from '../../../src/checks/nginx-config.js';
@@ -52,5 +53,18 @@ describe('nginx.config with parse errors', () => {
     expect(result.outcome).toBe('valid');
     expect(result.summary).toBe('4 config files read; workers run as www-data');
     expect(lines(DUMP).some((l) => l.includes('parse error'))).toBe(false);
+  });
+});
+
+describe("nginx.config's evidence command (issue 16)", () => {
+  it("shows nginx's own -g 'daemon off;' as one argument and a hostile prefix quoted, exactly the argv that ran", () => {
+    const args = ['-p', '/srv/$(touch /tmp/bgw-pwned)/', '-g', 'daemon off;'];
+    const result = nginxConfig.interpret({ ...facts, 'nginx.args': args }, [{ ...run(DUMP), argv: ['/usr/sbin/nginx', ...args, '-T'] }]);
+    const command = result.evidence[0]?.command ?? '';
+    expect(command).toBe("/usr/sbin/nginx -p '/srv/$(touch /tmp/bgw-pwned)/' -g 'daemon off;' -T");
+    const parsed = execFileSync('bash', ['--norc', '-c', `printf '%s\\0' ${command}`], { encoding: 'utf8' })
+      .split('\0')
+      .slice(0, -1);
+    expect(parsed).toEqual(['/usr/sbin/nginx', ...args, '-T']);
   });
 });

@@ -6,6 +6,7 @@ import { parseRecording } from '../../../src/record/recording.js';
 import { replayHosts, replayToEnd } from '../../../src/record/replay.js';
 import { buildReport, type JsonReport } from '../../../src/report/json.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
+import { shownCommand } from '../../../src/shell/quote.js';
 import { describeHosts } from '../../../src/drive/connect.js';
 import { planFix } from '../../../src/drive/fix.js';
 import { defaultFlowFile } from '../../../src/flow-files/locate.js';
@@ -43,7 +44,7 @@ describe('the Markdown report', () => {
     expect(steps.match(/^### \d+\. /gm)?.length).toBe(report.steps.length);
     const errorLog = steps.slice(steps.indexOf('Read what nginx said about it'));
     expect(errorLog).toMatch(/Host `local` · \d+ ms · check `error-log`/);
-    expect(errorLog).toMatch(/```console\n\$ tail -c \+\d+ \/tmp\/bgw-nginx-\w+\/logs\/site-errors\.log\n.*111: Connection refused/);
+    expect(errorLog).toMatch(/```console\n\$ tail -c \+\d+ -- \/tmp\/bgw-nginx-\w+\/logs\/site-errors\.log\n.*111: Connection refused/);
     expect(errorLog).toContain('**Branch:** `refused` → `refused-where` (Socket or TCP?). 111: Connection refused');
     const last = steps.slice(steps.lastIndexOf('### '));
     expect(last).toContain('**Branch:** `other-port` → `fix-wrong-port` (Point nginx at the port the backend uses).');
@@ -110,7 +111,7 @@ describe('the Markdown report', () => {
     const report = await reportOf('backend-by-variable');
     const tricky = {
       ...report,
-      diagnosis: { ...report.diagnosis, evidence: [...report.diagnosis.evidence, { node: 'find-nginx', host: 'local', command: 'cat notes', lines: ['```', 'not a fence end'] }] },
+      diagnosis: { ...report.diagnosis, evidence: [...report.diagnosis.evidence, { node: 'find-nginx', host: 'local', command: shownCommand(['cat', 'notes']), lines: ['```', 'not a fence end'] }] },
     };
     const md = renderMarkdown(tricky);
     expect(md).toContain('- **Cause:** `no-resolver` · nginx has no resolver');
@@ -126,5 +127,92 @@ describe('the Markdown report', () => {
     const md = renderMarkdown({ ...report, steps, diagnosis: { ...report.diagnosis, evidence } });
     expect(md).toContain('listen 8080');
     expect(md).not.toMatch(/[\x1b\x07]/);
+  });
+});
+
+/** What a hostile box might name a process, a socket or a log line: Markdown that would render as something. */
+const INJECTION = [
+  '![x](https://evil.example/pixel.png)',
+  '[click me](https://evil.example/login)',
+  '<img src=x onerror=alert(1)><script>alert(1)</script>',
+  '# Owned',
+  '- [ ] fake checkbox',
+  'a|b|c',
+  '```',
+  'line\n# heading on its own line\n---',
+  'https://evil.example/bare www.evil.example ops@evil.example',
+  '**bold** _em_ ~~gone~~ &lt;',
+].join(' ');
+
+/** Markdown with fenced blocks and code spans taken out: what is left is what renders as Markdown. */
+function outsideCode(md: string): string {
+  const lines: string[] = [];
+  let fence: string | null = null;
+  for (const line of md.split('\n')) {
+    const opens = /^(`{3,})/.exec(line)?.[1];
+    if (fence) {
+      if (line === fence) fence = null;
+      continue;
+    }
+    if (opens) {
+      fence = opens;
+      continue;
+    }
+    lines.push(line.replace(/(?<![\\`])(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, 'CODE'));
+  }
+  expect(fence, 'every fence is closed').toBeNull();
+  return lines.join('\n');
+}
+
+describe('the Markdown report holds host values as text (issue 16)', () => {
+  it('a hostile process name, path, log line and host label become no image, link, HTML, heading or table cell', async () => {
+    const report = await reportOf('reports-redeploy');
+    const steps = report.steps.map((step) => ({ ...step, summary: `python3 ${INJECTION}`, title: INJECTION }));
+    const evidence = report.diagnosis.evidence.map((e) => ({ ...e, lines: [...e.lines, INJECTION], note: INJECTION }));
+    const hostile: JsonReport = {
+      ...report,
+      steps,
+      notes: [INJECTION],
+      hosts: report.hosts.map((h) => ({ ...h, label: INJECTION, role: INJECTION })),
+      diagnosis: { ...report.diagnosis, title: INJECTION, explanation: INJECTION, evidence },
+      fix: {
+        ...report.fix,
+        title: INJECTION,
+        notes: [INJECTION],
+        caution: INJECTION,
+        edits: report.fix.edits.map((e) => ({ ...e, file: INJECTION, why: INJECTION })),
+        details: report.fix.details.map((d) => ({ ...d, why: INJECTION })),
+      },
+    };
+    const md = renderMarkdown(hostile);
+    // The report's own checklist is the one place it writes a [ ].
+    const text = outsideCode(md).replace(/^> - \[ \] .*$/gm, '');
+    expect(text.match(/.{0,40}(?<!\\)[[<].{0,20}/)?.[0]).toBeUndefined();
+    expect(text).not.toMatch(/(?<!\\)!(?!\\\[)/);
+    expect(text).not.toMatch(/(?<![\\`])(https?:\/\/|www\.)/);
+    for (const emphasis of ['**bold**', ' _em_', '~~gone~~', ' &lt;']) expect(text).not.toContain(emphasis);
+    for (const line of text.split('\n')) {
+      // Only the report's own headings start with #, its own list items with -, no line is an underline.
+      if (line.startsWith('#')) expect(line).toMatch(/^(# badgateway|## [A-Z]|### (\d+\. |Config changes|Then run|Run|Notes))/);
+      expect(line).not.toMatch(/^(---|===)/);
+      if (line.startsWith('|')) expect(line.split(/(?<!\\)\|/).length, line).toBe(5);
+    }
+    // The values are still there to read.
+    expect(md).toContain('evil.example/pixel.png');
+    expect(md).toContain('\\# Owned');
+  });
+
+  it("an evidence command is shown quoted, as it ran: -g 'daemon off;' one argument, $(...) inert when pasted", async () => {
+    const report = await reportOf('reports-redeploy');
+    const argv = ['nginx', '-g', 'daemon off;', '-c', '/etc/nginx/$(touch /tmp/x).conf', '-T'];
+    const item = { node: 'read-config', host: 'local', command: shownCommand(argv), lines: ['ok'] };
+    const md = renderMarkdown({ ...report, diagnosis: { ...report.diagnosis, evidence: [...report.diagnosis.evidence, item] } });
+    expect(md).toContain("$ nginx -g 'daemon off;' -c '/etc/nginx/$(touch /tmp/x).conf' -T");
+  });
+
+  it('ordinary words are left readable', async () => {
+    const report = await reportOf('reports-redeploy');
+    const md = renderMarkdown({ ...report, notes: ['nginx 1.22.1 (pid 100): proxy_read_timeout is 60s; see error.log.'] });
+    expect(md).toContain('- nginx 1.22.1 (pid 100): proxy_read_timeout is 60s; see error.log.');
   });
 });
