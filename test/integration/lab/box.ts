@@ -59,7 +59,8 @@ export async function startBox(): Promise<Box> {
     'mkdir -p /run/php /run/sshd /var/log/nginx /var/log/supervisor /var/log/php /var/lib/nginx',
     'ip link set lo up',
     'echo ready',
-    'exec sleep infinity',
+    // The box's init: bash reaps what daemons leave behind (a zombie would still count as running).
+    "exec bash -c 'while :; do sleep 3600 & wait; done'",
   ].join(' && ');
   const holder: ChildProcess = spawn('unshare', ['--mount', '--net', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child', '--', 'sh', '-c', setup], {
     stdio: ['ignore', 'pipe', 'pipe'],

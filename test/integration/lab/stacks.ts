@@ -77,3 +77,80 @@ redirect_stderr=true
     throw e;
   }
 }
+
+/** A small HTTP backend in Python's standard library: answers every GET with 200 on the port it is given. */
+const PLAIN_SERVER = `import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'api ok\\n'
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
+`;
+
+/** A SysV init script as Debian's skeleton shapes one: start-stop-daemon, settings from /etc/default/NAME. */
+const INIT_SCRIPT = `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          shop-api
+# Required-Start:    $network $remote_fs
+# Required-Stop:     $network $remote_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: the shop's API
+### END INIT INFO
+
+NAME=shop-api
+DAEMON=/usr/bin/python3
+PIDFILE=/run/$NAME.pid
+PORT=8000
+RUN_AS=www-data
+[ -r /etc/default/$NAME ] && . /etc/default/$NAME
+
+case "$1" in
+  start)
+    start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$PIDFILE" --chuid "$RUN_AS" \\
+      --startas "$DAEMON" -- /srv/shop-api/server.py "$PORT"
+    ;;
+  stop)
+    start-stop-daemon --stop --quiet --retry 5 --pidfile "$PIDFILE" --remove-pidfile
+    ;;
+  restart)
+    "$0" stop
+    "$0" start
+    ;;
+  status)
+    start-stop-daemon --status --pidfile "$PIDFILE"
+    ;;
+  *)
+    echo "Usage: $0 {start|stop|restart|status}" >&2
+    exit 3
+    ;;
+esac
+`;
+
+/**
+ * A plain Python backend started by /etc/init.d/shop-api, whose port comes from /etc/default/shop-api (as
+ * Debian packages do it), behind nginx's sites-enabled/api on api.example. The box has no systemd.
+ */
+export async function initScriptBackend(): Promise<Stack> {
+  const box = await startBox();
+  try {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/shop-api/server.py', PLAIN_SERVER);
+    box.write('/etc/init.d/shop-api', INIT_SCRIPT, 0o755);
+    box.write('/etc/default/shop-api', '# Settings for /etc/init.d/shop-api\nPORT=8001\nRUN_AS=www-data\n');
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8001'));
+    box.run(['service', 'shop-api', 'start']);
+    box.run(['nginx']);
+    await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/8001'], 'the init script backend');
+    return { box, url: 'http://api.example/', host: 'api.example' };
+  } catch (e) {
+    await box.remove();
+    throw e;
+  }
+}
