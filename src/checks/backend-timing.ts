@@ -36,8 +36,8 @@ export function waitSeconds(timeoutMs: number): number {
 
 /**
  * Times the backend directly, bypassing nginx, and compares with the read timeout nginx applies. A
- * backend whose processes are stopped (state T), or that never answers even when given three times
- * nginx's timeout, is not slow: it is hung, and a longer timeout cannot help.
+ * backend whose processes are stopped (state T), or that never answers even when given well past
+ * nginx's timeout (three times it, at most two minutes), is not slow: it is hung, and a longer timeout cannot help.
  */
 export const backendTiming = defineCheck({
   id: 'backend.timing',
@@ -106,7 +106,7 @@ export const backendTiming = defineCheck({
       return {
         outcome: 'never-answers',
         facts: { ...learned, 'backend.states': states.length ? states : ['no process holding the socket could be named'], 'backend.hint': holderHint(holders) },
-        summary: `the backend accepted our request and sent nothing in ${waitedMs} ms, ${Math.round(waitedMs / timeout.ms)} times nginx's timeout: it is stuck, not slow`,
+        summary: `the backend accepted our request and sent nothing in ${waitedMs} ms, ${(waitedMs / timeout.ms).toFixed(1)} times nginx's timeout: it is stuck, not slow`,
         evidence,
       };
     }

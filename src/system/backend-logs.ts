@@ -99,7 +99,8 @@ export function nginxTime(text: string): number | null {
 /**
  * The time stamp near the start of a log line, in the formats backends use: 2026-11-21 13:20:52 (ISO,
  * Python logging, gunicorn), 2026/11/21 13:20:52 (nginx), 21-Nov-2026 13:20:52 (php-fpm),
- * 21/Nov/2026:13:20:52 or 21/Nov/2026 13:20:52 (access logs), Nov 21 13:20:52 (syslog; year from `year`).
+ * 21/Nov/2026:13:20:52 or 21/Nov/2026 13:20:52 (access logs), Nov 21 13:20:52 (syslog; year from `year`),
+ * Sun Dec  6 09:55:57 2026 (C's ctime: uWSGI with log-date).
  */
 export function lineTime(line: string, year: number): number | null {
   const head = line.slice(0, 64);
@@ -107,6 +108,8 @@ export function lineTime(line: string, year: number): number | null {
   if (m) return naive(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
   m = /(\d\d)[-/]([A-Za-z]{3})[-/](\d{4})[: ](\d\d):(\d\d):(\d\d)/.exec(head);
   if (m && MONTHS.includes(m[2]!.toLowerCase())) return naive(+m[3]!, MONTHS.indexOf(m[2]!.toLowerCase()), +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+  m = /^[A-Za-z]{3} ([A-Za-z]{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) (\d{4})\b/.exec(head);
+  if (m && MONTHS.includes(m[1]!.toLowerCase())) return naive(+m[6]!, MONTHS.indexOf(m[1]!.toLowerCase()), +m[2]!, +m[3]!, +m[4]!, +m[5]!);
   m = /^([A-Za-z]{3}) +(\d{1,2}) (\d\d):(\d\d):(\d\d)\b/.exec(head);
   if (m && MONTHS.includes(m[1]!.toLowerCase())) return naive(year, MONTHS.indexOf(m[1]!.toLowerCase()), +m[2]!, +m[3]!, +m[4]!, +m[5]!);
   return null;
@@ -139,7 +142,7 @@ function signalLine(line: string): { signal: string } | null {
   return null;
 }
 
-const FATAL = [/^Fatal Python error: /, /\bSegmentation fault\b/, /\bcore dumped\b/, /JavaScript heap out of memory/, /^FATAL ERROR: /, /^panic: /, /^fatal error: /, /\bWORKER TIMEOUT\b/];
+const FATAL = [/^Fatal Python error: /, /\bSegmentation fault\b/i, /\bcore dumped\b/, /JavaScript heap out of memory/, /^FATAL ERROR: /, /^panic: /, /^fatal error: /, /\bWORKER TIMEOUT\b/];
 const OOM = [/\bOut of memory\b/i, /\boom-kill\b/, /\bkilled by the OOM killer\b/i, /Perhaps out of memory\?/, /\bMemoryError\b/];
 
 /** One crash line found in a log, or null. `next` holds the lines after it, for the detail of a traceback. */

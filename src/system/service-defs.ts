@@ -18,11 +18,15 @@ const DEFINITION_FILES = [
   '/usr/lib/systemd/system/*.service',
 ];
 
-/** Each file that names the address, after a line "\x1e<path>"; at most 64 KiB in all. */
+/**
+ * Each file that names the address (or is named after the pattern as one whose address is implied), after
+ * a line "\x1e<path>"; at most 64 KiB in all.
+ */
 const SCRIPT = `pattern=$1
-for f in ${DEFINITION_FILES.join(' ')}; do
+shift
+for f in ${DEFINITION_FILES.join(' ')} "$@"; do
   [ -f "$f" ] || continue
-  grep -qE -e "$pattern" -- "$f" 2>/dev/null || continue
+  case " $* " in *" $f "*) ;; *) grep -qE -e "$pattern" -- "$f" 2>/dev/null || continue ;; esac
   printf '\\036%s\\n' "$f"
   head -c 16384 -- "$f"
   echo
@@ -39,8 +43,20 @@ export function addressPattern(address: DialledAddress): string {
   return address.kind === 'unix' ? escapeEre(address.path) : `(:|=|[[:space:]])${address.port}([^0-9]|$)`;
 }
 
+/**
+ * Debian's uwsgi never writes an app's socket path down: its default.ini puts the socket of
+ * /etc/uwsgi/apps-enabled/NAME.ini at /run/uwsgi/app/NAME/socket, and /etc/init.d/uwsgi starts every app.
+ */
+const DEBIAN_UWSGI_SOCKET = /^\/run\/uwsgi\/app\/([^/]+)\/socket$/;
+const uwsgiApp = (name: string) => `/etc/uwsgi/apps-enabled/${name}.ini`;
+
+function impliedFiles(address: DialledAddress): string[] {
+  const uwsgi = address.kind === 'unix' ? DEBIAN_UWSGI_SOCKET.exec(address.path) : null;
+  return uwsgi ? [uwsgiApp(uwsgi[1] as string)] : [];
+}
+
 export function serviceDefsCommand(address: DialledAddress): string[] {
-  return ['sh', '-c', SCRIPT, 'service-defs', addressPattern(address)];
+  return ['sh', '-c', SCRIPT, 'service-defs', addressPattern(address), ...impliedFiles(address)];
 }
 
 export interface ServiceDefinition {
@@ -96,6 +112,10 @@ export function parseServiceDefs(stdout: string, address: DialledAddress): Servi
     const base = file.slice(file.lastIndexOf('/') + 1);
     if (file.startsWith('/etc/supervisor') || file.startsWith('/etc/supervisord')) {
       out.push(...supervisorPrograms(file, text, address));
+      continue;
+    }
+    if (impliedFiles(address).includes(file)) {
+      out.push({ kind: 'sysv', name: 'uwsgi', file, line: `Debian's uwsgi serves ${base} on ${address.kind === 'unix' ? address.path : ''}` });
       continue;
     }
     const line = firstLine(text, address);

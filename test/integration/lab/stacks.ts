@@ -154,3 +154,27 @@ export async function initScriptBackend(): Promise<Stack> {
     throw e;
   }
 }
+
+/**
+ * Debian's uwsgi with its python3 plugin: /etc/uwsgi/apps-enabled/shop.ini, started by /etc/init.d/uwsgi
+ * with Debian's defaults (its socket is /run/uwsgi/app/shop/socket), behind nginx's uwsgi_pass.
+ */
+export async function uwsgiApp(options: { nginxPass?: string } = {}): Promise<Stack> {
+  const box = await startBox();
+  try {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 shop.example\n`);
+    box.write('/srv/shop/app.py', WSGI_APP);
+    box.write('/etc/uwsgi/apps-available/shop.ini', '[uwsgi]\nplugins = python3\nchdir = /srv/shop\nmodule = app:app\nlogto = /var/log/uwsgi/app/shop.log\n');
+    box.run(['ln', '-sfn', '/etc/uwsgi/apps-available/shop.ini', '/etc/uwsgi/apps-enabled/shop.ini']);
+    box.run(['install', '-d', '-o', 'www-data', '-g', 'www-data', '/var/log/uwsgi/app']);
+    const pass = options.nginxPass ?? 'include uwsgi_params;\n        uwsgi_pass unix:/run/uwsgi/app/shop/socket;';
+    enableSite(box, 'shop', `server {\n    listen 80;\n    server_name shop.example;\n    error_log /var/log/nginx/shop.example.error.log;\n\n    location / {\n        ${pass}\n    }\n}\n`);
+    box.run(['service', 'uwsgi', 'start']);
+    box.run(['nginx']);
+    await waitInBox(box, ['test', '-S', '/run/uwsgi/app/shop/socket'], 'uwsgi');
+    return { box, url: 'http://shop.example/', host: 'shop.example' };
+  } catch (e) {
+    await box.remove();
+    throw e;
+  }
+}

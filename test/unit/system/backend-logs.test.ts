@@ -128,3 +128,18 @@ describe("gunicorn's own log (captured: Debian's gunicorn 20.1 under supervisord
     expect(crashLines(log.replace(/^.*terminated due to signal.*$/m, ''), { from: at('2026/12/06 09:46:00'), to: at('2026/12/06 09:48:00') }, 2026)).toEqual([]);
   });
 });
+
+describe("uWSGI's own log (captured: Debian's uwsgi 2.0.21, log-date on, a worker that got SIGSEGV)", () => {
+  const log = text('uwsgi-worker-segfault.log');
+  it('reads ctime stamps and names the segmentation fault, at its time', () => {
+    expect(lineTime('Sun Dec  6 09:56:34 2026 - spawned uWSGI master process (pid: 154)', 2025)).toBe(at('2026/12/06 09:56:34'));
+    const found = crashLines(log, { from: at('2026/12/06 09:55:00'), to: at('2026/12/06 09:58:00') }, 2026);
+    expect(found.map((f) => f.lines[0])).toEqual(['Sun Dec  6 09:56:34 2026 - !!! uWSGI process 165 got Segmentation Fault !!!']);
+    expect(found[0]?.time).toBe(at('2026/12/06 09:56:34'));
+  });
+
+  it('not this: the start-up lines, or a window a day later', () => {
+    expect(crashLines(log, { from: at('2026/12/07 09:55:00'), to: at('2026/12/07 09:58:00') }, 2026)).toEqual([]);
+    expect(crashLines(log.split('\n').slice(0, 30).join('\n'), { from: at('2026/12/06 09:55:00'), to: at('2026/12/06 09:58:00') }, 2026)).toEqual([]);
+  });
+});
