@@ -254,6 +254,90 @@ export const SITUATIONS: Situation[] = [
     },
   },
   {
+    id: 'slower-than-nginx-waits',
+    how: 'a python3 HTTP backend (test/integration/lab/backend.py slow 3) answers every request after 3 s; proxy_read_timeout 1s.',
+    yields: [['backend.timing', 'slower-than-timeout']],
+    async setup(lab) {
+      const port = await freePort();
+      lab.own(await startTcpBackend('127.0.0.1', port, { mode: 'slow', seconds: 3 }));
+      const site = await lab.nginx({ server: `location / { proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${port}; }` });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'backend-never-answers',
+    how: 'a python3 HTTP backend (test/integration/lab/backend.py slow 3600) takes every request and answers none for an hour; proxy_read_timeout 1s.',
+    yields: [['backend.timing', 'never-answers']],
+    async setup(lab) {
+      const port = await freePort();
+      lab.own(await startTcpBackend('127.0.0.1', port, { mode: 'slow', seconds: 3600 }));
+      const site = await lab.nginx({ server: `location / { proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${port}; }` });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'silent-refused',
+    how: 'nginx proxies to a port where nothing listens, and the location logs at level crit only (error_log logs/quiet.log crit;), so nginx writes no line for the refused connect.',
+    yields: [['backend.direct', 'refused']],
+    async setup(lab) {
+      const site = await lab.nginx({ server: `location / { error_log logs/quiet.log crit; proxy_pass http://127.0.0.1:${await freePort()}; }` });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'silent-never-answers',
+    how: 'a python3 HTTP backend (test/integration/lab/backend.py slow 3600) takes every request and answers none; proxy_read_timeout 1s, and the location logs at level crit only (error_log logs/quiet.log crit;), so nginx writes no line for its timeout.',
+    yields: [['backend.direct', 'no-answer']],
+    async setup(lab) {
+      const port = await freePort();
+      lab.own(await startTcpBackend('127.0.0.1', port, { mode: 'slow', seconds: 3600 }));
+      const site = await lab.nginx({ server: `location / { error_log logs/quiet.log crit; proxy_read_timeout 1s; proxy_pass http://127.0.0.1:${port}; }` });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'silent-empty-reply',
+    how: 'a python3 program accepts each connection, reads the request and closes it without a byte of answer; the location logs at level crit only (error_log logs/quiet.log crit;), so nginx writes no line for the premature close.',
+    yields: [['backend.direct', 'not-measurable']],
+    async setup(lab) {
+      const port = await freePort();
+      const program = [
+        'import socket, sys',
+        "s = socket.create_server(('127.0.0.1', int(sys.argv[1])))",
+        'while True:',
+        '    c, _ = s.accept()',
+        '    try: c.recv(65536)',
+        '    except OSError: pass',
+        '    c.close()',
+      ].join('\n');
+      lab.own(start('python3', ['-c', program, String(port)]));
+      await waitForPort('127.0.0.1', port, 'the closing backend');
+      const site = await lab.nginx({ server: `location / { error_log logs/quiet.log crit; proxy_pass http://127.0.0.1:${port}; }` });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'silent-socket-missing',
+    how: 'fastcgi_pass names a unix socket that does not exist (php-fpm 8.2 listens on another one), and the location logs at level alert only (error_log logs/quiet.log alert;), so nginx writes no line for the failed connect (it logs that one at crit).',
+    yields: [['backend.direct', 'socket']],
+    async setup(lab, scratch) {
+      const fpm = await lab.phpFpm({ listen: join(scratch, 'app.sock'), pool: 'listen.mode = 0666' });
+      const site = await lab.nginx({
+        server: `location / { error_log logs/quiet.log alert; include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME ${fpm.docroot}/index.php; fastcgi_pass unix:${join(scratch, 'php8.2-fpm.sock')}; }`,
+      });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'backend-down-unmanaged',
+    how: 'nginx proxies to a port where nothing listens, and no supervisord program, systemd unit, init script or /etc/default file of the box names that port.',
+    yields: [['service.manager', 'unknown']],
+    async setup(lab) {
+      const site = await lab.nginx({ server: proxyTo(`http://127.0.0.1:${await freePort()}`) });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
     id: 'slow-only-for-nginx',
     how: "a python3 HTTP backend that sleeps 600 s before answering an HTTP/1.0 request (nginx's) and answers an HTTP/1.1 one (curl's) at once; proxy_read_timeout 1s.",
     yields: [['backend.timing', 'within-timeout']],
