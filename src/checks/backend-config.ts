@@ -3,7 +3,7 @@ import type { BackendHint, FpmPool, KnownFacts, Listener } from '../facts/keys.j
 import type { CommandResult } from '../hosts/host.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { walk } from '../nginx/walk.js';
-import { fpmServiceNames, poolAddressForNginx, parseFpmListen, type FpmListen } from '../system/php-fpm.js';
+import { poolAddressForNginx, parseFpmListen, type FpmListen } from '../system/php-fpm.js';
 import { parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
 import { defineCheck, type Alternative, type CheckResult } from './check.js';
@@ -12,7 +12,7 @@ import { need } from '../facts/need.js';
 import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
 import { bare } from '../facts/addresses.js';
 import { describeListener, processTree } from '../facts/candidates.js';
-import { FPM_PS, fpmPlan, fpmPools, listenMatches, type Dial } from '../facts/php-fpm-pools.js';
+import { FPM_PS, fpmPlan, fpmPools, listenMatches, poolHint, type Dial } from '../facts/php-fpm-pools.js';
 
 const SS = ['ss', '-Hltnxp'];
 const PASSES = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass']);
@@ -56,10 +56,6 @@ export function rankPools(pools: FpmPool[], dial: Dial, listeners: readonly List
     return (p.masterPid !== null ? 100 : 0) + tier * 10 + (listen && listensNow(listen, listeners) ? 1 : 0);
   };
   return [...pools].sort((a, b) => score(b) - score(a));
-}
-
-function poolHint(pool: FpmPool): BackendHint {
-  return { pid: pool.masterPid, binary: pool.binary, conf: pool.conf, names: fpmServiceNames(pool.binary), label: `php-fpm pool ${pool.name} (${pool.conf})` };
 }
 
 /** The process that owns a listener: the root of the pids holding it (php-fpm's master, not a child). */

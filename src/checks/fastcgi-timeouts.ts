@@ -1,28 +1,11 @@
 import type { FpmPool, KnownFacts } from '../facts/keys.js';
-import { parseFpmListen } from '../system/php-fpm.js';
-import { listenMatches } from '../facts/php-fpm-pools.js';
-import { bare } from '../facts/addresses.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { suggestTimeout } from '../facts/timeouts.js';
 import { parseNginxTime } from '../nginx/time.js';
 import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
-import { FPM_PS, fpmPlan, fpmPools } from '../facts/php-fpm-pools.js';
-
-/** The php-fpm pool that listens where nginx dials. */
-export function poolFor(pools: readonly FpmPool[], facts: KnownFacts): FpmPool | null {
-  const dial =
-    need(facts, 'upstream.kind') === 'unix'
-      ? ({ kind: 'unix', path: need(facts, 'upstream.socket') } as const)
-      : ({ kind: 'tcp', host: bare(need(facts, 'upstream.host')), port: need(facts, 'upstream.port') } as const);
-  return (
-    pools.find((p) => {
-      const listen = parseFpmListen(p.values.listen ?? '');
-      return listen !== null && listenMatches(listen, dial);
-    }) ?? null
-  );
-}
+import { FPM_PS, fpmPlan, fpmPools, poolFor } from '../facts/php-fpm-pools.js';
 
 /** request_terminate_timeout in ms: 0 when off (php-fpm's default); null when it cannot be read. */
 export function terminateMs(pool: FpmPool | null): number | null {

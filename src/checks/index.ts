@@ -13,6 +13,7 @@ import { upstreamDns } from './upstream-dns.js';
 import { upstreamKind } from './upstream-kind.js';
 import { backendDirect } from './backend-direct.js';
 import { fastcgiTimeouts } from './fastcgi-timeouts.js';
+import { fpmSaturation } from './fpm-saturation.js';
 import { headerSize } from './header-size.js';
 import { selinuxState } from './selinux-state.js';
 import { workerLimits } from './worker-limits.js';
@@ -45,6 +46,7 @@ const ALL_CHECKS: readonly Check[] = [
   selinuxState,
   backendDirect,
   fastcgiTimeouts,
+  fpmSaturation,
   backendReach,
   socketQueue,
   upstreamTlsCheck,

@@ -56,7 +56,7 @@ export interface ConfigPlace {
 }
 
 /** Where a php-fpm pool setting is written (absent: php-fpm's default applies). */
-export type FpmKey = 'listen' | 'listen.owner' | 'listen.group' | 'listen.mode' | 'user' | 'group' | 'request_terminate_timeout';
+export type FpmKey = 'listen' | 'listen.owner' | 'listen.group' | 'listen.mode' | 'user' | 'group' | 'request_terminate_timeout' | 'pm' | 'pm.max_children';
 
 /** One php-fpm pool as php-fpm itself reads it (`php-fpm -tt`), with the file:line of each setting. */
 export interface FpmPool {
@@ -231,6 +231,11 @@ export interface Facts {
 
   /** php-fpm's request_terminate_timeout for the pool behind a FastCGI upstream, in words. */
   'fpm.terminateTimeout': string;
+  /** The pool's pm.max_children when php-fpm said the pool reached it, and what the box's memory allows instead. */
+  'fpm.maxChildren': number;
+  'fpm.suggestedChildren': number;
+  /** php-fpm's newest "server reached pm.max_children" line, and how often it said so lately. */
+  'fpm.saturation': string;
   /** Which limit ends a slow request first, in words: nginx's read timeout or php-fpm's. */
   'timeout.bitesFirst': string;
 

@@ -1,8 +1,9 @@
 import { shownCommand } from '../shell/quote.js';
-import type { FpmKey, FpmPool } from './keys.js';
+import type { BackendHint, FpmKey, FpmPool, KnownFacts } from './keys.js';
+import { need } from './need.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parsePs } from '../system/ps.js';
-import { binaryFor, FPM_KEYS, fpmIncludes, includeSearch, parseFpmIni, parseFpmTest, phpFpmMasters, poolPlaces, type FpmListen } from '../system/php-fpm.js';
+import { binaryFor, FPM_KEYS, fpmIncludes, fpmServiceNames, parseFpmListen, includeSearch, parseFpmIni, parseFpmTest, phpFpmMasters, poolPlaces, type FpmListen } from '../system/php-fpm.js';
 import type { Evidence } from './evidence.js';
 import { bare, dialledAddresses } from './addresses.js';
 
@@ -158,4 +159,21 @@ export function listenMatches(listen: FpmListen, dial: Dial): boolean {
   if (listen.kind === 'unix' || dial.kind === 'unix') return listen.kind === 'unix' && dial.kind === 'unix' && listen.path === dial.path;
   if (listen.port !== dial.port) return false;
   return listen.host === null || dialledAddresses(dial.host).includes(bare(listen.host));
+}
+
+/** The pool's master as the service check knows a backend: its binary, config and the service names it has. */
+export function poolHint(pool: FpmPool): BackendHint {
+  return { pid: pool.masterPid, binary: pool.binary, conf: pool.conf, names: fpmServiceNames(pool.binary), label: `php-fpm pool ${pool.name} (${pool.conf})` };
+}
+
+/** The php-fpm pool that listens where nginx dials. */
+export function poolFor(pools: readonly FpmPool[], facts: KnownFacts): FpmPool | null {
+  const dial: Dial =
+    need(facts, 'upstream.kind') === 'unix' ? { kind: 'unix', path: need(facts, 'upstream.socket') } : { kind: 'tcp', host: bare(need(facts, 'upstream.host')), port: need(facts, 'upstream.port') };
+  return (
+    pools.find((p) => {
+      const listen = parseFpmListen(p.values.listen ?? '');
+      return listen !== null && listenMatches(listen, dial);
+    }) ?? null
+  );
 }

@@ -6,6 +6,7 @@ import { HUNG_PLANNERS } from './hung.js';
 import { LIMITS_PLANNERS } from './limits.js';
 import { NETWORK_PLANNERS } from './network.js';
 import { PASSTHROUGH_PLANNERS } from './passthrough.js';
+import { SATURATION_PLANNERS } from './saturation.js';
 import { SELINUX_PLANNERS } from './selinux.js';
 import { TLS_PLANNERS } from './tls.js';
 import { SOCKET_PLANNERS } from './sockets.js';
@@ -22,4 +23,5 @@ export const PLANNERS: Readonly<Record<string, Planner>> = {
   ...TLS_PLANNERS,
   ...CLOSED_PLANNERS,
   ...HUNG_PLANNERS,
+  ...SATURATION_PLANNERS,
 };

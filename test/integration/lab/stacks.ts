@@ -178,3 +178,48 @@ export async function uwsgiApp(options: { nginxPass?: string } = {}): Promise<St
     throw e;
   }
 }
+
+/** The front-controller site WordPress, Laravel and Symfony document, on Debian's php8.2-fpm socket. */
+function phpSite(serverName: string, extra = ''): string {
+  return `server {
+    listen 80;
+    server_name ${serverName};
+    root /srv/${serverName}/public;
+    index index.php;
+    error_log /var/log/nginx/${serverName}.error.log;
+
+    location / {
+        try_files $uri $uri/ /index.php?$args;
+    }
+
+    location ~ \\.php$ {
+        include snippets/fastcgi-php.conf;
+        fastcgi_pass unix:/run/php/php8.2-fpm.sock;${extra ? `\n        ${extra}` : ''}
+    }
+}
+`;
+}
+
+/**
+ * Debian's php8.2-fpm (its own /etc/php/8.2/fpm, started by /etc/init.d/php8.2-fpm) behind a
+ * front-controller site; `pool` lines replace the www pool's settings of the same name.
+ */
+export async function phpFpmDebian(options: { pool?: Record<string, string>; scripts?: Record<string, string>; nginxExtra?: string } = {}): Promise<Stack> {
+  const box = await startBox();
+  try {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 blog.example\n`);
+    const scripts = { 'index.php': '<?php echo "blog ok\\n";', ...options.scripts };
+    for (const [name, source] of Object.entries(scripts)) box.write(`/srv/blog.example/public/${name}`, source);
+    for (const [key, value] of Object.entries(options.pool ?? {})) {
+      box.run(['sed', '-i', `s|^;*${key.replace(/\./g, '\\.')} = .*|${key} = ${value}|`, '/etc/php/8.2/fpm/pool.d/www.conf']);
+    }
+    enableSite(box, 'blog', phpSite('blog.example', options.nginxExtra));
+    box.run(['service', 'php8.2-fpm', 'start']);
+    box.run(['nginx']);
+    await waitInBox(box, ['test', '-S', '/run/php/php8.2-fpm.sock'], 'php8.2-fpm');
+    return { box, url: 'http://blog.example/', host: 'blog.example' };
+  } catch (e) {
+    await box.remove();
+    throw e;
+  }
+}
