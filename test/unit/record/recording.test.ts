@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readRecordingFile } from '../../../src/record/read-recording.js';
 import { parseRecording, RecordingError } from '../../../src/record/recording.js';
 import { replayHosts } from '../../../src/record/replay.js';
 
@@ -66,5 +69,34 @@ describe('reading a recording', () => {
     expect(noProxy.message).toBe('r.json is damaged: hosts: no host has the role proxy (the box where nginx runs)');
     const twice = refusal(edited((r) => r.hosts.push({ role: 'proxy', label: 'again' })));
     expect(twice.message).toContain('the role proxy is given to two hosts');
+  });
+
+  it('a recorded request --url would refuse makes the file damaged (exit 2, not a usage error)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgw-recording-'));
+    try {
+      for (const [url, why] of [
+        ['not a url', 'not a URL: not a url'],
+        ['ftp://x/', 'only http:// and https:// URLs'],
+      ]) {
+        const file = join(dir, 'r.json');
+        writeFileSync(
+          file,
+          edited((r) => {
+            (r as unknown as { inputs: { url: string } }).inputs.url = url as string;
+          }),
+        );
+        const error = (() => {
+          try {
+            readRecordingFile(file);
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(error).toBeInstanceOf(RecordingError);
+        expect((error as Error).message).toContain(`${file} is damaged: inputs.url: ${why}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
