@@ -92,6 +92,21 @@ export class RecordingError extends BadInput {
   override name = 'RecordingError';
 }
 
+/** A recording is a few levels deep; anything much deeper is not one (and would overflow whatever recursed into it). */
+const MAX_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `limit`, found with a stack of our own (never by recursion). */
+function nestsDeeper(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Reads a recording's text; a clear error for anything that is not one this version can replay. */
 export function parseRecording(text: string, source = 'the recording'): Recording {
   let data: unknown;
@@ -103,6 +118,7 @@ export function parseRecording(text: string, source = 'the recording'): Recordin
   const head = data as { format?: unknown; version?: unknown } | null;
   if (!head || head.format !== RECORDING_FORMAT) throw new RecordingError(`${source} is not a badgateway recording (no "format": "${RECORDING_FORMAT}")`);
   if (head.version !== RECORDING_VERSION) throw new RecordingError(`${source} is recording format version ${String(head.version)}; this badgateway reads version ${RECORDING_VERSION}`);
+  if (nestsDeeper(data, MAX_DEPTH)) throw new RecordingError(`${source} is damaged: its JSON nests deeper than ${MAX_DEPTH} levels, which no recording does`);
   // The roles commands are filed under, checked here: zod skips a "__proto__" key (JSON.parse keeps it as an
   // own key) without a word, and names no reason for a key it refuses.
   const commands = (data as { commands?: unknown }).commands;

@@ -59,6 +59,12 @@ describe('reading a recording', () => {
     expect(refusal(constructorKey).message).toBe('r.json is damaged: commands: the role "constructor" cannot name a host: constructor is a reserved name');
   });
 
+  it('refuses JSON nested thousands of levels deep inside a host, before anything recurses into it', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const text = edited(() => {}).replace('"label":"local"', `"label":"local","extra":${deep}`);
+    expect(refusal(text).message).toBe('r.json is damaged: its JSON nests deeper than 32 levels, which no recording does');
+  });
+
   it('refuses a recording with no proxy host, and one with a role twice', () => {
     const noProxy = refusal(
       edited((r) => {
