@@ -77,6 +77,6 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
  */
 function printReport(report: { exitCode: number }, unsaved: string[]): number {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  for (const message of unsaved) process.stderr.write(`badgateway: ${stripControl(message)}; the JSON report above is complete\n`);
+  for (const message of unsaved) process.stderr.write(`badgateway: ${stripControl(message)}; the JSON report on stdout is complete\n`);
   return unsaved.length ? EXIT.unreachable : report.exitCode;
 }

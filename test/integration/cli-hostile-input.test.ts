@@ -156,7 +156,7 @@ describe('files written by --record and --report', () => {
         expect(run.code).toBe(3);
         expect(JSON.parse(run.stdout)).toMatchObject({ diagnosis: { cause: expect.any(String) }, exitCode: 1 });
         const message = cleanMessage(run);
-        expect(message).toMatch(new RegExp(`^badgateway: could not write the report ${file}: E(NOSPC|ROFS)\\b.*; the JSON report above is complete$`));
+        expect(message).toMatch(new RegExp(`^badgateway: could not write the report ${file}: E(NOSPC|ROFS)\\b.*; the JSON report on stdout is complete$`));
         expect(readdirSync(dir)).toEqual([]);
       } finally {
         execFileSync('umount', [dir]);
