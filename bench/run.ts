@@ -4,7 +4,7 @@
  *   BENCH_DELAY_MS  relay delay each way for the round-trip and multi-host parts (default 50)
  *   BENCH_REPS      repetitions per round-trip, log and host measurement (default 3)
  *   BENCH_FRAMES    runs of each side of the first-frame comparison (default 15)
- *   BENCH_ONLY      comma list of parts: frame,rounds,logs,hosts (default all)
+ *   BENCH_ONLY      comma list of parts: frame,rounds,logs,hosts,lint (default all)
  *   BENCH_CAUSES    comma list of cause labels for the round-trip part (default all scenarios)
  *   BENCH_MARKDOWN  write the result tables as Markdown to this file too (for bench/README.md)
  */
@@ -12,12 +12,13 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { SCENARIOS } from './causes.js';
 import { firstFrame, type FirstFrame } from './first-frame.js';
+import { flowLint, type FlowLintResult } from './flow-lint.js';
 import { hugeLogs, type HugeLogResult } from './huge-logs.js';
 import { fmtMs, fmtRatio, snapshotBuild } from './measure.js';
 import { multiHost, type HostCount, type MultiHostResult } from './multi-host.js';
 import { roundTrips, type RoundTripResult } from './round-trips.js';
 
-const GOAL = { frameRatio: 2.6, rounds: 5, verifyRounds: 1 };
+const GOAL = { frameRatio: 2.6, rounds: 5, verifyRounds: 1, lintRatio: 6 };
 
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name]);
@@ -26,7 +27,7 @@ const env = (name: string, fallback: number) => {
 const delayMs = env('BENCH_DELAY_MS', 50);
 const reps = env('BENCH_REPS', 3);
 const frames = env('BENCH_FRAMES', 15);
-const only = new Set((process.env.BENCH_ONLY ?? 'frame,rounds,logs,hosts').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'frame,rounds,logs,hosts,lint').split(',').map((s) => s.trim()));
 const causeFilter = process.env.BENCH_CAUSES ? new Set(process.env.BENCH_CAUSES.split(',').map((s) => s.trim())) : null;
 
 const started = performance.now();
@@ -138,6 +139,29 @@ function printHosts(r: MultiHostResult): void {
   );
 }
 
+function printLint(r: FlowLintResult): void {
+  say(`\n5. Flow lint: badgateway lint on generated flows of one size and 4x that size; time beyond starting (--version, ${fmtMs(r.startMs)})`);
+  for (const s of r.shapes) {
+    say(
+      `   ${s.shape.padEnd(26)} ${(s.small.bytes / 1024).toFixed(0)} KiB ${fmtMs(s.small.ms)} (baseline), ${(s.large.bytes / 1024).toFixed(0)} KiB ${fmtMs(s.large.ms)}: ratio ${fmtRatio(s.ratio)}   goal <= ${GOAL.lintRatio}x (linear ~4x, quadratic ~16x): ${mark(s.ratio <= GOAL.lintRatio)}`,
+    );
+  }
+  md.push(
+    `**Flow lint** (\`badgateway lint\` on generated flows, median of ${reps}; ratio = time beyond starting the CLI (${fmtMs(r.startMs)}), 4x the file over 1x: linear is about 4x, quadratic about 16x):`,
+    '',
+  );
+  mdTable(
+    ['flow', '1x', '4x', 'ratio', 'goal'],
+    r.shapes.map((s) => [
+      s.shape,
+      `${(s.small.bytes / 1024).toFixed(0)} KiB: ${fmtMs(s.small.ms)}`,
+      `${(s.large.bytes / 1024).toFixed(0)} KiB: ${fmtMs(s.large.ms)}`,
+      fmtRatio(s.ratio),
+      `<= ${GOAL.lintRatio}x`,
+    ]),
+  );
+}
+
 const log = (line: string) => console.error(line);
 const part = async <T>(name: string, run: () => Promise<T>, print: (r: T) => void) => {
   if (!only.has(name)) return;
@@ -153,6 +177,7 @@ try {
   await part('rounds', () => roundTrips({ delayMs, reps, scenarios: SCENARIOS.filter((s) => !causeFilter || causeFilter.has(s.cause)), log }), printRounds);
   await part('logs', () => hugeLogs({ reps, log }), printLogs);
   await part('hosts', () => multiHost({ delayMs, reps, log }), printHosts);
+  await part('lint', () => flowLint({ reps }), printLint);
 } finally {
   removeSnapshot();
 }

@@ -1,5 +1,7 @@
 /** The command line of DESIGN.md, parsed into what to do. Pure: no I/O, no process.exit. */
 import { BadCommandLine } from './errors.js';
+import { parseTarget } from './hosts/ssh/target.js';
+import { roleNameProblem } from './roles.js';
 
 export type Mode =
   | { kind: 'help' }
@@ -80,8 +82,15 @@ export function parseArgs(argv: readonly string[]): Mode {
   let yes = false;
   const hosts: HostArg[] = [];
   const addHost = (role: string, target: string) => {
-    if (!/^[a-z][a-z0-9_-]*$/i.test(role)) throw new UsageError(`--host needs ROLE=[user@]host[:port], with a role such as proxy or app (got ${role}=${target})`);
+    const problem = roleNameProblem(role);
+    if (problem) throw new UsageError(`--host needs ROLE=[user@]host[:port], with a role such as proxy or app (got ${role}=${target}: ${problem})`);
     if (!target) throw new UsageError(`--host ${role}= needs a target such as root@web1`);
+    // A target that is not [user@]host[:port] is a wrong command line (exit 2), found before connecting.
+    try {
+      parseTarget(target);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     if (hosts.some((h) => h.role === role)) throw new UsageError(`the role ${role} is given twice`);
     hosts.push({ role, target });
   };

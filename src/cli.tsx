@@ -4,6 +4,7 @@ import { currentNode, startSession } from './engine/session.js';
 import type { KnownFacts } from './facts/keys.js';
 import type { Flow } from './flow/schema.js';
 import { exitOnError } from './modes/exit.js';
+import { checkWritable } from './modes/private-file.js';
 import { loadFlow } from './flow-files/shipped.js';
 import { earlyFrame } from './ui/early-frame.js';
 import { colorsEnabled } from './ui/theme.js';
@@ -56,6 +57,9 @@ async function main(mode: Mode): Promise<number> {
   }
   if (mode.kind === 'undo') return (await import('./modes/undo.js')).undo(mode);
   if (mode.kind === 'route') return (await import('./modes/route.js')).route(mode);
+  // A file to write whose folder is missing (or a device of that name) is refused before anything runs.
+  if (mode.record) checkWritable('--record', mode.record);
+  if (mode.report) checkWritable('--report', mode.report);
   const inputs = mode.url ? requestFacts(mode.url) : {};
   const flow = await loadFlow(mode.flow);
   if (mode.json) return (await import('./modes/json.js')).diagnoseJson(flow, inputs, mode);

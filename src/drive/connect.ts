@@ -46,23 +46,28 @@ async function sudoPassword(host: SshHost, asker: Asker | null, note: (message: 
 
 async function connectOne(arg: HostArg, options: ConnectOptions, asker: Asker | null, note: (message: string) => void): Promise<SessionHost> {
   // ssh2 is large: it loads only when a session has a remote host.
-  const { connectSsh } = await import('../hosts/ssh/index.js');
+  const { acceptFirstSeenKey, connectSsh, describeKnownKey } = await import('../hosts/ssh/index.js');
   const host = await connectSsh({
     target: arg.target,
     lookAheadAtLogin: arg.role === 'proxy',
     ...(arg.role === 'proxy' && options.atLogin ? { atLogin: options.atLogin } : {}),
     onUnknownHostKey: async (p) => {
       if (!asker) {
-        if (options.acceptNewHostKey) note(`trusted the new ${p.keyTypeName} key ${p.fingerprint} of ${p.host}${p.saveTo ? ` and saved it to ${p.saveTo}` : ''}`);
-        return options.acceptNewHostKey;
+        // Only a host seen for the first time: one known by a key of another type is refused, as a changed key.
+        const trusted = options.acceptNewHostKey && (await acceptFirstSeenKey(p));
+        if (trusted) note(`trusted the new ${p.keyTypeName} key ${p.fingerprint} of ${p.host}${p.saveTo ? ` and saved it to ${p.saveTo}` : ''}`);
+        return trusted;
       }
-      const answer = await asker.choose(
-        `${p.host}${p.via ? ` (through ${p.via})` : ''} is not known yet. Its ${p.keyTypeName} key fingerprint is ${p.fingerprint}. Compare it with the one the box's admin sees (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub). Trust it${p.saveTo ? ` and save it to ${p.saveTo}` : ''}?`,
-        [
-          { label: 'No: stop here', value: 'no' },
-          { label: 'Yes: the fingerprint matches, trust this key', value: 'yes' },
-        ],
-      );
+      const host = `${p.host}${p.via ? ` (through ${p.via})` : ''}`;
+      const save = p.saveTo ? ` and save it to ${p.saveTo}` : '';
+      const question = p.otherKeys.length
+        ? `${host} is already known by a key of another type: ${p.otherKeys.map(describeKnownKey).join(', ')}. It now offers only its ${p.keyTypeName} key, fingerprint ${p.fingerprint}, which is not known. ` +
+          `A server re-keyed by its admin does this, and so does someone intercepting the connection. Compare it with the one the box's admin sees (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub). Trust the ${p.keyTypeName} key${save}?`
+        : `${host} is not known yet. Its ${p.keyTypeName} key fingerprint is ${p.fingerprint}. Compare it with the one the box's admin sees (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub). Trust it${save}?`;
+      const answer = await asker.choose(question, [
+        { label: 'No: stop here', value: 'no' },
+        { label: 'Yes: the fingerprint matches, trust this key', value: 'yes' },
+      ]);
       return answer === 'yes';
     },
     ...(asker ? { askPassphrase: (keyFile: string, attempt: number) => asker.secret(`Passphrase for ${keyFile}${attempt > 1 ? ' (that one was wrong)' : ''}`) } : {}),

@@ -124,29 +124,46 @@ export function lintFlow(flow: Flow, catalog: Catalog): LintProblem[] {
 
 type Order = { ok: true; order: string[] } | { ok: false; node: string; cycle: string[] };
 
+/** Depth-first, with a stack of its own rather than recursion: a flow of any length cannot overflow the call stack. */
 function topologicalOrder(flow: Flow): Order {
   const state = new Map<string, 'open' | 'done'>();
   const order: string[] = [];
-  const stack: string[] = [];
-  let cycle: string[] | null = null;
-  const visit = (id: string): void => {
-    if (cycle) return;
-    const seen = state.get(id);
-    if (seen === 'done') return;
-    if (seen === 'open') {
-      cycle = [...stack.slice(stack.indexOf(id)), id];
-      return;
+  for (const root of Object.keys(flow.nodes)) {
+    if (state.has(root)) continue;
+    // Each frame: a node on the current path and the branches of it still to visit.
+    const path: { id: string; next: string[] }[] = [{ id: root, next: successorIds(flow, root) }];
+    state.set(root, 'open');
+    while (path.length) {
+      const top = path[path.length - 1] as { id: string; next: string[] };
+      const target = top.next.pop();
+      if (target === undefined) {
+        path.pop();
+        state.set(top.id, 'done');
+        order.push(top.id);
+        continue;
+      }
+      const seen = state.get(target);
+      if (seen === 'done') continue;
+      if (seen === 'open') {
+        const from = path.findIndex((frame) => frame.id === target);
+        const cycle = [...path.slice(from).map((frame) => frame.id), target];
+        return { ok: false, node: target, cycle };
+      }
+      state.set(target, 'open');
+      path.push({ id: target, next: successorIds(flow, target) });
     }
-    state.set(id, 'open');
-    stack.push(id);
-    for (const [, target] of successors(flow.nodes[id] as FlowNode)) visit(target);
-    stack.pop();
-    state.set(id, 'done');
-    order.push(id);
-  };
-  for (const id of Object.keys(flow.nodes)) visit(id);
-  if (cycle) return { ok: false, node: (cycle as string[])[0] as string, cycle };
+  }
   return { ok: true, order: order.reverse() };
+}
+
+/** A node's branch targets, last first (popped in the order they are written). */
+function successorIds(flow: Flow, id: string): string[] {
+  const node = flow.nodes[id];
+  return node
+    ? successors(node)
+        .map(([, target]) => target)
+        .reverse()
+    : [];
 }
 
 function factsKnownOnEveryPath(flow: Flow, catalog: Catalog, order: string[], reached: Set<string>): Map<string, Set<string>> {

@@ -1,34 +1,59 @@
-import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { readBounded, UnreadableFile } from '../read-bounded.js';
 import { FlowError } from './loader-error.js';
 import { endSchema, fixSchema, flowSchema, stepSchema, type Flow, type FlowNode } from './schema.js';
+import { ALIAS_NODE_LIMIT, aliasOverflowAt } from './yaml-aliases.js';
 
 export { FlowError };
 
-export function loadFlowFile(file: string): Flow {
+/** The largest flow file read: 4 MiB (the shipped flow is about 60 KB). */
+export const FLOW_SIZE_LIMIT = 4 * 1024 * 1024;
+
+export function loadFlowFile(file: string, limit = FLOW_SIZE_LIMIT): Flow {
   let source: string;
   try {
-    source = readFileSync(file, 'utf8');
+    source = readBounded(file, limit, 'the flow');
   } catch (error) {
-    throw new FlowError(file, null, `cannot read the flow: ${(error as Error).message}`);
+    if (!(error instanceof UnreadableFile)) throw error;
+    throw new FlowError(file, null, `cannot read the flow: ${error.problem}`);
   }
   return parseFlow(source, file);
 }
 
+/**
+ * Parses and checks a flow's text, every problem as a FlowError with its file and line. Linear in the
+ * file's size: duplicate keys are found by collectLines (the yaml package's own check compares each key with
+ * every key before it), and aliases are measured before they are expanded.
+ */
 export function parseFlow(source: string, file: string): Flow {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true });
+  const doc = parseDocument(source, { lineCounter, uniqueKeys: false });
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0]?.line ?? null;
     throw new FlowError(file, line, first.message.split('\n')[0] ?? 'invalid YAML');
   }
+  const overflow = aliasOverflowAt(doc);
+  if (overflow !== null) {
+    throw new FlowError(
+      file,
+      lineCounter.linePos(overflow).line,
+      `YAML aliases here would expand to more than ${ALIAS_NODE_LIMIT} nodes (an alias that repeats others, "billion laughs"); write the values out or use fewer aliases`,
+    );
+  }
   const lines = new Map<string, number>();
-  collectLines(doc.contents, '', lines, lineCounter);
+  const duplicate = collectLines(doc.contents, '', lines, lineCounter);
+  if (duplicate) throw new FlowError(file, duplicate.line, `the key ${duplicate.key} is given twice in one mapping`);
   const lineOf = (path: readonly PropertyKey[]) => nearestLine(lines, path.map(String));
 
-  const raw = doc.toJS() as unknown;
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: -1 });
+  } catch (error) {
+    // aliasOverflowAt has bounded the aliases; what is left is a value JavaScript cannot hold.
+    throw new FlowError(file, null, `the YAML cannot be read: ${(error as Error).message}`);
+  }
   const top = flowSchema.safeParse(raw);
   if (!top.success) throw zodFailure(file, top.error, [], lineOf);
 
@@ -66,23 +91,33 @@ function zodFailure(file: string, error: z.ZodError, prefix: readonly PropertyKe
   return new FlowError(file, lineOf(path), `${where}${issue.message}`);
 }
 
-function collectLines(node: YamlNode | null, path: string, lines: Map<string, number>, counter: LineCounter): void {
-  if (!node) return;
+/** Records the line of every key and item by its dotted path; the first key given twice in one mapping, if any. */
+function collectLines(node: YamlNode | null, path: string, lines: Map<string, number>, counter: LineCounter): { key: string; line: number } | null {
+  if (!node) return null;
   if (node.range) lines.set(path, counter.linePos(node.range[0]).line);
   if (isMap(node)) {
+    const seen = new Set<string>();
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const child = path ? `${path}.${key}` : key;
       const keyNode = pair.key as YamlNode | null;
-      if (keyNode?.range) lines.set(child, counter.linePos(keyNode.range[0]).line);
+      const keyLine = keyNode?.range ? counter.linePos(keyNode.range[0]).line : null;
+      if (seen.has(key)) return { key, line: keyLine ?? 0 };
+      seen.add(key);
+      if (keyLine !== null) lines.set(child, keyLine);
       if (pair.value && typeof pair.value === 'object' && 'range' in pair.value) {
-        collectLines(pair.value as YamlNode, child, lines, counter);
-        if (keyNode?.range) lines.set(child, counter.linePos(keyNode.range[0]).line);
+        const inner = collectLines(pair.value as YamlNode, child, lines, counter);
+        if (inner) return inner;
+        if (keyLine !== null) lines.set(child, keyLine);
       }
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, index) => collectLines(item as YamlNode, `${path}.${index}`, lines, counter));
+    for (const [index, item] of node.items.entries()) {
+      const inner = collectLines(item as YamlNode, `${path}.${index}`, lines, counter);
+      if (inner) return inner;
+    }
   }
+  return null;
 }
 
 /** The line of the deepest part of the path that exists in the file. */

@@ -12,8 +12,10 @@ import { StepFailed, walkToEnd } from '../drive/driver.js';
 import { planFix } from '../drive/fix.js';
 import { Recorder } from '../record/recorder.js';
 import { replayHosts, replayToEnd } from '../record/replay.js';
-import { inputsOfRecording, readRecordingFile, saveMarkdown, saveRecording, VERSION } from './run-files.js';
 import { jsonText } from '../shell/sanitize.js';
+import { say } from '../shell/stderr.js';
+import { EXIT } from '../report/exit-codes.js';
+import { inputsOfRecording, readRecordingFile, saveAll, saveMarkdown, saveRecording, VERSION } from './run-files.js';
 
 /** --json: no UI; walk the flow without asking anyone and print the report. */
 export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode): Promise<number> {
@@ -28,10 +30,11 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
     if (!isReachFailure(e)) throw e;
     const described = mode.hosts.map((h) => ({ role: h.role, label: h.target }));
     const report = buildReport(session, null, described, e.message, notes);
-    if (recorder && mode.record) saveRecording(mode.record, recorder, session, { hosts: described, notes, error: e.message });
-    if (mode.report) saveMarkdown(mode.report, report);
-    process.stdout.write(`${jsonText(report)}\n`);
-    return report.exitCode;
+    const unsaved = saveAll([
+      () => recorder && mode.record && saveRecording(mode.record, recorder, session, { hosts: described, notes, error: e.message }),
+      () => mode.report && saveMarkdown(mode.report, report),
+    ]);
+    return printReport(report, unsaved);
   }
   if (recorder) hosts = recorder.wrap(hosts);
   let error: string | null = null;
@@ -55,12 +58,26 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
   const release = mode.apply ? onInterrupt(interrupt) : () => {};
   try {
     if (mode.apply) report = await (await import('./apply-json.js')).applyForJson(session, fix, hosts, report, interrupt.signal);
-    if (recorder && mode.record) saveRecording(mode.record, recorder, session, { hosts: report.hosts, notes, error });
-    if (mode.report) saveMarkdown(mode.report, report);
-    process.stdout.write(`${jsonText(report)}\n`);
+    const done = report;
+    const unsaved = saveAll([
+      () => recorder && mode.record && saveRecording(mode.record, recorder, session, { hosts: done.hosts, notes, error }),
+      () => mode.report && saveMarkdown(mode.report, done),
+    ]);
+    const code = printReport(report, unsaved);
     await hosts.close();
+    return code;
   } finally {
     release();
   }
-  return report.exitCode;
+}
+
+/**
+ * The report on stdout, always; then each side file (--record, --report) that could not be written, on
+ * stderr. Such a failure ends with exit 3 (could not run: a file could not be written), the report's own
+ * exitCode still saying what the diagnosis found.
+ */
+function printReport(report: { exitCode: number }, unsaved: string[]): number {
+  process.stdout.write(`${jsonText(report)}\n`);
+  for (const message of unsaved) say(`${message}; the JSON report on stdout is complete`);
+  return unsaved.length ? EXIT.unreachable : report.exitCode;
 }

@@ -12,7 +12,7 @@ import { createSessionStore } from '../store/wizard-store.js';
 import type { WizardState } from '../store/wizard-state.js';
 import { erasingEarlyFrame } from '../ui/early-frame.js';
 import { App } from '../ui/app.js';
-import { BadInput } from '../errors.js';
+import { BadInput, CannotRun } from '../errors.js';
 import { EXIT } from './exit.js';
 import { say } from '../shell/stderr.js';
 
@@ -78,11 +78,15 @@ async function saveFiles(state: WizardState, mode: DiagnoseMode, files: SessionF
   const [{ buildReport }, { withApply }] = await Promise.all([import('../report/json.js'), import('../report/apply-report.js')]);
   const { describeHosts } = await import('../drive/connect.js');
   const described = hosts ? describeHosts(hosts) : mode.hosts.map((h) => ({ role: h.role, label: h.target }));
-  if (recorder && mode.record) files.saveRecording(mode.record, recorder, state.session, { hosts: described, notes: state.notes, error });
-  if (mode.report) {
-    const report = buildReport(state.session, error ? null : state.fix, described, error, state.notes);
-    files.saveMarkdown(mode.report, state.apply?.stage === 'done' ? withApply(report, state.apply.outcome) : report);
-  }
+  const unsaved = files.saveAll([
+    () => recorder && mode.record && files.saveRecording(mode.record, recorder, state.session, { hosts: described, notes: state.notes, error }),
+    () => {
+      if (!mode.report) return;
+      const report = buildReport(state.session, error ? null : state.fix, described, error, state.notes);
+      files.saveMarkdown(mode.report, state.apply?.stage === 'done' ? withApply(report, state.apply.outcome) : report);
+    },
+  ]);
+  if (unsaved.length) throw new CannotRun(unsaved.join('; '));
 }
 
 /**

@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { BadInput } from '../errors.js';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CAUSES } from '../causes.js';
-import { parseRecording, type Recording } from '../record/recording.js';
+import { readRecordingFile } from '../record/read-recording.js';
+import type { Recording } from '../record/recording.js';
 
 /** One bundled incident: a session recorded on a real broken nginx by scripts/record-incidents.ts. */
 export interface Incident {
@@ -39,7 +40,7 @@ export function listIncidents(dir: string | null = incidentsDir()): Incident[] {
     .filter((name) => name.endsWith('.json'))
     .map((name): Incident => {
       const file = join(dir, name);
-      const recording = parseRecording(readFileSync(file, 'utf8'), file);
+      const recording = readRecordingFile(file);
       const id = recording.incident?.id ?? basename(name, '.json');
       return { id, cause: recording.diagnosis.cause ?? 'none', title: recording.incident?.title ?? id, story: recording.incident?.story ?? '', file };
     });
@@ -54,5 +55,5 @@ export function loadIncident(id: string, dir: string | null = incidentsDir()): {
   const all = listIncidents(dir);
   const incident = all.find((i) => i.id === id);
   if (!incident) throw new UnknownIncident(`no incident ${id}; the incidents are: ${all.map((i) => i.id).join(', ') || 'none (incidents/ is missing)'}`);
-  return { incident, recording: parseRecording(readFileSync(incident.file, 'utf8'), incident.file) };
+  return { incident, recording: readRecordingFile(incident.file) };
 }

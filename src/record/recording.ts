@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { BadInput } from '../errors.js';
+import { PROXY_ROLE, roleNameProblem } from '../roles.js';
 import type { Redactions } from './redact.js';
 
 export const RECORDING_FORMAT = 'badgateway-recording';
@@ -44,7 +45,12 @@ const promptSchema = z.object({
   answer: z.string().nullable(),
 });
 
-const hostSchema = z.object({ role: z.string(), label: z.string() }).passthrough();
+const roleSchema = z.string().superRefine((role, ctx) => {
+  const problem = roleNameProblem(role);
+  if (problem) ctx.addIssue({ code: 'custom', message: `the role ${JSON.stringify(role)} cannot name a host: ${problem}` });
+});
+
+const hostSchema = z.object({ role: roleSchema, label: z.string() }).passthrough();
 
 export const recordingSchema = z.object({
   format: z.literal(RECORDING_FORMAT),
@@ -53,7 +59,16 @@ export const recordingSchema = z.object({
   flow: z.string(),
   recordedAt: z.string(),
   inputs: z.object({ url: z.string().nullable() }),
-  hosts: z.array(hostSchema).min(1),
+  /** One host per role, one of them the proxy (where nginx runs). */
+  hosts: z
+    .array(hostSchema)
+    .min(1)
+    .superRefine((hosts, ctx) => {
+      const roles = hosts.map((h) => h.role);
+      const twice = roles.find((role, i) => roles.indexOf(role) !== i);
+      if (twice) ctx.addIssue({ code: 'custom', message: `the role ${twice} is given to two hosts` });
+      if (!roles.includes(PROXY_ROLE)) ctx.addIssue({ code: 'custom', message: `no host has the role ${PROXY_ROLE} (the box where nginx runs)` });
+    }),
   /** Commands by host role, in the order they were started on that host. */
   commands: z.record(z.string(), z.array(commandSchema)),
   trail: z.array(stepSchema),
@@ -77,6 +92,21 @@ export class RecordingError extends BadInput {
   override name = 'RecordingError';
 }
 
+/** A recording is a few levels deep; anything much deeper is not one (and would overflow whatever recursed into it). */
+const MAX_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `limit`, found with a stack of our own (never by recursion). */
+function nestsDeeper(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Reads a recording's text; a clear error for anything that is not one this version can replay. */
 export function parseRecording(text: string, source = 'the recording'): Recording {
   let data: unknown;
@@ -88,6 +118,14 @@ export function parseRecording(text: string, source = 'the recording'): Recordin
   const head = data as { format?: unknown; version?: unknown } | null;
   if (!head || head.format !== RECORDING_FORMAT) throw new RecordingError(`${source} is not a badgateway recording (no "format": "${RECORDING_FORMAT}")`);
   if (head.version !== RECORDING_VERSION) throw new RecordingError(`${source} is recording format version ${String(head.version)}; this badgateway reads version ${RECORDING_VERSION}`);
+  if (nestsDeeper(data, MAX_DEPTH)) throw new RecordingError(`${source} is damaged: its JSON nests deeper than ${MAX_DEPTH} levels, which no recording does`);
+  // The roles commands are filed under, checked here: zod skips a "__proto__" key (JSON.parse keeps it as an
+  // own key) without a word, and names no reason for a key it refuses.
+  const commands = (data as { commands?: unknown }).commands;
+  for (const role of commands && typeof commands === 'object' ? Object.keys(commands) : []) {
+    const problem = roleNameProblem(role);
+    if (problem) throw new RecordingError(`${source} is damaged: commands: the role ${JSON.stringify(role)} cannot name a host: ${problem}`);
+  }
   const parsed = recordingSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -9,7 +9,11 @@ import type { Recording } from './recording.js';
  * the person was asked which box is the backend's, the recorded answer is given again.
  */
 export function replayHosts(recording: Recording): HostSet {
-  const members = recording.hosts.map(({ role, label, ...details }) => ({ role, host: new ReplayHost(label, recording.commands[role] ?? [], details) }));
+  // Own entries only: a role never reaches what every object inherits (the schema refuses such names too).
+  const members = recording.hosts.map(({ role, label, ...details }) => ({
+    role,
+    host: new ReplayHost(label, Object.hasOwn(recording.commands, role) ? (recording.commands[role] ?? []) : [], details),
+  }));
   const choose: BackendChooser = async (address, others) => {
     const said = [...recording.prompts].reverse().find((p) => p.kind === 'choice' && p.question.includes(` ${address},`));
     return others.find((m) => m.role === said?.answer) ?? null;

@@ -163,6 +163,22 @@ describe('over SSH: failures end cleanly with exit 3 and the reason in the repor
     expect(c.knownHostsText()).toBe(before);
   });
 
+  it('a host known by an ECDSA key that now offers only ED25519: refused under --accept-new-host-key, naming both, known_hosts unchanged', async () => {
+    const c = client({ trusted: false });
+    const known = makeKey(c.home, 'known_ecdsa_host_key', 'ecdsa');
+    writeFileSync(c.knownHosts, `${hostPattern('127.0.0.1', server.port)} ${known.publicKey.split(' ').slice(0, 2).join(' ')}\n`);
+    const before = c.knownHostsText();
+    const run = await overSsh(target(), 'http://127.0.0.1:9/', c, ['--accept-new-host-key']);
+    expect([run.code, run.report.exitCode]).toEqual([3, 3]);
+    expect(run.report.steps).toEqual([]);
+    const error = run.report.error.replace(/\s+/g, ' ');
+    expect(error).toContain(`known_hosts has ECDSA ${fingerprintOf(known.publicKey)} (${c.knownHosts} line 1) for ${hostPattern('127.0.0.1', server.port)}`);
+    expect(error).toContain(`the server now offers only ED25519 ${serverPrint()}, a key of another type`);
+    expect(error).toContain('--accept-new-host-key is for hosts seen for the first time');
+    expect(error).toContain(`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub prints ${serverPrint()}`);
+    expect(c.knownHostsText()).toBe(before);
+  });
+
   it('a client key the server does not know: auth refused, naming the key offered', async () => {
     const c = client({ authorized: false });
     const run = await overSsh(target(), 'http://127.0.0.1:9/', c);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../../src/hosts/host.js';
 import { LocalHost } from '../../src/hosts/local.js';
-import { connectSsh, SshError, type HostKeyPrompt, type SshHost, type SshOptions } from '../../src/hosts/ssh/index.js';
+import { acceptFirstSeenKey, connectSsh, SshError, type HostKeyPrompt, type SshHost, type SshOptions } from '../../src/hosts/ssh/index.js';
 import { freePort } from './lab/ports.js';
 import { start, waitForPath } from './lab/processes.js';
 import { fingerprintOf } from './lab/ssh-client.js';
@@ -266,6 +266,7 @@ describe('host keys', () => {
         fingerprint: fingerprintOf(server.hostKeys.ed25519 as string),
         saveTo: knownHostsOf(home),
         otherKeyTypes: [],
+        otherKeys: [],
       },
     ]);
     expect(readFileSync(knownHostsOf(home), 'utf8')).toBe(keyscan(server, 'ed25519'));
@@ -316,6 +317,42 @@ describe('host keys', () => {
     expect(error.kind).toBe('host-key-revoked');
     expect(error.message).toContain(fingerprintOf(server.hostKeys.ed25519 as string));
     expect(error.message).toContain('@revoked');
+  });
+
+  it('a host known by its ECDSA key that offers only ED25519: a changed key, never trusted unattended; the question names the known key', async () => {
+    const server = await sshd({ hostKeyTypes: ['ed25519'] });
+    const { home, ssh, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    const known = makeKey(ssh, 'known_ecdsa', 'ecdsa');
+    writeFileSync(knownHostsOf(home), `[127.0.0.1]:${server.port} ${known.publicKey.split(' ').slice(0, 2).join(' ')}\n`);
+    const before = readFileSync(knownHostsOf(home), 'utf8');
+    // --accept-new-host-key's handler: refused as a changed key, both keys named, known_hosts untouched.
+    const error = await failure(connect(home, `root@127.0.0.1:${server.port}`, { onUnknownHostKey: acceptFirstSeenKey }));
+    expect(error.kind).toBe('host-key-changed');
+    expect(error.message).toContain(`known_hosts has ECDSA ${fingerprintOf(known.publicKey)} (${knownHostsOf(home)} line 1)`);
+    expect(error.message).toContain(`offers only ED25519 ${fingerprintOf(server.hostKeys.ed25519 as string)}, a key of another type`);
+    expect(readFileSync(knownHostsOf(home), 'utf8')).toBe(before);
+    // A person is asked, and the question carries the key already known.
+    const prompts: HostKeyPrompt[] = [];
+    const declined = await failure(connect(home, `root@127.0.0.1:${server.port}`, { onUnknownHostKey: async (p) => (prompts.push(p), false) }));
+    expect(declined.kind).toBe('host-key-changed');
+    expect(prompts[0]).toMatchObject({
+      keyTypeName: 'ED25519',
+      otherKeyTypes: ['ecdsa-sha2-nistp256'],
+      otherKeys: [{ keyType: 'ecdsa-sha2-nistp256', keyTypeName: 'ECDSA', fingerprint: fingerprintOf(known.publicKey), file: knownHostsOf(home), line: 1 }],
+    });
+    // A person who compared the fingerprints may trust it: it is added beside the ECDSA line.
+    const host = await connect(home, `root@127.0.0.1:${server.port}`, { onUnknownHostKey: async () => true });
+    expect(host.summary().hostKeys[0]).toMatchObject({ keyType: 'ssh-ed25519', status: 'added' });
+    expect(readFileSync(knownHostsOf(home), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+  });
+
+  it("a host seen for the first time is trusted by --accept-new-host-key's handler", async () => {
+    const server = await sshd();
+    const { home, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    const host = await connect(home, `root@127.0.0.1:${server.port}`, { onUnknownHostKey: acceptFirstSeenKey });
+    expect(host.summary().hostKeys[0]?.status).toBe('added');
   });
 
   it('a host known only by its ECDSA key is asked for that key, not a new ED25519 one', async () => {

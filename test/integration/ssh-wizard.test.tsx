@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { render } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostArg } from '../../src/args.js';
@@ -14,7 +15,7 @@ import { sshdDoor } from './lab/ns-door.js';
 import { freePort } from './lab/ports.js';
 import { labScope } from './lab/scope.js';
 import { fingerprintOf, hostPattern, sshClient, type SshClient } from './lab/ssh-client.js';
-import { startSshd, type Sshd } from './lab/sshd.js';
+import { makeKey, startSshd, type Sshd } from './lab/sshd.js';
 
 const lab = labScope();
 
@@ -76,6 +77,26 @@ describe('the wizard over SSH: an unknown host key is shown and asked about', ()
     expect(frame).toContain('Yes: the fingerprint matches, trust this key');
     return { server, c, store, view, target };
   }
+
+  it('a host known by another type of key: the question says which key is known, and no leaves known_hosts alone', async () => {
+    const server = await sshd({ hostKeyTypes: ['ed25519'] });
+    const c = client();
+    server.authorize('root', c.key.publicKey);
+    const known = makeKey(c.home, 'known_ecdsa', 'ecdsa');
+    writeFileSync(c.knownHosts, `${hostPattern('127.0.0.1', server.port)} ${known.publicKey.split(' ').slice(0, 2).join(' ')}\n`);
+    const before = c.knownHostsText();
+    const target = `root@127.0.0.1:${server.port}`;
+    const { store, view } = wizard('http://127.0.0.1:9/', [{ role: 'proxy', target }]);
+    const frame = flat(await waitForFrame(view.lastFrame, (f) => f.includes('Trust the ED25519 key')));
+    expect(frame).toContain(`${target} is already known by a key of another type: ECDSA ${fingerprintOf(known.publicKey)}`);
+    expect(frame).toContain(`It now offers only its ED25519 key, fingerprint ${fingerprintOf(server.hostKeys.ed25519 as string)}, which is not known.`);
+    expect(frame).not.toContain('is not known yet');
+    await press(view.stdin, view.lastFrame, KEY.enter);
+    const failed = flat(await waitForFrame(view.lastFrame, (f) => flat(f).includes('a key of another type.')));
+    expect(store.getState().phase).toBe('failed');
+    expect(failed).toContain(`refusing to trust ${target}`);
+    expect(c.knownHostsText()).toBe(before);
+  });
 
   it('yes: the key is saved to known_hosts and the wizard goes on to the first step, on that host', async () => {
     const { server, c, view, target } = await unknownHost();

@@ -47,6 +47,12 @@ describe('the command line', () => {
     expect(parseArgs(['route', '--help'])).toEqual({ kind: 'help' });
   });
 
+  it('takes every form of SSH target ssh itself takes, and ~/.ssh/config aliases', () => {
+    for (const target of ['web1', 'root@web1', 'root@web1:2222', 'ssh://deploy@web1:2222', '[::1]:2222', 'root@[fe80::1%eth0]:22', '::1', 'my-alias_2', '10.0.0.1']) {
+      expect(parseArgs(['--ssh', target]), target).toMatchObject({ hosts: [{ role: 'proxy', target }] });
+    }
+  });
+
   const bad: [string[], RegExp][] = [
     [['--frobnicate'], /unknown argument --frobnicate/],
     [['toString'], /unknown argument toString/],
@@ -58,6 +64,16 @@ describe('the command line', () => {
     [['--host', 'root@web1'], /--host needs ROLE=/],
     [['--host', '1x=root@web1'], /with a role such as proxy or app/],
     [['--host', 'app='], /needs a target/],
+    [['--host', 'constructor=root@web1'], /constructor is a reserved name/],
+    [['--host', '__proto__=root@web1'], /a role is a word/],
+    [['--ssh', '@'], /"@" is not an SSH target: the user name before @ is empty/],
+    [['--ssh', 'root@'], /is not an SSH target: the host is empty/],
+    [['--ssh', 'web1:99999'], /the port "99999" is not a number from 1 to 65535/],
+    [['--ssh', 'a b'], /"a b" is not a host name/],
+    [['--ssh', '-oProxyCommand=touch /tmp/x'], /is not an SSH target/],
+    [['--ssh', '[::1'], /the \[ has no closing \]/],
+    [['--host', 'app=web1:0'], /is not a number from 1 to 65535/],
+    [['route', '--url', 'http://x/', '--ssh', 'a@b@'], /is not an SSH target/],
     [['--host', 'app=a', '--host', 'app=b'], /the role app is given twice/],
     [['--ssh', 'a', '--host', 'proxy=b'], /the role proxy is given twice/],
     [['--replay', 'r.json', '--ssh', 'a'], /takes no --ssh or --host/],

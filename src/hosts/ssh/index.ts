@@ -16,7 +16,7 @@ import type { UnknownHostKeyHandler } from './verify-host-key.js';
 
 export { SshError, type SshErrorKind } from './errors.js';
 export { SshHost, type SshHostSummary } from './ssh-host.js';
-export type { HostKeyPrompt, UnknownHostKeyHandler, VerifiedHostKey } from './verify-host-key.js';
+export { acceptFirstSeenKey, describeKnownKey, type HostKeyPrompt, type KnownKey, type UnknownHostKeyHandler, type VerifiedHostKey } from './verify-host-key.js';
 export type { PassphraseAsker } from './agents.js';
 export type { Privilege, PasswordVerdict } from './sudo.js';
 export { parseTarget } from './target.js';

@@ -74,8 +74,11 @@ export type HostKeyCheck =
   | { status: 'revoked'; entry: KnownHostEntry }
   /** A key of the same type is filed for this name, and it is another key. */
   | { status: 'changed'; previous: KnownHostEntry[] }
-  /** Nothing of this type is filed for this name; `otherTypes` are the types that are. */
-  | { status: 'unknown'; otherTypes: string[] };
+  /**
+   * Nothing of this type is filed for this name; `otherTypes` are the types that are, `others` their entries
+   * (when there are any, the host is known, by a key of another type: not a first meeting).
+   */
+  | { status: 'unknown'; otherTypes: string[]; others: KnownHostEntry[] };
 
 /** What known_hosts says about `blob` offered by `name`: as ssh decides, a revoked key loses even when also listed. */
 export function checkHostKey(entries: readonly KnownHostEntry[], name: string, blob: Buffer): HostKeyCheck {
@@ -88,7 +91,7 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, b
   if (same) return { status: 'known', entry: same };
   const previous = plain.filter((e) => e.keyType === type);
   if (previous.length) return { status: 'changed', previous };
-  return { status: 'unknown', otherTypes: [...new Set(plain.map((e) => e.keyType))] };
+  return { status: 'unknown', otherTypes: [...new Set(plain.map((e) => e.keyType))], others: plain };
 }
 
 /** Key types filed for `name` (not revoked), in file order: ssh prefers these when it negotiates. */

@@ -22,12 +22,42 @@ export interface HostKeyPrompt {
   saveTo: string | null;
   /** Key types already known for this name (ssh warns when a host offers a new type). */
   otherKeyTypes: string[];
+  /**
+   * The keys of those other types, as known_hosts files them. When there are any, the host is not new: it
+   * was known by another key, and only a person who has compared fingerprints may trust this one.
+   */
+  otherKeys: KnownKey[];
   /** The jump host this hop is reached through, when there is one. */
   via?: string;
 }
 
+/** A key known_hosts already has for the host. */
+export interface KnownKey {
+  keyType: string;
+  keyTypeName: string;
+  fingerprint: string;
+  file: string;
+  line: number;
+}
+
 /** Returns true to trust the key (and save it), false to refuse. */
 export type UnknownHostKeyHandler = (prompt: HostKeyPrompt) => Promise<boolean>;
+
+/**
+ * --accept-new-host-key, with no person to ask: trusts a host seen for the first time, and never one known
+ * by a key of another type (to trust that is to trust a changed key unseen).
+ */
+export const acceptFirstSeenKey: UnknownHostKeyHandler = async (prompt) => prompt.otherKeys.length === 0;
+
+/** `ED25519 SHA256:... (file line N)`. */
+export function describeKnownKey(key: KnownKey): string {
+  return `${key.keyTypeName} ${key.fingerprint} (${key.file} line ${key.line})`;
+}
+
+/** Where the server keeps its public key of this type, to compare fingerprints there. */
+function serverKeyFile(type: string): string {
+  return `/etc/ssh/ssh_host_${type === 'ssh-rsa' ? 'rsa' : type.startsWith('ecdsa') ? 'ecdsa' : 'ed25519'}_key.pub`;
+}
 
 export interface VerifiedHostKey {
   host: string;
@@ -76,14 +106,26 @@ export async function verifyHostKey(hop: ResolvedHost, blob: Buffer, known: Know
     );
   }
   const saveTo = hop.knownHostsFiles[0] ?? null;
-  const prompt: HostKeyPrompt = { ...base, keyTypeName: keyTypeName(type), saveTo, otherKeyTypes: check.otherTypes, ...(via ? { via } : {}) };
+  const otherKeys = check.others.map((e): KnownKey => ({ keyType: e.keyType, keyTypeName: keyTypeName(e.keyType), fingerprint: fingerprint(e.key), file: e.file, line: e.line }));
+  const prompt: HostKeyPrompt = { ...base, keyTypeName: keyTypeName(type), saveTo, otherKeyTypes: check.otherTypes, otherKeys, ...(via ? { via } : {}) };
   const accepted = onUnknown ? await onUnknown(prompt) : false;
+  if (!accepted && otherKeys.length) {
+    const first = otherKeys[0] as KnownKey;
+    throw new SshError(
+      'host-key-changed',
+      hop.label,
+      `refusing to trust ${hop.label}: known_hosts has ${otherKeys.map(describeKnownKey).join(', ')} for ${name}, but the server now offers only ${offered}, a key of another type. ` +
+        `--accept-new-host-key is for hosts seen for the first time; a known host offering a key of another type is treated as a changed key: the server may have been re-keyed, or someone may be intercepting the connection. ` +
+        `Check on the server that ssh-keygen -lf ${serverKeyFile(type)} prints ${print} (and ask its admin why its ${first.keyTypeName} key is no longer offered); if it does, trust it by answering yes in the wizard, which asks, ` +
+        `or remove the old entry with ${fileHint(first.file, name)} and connect again.`,
+    );
+  }
   if (!accepted) {
     throw new SshError(
       'host-key-unknown',
       hop.label,
       `the host key of ${hop.label} is not known yet: ${offered} is not in ${hop.knownHostsFiles.join(' or ') || 'any known_hosts file'}. ` +
-        `Compare it with the key on the server (ssh-keygen -lf /etc/ssh/ssh_host_${type === 'ssh-rsa' ? 'rsa' : type.startsWith('ecdsa') ? 'ecdsa' : 'ed25519'}_key.pub run there), then accept it: answer yes in the wizard, or add --accept-new-host-key with --json.`,
+        `Compare it with the key on the server (ssh-keygen -lf ${serverKeyFile(type)} run there), then accept it: answer yes in the wizard, or add --accept-new-host-key with --json.`,
     );
   }
   if (!saveTo) return { ...base, status: 'accepted' };

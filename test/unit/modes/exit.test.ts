@@ -33,11 +33,17 @@ describe('exitOnError: one message and the exit code the error carries', () => {
     expect(ended(new CannotRun('undo failed: x'))).toEqual({ code: 3, stderr: 'badgateway: undo failed: x\n' });
   });
 
-  it('anything else is a bug: exit 3 with its stack', () => {
+  it('anything else is a bug: exit 3, one line without a stack trace; the stack only when BADGATEWAY_DEBUG asks', () => {
     const error = new TypeError('x is undefined');
-    const { code, stderr } = ended(error);
-    expect(code).toBe(3);
+    let stderr = '';
+    expect(exitOnError(error, (text) => (stderr += text), {})).toBe(3);
+    expect(stderr).toBe('badgateway: unexpected error: TypeError: x is undefined (a bug in badgateway; BADGATEWAY_DEBUG=1 shows where)\n');
+    stderr = '';
+    expect(exitOnError(error, (text) => (stderr += text), { BADGATEWAY_DEBUG: '1' })).toBe(3);
     expect(stderr).toBe(`badgateway: unexpected error: ${error.stack}\n`);
+    stderr = '';
+    exitOnError('a thrown string', (text) => (stderr += text), {});
+    expect(stderr).toBe('badgateway: unexpected error: a thrown string (a bug in badgateway; BADGATEWAY_DEBUG=1 shows where)\n');
   });
 
   it('terminal controls in a message never reach the terminal', () => {

@@ -111,9 +111,9 @@ describe('checkHostKey', () => {
   });
 
   it('unknown: nothing for this name, or only other key types (listed)', () => {
-    expect(checkHostKey(plain, '[127.0.0.1]:1', ed25519A)).toEqual({ status: 'unknown', otherTypes: [] });
+    expect(checkHostKey(plain, '[127.0.0.1]:1', ed25519A)).toEqual({ status: 'unknown', otherTypes: [], others: [] });
     const onlyEcdsa = parseKnownHosts(scanA.split('\n')[0] as string, 'kh').entries;
-    expect(checkHostKey(onlyEcdsa, nameA, ed25519A)).toEqual({ status: 'unknown', otherTypes: ['ecdsa-sha2-nistp256'] });
+    expect(checkHostKey(onlyEcdsa, nameA, ed25519A)).toMatchObject({ status: 'unknown', otherTypes: ['ecdsa-sha2-nistp256'], others: [{ keyType: 'ecdsa-sha2-nistp256' }] });
   });
 
   it('revoked: a @revoked line for the key wins even when the key is also listed', () => {
