@@ -5,9 +5,12 @@ import { parsePs } from '../system/ps.js';
 import {
   ancestors,
   initScriptManages,
+  isSupervisord,
   parseDockerPs,
   parseInitScripts,
   parsePm2List,
+  pm2Command,
+  pm2Home,
   parseSupervisorStatus,
   parseUnitFiles,
   supervisorOf,
@@ -26,7 +29,6 @@ const SYSTEMD = ['stat', '-c', '%F', '--', '/run/systemd/system'];
 const INIT_D = ['ls', '-1', '--', '/etc/init.d'];
 const UNIT_FILES = ['systemctl', 'list-unit-files', '--type=service', '--no-legend', '--no-pager'];
 const SUPERVISOR = ['supervisorctl', 'status'];
-const PM2 = ['pm2', 'jlist'];
 const DOCKER = ['docker', 'ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}}'];
 
 const key = (argv: readonly string[]) => argv.join('\0');
@@ -40,6 +42,20 @@ function dialledAddress(facts: KnownFacts): DialledAddress | null {
   const server = failedServer(facts);
   if (!server) return null;
   return server.kind === 'unix' ? { kind: 'unix', path: server.socket } : { kind: 'tcp', port: server.port };
+}
+
+/** The pm2 daemons running on the box, by the home each serves (at most two are asked). */
+function pm2Homes(processes: ReturnType<typeof parsePs>): string[] {
+  return [...new Set(processes.map((p) => pm2Home(p.args)).filter((h): h is string => h !== null))].slice(0, 2);
+}
+
+function pm2Apps(done: readonly CommandResult[], home: string) {
+  return parsePm2List(find(done, pm2Command(home, 'jlist'))?.stdout ?? '');
+}
+
+function ofPm2(home: string, app: string, why: string): Management {
+  const run = (verb: string) => pm2Command(home, verb, app);
+  return { manager: 'pm2', unit: app, start: run('start'), stop: run('stop'), restart: run('restart'), reload: run('reload'), why };
 }
 
 /** The service definitions that name the dialled address (asked only when nothing runs there). */
@@ -106,6 +122,17 @@ function seen(facts: KnownFacts, done: readonly CommandResult[]): Seen {
   };
 }
 
+/** A pm2 app, stopped or errored, whose environment's PORT or arguments name the dialled address. */
+function pm2AppFor(facts: KnownFacts, done: readonly CommandResult[], processes: ReturnType<typeof parsePs>): Management | null {
+  const address = dialledAddress(facts);
+  if (!address) return null;
+  for (const home of pm2Homes(processes)) {
+    const app = pm2Apps(done, home).find((a) => (address.kind === 'tcp' ? a.port === address.port : a.command.includes(address.path)));
+    if (app) return ofPm2(home, app.name, `pm2 (${home}) has the app ${app.name} for it (${address.kind === 'tcp' ? `PORT=${app.port}` : address.path}), ${app.status}`);
+  }
+  return null;
+}
+
 /**
  * Nothing runs at the address, and no service is named like the backend: the service whose own
  * definition binds the address is the one to start (a supervisord program, a systemd unit, an init
@@ -114,7 +141,7 @@ function seen(facts: KnownFacts, done: readonly CommandResult[]): Seen {
 function configuredService(s: Seen, defs: ServiceDefinition[], processes: ReturnType<typeof parsePs>): Management | null {
   const program = defs.find((d) => d.kind === 'supervisor');
   if (program) {
-    const running = processes.some((p) => /(^|[\s/])supervisord(\s|$)/.test(p.args));
+    const running = processes.some((p) => isSupervisord(p.args));
     const run = (verb: string) => ['supervisorctl', verb, program.name];
     if (running) {
       return {
@@ -174,11 +201,9 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
     }
   }
   if (parent?.kind === 'pm2') {
-    const app = parsePm2List(find(done, PM2)?.stdout ?? '').find((a) => a.pid !== null && s.chain.some((c) => c.pid === a.pid));
-    if (app) {
-      const run = (verb: string) => ['pm2', verb, app.name];
-      return { manager: 'pm2', unit: app.name, start: run('start'), stop: run('stop'), restart: run('restart'), reload: run('reload'), why: `pm2 runs ${hint.label} as its app ${app.name}` };
-    }
+    const home = pm2Home(s.chain.find((c) => c.pid === parent.pid)?.args ?? '');
+    const app = home ? pm2Apps(done, home).find((a) => a.pid !== null && s.chain.some((c) => c.pid === a.pid)) : undefined;
+    if (home && app) return ofPm2(home, app.name, `pm2 (${home}) runs ${hint.label} as its app ${app.name}`);
   }
   if (s.systemd && s.cgroupUnit) return ofService('systemd', s.cgroupUnit, `${hint.label} runs in the systemd unit ${s.cgroupUnit}`);
   if (s.systemd && hint.pid === null) {
@@ -187,7 +212,8 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
     if (unit) return ofService('systemd', unit, `systemd has the unit ${unit} for ${hint.label}`);
   }
   if (hint.pid === null) {
-    const configured = configuredService(s, definitions(facts, done), parsePs(find(done, PS)?.stdout ?? ''));
+    const processes = parsePs(find(done, PS)?.stdout ?? '');
+    const configured = pm2AppFor(facts, done, processes) ?? configuredService(s, definitions(facts, done), processes);
     if (configured) return configured;
   }
   // A supervised or systemd-run process is not the init script's, even if one exists for its name.
@@ -222,11 +248,15 @@ export const serviceManager = defineCheck({
       if (s.systemd && hint.pid === null) wanted.push(UNIT_FILES);
       const address = dialledAddress(facts);
       if (hint.pid === null && address) wanted.push(serviceDefsCommand(address));
+      // Only ask a pm2 daemon that runs, with its own home: any other `pm2 jlist` starts a daemon.
+      const processes = parsePs(find(done, PS)?.stdout ?? '');
+      if (hint.pid === null) for (const home of pm2Homes(processes)) wanted.push(pm2Command(home, 'jlist'));
       for (const name of hint.names) if (s.scripts.includes(name)) wanted.push(scriptOf(name));
       const parent = supervisorOf(s.chain);
-      // Only ask a manager that runs: `pm2 jlist` would start pm2's daemon, docker would wait on its socket.
+      // Only ask a manager that runs: docker would wait on its socket.
       if (parent?.kind === 'supervisor') wanted.push(SUPERVISOR);
-      if (parent?.kind === 'pm2') wanted.push(PM2);
+      const pm2 = parent?.kind === 'pm2' ? pm2Home(s.chain.find((c) => c.pid === parent.pid)?.args ?? '') : null;
+      if (pm2) wanted.push(pm2Command(pm2, 'jlist'));
       if (parent?.kind === 'docker') wanted.push(DOCKER);
     }
     // What manages the backend is a question about the backend's own box.

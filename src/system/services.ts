@@ -65,10 +65,15 @@ export function ancestors(processes: readonly ProcessInfo[], pid: number): Proce
 
 export type Supervisor = { kind: 'supervisor'; pid: number } | { kind: 'pm2'; pid: number } | { kind: 'docker'; container: string } | { kind: 'containerd'; container: string; namespace: string };
 
+/** supervisord's own process, as ps shows it ("/usr/bin/python3 /usr/bin/supervisord -c ..."). */
+export function isSupervisord(args: string): boolean {
+  return /(^|[\s/])supervisord(\s|$)/.test(args);
+}
+
 /** A supervising process among the ancestors: supervisord, pm2's God Daemon, or a container shim. */
 export function supervisorOf(chain: readonly ProcessInfo[]): Supervisor | null {
   for (const p of chain.slice(1)) {
-    if (/(^|[\s/])supervisord(\s|$)/.test(p.args)) return { kind: 'supervisor', pid: p.pid };
+    if (isSupervisord(p.args)) return { kind: 'supervisor', pid: p.pid };
     if (/^PM2 v[\d.]+: God Daemon/.test(p.args)) return { kind: 'pm2', pid: p.pid };
     const shim = /containerd-shim\S*\s.*-namespace\s+(\S+)\s.*-id\s+([0-9a-f]{12,64})/.exec(p.args);
     if (shim) return shim[1] === 'moby' ? { kind: 'docker', container: shim[2] as string } : { kind: 'containerd', container: shim[2] as string, namespace: shim[1] as string };
@@ -98,6 +103,10 @@ export interface Pm2App {
   name: string;
   status: string;
   pid: number | null;
+  /** The PORT its environment gives it (pm2 copies an app's env into pm2_env), if any. */
+  port: number | null;
+  /** The script it runs and its arguments, to find a socket path among them. */
+  command: string;
 }
 
 /** `pm2 jlist`: a JSON array (pm2 may print notices before it). */
@@ -105,14 +114,39 @@ export function parsePm2List(stdout: string): Pm2App[] {
   const start = stdout.indexOf('[');
   if (start < 0) return [];
   try {
-    const list = JSON.parse(stdout.slice(start)) as { name?: unknown; pid?: unknown; pm2_env?: { status?: unknown } }[];
+    const list = JSON.parse(stdout.slice(start)) as { name?: unknown; pid?: unknown; pm2_env?: Record<string, unknown> }[];
     if (!Array.isArray(list)) return [];
     return list
       .filter((a) => typeof a.name === 'string')
-      .map((a) => ({ name: a.name as string, status: typeof a.pm2_env?.status === 'string' ? a.pm2_env.status : 'unknown', pid: typeof a.pid === 'number' && a.pid > 0 ? a.pid : null }));
+      .map((a) => {
+        const env = a.pm2_env ?? {};
+        const port = Number(env.PORT ?? (env.env as Record<string, unknown> | undefined)?.PORT);
+        const args = Array.isArray(env.args) ? env.args.filter((x): x is string => typeof x === 'string') : [];
+        return {
+          name: a.name as string,
+          status: typeof env.status === 'string' ? env.status : 'unknown',
+          pid: typeof a.pid === 'number' && a.pid > 0 ? a.pid : null,
+          port: Number.isInteger(port) && port > 0 ? port : null,
+          command: [typeof env.pm_exec_path === 'string' ? env.pm_exec_path : '', ...args].join(' ').trim(),
+        };
+      });
   } catch {
     return [];
   }
+}
+
+/** pm2's daemon names the home it serves in its title: "PM2 v7.0.4: God Daemon (/root/.pm2)". */
+export function pm2Home(args: string): string | null {
+  const m = /^PM2 v[\d.]+: God Daemon \((\/.+)\)$/.exec(args.trim());
+  return m ? (m[1] as string) : null;
+}
+
+/**
+ * pm2 as the daemon serving `home` sees it. Asked with that home, so no second daemon is started (a bare
+ * `pm2 jlist` as another user, or with another HOME, spawns one).
+ */
+export function pm2Command(home: string, ...args: string[]): string[] {
+  return ['env', `PM2_HOME=${home}`, 'pm2', ...args];
 }
 
 /** `docker ps -a --no-trunc --format '{{.ID}} {{.Names}} {{.State}}'`. */

@@ -52,7 +52,7 @@ describe('nginx resolved the upstream name at load; the name moved since (stale-
     expect(report.diagnosis.cause).toBe('stale-dns');
     expect(report.steps.slice(-2)).toEqual([expect.objectContaining({ node: 'backend-listening', outcome: 'accepts' }), expect.objectContaining({ node: 'upstream-dns', outcome: 'changed' })]);
     const dnsEvidence = JSON.stringify(report.diagnosis.evidence.filter((e: { node: string }) => e.node === 'upstream-dns'));
-    expect(dnsEvidence).toContain('getent ahosts app.test');
+    expect(dnsEvidence).toContain('getent ahosts -- app.test');
     expect(dnsEvidence).toContain('app.test is 127.0.0.3 now');
     expect(dnsEvidence).toContain('nginx dialled 127.0.0.2');
     expect(report.diagnosis.explanation).toContain('127.0.0.2');

@@ -60,7 +60,7 @@ async function diagnoseBoth(lab2: TwoHosts, location: string) {
   }
 }
 
-type Item = { node: string; command?: string; lines: string[]; note?: string };
+type Item = { node: string; command?: string; probe?: string; lines: string[]; note?: string };
 const from = (report: any, label: string, node: string): Item[] => (report.evidenceByHost[label] ?? []).filter((e: Item) => e.node === node);
 const step = (report: any, node: string) => report.steps.find((s: { node: string }) => s.node === node);
 const hostsOf = (s: { host: string }) => s.host.split(', ');
@@ -72,7 +72,7 @@ describe('nginx on web, its backend on app: each box shows its own view', () => 
     expect([code, report.error, report.diagnosis.cause]).toEqual([1, null, 'backend-down']);
     // The deciding step ran on both boxes: the connect from web, the listeners on app.
     expect(hostsOf(step(report, 'backend-listening'))).toEqual([hosts.proxyLabel, hosts.appLabel]);
-    expect(from(report, hosts.proxyLabel, 'backend-listening').map((e) => e.command)).toEqual([`connect to ${hosts.appIp}:${PORT}`]);
+    expect(from(report, hosts.proxyLabel, 'backend-listening').map((e) => e.probe)).toEqual([`connect to ${hosts.appIp}:${PORT}`]);
     const ss = from(report, hosts.appLabel, 'backend-listening').find((e) => e.command === 'ss -Hltnxp');
     expect(ss?.lines).toEqual([`${hosts.appIp}:22 sshd pid ${ss?.lines[0]?.split(' pid ')[1]}`]);
     // How the backend is started is asked on app, and the fix says where to run it.

@@ -223,3 +223,35 @@ export async function phpFpmDebian(options: { pool?: Record<string, string>; scr
     throw e;
   }
 }
+
+/** A Node app the way pm2's docs start one: an ecosystem file naming the script and its PORT. */
+const NODE_APP = `const http = require('node:http');
+const port = Number(process.env.PORT || 3000);
+http
+  .createServer((req, res) => {
+    if (req.url === '/crash') process.kill(process.pid, 'SIGSEGV');
+    res.end('api ok\\n');
+  })
+  .listen(port, '127.0.0.1');
+`;
+
+/**
+ * A Node app run by pm2 (npm's pm2, as root with its default home /root/.pm2) from
+ * /srv/api/ecosystem.config.js with PORT=3000, behind nginx's sites-enabled/api on api.example.
+ */
+export async function nodeUnderPm2(): Promise<Stack> {
+  const box = await startBox();
+  try {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/api/server.js', NODE_APP);
+    box.write('/srv/api/ecosystem.config.js', "module.exports = { apps: [{ name: 'api', script: '/srv/api/server.js', env: { PORT: 3000 } }] };\n");
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:3000'));
+    box.run(['pm2', 'start', '/srv/api/ecosystem.config.js']);
+    box.run(['nginx']);
+    await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/3000'], 'the app under pm2');
+    return { box, url: 'http://api.example/', host: 'api.example' };
+  } catch (e) {
+    await box.remove();
+    throw e;
+  }
+}

@@ -24,7 +24,7 @@ function answers(box: Box) {
     if (argv[0] === 'cat' && argv[2]?.endsWith('/cgroup') && box.cgroup) return ran(argv, fixture(box.cgroup));
     if (argv[0] === 'systemctl') return ran(argv, fixture('service/systemctl-list-unit-files-no-systemd.txt'));
     if (argv[0] === 'supervisorctl' && box.supervisor) return ran(argv, fixture(box.supervisor), { code: 3 });
-    if (argv[0] === 'pm2' && box.pm2) return ran(argv, fixture(box.pm2));
+    if (argv[0] === 'env' && argv[2] === 'pm2' && box.pm2) return ran(argv, fixture(box.pm2));
     return undefined;
   };
 }
@@ -78,7 +78,8 @@ describe('service.manager: what starts the backend here', () => {
     const hint: BackendHint = { pid: 2523, binary: null, conf: null, names: ['python3'], label: 'python3 pid 2523' };
     const { result } = manage(hint, { ps: 'service/ps-pm2-children.txt', cgroup: 'service/cgroup-v1-no-systemd-php-fpm.txt', pm2: 'service/pm2-jlist-online.json' });
     expect(result.outcome).toBe('pm2');
-    expect(result.facts['service.start']).toEqual(['pm2', 'start', 'api']);
+    // Asked, and started, through the daemon's own home (its title names it): no second daemon.
+    expect(result.facts['service.start']).toEqual(['env', 'PM2_HOME=/tmp/pm2cap/home2', 'pm2', 'start', 'api']);
   });
 
   it('not this: nothing known of the backend gives no command at all', () => {

@@ -6,6 +6,7 @@ import {
   parseDockerPs,
   parseInitScripts,
   parsePm2List,
+  pm2Home,
   parseSupervisorStatus,
   parseUnitFiles,
   supervisorOf,
@@ -88,8 +89,12 @@ describe("supervisors among a process's parents", () => {
     const processes = parsePs(fixture('service/ps-pm2-children.txt'));
     const chain = ancestors(processes, 2523);
     expect(supervisorOf(chain)).toEqual({ kind: 'pm2', pid: 2511 });
-    expect(parsePm2List(fixture('service/pm2-jlist-online.json'))).toEqual([{ name: 'api', status: 'online', pid: 2523 }]);
-    expect(parsePm2List(fixture('service/pm2-jlist-stopped.json'))).toEqual([{ name: 'api', status: 'stopped', pid: null }]);
+    expect(parsePm2List(fixture('service/pm2-jlist-online.json'))).toEqual([
+      { name: 'api', status: 'online', pid: 2523, port: null, command: '/usr/bin/python3 -m http.server 38472 --bind 127.0.0.1' },
+    ]);
+    expect(parsePm2List(fixture('service/pm2-jlist-stopped.json'))).toMatchObject([{ name: 'api', status: 'stopped', pid: null }]);
+    expect(pm2Home(processes.find((p) => p.pid === 2511)?.args ?? '')).toBe('/tmp/pm2cap/home2');
+    expect(pm2Home('node /srv/pm2-dashboard/index.js')).toBeNull();
     expect(parsePm2List('[PM2] Spawning PM2 daemon\nnot json')).toEqual([]);
   });
 

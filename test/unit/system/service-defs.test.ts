@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { addressPattern, parseServiceDefs, serviceDefsCommand } from '../../../src/system/service-defs.js';
+
+const read = (name: string) => readFileSync(new URL(`../../fixtures/service/${name}`, import.meta.url), 'utf8');
+
+describe('which service is configured to listen where nginx dials (captured in the lab boxes)', () => {
+  it("supervisord's program whose command binds the socket", () => {
+    const address = { kind: 'unix', path: '/run/shop/gunicorn.sock' } as const;
+    expect(parseServiceDefs(read('service-defs-supervisor-socket.txt'), address)).toEqual([
+      {
+        kind: 'supervisor',
+        name: 'shop',
+        file: '/etc/supervisor/conf.d/shop.conf',
+        line: 'command=/usr/bin/gunicorn --workers 2 --bind unix:/run/shop/gunicorn.sock --error-logfile /var/log/shop/error.log app:app',
+      },
+    ]);
+  });
+
+  it('the init script whose /etc/default file sets the port', () => {
+    expect(parseServiceDefs(read('service-defs-init-default-port.txt'), { kind: 'tcp', port: 8001 })).toEqual([{ kind: 'sysv', name: 'shop-api', file: '/etc/default/shop-api', line: 'PORT=8001' }]);
+  });
+
+  it("Debian's uwsgi: the app whose socket Debian's defaults place at /run/uwsgi/app/NAME/socket", () => {
+    const address = { kind: 'unix', path: '/run/uwsgi/app/shop/socket' } as const;
+    expect(serviceDefsCommand(address).slice(-1)).toEqual(['/etc/uwsgi/apps-enabled/shop.ini']);
+    expect(parseServiceDefs(read('service-defs-debian-uwsgi.txt'), address)).toEqual([expect.objectContaining({ kind: 'sysv', name: 'uwsgi', file: '/etc/uwsgi/apps-enabled/shop.ini' })]);
+  });
+
+  it('not this: another port, a commented line, a port that only starts with the same digits', () => {
+    expect(parseServiceDefs(read('service-defs-init-default-port.txt'), { kind: 'tcp', port: 8000 })).toEqual([]);
+    const commented = '\x1e/etc/supervisor/conf.d/old.conf\n[program:old]\n;command=/usr/bin/gunicorn --bind unix:/run/shop/gunicorn.sock app:app\n';
+    expect(parseServiceDefs(commented, { kind: 'unix', path: '/run/shop/gunicorn.sock' })).toEqual([]);
+    expect(new RegExp(addressPattern({ kind: 'tcp', port: 800 }).replace('[[:space:]]', '\\s')).test('PORT=8001')).toBe(false);
+  });
+});
