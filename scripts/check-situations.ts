@@ -12,7 +12,7 @@ import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPath, waitForPort, type Started } from '../test/integration/lab/processes.js';
 import { waitInBox } from '../test/integration/lab/box.js';
-import { phpFpmDebian } from '../test/integration/lab/stacks.js';
+import { nodeUnderPm2, phpFpmDebian } from '../test/integration/lab/stacks.js';
 
 export interface Setup {
   /** The failing URL; none: badgateway looks for it in nginx's error logs. */
@@ -356,6 +356,17 @@ export const SITUATIONS: Situation[] = [
     async setup(lab) {
       const stack = await phpFpmDebian({ scripts: { 'index.php': '<?php sleep(6); echo "slow\\n";' }, nginxExtra: 'fastcgi_read_timeout 3s;' });
       lab.later(() => stack.box.remove());
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'node-app-stopped-under-pm2',
+    how: "a Node app run by pm2 (npm's pm2 7, as root, home /root/.pm2) from an ecosystem file with PORT=3000, in a box of its own (test/integration/lab/stacks.ts nodeUnderPm2), stopped with pm2 stop api; nginx proxies to 127.0.0.1:3000.",
+    yields: [['service.manager', 'pm2']],
+    async setup(lab) {
+      const stack = await nodeUnderPm2();
+      lab.later(() => stack.box.remove());
+      stack.box.run(['pm2', 'stop', 'api']);
       return { url: stack.url, wrap: stack.box.exec };
     },
   },
