@@ -27,7 +27,10 @@ describe('badgateway practice', () => {
     const view = render(<PracticeRoot store={createPracticeRootStore({ flow: FLOW, incidents, load: loadIncident })} />);
     unmounts.push(view.unmount);
     const frame = await waitForFrame(view.lastFrame, (f) => f.includes('Pick an incident'));
-    expect(frame).toContain(' 1. The orders API answers 502 on every request');
+    // By symptom, in the order of DESIGN.md's causes: the first is a backend that is down.
+    expect(incidents[0]?.cause).toBe('backend-down');
+    expect(frame).toContain(` 1. ${incidents[0]?.title}`);
+    expect(frame).toContain('The orders API answers 502 on every request');
     expect(frame).not.toContain('backend-down');
     expect(frame).toContain('Not here: selinux. SELinux cannot run on Debian');
   });

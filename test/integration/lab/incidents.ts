@@ -17,6 +17,8 @@ import { startPhpFpm, type PhpFpm, type PhpFpmOptions } from './php-fpm.js';
 import { freePort } from './ports.js';
 import { start } from './processes.js';
 import { startTlsBackend } from './tls-backend.js';
+import { waitInBox } from './box.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, type Stack, uwsgiApp } from './stacks.js';
 
 type Cleanup = () => Promise<void> | void;
 
@@ -96,6 +98,12 @@ export interface Scenario {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A stack on its own Debian box (lab/stacks.ts), removed with the lab; badgateway runs inside it. */
+async function onBox(lab: Lab, stack: Stack, url = stack.url): Promise<Broken> {
+  lab.later(() => stack.box.remove());
+  return { url, wrap: stack.box.exec };
+}
 const FULL_QUEUE = fileURLToPath(new URL('./full-queue.py', import.meta.url));
 
 function fastcgi(address: string, docroot: string): string {
@@ -394,6 +402,68 @@ export const SCENARIOS: Scenario[] = [
       await waitForOutput(filler, 'ready', 'the full-queue socket');
       const site = await lab.nginx({ server: `location / { proxy_pass http://unix:${socket}; }` });
       return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'shop-deploy-half-done',
+    cause: 'socket-missing',
+    title: 'Every page of the shop answers 502 after a deploy',
+    story: 'The deploy script stops the shop, swaps the code and starts it again. Tonight it failed half-way, the on-call engineer says. nginx answers 502 for every page of shop.example.',
+    async setup(lab) {
+      const stack = await gunicornUnderSupervisor();
+      stack.box.run(['supervisorctl', 'stop', 'shop']);
+      return onBox(lab, stack);
+    },
+  },
+  {
+    id: 'shop-export-crash',
+    cause: 'backend-crashed',
+    title: 'One page of the shop fails, the rest works',
+    story: 'Since the new image library went live, /crash (the product export) answers 502; every other page of shop.example works. The app runs under uWSGI.',
+    async setup(lab) {
+      const stack = await uwsgiApp();
+      return onBox(lab, stack, 'http://shop.example/crash');
+    },
+  },
+  {
+    id: 'blog-busy-evening',
+    cause: 'backend-saturated',
+    title: 'The blog times out in the evening rush',
+    story: 'Every evening the blog gets slow and some visitors get 504. Two editors are exporting long reports right now. The PHP pool was sized for a smaller box years ago.',
+    async setup(lab) {
+      const stack = await phpFpmDebian({
+        pool: { pm: 'dynamic', 'pm.max_children': '2', 'pm.start_servers': '1', 'pm.min_spare_servers': '1', 'pm.max_spare_servers': '1' },
+        scripts: { 'report.php': '<?php sleep(40); echo "report\\n";' },
+        nginxExtra: 'fastcgi_read_timeout 3s;',
+      });
+      for (let i = 0; i < 2; i++) {
+        const argv = stack.box.exec(['curl', '-s', '-o', '/dev/null', '-m', '45', 'http://blog.example/report.php']);
+        lab.own(start(argv[0] as string, argv.slice(1)));
+      }
+      await waitInBox(stack.box, ['grep', '-q', 'reached pm.max_children', '/var/log/php8.2-fpm.log'], "php-fpm's max_children warning", 20_000);
+      return onBox(lab, stack);
+    },
+  },
+  {
+    id: 'api-after-maintenance',
+    cause: 'backend-down',
+    title: 'The API is down after the maintenance window',
+    story: 'The API box had its maintenance last night and the API has answered 502 since. It is an old-style service: an init script, no systemd.',
+    async setup(lab) {
+      const stack = await initScriptBackend();
+      stack.box.run(['service', 'shop-api', 'stop']);
+      return onBox(lab, stack);
+    },
+  },
+  {
+    id: 'node-api-stopped',
+    cause: 'backend-down',
+    title: 'The Node API answers 502 since this afternoon',
+    story: 'The Node API runs under pm2. Someone was "cleaning up processes" this afternoon; since then api.example answers 502.',
+    async setup(lab) {
+      const stack = await nodeUnderPm2();
+      stack.box.run(['pm2', 'stop', 'api']);
+      return onBox(lab, stack);
     },
   },
   {
