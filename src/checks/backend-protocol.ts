@@ -23,6 +23,7 @@ export function nginxProtocol(module: string, scheme: string): { code: string; w
   if (module === 'proxy') return scheme === 'https' ? { code: 'https', words: 'HTTPS (proxy_pass https://)' } : { code: 'http', words: 'plain HTTP (proxy_pass http://)' };
   if (module === 'fastcgi') return { code: 'fastcgi', words: 'FastCGI (fastcgi_pass)' };
   if (module === 'uwsgi') return { code: 'uwsgi', words: 'the uwsgi protocol (uwsgi_pass)' };
+  if (module === 'grpc') return { code: 'grpc', words: scheme === 'grpcs' ? 'gRPC over TLS (grpc_pass grpcs://)' : 'gRPC, HTTP/2 frames (grpc_pass grpc://)' };
   return { code: module, words: `${module} (${module}_pass)` };
 }
 
@@ -42,8 +43,11 @@ function probeUrl(server: ServerAddress, path: string, scheme: string): string {
   return `${scheme}://${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}${path}`;
 }
 
-/** The protocols we can tell apart; for grpc and scgi a mismatch would need probes we do not have. */
-const JUDGED = new Set(['http', 'https', 'fastcgi', 'uwsgi']);
+/**
+ * The protocols nginx may speak that we can tell a mismatch for: a gRPC backend answers no HTTP/1 request,
+ * so one that does (with HTTP/1, TLS or FastCGI) is not gRPC. scgi would need a probe we do not have.
+ */
+const JUDGED = new Set(['http', 'https', 'fastcgi', 'uwsgi', 'grpc']);
 
 /** What the backend speaks, from the probes, strongest sign first: a TLS handshake, a FastCGI record, an HTTP answer, the listener's name, any other greeting. */
 export function readProtocol(server: ServerAddress, results: readonly CommandResult[], nginxPids: ReadonlySet<number>): Reading {

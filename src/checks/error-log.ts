@@ -28,6 +28,7 @@ export const OUTCOME_OF_KIND = {
   'invalid-response': 'invalid-header',
   'too-big-header': 'too-big-header',
   'fastcgi-protocol': 'wrong-protocol',
+  'http2-framing': 'wrong-protocol',
   'no-valid-http-header': 'wrong-protocol',
   'no-live-upstreams': 'no-live-upstreams',
   'tls-handshake': 'tls',

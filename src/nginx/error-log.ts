@@ -100,6 +100,8 @@ export function classifyMessage(message: string): Classified {
     return { kind: 'fastcgi-protocol', errno, detail: m[1] };
   }
   if (/^upstream sent invalid chunked response/.test(bare)) return { kind: 'invalid-response', errno };
+  // grpc_pass reads HTTP/2 frames: an HTTP/1 answer's first bytes ("HTTP/1.1 ...") read as a frame length.
+  if ((m = /^upstream sent too large http2 frame: (\d+)/.exec(message))) return { kind: 'http2-framing', errno, detail: m[1] };
   if (/^upstream sent .*header/.test(bare)) {
     const shown = /^upstream sent [^"]*"([^"]*)"/.exec(message);
     return { kind: 'invalid-header', errno, detail: shown?.[1] };

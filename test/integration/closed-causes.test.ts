@@ -89,6 +89,19 @@ describe('protocol-mismatch: nginx and the backend speak different protocols', (
     expect(await get(url)).toEqual({ status: 200, body: 'hello from the http backend\n' });
   });
 
+  it('grpc_pass at an HTTP/1 server: "upstream sent too large http2 frame" is a protocol mix-up, not a bad header', async () => {
+    const backend = await nginx({ server: 'location / { return 200 "hello from the http backend\\n"; }' });
+    const site = await nginx({ server: `location / { grpc_pass grpc://127.0.0.1:${backend.port}; }` });
+    const url = `http://127.0.0.1:${site.port}/`;
+    const { report } = await diagnose(url);
+    expect(report.diagnosis.cause).toBe('protocol-mismatch');
+    expect(nodes(report)).toEqual(expect.arrayContaining(['error-log:wrong-protocol', 'wrong-protocol-probe:speaks-http']));
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('upstream sent too large http2 frame');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: site.confFile, before: `grpc_pass grpc://127.0.0.1:${backend.port};`, after: `proxy_pass http://127.0.0.1:${backend.port};` })]);
+    await applyEdit(report.fix.edits[0], ...reloadWith(site));
+    expect(await get(url)).toEqual({ status: 200, body: 'hello from the http backend\n' });
+  });
+
   it('proxy_pass at a program that does not speak HTTP: "no valid HTTP/1.0 header"', async () => {
     const port = await freePort();
     own(await startClosingBackend('127.0.0.1', port, { mode: 'banner' }));

@@ -12,6 +12,9 @@ import type { FixPlan, Planner } from '../plan.js';
 
 const INDENT = '\n    ';
 
+/** What a *_pass module expects at the other end, in words. */
+const SERVER_OF: Record<string, string> = { fastcgi: 'a FastCGI server such as php-fpm', uwsgi: 'a uwsgi server', grpc: 'a gRPC server (HTTP/2)', scgi: 'an SCGI server' };
+
 /** The address part of a pass directive's argument: "127.0.0.1:9000", "unix:/run/php.sock", or a group name. */
 export function passAddress(directive: Directive): string {
   const rest = (directive.args[0] ?? '').replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
@@ -92,7 +95,7 @@ const switchProtocol: Planner = {
         edits,
         notes: [
           ...(leftovers ? [`The ${module}_* lines (and the params file they came from) in this location do nothing for proxy_pass; remove them when convenient.`] : []),
-          `Or, if ${target} should be a ${module === 'fastcgi' ? 'FastCGI server such as php-fpm' : 'uwsgi server'}, run that there instead and leave nginx as it is.`,
+          `Or, if ${target} should be ${SERVER_OF[module] ?? `a ${module} server`}, run that there instead and leave nginx as it is.`,
         ],
       };
     }

@@ -33,6 +33,8 @@ const expected: Record<string, Array<[string, number | null, string?]>> = {
   'invalid-header.log': [['invalid-header', null, 'X-Bad\\x00...']],
   'too-big-header.log': [['too-big-header', null]],
   'fastcgi-protocol.log': [['fastcgi-protocol', null, '72']],
+  // grpc_pass at an HTTP/1 server (the lab, nginx 1.22.1): its HTTP/1 answer read as HTTP/2 frames.
+  'http2-framing.log': [['http2-framing', null, '3940676']],
   'no-valid-http-header.log': [
     ['no-valid-http-header', null],
     ['no-valid-http-header', null],
