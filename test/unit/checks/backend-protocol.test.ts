@@ -77,10 +77,12 @@ describe('backend.protocol: what the backend speaks, against what nginx speaks',
     expect(check(f, [ss, run('raw-fcgi-tls-server'), run('s-client-https-server')]).outcome).toBe('matches');
   });
 
-  it('not this: grpc is not judged', () => {
-    const f = facts('grpc', 'grpc', '127.0.0.1:38481', 'grpc://127.0.0.1:38481');
-    expect(backendProtocol.plan(f, [])).toEqual([]);
-    expect(check(f, []).outcome).toBe('unclear');
+  it('grpc is judged like any pass; scgi is not (no probe speaks it)', () => {
+    const grpc = facts('grpc', 'grpc', '127.0.0.1:38481', 'grpc://127.0.0.1:38481');
+    expect(backendProtocol.plan(grpc, []).map((c) => c.argv[0])).toContain('curl');
+    const scgi = facts('scgi', 'scgi', '127.0.0.1:38481', 'scgi://127.0.0.1:38481');
+    expect(backendProtocol.plan(scgi, [])).toEqual([]);
+    expect(check(scgi, []).outcome).toBe('unclear');
   });
 
   it('not this: a backend that dies on every request names no protocol', () => {
