@@ -69,6 +69,13 @@ function listenerHint(l: Listener): BackendHint {
   return { pid: ownerPid(l), binary: null, conf: null, names: l.process ? [l.process] : [], label: `${name}${ownerPid(l) ? ` pid ${ownerPid(l)}` : ''}` };
 }
 
+/** Programs that serve web applications behind nginx, by the name ss gives their process. */
+const APP_SERVERS = /^(gunicorn|uwsgi|uvicorn|hypercorn|daphne|waitress-serve|puma|unicorn|passenger|thin|node|nodejs|bun|deno|python[\d.]*|ruby|java|dotnet|php|php-fpm[\d.]*|php-cgi|starman|plackup|hypnotoad|rails|gitea|grafana)$/;
+
+function isAppServer(process: string | null): boolean {
+  return process !== null && APP_SERVERS.test(process);
+}
+
 function poolAlternative(p: FpmPool, dial: Dial, dialText: string): Alternative<Outcome>[] {
   const listen = parseFpmListen(p.values.listen ?? '');
   if (!listen) return [];
@@ -203,21 +210,28 @@ export const backendConfig = defineCheck({
         evidence,
       };
     }
-    // Only a person can tell whether a listener of another kind is this backend.
+    // A listener of the other kind is this backend when it is the box's only application server of that
+    // kind (sshd, databases and the like are not); otherwise only a person can tell.
     const unknown = `no backend is configured or listening at ${dialText}`;
-    const alternatives: Alternative<Outcome>[] = [];
     const kindInstead =
       dial.kind === 'unix'
         ? others.filter((l) => l.netid !== 'unix' && l.port !== null && !inUse.has(`${l.address}:${l.port}`))
         : others.filter((l) => l.netid === 'unix' && l.path && !inUse.has(`unix:${l.path}`));
-    for (const l of kindInstead.slice(0, 4)) {
+    const alternativeOf = (l: Listener): Alternative<Outcome> => {
       const instead = l.netid === 'unix' ? (l.path as string) : `${['0.0.0.0', '*', '[::]', '::'].includes(l.address) ? '127.0.0.1' : l.address}:${l.port}`;
-      alternatives.push({
+      return {
         label: `${describeListener(l)} is this backend`,
         outcome: dial.kind === 'unix' ? 'tcp' : 'unix',
         facts: { 'backend.hint': listenerHint(l), 'backend.listenInstead': instead },
         summary: `nginx dials ${dialText}, but the backend listens at ${instead}`,
-      });
+      };
+    };
+    const alternatives = kindInstead.slice(0, 4).map(alternativeOf);
+    const apps = kindInstead.filter((l) => isAppServer(l.process));
+    const only = apps.length === 1 ? alternativeOf(apps[0] as Listener) : undefined;
+    if (only) {
+      evidence.push({ lines: [`${describeListener(apps[0] as Listener)} is the only application server listening on ${dial.kind === 'unix' ? 'TCP' : 'a unix socket'} here`] });
+      return { outcome: only.outcome, facts: { ...base, ...only.facts }, summary: only.summary, evidence };
     }
     const result: CheckResult<Outcome> = { outcome: 'unknown', facts: { ...base, 'backend.hint': NOBODY }, summary: unknown, evidence };
     if (alternatives.length) {

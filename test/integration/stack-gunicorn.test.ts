@@ -54,4 +54,21 @@ describe('gunicorn on a unix socket, run by supervisord, behind Debian nginx (si
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], { BADGATEWAY_STATE_DIR: '/run/badgateway-state' });
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
+
+  for (const [dials, binds] of [
+    ['http://unix:/run/shop/gunicorn.sock', '127.0.0.1:8000'],
+    ['http://127.0.0.1:8000', 'unix:/run/shop/gunicorn.sock'],
+  ]) {
+    it(`socket-tcp-mismatch: nginx dials ${dials}, gunicorn binds ${binds}; found from the only application server of that kind, nginx retargeted`, async () => {
+      const stack = await gunicornUnderSupervisor({ nginxDials: dials, gunicornBind: binds });
+      stacks.push(stack);
+      const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+      expect(report.diagnosis.cause, path(report)).toBe('socket-tcp-mismatch');
+      expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/shop', before: `proxy_pass ${dials};`, after: `proxy_pass http://${binds};` })]);
+      const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], { BADGATEWAY_STATE_DIR: '/run/badgateway-state' });
+      expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+      // The vhost is a symlink into sites-available: the real file changed, the link stayed.
+      expect(stack.box.run(['readlink', '/etc/nginx/sites-enabled/shop']).trim()).toBe('/etc/nginx/sites-available/shop');
+    });
+  }
 });

@@ -49,7 +49,7 @@ export function proxySite(serverName: string, pass: string, extra = ''): string 
  * gunicorn (Debian's package) serving a WSGI app on a unix socket, run by supervisord from
  * /etc/supervisor/conf.d/shop.conf, behind nginx's sites-enabled/shop.
  */
-export async function gunicornUnderSupervisor(options: { nginxDials?: string; proxyExtra?: string } = {}): Promise<Stack> {
+export async function gunicornUnderSupervisor(options: { nginxDials?: string; proxyExtra?: string; gunicornBind?: string } = {}): Promise<Stack> {
   const box = await startBox();
   try {
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 shop.example\n`);
@@ -58,7 +58,7 @@ export async function gunicornUnderSupervisor(options: { nginxDials?: string; pr
     box.write(
       '/etc/supervisor/conf.d/shop.conf',
       `[program:shop]
-command=/usr/bin/gunicorn --workers 2 --bind unix:/run/shop/gunicorn.sock --error-logfile /var/log/shop/error.log app:app
+command=/usr/bin/gunicorn --workers 2 --bind ${options.gunicornBind ?? 'unix:/run/shop/gunicorn.sock'} --error-logfile /var/log/shop/error.log app:app
 directory=/srv/shop
 user=www-data
 autostart=true
@@ -70,7 +70,9 @@ redirect_stderr=true
     enableSite(box, 'shop', proxySite('shop.example', options.nginxDials ?? 'http://unix:/run/shop/gunicorn.sock', options.proxyExtra));
     box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
     box.run(['nginx']);
-    await waitInBox(box, ['test', '-S', '/run/shop/gunicorn.sock'], 'gunicorn under supervisor');
+    const bind = options.gunicornBind ?? 'unix:/run/shop/gunicorn.sock';
+    const ready = bind.startsWith('unix:') ? ['test', '-S', bind.slice(5)] : ['bash', '-c', `exec 3<>/dev/tcp/${bind.replace(':', '/')}`];
+    await waitInBox(box, ready, 'gunicorn under supervisor');
     return { box, url: 'http://shop.example/', host: 'shop.example' };
   } catch (e) {
     await box.remove();
