@@ -69,11 +69,15 @@ function listenerHint(l: Listener): BackendHint {
   return { pid: ownerPid(l), binary: null, conf: null, names: l.process ? [l.process] : [], label: `${name}${ownerPid(l) ? ` pid ${ownerPid(l)}` : ''}` };
 }
 
-/** Programs that serve web applications behind nginx, by the name ss gives their process. */
-const APP_SERVERS = /^(gunicorn|uwsgi|uvicorn|hypercorn|daphne|waitress-serve|puma|unicorn|passenger|thin|node|nodejs|bun|deno|python[\d.]*|ruby|java|dotnet|php|php-fpm[\d.]*|php-cgi|starman|plackup|hypnotoad|rails|gitea|grafana)$/;
+/** Programs that serve web applications behind nginx in the protocol of each *_pass, by the name ss gives their process. */
+const APP_SERVERS: Record<string, RegExp> = {
+  proxy: /^(gunicorn|uvicorn|hypercorn|daphne|waitress-serve|puma|unicorn|passenger|thin|node|nodejs|bun|deno|python[\d.]*|ruby|java|dotnet|starman|plackup|hypnotoad|gitea|grafana)$/,
+  fastcgi: /^(php-fpm[\d.]*|php-cgi[\d.]*)$/,
+  uwsgi: /^uwsgi(-core)?$/,
+};
 
-function isAppServer(process: string | null): boolean {
-  return process !== null && APP_SERVERS.test(process);
+function isAppServer(process: string | null, module: string): boolean {
+  return process !== null && (APP_SERVERS[module]?.test(process) ?? false);
 }
 
 function poolAlternative(p: FpmPool, dial: Dial, dialText: string): Alternative<Outcome>[] {
@@ -211,7 +215,7 @@ export const backendConfig = defineCheck({
       };
     }
     // A listener of the other kind is this backend when it is the box's only application server of that
-    // kind (sshd, databases and the like are not); otherwise only a person can tell.
+    // kind speaking nginx's protocol (sshd, databases, a php-fpm behind proxy_pass are not); else only a person can tell.
     const unknown = `no backend is configured or listening at ${dialText}`;
     const kindInstead =
       dial.kind === 'unix'
@@ -227,7 +231,7 @@ export const backendConfig = defineCheck({
       };
     };
     const alternatives = kindInstead.slice(0, 4).map(alternativeOf);
-    const apps = kindInstead.filter((l) => isAppServer(l.process));
+    const apps = kindInstead.filter((l) => isAppServer(l.process, need(facts, 'upstream.module')));
     const only = apps.length === 1 ? alternativeOf(apps[0] as Listener) : undefined;
     if (only) {
       evidence.push({ lines: [`${describeListener(apps[0] as Listener)} is the only application server listening on ${dial.kind === 'unix' ? 'TCP' : 'a unix socket'} here`] });

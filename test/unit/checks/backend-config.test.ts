@@ -87,6 +87,17 @@ describe('backend.config: where is the backend set up to listen?', () => {
     expect(result.ask?.alternatives.some((a) => a.outcome === 'tcp')).toBe(true);
   });
 
+  it("the box's only HTTP application server on the other kind of address is the backend (captured: gunicorn on TCP, nginx dials a socket)", () => {
+    const f = { ...facts('unix:/run/shop/gunicorn.sock'), 'upstream.module': 'proxy', 'nginx.masterPid': 43 };
+    const result = backendConfig.interpret(f, [
+      ran(['ss', '-Hltnxp'], fixture('service/ss-gunicorn-tcp-box.txt')),
+      ran(['ps', '-eo', 'pid=,ppid=,user:32=,args='], fixture('service/ps-gunicorn-tcp-box.txt')),
+    ]);
+    expect(result.outcome).toBe('tcp');
+    expect(result.facts['backend.listenInstead']).toBe('127.0.0.1:8000');
+    expect(result.ask).toBeUndefined();
+  });
+
   it("ranks a running pool in nginx's socket directory first", () => {
     const pool = (name: string, listen: string, masterPid: number | null) => ({ name, masterPid, binary: 'php-fpm', conf: '/c', errorLog: null, values: { listen }, places: {}, section: null });
     const ranked = rankPools([pool('far', '/srv/x.sock', 1), pool('tcp', '127.0.0.1:9000', 1), pool('near-stopped', '/run/php/a.sock', null), pool('near', '/run/php/b.sock', 1)], {
