@@ -13,6 +13,8 @@ import { dirname, join } from 'node:path';
 export interface Box {
   /** argv prefix that runs a program inside the box (for runCli's wrap, or answer()). */
   exec: (argv: string[]) => string[];
+  /** argv prefix that runs a program on this machine's files but in the box's network: a client of its sshd. */
+  netExec: (argv: string[]) => string[];
   /** Runs a program inside the box and returns its stdout; throws on a non-zero exit. */
   run: (argv: string[], options?: { input?: string }) => string;
   /** Writes a file as the box sees it (parents created). */
@@ -81,6 +83,7 @@ export async function startBox(): Promise<Box> {
   }
   const target = String(inner);
   const exec = (argv: string[]) => ['nsenter', '-t', target, '-m', '-n', '-p', '--', ...argv];
+  const netExec = (argv: string[]) => ['nsenter', '-t', target, '-n', '--', ...argv];
   const run = (argv: string[], options: { input?: string } = {}) => {
     const full = exec(argv);
     return execFileSync(full[0] as string, full.slice(1), { encoding: 'utf8', input: options.input, stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
@@ -92,6 +95,7 @@ export async function startBox(): Promise<Box> {
   };
   return {
     exec,
+    netExec,
     run,
     hostPath,
     write(path, text, mode = 0o644) {

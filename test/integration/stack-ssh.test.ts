@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from './lab/badgateway.js';
+import { sshClient } from './lab/ssh-client.js';
+import { startSshd } from './lab/sshd.js';
+import { gunicornUnderSupervisor, phpFpmDebian, type Stack } from './lab/stacks.js';
+
+type Cleanup = () => Promise<void> | void;
+const cleanups: Cleanup[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/**
+ * The box's own sshd (started inside it, its host key trusted by a client of this test), and badgateway run
+ * from outside the box in the box's network only: everything it learns of the box comes over SSH.
+ */
+interface Session {
+  port: number;
+  env: NodeJS.ProcessEnv;
+}
+const sessions = new Map<Stack, Promise<Session>>();
+
+/** One sshd per box (it takes the box's port 22), trusted by one client of this test. */
+async function sshInto(stack: Stack): Promise<Session> {
+  const box = { name: 'box', exec: stack.box.exec, run: (argv: string[]) => stack.box.run(argv), remove: () => {} };
+  const server = await startSshd({ netns: box });
+  cleanups.push(
+    () => server.remove(),
+    () => server.stop(),
+  );
+  const client = sshClient();
+  cleanups.push(() => client.remove());
+  server.authorize('root', client.key.publicKey);
+  client.trust(server);
+  return { port: server.port, env: client.env };
+}
+
+async function overSsh(stack: Stack, args: string[]) {
+  if (!sessions.has(stack)) sessions.set(stack, sshInto(stack));
+  const { port, env } = await (sessions.get(stack) as Promise<Session>);
+  const run = await runCli(['--json', ...args, '--ssh', `root@127.0.0.1:${port}`], { wrap: stack.box.netExec, env, timeoutMs: 90_000 });
+  try {
+    return { ...run, report: JSON.parse(run.stdout) };
+  } catch {
+    throw new Error(`no JSON (exit ${run.code}): ${run.stderr}`);
+  }
+}
+
+async function box(stack: Promise<Stack>): Promise<Stack> {
+  const s = await stack;
+  cleanups.push(() => s.box.remove());
+  return s;
+}
+
+const path = (report: any) => report.steps.map((s: { node: string; outcome: string }) => `${s.node}:${s.outcome}`).join(' ');
+
+describe('the stacks over --ssh: the same causes, every command on the box through its sshd', () => {
+  it('gunicorn under supervisord stopped: socket-missing, and supervisorctl start shop applied over SSH and verified', async () => {
+    const stack = await box(gunicornUnderSupervisor());
+    stack.box.run(['supervisorctl', 'stop', 'shop']);
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-missing');
+    expect(report.fix.commands).toEqual(['supervisorctl start shop']);
+    expect(report.hosts).toEqual([expect.objectContaining({ role: 'proxy', privilege: { mode: 'root' } })]);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it('a crashing worker read from its own log over SSH (backend-crashed)', async () => {
+    const stack = await box(gunicornUnderSupervisor());
+    const { report } = await overSsh(stack, ['--url', 'http://shop.example/crash']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('terminated due to signal 11');
+  });
+
+  it("Debian's php8.2-fpm stopped behind the front controller: socket-missing, started with its init script", async () => {
+    const stack = await box(phpFpmDebian());
+    stack.box.run(['service', 'php8.2-fpm', 'stop']);
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-missing');
+    expect(report.fix.commands).toEqual(['service php8.2-fpm start']);
+  });
+});
