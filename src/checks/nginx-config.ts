@@ -4,6 +4,10 @@ import { workerUser } from '../nginx/route.js';
 import { parseTestFailure } from '../nginx/test-failure.js';
 import { nginxWorkers } from '../system/ps.js';
 import { configDumpCommand } from '../system/nginx-t.js';
+import { configReadCommand, isConfigRead, parseConfigRead } from '../system/config-read.js';
+import { readMismatch } from '../nginx/read-check.js';
+import type { CommandResult } from '../hosts/host.js';
+import type { NginxConfig } from '../nginx/config-types.js';
 import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 
@@ -29,6 +33,34 @@ function parseErrorsSummary(errors: readonly ConfigError[]): string {
   return `; ${count} in the nginx -T output (first: ${errorPlace(first)}${first.error})`;
 }
 
+/** The last reader output parsed: plan() and interpret() see the same result, and a big config parses once. */
+let lastRead: { stdout: string; config: NginxConfig; sure: boolean } | null = null;
+
+/**
+ * The config text when the reader's output is what nginx -T would print (config-read.ts: the files nginx
+ * loaded, unchanged since, and the parser agrees on what they include); null when nginx -T must say.
+ */
+function readText(run: CommandResult): { stdout: string; config: NginxConfig } | null {
+  if (!isConfigRead(run.argv)) return null;
+  const read = parseConfigRead(run);
+  if (read.kind !== 'read') return null;
+  if (lastRead?.stdout !== run.stdout) {
+    const config = parseDump(run.stdout);
+    lastRead = { stdout: run.stdout, config, sure: readMismatch(run.stdout, config, read) === null };
+  }
+  return lastRead.sure ? lastRead : null;
+}
+
+/** Why the config came from nginx -T after all (the reader passed it on, or could not be sure). */
+function passedOn(first: CommandResult | undefined): string[] {
+  if (!first || !isConfigRead(first.argv)) return [];
+  const read = parseConfigRead(first);
+  if (read.kind === 'dumped') return [`nginx -T, run by the reader: ${read.reason}`];
+  if (read.kind === 'failed') return [`nginx -T, as the reader failed: ${read.reason}`];
+  const config = lastRead?.stdout === first.stdout ? lastRead.config : parseDump(first.stdout);
+  return [`nginx -T, as what was read may differ from it: ${readMismatch(first.stdout, config, read) ?? 'unsure'}`];
+}
+
 /** Reads the configuration nginx itself sees (nginx -T), with the running master's own -c/-p/-g. */
 export const nginxConfig = defineCheck({
   id: 'nginx.config',
@@ -39,12 +71,20 @@ export const nginxConfig = defineCheck({
   learnsOn: { valid: ['nginx.config', 'nginx.workerUser'], invalid: ['nginx.configError'] },
 
   plan(facts, done) {
-    if (done.length) return [];
-    return [configDumpCommand(need(facts, 'nginx.binary'), need(facts, 'nginx.args'))];
+    const binary = need(facts, 'nginx.binary');
+    const args = need(facts, 'nginx.args');
+    if (done.length === 0) return [configReadCommand(binary, need(facts, 'nginx.masterPid'), args)];
+    const [first] = done;
+    const fellBack = done.length === 1 && first && isConfigRead(first.argv) && parseConfigRead(first).kind !== 'dumped' && !readText(first);
+    return fellBack ? [configDumpCommand(binary, args)] : [];
   },
 
-  interpret(facts, [run]) {
+  interpret(facts, results) {
     const command = [need(facts, 'nginx.binary'), ...need(facts, 'nginx.args'), '-T'].join(' ');
+    const first = results[0];
+    const read = first ? readText(first) : null;
+    const run = read ? { ...first!, stdout: read.stdout } : (results.find((r) => !isConfigRead(r.argv)) ?? first);
+    const how = read ? [`read from the files nginx loaded (unchanged since it loaded them), as ${command} prints them`] : passedOn(first);
     if (run?.code !== 0) {
       const failure = parseTestFailure(run?.stderr ?? '');
       const text = failure ? `${failure.message}${failure.file ? ` in ${failure.file}:${failure.line}` : ''}` : run?.stderr.trim() || run?.failure || 'nginx -T failed';
@@ -54,7 +94,7 @@ export const nginxConfig = defineCheck({
       }
       return { outcome: 'invalid', facts: { 'nginx.configError': text }, summary: `the configuration on disk does not pass nginx -t: ${text}`, evidence: [{ command, lines }] };
     }
-    const config = parseDump(run.stdout);
+    const config = read?.config ?? parseDump(run.stdout);
     const workers = nginxWorkers(need(facts, 'processes'), need(facts, 'nginx.masterPid'));
     const configured = workerUser(config);
     const user = workers[0]?.user ?? configured.user;
@@ -66,6 +106,7 @@ export const nginxConfig = defineCheck({
         {
           command,
           lines: [
+            ...how,
             ...config.files.slice(0, 6).map((f) => `# configuration file ${f.file}`),
             ...(config.files.length > 6 ? [`... and ${config.files.length - 6} more`] : []),
             `worker user: ${user}${workers.length ? ' (from the running workers)' : configured.place ? ` (user directive, ${configured.place.file}:${configured.place.line})` : ' (nginx default)'}`,

@@ -5,7 +5,7 @@ import { nginxMasters, parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
 import { defineCheck } from './check.js';
 import { resultOf } from '../facts/results.js';
-import { configDumpCommand } from '../system/nginx-t.js';
+import { configReadCommand } from '../system/config-read.js';
 
 const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
 const SS = ['ss', '-Hltnxp'];
@@ -76,8 +76,8 @@ export const nginxFind = defineCheck({
     const master = pickMaster(nginxMasters(processes), processes, parseSs(resultOf(done, 'ss')?.stdout ?? ''), requestPort(facts));
     const binary = master?.binary ?? 'nginx';
     const next: CommandSpec[] = [{ argv: [binary, '-V'] }];
-    // nginx -T here too: the next step reads the config, and gets this result without another round trip.
-    if (master) next.push({ argv: ['cat', `/proc/${master.pid}/cgroup`] }, configDumpCommand(binary, master.args));
+    // The config read here too: the next step reads the config, and gets this result without another round trip.
+    if (master) next.push({ argv: ['cat', `/proc/${master.pid}/cgroup`] }, configReadCommand(binary, master.pid, master.args));
     return next;
   },
 

@@ -55,7 +55,9 @@ class Lexer {
       if (SPACE.has(ch)) {
         this.take();
       } else if (ch === '#') {
-        while (this.peek() !== undefined && this.peek() !== '\n') this.take();
+        // A comment runs to the end of its line; the newline itself is counted when it is taken.
+        const eol = this.text.indexOf('\n', this.pos);
+        this.pos = eol === -1 ? this.text.length : eol;
       } else {
         break;
       }
@@ -89,22 +91,27 @@ class Lexer {
   }
 
   private word(first: string, line: number): Token {
-    let raw = first;
-    if (first === '\\' && this.peek() !== undefined) raw += this.take();
+    // Scanned by index and cut once: a big config is mostly words.
+    const text = this.text;
+    const start = this.pos - 1;
+    let i = this.pos;
+    if (first === '\\' && i < text.length) i++;
     for (;;) {
-      const ch = this.peek();
-      if (ch === undefined || SPACE.has(ch) || ch === ';') break;
+      const ch = text[i];
+      if (ch === undefined || ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === ';') break;
       // "{" ends a word, except right after "$" where it opens ${name}.
-      if (ch === '{' && !raw.endsWith('$')) break;
-      raw += this.take();
-      if (ch === '\\' && this.peek() !== undefined) raw += this.take();
+      if (ch === '{' && text[i - 1] !== '$') break;
+      i += ch === '\\' && i + 1 < text.length ? 2 : 1;
     }
-    return { kind: 'word', value: unescapeToken(raw), line };
+    const raw = text.slice(start, i);
+    this.advanceTo(i);
+    return { kind: 'word', value: raw.includes('\\') ? unescapeToken(raw) : raw, line };
   }
 
   /** Moves to `end`, counting the newlines passed. */
   private advanceTo(end: number): void {
-    while (this.pos < end) this.take();
+    for (let at = this.text.indexOf('\n', this.pos); at !== -1 && at < end; at = this.text.indexOf('\n', at + 1)) this.line++;
+    this.pos = end;
   }
 
   /** The level of a Lua long bracket `[`, `=`*level, `[` starting at `at`, or -1 when there is none. */

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { nginxConfig } from '../../../src/checks/nginx-config.js';
+import type { KnownFacts } from '../../../src/facts/keys.js';
+import type { CommandResult } from '../../../src/hosts/host.js';
+import { parseDump } from '../../../src/nginx/parse-dump.js';
+import { type ReadManifest, readMismatch } from '../../../src/nginx/read-check.js';
+import { configReadCommand, parseConfigRead } from '../../../src/system/config-read.js';
+
+// Real output of the reader on nginx 1.22.1, equal to nginx -T's: see test/fixtures/config-read/README.md.
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/config-read/${name}`, import.meta.url), 'utf8');
+const STDOUT = fixture('read.stdout');
+const STDERR = fixture('read.stderr');
+const ARGS = ['-p', '/tmp/h17t/cfg/', '-c', 'nginx.conf'];
+const run = (stdout = STDOUT, stderr = STDERR): CommandResult => ({ argv: configReadCommand('nginx', 23958, ARGS).argv, stdout, stderr, code: 0, ms: 20 });
+
+const manifestOf = (r: CommandResult): ReadManifest => {
+  const read = parseConfigRead(r);
+  if (read.kind !== 'read') throw new Error('not read');
+  return read;
+};
+
+const mismatch = (stdout: string, manifest: ReadManifest = manifestOf(run())) => readMismatch(stdout, parseDump(stdout), manifest);
+
+const facts: KnownFacts = {
+  'nginx.binary': 'nginx',
+  'nginx.args': ARGS,
+  'nginx.masterPid': 23958,
+  processes: [{ pid: 23958, ppid: 1, user: 'root', args: 'nginx: master process nginx -p /tmp/h17t/cfg/ -c nginx.conf' }],
+};
+
+describe('readMismatch: is what was read what nginx -T prints?', () => {
+  it('the real read: yes', () => {
+    expect(mismatch(STDOUT)).toBeNull();
+  });
+
+  it('a file whose bytes differ from its size (changed while read): no', () => {
+    expect(mismatch(STDOUT.replace('proxy_set_header Host $host;', 'proxy_set_header Host $host_;'))).toMatch(/does not frame|bytes long/);
+  });
+
+  it('a glob the reader did not expand: no', () => {
+    const manifest = manifestOf(run());
+    const globs = new Map(manifest.globs);
+    globs.delete('/tmp/h17t/cfg/conf.d/*.conf');
+    expect(mismatch(STDOUT, { ...manifest, globs })).toMatch(/conf\.d\/\*\.conf\) was not expanded/);
+  });
+
+  it('the box sorting a glob otherwise than the order read: no', () => {
+    const manifest = manifestOf(run());
+    const globs = new Map(manifest.globs);
+    globs.set('/tmp/h17t/cfg/conf.d/*.conf', ['/tmp/h17t/cfg/conf.d/_c.conf', '/tmp/h17t/cfg/conf.d/B.conf', '/tmp/h17t/cfg/conf.d/a.conf']);
+    expect(mismatch(STDOUT, { ...manifest, globs })).toMatch(/nginx would open \/tmp\/h17t\/cfg\/conf\.d\/_c\.conf where the reader read \/tmp\/h17t\/cfg\/conf\.d\/B\.conf/);
+  });
+
+  it('output after the last file: no', () => {
+    expect(mismatch(`${STDOUT}# configuration file /tmp/x:\n\n`)).toBe('the output goes on after the last file');
+  });
+});
+
+describe('nginx.config with the reader', () => {
+  it('takes the read config when it is sure, and asks nothing more', () => {
+    expect(nginxConfig.plan(facts, [])).toEqual([configReadCommand('nginx', 23958, ARGS)]);
+    expect(nginxConfig.plan(facts, [run()])).toEqual([]);
+    const result = nginxConfig.interpret(facts, [run()]);
+    expect(result.outcome).toBe('valid');
+    expect(result.facts['nginx.config']).toEqual(parseDump(STDOUT));
+    expect(result.evidence[0]?.lines[0]).toBe('read from the files nginx loaded (unchanged since it loaded them), as nginx -p /tmp/h17t/cfg/ -c nginx.conf -T prints them');
+  });
+
+  it('not this: a read it cannot vouch for asks nginx -T, and says why it used it', () => {
+    const shaky = run(STDOUT.replace('include conf.d/*.conf;', 'include conf.d/*.cnf; '));
+    expect(nginxConfig.plan(facts, [shaky])).toEqual([{ argv: ['nginx', ...ARGS, '-T'], timeoutMs: 20_000 }]);
+    const dumped: CommandResult = { argv: ['nginx', ...ARGS, '-T'], stdout: STDOUT, stderr: '', code: 0, ms: 30 };
+    const result = nginxConfig.interpret(facts, [shaky, dumped]);
+    expect(result.outcome).toBe('valid');
+    expect(result.evidence[0]?.lines[0]).toMatch(/^nginx -T, as what was read may differ from it: /);
+  });
+});
