@@ -4,8 +4,8 @@ import { workerUser } from '../nginx/route.js';
 import { parseTestFailure } from '../nginx/test-failure.js';
 import { nginxWorkers } from '../system/ps.js';
 import { configDumpCommand } from '../system/nginx-t.js';
-import { configReadCommand, isConfigRead, parseConfigRead } from '../system/config-read.js';
-import { readMismatch } from '../nginx/read-check.js';
+import { type ConfigRead, configReadCommand, isConfigRead, parseConfigRead } from '../system/config-read.js';
+import { configFromRead } from '../nginx/read-check.js';
 import type { CommandResult } from '../hosts/host.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { defineCheck } from './check.js';
@@ -33,22 +33,27 @@ function parseErrorsSummary(errors: readonly ConfigError[]): string {
   return `; ${count} in the nginx -T output (first: ${errorPlace(first)}${first.error})`;
 }
 
-/** The last reader output parsed: plan() and interpret() see the same result, and a big config parses once. */
-let lastRead: { stdout: string; config: NginxConfig; sure: boolean } | null = null;
+/** The last reader output judged: plan() and interpret() see the same result, and a big config parses once. */
+let lastRead: { stdout: string; config: NginxConfig | null; mismatch: string | null } | null = null;
+
+function judged(run: CommandResult, read: Extract<ConfigRead, { kind: 'read' }>): { config: NginxConfig | null; mismatch: string | null } {
+  if (lastRead?.stdout !== run.stdout) {
+    const found = configFromRead(run.stdout, read);
+    lastRead = { stdout: run.stdout, config: 'config' in found ? found.config : null, mismatch: 'mismatch' in found ? found.mismatch : null };
+  }
+  return lastRead;
+}
 
 /**
- * The config text when the reader's output is what nginx -T would print (config-read.ts: the files nginx
+ * The config when the reader's output is what nginx -T would print (config-read.ts: the files nginx
  * loaded, unchanged since, and the parser agrees on what they include); null when nginx -T must say.
  */
 function readText(run: CommandResult): { stdout: string; config: NginxConfig } | null {
   if (!isConfigRead(run.argv)) return null;
   const read = parseConfigRead(run);
   if (read.kind !== 'read') return null;
-  if (lastRead?.stdout !== run.stdout) {
-    const config = parseDump(run.stdout);
-    lastRead = { stdout: run.stdout, config, sure: readMismatch(run.stdout, config, read) === null };
-  }
-  return lastRead.sure ? lastRead : null;
+  const { config } = judged(run, read);
+  return config ? { stdout: run.stdout, config } : null;
 }
 
 /** Why the config came from nginx -T after all (the reader passed it on, or could not be sure). */
@@ -57,8 +62,7 @@ function passedOn(first: CommandResult | undefined): string[] {
   const read = parseConfigRead(first);
   if (read.kind === 'dumped') return [`nginx -T, run by the reader: ${read.reason}`];
   if (read.kind === 'failed') return [`nginx -T, as the reader failed: ${read.reason}`];
-  const config = lastRead?.stdout === first.stdout ? lastRead.config : parseDump(first.stdout);
-  return [`nginx -T, as what was read may differ from it: ${readMismatch(first.stdout, config, read) ?? 'unsure'}`];
+  return [`nginx -T, as what was read may differ from it: ${judged(first, read).mismatch ?? 'unsure'}`];
 }
 
 /** Reads the configuration nginx itself sees (nginx -T), with the running master's own -c/-p/-g. */

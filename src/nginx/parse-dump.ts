@@ -409,8 +409,20 @@ export function globToRegExp(pattern: string): RegExp {
 
 /** Parses the stdout of `nginx -T`: every dumped file, and the main file's tree with includes resolved. */
 export function parseDump(stdout: string): NginxConfig {
+  return resolveIncludes(splitDump(stdout));
+}
+
+/**
+ * The same as parseDump() of nginx -T's framing of these files, for text whose framing is already known
+ * (the config reader's, whose sizes say where each file ends): no header has to be told from a comment.
+ */
+export function parseFiles(sections: readonly { file: string; text: string }[]): NginxConfig {
+  return resolveIncludes(sections.map(({ file, text }) => ({ file, ...parseConfigText(text, file) })));
+}
+
+function resolveIncludes(dumped: readonly (ParsedText & { file: string })[]): NginxConfig {
   const errors: ConfigError[] = [];
-  const files: ConfigFile[] = splitDump(stdout).map(({ file, parsed, errors: own }) => {
+  const files: ConfigFile[] = dumped.map(({ file, parsed, errors: own }) => {
     errors.push(...own);
     return { file, parsed };
   });

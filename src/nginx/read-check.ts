@@ -1,4 +1,5 @@
 import type { Directive, NginxConfig } from './config-types.js';
+import { parseFiles } from './parse-dump.js';
 
 /** What the config reader on the box says it read (src/system/config-read.ts): the files and the globs. */
 export interface ReadManifest {
@@ -9,20 +10,22 @@ export interface ReadManifest {
 const HAS_GLOB = /[*?[]/;
 
 /**
- * Whether the reader's stdout is exactly nginx -T's framing of the files it lists: a header, the file's
- * bytes (as many as stat counted) and a newline each, nothing before, between or after.
+ * Each file's text, when the reader's stdout is exactly nginx -T's framing of the files it lists: a header,
+ * the file's bytes (as many as stat counted) and a newline each, nothing before, between or after. Else why not.
  */
-function framingError(stdout: string, files: ReadManifest['files']): string | null {
+export function framedFiles(stdout: string, files: ReadManifest['files']): { file: string; text: string }[] | string {
   const bytes = Buffer.from(stdout, 'utf8');
+  const out: { file: string; text: string }[] = [];
   let at = 0;
   for (const { file, size } of files) {
     const header = Buffer.from(`# configuration file ${file}:\n`, 'utf8');
     if (!bytes.subarray(at, at + header.length).equals(header)) return `the output does not frame ${file} as nginx -T does`;
-    at += header.length + size;
-    if (bytes[at] !== 0x0a) return `${file} is not ${size} bytes long in the output (it changed while read, or is not UTF-8)`;
-    at++;
+    at += header.length;
+    if (bytes[at + size] !== 0x0a) return `${file} is not ${size} bytes long in the output (it changed while read, or is not UTF-8)`;
+    out.push({ file, text: bytes.subarray(at, at + size).toString('utf8') });
+    at += size + 1;
   }
-  return at === bytes.length ? null : 'the output goes on after the last file';
+  return at === bytes.length ? out : 'the output goes on after the last file';
 }
 
 /**
@@ -66,13 +69,11 @@ function openOrder(config: NginxConfig, globs: ReadManifest['globs']): { order: 
 }
 
 /**
- * Null when what the reader printed is what nginx -T would print for the same files: the framing holds, the
- * parser found no include it could not place, and following the includes the parser sees (with the globs
- * the box expanded) opens exactly the files read, in the same order. Else why not: then ask nginx -T.
+ * Null when a config parsed from the reader's files is what parseDump() of nginx -T gives for the same files:
+ * the parser found no include it could not place, and following the includes the parser sees (with the
+ * globs the box expanded) opens exactly the files read, in the same order. Else why not: then ask nginx -T.
  */
-export function readMismatch(stdout: string, config: NginxConfig, manifest: ReadManifest): string | null {
-  const framing = framingError(stdout, manifest.files);
-  if (framing) return framing;
+export function readMismatch(config: NginxConfig, manifest: ReadManifest): string | null {
   const names = manifest.files.map((f) => f.file);
   if (config.files.length !== names.length || config.files.some((f, i) => f.file !== names[i])) return 'the parser split the output into other files than were read';
   const includeError = config.errors.find((e) => /include/.test(e.error));
@@ -84,4 +85,13 @@ export function readMismatch(stdout: string, config: NginxConfig, manifest: Read
     return `nginx would open ${walked.order[at] ?? 'nothing more'} where the reader read ${names[at] ?? 'nothing more'}`;
   }
   return null;
+}
+
+/** The config the reader's output holds, or why it cannot stand for nginx -T's. */
+export function configFromRead(stdout: string, manifest: ReadManifest): { config: NginxConfig } | { mismatch: string } {
+  const sections = framedFiles(stdout, manifest.files);
+  if (typeof sections === 'string') return { mismatch: sections };
+  const config = parseFiles(sections);
+  const mismatch = readMismatch(config, manifest);
+  return mismatch ? { mismatch } : { config };
 }

@@ -7,7 +7,7 @@ import type { CommandResult } from '../../src/hosts/host.js';
 import { LocalHost } from '../../src/hosts/local.js';
 import { nginxConfig } from '../../src/checks/nginx-config.js';
 import { parseDump } from '../../src/nginx/parse-dump.js';
-import { readMismatch } from '../../src/nginx/read-check.js';
+import { configFromRead } from '../../src/nginx/read-check.js';
 import { configReadCommand, parseConfigRead } from '../../src/system/config-read.js';
 import { freePort } from './lab/ports.js';
 import { start, waitForPort } from './lab/processes.js';
@@ -117,7 +117,7 @@ describe('reading the files nginx loaded, against nginx -T on the same files', (
     const config = parseDump(run.stdout);
     expect(config).toEqual(parseDump(dumped.stdout));
     expect(config.errors).toEqual([]);
-    if (manifest.kind === 'read') expect(readMismatch(run.stdout, config, manifest)).toBeNull();
+    if (manifest.kind === 'read') expect(configFromRead(run.stdout, manifest)).toEqual({ config: parseDump(dumped.stdout) });
     // glob(3)'s byte order (digits, upper case, underscore, lower case), no dot-file, each file once.
     expect(config.files.map((f) => f.file.slice(box.dir.length + 1))).toEqual([
       'nginx.conf',
@@ -181,7 +181,7 @@ describe('reading the files nginx loaded, against nginx -T on the same files', (
     const run = await read(box);
     const manifest = parseConfigRead(run);
     expect(manifest.kind).toBe('read');
-    if (manifest.kind === 'read') expect(readMismatch(run.stdout, parseDump(run.stdout), manifest)).toMatch(/split\.conf/);
+    if (manifest.kind === 'read') expect(configFromRead(run.stdout, manifest)).toEqual({ mismatch: expect.stringMatching(/split\.conf/) });
     const dumped = nginxT(box);
     expect(nginxConfig.plan(facts(box), [run])).toEqual([{ argv: ['nginx', ...box.args, '-T'], timeoutMs: 20_000 }]);
     const result = nginxConfig.interpret(facts(box), [run, dumped]);

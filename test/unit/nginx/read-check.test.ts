@@ -4,7 +4,7 @@ import { nginxConfig } from '../../../src/checks/nginx-config.js';
 import type { KnownFacts } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
-import { type ReadManifest, readMismatch } from '../../../src/nginx/read-check.js';
+import { configFromRead, type ReadManifest } from '../../../src/nginx/read-check.js';
 import { configReadCommand, parseConfigRead } from '../../../src/system/config-read.js';
 
 // Real output of the reader on nginx 1.22.1, equal to nginx -T's: see test/fixtures/config-read/README.md.
@@ -20,7 +20,10 @@ const manifestOf = (r: CommandResult): ReadManifest => {
   return read;
 };
 
-const mismatch = (stdout: string, manifest: ReadManifest = manifestOf(run())) => readMismatch(stdout, parseDump(stdout), manifest);
+const mismatch = (stdout: string, manifest: ReadManifest = manifestOf(run())): string | null => {
+  const found = configFromRead(stdout, manifest);
+  return 'mismatch' in found ? found.mismatch : null;
+};
 
 const facts: KnownFacts = {
   'nginx.binary': 'nginx',
@@ -29,9 +32,10 @@ const facts: KnownFacts = {
   processes: [{ pid: 23958, ppid: 1, user: 'root', args: 'nginx: master process nginx -p /tmp/h17t/cfg/ -c nginx.conf' }],
 };
 
-describe('readMismatch: is what was read what nginx -T prints?', () => {
-  it('the real read: yes', () => {
+describe('configFromRead: is what was read what nginx -T prints?', () => {
+  it('the real read: yes, and its files parse to what parseDump() makes of the same text', () => {
     expect(mismatch(STDOUT)).toBeNull();
+    expect(configFromRead(STDOUT, manifestOf(run()))).toEqual({ config: parseDump(STDOUT) });
   });
 
   it('a file whose bytes differ from its size (changed while read): no', () => {
