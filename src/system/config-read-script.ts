@@ -80,11 +80,14 @@ $0 ~ /\)/ { sub(/^.*\) /, ""); split($0, f, " "); if (f[2] == master && (min == 
 END { if (min != "") printf "%.3f\n", now - up + min / clk }
 `;
 
-/** Fresh when every file, symlink and globbed folder changed before the load (50 ms margin). */
+/**
+ * Fresh when every file, symlink and globbed folder changed before the load (50 ms margin). A time that is not
+ * seconds with a fraction (a stat or date without nanoseconds, as busybox's) is never fresh.
+ */
 const FRESH = String.raw`
-$1 == "loaded" { loaded = $2 }
-$1 == "c" { if ($2 > newest) newest = $2 }
-END { exit !(loaded != "" && newest != "" && newest + 0.05 < loaded) }
+$1 == "loaded" { loaded = $2; if (loaded !~ /^[0-9]+\.[0-9]+$/) odd = 1 }
+$1 == "c" { if ($2 !~ /^[0-9]+\.[0-9]+$/) odd = 1; else if (newest == "" || $2 + 0 > newest + 0) newest = $2 }
+END { exit !(!odd && newest != "" && newest + 0.05 < loaded + 0) }
 `;
 
 // The awk programs go inside single quotes in the script: they must hold none.
