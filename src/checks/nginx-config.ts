@@ -7,6 +7,8 @@ import { configDumpCommand } from '../system/nginx-t.js';
 import { type ConfigRead, configReadCommand, isConfigRead, parseConfigRead } from '../system/config-read.js';
 import { configFromRead } from '../nginx/read-check.js';
 import type { CommandResult } from '../hosts/host.js';
+import type { KnownFacts } from '../facts/keys.js';
+import { isNginxProbe, NGINX_PROBE, probeFor } from '../system/nginx-probe.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
@@ -65,6 +67,24 @@ function passedOn(first: CommandResult | undefined): string[] {
   return [`nginx -T, as what was read may differ from it: ${judged(first, read).mismatch ?? 'unsure'}`];
 }
 
+/**
+ * The results with the login probe's answer for this master in place of the probe, as the config read it
+ * stands for (a read it had to leave to nginx -T becomes a failed read, so nginx -T is asked); a probe that
+ * did not take this master (another title, a replay recorded before it) is dropped.
+ */
+function withoutProbe(facts: KnownFacts, results: readonly CommandResult[]): CommandResult[] {
+  return results.flatMap((r) => {
+    if (!isNginxProbe(r.argv)) return [r];
+    const args = need(facts, 'nginx.args');
+    const found = probeFor(r, { pid: need(facts, 'nginx.masterPid'), binary: need(facts, 'nginx.binary'), args });
+    if (!found) return [];
+    const read = found.read(args);
+    if (found.readDone) return [read];
+    const why = read.stderr.match(/^badgateway: config-read: nginx -T: (.*)$/m)?.[1] ?? 'the login probe could not read it';
+    return [{ ...read, stdout: '', stderr: why, code: 3 }];
+  });
+}
+
 /** Reads the configuration nginx itself sees (nginx -T), with the running master's own -c/-p/-g. */
 export const nginxConfig = defineCheck({
   id: 'nginx.config',
@@ -74,16 +94,20 @@ export const nginxConfig = defineCheck({
   learns: [],
   learnsOn: { valid: ['nginx.config', 'nginx.workerUser'], invalid: ['nginx.configError'] },
 
-  plan(facts, done) {
+  plan(facts, asked) {
     const binary = need(facts, 'nginx.binary');
     const args = need(facts, 'nginx.args');
+    // The login's probe first (nginx.find ran it: the session's cache answers), then the read, then nginx -T.
+    if (asked.length === 0) return [NGINX_PROBE];
+    const done = withoutProbe(facts, asked);
     if (done.length === 0) return [configReadCommand(binary, need(facts, 'nginx.masterPid'), args)];
     const [first] = done;
     const fellBack = done.length === 1 && first && isConfigRead(first.argv) && parseConfigRead(first).kind !== 'dumped' && !readText(first);
     return fellBack ? [configDumpCommand(binary, args)] : [];
   },
 
-  interpret(facts, results) {
+  interpret(facts, asked) {
+    const results = withoutProbe(facts, asked);
     const command = [need(facts, 'nginx.binary'), ...need(facts, 'nginx.args'), '-T'].join(' ');
     const first = results[0];
     const read = first ? readText(first) : null;

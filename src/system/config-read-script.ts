@@ -96,7 +96,8 @@ for (const program of [WALK, LOADED, FRESH]) if (program.includes("'")) throw ne
 export const CONFIG_READ_SCRIPT = [
   'LC_ALL=C; export LC_ALL',
   'bin=$1 master=$2 prefix=$3 conf=$4; shift 4',
-  'dump() { r=$1; shift; printf "badgateway: config-read: nginx -T: %s\\n" "$r" >&2; "$bin" "$@" -T; exit; }',
+  // BGW_READ_ONLY (the login probe, nginx-probe.ts): say why, and leave nginx -T to the step that needs it.
+  'dump() { r=$1; shift; printf "badgateway: config-read: nginx -T: %s\\n" "$r" >&2; if [ -n "$BGW_READ_ONLY" ]; then exit 3; fi; "$bin" "$@" -T; exit; }',
   't=$(mktemp -d 2>/dev/null) || dump "no temp folder" "$@"',
   'trap \'rm -rf "$t"\' EXIT',
   'case $t in *[!A-Za-z0-9/._-]*) dump "odd temp folder" "$@";; esac',

@@ -24,9 +24,10 @@ import { startSshd } from './lab/sshd.js';
 import { ensureUser, sudoersDropIn } from './lab/users.js';
 import { walkWizard } from './lab/wizard.js';
 import { isConfigRead } from '../../src/system/config-read.js';
+import { isNginxProbe } from '../../src/system/nginx-probe.js';
 
-/** nginx -T, or the reader that prints what it would (src/system/config-read.ts). */
-const readsConfig = (argv: readonly string[]): boolean => argv.includes('-T') || isConfigRead(argv);
+/** nginx -T, or the reader that prints what it would (src/system/config-read.ts), alone or in the login probe. */
+const readsConfig = (argv: readonly string[]): boolean => argv.includes('-T') || isConfigRead(argv) || isNginxProbe(argv);
 
 const lab = labScope();
 const FLOW = loadFlowFile(defaultFlowFile());

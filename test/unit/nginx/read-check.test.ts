@@ -6,6 +6,7 @@ import type { CommandResult } from '../../../src/hosts/host.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
 import { configFromRead, type ReadManifest } from '../../../src/nginx/read-check.js';
 import { configReadCommand, parseConfigRead } from '../../../src/system/config-read.js';
+import { NGINX_PROBE } from '../../../src/system/nginx-probe.js';
 
 // Real output of the reader on nginx 1.22.1, equal to nginx -T's: see test/fixtures/config-read/README.md.
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/config-read/${name}`, import.meta.url), 'utf8');
@@ -63,7 +64,8 @@ describe('configFromRead: is what was read what nginx -T prints?', () => {
 
 describe('nginx.config with the reader', () => {
   it('takes the read config when it is sure, and asks nothing more', () => {
-    expect(nginxConfig.plan(facts, [])).toEqual([configReadCommand('nginx', 23958, ARGS)]);
+    expect(nginxConfig.plan(facts, [])).toEqual([NGINX_PROBE]);
+    expect(nginxConfig.plan(facts, [{ ...run(), argv: NGINX_PROBE.argv, stdout: '' }])).toEqual([configReadCommand('nginx', 23958, ARGS)]);
     expect(nginxConfig.plan(facts, [run()])).toEqual([]);
     const result = nginxConfig.interpret(facts, [run()]);
     expect(result.outcome).toBe('valid');
