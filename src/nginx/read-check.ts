@@ -1,5 +1,5 @@
 import type { Directive, NginxConfig } from './config-types.js';
-import { parseFiles } from './parse-dump.js';
+import { parseDump, parseFiles } from './parse-dump.js';
 
 /** What the config reader on the box says it read (src/system/config-read.ts): the files and the globs. */
 export interface ReadManifest {
@@ -90,8 +90,9 @@ export function readMismatch(config: NginxConfig, manifest: ReadManifest): strin
 /** The config the reader's output holds, or why it cannot stand for nginx -T's. */
 export function configFromRead(stdout: string, manifest: ReadManifest): { config: NginxConfig } | { mismatch: string } {
   const sections = framedFiles(stdout, manifest.files);
-  if (typeof sections === 'string') return { mismatch: sections };
-  const config = parseFiles(sections);
+  // Sizes that do not hold (a recording's text, with secrets redacted) leave the headers to tell the files
+  // apart, as for nginx -T's own text; the files found must still be the files read, in nginx's order.
+  const config = typeof sections === 'string' ? parseDump(stdout) : parseFiles(sections);
   const mismatch = readMismatch(config, manifest);
   return mismatch ? { mismatch } : { config };
 }

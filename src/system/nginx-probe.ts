@@ -5,7 +5,7 @@ import { configReadCommand, flagValue } from './config-read.js';
 /**
  * What nginx.find's second round asks (`nginx -V`, the master's cgroup, the config read), asked in the first
  * round already, when the box runs one nginx master: the script finds it in `ps` itself, so the login carries
- * it and nginx.find needs no second round trip. For the master it prints, length-framed:
+ * it and nginx.find needs no second round trip. For the master it prints, each between marker lines:
  * `meta` (PID, binary, -p, -c, one a line, as it took them from the process title), `version` (nginx -V's
  * output), `cgroup`, `out`/`err`/`code` (the config read's, without its nginx -T fallback: BGW_READ_ONLY).
  * The caller uses a master's sections only when PID, binary, -p and -c are the ones it worked out itself
@@ -15,7 +15,8 @@ const PROBE_SCRIPT = [
   'read_script=$1',
   't=$(mktemp -d 2>/dev/null) || exit 3',
   'trap \'rm -rf "$t"\' EXIT',
-  'section() { printf "%s %s\\n" "$1" "$(wc -c < "$2" | tr -d " ")"; cat "$2"; }',
+  // Marked, not counted: a recording redacts secrets inside the sections, which changes their lengths.
+  'section() { printf "@@bgw-probe %s\\n" "$1"; cat "$2"; printf "\\n@@bgw-probe-end %s\\n" "$1"; }',
   // Only the usual box, with one nginx: with several, nginx.find picks by the URL's port and asks then.
   'ps -eo pid=,args= 2>/dev/null | grep "^ *[0-9][0-9]* nginx: master process " > "$t/ps"',
   '[ "$(wc -l < "$t/ps")" -eq 1 ] || exit 0',
@@ -55,39 +56,43 @@ export interface ProbedMaster {
   readDone: boolean;
 }
 
-/** The length-framed sections, per master, of the probe's stdout. */
+/** The marked sections, per master, of the probe's stdout. */
 export function parseProbe(run: CommandResult | undefined): ProbedMaster[] {
   if (run?.code !== 0) return [];
-  const bytes = Buffer.from(run.stdout, 'utf8');
+  const text = run.stdout;
   const masters: ProbedMaster[] = [];
-  let at = 0;
   let parts: Record<string, string> = {};
-  while (at < bytes.length) {
-    const eol = bytes.indexOf(0x0a, at);
-    if (eol === -1) return masters;
-    const [name, length] = bytes.subarray(at, eol).toString('utf8').split(' ');
-    const size = Number(length);
-    if (!name || !Number.isInteger(size) || size < 0) return masters;
-    parts[name] = bytes.subarray(eol + 1, eol + 1 + size).toString('utf8');
-    at = eol + 1 + size;
+  let at = 0;
+  for (;;) {
+    const start = /^@@bgw-probe (\w+)\n/m;
+    const found = start.exec(text.slice(at));
+    if (!found) return masters;
+    const name = found[1]!;
+    const from = at + found.index + found[0].length;
+    const end = text.indexOf(`\n@@bgw-probe-end ${name}\n`, from);
+    if (end === -1) return masters;
+    parts[name] = text.slice(from, end);
+    at = end + `\n@@bgw-probe-end ${name}\n`.length;
     if (name !== 'code') continue;
-    const [pid = '', binary = '', prefix = '', conf = ''] = (parts.meta ?? '').split('\n');
-    const { version = '', cgroup = '', out = '', err = '' } = parts;
-    const code = Number(parts.code?.trim());
-    const ms = run.ms;
-    masters.push({
-      pid: Number(pid),
-      binary,
-      prefix,
-      conf,
-      version: { argv: [binary, '-V'], stdout: '', stderr: version, code: /^nginx version:/m.test(version) ? 0 : 1, ms },
-      cgroup: { argv: ['cat', `/proc/${pid}/cgroup`], stdout: cgroup, stderr: '', code: cgroup ? 0 : 1, ms },
-      read: (args) => ({ argv: configReadCommand(binary, Number(pid), args).argv, stdout: out, stderr: err, code, ms }),
-      readDone: code === 0,
-    });
+    masters.push(masterOf(parts, run.ms));
     parts = {};
   }
-  return masters;
+}
+
+function masterOf(parts: Record<string, string>, ms: number): ProbedMaster {
+  const [pid = '', binary = '', prefix = '', conf = ''] = (parts.meta ?? '').split('\n');
+  const { version = '', cgroup = '', out = '', err = '' } = parts;
+  const code = Number(parts.code?.trim());
+  return {
+    pid: Number(pid),
+    binary,
+    prefix,
+    conf,
+    version: { argv: [binary, '-V'], stdout: '', stderr: version, code: /^nginx version:/m.test(version) ? 0 : 1, ms },
+    cgroup: { argv: ['cat', `/proc/${pid}/cgroup`], stdout: cgroup, stderr: '', code: cgroup ? 0 : 1, ms },
+    read: (args) => ({ argv: configReadCommand(binary, Number(pid), args).argv, stdout: out, stderr: err, code, ms }),
+    readDone: code === 0,
+  };
 }
 
 /** This master's answers from the probe, when it took the master as the caller did (PID, binary, -p, -c). */

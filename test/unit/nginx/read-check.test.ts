@@ -39,8 +39,10 @@ describe('configFromRead: is what was read what nginx -T prints?', () => {
     expect(configFromRead(STDOUT, manifestOf(run()))).toEqual({ config: parseDump(STDOUT) });
   });
 
-  it('a file whose bytes differ from its size (changed while read): no', () => {
-    expect(mismatch(STDOUT.replace('proxy_set_header Host $host;', 'proxy_set_header Host $host_;'))).toMatch(/does not frame|bytes long/);
+  it('text whose sizes do not hold (a recording, secrets redacted): the headers split it, as nginx -T text', () => {
+    const redacted = STDOUT.replace('proxy_set_header Host $host;', 'proxy_set_header Host [redacted];');
+    expect(mismatch(redacted)).toBeNull();
+    expect(configFromRead(redacted, manifestOf(run()))).toEqual({ config: parseDump(redacted) });
   });
 
   it('a glob the reader did not expand: no', () => {
@@ -57,8 +59,9 @@ describe('configFromRead: is what was read what nginx -T prints?', () => {
     expect(mismatch(STDOUT, { ...manifest, globs })).toMatch(/nginx would open \/tmp\/h17t\/cfg\/conf\.d\/_c\.conf where the reader read \/tmp\/h17t\/cfg\/conf\.d\/B\.conf/);
   });
 
-  it('output after the last file: no', () => {
-    expect(mismatch(`${STDOUT}# configuration file /tmp/x:\n\n`)).toBe('the output goes on after the last file');
+  it('a header of a file no include names, after the last file: a comment in it, as in nginx -T text', () => {
+    const longer = `${STDOUT}# configuration file /tmp/x:\n\n`;
+    expect(configFromRead(longer, manifestOf(run()))).toEqual({ config: parseDump(longer) });
   });
 });
 
