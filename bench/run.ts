@@ -4,7 +4,8 @@
  *   BENCH_DELAY_MS  relay delay each way for the round-trip and multi-host parts (default 50)
  *   BENCH_REPS      repetitions per round-trip, log and host measurement (default 3)
  *   BENCH_FRAMES    runs of each side of the first-frame comparison (default 15)
- *   BENCH_ONLY      comma list of parts: frame,rounds,logs,hosts,lint (default all)
+ *   BENCH_ONLY      comma list of parts: frame,rounds,logs,hosts,lint,config,install (default all)
+ *   BENCH_SITES     vhosts of the huge-config part (default 20000)
  *   BENCH_CAUSES    comma list of cause labels for the round-trip part (default all scenarios)
  *   BENCH_MARKDOWN  write the result tables as Markdown to this file too (for bench/README.md)
  */
@@ -13,12 +14,14 @@ import { cpus, loadavg } from 'node:os';
 import { SCENARIOS } from './causes.js';
 import { firstFrame, type FirstFrame } from './first-frame.js';
 import { flowLint, type FlowLintResult } from './flow-lint.js';
+import { hugeConfig, type HugeConfigResult } from './huge-config.js';
 import { hugeLogs, type HugeLogResult } from './huge-logs.js';
+import { installSize, type InstallSize } from './install-size.js';
 import { fmtMs, fmtRatio, snapshotBuild } from './measure.js';
 import { multiHost, type HostCount, type MultiHostResult } from './multi-host.js';
 import { roundTrips, type RoundTripResult } from './round-trips.js';
 
-const GOAL = { frameRatio: 2.6, rounds: 5, verifyRounds: 1, lintRatio: 6 };
+const GOAL = { frameRatio: 2.6, rounds: 2, verifyRounds: 1, lintRatio: 6, configRatio: 2, installMb: 3 };
 
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name]);
@@ -27,7 +30,8 @@ const env = (name: string, fallback: number) => {
 const delayMs = env('BENCH_DELAY_MS', 50);
 const reps = env('BENCH_REPS', 3);
 const frames = env('BENCH_FRAMES', 15);
-const only = new Set((process.env.BENCH_ONLY ?? 'frame,rounds,logs,hosts,lint').split(',').map((s) => s.trim()));
+const sites = env('BENCH_SITES', 20_000);
+const only = new Set((process.env.BENCH_ONLY ?? 'frame,rounds,logs,hosts,lint,config,install').split(',').map((s) => s.trim()));
 const causeFilter = process.env.BENCH_CAUSES ? new Set(process.env.BENCH_CAUSES.split(',').map((s) => s.trim())) : null;
 
 const started = performance.now();
@@ -162,6 +166,47 @@ function printLint(r: FlowLintResult): void {
   );
 }
 
+function printConfig(r: HugeConfigResult): void {
+  say(`\n6. Huge configs: badgateway --json --url on a real nginx with ${r.huge.sites} vhosts vs 1 (backend-down; median of ${reps}; max RSS by /usr/bin/time -f %M)`);
+  const row = (c: typeof r.one, label: string) => `   ${label.padEnd(44)}${fmtMs(c.ms).padStart(9)}   max RSS ${(c.maxRssKb / 1024).toFixed(0).padStart(4)} MiB   config by ${c.how}, cause ${c.cause}`;
+  say(row(r.one, '1 vhost (baseline)'));
+  say(row(r.huge, `${r.huge.sites} vhosts, the files read`));
+  say(row(r.dumped, `${r.huge.sites} vhosts, nginx -T (the old way)`));
+  say(`   ratio to 1 vhost: read ${fmtRatio(r.ratio)} (goal <= ${GOAL.configRatio}x: ${mark(r.ratio <= GOAL.configRatio)}), nginx -T ${fmtRatio(r.dumpedRatio)}`);
+  md.push(`**Huge configs** (\`--json --url\`, local, backend-down, median of ${reps}; nginx -T measured on the same box after its main file was touched, so the reader hands over to it):`, '');
+  mdTable(
+    ['config', 'read by', 'time', 'max RSS', 'ratio to 1 vhost', 'goal'],
+    [
+      ['1 vhost', r.one.how, fmtMs(r.one.ms), `${(r.one.maxRssKb / 1024).toFixed(0)} MiB`, '1.00x', ''],
+      [`${r.huge.sites} vhosts`, r.huge.how, fmtMs(r.huge.ms), `${(r.huge.maxRssKb / 1024).toFixed(0)} MiB`, fmtRatio(r.ratio), `<= ${GOAL.configRatio}x`],
+      [`${r.huge.sites} vhosts`, r.dumped.how, fmtMs(r.dumped.ms), `${(r.dumped.maxRssKb / 1024).toFixed(0)} MiB`, fmtRatio(r.dumpedRatio), '(the old way)'],
+    ],
+  );
+}
+
+function printInstall(r: InstallSize): void {
+  const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
+  say('\n7. Installed size: npm pack, then npm install -g --offline of the tarball into an empty prefix (du -sk)');
+  say(
+    `   the package as shipped             ${mb(r.installedKb).padStart(9)}, ${r.packages} package(s), install scripts: ${r.scripts.join(', ') || 'none'}   goal <= ${GOAL.installMb} MiB: ${mark(r.installedKb / 1024 <= GOAL.installMb)}`,
+  );
+  say(
+    `   with the bundled libraries as runtime dependencies (baseline, from node_modules) ${mb(r.baselineKb)}, ${r.baselinePackages} packages, install scripts: ${r.baselineScripts.join(', ') || 'none'}`,
+  );
+  say(`   ratio ${fmtRatio(r.installedKb / r.baselineKb)}`);
+  md.push(
+    '**Installed size** (`npm install -g --offline` of the packed tarball, `du -sk`; the baseline adds what the bundled libraries would install as runtime dependencies, measured in node_modules):',
+    '',
+  );
+  mdTable(
+    ['install', 'size', 'packages', 'install scripts'],
+    [
+      ['as shipped', mb(r.installedKb), String(r.packages), r.scripts.join(', ') || 'none'],
+      ['bundled libraries as dependencies (before)', mb(r.baselineKb), String(r.baselinePackages), r.baselineScripts.join(', ') || 'none'],
+    ],
+  );
+}
+
 const log = (line: string) => console.error(line);
 const part = async <T>(name: string, run: () => Promise<T>, print: (r: T) => void) => {
   if (!only.has(name)) return;
@@ -178,6 +223,8 @@ try {
   await part('logs', () => hugeLogs({ reps, log }), printLogs);
   await part('hosts', () => multiHost({ delayMs, reps, log }), printHosts);
   await part('lint', () => flowLint({ reps }), printLint);
+  await part('config', () => hugeConfig({ reps, sites, log }), printConfig);
+  await part('install', async () => installSize(), printInstall);
 } finally {
   removeSnapshot();
 }

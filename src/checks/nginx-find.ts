@@ -6,7 +6,8 @@ import { nginxMasters, parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
 import { defineCheck } from './check.js';
 import { resultOf } from '../facts/results.js';
-import { configDumpCommand } from '../system/nginx-t.js';
+import { configReadCommand } from '../system/config-read.js';
+import { isNginxProbe, NGINX_PROBE, probeFor } from '../system/nginx-probe.js';
 
 const PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
 const SS = ['ss', '-Hltnxp'];
@@ -60,6 +61,14 @@ function requestPort(facts: KnownFacts): number | undefined {
   }
 }
 
+/** The probe's answers for this master, when it took the master as pickMaster did. */
+function probed(results: readonly CommandResult[], master: Master) {
+  return probeFor(
+    results.find((r) => isNginxProbe(r.argv)),
+    { pid: master.pid, binary: master.binary ?? 'nginx', args: master.args },
+  );
+}
+
 export const nginxFind = defineCheck({
   id: 'nginx.find',
   guide: 'upstream-config',
@@ -71,14 +80,16 @@ export const nginxFind = defineCheck({
   },
 
   plan(facts, done) {
-    if (done.length === 0) return [{ argv: PS }, { argv: SS }];
+    // The probe rides with the login: for the usual box it answers what the second round would ask.
+    if (done.length === 0) return [{ argv: PS }, { argv: SS }, NGINX_PROBE];
     if (done.some((r) => r.argv[1] === '-V')) return [];
     const processes = parsePs(resultOf(done, 'ps')?.stdout ?? '');
     const master = pickMaster(nginxMasters(processes), processes, parseSs(resultOf(done, 'ss')?.stdout ?? ''), requestPort(facts));
     const binary = master?.binary ?? 'nginx';
+    if (master && probed(done, master)) return [];
     const next: CommandSpec[] = [{ argv: [binary, '-V'] }];
-    // nginx -T here too: the next step reads the config, and gets this result without another round trip.
-    if (master) next.push({ argv: ['cat', `/proc/${master.pid}/cgroup`] }, configDumpCommand(binary, master.args));
+    // The config read here too: the next step reads the config, and gets this result without another round trip.
+    if (master) next.push({ argv: ['cat', `/proc/${master.pid}/cgroup`] }, configReadCommand(binary, master.pid, master.args));
     return next;
   },
 
@@ -88,7 +99,8 @@ export const nginxFind = defineCheck({
     const masters = nginxMasters(processes);
     const port = requestPort(facts);
     const master = pickMaster(masters, processes, listeners, port);
-    const versionRun = results.find((r) => r.argv[1] === '-V');
+    const probe = master ? probed(results, master) : null;
+    const versionRun = results.find((r) => r.argv[1] === '-V') ?? probe?.version;
     const base: KnownFacts = { processes, listeners };
     const psLines = masters.map((m) => processes.find((p) => p.pid === m.pid)?.args ?? `pid ${m.pid}`);
 
@@ -119,7 +131,7 @@ export const nginxFind = defineCheck({
     const info = parseNginxV(versionRun?.stderr ?? '');
     const { prefix, confPath } = startupPaths(master.args, info.configure);
     const binary = master.binary ?? 'nginx';
-    const unit = systemdUnit(resultOf(results, 'cat'));
+    const unit = systemdUnit(resultOf(results, 'cat') ?? probe?.cgroup);
     const test = [binary, ...master.args, '-t'];
     const reload = unit ? ['systemctl', 'reload', unit] : [binary, ...master.args, '-s', 'reload'];
     return {

@@ -55,7 +55,9 @@ class Lexer {
       if (SPACE.has(ch)) {
         this.take();
       } else if (ch === '#') {
-        while (this.peek() !== undefined && this.peek() !== '\n') this.take();
+        // A comment runs to the end of its line; the newline itself is counted when it is taken.
+        const eol = this.text.indexOf('\n', this.pos);
+        this.pos = eol === -1 ? this.text.length : eol;
       } else {
         break;
       }
@@ -89,22 +91,27 @@ class Lexer {
   }
 
   private word(first: string, line: number): Token {
-    let raw = first;
-    if (first === '\\' && this.peek() !== undefined) raw += this.take();
+    // Scanned by index and cut once: a big config is mostly words.
+    const text = this.text;
+    const start = this.pos - 1;
+    let i = this.pos;
+    if (first === '\\' && i < text.length) i++;
     for (;;) {
-      const ch = this.peek();
-      if (ch === undefined || SPACE.has(ch) || ch === ';') break;
+      const ch = text[i];
+      if (ch === undefined || ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === ';') break;
       // "{" ends a word, except right after "$" where it opens ${name}.
-      if (ch === '{' && !raw.endsWith('$')) break;
-      raw += this.take();
-      if (ch === '\\' && this.peek() !== undefined) raw += this.take();
+      if (ch === '{' && text[i - 1] !== '$') break;
+      i += ch === '\\' && i + 1 < text.length ? 2 : 1;
     }
-    return { kind: 'word', value: unescapeToken(raw), line };
+    const raw = text.slice(start, i);
+    this.advanceTo(i);
+    return { kind: 'word', value: raw.includes('\\') ? unescapeToken(raw) : raw, line };
   }
 
   /** Moves to `end`, counting the newlines passed. */
   private advanceTo(end: number): void {
-    while (this.pos < end) this.take();
+    for (let at = this.text.indexOf('\n', this.pos); at !== -1 && at < end; at = this.text.indexOf('\n', at + 1)) this.line++;
+    this.pos = end;
   }
 
   /** The level of a Lua long bracket `[`, `=`*level, `[` starting at `at`, or -1 when there is none. */
@@ -283,8 +290,8 @@ function includeMatcher(pattern: string, confPrefix: string): (path: string) => 
  * nginx before 1.11.6 dumped a file once per include: a header naming a file already dumped is such a repeat
  * when exactly the lines of the first copy follow it. Returns how many lines that copy has, else -1.
  */
-function repeatLength(path: string, done: DumpedFile[], lines: string[], at: number): number {
-  const first = done.find((f) => f.file === path);
+function repeatLength(path: string, done: ReadonlyMap<string, DumpedFile>, lines: string[], at: number): number {
+  const first = done.get(path);
   if (!first?.lines.every((line, k) => lines[at + 1 + k] === line)) return -1;
   return first.lines.length;
 }
@@ -295,33 +302,76 @@ function repeatLength(path: string, done: DumpedFile[], lines: string[], at: num
  * (since 1.11.6 only the first time), and it opens only the main file and what an include names. So a real
  * header follows a complete file and names a new file that an include read so far names.
  */
-function startsFile(path: string, before: DumpedFile, done: DumpedFile[], confPrefix: string): boolean {
-  if (!before.complete || before.file === path || done.some((f) => f.file === path)) return false;
-  return [...done, before].some((f) => f.includes.some((pattern) => includeMatcher(pattern, confPrefix)(path)));
+function startsFile(path: string, before: DumpedFile, done: ReadonlyMap<string, DumpedFile>, included: IncludeIndex): boolean {
+  if (!before.complete || before.file === path || done.has(path)) return false;
+  return included.names(path) || before.includes.some((pattern) => included.matcher(pattern)(path));
+}
+
+/**
+ * The include patterns of the files dumped so far, each compiled once: 20,000 vhosts that each include the
+ * same snippet are one pattern, so a header is checked against the distinct patterns, not every file's.
+ */
+class IncludeIndex {
+  private readonly compiled = new Map<string, (path: string) => boolean>();
+  private readonly added = new Set<string>();
+  private readonly exact = new Set<string>();
+  private readonly globs: ((path: string) => boolean)[] = [];
+
+  constructor(private readonly confPrefix: string) {}
+
+  matcher(pattern: string): (path: string) => boolean {
+    let found = this.compiled.get(pattern);
+    if (!found) {
+      found = includeMatcher(pattern, this.confPrefix);
+      this.compiled.set(pattern, found);
+    }
+    return found;
+  }
+
+  add(patterns: readonly string[]): void {
+    for (const pattern of patterns) {
+      if (this.added.has(pattern)) continue;
+      this.added.add(pattern);
+      const matcher = this.matcher(pattern);
+      const full = posix.normalize(pattern.startsWith('/') ? pattern : this.confPrefix + pattern);
+      if (hasGlob(full)) this.globs.push(matcher);
+      else this.exact.add(full);
+    }
+  }
+
+  names(path: string): boolean {
+    return this.exact.has(posix.normalize(path)) || this.globs.some((matches) => matches(path));
+  }
 }
 
 /** Splits `nginx -T` stdout into the files it dumped. Anything before the first header (e.g. merged stderr) is ignored. */
 function splitDump(stdout: string): DumpedFile[] {
   const lines = stdout.split('\n');
-  const done: DumpedFile[] = [];
+  const done = new Map<string, DumpedFile>();
   const first = lines.findIndex((line) => HEADER.test(line));
-  if (first === -1) return done;
+  if (first === -1) return [];
   let current = { file: HEADER.exec(lines[first]!)![1]!, start: first + 1, repeat: false };
-  const confPrefix = confPrefixOf(current.file);
+  const included = new IncludeIndex(confPrefixOf(current.file));
   const finish = (end: number): DumpedFile => parseSection(current.file, lines.slice(current.start, end));
+  const keep = (file: DumpedFile): void => {
+    // A file dumped twice under one name (nginx before 1.11.6) is kept once, the first time.
+    if (done.has(file.file)) return;
+    done.set(file.file, file);
+    included.add(file.includes);
+  };
   for (let i = first + 1; i < lines.length; i++) {
     const path = HEADER.exec(lines[i]!)?.[1];
     if (path === undefined) continue;
     const before = finish(i);
     const copy = before.complete ? repeatLength(path, done, lines, i) : -1;
-    if (copy === -1 && !startsFile(path, before, done, confPrefix)) continue;
-    if (!current.repeat) done.push(before);
+    if (copy === -1 && !startsFile(path, before, done, included)) continue;
+    if (!current.repeat) keep(before);
     const skip = Math.max(copy, 0);
     current = { file: path, start: i + 1 + skip, repeat: copy !== -1 };
     i += skip;
   }
-  if (!current.repeat) done.push(finish(lines.length));
-  return done;
+  if (!current.repeat) keep(finish(lines.length));
+  return [...done.values()];
 }
 
 const hasGlob = (pattern: string): boolean => /[*?[]/.test(pattern);
@@ -359,8 +409,20 @@ export function globToRegExp(pattern: string): RegExp {
 
 /** Parses the stdout of `nginx -T`: every dumped file, and the main file's tree with includes resolved. */
 export function parseDump(stdout: string): NginxConfig {
+  return resolveIncludes(splitDump(stdout));
+}
+
+/**
+ * The same as parseDump() of nginx -T's framing of these files, for text whose framing is already known
+ * (the config reader's, whose sizes say where each file ends): no header has to be told from a comment.
+ */
+export function parseFiles(sections: readonly { file: string; text: string }[]): NginxConfig {
+  return resolveIncludes(sections.map(({ file, text }) => ({ file, ...parseConfigText(text, file) })));
+}
+
+function resolveIncludes(dumped: readonly (ParsedText & { file: string })[]): NginxConfig {
   const errors: ConfigError[] = [];
-  const files: ConfigFile[] = splitDump(stdout).map(({ file, parsed, errors: own }) => {
+  const files: ConfigFile[] = dumped.map(({ file, parsed, errors: own }) => {
     errors.push(...own);
     return { file, parsed };
   });
@@ -371,10 +433,22 @@ export function parseDump(stdout: string): NginxConfig {
   }
   const confPrefix = confPrefixOf(main.file);
 
-  // glob() sorts its matches byte-wise, and nginx reads them in that order.
+  // glob() sorts its matches byte-wise, and nginx reads them in that order. Each pattern is resolved once.
+  const byName = new Map<string, ConfigFile[]>();
+  for (const f of files) {
+    const name = posix.normalize(f.file);
+    byName.set(name, [...(byName.get(name) ?? []), f]);
+  }
+  const resolved = new Map<string, ConfigFile[]>();
   const matching = (pattern: string): ConfigFile[] => {
-    const names = includeMatcher(pattern, confPrefix);
-    return files.filter((f) => names(f.file)).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    let found = resolved.get(pattern);
+    if (!found) {
+      const full = posix.normalize(pattern.startsWith('/') ? pattern : confPrefix + pattern);
+      const names = includeMatcher(pattern, confPrefix);
+      found = (hasGlob(full) ? files.filter((f) => names(f.file)) : (byName.get(full) ?? [])).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      resolved.set(pattern, found);
+    }
+    return found;
   };
 
   const expand = (directives: Directive[], stack: string[]): Directive[] => {

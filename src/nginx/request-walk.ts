@@ -6,7 +6,7 @@ import { MatchLimit } from './pcre-deadline.js';
 import { normalizeUri, splitArgs } from './request-uri.js';
 import { REDIRECTS, RewriteModule, type RewriteEnd } from './rewrite-module.js';
 import type { PathKinds, RequestTarget, Route } from './route-types.js';
-import { children, pickServer, serversFor } from './server-select.js';
+import { children, pickServer, serversFor, serversIn } from './server-select.js';
 import { evaluate, takeCaptures, Undecided, type RequestState } from './variables.js';
 import { NeedPaths, written } from './walk-state.js';
 
@@ -419,7 +419,7 @@ class RequestWalk extends RewriteModule {
 export function walkRequest(config: NginxConfig, target: RequestTarget, kinds: PathKinds | undefined, prefix: string): Route | null {
   const http = config.tree.find((d) => d.directive === 'http');
   if (!http) return null;
-  const picked = pickServer(serversFor(children(http, 'server'), target.port, target.address), target.hostHeader);
+  const picked = pickServer(serversFor(serversIn(http), target.port, target.address), target.hostHeader);
   if (!picked) return null;
   const { uri, args } = splitArgs(target.path);
   const request: RequestState = {

@@ -45,7 +45,19 @@ function parseListen(d: Directive): Listen | null {
   return { host: wildcard ? null : host.toLowerCase(), family, ports, isDefault, ipv6only };
 }
 
+/** Parsed once per server: a config with 20,000 servers is asked for its servers several times a session. */
+const listensMemo = new WeakMap<Directive, Listen[]>();
+
 function listensOf(server: Directive): Listen[] {
+  let listens = listensMemo.get(server);
+  if (!listens) {
+    listens = parseListens(server);
+    listensMemo.set(server, listens);
+  }
+  return listens;
+}
+
+function parseListens(server: Directive): Listen[] {
   const written = children(server, 'listen');
   // A server without listen gets *:80 (nginx uses *:8000 when it runs unprivileged).
   if (written.length === 0) return [{ host: null, family: 4, ports: [80, 80], isDefault: false, ipv6only: true }];
@@ -62,8 +74,34 @@ export interface Candidate {
   isDefault: boolean;
 }
 
+const serversMemo = new WeakMap<Directive, Directive[]>();
+
+/** The server blocks of an http block, the same array each time it is asked (the memos below key on it). */
+export function serversIn(http: Directive): Directive[] {
+  let servers = serversMemo.get(http);
+  if (!servers) {
+    servers = children(http, 'server');
+    serversMemo.set(http, servers);
+  }
+  return servers;
+}
+
+const candidatesMemo = new WeakMap<Directive[], Map<string, Candidate[]>>();
+
 /** The servers that see a connection to address:port, per nginx: a specific address hides the wildcard listeners. */
 export function serversFor(servers: Directive[], port: number, address?: string): Candidate[] {
+  const byTarget = candidatesMemo.get(servers) ?? new Map<string, Candidate[]>();
+  candidatesMemo.set(servers, byTarget);
+  const key = `${port} ${address ?? ''}`;
+  let found = byTarget.get(key);
+  if (!found) {
+    found = candidatesOf(servers, port, address);
+    byTarget.set(key, found);
+  }
+  return found;
+}
+
+function candidatesOf(servers: Directive[], port: number, address?: string): Candidate[] {
   const onPort = servers.map((server) => ({ server, listens: listensOf(server).filter((l) => l.ports[0] <= port && port <= l.ports[1]) }));
   let accepts: (l: Listen) => boolean = () => true;
   if (address !== undefined) {
@@ -94,12 +132,36 @@ export interface PickedServer {
   notes: string[];
 }
 
+interface ServerName {
+  server: Directive;
+  name: string;
+  at: Directive;
+}
+
+const namesMemo = new WeakMap<Candidate[], { names: ServerName[]; exactNames: Map<string, ServerName> }>();
+
+/** Every server_name of a pool in order, and the first server of each exact name (lower case). */
+function namesOf(pool: Candidate[]): { names: ServerName[]; exactNames: Map<string, ServerName> } {
+  let found = namesMemo.get(pool);
+  if (!found) {
+    const names = pool.flatMap(({ server }) => children(server, 'server_name').flatMap((d) => d.args.map((name) => ({ server, name, at: d }))));
+    const exactNames = new Map<string, ServerName>();
+    for (const n of names) {
+      const key = n.name.toLowerCase();
+      if (!/^[~.]|\*/.test(n.name) && !exactNames.has(key)) exactNames.set(key, n);
+    }
+    found = { names, exactNames };
+    namesMemo.set(pool, found);
+  }
+  return found;
+}
+
 /** nginx's server choice among the candidates: exact name, longest leading wildcard, longest trailing wildcard, first regex, default. */
 export function pickServer(pool: Candidate[], hostHeader: string): PickedServer | null {
   const host = normalizeHost(hostHeader);
   const notes: string[] = [];
-  const names = pool.flatMap(({ server }) => children(server, 'server_name').flatMap((d) => d.args.map((name) => ({ server, name, at: d }))));
-  const exact = names.find(({ name }) => name.toLowerCase() === host && !/^[~.]|\*/.test(name));
+  const { names, exactNames } = namesOf(pool);
+  const exact = exactNames.get(host);
   if (exact) return { server: exact.server, name: exact.name, by: 'exact', notes };
   const longest = <T extends { name: string }>(matches: T[]) => matches.reduce<T | null>((best, m) => (!best || m.name.length > best.name.length ? m : best), null);
   const leading = longest(

@@ -23,6 +23,11 @@ import { sshClient, type SshClient } from './lab/ssh-client.js';
 import { startSshd } from './lab/sshd.js';
 import { ensureUser, sudoersDropIn } from './lab/users.js';
 import { walkWizard } from './lab/wizard.js';
+import { isConfigRead } from '../../src/system/config-read.js';
+import { isNginxProbe } from '../../src/system/nginx-probe.js';
+
+/** nginx -T, or the reader that prints what it would (src/system/config-read.ts), alone or in the login probe. */
+const readsConfig = (argv: readonly string[]): boolean => argv.includes('-T') || isConfigRead(argv) || isNginxProbe(argv);
 
 const lab = labScope();
 const FLOW = loadFlowFile(defaultFlowFile());
@@ -86,7 +91,7 @@ describe('--record and --replay on a real broken nginx', () => {
     expect(recording.trail.map((s) => `${s.node}:${s.outcome}`)).toEqual(live.report.steps.map((s: any) => `${s.node}:${s.outcome}`));
     expect(recording.diagnosis).toMatchObject({ cause: 'socket-permission', node: 'fix-socket-permission' });
     // Every command with its output, exit code and time.
-    const nginxT = recording.commands.proxy?.find((c) => c.argv.includes('-T'));
+    const nginxT = recording.commands.proxy?.find((c) => readsConfig(c.argv));
     expect(nginxT).toMatchObject({ code: 0, stdout: expect.stringContaining('# configuration file') });
     expect(nginxT?.ms).toBeGreaterThanOrEqual(0);
 
@@ -197,7 +202,7 @@ describe('secrets never reach a recording', () => {
     expect(recording.prompts).toEqual([{ kind: 'secret', question: 'sudo password?', answer: '(given, not recorded)' }]);
     expect(recording.hosts[0]).toMatchObject({ role: 'proxy', label: `${USER}@127.0.0.1:${sshd.port}`, runsAs: expect.stringContaining('sudo') });
     // The commands really ran as root through sudo: nginx -T needed it.
-    expect(commands.find((c) => c.argv.includes('-T'))?.code).toBe(0);
+    expect(commands.find((c) => readsConfig(c.argv))?.code).toBe(0);
   });
 });
 
@@ -282,7 +287,7 @@ describe('--report: a Markdown report from a recording, for a ticket', () => {
     ]);
     // Each host's commands under its role: the listeners were read on app.
     expect(recording.commands.app?.some((c) => c.argv[0] === 'ss')).toBe(true);
-    expect(recording.commands.proxy?.some((c) => c.argv.includes('-T'))).toBe(true);
+    expect(recording.commands.proxy?.some((c) => readsConfig(c.argv))).toBe(true);
 
     // Replayed from anywhere: no namespace, no SSH.
     const replayed = await json(['--replay', join(dir, 's.json'), '--report', join(dir, 'r.md')]);

@@ -69,6 +69,9 @@ http {
   const argv = (args: string[]) => (options.netns ? options.netns.exec(['nginx', ...args]) : ['nginx', ...args]);
   const test = argv(['-t', '-q', '-c', confFile, '-p', `${prefix}/`]);
   execFileSync(test[0] as string, test.slice(1), { stdio: 'pipe' });
+  // A box's config was written well before nginx loaded it; badgateway's config reader trusts files that
+  // changed at least 50 ms before the workers started, and asks nginx -T otherwise (src/system/config-read.ts).
+  await new Promise((r) => setTimeout(r, 80));
   const run = argv(['-c', confFile, '-p', `${prefix}/`, '-g', 'daemon off;']);
   const process = start(run[0] as string, run.slice(1));
   // nginx writes its pid into the pid file after it has opened its listening sockets (a namespace's port

@@ -7,6 +7,7 @@ import type { Flow, FlowNode } from '../../../src/flow/schema.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
 import { commandsAhead, firstCommands } from '../../../src/runner/look-ahead.js';
 import { loadFlow } from '../../../src/flow-files/shipped.js';
+import { NGINX_PROBE } from '../../../src/system/nginx-probe.js';
 
 const step = (id: string, check: string, on: Record<string, string>, on_host?: 'backend'): FlowNode => ({ kind: 'step', id, title: id, why: id, check, on, ...(on_host ? { on_host } : {}) });
 const end = (id: string): FlowNode => ({ kind: 'end', id, title: id, why: id, end: 'escalate' });
@@ -113,9 +114,10 @@ describe("first commands: what goes to nginx's box with the login", () => {
     expect(firstCommands(session({}), (id) => asksBackend[id] as Check)).toEqual([{ argv: ['ps'] }]);
   });
 
-  it("the shipped flow asks for the processes and listeners of nginx's box at login", async () => {
+  it("the shipped flow asks for the processes and listeners of nginx's box at login, and the nginx probe", async () => {
     const flow = await loadFlow(join(process.cwd(), 'flows', 'nginx-502.yaml'));
-    const argvs = firstCommands(startSession(flow, { 'request.url': 'http://127.0.0.1/' }), checkById).map((c) => c.argv.join(' '));
-    expect(argvs).toEqual(['ps -eo pid=,ppid=,user:32=,args=', 'ss -Hltnxp']);
+    const first = firstCommands(startSession(flow, { 'request.url': 'http://127.0.0.1/' }), checkById);
+    expect(first.slice(0, 2).map((c) => c.argv.join(' '))).toEqual(['ps -eo pid=,ppid=,user:32=,args=', 'ss -Hltnxp']);
+    expect(first.slice(2)).toEqual([NGINX_PROBE]);
   });
 });
