@@ -1,41 +1,26 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from './lab/badgateway.js';
+import { describe, expect, it } from 'vitest';
+import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
 import { gunicornUnderSupervisor, type Stack } from './lab/stacks.js';
 
-const stacks: Stack[] = [];
-afterEach(async () => {
-  for (const s of stacks.splice(0)) await s.box.remove();
-});
-
-async function inBox(stack: Stack, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const run = await runCli(args, { wrap: stack.box.exec, env: { ...process.env, ...env } });
-  try {
-    return { ...run, report: JSON.parse(run.stdout) };
-  } catch {
-    throw new Error(`no JSON (exit ${run.code}): ${run.stderr}`);
-  }
-}
-
-const path = (report: any) => report.steps.map((s: { node: string; outcome: string }) => `${s.node}:${s.outcome}`).join(' ');
+const { use, inBox } = stackScope();
+const path = pathOf;
 
 describe('gunicorn on a unix socket, run by supervisord, behind Debian nginx (sites-enabled)', () => {
   it('socket-missing: supervisorctl stop shop; the program whose command binds the socket is started again, and the site answers', async () => {
-    const stack = await gunicornUnderSupervisor();
-    stacks.push(stack);
+    const stack = await use(gunicornUnderSupervisor());
     stack.box.run(['supervisorctl', 'stop', 'shop']);
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('socket-missing');
     expect(report.fix.commands).toEqual(['supervisorctl start shop']);
     expect(JSON.stringify(report.diagnosis.evidence)).toContain('/etc/supervisor/conf.d/shop.conf');
 
-    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], { BADGATEWAY_STATE_DIR: '/run/badgateway-state' });
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
     expect(stack.box.run(['supervisorctl', 'status', 'shop'])).toMatch(/RUNNING/);
   });
 
   it("backend-crashed: a worker dies of SIGSEGV on /crash; gunicorn's own --error-logfile says so", async () => {
-    const stack = await gunicornUnderSupervisor();
-    stacks.push(stack);
+    const stack = await use(gunicornUnderSupervisor());
     const { report } = await inBox(stack, ['--json', '--url', 'http://shop.example/crash']);
     expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
     expect(JSON.stringify(report.diagnosis.evidence)).toContain('Worker with pid');
@@ -43,15 +28,14 @@ describe('gunicorn on a unix socket, run by supervisord, behind Debian nginx (si
   });
 
   it('backend-hung: the gunicorn master and workers stopped (SIGSTOP); continued, and the site answers', async () => {
-    const stack = await gunicornUnderSupervisor({ proxyExtra: 'proxy_read_timeout 2s;' });
-    stacks.push(stack);
+    const stack = await use(gunicornUnderSupervisor({ proxyExtra: 'proxy_read_timeout 2s;' }));
     const master = stack.box.run(['supervisorctl', 'pid', 'shop']).trim();
     const workers = stack.box.run(['ps', '-o', 'pid=', '--ppid', master]).trim().split(/\s+/);
     stack.box.run(['kill', '-STOP', '--', master, ...workers]);
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
     expect(report.fix.commands, JSON.stringify(report.diagnosis.evidence.filter((e: any) => e.node === 'backend-timing'))).toEqual([`kill -CONT -- ${[master, ...workers].sort().join(' ')}`]);
-    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], { BADGATEWAY_STATE_DIR: '/run/badgateway-state' });
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
 
@@ -60,12 +44,11 @@ describe('gunicorn on a unix socket, run by supervisord, behind Debian nginx (si
     ['http://127.0.0.1:8000', 'unix:/run/shop/gunicorn.sock'],
   ]) {
     it(`socket-tcp-mismatch: nginx dials ${dials}, gunicorn binds ${binds}; found from the only application server of that kind, nginx retargeted`, async () => {
-      const stack = await gunicornUnderSupervisor({ nginxDials: dials, gunicornBind: binds });
-      stacks.push(stack);
+      const stack = await use(gunicornUnderSupervisor({ nginxDials: dials, gunicornBind: binds }));
       const { report } = await inBox(stack, ['--json', '--url', stack.url]);
       expect(report.diagnosis.cause, path(report)).toBe('socket-tcp-mismatch');
       expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/shop', before: `proxy_pass ${dials};`, after: `proxy_pass http://${binds};` })]);
-      const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], { BADGATEWAY_STATE_DIR: '/run/badgateway-state' });
+      const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
       expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
       // The vhost is a symlink into sites-available: the real file changed, the link stayed.
       expect(stack.box.run(['readlink', '/etc/nginx/sites-enabled/shop']).trim()).toBe('/etc/nginx/sites-available/shop');

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './lab/badgateway.js';
+import { pathOf, stackScope } from './lab/stack-run.js';
 import { sshClient } from './lab/ssh-client.js';
 import { startSshd } from './lab/sshd.js';
 import { gunicornUnderSupervisor, phpFpmDebian, type Stack } from './lab/stacks.js';
@@ -46,13 +47,8 @@ async function overSsh(stack: Stack, args: string[]) {
   }
 }
 
-async function box(stack: Promise<Stack>): Promise<Stack> {
-  const s = await stack;
-  cleanups.push(() => s.box.remove());
-  return s;
-}
-
-const path = (report: any) => report.steps.map((s: { node: string; outcome: string }) => `${s.node}:${s.outcome}`).join(' ');
+const { use: box } = stackScope();
+const path = pathOf;
 
 describe('the stacks over --ssh: the same causes, every command on the box through its sshd', () => {
   it('gunicorn under supervisord stopped: socket-missing, and supervisorctl start shop applied over SSH and verified', async () => {
