@@ -53,6 +53,11 @@ function pm2Apps(done: readonly CommandResult[], home: string) {
   return parsePm2List(find(done, pm2Command(home, 'jlist'))?.stdout ?? '');
 }
 
+function ofSupervisor(program: string, why: string): Management {
+  const run = (verb: string) => ['supervisorctl', verb, program];
+  return { manager: 'supervisor', unit: program, start: run('start'), stop: run('stop'), restart: run('restart'), reload: [], why };
+}
+
 function ofPm2(home: string, app: string, why: string): Management {
   const run = (verb: string) => pm2Command(home, verb, app);
   return { manager: 'pm2', unit: app, start: run('start'), stop: run('stop'), restart: run('restart'), reload: run('reload'), why };
@@ -142,18 +147,7 @@ function configuredService(s: Seen, defs: ServiceDefinition[], processes: Return
   const program = defs.find((d) => d.kind === 'supervisor');
   if (program) {
     const running = processes.some((p) => isSupervisord(p.args));
-    const run = (verb: string) => ['supervisorctl', verb, program.name];
-    if (running) {
-      return {
-        manager: 'supervisor',
-        unit: program.name,
-        start: run('start'),
-        stop: run('stop'),
-        restart: run('restart'),
-        reload: [],
-        why: `supervisord's program ${program.name} binds it (${program.file}: ${program.line})`,
-      };
-    }
+    if (running) return ofSupervisor(program.name, `supervisord's program ${program.name} binds it (${program.file}: ${program.line})`);
     const supervisor = s.systemd ? ofService('systemd', 'supervisor.service', '') : ofService('sysv', 'supervisor', '');
     return { ...supervisor, why: `supervisord's program ${program.name} binds it (${program.file}), and supervisord itself is not running: starting it starts the program` };
   }
@@ -187,18 +181,7 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
   }
   if (parent?.kind === 'supervisor') {
     const program = parseSupervisorStatus(find(done, SUPERVISOR)?.stdout ?? '').find((p) => p.pid !== null && s.chain.some((c) => c.pid === p.pid));
-    if (program) {
-      const run = (verb: string) => ['supervisorctl', verb, program.name];
-      return {
-        manager: 'supervisor',
-        unit: program.name,
-        start: run('start'),
-        stop: run('stop'),
-        restart: run('restart'),
-        reload: [],
-        why: `supervisord runs ${hint.label} as its program ${program.name}`,
-      };
-    }
+    if (program) return ofSupervisor(program.name, `supervisord runs ${hint.label} as its program ${program.name}`);
   }
   if (parent?.kind === 'pm2') {
     const home = pm2Home(s.chain.find((c) => c.pid === parent.pid)?.args ?? '');
