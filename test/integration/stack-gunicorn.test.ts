@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { gunicornUnderSupervisor, type Stack } from './lab/stacks.js';
+import { gunicornUnderSupervisor } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
 const path = pathOf;

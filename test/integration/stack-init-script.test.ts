@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { initScriptBackend, type Stack } from './lab/stacks.js';
+import { initScriptBackend } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
 const path = pathOf;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
 import { waitInBox } from './lab/box.js';
-import { phpFpmDebian, type Stack } from './lab/stacks.js';
+import { phpFpmDebian } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
 const path = pathOf;

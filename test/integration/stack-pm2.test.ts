@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { nodeUnderPm2, type Stack } from './lab/stacks.js';
+import { nodeUnderPm2 } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
 const path = pathOf;
