@@ -22,6 +22,32 @@ function setupOf(facts: KnownFacts) {
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`);
 
 /**
+ * Idle times at which a connection is used again, besides the long wait: a backend that never closes an
+ * idle connection by itself may still drop one when it is used after its own idle timeout (it notices the
+ * stale connection only then), and these bracket that timeout.
+ */
+const REUSE_AFTER_SECONDS = [1, 2, 4, 8];
+
+/** The idle times to try again at: shorter than the long wait and than nginx's own keepalive_timeout. */
+function reuseWaits(wait: number, nginxMs: number): number[] {
+  return REUSE_AFTER_SECONDS.filter((r) => r < wait && r * 1000 < nginxMs);
+}
+
+type Probe = ReturnType<typeof parseKeepAliveProbe>;
+
+/**
+ * A connection dropped unanswered when used again after an idle time shorter than nginx's: the shortest
+ * such time, and the longest idle time a reuse was still answered (below it), or null when none was dropped.
+ */
+function lazyClose(probes: readonly Probe[], nginxMs: number): { droppedMs: number; answeredMs: number | null } | null {
+  const dropped = probes.filter((p) => p.reused === 'closed' && p.reuseIdleMs !== null && p.reuseIdleMs < nginxMs).map((p) => p.reuseIdleMs as number);
+  if (!dropped.length) return null;
+  const droppedMs = Math.min(...dropped);
+  const answered = probes.filter((p) => p.reused === 'answered' && p.reuseIdleMs !== null && p.reuseIdleMs < droppedMs).map((p) => p.reuseIdleMs as number);
+  return { droppedMs, answeredMs: answered.length ? Math.max(...answered) : null };
+}
+
+/**
  * Does the backend close idle keep-alive connections sooner than nginx stops reusing them? Then a
  * request nginx sends on a connection the backend is closing at that moment fails: reset or closed.
  */
@@ -32,7 +58,7 @@ export const upstreamKeepalive = defineCheck({
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.target', 'upstream.kind', 'error.latest'],
   learns: [],
   learnsOn: {
-    'backend-closes-first': ['keepalive.nginx', 'keepalive.nginxMs', 'keepalive.backendMs', 'keepalive.place', 'keepalive.timeoutSet', 'keepalive.suggested'],
+    'backend-closes-first': ['keepalive.nginx', 'keepalive.nginxMs', 'keepalive.backendMs', 'keepalive.behaviour', 'keepalive.place', 'keepalive.timeoutSet', 'keepalive.suggested'],
   },
 
   plan(facts, done) {
@@ -41,10 +67,15 @@ export const upstreamKeepalive = defineCheck({
     const server = failedServer(facts);
     if (!setup || setup.blockedBy || !setup.cache || server?.kind !== 'tcp') return [];
     const wait = waitSeconds(setup.timeoutMs);
-    return [{ argv: keepAliveProbeCommand(server.host, server.port, upstreamPath(facts), need(facts, 'request.hostHeader'), wait), timeoutMs: (wait + 8) * 1000 }];
+    // All at once, one connection each: the long wait (an active close) and the reuses (a lazy one).
+    return [wait, ...reuseWaits(wait, setup.timeoutMs)].map((seconds) => ({
+      argv: keepAliveProbeCommand(server.host, server.port, upstreamPath(facts), need(facts, 'request.hostHeader'), seconds, true),
+      timeoutMs: (seconds + 12) * 1000,
+    }));
   },
 
-  interpret(facts, [run]) {
+  interpret(facts, results) {
+    const [run] = results;
     const setup = setupOf(facts);
     if (!setup) return { outcome: 'no-keepalive', facts: {}, summary: 'the request no longer routes to a backend', evidence: [] };
     const config: string[] = [];
@@ -84,11 +115,38 @@ export const upstreamKeepalive = defineCheck({
           'keepalive.nginx': setup.timeoutText,
           'keepalive.nginxMs': setup.timeoutMs,
           'keepalive.backendMs': probe.idleMs,
+          'keepalive.behaviour': `closes an idle connection after about ${probe.idleMs} ms`,
           'keepalive.place': place,
           'keepalive.timeoutSet': setup.timeoutPlace !== null,
           'keepalive.suggested': suggestKeepAliveTimeout(probe.idleMs),
         },
         summary: `the backend closes idle connections after ${seconds(probe.idleMs)}; nginx keeps reusing them for ${seconds(setup.timeoutMs)}`,
+        evidence,
+      };
+    }
+    const reuses = results.map((r) => parseKeepAliveProbe(r));
+    const lazy = probe.closed ? null : lazyClose(reuses, setup.timeoutMs);
+    evidence.push({
+      probe: `the same, on more connections: used again after ${reuseWaits(wait, setup.timeoutMs).join(', ') || '-'} s idle, and after ${wait}s`,
+      lines: reuses
+        .filter((p) => p.reused)
+        .map((p) => `used again after ${p.reuseIdleMs} ms idle: ${p.reused === 'answered' ? 'answered' : p.reused === 'closed' ? 'closed without a word' : 'no answer in 3 s'}`),
+    });
+    if (lazy) {
+      const place = setup.timeoutPlace ?? setup.cache.place;
+      const behaviour = `never closes an idle connection by itself, but drops one unanswered when it is used again after ${lazy.droppedMs} ms idle${lazy.answeredMs !== null ? ` (after ${lazy.answeredMs} ms it still answered)` : ''}`;
+      return {
+        outcome: 'backend-closes-first',
+        facts: {
+          'keepalive.nginx': setup.timeoutText,
+          'keepalive.nginxMs': setup.timeoutMs,
+          'keepalive.backendMs': lazy.droppedMs,
+          'keepalive.behaviour': behaviour,
+          'keepalive.place': place,
+          'keepalive.timeoutSet': setup.timeoutPlace !== null,
+          'keepalive.suggested': lazy.answeredMs !== null && lazy.answeredMs >= 1000 ? `${Math.floor(lazy.answeredMs / 1000)}s` : suggestKeepAliveTimeout(lazy.droppedMs),
+        },
+        summary: `the backend ${behaviour}; nginx keeps reusing idle connections for ${seconds(setup.timeoutMs)}`,
         evidence,
       };
     }

@@ -284,8 +284,10 @@ export interface Facts {
   /** nginx's keepalive_timeout for the upstream group in words ("keepalive_timeout not set: nginx's default 60s"), and in ms. */
   'keepalive.nginx': string;
   'keepalive.nginxMs': number;
-  /** How long the backend keeps an idle connection open, measured, in ms. */
+  /** How long the backend keeps an idle connection open, measured, in ms (for one dropped only when used again: the shortest idle time it dropped). */
   'keepalive.backendMs': number;
+  /** What the backend does with an idle connection, in words ("closes an idle connection after about 1000 ms"). */
+  'keepalive.behaviour': string;
   /** Where keepalive_timeout goes: its own line when written, else the group's `keepalive N;` line. */
   'keepalive.place': ConfigPlace;
   'keepalive.timeoutSet': boolean;

@@ -2,13 +2,17 @@
  * How long a backend keeps an idle keep-alive connection open, measured with bash alone: one connection,
  * one HTTP/1.1 request, then wait and note when the backend closes it.
  *
- *   timeout -k 1 T bash --norc -c SCRIPT keepalive-probe HOST PORT PATH HOST_HEADER WAIT_SECONDS
+ *   timeout -k 1 T bash --norc -c SCRIPT keepalive-probe HOST PORT PATH HOST_HEADER WAIT_SECONDS REUSE
  *
  * The script prints "sent TIME", the response's header lines as "header LINE", then either
  * "closed TIME" (the backend closed: read hit end of file or a reset) or "open TIME" (still open after
  * WAIT_SECONDS), and "last TIME": when the last byte of the response arrived. Times are bash's
  * $EPOCHREALTIME (seconds, microseconds after the point; `date +%s.%N` on bash < 5). The idle time the
  * backend allows is closed - last.
+ *
+ * With REUSE 1, a connection still open is then used again, as nginx would use a cached one: "reused
+ * answered TIME" (a status line came back), "reused closed TIME" (end of file or a reset, without a word:
+ * a backend that notices a stale connection only when it is used) or "reused silent" (nothing in 3 s).
  */
 
 import { PROBE_BASH } from './probe-bash.js';
@@ -37,9 +41,16 @@ export const KEEPALIVE_PROBE_SCRIPT = [
   'done',
   'echo "open $t"',
   'echo "last $last"',
+  '[[ $6 == 1 ]] || exit 0',
+  `printf 'GET %s HTTP/1.1\\r\\nHost: %s\\r\\nUser-Agent: badgateway\\r\\n\\r\\n' "$3" "$4" >&3 || { now; echo "reused closed $t"; exit 0; }`,
+  'line=',
+  'IFS= read -r -t 3 -u 3 line',
+  'rc=$?',
+  'now',
+  'if [[ -n $line ]]; then echo "reused answered $t"; elif ((rc > 128)); then echo "reused silent"; else echo "reused closed $t"; fi',
 ].join('\n');
 
-export function keepAliveProbeCommand(host: string, port: number, path: string, hostHeader: string, waitSeconds: number): string[] {
+export function keepAliveProbeCommand(host: string, port: number, path: string, hostHeader: string, waitSeconds: number, reuse = false): string[] {
   let target = host.trim();
   if (target.startsWith('[') && target.endsWith(']')) target = target.slice(1, -1);
   if (target === '' || target.includes('/') || /[\s\x00-\x1f]/.test(target)) throw new RangeError(`not a host name or address: ${JSON.stringify(host)}`);
@@ -48,7 +59,7 @@ export function keepAliveProbeCommand(host: string, port: number, path: string, 
   if (/[\s\x00-\x1f]/.test(hostHeader)) throw new RangeError(`not a Host header: ${JSON.stringify(hostHeader)}`);
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1) throw new RangeError(`not a wait in seconds: ${waitSeconds}`);
   // printf's format is fixed; PATH and HOST_HEADER go through %s, so a % in them is printed as is.
-  return ['timeout', '-k', '1', String(waitSeconds + 5), ...PROBE_BASH, KEEPALIVE_PROBE_SCRIPT, 'keepalive-probe', target, String(port), path, hostHeader, String(waitSeconds)];
+  return ['timeout', '-k', '1', String(waitSeconds + 9), ...PROBE_BASH, KEEPALIVE_PROBE_SCRIPT, 'keepalive-probe', target, String(port), path, hostHeader, String(waitSeconds), reuse ? '1' : '0'];
 }
 
 export interface KeepAliveProbe {
@@ -65,12 +76,24 @@ export interface KeepAliveProbe {
   /** The backend keeps idle connections: an HTTP/1.1 answer without "Connection: close", or HTTP/1.0 with keep-alive. */
   keepsAlive: boolean;
   sendFailed: boolean;
+  /** What using the idle connection again met (REUSE 1 and still open), or null. */
+  reused: 'answered' | 'closed' | 'silent' | null;
+  /** Milliseconds from the response's last byte to that second use's outcome. */
+  reuseIdleMs: number | null;
 }
 
 function seconds(text: string | undefined): number | null {
   if (text === undefined || text.trim() === '') return null;
   const n = Number(text.trim().replace(',', '.'));
   return Number.isFinite(n) ? n : null;
+}
+
+function reuseOf(lines: readonly string[], last: number | null): Pick<KeepAliveProbe, 'reused' | 'reuseIdleMs'> {
+  const line = lines.find((l) => l.startsWith('reused '));
+  const m = line ? /^reused (answered|closed|silent)(?: (\S+))?$/.exec(line) : null;
+  if (!m) return { reused: null, reuseIdleMs: null };
+  const at = seconds(m[2]);
+  return { reused: m[1] as 'answered' | 'closed' | 'silent', reuseIdleMs: at !== null && last !== null ? Math.max(0, Math.round((at - last) * 1000)) : null };
 }
 
 export function parseKeepAliveProbe(run: { code: number | null; stdout: string; stderr: string }): KeepAliveProbe {
@@ -105,5 +128,6 @@ export function parseKeepAliveProbe(run: { code: number | null; stdout: string; 
     idleMs,
     keepsAlive,
     sendFailed: lines.includes('send-failed'),
+    ...reuseOf(lines, last),
   };
 }

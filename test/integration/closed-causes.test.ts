@@ -138,6 +138,24 @@ describe('upstream-keepalive: the backend closes idle keep-alive connections fir
     await applyEdit(edit, ...reloadWith(site));
     expect(await raceTwice()).toEqual([200, 200]);
   });
+
+  it('a backend that never closes idle connections but drops one used after 2 s idle: found by using connections again', async () => {
+    // Two POSTs 2.5 s apart: nginx reuses the connection, the backend notices it is stale only now and drops
+    // the request; the connection was never closed, so waiting for a close finds nothing.
+    const { site, url, raceTwice } = await keepaliveRace(nginx, own, freePort, { mode: 'keepalive-lazy', idleSeconds: 2, gapMs: 2500 });
+    expect(await raceTwice()).toEqual([200, 502]);
+
+    const { report } = await diagnose(url);
+    expect(report.diagnosis.cause).toBe('upstream-keepalive');
+    expect(nodes(report)).toContain('closed-keepalive:backend-closes-first');
+    expect(report.diagnosis.explanation).toMatch(/never closes an idle connection by itself, but drops one unanswered when it is used again after \d+ ms idle/);
+    const [edit] = report.fix.edits;
+    expect(edit).toMatchObject({ file: site.confFile, before: 'keepalive 4;' });
+    expect(edit.after).toMatch(/^keepalive 4;\n\s+keepalive_timeout 1s;$/);
+
+    await applyEdit(edit, ...reloadWith(site));
+    expect(await raceTwice()).toEqual([200, 200]);
+  }, 90_000);
 });
 
 describe('backend-crashed: the backend accepted and then died', () => {

@@ -111,7 +111,7 @@ const switchProtocol: Planner = {
 };
 
 const keepaliveTimeout: Planner = {
-  needs: ['nginx.config', 'keepalive.place', 'keepalive.timeoutSet', 'keepalive.suggested', 'keepalive.backendMs', 'nginx.test', 'nginx.reload'],
+  needs: ['nginx.config', 'keepalive.place', 'keepalive.timeoutSet', 'keepalive.suggested', 'keepalive.behaviour', 'nginx.test', 'nginx.reload'],
   plan(facts): FixPlan {
     const place = need(facts, 'keepalive.place');
     const value = need(facts, 'keepalive.suggested');
@@ -120,10 +120,10 @@ const keepaliveTimeout: Planner = {
     const directive = directiveAt(facts, place, (d) => d.directive === (existing ? 'keepalive_timeout' : 'keepalive'));
     const before = directive ? directiveText(directive.directive, directive.args) : '';
     const after = existing ? setting : `${before}${INDENT}${setting}`;
-    const backend = need(facts, 'keepalive.backendMs');
+    const backend = need(facts, 'keepalive.behaviour');
     return {
       commands: testAndReload(facts),
-      edits: [{ file: place.file, line: place.line, before, after, why: `close idle connections before the backend does (it closes them after about ${backend} ms)` }],
+      edits: [{ file: place.file, line: place.line, before, after, why: `close idle connections before the backend gives up on them (it ${backend})` }],
       notes: [
         "Or raise the backend's own idle timeout above nginx's keepalive_timeout (gunicorn --keep-alive, Node.js server.keepAliveTimeout, uvicorn --timeout-keep-alive, Apache KeepAliveTimeout): the side that closes idle connections must be nginx.",
         'nginx sends a failed GET or HEAD again on another connection by itself, but never a POST, PUT or PATCH: that is why mostly those fail, now and then.',

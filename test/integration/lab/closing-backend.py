@@ -5,6 +5,9 @@ MODE:
   keepalive-race IDLE  HTTP/1.1 keep-alive; closes a connection idle for IDLE seconds, and closes without
                        answering when a request arrives on a connection idle for more than IDLE/2 seconds
                        (the race a real backend loses only now and then, made to happen every time)
+  keepalive-lazy IDLE  HTTP/1.1 keep-alive; never closes an idle connection by itself, but closes without
+                       answering when a request arrives on a connection idle for more than IDLE seconds
+                       (servers that notice a stale connection only when it is used again)
   crash LOGFILE        a supervisor and one worker, both logging to LOGFILE; a request for /crash... makes
                        the worker die of a segmentation fault mid-request; the supervisor starts a new one
   badheader            answers every request with a header line broken by a line feed inside its value
@@ -56,6 +59,22 @@ class KeepAliveRace(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+class KeepAliveLazy(KeepAliveRace):
+    def handle(self):
+        last = None
+        for _ in range(10000):
+            ready, _, _ = select.select([self.connection], [], [], 600)
+            if not ready:
+                return
+            if last is not None and time.monotonic() - last > self.idle:
+                return
+            self.close_connection = True
+            self.handle_one_request()
+            if self.close_connection:
+                return
+            last = time.monotonic()
 
 
 class Crashing(http.server.BaseHTTPRequestHandler):
@@ -146,6 +165,12 @@ def main():
     if mode == "keepalive-race":
         KeepAliveRace.idle = float(arg or "1")
         server = http.server.ThreadingHTTPServer((host, port), KeepAliveRace)
+        server.daemon_threads = True
+        print("ready", flush=True)
+        server.serve_forever()
+    elif mode == "keepalive-lazy":
+        KeepAliveLazy.idle = float(arg or "1")
+        server = http.server.ThreadingHTTPServer((host, port), KeepAliveLazy)
         server.daemon_threads = True
         print("ready", flush=True)
         server.serve_forever()

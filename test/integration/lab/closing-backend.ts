@@ -6,10 +6,10 @@ import { start, waitForPort, type Started } from './processes.js';
 
 const SCRIPT = fileURLToPath(new URL('./closing-backend.py', import.meta.url));
 
-export type ClosingMode = { mode: 'keepalive-race'; idleSeconds: number } | { mode: 'crash'; logFile: string } | { mode: 'badheader' } | { mode: 'banner' };
+export type ClosingMode = { mode: 'keepalive-race' | 'keepalive-lazy'; idleSeconds: number } | { mode: 'crash'; logFile: string } | { mode: 'badheader' } | { mode: 'banner' };
 
 function modeArgs(mode: ClosingMode): string[] {
-  if (mode.mode === 'keepalive-race') return [String(mode.idleSeconds)];
+  if (mode.mode === 'keepalive-race' || mode.mode === 'keepalive-lazy') return [String(mode.idleSeconds)];
   if (mode.mode === 'crash') return [mode.logFile];
   return [];
 }
@@ -66,16 +66,18 @@ export async function applyEdit(edit: { file: string; line: number; before: stri
 
 /**
  * The keep-alive race for real: nginx keeps idle connections to a backend that drops a request arriving
- * on a connection idle past its own timeout. Two POSTs 0.7 s apart: the first answers 200, the second
- * reuses the idle connection, is dropped, and nginx (which never resends a POST) answers 502.
+ * on a connection idle past its own timeout. Two POSTs apart (0.7 s by default): the first answers 200,
+ * the second reuses the idle connection, is dropped, and nginx (which never resends a POST) answers 502.
+ * The default backend also closes idle connections itself after 1 s; `keepalive-lazy` never does.
  */
 export async function keepaliveRace<Site extends { port: number }>(
   nginx: (options: { http: string; server: string }) => Promise<Site>,
   own: (started: Started) => Started,
   freePort: () => Promise<number>,
+  backend: { mode: 'keepalive-race' | 'keepalive-lazy'; idleSeconds: number; gapMs: number } = { mode: 'keepalive-race', idleSeconds: 1, gapMs: 700 },
 ): Promise<{ site: Site; url: string; post: () => Promise<number>; raceTwice: () => Promise<[number, number]> }> {
   const port = await freePort();
-  own(await startClosingBackend('127.0.0.1', port, { mode: 'keepalive-race', idleSeconds: 1 }));
+  own(await startClosingBackend('127.0.0.1', port, { mode: backend.mode, idleSeconds: backend.idleSeconds }));
   const site = await nginx({
     http: `upstream app { server 127.0.0.1:${port}; keepalive 4; }`,
     server: 'location /api/ { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }',
@@ -84,7 +86,7 @@ export async function keepaliveRace<Site extends { port: number }>(
   const post = () => fetch(url, { method: 'POST', body: 'item=1', signal: AbortSignal.timeout(10_000) }).then((r) => r.status);
   const raceTwice = async (): Promise<[number, number]> => {
     const first = await post();
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, backend.gapMs));
     return [first, await post()];
   };
   return { site, url, post, raceTwice };

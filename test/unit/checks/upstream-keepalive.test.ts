@@ -50,9 +50,12 @@ describe('keepAliveSetup: does nginx reuse idle connections for this location?',
 
 describe('upstream.keepalive', () => {
   it('probes the server that failed, for a wait bounded by nginx timeout and 15 s', () => {
-    const [probe] = upstreamKeepalive.plan(facts('/api/orders'), []);
-    expect(probe!.argv.slice(8)).toEqual(['keepalive-probe', '127.0.0.1', '38484', '/x', 'keepalive.test:38410', '15']);
-    expect(upstreamKeepalive.plan(facts('/short/a', 'proxy', 'http://127.0.0.1:38487/a'), [])[0]!.argv.at(-1)).toBe('2');
+    const probes = upstreamKeepalive.plan(facts('/api/orders'), []);
+    expect(probes[0]!.argv.slice(8)).toEqual(['keepalive-probe', '127.0.0.1', '38484', '/x', 'keepalive.test:38410', '15', '1']);
+    // Beside the long wait, connections used again after 1, 2, 4 and 8 s idle (all under nginx's 60s).
+    expect(probes.map((p) => p.argv.at(-2))).toEqual(['15', '1', '2', '4', '8']);
+    // nginx at 1s: a wait of 2 s, and a reuse only below nginx's own timeout, so none.
+    expect(upstreamKeepalive.plan(facts('/short/a', 'proxy', 'http://127.0.0.1:38487/a'), []).map((p) => p.argv.at(-2))).toEqual(['2']);
     expect(upstreamKeepalive.plan(facts('/old/x'), [])).toEqual([]);
   });
 
@@ -61,6 +64,26 @@ describe('upstream.keepalive', () => {
     expect(result.outcome).toBe('backend-closes-first');
     expect(result.facts).toMatchObject({ 'keepalive.nginxMs': 60_000, 'keepalive.place': { file: FILE, line: 8 }, 'keepalive.timeoutSet': false, 'keepalive.suggested': '500ms' });
     expect(result.facts['keepalive.backendMs']).toBeGreaterThan(950);
+  });
+
+  it('a backend that never closes idle connections but drops one used again after 2 s: bracketed by the reuses (captured)', () => {
+    const runs = ['15s', '1s', '2s', '4s', '8s'].map((w) => run(`keepalive-lazy-reuse-${w}`));
+    const result = upstreamKeepalive.interpret(facts('/api/orders'), runs);
+    expect(result.outcome).toBe('backend-closes-first');
+    // Answered after 1.6 s idle, dropped after 3.6 s: nginx must give up idle connections within 1 s.
+    expect(result.facts['keepalive.suggested']).toBe('1s');
+    expect(result.facts['keepalive.backendMs']).toBeGreaterThan(3000);
+    expect(result.facts['keepalive.behaviour']).toMatch(
+      /^never closes an idle connection by itself, but drops one unanswered when it is used again after \d+ ms idle \(after \d+ ms it still answered\)$/,
+    );
+  });
+
+  it('not this: the same backend with every reuse answered keeps the idle connection as long as we waited', () => {
+    const answered = ['15s', '1s', '2s'].map((w) => {
+      const r = run(`keepalive-lazy-reuse-${w}`);
+      return { ...r, stdout: r.stdout.replace(/^reused closed /m, 'reused answered ') };
+    });
+    expect(upstreamKeepalive.interpret(facts('/api/orders'), answered).outcome).not.toBe('backend-closes-first');
   });
 
   it('nginx at 30s against a backend at 2s: the written keepalive_timeout is the line to change', () => {

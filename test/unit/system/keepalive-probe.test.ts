@@ -7,8 +7,10 @@ const probe = (name: string) => parseKeepAliveProbe(run(name));
 describe('keepAliveProbeCommand', () => {
   it('puts host, port, path, Host header and wait in positional parameters', () => {
     const argv = keepAliveProbeCommand('[::1]', 8000, '/api/x?a=%41', 'shop.test', 7);
-    expect(argv.slice(0, 7)).toEqual(['timeout', '-k', '1', '12', 'bash', '--norc', '-c']);
-    expect(argv.slice(8)).toEqual(['keepalive-probe', '::1', '8000', '/api/x?a=%41', 'shop.test', '7']);
+    // The wait, then 3 s for an answer when the connection is used again, and a margin.
+    expect(argv.slice(0, 7)).toEqual(['timeout', '-k', '1', '16', 'bash', '--norc', '-c']);
+    expect(argv.slice(8)).toEqual(['keepalive-probe', '::1', '8000', '/api/x?a=%41', 'shop.test', '7', '0']);
+    expect(keepAliveProbeCommand('127.0.0.1', 8000, '/', 'x', 2, true).at(-1)).toBe('1');
   });
 
   it('refuses a path or Host that could break the request line', () => {

@@ -57,7 +57,8 @@ describe('switch-protocol', () => {
 });
 
 describe('keepalive-timeout', () => {
-  const plan = (facts: KnownFacts) => CLOSED_PLANNERS['keepalive-timeout']!.plan({ ...nginx, 'keepalive.backendMs': 1000, ...facts });
+  const plan = (facts: KnownFacts) =>
+    CLOSED_PLANNERS['keepalive-timeout']!.plan({ ...nginx, 'keepalive.backendMs': 1000, 'keepalive.behaviour': 'closes an idle connection after about 1000 ms', ...facts });
 
   it('adds keepalive_timeout after the keepalive line when none is written', () => {
     const result = plan({ 'keepalive.place': { file: FILE, line: 8 }, 'keepalive.timeoutSet': false, 'keepalive.suggested': '500ms' });
