@@ -5,7 +5,7 @@ import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { isStopped, PS_STATES } from '../system/ps-states.js';
 import { defineCheck } from './check.js';
 import { onBackend, unseen } from '../facts/backend-view.js';
-import { describeHolders, holderHint, rootHolders, socketHolders } from '../facts/socket-holders.js';
+import { describeHolders, holderHint, rootHolders, socketHolders, summarizeHolders } from '../facts/socket-holders.js';
 import { need } from '../facts/need.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
 import { readTimeout, suggestTimeout } from '../facts/timeouts.js';
@@ -76,7 +76,7 @@ export const backendTiming = defineCheck({
       const stopped = rootHolders(holders).map((h) => h.pid);
       return {
         outcome: 'stopped',
-        facts: { ...learned, 'backend.stoppedPids': holders.map((h) => h.pid), 'backend.states': states, 'backend.hint': holderHint(holders) },
+        facts: { ...learned, 'backend.stoppedPids': holders.map((h) => h.pid), 'backend.states': summarizeHolders(holders), 'backend.hint': holderHint(holders) },
         summary: `every process holding the backend's socket is stopped (pid ${stopped.join(', ')}): the kernel accepts connections, and nothing reads them`,
         evidence: [{ command: shownCommand(SS, PS_STATES), lines: states }, ...(run ? [{ command: shownCommand(run.argv), lines: [`no answer: ${parseHttpProbe(run).error ?? ''}`.trim()] }] : [])],
       };
@@ -105,7 +105,7 @@ export const backendTiming = defineCheck({
       if (states.length) evidence.push({ command: shownCommand(SS, PS_STATES), lines: states });
       return {
         outcome: 'never-answers',
-        facts: { ...learned, 'backend.states': states.length ? states : ['no process holding the socket could be named'], 'backend.hint': holderHint(holders) },
+        facts: { ...learned, 'backend.states': holders.length ? summarizeHolders(holders) : ['no process holding the socket could be named'], 'backend.hint': holderHint(holders) },
         summary: `the backend accepted our request and sent nothing in ${waitedMs} ms, ${(waitedMs / timeout.ms).toFixed(1)} times nginx's timeout: it is stuck, not slow`,
         evidence,
       };

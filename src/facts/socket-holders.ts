@@ -29,6 +29,18 @@ export function describeHolders(holders: readonly ProcessState[]): string[] {
   return holders.map((h) => `pid ${h.pid} ${stateWords(h)}: ${h.args.length > 120 ? `${h.args.slice(0, 117)}...` : h.args}`);
 }
 
+/** The same, grouped for a sentence: "pid 56, 58, 60 stopped: /usr/bin/python3 /usr/bin/gunicorn ...". */
+export function summarizeHolders(holders: readonly ProcessState[]): string[] {
+  const groups = new Map<string, { state: string; args: string; pids: number[] }>();
+  for (const h of holders) {
+    const key = `${stateWords(h)}\0${h.args}`;
+    const group = groups.get(key) ?? { state: stateWords(h), args: h.args, pids: [] };
+    group.pids.push(h.pid);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((g) => `pid ${g.pids.join(', ')} ${g.state}: ${g.args.length > 80 ? `${g.args.slice(0, 77)}...` : g.args}`);
+}
+
 /** The backend's master as the service check knows it, found through the socket it holds. */
 export function holderHint(holders: readonly ProcessState[]): BackendHint {
   const root = rootHolders(holders)[0] ?? holders[0];

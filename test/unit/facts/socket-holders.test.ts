@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KnownFacts } from '../../../src/facts/keys.js';
-import { describeHolders, holderHint, socketHolders } from '../../../src/facts/socket-holders.js';
+import { describeHolders, holderHint, socketHolders, summarizeHolders } from '../../../src/facts/socket-holders.js';
 import { isStopped, parsePsStates } from '../../../src/system/ps-states.js';
 import { fixture } from '../checks/fixtures.js';
 
@@ -22,6 +22,13 @@ describe('the processes holding the socket nginx dials (captured: a backend stop
     expect(holders.every(isStopped)).toBe(true);
     expect(describeHolders(holders)).toEqual(['pid 14 stopped: /root/.pyenv/versions/3.11.7/bin/python3 /work/main/test/integration/lab/backend.py tcp 127.0.0.1 37665 ok']);
     expect(holderHint(holders)).toMatchObject({ pid: 14, names: ['python3'], label: 'python3 pid 14' });
+  });
+
+  it('for a sentence: a master and its workers with one command line are one group (the capture, its line given two more pids)', () => {
+    const line = PS.split('\n').find((l) => /^\s+14\s/.test(l)) as string;
+    const workers = [line.replace(/^\s+14\s+1\s/, '     15    14 '), line.replace(/^\s+14\s+1\s/, '     16    14 ')].join('\n');
+    const processes = parsePsStates(`${PS}${workers}\n`).filter((p) => [14, 15, 16].includes(p.pid));
+    expect(summarizeHolders(processes)).toEqual(['pid 14, 15, 16 stopped: /root/.pyenv/versions/3.11.7/bin/python3 /work/main/test/integration/lab/back...']);
   });
 
   it('not this: the same capture with the backend running (S) is not stopped; another port has no holder', () => {
