@@ -161,6 +161,13 @@ function configuredService(s: Seen, defs: ServiceDefinition[], processes: Return
   return null;
 }
 
+/** The logs the managing definition names for the unit it picked: a supervisord program's, a pm2 app's, a unit's. */
+function logsOf(facts: KnownFacts, done: readonly CommandResult[], m: Management): string[] {
+  const defined = definitions(facts, done).filter((d) => d.name === m.unit || `${d.name}.service` === m.unit);
+  const pm2 = m.manager === 'pm2' ? pm2Homes(parsePs(find(done, PS)?.stdout ?? '')).flatMap((home) => pm2Apps(done, home).filter((a) => a.name === m.unit)) : [];
+  return [...new Set([...defined.flatMap((d) => d.logs), ...pm2.flatMap((a) => a.logs)])].slice(0, 4);
+}
+
 /** What manages the backend, from what ran. */
 export function management(facts: KnownFacts, done: readonly CommandResult[]): Management {
   const s = seen(facts, done);
@@ -220,7 +227,7 @@ export const serviceManager = defineCheck({
   needs: ['backend.hint'],
   // What every box answers whatever the backend is: asked as soon as it is known which box that is.
   early: (facts) => (facts['upstream.target'] ? [SYSTEMD, INIT_D, PS, UNIT_FILES].map((argv) => onBackend({ argv, timeoutMs: 8000 })) : []),
-  learns: ['service.manager', 'service.unit', 'service.start', 'service.stop', 'service.restart', 'service.reload'],
+  learns: ['service.manager', 'service.unit', 'service.start', 'service.stop', 'service.restart', 'service.reload', 'service.logs'],
 
   plan(facts, done): CommandSpec[] {
     const hint = need(facts, 'backend.hint');
@@ -252,7 +259,15 @@ export const serviceManager = defineCheck({
       const why = "the backend's box was not examined, so what starts the backend there is not known";
       return {
         outcome: 'unknown',
-        facts: { 'service.manager': 'unknown', 'service.unit': need(facts, 'backend.hint').label, 'service.start': [], 'service.stop': [], 'service.restart': [], 'service.reload': [] },
+        facts: {
+          'service.manager': 'unknown',
+          'service.unit': need(facts, 'backend.hint').label,
+          'service.start': [],
+          'service.stop': [],
+          'service.restart': [],
+          'service.reload': [],
+          'service.logs': [],
+        },
         summary: why,
         evidence: [notExamined(facts['upstream.target'] ?? 'the backend', 'its service manager')],
       };
@@ -274,7 +289,15 @@ export const serviceManager = defineCheck({
     evidence.push({ lines: [m.why] });
     return {
       outcome: m.manager,
-      facts: { 'service.manager': m.manager, 'service.unit': m.unit, 'service.start': m.start, 'service.stop': m.stop, 'service.restart': m.restart, 'service.reload': m.reload },
+      facts: {
+        'service.manager': m.manager,
+        'service.unit': m.unit,
+        'service.start': m.start,
+        'service.stop': m.stop,
+        'service.restart': m.restart,
+        'service.reload': m.reload,
+        'service.logs': logsOf(facts, results, m),
+      },
       summary,
       evidence,
     };

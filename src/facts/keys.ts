@@ -188,6 +188,8 @@ export interface Facts {
   /** Empty when nothing restarts it in one command: stop, then start. */
   'service.restart': string[];
   'service.reload': string[];
+  /** Log files the backend's own service definition names (supervisord's stdout_logfile, pm2's, --log options). */
+  'service.logs': string[];
 
   /** Every php-fpm pool on this box (running masters and installed configs). */
   'fpm.pools': FpmPool[];

@@ -5,6 +5,8 @@
  * the socket path or port; this is that grep, in one command, bounded in size.
  */
 
+import { logFilesInArgs } from './backend-logs.js';
+
 /** Where service definitions live on Debian, Red Hat and the usual supervisord setups. */
 const DEFINITION_FILES = [
   '/etc/supervisor/supervisord.conf',
@@ -66,28 +68,39 @@ export interface ServiceDefinition {
   file: string;
   /** The line that names the address. */
   line: string;
+  /** Log files the definition names: supervisord's stdout_logfile/stderr_logfile, the command's own --log options. */
+  logs: string[];
 }
+
+/** supervisord writes a program's output where these say; AUTO, NONE and syslog are no file to read. */
+const SUPERVISOR_LOGS = /^(stdout_logfile|stderr_logfile)\s*=\s*(\/\S+)\s*$/;
 
 function namesAddress(line: string, address: DialledAddress): boolean {
   if (address.kind === 'unix') return line.includes(address.path);
   return new RegExp(`(:|=|\\s)${address.port}(\\D|$)`).test(line);
 }
 
-/** A supervisord file: the [program:NAME] sections whose lines name the address. */
+/** A supervisord file: the [program:NAME] sections whose lines name the address, with the logs they name. */
 function supervisorPrograms(file: string, text: string, address: DialledAddress): ServiceDefinition[] {
-  const out: ServiceDefinition[] = [];
-  let program: string | null = null;
+  const sections: { name: string; lines: string[] }[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     const section = /^\[([^\]]+)\]$/.exec(line);
     if (section) {
       const m = /^program:(.+)$/.exec((section[1] as string).trim());
-      program = m ? (m[1] as string).trim() : null;
+      if (m) sections.push({ name: (m[1] as string).trim(), lines: [] });
+      else sections.push({ name: '', lines: [] });
       continue;
     }
-    if (program && !line.startsWith(';') && !line.startsWith('#') && namesAddress(line, address) && !out.some((d) => d.name === program)) {
-      out.push({ kind: 'supervisor', name: program, file, line });
-    }
+    if (line && !line.startsWith(';') && !line.startsWith('#')) sections.at(-1)?.lines.push(line);
+  }
+  const out: ServiceDefinition[] = [];
+  for (const { name, lines } of sections) {
+    const line = lines.find((l) => namesAddress(l, address));
+    if (!name || !line || out.some((d) => d.name === name)) continue;
+    const named = lines.map((l) => SUPERVISOR_LOGS.exec(l)?.[2]).filter((f): f is string => f !== undefined);
+    const command = lines.find((l) => l.startsWith('command'))?.replace(/^command\s*=\s*/, '') ?? '';
+    out.push({ kind: 'supervisor', name, file, line, logs: [...new Set([...named, ...logFilesInArgs(command)])] });
   }
   return out;
 }
@@ -115,13 +128,19 @@ export function parseServiceDefs(stdout: string, address: DialledAddress): Servi
       continue;
     }
     if (impliedFiles(address).includes(file)) {
-      out.push({ kind: 'sysv', name: 'uwsgi', file, line: `Debian's uwsgi serves ${base} on ${address.kind === 'unix' ? address.path : ''}` });
+      const logto = text
+        .split('\n')
+        .map((l) => /^\s*(?:logto|daemonize)\s*=\s*(\/\S+)\s*$/.exec(l)?.[1])
+        .filter((f): f is string => f !== undefined);
+      // Debian's init script sends an app's log to /var/log/uwsgi/app/NAME.log unless the app says otherwise.
+      const logs = logto.length ? logto : [`/var/log/uwsgi/app/${base.replace(/\.ini$/, '')}.log`];
+      out.push({ kind: 'sysv', name: 'uwsgi', file, line: `Debian's uwsgi serves ${base} on ${address.kind === 'unix' ? address.path : ''}`, logs });
       continue;
     }
     const line = firstLine(text, address);
     if (!line) continue;
-    if (file.startsWith('/etc/init.d/') || file.startsWith('/etc/default/')) out.push({ kind: 'sysv', name: base, file, line });
-    else if (base.endsWith('.service')) out.push({ kind: 'systemd', name: base, file, line });
+    if (file.startsWith('/etc/init.d/') || file.startsWith('/etc/default/')) out.push({ kind: 'sysv', name: base, file, line, logs: logFilesInArgs(line) });
+    else if (base.endsWith('.service')) out.push({ kind: 'systemd', name: base, file, line, logs: logFilesInArgs(line) });
   }
   return out;
 }

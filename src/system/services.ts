@@ -107,6 +107,8 @@ export interface Pm2App {
   port: number | null;
   /** The script it runs and its arguments, to find a socket path among them. */
   command: string;
+  /** Where pm2 writes the app's output and errors. */
+  logs: string[];
 }
 
 /** `pm2 jlist`: a JSON array (pm2 may print notices before it). */
@@ -128,6 +130,7 @@ export function parsePm2List(stdout: string): Pm2App[] {
           pid: typeof a.pid === 'number' && a.pid > 0 ? a.pid : null,
           port: Number.isInteger(port) && port > 0 ? port : null,
           command: [typeof env.pm_exec_path === 'string' ? env.pm_exec_path : '', ...args].join(' ').trim(),
+          logs: [env.pm_err_log_path, env.pm_out_log_path].filter((f): f is string => typeof f === 'string' && f.startsWith('/')),
         };
       });
   } catch {

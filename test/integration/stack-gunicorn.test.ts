@@ -13,6 +13,8 @@ describe('gunicorn on a unix socket, run by supervisord, behind Debian nginx (si
     expect(report.diagnosis.cause, path(report)).toBe('socket-missing');
     expect(report.fix.commands).toEqual(['supervisorctl start shop']);
     expect(JSON.stringify(report.diagnosis.evidence)).toContain('/etc/supervisor/conf.d/shop.conf');
+    // Where to read why it stopped: supervisord's stdout_logfile and gunicorn's own --error-logfile.
+    expect(report.fix.notes.join('\n')).toContain('tail -n 100 -- /var/log/shop/out.log /var/log/shop/error.log');
 
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });

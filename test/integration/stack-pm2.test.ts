@@ -12,6 +12,7 @@ describe('a Node app under pm2 (ecosystem file, PORT=3000) behind Debian nginx',
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-down');
     expect(report.fix.commands).toEqual(['env PM2_HOME=/root/.pm2 pm2 start api']);
+    expect(report.fix.notes.join('\n')).toContain('tail -n 100 -- /root/.pm2/logs/api-error.log /root/.pm2/logs/api-out.log');
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
     // Still one daemon: nothing asked pm2 in a way that starts another.

@@ -1,3 +1,4 @@
+import { commandLine } from '../../shell/quote.js';
 import { need } from '../../facts/need.js';
 import type { FpmKey, FpmPool, KnownFacts } from '../../facts/keys.js';
 import { poolAddressForNginx, parseFpmListen } from '../../system/php-fpm.js';
@@ -18,6 +19,14 @@ export function serviceCommands(facts: KnownFacts, verb: 'start' | 'restart', wh
     { argv: stop, why: `stop ${facts['service.unit'] ?? 'the backend'} (a graceful stop: requests in flight finish)`, durable: true },
     { argv: start, why, durable: true },
   ];
+}
+
+/** Where to read why it stopped: the logs its own service definition names, else where to look. */
+function whyStoppedNote(facts: KnownFacts): string {
+  const logs = facts['service.logs'] ?? [];
+  return logs.length
+    ? `Then read why it stopped: ${commandLine(['tail', '-n', '100', '--', ...logs], 'person')}; also a failed deploy, or an out-of-memory kill (dmesg | grep -i kill).`
+    : 'Then find out why it stopped: its own log, a failed deploy, an out-of-memory kill (dmesg | grep -i kill).';
 }
 
 function noManagerNote(facts: KnownFacts, what: string): string[] {
@@ -93,7 +102,7 @@ const socketMissing: Planner = {
       notes: [
         ...noManagerNote(facts, `Start the backend that creates ${socket}`),
         ...(pool ? [`php-fpm pool ${pool.name} creates this socket: listen = ${pool.values.listen}${where(pool.places.listen)}.`, ...fpmLog(pool)] : []),
-        'Then find out why it stopped: its own log, a failed deploy, an out-of-memory kill (dmesg | grep -i kill).',
+        whyStoppedNote(facts),
       ],
     };
   },
@@ -222,7 +231,7 @@ const startBackend: Planner = {
         ...(facts['backend.box'] ? [`Run these on ${facts['backend.box']}, the backend's own box, not on nginx's.`] : []),
         ...noManagerNote(facts, `Start the program that should listen at ${target}`),
         ...(pool ? fpmLog(pool) : []),
-        'Then read its log for why it stopped: a crash, an out-of-memory kill (dmesg | grep -i kill), a failed deploy.',
+        whyStoppedNote(facts),
       ],
     };
   },

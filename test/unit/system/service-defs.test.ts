@@ -13,18 +13,25 @@ describe('which service is configured to listen where nginx dials (captured in t
         name: 'shop',
         file: '/etc/supervisor/conf.d/shop.conf',
         line: 'command=/usr/bin/gunicorn --workers 2 --bind unix:/run/shop/gunicorn.sock --error-logfile /var/log/shop/error.log app:app',
+        // supervisord's stdout_logfile, then the log gunicorn's own --error-logfile names.
+        logs: ['/var/log/shop/out.log', '/var/log/shop/error.log'],
       },
     ]);
   });
 
   it('the init script whose /etc/default file sets the port', () => {
-    expect(parseServiceDefs(read('service-defs-init-default-port.txt'), { kind: 'tcp', port: 8001 })).toEqual([{ kind: 'sysv', name: 'shop-api', file: '/etc/default/shop-api', line: 'PORT=8001' }]);
+    expect(parseServiceDefs(read('service-defs-init-default-port.txt'), { kind: 'tcp', port: 8001 })).toEqual([
+      { kind: 'sysv', name: 'shop-api', file: '/etc/default/shop-api', line: 'PORT=8001', logs: [] },
+    ]);
   });
 
   it("Debian's uwsgi: the app whose socket Debian's defaults place at /run/uwsgi/app/NAME/socket", () => {
     const address = { kind: 'unix', path: '/run/uwsgi/app/shop/socket' } as const;
     expect(serviceDefsCommand(address).slice(-1)).toEqual(['/etc/uwsgi/apps-enabled/shop.ini']);
-    expect(parseServiceDefs(read('service-defs-debian-uwsgi.txt'), address)).toEqual([expect.objectContaining({ kind: 'sysv', name: 'uwsgi', file: '/etc/uwsgi/apps-enabled/shop.ini' })]);
+    expect(parseServiceDefs(read('service-defs-debian-uwsgi.txt'), address)).toEqual([
+      // Debian's init script logs each app to /var/log/uwsgi/app/NAME.log (--daemonize), as this app's logto also says.
+      expect.objectContaining({ kind: 'sysv', name: 'uwsgi', file: '/etc/uwsgi/apps-enabled/shop.ini', logs: ['/var/log/uwsgi/app/shop.log'] }),
+    ]);
   });
 
   it('not this: another port, a commented line, a port that only starts with the same digits', () => {

@@ -90,7 +90,14 @@ describe("supervisors among a process's parents", () => {
     const chain = ancestors(processes, 2523);
     expect(supervisorOf(chain)).toEqual({ kind: 'pm2', pid: 2511 });
     expect(parsePm2List(fixture('service/pm2-jlist-online.json'))).toEqual([
-      { name: 'api', status: 'online', pid: 2523, port: null, command: '/usr/bin/python3 -m http.server 38472 --bind 127.0.0.1' },
+      {
+        name: 'api',
+        status: 'online',
+        pid: 2523,
+        port: null,
+        command: '/usr/bin/python3 -m http.server 38472 --bind 127.0.0.1',
+        logs: ['/tmp/pm2cap/home2/logs/api-error.log', '/tmp/pm2cap/home2/logs/api-out.log'],
+      },
     ]);
     expect(parsePm2List(fixture('service/pm2-jlist-stopped.json'))).toMatchObject([{ name: 'api', status: 'stopped', pid: null }]);
     expect(pm2Home(processes.find((p) => p.pid === 2511)?.args ?? '')).toBe('/tmp/pm2cap/home2');
