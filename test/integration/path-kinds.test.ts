@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ describe('pathKindsCommand: what try_files and index would find, on a real sh', 
   it("tells directories, files and absent paths apart, and tests as nginx's worker user when run as root", async () => {
     expect(process.getuid?.(), 'the integration suite runs as root (it starts nginx and sshd)').toBe(0);
     const root = mkdtempSync(join(tmpdir(), 'bgw-kinds-'));
+    later(() => rmSync(root, { recursive: true, force: true }));
     chmodSync(root, 0o755);
     const hidden = join(root, 'private');
     mkdirSync(hidden, { mode: 0o700 });
