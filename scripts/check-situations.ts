@@ -3,7 +3,7 @@
  * its backend so that a check yields an outcome no incident of incidents/ reaches. `how` says what was
  * done, for the capture's note; `yields` the [check, outcome] runs to keep.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTcpBackend, startUnixBackend } from '../test/integration/lab/backend.js';
@@ -11,8 +11,7 @@ import { startClosingBackend } from '../test/integration/lab/closing-backend.js'
 import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPath, waitForPort, type Started } from '../test/integration/lab/processes.js';
-import { waitInBox } from '../test/integration/lab/box.js';
-import { nodeUnderPm2, phpFpmDebian } from '../test/integration/lab/stacks.js';
+import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren } from '../test/integration/lab/stacks.js';
 
 export interface Setup {
   /** The failing URL; none: badgateway looks for it in nginx's error logs. */
@@ -335,17 +334,8 @@ export const SITUATIONS: Situation[] = [
     how: "Debian's php8.2-fpm in a box of its own (test/integration/lab/stacks.ts phpFpmDebian: its init script, pool www with pm = dynamic and pm.max_children = 2), two requests to a script sleeping 40 s holding both children, fastcgi_read_timeout 3s; GET / waited in the socket's queue and timed out.",
     yields: [['fpm.saturation', 'saturated']],
     async setup(lab) {
-      const stack = await phpFpmDebian({
-        pool: { pm: 'dynamic', 'pm.max_children': '2', 'pm.start_servers': '1', 'pm.min_spare_servers': '1', 'pm.max_spare_servers': '1' },
-        scripts: { 'report.php': '<?php sleep(40); echo "report\\n";' },
-        nginxExtra: 'fastcgi_read_timeout 3s;',
-      });
+      const stack = await phpPoolOutOfChildren();
       lab.later(() => stack.box.remove());
-      for (let i = 0; i < 2; i++) {
-        const argv = stack.box.exec(['curl', '-s', '-o', '/dev/null', '-m', '45', 'http://blog.example/report.php']);
-        spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' }).unref();
-      }
-      await waitInBox(stack.box, ['grep', '-q', 'reached pm.max_children', '/var/log/php8.2-fpm.log'], "php-fpm's max_children warning", 20_000);
       return { url: stack.url, wrap: stack.box.exec };
     },
   },

@@ -1,27 +1,14 @@
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { waitInBox } from './lab/box.js';
-import { phpFpmDebian } from './lab/stacks.js';
+import { phpFpmDebian, phpPoolOutOfChildren } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
 const path = pathOf;
 
 describe("Debian's php8.2-fpm (its init script, its pool.d/www.conf) behind a front-controller site", () => {
   it('backend-saturated: long reports hold both children of the pool; GET / waits in the queue and times out; more children, sized by memory', async () => {
-    const stack = await use(
-      phpFpmDebian({
-        pool: { pm: 'dynamic', 'pm.max_children': '2', 'pm.start_servers': '1', 'pm.min_spare_servers': '1', 'pm.max_spare_servers': '1' },
-        scripts: { 'report.php': '<?php sleep(40); echo "report\\n";' },
-        nginxExtra: 'fastcgi_read_timeout 3s;',
-      }),
-    );
-    // Two long reports take both children (bounded: curl gives up after 45 s, and the box dies with the test).
-    for (let i = 0; i < 2; i++) {
-      const argv = stack.box.exec(['curl', '-s', '-o', '/dev/null', '-m', '45', 'http://blog.example/report.php']);
-      spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' }).unref();
-    }
-    await waitInBox(stack.box, ['grep', '-q', 'reached pm.max_children', '/var/log/php8.2-fpm.log'], "php-fpm's max_children warning", 20_000);
+    // Two long reports hold both children of the pool (lab/stacks.ts phpPoolOutOfChildren).
+    const stack = await use(phpPoolOutOfChildren());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
     expect(report.steps.map((s: { node: string }) => s.node)).toContain('fpm-saturation');

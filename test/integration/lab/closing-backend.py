@@ -29,13 +29,21 @@ class KeepAliveRace(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     idle = 1.0
 
+    def closes_after(self):
+        """How long an idle connection stays open before this backend closes it by itself."""
+        return self.idle
+
+    def stale_after(self):
+        """A request on a connection idle longer than this is dropped unanswered."""
+        return self.idle / 2
+
     def handle(self):
         last = None
         for _ in range(10000):
-            ready, _, _ = select.select([self.connection], [], [], self.idle)
+            ready, _, _ = select.select([self.connection], [], [], self.closes_after())
             if not ready:
                 return
-            if last is not None and time.monotonic() - last > self.idle / 2:
+            if last is not None and time.monotonic() - last > self.stale_after():
                 return
             self.close_connection = True
             self.handle_one_request()
@@ -62,19 +70,11 @@ class KeepAliveRace(http.server.BaseHTTPRequestHandler):
 
 
 class KeepAliveLazy(KeepAliveRace):
-    def handle(self):
-        last = None
-        for _ in range(10000):
-            ready, _, _ = select.select([self.connection], [], [], 600)
-            if not ready:
-                return
-            if last is not None and time.monotonic() - last > self.idle:
-                return
-            self.close_connection = True
-            self.handle_one_request()
-            if self.close_connection:
-                return
-            last = time.monotonic()
+    def closes_after(self):
+        return 600
+
+    def stale_after(self):
+        return self.idle
 
 
 class Crashing(http.server.BaseHTTPRequestHandler):

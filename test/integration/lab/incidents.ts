@@ -17,8 +17,7 @@ import { startPhpFpm, type PhpFpm, type PhpFpmOptions } from './php-fpm.js';
 import { freePort } from './ports.js';
 import { start } from './processes.js';
 import { startTlsBackend } from './tls-backend.js';
-import { waitInBox } from './box.js';
-import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, type Stack, uwsgiApp } from './stacks.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpPoolOutOfChildren, type Stack, uwsgiApp } from './stacks.js';
 
 type Cleanup = () => Promise<void> | void;
 
@@ -431,16 +430,7 @@ export const SCENARIOS: Scenario[] = [
     title: 'The blog times out in the evening rush',
     story: 'Every evening the blog gets slow and some visitors get 504. Two editors are exporting long reports right now. The PHP pool was sized for a smaller box years ago.',
     async setup(lab) {
-      const stack = await phpFpmDebian({
-        pool: { pm: 'dynamic', 'pm.max_children': '2', 'pm.start_servers': '1', 'pm.min_spare_servers': '1', 'pm.max_spare_servers': '1' },
-        scripts: { 'report.php': '<?php sleep(40); echo "report\\n";' },
-        nginxExtra: 'fastcgi_read_timeout 3s;',
-      });
-      for (let i = 0; i < 2; i++) {
-        const argv = stack.box.exec(['curl', '-s', '-o', '/dev/null', '-m', '45', 'http://blog.example/report.php']);
-        lab.own(start(argv[0] as string, argv.slice(1)));
-      }
-      await waitInBox(stack.box, ['grep', '-q', 'reached pm.max_children', '/var/log/php8.2-fpm.log'], "php-fpm's max_children warning", 20_000);
+      const stack = await phpPoolOutOfChildren();
       return onBox(lab, stack);
     },
   },

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { type Box, startBox, waitInBox } from './box.js';
 
 /**
@@ -254,6 +255,30 @@ export async function nodeUnderPm2(): Promise<Stack> {
     return { box, url: 'http://api.example/', host: 'api.example' };
   } catch (e) {
     await box.remove();
+    throw e;
+  }
+}
+
+/**
+ * Debian's php8.2-fpm whose pool has run out of children: pm = dynamic with pm.max_children = 2, two
+ * requests to a script that sleeps 40 s holding both (bounded: curl gives up after 45 s, and they die with
+ * the box), fastcgi_read_timeout 3s; returned once php-fpm has logged "server reached pm.max_children".
+ */
+export async function phpPoolOutOfChildren(): Promise<Stack> {
+  const stack = await phpFpmDebian({
+    pool: { pm: 'dynamic', 'pm.max_children': '2', 'pm.start_servers': '1', 'pm.min_spare_servers': '1', 'pm.max_spare_servers': '1' },
+    scripts: { 'report.php': '<?php sleep(40); echo "report\\n";' },
+    nginxExtra: 'fastcgi_read_timeout 3s;',
+  });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const argv = stack.box.exec(['curl', '-s', '-o', '/dev/null', '-m', '45', 'http://blog.example/report.php']);
+      spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' }).unref();
+    }
+    await waitInBox(stack.box, ['grep', '-q', 'reached pm.max_children', '/var/log/php8.2-fpm.log'], "php-fpm's max_children warning", 20_000);
+    return stack;
+  } catch (e) {
+    await stack.box.remove();
     throw e;
   }
 }
