@@ -238,6 +238,28 @@ describe('php-fpm causes on a front-controller site, diagnosed for GET / (issue 
     });
   });
 
+  // hung-causes: "a stopped php-fpm (master and workers in state T) behind fastcgi_pass"
+  it('backend-hung (Symfony shape): the whole php-fpm pool is stopped (state T); continued, not given a longer timeout', async () => {
+    const socket = join(scratchDir(), 'php.sock');
+    const fpm = await phpFpm({ listen: socket, pool: 'listen.mode = 0666', scripts: app() });
+    const site = await nginx({ server: frontController('symfony', fpm.docroot, `fastcgi_pass unix:${socket};`, 'fastcgi_read_timeout 1s;') });
+    // The master and its workers share the process group php-fpm was started in.
+    process.kill(-fpm.process.pid, 'SIGSTOP');
+    later(() => {
+      try {
+        process.kill(-fpm.process.pid, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+    });
+    await diagnoseFrontController('symfony', site.port, (report) => {
+      expect(report.diagnosis.cause, trail(report)).toBe('backend-hung');
+      expect(report.steps.at(-1), trail(report)).toMatchObject({ node: 'backend-timing', outcome: 'stopped' });
+      expect(report.fix.edits, trail(report)).toEqual([]);
+      expect(report.fix.commands.join('\n'), trail(report)).toContain(`kill -CONT -- ${fpm.process.pid}`);
+    });
+  });
+
   // closed-causes: "proxy_pass at php-fpm, which speaks FastCGI (TCP)"
   it('protocol-mismatch (Laravel shape): the PHP location proxy_passes to php-fpm over TCP', async () => {
     const port = await freePort();
