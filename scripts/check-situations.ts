@@ -48,6 +48,10 @@ const HIDE_NGINX = [
 ].join('\n');
 const withoutNginx = (argv: string[]) => ['unshare', '--mount', '--', 'sh', '-c', HIDE_NGINX, 'sh', ...argv];
 
+/** Runs argv in a mount namespace where the box's FastCGI clients (cgi-fcgi, python3, perl) are not executable. */
+const HIDE_FCGI_CLIENTS = ['/usr/bin/cgi-fcgi', '/usr/bin/python3.11', '/usr/bin/perl'].map((path) => `if [ -e ${path} ]; then mount --bind /dev/null ${path}; fi`).join('\n');
+const withoutFcgiClients = (argv: string[]) => ['unshare', '--mount', '--', 'sh', '-c', `${HIDE_FCGI_CLIENTS}\nexec env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"`, 'sh', ...argv];
+
 /** nginx's request through it once, so its error log holds a line for it. */
 async function requestOnce(port: number, path = '/'): Promise<void> {
   try {
@@ -392,14 +396,14 @@ export const SITUATIONS: Situation[] = [
     },
   },
   {
-    id: 'php-big-header',
-    how: 'php-fpm 8.2 runs a script that sends a 10 000-byte header (header("X-Big: ...")); nginx reaches it by fastcgi_pass with the default fastcgi_buffer_size.',
+    id: 'php-big-header-no-fcgi-client',
+    how: 'php-fpm 8.2 runs a script that sends a 10 000-byte header (header("X-Big: ...")); nginx reaches it by fastcgi_pass with the default fastcgi_buffer_size; badgateway runs where no FastCGI client is (cgi-fcgi, python3 and perl each hidden under a /dev/null bound over it, PATH without pyenv).',
     yields: [['backend.header-size', 'not-measurable']],
     async setup(lab, scratch) {
       const socket = join(scratch, 'php-big.sock');
       const fpm = await lab.phpFpm({ listen: socket, pool: 'listen.mode = 0666', scripts: { 'index.php': '<?php header("X-Big: " . str_repeat("a", 10000)); echo "ok\\n";' } });
       const site = await lab.nginx({ server: `location / { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME ${fpm.docroot}/index.php; fastcgi_pass unix:${socket}; }` });
-      return { url: `http://127.0.0.1:${site.port}/` };
+      return { url: `http://127.0.0.1:${site.port}/`, wrap: withoutFcgiClients };
     },
   },
   {

@@ -17,7 +17,7 @@ import { startPhpFpm, type PhpFpm, type PhpFpmOptions } from './php-fpm.js';
 import { freePort } from './ports.js';
 import { start } from './processes.js';
 import { startTlsBackend } from './tls-backend.js';
-import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpPoolOutOfChildren, type Stack, uwsgiApp } from './stacks.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, type Stack, uwsgiApp } from './stacks.js';
 
 type Cleanup = () => Promise<void> | void;
 
@@ -431,6 +431,17 @@ export const SCENARIOS: Scenario[] = [
     story: 'Every evening the blog gets slow and some visitors get 504. Two editors are exporting long reports right now. The PHP pool was sized for a smaller box years ago.',
     async setup(lab) {
       const stack = await phpPoolOutOfChildren();
+      return onBox(lab, stack);
+    },
+  },
+  {
+    id: 'blog-after-plugin',
+    cause: 'header-too-big',
+    title: 'The blog answers 502 after a plugin update',
+    story: 'A marketing plugin was updated on the blog this morning; since then every page of blog.example answers 502. PHP runs under php-fpm behind nginx.',
+    async setup(lab) {
+      // The plugin sets 40 tracking cookies of 200 bytes each on every page: about 8.7 KB of response head.
+      const stack = await phpFpmDebian({ scripts: { 'index.php': '<?php for ($i = 0; $i < 40; $i++) setcookie("track$i", str_repeat("x", 200)); echo "blog ok\\n";' } });
       return onBox(lab, stack);
     },
   },
