@@ -31,26 +31,32 @@ describe("Debian's php8.2-fpm (its init script, its pool.d/www.conf) behind a fr
     expect(report.steps.find((s: { node: string }) => s.node === 'fpm-saturation')?.outcome).toBe('room');
   });
 
-  it('header-too-big: the front controller sets 40 cookies; the FastCGI head is measured over the socket and fastcgi_buffer_size covers it, applied and verified', async () => {
-    const stack = await use(phpFpmDebian({ scripts: { 'index.php': COOKIES } }));
-    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
-    expect(report.diagnosis.cause, path(report)).toBe('header-too-big');
-    expect(report.steps.find((s: { node: string }) => s.node === 'header-size')?.outcome).toBe('too-big');
-    const measured = report.diagnosis.evidence.filter((e: { node: string }) => e.node === 'header-size');
-    expect(JSON.stringify(measured)).toMatch(/SCRIPT_FILENAME=\/srv\/blog\.example\/public\/index\.php\), sent by cgi-fcgi/);
-    // 40 cookies of 200 bytes: about 8.7 KB of head; 16k holds it with room, not a blind doubling to 8k.
-    expect(JSON.stringify(measured)).toMatch(/Set-Cookie: 40 lines/);
-    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/blog', after: expect.stringContaining('fastcgi_buffer_size 16k;') })]);
-    expect(JSON.stringify(report.fix)).not.toContain('proxy_');
-    expect(JSON.stringify(report.fix.notes)).not.toContain('could not be measured');
+  for (const neighbours of [false, true]) {
+    const among = neighbours ? ' (among the default site, an admin vhost before it, a redirect vhost and conf.d servers)' : '';
+    it(`header-too-big: the front controller sets 40 cookies; the FastCGI head is measured over the socket and fastcgi_buffer_size covers it, applied and verified${among}`, async () => {
+      const stack = await use(phpFpmDebian({ scripts: { 'index.php': COOKIES }, neighbours }));
+      const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+      expect(report.diagnosis.cause, path(report)).toBe('header-too-big');
+      expect(report.steps.find((s: { node: string }) => s.node === 'header-size')?.outcome).toBe('too-big');
+      const measured = report.diagnosis.evidence.filter((e: { node: string }) => e.node === 'header-size');
+      expect(JSON.stringify(measured)).toMatch(/SCRIPT_FILENAME=\/srv\/blog\.example\/public\/index\.php\), sent by cgi-fcgi/);
+      // 40 cookies of 200 bytes: about 8.7 KB of head; 16k holds it with room, not a blind doubling to 8k.
+      expect(JSON.stringify(measured)).toMatch(/Set-Cookie: 40 lines/);
+      // In the blog's own PHP location, whatever else is enabled.
+      expect(report.fix.edits).toEqual([
+        expect.objectContaining({ file: '/etc/nginx/sites-enabled/blog', line: 12, before: 'location ~ \\.php$ {', after: expect.stringContaining('fastcgi_buffer_size 16k;') }),
+      ]);
+      expect(JSON.stringify(report.fix)).not.toContain('proxy_');
+      expect(JSON.stringify(report.fix.notes)).not.toContain('could not be measured');
 
-    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
-    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
-    expect(stack.box.run(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', stack.url])).toBe('200');
-    // Written through Debian's symlink: the site's own file holds the change.
-    expect(stack.box.run(['readlink', '/etc/nginx/sites-enabled/blog']).trim()).toBe('/etc/nginx/sites-available/blog');
-    expect(stack.box.read('/etc/nginx/sites-available/blog')).toContain('fastcgi_buffer_size 16k;');
-  });
+      const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+      expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+      expect(stack.box.run(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', stack.url])).toBe('200');
+      // Written through Debian's symlink: the site's own file holds the change.
+      expect(stack.box.run(['readlink', '/etc/nginx/sites-enabled/blog']).trim()).toBe('/etc/nginx/sites-available/blog');
+      expect(stack.box.read('/etc/nginx/sites-available/blog')).toContain('fastcgi_buffer_size 16k;');
+    });
+  }
 
   it('not this: the head our request gets fits; only a request from a client address gets the cookies', async () => {
     // nginx sends REMOTE_ADDR; the probe cannot know the client's and sends it empty.
