@@ -11,7 +11,7 @@ import { startClosingBackend } from '../test/integration/lab/closing-backend.js'
 import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPath, waitForPort, type Started } from '../test/integration/lab/processes.js';
-import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren } from '../test/integration/lab/stacks.js';
+import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend } from '../test/integration/lab/stacks.js';
 
 export interface Setup {
   /** The failing URL; none: badgateway looks for it in nginx's error logs. */
@@ -361,6 +361,17 @@ export const SITUATIONS: Situation[] = [
       const stack = await nodeUnderPm2();
       lab.later(() => stack.box.remove());
       stack.box.run(['pm2', 'stop', 'api']);
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'runit-service-stopped',
+    how: "a python3 backend run by runit (Debian's runit: /etc/sv/shop-api/run names port 8002, linked into /etc/service, runsvdir -P /etc/service), in a box of its own (test/integration/lab/stacks.ts runitBackend), stopped with sv stop shop-api; nginx proxies to 127.0.0.1:8002.",
+    yields: [['service.manager', 'runit']],
+    async setup(lab) {
+      const stack = await runitBackend();
+      lab.later(() => stack.box.remove());
+      stack.box.run(['sv', 'stop', 'shop-api']);
       return { url: stack.url, wrap: stack.box.exec };
     },
   },

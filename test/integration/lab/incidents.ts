@@ -17,7 +17,7 @@ import { startPhpFpm, type PhpFpm, type PhpFpmOptions } from './php-fpm.js';
 import { freePort } from './ports.js';
 import { start } from './processes.js';
 import { startTlsBackend } from './tls-backend.js';
-import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, type Stack, uwsgiApp } from './stacks.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, type Stack, uwsgiApp } from './stacks.js';
 
 type Cleanup = () => Promise<void> | void;
 
@@ -453,6 +453,17 @@ export const SCENARIOS: Scenario[] = [
     async setup(lab) {
       const stack = await initScriptBackend();
       stack.box.run(['service', 'shop-api', 'stop']);
+      return onBox(lab, stack);
+    },
+  },
+  {
+    id: 'api-runit-log-rotation',
+    cause: 'backend-down',
+    title: 'The API answers 502 since the log clean-up',
+    story: 'A colleague freed disk space on the API box this morning and "stopped a few things while at it". The API is a small Python service; the box runs its services with runit, not systemd.',
+    async setup(lab) {
+      const stack = await runitBackend();
+      stack.box.run(['sv', 'stop', 'shop-api']);
       return onBox(lab, stack);
     },
   },

@@ -201,6 +201,32 @@ export async function initScriptBackend(): Promise<Stack> {
 }
 
 /**
+ * The same plain Python backend as a runit service, as Debian's runit package sets one up: /etc/sv/shop-api/run
+ * (chpst drops to www-data; the port is in the run script), its log/run writing with svlogd to
+ * /var/log/shop-api, linked into /etc/service, supervised by runsvdir -P /etc/service (the box's only runit
+ * service: Debian's own links are removed). Behind nginx's sites-enabled/api on api.example, port 8002.
+ */
+export async function runitBackend(): Promise<Stack> {
+  const box = await startBox();
+  try {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/shop-api/server.py', PLAIN_SERVER);
+    box.write('/etc/sv/shop-api/run', '#!/bin/sh\nexec 2>&1\nexec chpst -u www-data /usr/bin/python3 /srv/shop-api/server.py 8002\n', 0o755);
+    box.write('/etc/sv/shop-api/log/run', '#!/bin/sh\nexec svlogd -tt /var/log/shop-api\n', 0o755);
+    box.run(['install', '-d', '/var/log/shop-api']);
+    box.run(['sh', '-c', 'rm -f /etc/runit/runsvdir/default/* && ln -s /etc/sv/shop-api /etc/service/shop-api']);
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8002'));
+    box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/runsvdir', '--', '-P', '/etc/service']);
+    box.run(['nginx']);
+    await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/8002'], 'the runit service');
+    return { box, url: 'http://api.example/', host: 'api.example' };
+  } catch (e) {
+    await box.remove();
+    throw e;
+  }
+}
+
+/**
  * Debian's uwsgi with its python3 plugin: /etc/uwsgi/apps-enabled/shop.ini, started by /etc/init.d/uwsgi
  * with Debian's defaults (its socket is /run/uwsgi/app/shop/socket), behind nginx's uwsgi_pass.
  */

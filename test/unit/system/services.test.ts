@@ -9,7 +9,9 @@ import {
   pm2Home,
   parseSupervisorStatus,
   parseUnitFiles,
+  runsvdirDir,
   supervisorOf,
+  svTarget,
   systemdRunning,
   unitFromCgroup,
 } from '../../../src/system/services.js';
@@ -120,5 +122,22 @@ describe("supervisors among a process's parents", () => {
     expect(parseDockerPs('4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b shop-php running\n')).toEqual([
       { id: '4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b', name: 'shop-php', state: 'running' },
     ]);
+  });
+});
+
+describe('runit', () => {
+  it('runsv NAME is the supervisor of the program it runs; runsvdir names the directory sv looks in', () => {
+    const ps = parsePs(fixture('service/ps-runit-running.txt'));
+    expect(supervisorOf(ancestors(ps, 69))).toEqual({ kind: 'runit', pid: 67, service: 'shop-api' });
+    expect(runsvdirDir(ps)).toBe('/etc/service');
+    expect(svTarget('shop-api', '/etc/service')).toBe('shop-api');
+    // Void's runsvdir scans /var/service: sv, whose default is /etc/service on Debian, needs the path.
+    expect(svTarget('shop-api', '/var/service/')).toBe('/var/service/shop-api');
+  });
+
+  it('not this: svlogd, a child of the same runsv, and a box without runsvdir', () => {
+    const ps = parsePs(fixture('service/ps-runit-running.txt'));
+    expect(supervisorOf(ancestors(ps, 67))).toBeNull();
+    expect(runsvdirDir(parsePs(fixture('php-fpm/ps-two-masters.txt')))).toBeNull();
   });
 });
