@@ -58,6 +58,17 @@ describe("Debian's php8.2-fpm (its init script, its pool.d/www.conf) behind a fr
     });
   }
 
+  it('a box with no FastCGI client (cgi-fcgi, python3 and perl hidden): not measured, said plainly, and the buffer doubled', async () => {
+    const stack = await use(phpFpmDebian({ scripts: { 'index.php': COOKIES } }));
+    for (const program of ['/usr/bin/cgi-fcgi', '/usr/bin/python3.11', '/usr/bin/perl']) stack.box.run(['mount', '--bind', '/dev/null', program]);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('header-too-big');
+    expect(report.steps.find((s: { node: string }) => s.node === 'header-size')?.outcome).toBe('not-measurable');
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('the box has no FastCGI client');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ after: expect.stringContaining('fastcgi_buffer_size 8k;') })]);
+    expect(report.fix.notes[0]).toContain('could not be measured');
+  });
+
   it('not this: the head our request gets fits; only a request from a client address gets the cookies', async () => {
     // nginx sends REMOTE_ADDR; the probe cannot know the client's and sends it empty.
     const stack = await use(phpFpmDebian({ scripts: { 'index.php': `<?php if (!empty($_SERVER['REMOTE_ADDR'])) { ${COOKIE_LOOP} } echo "blog ok\\n";` } }));
