@@ -18,7 +18,7 @@ const HIDDEN: Record<string, string[]> = {
   'no-client': ['/usr/bin/cgi-fcgi', '/usr/bin/python3.11', '/usr/bin/perl'],
 };
 
-const stack = await phpFpmDebian({ scripts: { 'big.php': BIG } });
+const stack = await phpFpmDebian({ scripts: { 'big.php': BIG, 'login.php': '<?php header("Location: /login"); ?>' } });
 try {
   mkdirSync(OUT, { recursive: true });
   const run = (name: string, hide: string[], argv: string[]) => {
@@ -36,6 +36,7 @@ try {
   for (const [client, hide] of Object.entries(HIDDEN)) run(`big-${client}`, hide, fcgiProbeCommand(socket, params('big.php')));
   run('small-python3', HIDDEN.python3 as string[], fcgiProbeCommand(socket, params('index.php')));
   run('small-cgi-fcgi', [], fcgiProbeCommand(socket, params('index.php')));
+  run('redirect-python3', HIDDEN.python3 as string[], fcgiProbeCommand(socket, params('login.php')));
   run('no-socket-python3', HIDDEN.python3 as string[], fcgiProbeCommand({ kind: 'unix', socket: '/run/php/missing.sock' }, params('index.php')));
   run('no-socket-cgi-fcgi', [], fcgiProbeCommand({ kind: 'unix', socket: '/run/php/missing.sock' }, params('index.php')));
 } finally {

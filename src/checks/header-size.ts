@@ -112,7 +112,7 @@ export const headerSize = defineCheck({
       }
       const bytes = answer.headBytes;
       const lines = [
-        `the backend answered${answer.status !== null ? ` status ${answer.status}` : ''} with ${answer.headLines.length} header lines: ${bytes} bytes of FastCGI response head (record headers included)`,
+        `the backend answered${answer.status !== null ? ` status ${answer.status}` : ''} with ${answer.headLines.length} header lines: ${bytes} bytes of FastCGI response head (record headers included${answer.stderrBytes ? `; ${answer.stderrBytes} of them PHP's messages on FastCGI stderr before it, which nginx keeps in the same buffer when they arrive with the head` : ''})`,
         ...summarizeHead(answer.headLines),
       ];
       if (answer.stderr) lines.push(`on FastCGI stderr: ${answer.stderr.split('\n')[0]}`);

@@ -104,11 +104,16 @@ export interface FcgiAnswer {
   /** The backend answered with a complete response head. */
   complete: boolean;
   /**
-   * Bytes nginx's header buffer must hold for this answer: from the first FastCGI stdout record through the
-   * blank line that ends the head, record headers and padding included. From cgi-fcgi, which gives only the
-   * stream, the head plus one record header (8 bytes): php-fpm sends the head in its first record.
+   * Bytes nginx's header buffer must hold for this answer: from the first byte the backend sends through the
+   * blank line that ends the head, record headers and padding included. That counts what the backend wrote
+   * on FastCGI stderr before the head (PHP's warnings): nginx drops those from its buffer only when a read
+   * ends with them, and keeps them when the head arrives in the same read. From cgi-fcgi, which gives the
+   * streams apart, the head plus one record header (php-fpm sends the head in its first record), plus the
+   * stderr text and its record header when there is any.
    */
   headBytes: number | null;
+  /** Of headBytes, what the backend wrote on FastCGI stderr (records included) before the head. */
+  stderrBytes: number;
   /** The head's lines (status header first when there is one), as text. */
   headLines: string[];
   /** From a Status: header; 200 when the head has none (FastCGI's default). */
@@ -177,13 +182,14 @@ function headOf(stream: Uint8Array, end: number): { lines: string[]; status: num
     .split(/\r?\n/)
     .filter((l) => l !== '');
   const status = lines.map((l) => /^status:\s*(\d{3})/i.exec(l)).find(Boolean);
-  return { lines, status: status ? Number(status[1]) : 200 };
+  // As nginx reads it: the Status header, else 302 with a Location, else 200.
+  return { lines, status: status ? Number(status[1]) : lines.some((l) => /^location:/i.test(l)) ? 302 : 200 };
 }
 
 export function parseFcgiProbe(run: { code: number | null; stdout: string; stderr: string }): FcgiAnswer {
   const client = (/^client (cgi-fcgi|python3|perl)$/m.exec(run.stderr)?.[1] ?? null) as FcgiClient | null;
   const bytes = Uint8Array.from((run.stdout.match(/\b[0-9a-f]{2}\b/g) ?? []).map((h) => Number.parseInt(h, 16)));
-  const none: FcgiAnswer = { client, complete: false, headBytes: null, headLines: [], status: null, stderr: '' };
+  const none: FcgiAnswer = { client, complete: false, headBytes: null, stderrBytes: 0, headLines: [], status: null, stderr: '' };
   if (/^no-client$/m.test(run.stderr)) return { ...none, problem: 'the box has no FastCGI client: neither cgi-fcgi nor python3 nor perl' };
   if (!client) return { ...none, problem: `the probe did not run (${run.stderr.trim().split('\n')[0] || `exit ${run.code}`})` };
   const failed = /connect-failed (.*)|Could not connect to (.*)/.exec(run.stderr);
@@ -191,7 +197,9 @@ export function parseFcgiProbe(run: { code: number | null; stdout: string; stder
   if (client === 'cgi-fcgi') {
     const end = headEnd(bytes);
     if (end === -1) return { ...none, problem: `the answer's head does not end within ${bytes.length} bytes` };
-    return { client, complete: true, headBytes: end + HEADER_LEN, ...headLinesOf(bytes, end), stderr: stderrLine(run.stderr) };
+    const stderr = stderrText(run.stderr);
+    const stderrBytes = stderr.length ? stderr.length + HEADER_LEN : 0;
+    return { client, complete: true, headBytes: end + HEADER_LEN + stderrBytes, stderrBytes, ...headLinesOf(bytes, end), stderr: stderr.trim().slice(0, 400) };
   }
   const records = readRecords(bytes);
   if (!records) return { ...none, problem: 'the answer is not FastCGI records' };
@@ -200,7 +208,7 @@ export function parseFcgiProbe(run: { code: number | null; stdout: string; stder
   if (end === -1 || records.firstStdout === null) {
     return { ...none, stderr, problem: records.stdout.length ? `the answer's head does not end within ${records.stdout.length} bytes` : 'the backend answered with no output' };
   }
-  return { client, complete: true, headBytes: rawOffset(records, end) - records.firstStdout, ...headLinesOf(records.stdout, end), stderr };
+  return { client, complete: true, headBytes: rawOffset(records, end), stderrBytes: records.firstStdout, ...headLinesOf(records.stdout, end), stderr };
 }
 
 function headLinesOf(stream: Uint8Array, end: number): { headLines: string[]; status: number | null } {
@@ -208,12 +216,9 @@ function headLinesOf(stream: Uint8Array, end: number): { headLines: string[]; st
   return { headLines: head.lines, status: head.status };
 }
 
-/** cgi-fcgi writes the backend's FastCGI stderr to its own stderr, between our marker lines. */
-function stderrLine(stderr: string): string {
-  return stderr
-    .split('\n')
-    .filter((l) => !/^client |^exit \d+$/.test(l))
-    .join('\n')
-    .trim()
-    .slice(0, 400);
+/** cgi-fcgi writes the backend's FastCGI stderr to its own stderr, between our marker lines ("client ..." and "exit N" after an empty line). */
+function stderrText(stderr: string): string {
+  const body = stderr.replace(/^client \S+\n/, '');
+  const end = body.lastIndexOf('\nexit ');
+  return end === -1 ? body : body.slice(0, end);
 }

@@ -168,9 +168,10 @@ http {
       const argv = headerSize.plan(phpFacts, []).find((c) => c.argv.includes('fcgi-probe'))!.argv;
       const result = headerSize.interpret(phpFacts, [page, fcgi('big-python3', argv)]);
       expect(result.outcome).toBe('too-big');
-      expect(result.facts).toMatchObject({ 'headers.bytes': 8768, 'buffer.directive': 'fastcgi_buffer_size', 'buffer.suggested': '16k' });
+      expect(result.facts).toMatchObject({ 'headers.bytes': 8864, 'buffer.directive': 'fastcgi_buffer_size', 'buffer.suggested': '16k' });
       const lines = result.evidence.flatMap((e) => e.lines).join('\n');
       expect(lines).toContain('Set-Cookie: 40 lines');
+      expect(lines).toContain("96 of them PHP's messages on FastCGI stderr");
       expect(result.evidence.at(-1)!.probe).toContain('SCRIPT_FILENAME=/srv/blog.example/public/index.php');
       const plan = LIMITS_PLANNERS['grow-header-buffer']!.plan({ ...phpFacts, ...result.facts });
       expect(plan.edits[0]!.after).toContain('fastcgi_buffer_size 16k;');

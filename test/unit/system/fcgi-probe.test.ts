@@ -6,18 +6,20 @@ import { fcgiProbeCommand, headEnd, parseFcgiProbe } from '../../../src/system/f
 const run = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/fcgi-probe/${name}.json`, import.meta.url), 'utf8')) as { code: number; stdout: string; stderr: string };
 
 describe('the FastCGI header probe', () => {
-  it('cgi-fcgi: the stream of a script setting 40 cookies, its head plus one record header', () => {
+  it("cgi-fcgi: the stream of a script setting 40 cookies, its head plus one record header, and PHP's warning on stderr with its own", () => {
     const answer = parseFcgiProbe(run('big-cgi-fcgi'));
-    expect(answer).toMatchObject({ client: 'cgi-fcgi', complete: true, status: 200, headBytes: 8760 });
+    // 8752 bytes of head + 8, and 85 bytes of warning + 8.
+    expect(answer).toMatchObject({ client: 'cgi-fcgi', complete: true, status: 200, headBytes: 8853, stderrBytes: 93 });
     expect(answer.headLines.filter((l) => l.startsWith('Set-Cookie: '))).toHaveLength(40);
     expect(answer.stderr).toContain('PHP Warning:  many cookies');
   });
 
-  it('python3 and perl: the raw records, counted from the first stdout record to the end of the head', () => {
+  it('python3 and perl: the raw records, counted from the first byte to the end of the head', () => {
     for (const client of ['python3', 'perl']) {
       const answer = parseFcgiProbe(run(`big-${client}`));
-      // php-fpm writes this head in two stdout records: 8752 bytes of head and two 8-byte record headers.
-      expect(answer, client).toMatchObject({ client, complete: true, status: 200, headBytes: 8768 });
+      // A stderr record first (the warning, 85 bytes, padded to 88, and its header), then the head in two
+      // stdout records: 8752 bytes of head and two 8-byte record headers.
+      expect(answer, client).toMatchObject({ client, complete: true, status: 200, headBytes: 96 + 8768, stderrBytes: 96 });
       expect(answer.headLines.filter((l) => l.startsWith('Set-Cookie: '))).toHaveLength(40);
       expect(answer.stderr).toContain('many cookies');
     }
@@ -27,6 +29,10 @@ describe('the FastCGI header probe', () => {
     expect(parseFcgiProbe(run('small-cgi-fcgi')).headBytes).toBeLessThan(100);
     expect(parseFcgiProbe(run('small-python3')).headBytes).toBeLessThan(100);
     expect(parseFcgiProbe(run('small-python3')).headLines).toContain('Content-type: text/html; charset=UTF-8');
+  });
+
+  it('a Location without a Status is a 302, as nginx reads it', () => {
+    expect(parseFcgiProbe(run('redirect-python3'))).toMatchObject({ status: 302, headLines: expect.arrayContaining(['Location: /login']) });
   });
 
   it('no socket: the connect error, and no size', () => {
