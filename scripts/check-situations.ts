@@ -7,11 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTcpBackend, startUnixBackend } from '../test/integration/lab/backend.js';
+import { waitInBox } from '../test/integration/lab/box.js';
 import { startClosingBackend } from '../test/integration/lab/closing-backend.js';
 import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPath, waitForPort, type Started } from '../test/integration/lab/processes.js';
-import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend } from '../test/integration/lab/stacks.js';
+import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend } from '../test/integration/lab/stacks.js';
 
 export interface Setup {
   /** The failing URL; none: badgateway looks for it in nginx's error logs. */
@@ -372,6 +373,18 @@ export const SITUATIONS: Situation[] = [
       const stack = await runitBackend();
       lab.later(() => stack.box.remove());
       stack.box.run(['sv', 'stop', 'shop-api']);
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 's6-service-stopped',
+    how: "a python3 backend run by s6 (Debian's s6: /run/service/shop-api/run names port 8003, s6-svscan /run/service), in a box of its own (test/integration/lab/stacks.ts s6Backend), stopped with s6-svc -d; nginx proxies to 127.0.0.1:8003.",
+    yields: [['service.manager', 's6']],
+    async setup(lab) {
+      const stack = await s6Backend();
+      lab.later(() => stack.box.remove());
+      stack.box.run(['s6-svc', '-d', '/run/service/shop-api']);
+      await waitInBox(stack.box, ['sh', '-c', 's6-svstat /run/service/shop-api | grep -q ^down'], 'the service down');
       return { url: stack.url, wrap: stack.box.exec };
     },
   },

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from './lab/badgateway.js';
+import { waitInBox } from './lab/box.js';
 import { pathOf, stackScope } from './lab/stack-run.js';
 import { sshClient } from './lab/ssh-client.js';
 import { startSshd } from './lab/sshd.js';
-import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, type Stack, uwsgiApp } from './lab/stacks.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend, type Stack, uwsgiApp } from './lab/stacks.js';
 
 type Cleanup = () => Promise<void> | void;
 const cleanups: Cleanup[] = [];
@@ -139,6 +140,17 @@ describe('the stacks over --ssh: the same causes, every command on the box throu
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-down');
     expect(report.fix.commands).toEqual(['sv start shop-api']);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it('an s6 service stopped (backend-down): s6-svc -u over SSH, verified', async () => {
+    const stack = await box(s6Backend());
+    stack.box.run(['s6-svc', '-d', '/run/service/shop-api']);
+    await waitInBox(stack.box, ['sh', '-c', 's6-svstat /run/service/shop-api | grep -q ^down'], 'the service down');
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-down');
+    expect(report.fix.commands).toEqual(['s6-svc -u /run/service/shop-api']);
     const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });

@@ -227,6 +227,30 @@ export async function runitBackend(): Promise<Stack> {
 }
 
 /**
+ * The same plain Python backend as an s6 service: its service directory in the scan directory /run/service
+ * (run script with the port, s6-setuidgid to www-data; log/run with s6-log writing /var/log/shop-api),
+ * supervised by s6-svscan /run/service from Debian's s6. Behind nginx's sites-enabled/api on api.example, port 8003.
+ */
+export async function s6Backend(): Promise<Stack> {
+  const box = await startBox();
+  try {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/shop-api/server.py', PLAIN_SERVER);
+    box.write('/run/service/shop-api/run', '#!/bin/sh\nexec 2>&1\nexec s6-setuidgid www-data /usr/bin/python3 /srv/shop-api/server.py 8003\n', 0o755);
+    box.write('/run/service/shop-api/log/run', '#!/bin/sh\nexec s6-log t /var/log/shop-api\n', 0o755);
+    box.run(['install', '-d', '/var/log/shop-api']);
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8003'));
+    box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/s6-svscan', '--', '/run/service']);
+    box.run(['nginx']);
+    await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/8003'], 'the s6 service');
+    return { box, url: 'http://api.example/', host: 'api.example' };
+  } catch (e) {
+    await box.remove();
+    throw e;
+  }
+}
+
+/**
  * Debian's uwsgi with its python3 plugin: /etc/uwsgi/apps-enabled/shop.ini, started by /etc/init.d/uwsgi
  * with Debian's defaults (its socket is /run/uwsgi/app/shop/socket), behind nginx's uwsgi_pass.
  */

@@ -108,6 +108,28 @@ describe('service.manager: what starts the backend here', () => {
     expect(JSON.stringify(result.facts)).not.toContain('"sv"');
   });
 
+  it('s6: stopped by s6-svc -d, its run script in the scan directory names the port and its s6-supervise is up', () => {
+    const port8003: KnownFacts = { 'upstream.target': '127.0.0.1:8003', 'upstream.kind': 'tcp', 'upstream.host': '127.0.0.1', 'upstream.port': 8003 };
+    const hint: BackendHint = { pid: null, binary: null, conf: null, names: [], label: 'the backend at 127.0.0.1:8003' };
+    const { result } = manage(hint, { ps: 'service/ps-s6-stopped.txt', defs: 'service/service-defs-s6-port.txt' }, port8003);
+    expect(result.outcome).toBe('s6');
+    expect(result.facts).toMatchObject({
+      'service.start': ['s6-svc', '-u', '/run/service/shop-api'],
+      'service.restart': ['s6-svc', '-r', '/run/service/shop-api'],
+      'service.logs': ['/var/log/shop-api/current'],
+    });
+    // not this: the same run script with no s6-svscan (runit's box): nothing to tell s6-svc.
+    expect(manage(hint, { ps: 'service/ps-runit-stopped.txt', defs: 'service/service-defs-s6-port.txt' }, port8003).result.outcome).not.toBe('s6');
+  });
+
+  it('s6: s6-supervise shop-api runs the python backend', () => {
+    const running = fixture('service/ps-s6-running.txt');
+    const pid = Number(/^\s*(\d+)\s+\d+\s+www-data\s+\/usr\/bin\/python3/m.exec(running)![1]);
+    const { result } = manage({ pid, binary: null, conf: null, names: ['python3'], label: `python3 pid ${pid}` }, { ps: 'service/ps-s6-running.txt' });
+    expect(result.outcome).toBe('s6');
+    expect(result.facts['service.stop']).toEqual(['s6-svc', '-d', '/run/service/shop-api']);
+  });
+
   it('not this: nothing known of the backend gives no command at all', () => {
     const { done, result } = manage({ pid: null, binary: null, conf: null, names: [], label: 'the backend' }, { ps: 'php-fpm/ps-two-masters.txt' });
     expect(result.outcome).toBe('unknown');

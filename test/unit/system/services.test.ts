@@ -10,6 +10,7 @@ import {
   parseSupervisorStatus,
   parseUnitFiles,
   runsvdirDir,
+  s6ScanDir,
   supervisorOf,
   svTarget,
   systemdRunning,
@@ -139,5 +140,21 @@ describe('runit', () => {
     const ps = parsePs(fixture('service/ps-runit-running.txt'));
     expect(supervisorOf(ancestors(ps, 67))).toBeNull();
     expect(runsvdirDir(parsePs(fixture('php-fpm/ps-two-masters.txt')))).toBeNull();
+  });
+});
+
+describe('s6', () => {
+  it('s6-supervise NAME is the supervisor of the program it runs; s6-svscan names the scan directory', () => {
+    const ps = parsePs(fixture('service/ps-s6-running.txt'));
+    const app = ps.find((p) => p.args.includes('server.py'))!;
+    expect(supervisorOf(ancestors(ps, app.pid))).toEqual({ kind: 's6', pid: app.ppid, service: 'shop-api' });
+    expect(s6ScanDir(ps)).toBe('/run/service');
+  });
+
+  it('not this: the logger under "s6-supervise shop-api/log", and a box without s6-svscan', () => {
+    const ps = parsePs(fixture('service/ps-s6-running.txt'));
+    const logger = ps.find((p) => p.args.startsWith('s6-log'))!;
+    expect(supervisorOf(ancestors(ps, logger.pid))).toBeNull();
+    expect(s6ScanDir(parsePs(fixture('service/ps-runit-running.txt')))).toBeNull();
   });
 });
