@@ -70,12 +70,14 @@ describe('the stacks over --ssh: the same causes, every command on the box throu
     expect(JSON.stringify(report.diagnosis.evidence)).toContain('terminated due to signal 11');
   });
 
-  it("Debian's php8.2-fpm stopped behind the front controller: socket-missing, started with its init script", async () => {
+  it("Debian's php8.2-fpm stopped behind the front controller: socket-missing, started with its init script over SSH, verified", async () => {
     const stack = await box(phpFpmDebian());
     stack.box.run(['service', 'php8.2-fpm', 'stop']);
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('socket-missing');
     expect(report.fix.commands).toEqual(['service php8.2-fpm start']);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
 
   it("Debian's uwsgi stopped: its app's socket is gone; started with uwsgi's init script over SSH, verified", async () => {
