@@ -12,6 +12,7 @@ import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
 import { routeOf } from '../facts/route.js';
+import { failedServer } from '../facts/failed-server.js';
 
 const PROBE_SECONDS = 10;
 const FALLBACK_PAGE = 4096;
@@ -24,17 +25,22 @@ function buffersOf(facts: KnownFacts, pageSize: number): Buffers {
   return effectiveBuffers(route, pageSize);
 }
 
-/** Where nginx dials the FastCGI backend, as the facts say. */
+/** Where nginx dialled the FastCGI backend: the server its error line names (in a group), else the route's. */
 function fcgiTarget(facts: KnownFacts): FcgiTarget {
+  const failed = facts['upstream.target'] ? failedServer(facts) : null;
+  if (failed) return failed.kind === 'unix' ? { kind: 'unix', socket: failed.socket } : { kind: 'tcp', host: failed.host, port: failed.port };
   if (need(facts, 'upstream.kind') === 'unix') return { kind: 'unix', socket: need(facts, 'upstream.socket') };
   return { kind: 'tcp', host: need(facts, 'upstream.host'), port: need(facts, 'upstream.port') };
 }
 
-/** The params nginx sends the backend for the failing request: its fastcgi_param lines, then the request's headers. */
+/**
+ * The params nginx sends the backend for the failing request: its fastcgi_param lines, then the request's
+ * headers. A name no environment can hold (empty, or with "=") is left out: no CGI program could read it.
+ */
 function fcgiParams(route: Route, facts: KnownFacts): [string, string][] {
   const headers = { host: need(facts, 'request.hostHeader'), ...facts['request.headers'] };
   const passHeaders = effectiveDirective(route, 'fastcgi_pass_request_headers')?.args[0] !== 'off';
-  return paramsToSend(route.params ?? [], headers, passHeaders);
+  return paramsToSend(route.params ?? [], headers, passHeaders).filter(([name, value]) => name !== '' && !name.includes('=') && !`${name}${value}`.includes('\0'));
 }
 
 function fcgiProbe(facts: KnownFacts): CommandSpec | null {
@@ -61,7 +67,8 @@ function describeCurrent(b: Buffers): string {
 
 /**
  * How big the backend's response header really is, asked directly with the failing request's path and
- * Host, against the header buffer (proxy_buffer_size or its FastCGI/uwsgi twin) of the failing location.
+ * Host (a FastCGI backend over FastCGI, with the params nginx sends), against the header buffer
+ * (proxy_buffer_size or its FastCGI/uwsgi twin) of the failing location.
  */
 export const headerSize = defineCheck({
   id: 'backend.header-size',

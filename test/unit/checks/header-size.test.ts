@@ -100,7 +100,7 @@ describe('backend.header-size', () => {
 
   describe('a FastCGI backend is asked over FastCGI, with the params nginx sends', () => {
     // Debian's front-controller site with snippets/fastcgi-php.conf and fastcgi.conf written out in place.
-    const PHP = parseDump(`# configuration file /etc/nginx/nginx.conf:
+    const PHP_TEXT = `# configuration file /etc/nginx/nginx.conf:
 http {
     server {
         listen 80;
@@ -124,7 +124,8 @@ http {
         }
     }
 }
-`);
+`;
+    const PHP = parseDump(PHP_TEXT);
     const phpFacts: KnownFacts = {
       'nginx.config': PHP,
       'request.url': 'http://blog.example/shop?page=2',
@@ -176,6 +177,13 @@ http {
       const plan = LIMITS_PLANNERS['grow-header-buffer']!.plan({ ...phpFacts, ...result.facts });
       expect(plan.edits[0]!.after).toContain('fastcgi_buffer_size 16k;');
       expect(plan.notes.join(' ')).not.toContain('could not be measured');
+    });
+
+    it('a param name no environment can hold is left out, not a crash', () => {
+      const odd = parseDump(PHP_TEXT.replace('fastcgi_param QUERY_STRING $query_string;', 'fastcgi_param QUERY_STRING $query_string;\n            fastcgi_param "A=B" x;'));
+      const probe = headerSize.plan({ ...phpFacts, 'nginx.config': odd }, []).find((c) => c.argv.includes('fcgi-probe'));
+      expect(probe!.argv).toContain('QUERY_STRING=page=2');
+      expect(probe!.argv.some((a) => a.startsWith('A=B'))).toBe(false);
     });
 
     it('not this: a small head fits 4k', () => {
