@@ -17,7 +17,8 @@ import { startPhpFpm, type PhpFpm, type PhpFpmOptions } from './php-fpm.js';
 import { freePort } from './ports.js';
 import { start } from './processes.js';
 import { startTlsBackend } from './tls-backend.js';
-import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, type Stack, uwsgiApp } from './stacks.js';
+import { waitInBox } from './box.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend, type Stack, uwsgiApp } from './stacks.js';
 
 type Cleanup = () => Promise<void> | void;
 
@@ -464,6 +465,19 @@ export const SCENARIOS: Scenario[] = [
     async setup(lab) {
       const stack = await runitBackend();
       stack.box.run(['sv', 'stop', 'shop-api']);
+      return onBox(lab, stack);
+    },
+  },
+  {
+    id: 'api-s6-paused',
+    cause: 'backend-down',
+    title: 'The API answers 502 after someone "paused" it',
+    story:
+      'The API box supervises its services with s6 (s6-svscan over /run/service). During a noisy-neighbour hunt someone brought the API down to see whether the load dropped, and forgot it. api.example has answered 502 since.',
+    async setup(lab) {
+      const stack = await s6Backend();
+      stack.box.run(['s6-svc', '-d', '/run/service/shop-api']);
+      await waitInBox(stack.box, ['sh', '-c', 's6-svstat /run/service/shop-api | grep -q ^down'], 'the service down');
       return onBox(lab, stack);
     },
   },
