@@ -156,4 +156,40 @@ describe('the stacks over --ssh: the same causes, every command on the box throu
     const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
+
+  it('gunicorn stopped with SIGSTOP (backend-hung): its processes continued over SSH, verified', async () => {
+    const stack = await box(gunicornUnderSupervisor({ proxyExtra: 'proxy_read_timeout 2s;' }));
+    const master = stack.box.run(['supervisorctl', 'pid', 'shop']).trim();
+    const workers = stack.box.run(['ps', '-o', 'pid=', '--ppid', master]).trim().split(/\s+/);
+    stack.box.run(['kill', '-STOP', '--', master, ...workers]);
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    expect(report.fix.commands).toEqual([`kill -CONT -- ${[master, ...workers].sort().join(' ')}`]);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it('gunicorn bound to TCP while nginx dials its socket (socket-tcp-mismatch): nginx retargeted over SSH, verified', async () => {
+    const stack = await box(gunicornUnderSupervisor({ gunicornBind: '127.0.0.1:8000' }));
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-tcp-mismatch');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/shop', after: 'proxy_pass http://127.0.0.1:8000;' })]);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it("a uwsgi worker's crash read from uwsgi's own log over SSH (backend-crashed)", async () => {
+    const stack = await box(uwsgiApp());
+    const { report } = await overSsh(stack, ['--url', 'http://shop.example/crash']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('got Segmentation Fault');
+  });
+
+  it('proxy_pass to the uwsgi socket (protocol-mismatch): uwsgi_pass written over SSH, verified', async () => {
+    const stack = await box(uwsgiApp({ nginxPass: 'include proxy_params;\n        proxy_pass http://unix:/run/uwsgi/app/shop/socket;' }));
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('protocol-mismatch');
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
 });
