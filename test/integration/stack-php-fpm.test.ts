@@ -24,11 +24,24 @@ describe("Debian's php8.2-fpm (its init script, its pool.d/www.conf) behind a fr
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   }, 120_000);
 
-  it('not this: a slow script with children to spare is a timeout to raise, not a saturated pool', async () => {
+  it('not this: a slow script with children to spare is a timeout to raise, not a saturated pool; raised, applied and verified', async () => {
     const stack = await use(phpFpmDebian({ scripts: { 'index.php': '<?php sleep(6); echo "slow\\n";' }, nginxExtra: 'fastcgi_read_timeout 3s;' }));
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('read-timeout');
     expect(report.steps.find((s: { node: string }) => s.node === 'fpm-saturation')?.outcome).toBe('room');
+    expect(JSON.stringify(report.fix.edits)).toContain('fastcgi_read_timeout');
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it('socket-missing: php8.2-fpm stopped; started with its init script, applied and verified', async () => {
+    const stack = await use(phpFpmDebian());
+    stack.box.run(['service', 'php8.2-fpm', 'stop']);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-missing');
+    expect(report.fix.commands).toEqual(['service php8.2-fpm start']);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
 
   for (const neighbours of [false, true]) {

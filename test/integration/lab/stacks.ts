@@ -336,13 +336,13 @@ http
  * A Node app run by pm2 (npm's pm2, as root with its default home /root/.pm2) from
  * /srv/api/ecosystem.config.js with PORT=3000, behind nginx's sites-enabled/api on api.example.
  */
-export async function nodeUnderPm2(): Promise<Stack> {
+export async function nodeUnderPm2(options: { proxyExtra?: string } = {}): Promise<Stack> {
   const box = await startBox();
   try {
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
     box.write('/srv/api/server.js', NODE_APP);
     box.write('/srv/api/ecosystem.config.js', "module.exports = { apps: [{ name: 'api', script: '/srv/api/server.js', env: { PORT: 3000 } }] };\n");
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:3000'));
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:3000', options.proxyExtra));
     box.run(['pm2', 'start', '/srv/api/ecosystem.config.js']);
     box.run(['nginx']);
     await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/3000'], 'the app under pm2');
