@@ -7,11 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTcpBackend, startUnixBackend } from '../test/integration/lab/backend.js';
+import { waitInBox } from '../test/integration/lab/box.js';
 import { startClosingBackend } from '../test/integration/lab/closing-backend.js';
 import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPath, waitForPort, type Started } from '../test/integration/lab/processes.js';
-import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren } from '../test/integration/lab/stacks.js';
+import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend } from '../test/integration/lab/stacks.js';
 
 export interface Setup {
   /** The failing URL; none: badgateway looks for it in nginx's error logs. */
@@ -47,6 +48,10 @@ const HIDE_NGINX = [
   'exit $status',
 ].join('\n');
 const withoutNginx = (argv: string[]) => ['unshare', '--mount', '--', 'sh', '-c', HIDE_NGINX, 'sh', ...argv];
+
+/** Runs argv in a mount namespace where the box's FastCGI clients (cgi-fcgi, python3, perl) are not executable. */
+const HIDE_FCGI_CLIENTS = ['/usr/bin/cgi-fcgi', '/usr/bin/python3.11', '/usr/bin/perl'].map((path) => `if [ -e ${path} ]; then mount --bind /dev/null ${path}; fi`).join('\n');
+const withoutFcgiClients = (argv: string[]) => ['unshare', '--mount', '--', 'sh', '-c', `${HIDE_FCGI_CLIENTS}\nexec env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"`, 'sh', ...argv];
 
 /** nginx's request through it once, so its error log holds a line for it. */
 async function requestOnce(port: number, path = '/'): Promise<void> {
@@ -361,6 +366,29 @@ export const SITUATIONS: Situation[] = [
     },
   },
   {
+    id: 'runit-service-stopped',
+    how: "a python3 backend run by runit (Debian's runit: /etc/sv/shop-api/run names port 8002, linked into /etc/service, runsvdir -P /etc/service), in a box of its own (test/integration/lab/stacks.ts runitBackend), stopped with sv stop shop-api; nginx proxies to 127.0.0.1:8002.",
+    yields: [['service.manager', 'runit']],
+    async setup(lab) {
+      const stack = await runitBackend();
+      lab.later(() => stack.box.remove());
+      stack.box.run(['sv', 'stop', 'shop-api']);
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 's6-service-stopped',
+    how: "a python3 backend run by s6 (Debian's s6: /run/service/shop-api/run names port 8003, s6-svscan /run/service), in a box of its own (test/integration/lab/stacks.ts s6Backend), stopped with s6-svc -d; nginx proxies to 127.0.0.1:8003.",
+    yields: [['service.manager', 's6']],
+    async setup(lab) {
+      const stack = await s6Backend();
+      lab.later(() => stack.box.remove());
+      stack.box.run(['s6-svc', '-d', '/run/service/shop-api']);
+      await waitInBox(stack.box, ['sh', '-c', 's6-svstat /run/service/shop-api | grep -q ^down'], 'the service down');
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
     id: 'backend-down-unmanaged',
     how: 'nginx proxies to a port where nothing listens, and no supervisord program, systemd unit, init script or /etc/default file of the box names that port.',
     yields: [['service.manager', 'unknown']],
@@ -392,14 +420,14 @@ export const SITUATIONS: Situation[] = [
     },
   },
   {
-    id: 'php-big-header',
-    how: 'php-fpm 8.2 runs a script that sends a 10 000-byte header (header("X-Big: ...")); nginx reaches it by fastcgi_pass with the default fastcgi_buffer_size.',
+    id: 'php-big-header-no-fcgi-client',
+    how: 'php-fpm 8.2 runs a script that sends a 10 000-byte header (header("X-Big: ...")); nginx reaches it by fastcgi_pass with the default fastcgi_buffer_size; badgateway runs where no FastCGI client is (cgi-fcgi, python3 and perl each hidden under a /dev/null bound over it, PATH without pyenv).',
     yields: [['backend.header-size', 'not-measurable']],
     async setup(lab, scratch) {
       const socket = join(scratch, 'php-big.sock');
       const fpm = await lab.phpFpm({ listen: socket, pool: 'listen.mode = 0666', scripts: { 'index.php': '<?php header("X-Big: " . str_repeat("a", 10000)); echo "ok\\n";' } });
       const site = await lab.nginx({ server: `location / { include /etc/nginx/fastcgi_params; fastcgi_param SCRIPT_FILENAME ${fpm.docroot}/index.php; fastcgi_pass unix:${socket}; }` });
-      return { url: `http://127.0.0.1:${site.port}/` };
+      return { url: `http://127.0.0.1:${site.port}/`, wrap: withoutFcgiClients };
     },
   },
   {

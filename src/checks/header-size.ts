@@ -2,20 +2,62 @@ import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import { effectiveBuffers, formatNginxSize, neededBufferSize, type Buffers } from '../nginx/buffers.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
+import { fcgiProbeCommand, parseFcgiProbe, type FcgiTarget } from '../system/fcgi-probe.js';
+import { paramsToSend } from '../nginx/pass-params.js';
+import { effectiveDirective, type Route } from '../nginx/route.js';
+import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
 import { routeOf } from '../facts/route.js';
+import { failedServer } from '../facts/failed-server.js';
 
 const PROBE_SECONDS = 10;
 const FALLBACK_PAGE = 4096;
+/** The fcgi probe's own limits (8 s per client) plus room to start. */
+const FCGI_TIMEOUT_MS = 15_000;
 
 function buffersOf(facts: KnownFacts, pageSize: number): Buffers {
   const route = routeOf(facts);
   if (!route) throw new Error('the request no longer routes anywhere');
   return effectiveBuffers(route, pageSize);
+}
+
+/** Where nginx dialled the FastCGI backend: the server its error line names (in a group), else the route's. */
+function fcgiTarget(facts: KnownFacts): FcgiTarget {
+  const failed = facts['upstream.target'] ? failedServer(facts) : null;
+  if (failed) return failed.kind === 'unix' ? { kind: 'unix', socket: failed.socket } : { kind: 'tcp', host: failed.host, port: failed.port };
+  if (need(facts, 'upstream.kind') === 'unix') return { kind: 'unix', socket: need(facts, 'upstream.socket') };
+  return { kind: 'tcp', host: need(facts, 'upstream.host'), port: need(facts, 'upstream.port') };
+}
+
+/**
+ * The params nginx sends the backend for the failing request: its fastcgi_param lines, then the request's
+ * headers. A name no environment can hold (empty, or with "=") is left out: no CGI program could read it.
+ */
+function fcgiParams(route: Route, facts: KnownFacts): [string, string][] {
+  const headers = { host: need(facts, 'request.hostHeader'), ...facts['request.headers'] };
+  const passHeaders = effectiveDirective(route, 'fastcgi_pass_request_headers')?.args[0] !== 'off';
+  return paramsToSend(route.params ?? [], headers, passHeaders).filter(([name, value]) => name !== '' && !name.includes('=') && !`${name}${value}`.includes('\0'));
+}
+
+function fcgiProbe(facts: KnownFacts): CommandSpec | null {
+  const route = routeOf(facts);
+  if (!route?.params?.length) return null;
+  return { argv: fcgiProbeCommand(fcgiTarget(facts), fcgiParams(route, facts)), timeoutMs: FCGI_TIMEOUT_MS };
+}
+
+const isFcgiProbe = (r: CommandResult) => r.argv.includes('fcgi-probe');
+
+/** What the probe sent, in words: where, the script, and how. */
+function fcgiProbeWords(facts: KnownFacts, client: string | null): string {
+  const route = routeOf(facts);
+  const script = route ? fcgiParams(route, facts).find(([name]) => name === 'SCRIPT_FILENAME')?.[1] : undefined;
+  const target = fcgiTarget(facts);
+  const where = target.kind === 'unix' ? `unix:${target.socket}` : `${target.host}:${target.port}`;
+  return `a FastCGI request to ${where} with the params nginx sends for this location${script ? ` (SCRIPT_FILENAME=${script})` : ''}${client ? `, sent by ${client} on the box` : ''}`;
 }
 
 function describeCurrent(b: Buffers): string {
@@ -25,7 +67,8 @@ function describeCurrent(b: Buffers): string {
 
 /**
  * How big the backend's response header really is, asked directly with the failing request's path and
- * Host, against the header buffer (proxy_buffer_size or its FastCGI/uwsgi twin) of the failing location.
+ * Host (a FastCGI backend over FastCGI, with the params nginx sends), against the header buffer
+ * (proxy_buffer_size or its FastCGI/uwsgi twin) of the failing location.
  */
 export const headerSize = defineCheck({
   id: 'backend.header-size',
@@ -37,7 +80,11 @@ export const headerSize = defineCheck({
 
   plan(facts, done) {
     if (done.length) return [];
-    const commands = [{ argv: ['getconf', 'PAGESIZE'] }];
+    const commands: CommandSpec[] = [{ argv: ['getconf', 'PAGESIZE'] }];
+    if (need(facts, 'upstream.module') === 'fastcgi') {
+      const probe = fcgiProbe(facts);
+      return probe ? [...commands, probe] : commands;
+    }
     if (need(facts, 'upstream.module') !== 'proxy') return commands;
     const { url, socket } = backendUrl(facts);
     const probe = httpProbeCommand(url, { timeoutSeconds: PROBE_SECONDS, hostHeader: backendHost(facts), unixSocket: socket, insecure: true });
@@ -61,11 +108,41 @@ export const headerSize = defineCheck({
       ...(bytes !== null ? { 'headers.bytes': bytes } : {}),
     });
 
+    const fcgiRun = results.find(isFcgiProbe);
+    if (fcgiRun) {
+      const answer = parseFcgiProbe(fcgiRun);
+      const probe = fcgiProbeWords(facts, answer.client);
+      if (answer.headBytes === null) {
+        const why = `${answer.problem ?? 'no complete response head came back'}, so the FastCGI response head is not measured`;
+        evidence.push({ probe, lines: [why] });
+        return { outcome: 'not-measurable', facts: learned(null, why), summary: `${why}; nginx says the header is too big for ${current}`, evidence };
+      }
+      const bytes = answer.headBytes;
+      const lines = [
+        `the backend answered${answer.status !== null ? ` status ${answer.status}` : ''} with ${answer.headLines.length} header lines: ${bytes} bytes of FastCGI response head (record headers included${answer.stderrBytes ? `; ${answer.stderrBytes} of them PHP's messages on FastCGI stderr before it, which nginx keeps in the same buffer when they arrive with the head` : ''})`,
+        ...summarizeHead(answer.headLines),
+      ];
+      if (answer.stderr) lines.push(`on FastCGI stderr: ${answer.stderr.split('\n')[0]}`);
+      evidence.push({ probe, lines });
+      const measured = `the backend's FastCGI response head for this request is ${bytes} bytes`;
+      if (bytes > b.bufferSize.value) {
+        return { outcome: 'too-big', facts: learned(bytes, measured), summary: `${bytes} bytes of FastCGI response head do not fit in ${directive} ${formatNginxSize(b.bufferSize.value)}`, evidence };
+      }
+      return {
+        outcome: 'fits-now',
+        facts: learned(bytes, measured),
+        summary: `${bytes} bytes of FastCGI response head fit in ${directive} ${formatNginxSize(b.bufferSize.value)} for our request`,
+        evidence,
+      };
+    }
+
     const run = resultOf(results, 'curl');
     const answer = run ? parseHttpProbe(run) : null;
     if (!run || !answer || answer.status === null || answer.headerBytes === null) {
       const why = !run
-        ? `a ${b.module} backend cannot be asked over HTTP, so its header size is not measured`
+        ? b.module === 'fastcgi'
+          ? 'no fastcgi_param lines are known for this location, so the FastCGI request nginx sends cannot be made and its header size is not measured'
+          : `a ${b.module} backend cannot be asked over HTTP, so its header size is not measured`
         : `the backend did not answer our direct request (${answer?.message ?? answer?.error ?? 'no answer'}), so its header size is not measured`;
       if (run) evidence.push({ command: shownCommand(run.argv), lines: [why] });
       return { outcome: 'not-measurable', facts: learned(null, why), summary: `${why}; nginx says the header is too big for ${current}`, evidence };
@@ -80,3 +157,20 @@ export const headerSize = defineCheck({
     return { outcome: 'fits-now', facts: learned(bytes, measured), summary: `${bytes} bytes of header fit in ${directive} ${formatNginxSize(b.bufferSize.value)} for our request`, evidence };
   },
 });
+
+/** The head's lines grouped by header name, biggest first, for the evidence: "Set-Cookie: 40 lines, 8642 bytes". */
+export function summarizeHead(lines: readonly string[]): string[] {
+  const groups = new Map<string, { name: string; n: number; bytes: number }>();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon) : line.slice(0, 40);
+    const group = groups.get(name.toLowerCase()) ?? { name, n: 0, bytes: 0 };
+    group.n += 1;
+    group.bytes += line.length + 2;
+    groups.set(name.toLowerCase(), group);
+  }
+  return [...groups.values()]
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 5)
+    .map((g) => `${g.name}: ${g.n} line${g.n === 1 ? '' : 's'}, ${g.bytes} bytes`);
+}

@@ -12,6 +12,11 @@ import {
   pm2Command,
   pm2Home,
   parseSupervisorStatus,
+  runsvdirDir,
+  runsvService,
+  s6ScanDir,
+  s6SuperviseService,
+  svTarget,
   parseUnitFiles,
   supervisorOf,
   systemdRunning,
@@ -58,6 +63,18 @@ function ofSupervisor(program: string, why: string): Management {
   return { manager: 'supervisor', unit: program, start: run('start'), stop: run('stop'), restart: run('restart'), reload: [], why };
 }
 
+/** A runit service: sv talks to its runsv, which starts, stops and restarts the program (sv restart: TERM, then start). */
+function ofRunit(service: string, dir: string | null, why: string): Management {
+  const run = (verb: string) => ['sv', verb, svTarget(service, dir)];
+  return { manager: 'runit', unit: service, start: run('start'), stop: run('stop'), restart: run('restart'), reload: run('reload'), why };
+}
+
+/** An s6 service: s6-svc tells its s6-supervise to bring it up (-u), down (-d), restart it (-r: TERM, then up again) or send it HUP (-h). */
+function ofS6(service: string, scandir: string, why: string): Management {
+  const run = (flag: string) => ['s6-svc', flag, `${scandir}/${service}`];
+  return { manager: 's6', unit: service, start: run('-u'), stop: run('-d'), restart: run('-r'), reload: run('-h'), why };
+}
+
 function ofPm2(home: string, app: string, why: string): Management {
   const run = (verb: string) => pm2Command(home, verb, app);
   return { manager: 'pm2', unit: app, start: run('start'), stop: run('stop'), restart: run('restart'), reload: run('reload'), why };
@@ -71,7 +88,7 @@ function definitions(facts: KnownFacts, done: readonly CommandResult[]): Service
 }
 
 export interface Management {
-  manager: 'systemd' | 'sysv' | 'supervisor' | 'pm2' | 'docker' | 'process' | 'unknown';
+  manager: 'systemd' | 'sysv' | 'supervisor' | 'runit' | 's6' | 'pm2' | 'docker' | 'process' | 'unknown';
   unit: string;
   start: string[];
   stop: string[];
@@ -144,6 +161,13 @@ function pm2AppFor(facts: KnownFacts, done: readonly CommandResult[], processes:
  * script or its /etc/default file).
  */
 function configuredService(s: Seen, defs: ServiceDefinition[], processes: ReturnType<typeof parsePs>): Management | null {
+  // A runit service is supervised only while its runsv runs (runsvdir starts one per linked service).
+  const runit = defs.find((d) => d.kind === 'runit' && processes.some((p) => runsvService(p.args) === d.name));
+  if (runit) return ofRunit(runit.name, runsvdirDir(processes), `runit's service ${runit.name} starts it (${runit.file}: ${runit.line}), and its runsv is up`);
+  // Likewise an s6 service while its s6-supervise runs, in the scan directory s6-svscan watches.
+  const scandir = s6ScanDir(processes);
+  const s6 = scandir ? defs.find((d) => d.kind === 's6' && d.file.startsWith(`${scandir}/`) && processes.some((p) => s6SuperviseService(p.args) === d.name)) : undefined;
+  if (s6 && scandir) return ofS6(s6.name, scandir, `s6's service ${s6.name} starts it (${s6.file}: ${s6.line}), and its s6-supervise is up`);
   const program = defs.find((d) => d.kind === 'supervisor');
   if (program) {
     const running = processes.some((p) => isSupervisord(p.args));
@@ -186,6 +210,14 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
       why: `${hint.label} runs in the docker container ${name}`,
     };
   }
+  if (parent?.kind === 's6') {
+    const scandir = s6ScanDir(parsePs(find(done, PS)?.stdout ?? ''));
+    if (scandir) return ofS6(parent.service, scandir, `s6's s6-supervise ${parent.service} (pid ${parent.pid}) runs ${hint.label}, in ${scandir}`);
+  }
+  if (parent?.kind === 'runit') {
+    const processes = parsePs(find(done, PS)?.stdout ?? '');
+    return ofRunit(parent.service, runsvdirDir(processes), `runit's runsv ${parent.service} (pid ${parent.pid}) runs ${hint.label}`);
+  }
   if (parent?.kind === 'supervisor') {
     const program = parseSupervisorStatus(find(done, SUPERVISOR)?.stdout ?? '').find((p) => p.pid !== null && s.chain.some((c) => c.pid === p.pid));
     if (program) return ofSupervisor(program.name, `supervisord runs ${hint.label} as its program ${program.name}`);
@@ -223,7 +255,7 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
 export const serviceManager = defineCheck({
   id: 'service.manager',
   guide: 'backend-running',
-  outcomes: ['systemd', 'sysv', 'supervisor', 'pm2', 'docker', 'process', 'unknown'],
+  outcomes: ['systemd', 'sysv', 'supervisor', 'runit', 's6', 'pm2', 'docker', 'process', 'unknown'],
   needs: ['backend.hint'],
   // What every box answers whatever the backend is: asked as soon as it is known which box that is.
   early: (facts) => (facts['upstream.target'] ? [SYSTEMD, INIT_D, PS, UNIT_FILES].map((argv) => onBackend({ argv, timeoutMs: 8000 })) : []),

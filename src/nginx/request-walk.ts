@@ -1,6 +1,7 @@
 import type { Directive, NginxConfig } from './config-types.js';
 import { addressIn } from './client-address.js';
 import { describeLocation, findLocation, locationSpec, namedLocation, PASS_DIRECTIVES } from './location-match.js';
+import { passParams } from './pass-params.js';
 import { passTarget } from './pass-target.js';
 import { MatchLimit } from './pcre-deadline.js';
 import { normalizeUri, splitArgs } from './request-uri.js';
@@ -15,6 +16,9 @@ const MAX_URI_CHANGES = 10;
 
 /** Where the walk goes next: nginx's phases, restarted by internal redirects. */
 type Next = { to: 'server-rewrite' } | { to: 'find-location' } | { to: 'named'; location: Directive } | { to: 'done'; route: Omit<Route, 'steps' | 'unknownPaths' | 'undecided'> };
+
+/** The pass modules that send the backend name/value params of their own (fastcgi_param, uwsgi_param, scgi_param). */
+const PARAM_MODULES = new Set(['fastcgi', 'uwsgi', 'scgi']);
 
 /** Content handlers of a location that answer without a file or a backend. */
 const SELF_ANSWERING = new Set(['stub_status', 'empty_gif']);
@@ -381,7 +385,10 @@ class RequestWalk extends RewriteModule {
     const page = this.errorPageFor(502);
     if (page && !this.errorPaged) this.step('note', `if the backend fails, ${written(page[2])} sends the request on to ${page[0]}`, page[2]);
     const done = this.finish('proxied', this.statusOverride ?? null);
-    if (done.to === 'done') done.route.pass = pass;
+    if (done.to === 'done') {
+      done.route.pass = pass;
+      if (PARAM_MODULES.has(pass.module)) done.route.params = passParams(this.chain, pass.module, this.scope);
+    }
     return done;
   }
 

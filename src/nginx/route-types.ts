@@ -69,6 +69,8 @@ export interface Route {
   location: Directive | null;
   locationMatch: string;
   pass: PassTarget | null;
+  /** The pass module's `*_param` lines in force (FastCGI, uwsgi, SCGI), valued for this request; absent for proxy_pass and grpc_pass. */
+  params?: PassParam[];
   /** [http, server, location..., if...] of the final location, from outer to inner. */
   chain: Directive[];
   /** The URI after every rewrite and internal redirect. */
@@ -84,4 +86,18 @@ export interface Route {
   unknownPaths: string[];
   /** What the request alone cannot decide (a condition on $remote_addr, a regex PCRE has and JavaScript lacks). */
   undecided: string[];
+}
+
+/** One `*_param` line in force for the location, with its value for this request. */
+export interface PassParam {
+  name: string;
+  /** The value as written in the config. */
+  written: string;
+  /** Its value for this request; null when the request alone does not decide it (the client's address). */
+  value: string | null;
+  /** Why value is null. */
+  undecided?: string;
+  ifNotEmpty: boolean;
+  file: string;
+  line: number;
 }

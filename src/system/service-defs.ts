@@ -15,6 +15,9 @@ const DEFINITION_FILES = [
   '/etc/supervisord.d/*',
   '/etc/init.d/*',
   '/etc/default/*',
+  '/etc/sv/*/run',
+  '/etc/service/*/run',
+  '/run/service/*/run',
   '/etc/systemd/system/*.service',
   '/lib/systemd/system/*.service',
   '/usr/lib/systemd/system/*.service',
@@ -22,7 +25,9 @@ const DEFINITION_FILES = [
 
 /**
  * Each file that names the address (or is named after the pattern as one whose address is implied), after
- * a line "\x1e<path>"; at most 64 KiB in all.
+ * a line "\x1e<path>"; a runit or s6 run script is followed by its service's log/run (where svlogd or s6-log
+ * writes). At
+ * most 64 KiB in all.
  */
 const SCRIPT = `pattern=$1
 shift
@@ -32,6 +37,7 @@ for f in ${DEFINITION_FILES.join(' ')} "$@"; do
   printf '\\036%s\\n' "$f"
   head -c 16384 -- "$f"
   echo
+  case $f in /etc/sv/*/run|/etc/service/*/run|/run/service/*/run) l=\${f%/run}/log/run; [ -f "$l" ] && printf '\\036%s\\n' "$l" && head -c 4096 -- "$l" && echo ;; esac
 done | head -c 65536`;
 
 export type DialledAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; port: number };
@@ -62,8 +68,8 @@ export function serviceDefsCommand(address: DialledAddress): string[] {
 }
 
 export interface ServiceDefinition {
-  kind: 'supervisor' | 'sysv' | 'systemd';
-  /** The supervisord program, the init script's name, or the unit. */
+  kind: 'supervisor' | 'sysv' | 'systemd' | 'runit' | 's6';
+  /** The supervisord program, the init script's name, the runit or s6 service (its directory's name), or the unit. */
   name: string;
   file: string;
   /** The line that names the address. */
@@ -114,6 +120,21 @@ function firstLine(text: string, address: DialledAddress): string | null {
   );
 }
 
+/**
+ * A supervision run script and its log/run: runit's (/etc/sv/NAME, /etc/service/NAME) or s6's (the scan
+ * directory /run/service/NAME); the service's name and which of the two.
+ */
+const SUPERVISED_FILE = /^\/(etc\/sv|etc\/service|run\/service)\/([^/]+)\/(log\/)?run$/;
+
+/** Where a log/run has its logger write: the directories it gives svlogd or s6-log, file "current" in each. */
+export function supervisedLogs(logRun: string): string[] {
+  const line = logRun.split('\n').find((l) => /(^|[\s/])(svlogd|s6-log)(\s|$)/.test(l) && !l.trim().startsWith('#'));
+  if (!line) return [];
+  const words = line.trim().split(/\s+/);
+  const dirs = words.slice(words.findIndex((w) => /(^|\/)(svlogd|s6-log)$/.test(w)) + 1).filter((w) => w.startsWith('/'));
+  return dirs.map((d) => `${d.replace(/\/+$/, '')}/current`);
+}
+
 /** What the definition files printed by serviceDefsCommand say about who listens at the address. */
 export function parseServiceDefs(stdout: string, address: DialledAddress): ServiceDefinition[] {
   const out: ServiceDefinition[] = [];
@@ -123,6 +144,20 @@ export function parseServiceDefs(stdout: string, address: DialledAddress): Servi
     const file = chunk.slice(0, newline);
     const text = chunk.slice(newline + 1);
     const base = file.slice(file.lastIndexOf('/') + 1);
+    const supervised = SUPERVISED_FILE.exec(file);
+    if (supervised) {
+      const kind = supervised[1] === 'run/service' ? 's6' : 'runit';
+      const name = supervised[2] as string;
+      const known = out.find((d) => d.kind === kind && d.name === name);
+      if (supervised[3]) {
+        if (known) known.logs = [...new Set([...known.logs, ...supervisedLogs(text)])];
+        continue;
+      }
+      const line = firstLine(text, address);
+      // /etc/service/NAME is most often a link to /etc/sv/NAME: one service, found twice.
+      if (line && !known) out.push({ kind, name, file, line, logs: logFilesInArgs(line) });
+      continue;
+    }
     if (file.startsWith('/etc/supervisor') || file.startsWith('/etc/supervisord')) {
       out.push(...supervisorPrograms(file, text, address));
       continue;

@@ -1,5 +1,5 @@
 /**
- * How a program is managed on a box: systemd, a SysV init script, supervisord, pm2, docker, or nothing
+ * How a program is managed on a box: systemd, a SysV init script, supervisord, runit, s6, pm2, docker, or nothing
  * (a bare process). Pure parsers of what the box prints; fixtures in test/fixtures/service/.
  */
 import type { ProcessInfo } from '../facts/keys.js';
@@ -63,16 +63,65 @@ export function ancestors(processes: readonly ProcessInfo[], pid: number): Proce
   return chain;
 }
 
-export type Supervisor = { kind: 'supervisor'; pid: number } | { kind: 'pm2'; pid: number } | { kind: 'docker'; container: string } | { kind: 'containerd'; container: string; namespace: string };
+export type Supervisor =
+  | { kind: 'supervisor'; pid: number }
+  | { kind: 'pm2'; pid: number }
+  | { kind: 'runit'; pid: number; service: string }
+  | { kind: 's6'; pid: number; service: string }
+  | { kind: 'docker'; container: string }
+  | { kind: 'containerd'; container: string; namespace: string };
 
 /** supervisord's own process, as ps shows it ("/usr/bin/python3 /usr/bin/supervisord -c ..."). */
 export function isSupervisord(args: string): boolean {
   return /(^|[\s/])supervisord(\s|$)/.test(args);
 }
 
-/** A supervising process among the ancestors: supervisord, pm2's God Daemon, or a container shim. */
+/** runit's per-service supervisor as ps shows it: "runsv shop-api" (its service directory's name). */
+export function runsvService(args: string): string | null {
+  return /^runsv (\S+)$/.exec(args.trim())?.[1] ?? null;
+}
+
+/**
+ * The service directory runsvdir scans ("runsvdir -P /etc/service log: ..."): `sv NAME` finds NAME there
+ * only when it is sv's default, /etc/service on Debian; elsewhere (Void's /var/service) sv needs the path.
+ */
+export function runsvdirDir(processes: readonly ProcessInfo[]): string | null {
+  for (const p of processes) {
+    const words = p.args.trim().split(/\s+/);
+    if (!/(^|\/)runsvdir$/.test(words[0] ?? '')) continue;
+    return words.slice(1).find((w) => !w.startsWith('-')) ?? null;
+  }
+  return null;
+}
+
+/** What `sv` is given for a service: its name under /etc/service, else its directory's path. */
+export function svTarget(service: string, dir: string | null): string {
+  return dir === null || dir.replace(/\/+$/, '') === '/etc/service' ? service : `${dir.replace(/\/+$/, '')}/${service}`;
+}
+
+/** s6's per-service supervisor as ps shows it: "s6-supervise shop-api" (a logger's is "s6-supervise shop-api/log"). */
+export function s6SuperviseService(args: string): string | null {
+  return /^s6-supervise ([^\s/]+)$/.exec(args.trim())?.[1] ?? null;
+}
+
+/** The scan directory s6-svscan watches ("s6-svscan /run/service"): a service's directory is DIR/NAME. */
+export function s6ScanDir(processes: readonly ProcessInfo[]): string | null {
+  for (const p of processes) {
+    const words = p.args.trim().split(/\s+/);
+    if (!/(^|\/)s6-svscan$/.test(words[0] ?? '')) continue;
+    const dir = words.slice(1).find((w) => !w.startsWith('-'));
+    return dir?.startsWith('/') ? dir.replace(/\/+$/, '') : null;
+  }
+  return null;
+}
+
+/** A supervising process among the ancestors: runit's runsv, s6's s6-supervise, supervisord, pm2's God Daemon, or a container shim. */
 export function supervisorOf(chain: readonly ProcessInfo[]): Supervisor | null {
   for (const p of chain.slice(1)) {
+    const runsv = runsvService(p.args);
+    if (runsv) return { kind: 'runit', pid: p.pid, service: runsv };
+    const s6 = s6SuperviseService(p.args);
+    if (s6) return { kind: 's6', pid: p.pid, service: s6 };
     if (isSupervisord(p.args)) return { kind: 'supervisor', pid: p.pid };
     if (/^PM2 v[\d.]+: God Daemon/.test(p.args)) return { kind: 'pm2', pid: p.pid };
     const shim = /containerd-shim\S*\s.*-namespace\s+(\S+)\s.*-id\s+([0-9a-f]{12,64})/.exec(p.args);

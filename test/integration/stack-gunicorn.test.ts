@@ -6,20 +6,27 @@ const { use, inBox } = stackScope();
 const path = pathOf;
 
 describe('gunicorn on a unix socket, run by supervisord, behind Debian nginx (sites-enabled)', () => {
-  it('socket-missing: supervisorctl stop shop; the program whose command binds the socket is started again, and the site answers', async () => {
-    const stack = await use(gunicornUnderSupervisor());
-    stack.box.run(['supervisorctl', 'stop', 'shop']);
-    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
-    expect(report.diagnosis.cause, path(report)).toBe('socket-missing');
-    expect(report.fix.commands).toEqual(['supervisorctl start shop']);
-    expect(JSON.stringify(report.diagnosis.evidence)).toContain('/etc/supervisor/conf.d/shop.conf');
-    // Where to read why it stopped: supervisord's stdout_logfile and gunicorn's own --error-logfile.
-    expect(report.fix.notes.join('\n')).toContain('tail -n 100 -- /var/log/shop/out.log /var/log/shop/error.log');
+  for (const neighbours of [false, true]) {
+    const among = neighbours ? ' (among the default site, an admin vhost before it, a redirect vhost and conf.d servers)' : '';
+    it(`socket-missing: supervisorctl stop shop; the program whose command binds the socket is started again, and the site answers${among}`, async () => {
+      const stack = await use(gunicornUnderSupervisor({ neighbours }));
+      stack.box.run(['supervisorctl', 'stop', 'shop']);
+      const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+      expect(report.diagnosis.cause, path(report)).toBe('socket-missing');
+      expect(report.fix.commands).toEqual(['supervisorctl start shop']);
+      expect(JSON.stringify(report.diagnosis.evidence)).toContain('/etc/supervisor/conf.d/shop.conf');
+      // Routed to the shop's own vhost, whatever else is enabled.
+      const route = report.diagnosis.evidence.filter((e: { node: string }) => e.node === 'route').flatMap((e: { lines: string[] }) => e.lines);
+      expect(route).toContain('server_name shop.example matches shop.example (exact) (/etc/nginx/sites-enabled/shop:1)');
+      expect(route).toContain('/ matches location / (/etc/nginx/sites-enabled/shop:7)');
+      // Where to read why it stopped: supervisord's stdout_logfile and gunicorn's own --error-logfile.
+      expect(report.fix.notes.join('\n')).toContain('tail -n 100 -- /var/log/shop/out.log /var/log/shop/error.log');
 
-    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
-    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
-    expect(stack.box.run(['supervisorctl', 'status', 'shop'])).toMatch(/RUNNING/);
-  });
+      const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+      expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+      expect(stack.box.run(['supervisorctl', 'status', 'shop'])).toMatch(/RUNNING/);
+    });
+  }
 
   it("backend-crashed: a worker dies of SIGSEGV on /crash; gunicorn's own --error-logfile says so", async () => {
     const stack = await use(gunicornUnderSupervisor());

@@ -23,4 +23,15 @@ describe('a Node app under pm2 (ecosystem file, PORT=3000) behind Debian nginx',
         .filter((l) => l.includes('God Daemon')),
     ).toHaveLength(1);
   });
+
+  it('backend-hung: the app under pm2 stopped with SIGSTOP; continued, applied and verified', async () => {
+    const stack = await use(nodeUnderPm2({ proxyExtra: 'proxy_read_timeout 2s;' }));
+    const pid = stack.box.run(['pgrep', '-f', '^node /srv/api/server.js']).trim();
+    stack.box.run(['kill', '-STOP', '--', pid]);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    expect(report.fix.commands).toEqual([`kill -CONT -- ${pid}`]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
 });

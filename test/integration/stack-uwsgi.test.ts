@@ -23,9 +23,12 @@ describe("Debian's uwsgi (apps-enabled/shop.ini, /etc/init.d/uwsgi) behind uwsgi
     expect(JSON.stringify(report.diagnosis.evidence)).toContain('got Segmentation Fault');
   });
 
-  it('protocol-mismatch: proxy_pass (HTTP) to the uwsgi socket; the fix is uwsgi_pass', async () => {
+  it('protocol-mismatch: proxy_pass (HTTP) to the uwsgi socket; the fix is uwsgi_pass, applied and verified', async () => {
     const stack = await use(uwsgiApp({ nginxPass: 'include proxy_params;\n        proxy_pass http://unix:/run/uwsgi/app/shop/socket;' }));
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('protocol-mismatch');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/shop', after: expect.stringContaining('uwsgi_pass unix:/run/uwsgi/app/shop/socket;') })]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
 });

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 
 /**
  * A Debian box of its own on this machine: private mount, network and PID namespaces, in which
- * /etc/nginx, /etc/supervisor, /etc/uwsgi, /etc/default, /etc/init.d, /etc/php, /etc/hosts, /run, /var/log, /srv and /root are the box's
+ * /etc/nginx, /etc/supervisor, /etc/uwsgi, /etc/default, /etc/init.d, /etc/php, /etc/hosts, /etc/sv, /etc/runit (where
+ * Debian's /etc/service link leads), /run, /var/log, /srv and /root are the box's
  * own copies (Debian's packaged files, then what a scenario writes), so nginx, supervisord, gunicorn,
  * uwsgi and php-fpm run with their real paths and real service tools, and badgateway, run inside with
  * exec(), sees only the box: its processes, its listeners, its files. Everything in it dies with it.
@@ -26,7 +27,7 @@ export interface Box {
 }
 
 /** Paths the box gets a private copy of: copied from this machine first where it has them. */
-const COPIED = ['/etc/nginx', '/etc/supervisor', '/etc/uwsgi', '/etc/default', '/etc/init.d', '/etc/php', '/etc/hosts'];
+const COPIED = ['/etc/nginx', '/etc/supervisor', '/etc/uwsgi', '/etc/default', '/etc/init.d', '/etc/php', '/etc/hosts', '/etc/sv', '/etc/runit'];
 /** Paths the box starts empty (a tmpfs of its own). */
 const EMPTY = ['/run', '/var/log', '/srv', '/root'];
 

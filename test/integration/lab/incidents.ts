@@ -17,7 +17,8 @@ import { startPhpFpm, type PhpFpm, type PhpFpmOptions } from './php-fpm.js';
 import { freePort } from './ports.js';
 import { start } from './processes.js';
 import { startTlsBackend } from './tls-backend.js';
-import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpPoolOutOfChildren, type Stack, uwsgiApp } from './stacks.js';
+import { waitInBox } from './box.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend, type Stack, uwsgiApp } from './stacks.js';
 
 type Cleanup = () => Promise<void> | void;
 
@@ -435,6 +436,17 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    id: 'blog-after-plugin',
+    cause: 'header-too-big',
+    title: 'The blog answers 502 after a plugin update',
+    story: 'A marketing plugin was updated on the blog this morning; since then every page of blog.example answers 502. PHP runs under php-fpm behind nginx.',
+    async setup(lab) {
+      // The plugin sets 40 tracking cookies of 200 bytes each on every page: about 8.7 KB of response head.
+      const stack = await phpFpmDebian({ scripts: { 'index.php': '<?php for ($i = 0; $i < 40; $i++) setcookie("track$i", str_repeat("x", 200)); echo "blog ok\\n";' } });
+      return onBox(lab, stack);
+    },
+  },
+  {
     id: 'api-after-maintenance',
     cause: 'backend-down',
     title: 'The API is down after the maintenance window',
@@ -442,6 +454,30 @@ export const SCENARIOS: Scenario[] = [
     async setup(lab) {
       const stack = await initScriptBackend();
       stack.box.run(['service', 'shop-api', 'stop']);
+      return onBox(lab, stack);
+    },
+  },
+  {
+    id: 'api-runit-log-rotation',
+    cause: 'backend-down',
+    title: 'The API answers 502 since the log clean-up',
+    story: 'A colleague freed disk space on the API box this morning and "stopped a few things while at it". The API is a small Python service; the box runs its services with runit, not systemd.',
+    async setup(lab) {
+      const stack = await runitBackend();
+      stack.box.run(['sv', 'stop', 'shop-api']);
+      return onBox(lab, stack);
+    },
+  },
+  {
+    id: 'api-s6-paused',
+    cause: 'backend-down',
+    title: 'The API answers 502 after someone "paused" it',
+    story:
+      'The API box supervises its services with s6 (s6-svscan over /run/service). During a noisy-neighbour hunt someone brought the API down to see whether the load dropped, and forgot it. api.example has answered 502 since.',
+    async setup(lab) {
+      const stack = await s6Backend();
+      stack.box.run(['s6-svc', '-d', '/run/service/shop-api']);
+      await waitInBox(stack.box, ['sh', '-c', 's6-svstat /run/service/shop-api | grep -q ^down'], 'the service down');
       return onBox(lab, stack);
     },
   },

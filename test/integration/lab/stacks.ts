@@ -31,6 +31,47 @@ export function enableSite(box: Box, name: string, text: string): void {
   box.run(['ln', '-sfn', `/etc/nginx/sites-available/${name}`, `/etc/nginx/sites-enabled/${name}`]);
 }
 
+/**
+ * The sites a real box has beside the one that breaks: Debian's stock default site (default_server), an
+ * admin vhost that sorts before every stack's site (static, with an API location of its own), a redirect
+ * vhost after it, and conf.d files: an upstream{} and a map{} at http level, a stub_status server on
+ * 127.0.0.1:8080. None of them is what the failing request reaches.
+ */
+export function addNeighbours(box: Box): void {
+  box.run(['ln', '-sfn', '/etc/nginx/sites-available/default', '/etc/nginx/sites-enabled/default']);
+  box.write('/srv/admin/index.html', 'admin\n');
+  box.write(
+    '/etc/nginx/sites-available/admin',
+    `server {
+    listen 80;
+    server_name admin.example;
+    root /srv/admin;
+    error_log /var/log/nginx/admin.example.error.log;
+
+    location / {
+        try_files $uri $uri/ =404;
+    }
+
+    location /api/ {
+        include proxy_params;
+        proxy_pass http://reports_backend;
+    }
+}
+`,
+  );
+  box.run(['ln', '-sfn', '/etc/nginx/sites-available/admin', '/etc/nginx/sites-enabled/admin']);
+  box.write('/etc/nginx/sites-available/www-redirect', 'server {\n    listen 80;\n    server_name www.example www.shop.example www.blog.example;\n    return 301 http://example.com$request_uri;\n}\n');
+  box.run(['ln', '-sfn', '/etc/nginx/sites-available/www-redirect', '/etc/nginx/sites-enabled/www-redirect']);
+  box.write(
+    '/etc/nginx/conf.d/upstreams.conf',
+    "upstream reports_backend {\n    server 127.0.0.1:9200;\n    keepalive 8;\n}\n\nmap $http_upgrade $connection_upgrade {\n    default upgrade;\n    '' close;\n}\n",
+  );
+  box.write(
+    '/etc/nginx/conf.d/status.conf',
+    'server {\n    listen 127.0.0.1:8080;\n    server_name localhost;\n\n    location /nginx_status {\n        stub_status;\n        allow 127.0.0.1;\n        deny all;\n    }\n}\n',
+  );
+}
+
 export function proxySite(serverName: string, pass: string, extra = ''): string {
   return `server {
     listen 80;
@@ -48,9 +89,9 @@ export function proxySite(serverName: string, pass: string, extra = ''): string 
 
 /**
  * gunicorn (Debian's package) serving a WSGI app on a unix socket, run by supervisord from
- * /etc/supervisor/conf.d/shop.conf, behind nginx's sites-enabled/shop.
+ * /etc/supervisor/conf.d/shop.conf, behind nginx's sites-enabled/shop (with `neighbours`, among a real box's other sites).
  */
-export async function gunicornUnderSupervisor(options: { nginxDials?: string; proxyExtra?: string; gunicornBind?: string } = {}): Promise<Stack> {
+export async function gunicornUnderSupervisor(options: { nginxDials?: string; proxyExtra?: string; gunicornBind?: string; neighbours?: boolean } = {}): Promise<Stack> {
   const box = await startBox();
   try {
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 shop.example\n`);
@@ -69,6 +110,7 @@ redirect_stderr=true
 `,
     );
     enableSite(box, 'shop', proxySite('shop.example', options.nginxDials ?? 'http://unix:/run/shop/gunicorn.sock', options.proxyExtra));
+    if (options.neighbours) addNeighbours(box);
     box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
     box.run(['nginx']);
     const bind = options.gunicornBind ?? 'unix:/run/shop/gunicorn.sock';
@@ -159,6 +201,56 @@ export async function initScriptBackend(): Promise<Stack> {
 }
 
 /**
+ * The same plain Python backend as a runit service, as Debian's runit package sets one up: /etc/sv/shop-api/run
+ * (chpst drops to www-data; the port is in the run script), its log/run writing with svlogd to
+ * /var/log/shop-api, linked into /etc/service, supervised by runsvdir -P /etc/service (the box's only runit
+ * service: Debian's own links are removed). Behind nginx's sites-enabled/api on api.example, port 8002.
+ */
+export async function runitBackend(): Promise<Stack> {
+  const box = await startBox();
+  try {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/shop-api/server.py', PLAIN_SERVER);
+    box.write('/etc/sv/shop-api/run', '#!/bin/sh\nexec 2>&1\nexec chpst -u www-data /usr/bin/python3 /srv/shop-api/server.py 8002\n', 0o755);
+    box.write('/etc/sv/shop-api/log/run', '#!/bin/sh\nexec svlogd -tt /var/log/shop-api\n', 0o755);
+    box.run(['install', '-d', '/var/log/shop-api']);
+    box.run(['sh', '-c', 'rm -f /etc/runit/runsvdir/default/* && ln -s /etc/sv/shop-api /etc/service/shop-api']);
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8002'));
+    box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/runsvdir', '--', '-P', '/etc/service']);
+    box.run(['nginx']);
+    await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/8002'], 'the runit service');
+    return { box, url: 'http://api.example/', host: 'api.example' };
+  } catch (e) {
+    await box.remove();
+    throw e;
+  }
+}
+
+/**
+ * The same plain Python backend as an s6 service: its service directory in the scan directory /run/service
+ * (run script with the port, s6-setuidgid to www-data; log/run with s6-log writing /var/log/shop-api),
+ * supervised by s6-svscan /run/service from Debian's s6. Behind nginx's sites-enabled/api on api.example, port 8003.
+ */
+export async function s6Backend(): Promise<Stack> {
+  const box = await startBox();
+  try {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/shop-api/server.py', PLAIN_SERVER);
+    box.write('/run/service/shop-api/run', '#!/bin/sh\nexec 2>&1\nexec s6-setuidgid www-data /usr/bin/python3 /srv/shop-api/server.py 8003\n', 0o755);
+    box.write('/run/service/shop-api/log/run', '#!/bin/sh\nexec s6-log t /var/log/shop-api\n', 0o755);
+    box.run(['install', '-d', '/var/log/shop-api']);
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8003'));
+    box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/s6-svscan', '--', '/run/service']);
+    box.run(['nginx']);
+    await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/8003'], 'the s6 service');
+    return { box, url: 'http://api.example/', host: 'api.example' };
+  } catch (e) {
+    await box.remove();
+    throw e;
+  }
+}
+
+/**
  * Debian's uwsgi with its python3 plugin: /etc/uwsgi/apps-enabled/shop.ini, started by /etc/init.d/uwsgi
  * with Debian's defaults (its socket is /run/uwsgi/app/shop/socket), behind nginx's uwsgi_pass.
  */
@@ -205,9 +297,10 @@ function phpSite(serverName: string, extra = ''): string {
 
 /**
  * Debian's php8.2-fpm (its own /etc/php/8.2/fpm, started by /etc/init.d/php8.2-fpm) behind a
- * front-controller site; `pool` lines replace the www pool's settings of the same name.
+ * front-controller site; `pool` lines replace the www pool's settings of the same name; `neighbours`: the other
+ * sites and conf.d files of a real box beside it (addNeighbours).
  */
-export async function phpFpmDebian(options: { pool?: Record<string, string>; scripts?: Record<string, string>; nginxExtra?: string } = {}): Promise<Stack> {
+export async function phpFpmDebian(options: { pool?: Record<string, string>; scripts?: Record<string, string>; nginxExtra?: string; neighbours?: boolean } = {}): Promise<Stack> {
   const box = await startBox();
   try {
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 blog.example\n`);
@@ -217,6 +310,7 @@ export async function phpFpmDebian(options: { pool?: Record<string, string>; scr
       box.run(['sed', '-i', `s|^;*${key.replace(/\./g, '\\.')} = .*|${key} = ${value}|`, '/etc/php/8.2/fpm/pool.d/www.conf']);
     }
     enableSite(box, 'blog', phpSite('blog.example', options.nginxExtra));
+    if (options.neighbours) addNeighbours(box);
     box.run(['service', 'php8.2-fpm', 'start']);
     box.run(['nginx']);
     await waitInBox(box, ['test', '-S', '/run/php/php8.2-fpm.sock'], 'php8.2-fpm');
@@ -242,13 +336,13 @@ http
  * A Node app run by pm2 (npm's pm2, as root with its default home /root/.pm2) from
  * /srv/api/ecosystem.config.js with PORT=3000, behind nginx's sites-enabled/api on api.example.
  */
-export async function nodeUnderPm2(): Promise<Stack> {
+export async function nodeUnderPm2(options: { proxyExtra?: string } = {}): Promise<Stack> {
   const box = await startBox();
   try {
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
     box.write('/srv/api/server.js', NODE_APP);
     box.write('/srv/api/ecosystem.config.js', "module.exports = { apps: [{ name: 'api', script: '/srv/api/server.js', env: { PORT: 3000 } }] };\n");
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:3000'));
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:3000', options.proxyExtra));
     box.run(['pm2', 'start', '/srv/api/ecosystem.config.js']);
     box.run(['nginx']);
     await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/3000'], 'the app under pm2');

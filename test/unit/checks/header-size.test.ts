@@ -98,6 +98,111 @@ describe('backend.header-size', () => {
     expect(result.facts['headers.bytes']).toBeUndefined();
   });
 
+  describe('a FastCGI backend is asked over FastCGI, with the params nginx sends', () => {
+    // Debian's front-controller site with snippets/fastcgi-php.conf and fastcgi.conf written out in place.
+    const PHP_TEXT = `# configuration file /etc/nginx/nginx.conf:
+http {
+    server {
+        listen 80;
+        server_name blog.example;
+        root /srv/blog.example/public;
+        index index.php;
+        location / { try_files $uri $uri/ /index.php?$args; }
+        location ~ \\.php$ {
+            fastcgi_split_path_info ^(.+?\\.php)(/.*)$;
+            try_files $fastcgi_script_name =404;
+            set $path_info $fastcgi_path_info;
+            fastcgi_param PATH_INFO $path_info;
+            fastcgi_index index.php;
+            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+            fastcgi_param QUERY_STRING $query_string;
+            fastcgi_param REQUEST_METHOD $request_method;
+            fastcgi_param CONTENT_LENGTH $content_length;
+            fastcgi_param REMOTE_ADDR $remote_addr;
+            fastcgi_param HTTPS $https if_not_empty;
+            fastcgi_pass unix:/run/php/php8.2-fpm.sock;
+        }
+    }
+}
+`;
+    const PHP = parseDump(PHP_TEXT);
+    const phpFacts: KnownFacts = {
+      'nginx.config': PHP,
+      'request.url': 'http://blog.example/shop?page=2',
+      'request.port': 80,
+      'request.path': '/shop?page=2',
+      'request.hostHeader': 'blog.example',
+      'route.pathKinds': { '/srv/blog.example/public/shop': 'none', '/srv/blog.example/public/shop/': 'none', '/srv/blog.example/public/index.php': 'file' },
+      'upstream.module': 'fastcgi',
+      'upstream.scheme': 'fastcgi',
+      'upstream.kind': 'unix',
+      'upstream.socket': '/run/php/php8.2-fpm.sock',
+      'upstream.target': 'unix:/run/php/php8.2-fpm.sock',
+      'route.location': { file: '/etc/nginx/nginx.conf', line: 9 },
+      'nginx.test': ['nginx', '-t'],
+      'nginx.reload': ['nginx', '-s', 'reload'],
+    };
+    const fcgi = (name: string, argv: string[]): CommandResult => ({
+      ...(JSON.parse(readFileSync(new URL(`../../fixtures/fcgi-probe/${name}.json`, import.meta.url), 'utf8')) as CommandResult),
+      argv,
+      ms: 5,
+    });
+
+    it('sends the front controller nginx picks after try_files, with the query and Host, empty values left as nginx leaves them', () => {
+      const probe = headerSize.plan(phpFacts, []).find((c) => c.argv.includes('fcgi-probe'));
+      expect(probe!.argv.slice(probe!.argv.indexOf('fcgi-probe') + 1)).toEqual([
+        'unix',
+        '/run/php/php8.2-fpm.sock',
+        '-',
+        '262144',
+        'PATH_INFO=',
+        'SCRIPT_FILENAME=/srv/blog.example/public/index.php',
+        'QUERY_STRING=page=2',
+        'REQUEST_METHOD=GET',
+        'CONTENT_LENGTH=',
+        'REMOTE_ADDR=',
+        'HTTP_HOST=blog.example',
+      ]);
+    });
+
+    it('40 cookies measured through python3: too big for 4k, and the fix covers the measured head with room', () => {
+      const argv = headerSize.plan(phpFacts, []).find((c) => c.argv.includes('fcgi-probe'))!.argv;
+      const result = headerSize.interpret(phpFacts, [page, fcgi('big-python3', argv)]);
+      expect(result.outcome).toBe('too-big');
+      expect(result.facts).toMatchObject({ 'headers.bytes': 8864, 'buffer.directive': 'fastcgi_buffer_size', 'buffer.suggested': '16k' });
+      const lines = result.evidence.flatMap((e) => e.lines).join('\n');
+      expect(lines).toContain('Set-Cookie: 40 lines');
+      expect(lines).toContain("96 of them PHP's messages on FastCGI stderr");
+      expect(result.evidence.at(-1)!.probe).toContain('SCRIPT_FILENAME=/srv/blog.example/public/index.php');
+      const plan = LIMITS_PLANNERS['grow-header-buffer']!.plan({ ...phpFacts, ...result.facts });
+      expect(plan.edits[0]!.after).toContain('fastcgi_buffer_size 16k;');
+      expect(plan.notes.join(' ')).not.toContain('could not be measured');
+    });
+
+    it('a param name no environment can hold is left out, not a crash', () => {
+      const odd = parseDump(PHP_TEXT.replace('fastcgi_param QUERY_STRING $query_string;', 'fastcgi_param QUERY_STRING $query_string;\n            fastcgi_param "A=B" x;'));
+      const probe = headerSize.plan({ ...phpFacts, 'nginx.config': odd }, []).find((c) => c.argv.includes('fcgi-probe'));
+      expect(probe!.argv).toContain('QUERY_STRING=page=2');
+      expect(probe!.argv.some((a) => a.startsWith('A=B'))).toBe(false);
+    });
+
+    it('not this: a small head fits 4k', () => {
+      const argv = headerSize.plan(phpFacts, []).find((c) => c.argv.includes('fcgi-probe'))!.argv;
+      const result = headerSize.interpret(phpFacts, [page, fcgi('small-cgi-fcgi', argv)]);
+      expect(result.outcome).toBe('fits-now');
+    });
+
+    it('a box without a FastCGI client: not measured, said plainly, and the fix doubles the buffer', () => {
+      const argv = headerSize.plan(phpFacts, []).find((c) => c.argv.includes('fcgi-probe'))!.argv;
+      const result = headerSize.interpret(phpFacts, [page, fcgi('big-no-client', argv)]);
+      expect(result.outcome).toBe('not-measurable');
+      expect(result.summary).toContain('no FastCGI client');
+      expect(result.facts['buffer.suggested']).toBe('8k');
+      const plan = LIMITS_PLANNERS['grow-header-buffer']!.plan({ ...phpFacts, ...result.facts });
+      expect(plan.notes[0]).toContain('could not be measured');
+    });
+  });
+
   it('the planner writes the proposal into the failing location, and keeps nginx -t happy', () => {
     const facts = { ...requestFacts('/app/page'), ...headerSize.interpret(requestFacts('/app/page'), [page, probe('http-probe-200-big-header')]).facts };
     const plan = LIMITS_PLANNERS['grow-header-buffer']!.plan(facts);

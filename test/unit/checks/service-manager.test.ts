@@ -10,6 +10,8 @@ interface Box {
   cgroup?: string;
   supervisor?: string;
   pm2?: string;
+  /** The service-definitions search's output (src/system/service-defs.ts). */
+  defs?: string;
 }
 
 /** This box's real answers; a systemd box is this box's unit files plus the stat a directory prints. */
@@ -25,12 +27,13 @@ function answers(box: Box) {
     if (argv[0] === 'systemctl') return ran(argv, fixture('service/systemctl-list-unit-files-no-systemd.txt'));
     if (argv[0] === 'supervisorctl' && box.supervisor) return ran(argv, fixture(box.supervisor), { code: 3 });
     if (argv[0] === 'env' && argv[2] === 'pm2' && box.pm2) return ran(argv, fixture(box.pm2));
+    if (argv[0] === 'sh' && argv[3] === 'service-defs' && box.defs) return ran(argv, fixture(box.defs));
     return undefined;
   };
 }
 
-function manage(hint: BackendHint, box: Box) {
-  const facts: KnownFacts = { 'backend.hint': hint };
+function manage(hint: BackendHint, box: Box, dialled: KnownFacts = {}) {
+  const facts: KnownFacts = { 'backend.hint': hint, ...dialled };
   const done = runPlan((d) => serviceManager.plan(facts, d), answers(box));
   return { done, result: serviceManager.interpret(facts, done) };
 }
@@ -80,6 +83,51 @@ describe('service.manager: what starts the backend here', () => {
     expect(result.outcome).toBe('pm2');
     // Asked, and started, through the daemon's own home (its title names it): no second daemon.
     expect(result.facts['service.start']).toEqual(['env', 'PM2_HOME=/tmp/pm2cap/home2', 'pm2', 'start', 'api']);
+  });
+
+  it("runit: runsv shop-api runs the python backend (Debian's runit, runsvdir -P /etc/service)", () => {
+    const hint: BackendHint = { pid: 69, binary: null, conf: null, names: ['python3'], label: 'python3 pid 69' };
+    const { result } = manage(hint, { ps: 'service/ps-runit-running.txt' });
+    expect(result.outcome).toBe('runit');
+    expect(result.facts).toMatchObject({ 'service.unit': 'shop-api', 'service.start': ['sv', 'start', 'shop-api'], 'service.restart': ['sv', 'restart', 'shop-api'] });
+  });
+
+  const port8002: KnownFacts = { 'upstream.target': '127.0.0.1:8002', 'upstream.kind': 'tcp', 'upstream.host': '127.0.0.1', 'upstream.port': 8002 };
+  const stopped: BackendHint = { pid: null, binary: null, conf: null, names: [], label: 'the backend at 127.0.0.1:8002' };
+
+  it('runit: stopped by sv stop, its run script names the port and its runsv is up; svlogd writes its log', () => {
+    const { result } = manage(stopped, { ps: 'service/ps-runit-stopped.txt', defs: 'service/service-defs-runit-port.txt' }, port8002);
+    expect(result.outcome).toBe('runit');
+    expect(result.facts).toMatchObject({ 'service.start': ['sv', 'start', 'shop-api'], 'service.logs': ['/var/log/shop-api/current'] });
+    expect(JSON.stringify(result.evidence)).toContain('/etc/sv/shop-api/run: exec chpst -u www-data /usr/bin/python3 /srv/shop-api/server.py 8002');
+  });
+
+  it('not this: the same run script with no runsv for it (runsvdir not running): sv would fail, so it is not offered', () => {
+    const { result } = manage(stopped, { ps: 'php-fpm/ps-two-masters.txt', defs: 'service/service-defs-runit-port.txt' }, port8002);
+    expect(result.outcome).not.toBe('runit');
+    expect(JSON.stringify(result.facts)).not.toContain('"sv"');
+  });
+
+  it('s6: stopped by s6-svc -d, its run script in the scan directory names the port and its s6-supervise is up', () => {
+    const port8003: KnownFacts = { 'upstream.target': '127.0.0.1:8003', 'upstream.kind': 'tcp', 'upstream.host': '127.0.0.1', 'upstream.port': 8003 };
+    const hint: BackendHint = { pid: null, binary: null, conf: null, names: [], label: 'the backend at 127.0.0.1:8003' };
+    const { result } = manage(hint, { ps: 'service/ps-s6-stopped.txt', defs: 'service/service-defs-s6-port.txt' }, port8003);
+    expect(result.outcome).toBe('s6');
+    expect(result.facts).toMatchObject({
+      'service.start': ['s6-svc', '-u', '/run/service/shop-api'],
+      'service.restart': ['s6-svc', '-r', '/run/service/shop-api'],
+      'service.logs': ['/var/log/shop-api/current'],
+    });
+    // not this: the same run script with no s6-svscan (runit's box): nothing to tell s6-svc.
+    expect(manage(hint, { ps: 'service/ps-runit-stopped.txt', defs: 'service/service-defs-s6-port.txt' }, port8003).result.outcome).not.toBe('s6');
+  });
+
+  it('s6: s6-supervise shop-api runs the python backend', () => {
+    const running = fixture('service/ps-s6-running.txt');
+    const pid = Number(/^\s*(\d+)\s+\d+\s+www-data\s+\/usr\/bin\/python3/m.exec(running)![1]);
+    const { result } = manage({ pid, binary: null, conf: null, names: ['python3'], label: `python3 pid ${pid}` }, { ps: 'service/ps-s6-running.txt' });
+    expect(result.outcome).toBe('s6');
+    expect(result.facts['service.stop']).toEqual(['s6-svc', '-d', '/run/service/shop-api']);
   });
 
   it('not this: nothing known of the backend gives no command at all', () => {

@@ -34,6 +34,30 @@ describe('which service is configured to listen where nginx dials (captured in t
     ]);
   });
 
+  it('a runit service whose run script names the port, found under /etc/sv and its /etc/service link once, with where svlogd writes', () => {
+    expect(parseServiceDefs(read('service-defs-runit-port.txt'), { kind: 'tcp', port: 8002 })).toEqual([
+      {
+        kind: 'runit',
+        name: 'shop-api',
+        file: '/etc/sv/shop-api/run',
+        line: 'exec chpst -u www-data /usr/bin/python3 /srv/shop-api/server.py 8002',
+        logs: ['/var/log/shop-api/current'],
+      },
+    ]);
+  });
+
+  it("an s6 service in s6-svscan's scan directory whose run script names the port, with where s6-log writes", () => {
+    expect(parseServiceDefs(read('service-defs-s6-port.txt'), { kind: 'tcp', port: 8003 })).toEqual([
+      {
+        kind: 's6',
+        name: 'shop-api',
+        file: '/run/service/shop-api/run',
+        line: 'exec s6-setuidgid www-data /usr/bin/python3 /srv/shop-api/server.py 8003',
+        logs: ['/var/log/shop-api/current'],
+      },
+    ]);
+  });
+
   it('not this: another port, a commented line, a port that only starts with the same digits', () => {
     expect(parseServiceDefs(read('service-defs-init-default-port.txt'), { kind: 'tcp', port: 8000 })).toEqual([]);
     const commented = '\x1e/etc/supervisor/conf.d/old.conf\n[program:old]\n;command=/usr/bin/gunicorn --bind unix:/run/shop/gunicorn.sock app:app\n';

@@ -9,7 +9,10 @@ import {
   pm2Home,
   parseSupervisorStatus,
   parseUnitFiles,
+  runsvdirDir,
+  s6ScanDir,
   supervisorOf,
+  svTarget,
   systemdRunning,
   unitFromCgroup,
 } from '../../../src/system/services.js';
@@ -120,5 +123,38 @@ describe("supervisors among a process's parents", () => {
     expect(parseDockerPs('4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b shop-php running\n')).toEqual([
       { id: '4f3c2a1b0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b', name: 'shop-php', state: 'running' },
     ]);
+  });
+});
+
+describe('runit', () => {
+  it('runsv NAME is the supervisor of the program it runs; runsvdir names the directory sv looks in', () => {
+    const ps = parsePs(fixture('service/ps-runit-running.txt'));
+    expect(supervisorOf(ancestors(ps, 69))).toEqual({ kind: 'runit', pid: 67, service: 'shop-api' });
+    expect(runsvdirDir(ps)).toBe('/etc/service');
+    expect(svTarget('shop-api', '/etc/service')).toBe('shop-api');
+    // Void's runsvdir scans /var/service: sv, whose default is /etc/service on Debian, needs the path.
+    expect(svTarget('shop-api', '/var/service/')).toBe('/var/service/shop-api');
+  });
+
+  it('not this: svlogd, a child of the same runsv, and a box without runsvdir', () => {
+    const ps = parsePs(fixture('service/ps-runit-running.txt'));
+    expect(supervisorOf(ancestors(ps, 67))).toBeNull();
+    expect(runsvdirDir(parsePs(fixture('php-fpm/ps-two-masters.txt')))).toBeNull();
+  });
+});
+
+describe('s6', () => {
+  it('s6-supervise NAME is the supervisor of the program it runs; s6-svscan names the scan directory', () => {
+    const ps = parsePs(fixture('service/ps-s6-running.txt'));
+    const app = ps.find((p) => p.args.includes('server.py'))!;
+    expect(supervisorOf(ancestors(ps, app.pid))).toEqual({ kind: 's6', pid: app.ppid, service: 'shop-api' });
+    expect(s6ScanDir(ps)).toBe('/run/service');
+  });
+
+  it('not this: the logger under "s6-supervise shop-api/log", and a box without s6-svscan', () => {
+    const ps = parsePs(fixture('service/ps-s6-running.txt'));
+    const logger = ps.find((p) => p.args.startsWith('s6-log'))!;
+    expect(supervisorOf(ancestors(ps, logger.pid))).toBeNull();
+    expect(s6ScanDir(parsePs(fixture('service/ps-runit-running.txt')))).toBeNull();
   });
 });
