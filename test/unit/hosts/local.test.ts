@@ -9,14 +9,15 @@ describe('LocalHost', () => {
     expect(await host.run({ argv: ['bgw-no-such-program'] })).toMatchObject({ code: null, failure: 'not-found' });
   });
 
-  it('closing stops the look-ahead commands still running, and only those', async () => {
+  it('closing stops the look-ahead commands still running, and only those', { timeout: 30_000 }, async () => {
     const host = new LocalHost();
     const ahead = host.run({ argv: ['sleep', '20'], early: true });
     const asked = host.run({ argv: ['sh', '-c', 'sleep 0.3; echo done'] });
     const started = performance.now();
     await host.close();
     expect(await ahead).toMatchObject({ code: null });
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Waiting for it would take 20 s.
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(await asked).toMatchObject({ code: 0, stdout: 'done\n' });
   });
 });
