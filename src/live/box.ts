@@ -71,7 +71,7 @@ export function setupScript(): string {
     'echo ready',
     // The box's init: bash reaps what daemons leave behind (a zombie would still count as running) while it
     // waits for its stdin (the starter's pipe) to close; then it exits and the box ends.
-    "exec bash -c 'exec 3<&0; cat <&3 >/dev/null & reader=$!; exec 3<&-; while kill -0 \"$reader\" 2>/dev/null; do wait \"$reader\"; done'",
+    'exec bash -c \'exec 3<&0; cat <&3 >/dev/null & reader=$!; exec 3<&-; while kill -0 "$reader" 2>/dev/null; do wait "$reader"; done\'',
   ].join('\n');
 }
 
