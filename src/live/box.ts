@@ -47,14 +47,36 @@ function childPid(parent: number): number | null {
   }
 }
 
+/** What a sealed box also copies (nginx's and PHP's state folders) and starts empty (/tmp), to run read-only elsewhere. */
+const SEALED_COPIES = ['/var/lib/nginx', '/var/lib/php'];
+
+/**
+ * In a sealed box every other mount of this machine is read-only (in the box's mount namespace only): a
+ * person working in it as root cannot change this machine's files. The lab's boxes are not sealed: some of
+ * its tests share files with a box through this machine's /tmp.
+ */
+let sealed = false;
+
+/** Seals every box this process starts from now on (badgateway practice --live, where a person types in it). */
+export function sealBoxes(): void {
+  sealed = true;
+}
+
+/** Every mount but the box's own and /proc, /dev: remounted read-only, in the box's namespace only. */
+function readOnlyElsewhere(own: readonly string[]): string {
+  const keep = [...own, '/proc', '/dev'].map((p) => `${p}|${p}/*`).join('|');
+  return `awk '{ print $2 }' /proc/self/mounts | sort -u | while read -r m; do case "$m" in ${keep}) ;; *) mount -o remount,bind,ro "$m" 2>/dev/null || true ;; esac; done`;
+}
+
 /**
  * The shell script that makes the box inside fresh namespaces. The copies are made in a tmpfs first mounted on
  * /run, bound over their paths, and that tmpfs is then detached (the binds keep it alive) and replaced by the
  * box's own empty /run. The last line becomes the box's first process.
  */
-export function setupScript(): string {
+export function setupScript(seal = false): string {
   const stage = '/run/.box-copies';
-  const copies = COPIED.flatMap((path, i) => {
+  const copied = seal ? [...COPIED, ...SEALED_COPIES] : COPIED;
+  const copies = copied.flatMap((path, i) => {
     const copy = `${stage}/${i}`;
     return [`if [ -e ${commandLine([path])} ]; then cp -a ${commandLine([path, copy])} && mount --bind ${commandLine([copy, path])}; fi`];
   });
@@ -65,8 +87,9 @@ export function setupScript(): string {
     ...copies,
     'umount -l /run',
     ...EMPTY.map((path) => `mount -t tmpfs -o mode=0755 tmpfs ${commandLine([path])}`),
+    ...(seal ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp', readOnlyElsewhere([...copied, ...EMPTY, '/tmp'])] : []),
     // What Debian's packages expect to find in /run and /var/log.
-    'mkdir -p /run/php /run/sshd /var/log/nginx /var/log/supervisor /var/log/php /var/lib/nginx',
+    `mkdir -p /run/php /run/sshd /var/log/nginx /var/log/supervisor /var/log/php${seal ? '' : ' /var/lib/nginx'}`,
     'ip link set lo up',
     'echo ready',
     // The box's init: bash reaps what daemons leave behind (a zombie would still count as running) while it
@@ -77,7 +100,7 @@ export function setupScript(): string {
 
 /** Starts the box: a holder process owns the namespaces; nsenter joins them for each command. */
 export async function startBox(): Promise<Box> {
-  const holder: ChildProcess = spawn('unshare', ['--mount', '--net', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child', '--', 'sh', '-c', setupScript()], {
+  const holder: ChildProcess = spawn('unshare', ['--mount', '--net', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child', '--', 'sh', '-c', setupScript(sealed)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let said = '';

@@ -12,18 +12,33 @@ function inBox(box: Box, argv: string[]): { ok: boolean; said: string } {
 }
 
 /**
- * Checks the box for real after the trainee says "done": the failing request through nginx, nginx -t, the
- * other site, and then durability: the stack restarted the way it starts on a real box, nginx reloaded, and
- * the request asked again (bounded: 30 tries, half a second apart, while the backend comes up).
+ * Ends every process of the box but its first one and that one's lifeline (the `cat` on its starter's pipe,
+ * src/live/box.ts): what a reboot does to the processes. Five rounds, for what a dying daemon forks.
  */
-export async function inspect(box: Box, url: string, restart: readonly string[][]): Promise<Findings> {
+const POWER_OFF = `lifeline=$(ps -o pid= -o comm= --ppid 1 | awk '$2 == "cat" { print $1 }')
+for round in 1 2 3 4 5; do
+  for p in $(ps -e -o pid=); do
+    case " 1 $$ $lifeline " in *" $p "*) ;; *) kill -KILL "$p" 2>/dev/null ;; esac
+  done
+  sleep 0.2
+done`;
+
+/**
+ * Checks the box for real after the trainee says "done": the failing request through nginx, nginx -t, the
+ * other site; then durability: every process of the box ended, the backend and nginx started the way the box
+ * starts them at boot (`boot`, then `nginx`), `afterBoot` (the users' load, where a scenario has one), and the
+ * request asked again (bounded: 30 tries, half a second apart, while the backend comes up).
+ */
+export async function inspect(box: Box, url: string, boot: readonly string[][], afterBoot?: (box: Box) => void): Promise<Findings> {
   const status = statusOf(box, url);
   const test = inBox(box, ['nginx', '-t']);
   const configTest = { ok: test.ok, said: test.said.split('\n').filter((l) => /emerg|error|failed/.test(l))[0] ?? test.said };
   const otherSite = statusOf(box, OTHER_SITE.url);
   if (status !== 200 || !configTest.ok) return { status, configTest, otherSite, durable: null };
-  for (const argv of [...restart, ['nginx', '-s', 'reload']]) {
+  inBox(box, ['sh', '-c', POWER_OFF]);
+  for (const argv of [...boot, ['nginx']]) {
     if (!inBox(box, argv).ok) return { status, configTest, otherSite, durable: { restartFailed: commandLine(argv, 'person'), status: 0 } };
   }
+  afterBoot?.(box);
   return { status, configTest, otherSite, durable: { restartFailed: null, status: await waitForStatus(box, url, 200) } };
 }

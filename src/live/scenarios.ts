@@ -26,6 +26,8 @@ export interface Scenario {
   failsWith: 502 | 504;
   /** Starts the stack and breaks it. */
   build: () => Promise<Stack>;
+  /** What goes on again after the box restarts (the users' load), where the breakage needs it. */
+  afterBoot?: (box: Box) => void;
 }
 
 /** Builds a stack, then breaks it with `breakIt`; the box is removed if breaking fails. */
@@ -209,6 +211,7 @@ export const SCENARIOS: readonly Scenario[] = [
     url: 'http://blog.example/',
     failsWith: 504,
     build: () => broken(phpPoolOutOfChildren(), longReports),
+    afterBoot: longReports,
   },
 ];
 

@@ -15,17 +15,19 @@ const EVERY_BOX: Needed[] = [
   { program: '/usr/bin/curl', package: 'curl' },
   { program: '/usr/bin/ss', package: 'iproute2' },
   { program: '/usr/bin/ip', package: 'iproute2' },
+  { program: '/usr/bin/script', package: 'bsdutils' },
 ];
 
 /**
- * Each stack: what it needs besides, and how it is restarted the way it starts on a real box (the durability
- * check: a fix that only lives in a running process does not survive it).
+ * Each stack: what it needs besides, and how its backend starts when the box boots (src/live/stacks.ts starts
+ * it the same way). The durability check ends every process of the box and starts these, then nginx: a fix
+ * that only lives in a running process (a backend started by hand, a setting changed in memory) is gone.
  */
-export const STACK_KINDS: Record<StackKind, { title: string; needs: Needed[]; restart: string[][] }> = {
+export const STACK_KINDS: Record<StackKind, { title: string; needs: Needed[]; boot: string[][] }> = {
   'init-script': {
     title: 'a Python API started by /etc/init.d/shop-api',
     needs: [{ program: '/usr/bin/python3', package: 'python3' }],
-    restart: [['service', 'shop-api', 'restart']],
+    boot: [['service', 'shop-api', 'start']],
   },
   pm2: {
     title: 'a Node app under pm2',
@@ -33,7 +35,7 @@ export const STACK_KINDS: Record<StackKind, { title: string; needs: Needed[]; re
       { program: '/usr/bin/node', package: 'nodejs' },
       { program: 'pm2', package: 'pm2', npm: true },
     ],
-    restart: [['pm2', 'restart', 'api']],
+    boot: [['pm2', 'start', '/srv/api/ecosystem.config.js']],
   },
   'gunicorn-supervisor': {
     title: 'gunicorn run by supervisord',
@@ -41,12 +43,7 @@ export const STACK_KINDS: Record<StackKind, { title: string; needs: Needed[]; re
       { program: '/usr/bin/gunicorn', package: 'gunicorn' },
       { program: '/usr/bin/supervisord', package: 'supervisor' },
     ],
-    // reread + update applies a changed program section, as supervisord's start at boot would.
-    restart: [
-      ['supervisorctl', 'reread'],
-      ['supervisorctl', 'update'],
-      ['supervisorctl', 'restart', 'shop'],
-    ],
+    boot: [['supervisord', '-c', '/etc/supervisor/supervisord.conf']],
   },
   uwsgi: {
     title: "Debian's uwsgi (apps-enabled)",
@@ -54,12 +51,12 @@ export const STACK_KINDS: Record<StackKind, { title: string; needs: Needed[]; re
       { program: '/usr/bin/uwsgi', package: 'uwsgi' },
       { program: '/usr/lib/uwsgi/plugins/python3_plugin.so', package: 'uwsgi-plugin-python3' },
     ],
-    restart: [['service', 'uwsgi', 'restart']],
+    boot: [['service', 'uwsgi', 'start']],
   },
   'php-fpm': {
     title: "Debian's php8.2-fpm",
     needs: [{ program: '/usr/sbin/php-fpm8.2', package: 'php8.2-fpm' }],
-    restart: [['service', 'php8.2-fpm', 'restart']],
+    boot: [['service', 'php8.2-fpm', 'start']],
   },
 };
 

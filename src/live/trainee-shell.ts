@@ -7,6 +7,7 @@ const HERE = '/run/badgateway-live';
 const HINTS = `${HERE}/hints`;
 const FIXED = `${HERE}/fixed`;
 const RC = `${HERE}/bashrc`;
+const STATE = `${HERE}/state`;
 const PATH = `${HERE}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 
 /**
@@ -17,7 +18,7 @@ const PATH = `${HERE}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 export function furnish(box: Box, scenarioId: string, cli: { node: string; script: string }): void {
   box.write(
     `${HERE}/bin/badgateway`,
-    `#!/bin/sh\n# badgateway in a practice box: every run but --help is a hint, and counted.\ncase "$1" in -h|--help|-V|--version) ;; *) echo "$*" >> ${HINTS} ;; esac\nexec ${commandLine([cli.node, cli.script])} "$@"\n`,
+    `#!/bin/sh\n# badgateway in a practice box: every run but --help is a hint, and counted.\ncase "$1" in -h|--help|-V|--version) ;; *) echo "$*" >> ${HINTS} ;; esac\nexport BADGATEWAY_STATE_DIR=${STATE}\nexec ${commandLine([cli.node, cli.script])} "$@"\n`,
     0o755,
   );
   const banner = `practice ${scenarioId}: type fixed when it works, badgateway for a hint, exit to leave`;
@@ -26,7 +27,7 @@ export function furnish(box: Box, scenarioId: string, cli: { node: string; scrip
     [
       '[ -r /etc/bash.bashrc ] && . /etc/bash.bashrc',
       `export PATH=${quote(PATH)}`,
-      'export HISTFILE=/root/.bash_history PM2_HOME=/root/.pm2',
+      `export HISTFILE=/root/.bash_history PM2_HOME=/root/.pm2 BADGATEWAY_STATE_DIR=${STATE}`,
       `fixed() { : > ${FIXED}; exit 0; }`,
       `PS1=${quote(`\\[\\e[1;33m\\][${banner}]\\[\\e[0m\\]\\n\\u@practice-box:\\w\\$ `)}`,
       'cd /root',
@@ -37,16 +38,19 @@ export function furnish(box: Box, scenarioId: string, cli: { node: string; scrip
 }
 
 /**
- * An interactive bash inside the box's namespaces on this terminal; resolves when it ends, with whether the
- * trainee said `fixed`. The terminal's signals go to the shell: the caller ignores SIGINT meanwhile.
+ * An interactive bash inside the box's namespaces, relayed to this terminal; resolves when it ends, with
+ * whether the trainee said `fixed`. The caller ignores SIGINT meanwhile (script(1) passes Ctrl-C on to the shell).
  */
 export function openShell(box: Box): Promise<{ fixed: boolean }> {
   box.run(['rm', '-f', FIXED]);
-  const argv = box.exec(['env', '-i', `TERM=${process.env.TERM || 'xterm'}`, 'HOME=/root', `PATH=${PATH}`, 'bash', '--rcfile', RC, '-i']);
+  // script(1) gives the shell a terminal of its own: bash's job control then takes that one, not ours, whose
+  // foreground it could not hand back (our process group is outside the box's PID namespace).
+  const shell = commandLine(['bash', '--rcfile', RC, '-i']);
+  const argv = box.exec(['env', '-i', `TERM=${process.env.TERM || 'xterm'}`, 'HOME=/root', `PATH=${PATH}`, 'SHELL=/bin/bash', 'script', '-q', '-e', '-c', shell, '/dev/null']);
   return new Promise((resolve, reject) => {
-    const shell = spawn(argv[0] as string, argv.slice(1), { stdio: 'inherit' });
-    shell.once('error', reject);
-    shell.once('exit', () => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', () => {
       let fixed = false;
       try {
         box.run(['test', '-e', FIXED]);

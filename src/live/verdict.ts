@@ -9,7 +9,7 @@ export interface Findings {
   configTest: { ok: boolean; said: string };
   /** The box's other site's status. */
   otherSite: number;
-  /** After the stack's own restart and an nginx reload: what failed among those, and the request's status then. */
+  /** After a restart of the box (every process ended, the backend and nginx started as at boot): what failed to start, and the request's status then. */
   durable: { restartFailed: string | null; status: number } | null;
 }
 
@@ -19,7 +19,7 @@ export interface CheckLine {
 }
 
 /** The checklist a trainee reads after saying "done": one line per thing that must hold. */
-export function verdict(f: Findings, names: { url: string; otherUrl: string; restart: string }): CheckLine[] {
+export function verdict(f: Findings, names: { url: string; otherUrl: string; boot: string }): CheckLine[] {
   const lines: CheckLine[] = [
     { ok: f.status === 200, text: f.status === 200 ? `${names.url} answers 200 through nginx` : `${names.url} answers ${f.status || 'nothing'} through nginx (200 expected)` },
     { ok: f.configTest.ok, text: f.configTest.ok ? 'nginx -t: the configuration test passes' : `nginx -t fails: ${f.configTest.said}` },
@@ -28,15 +28,15 @@ export function verdict(f: Findings, names: { url: string; otherUrl: string; res
       text: f.otherSite === 200 ? `the other site ${names.otherUrl} still answers` : `the other site ${names.otherUrl} answers ${f.otherSite || 'nothing'} (it answered 200 before)`,
     },
   ];
-  if (!f.durable) lines.push({ ok: false, text: `not tried: ${names.restart}, then nginx reload (the fix must survive them)` });
-  else if (f.durable.restartFailed) lines.push({ ok: false, text: `${f.durable.restartFailed} failed: the fix does not survive the way the box starts its services` });
+  if (!f.durable) lines.push({ ok: false, text: `not tried yet: a restart of the box (${names.boot}); the fix must survive it` });
+  else if (f.durable.restartFailed) lines.push({ ok: false, text: `after a restart of the box, ${f.durable.restartFailed} failed: the box does not come up the way it boots` });
   else
     lines.push({
       ok: f.durable.status === 200,
       text:
         f.durable.status === 200
-          ? `after ${names.restart} and an nginx reload it still answers: the fix is durable`
-          : `after ${names.restart} and an nginx reload it answers ${f.durable.status || 'nothing'}: the fix did not last`,
+          ? `after a restart of the box (${names.boot}) it still answers: the fix is durable`
+          : `after a restart of the box (${names.boot}) it answers ${f.durable.status || 'nothing'}: the fix did not last`,
     });
   return lines;
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { BadInput, CannotRun } from '../errors.js';
+import { sealBoxes } from '../live/box.js';
 import { inspect } from '../live/inspect.js';
 import { openScenario } from '../live/open-scenario.js';
 import { OTHER_SITE } from '../live/other-site.js';
@@ -11,7 +12,7 @@ import type { Stack } from '../live/stacks.js';
 import { furnish, hintsUsed, openShell } from '../live/trainee-shell.js';
 import { clock, passed, score, verdict } from '../live/verdict.js';
 import { EXIT } from '../report/exit-codes.js';
-import { commandLine } from '../shell/quote.js';
+import { shownCommand } from '../shell/quote.js';
 import { jsonText, oneLine, stripControl } from '../shell/sanitize.js';
 
 const out = (text: string) => void process.stdout.write(`${stripControl(text)}\n`);
@@ -99,9 +100,9 @@ function printTicket(scenario: Scenario): void {
 /** Checks the box; prints the checklist; true when everything holds. */
 async function check(stack: Stack, scenario: Scenario): Promise<boolean> {
   out('Checking the box…');
-  const restart = STACK_KINDS[scenario.stack].restart;
-  const findings = await inspect(stack.box, scenario.url, restart);
-  const lines = verdict(findings, { url: scenario.url, otherUrl: OTHER_SITE.url, restart: restart.map((argv) => commandLine(argv, 'person')).join(' && ') });
+  const boot = STACK_KINDS[scenario.stack].boot;
+  const findings = await inspect(stack.box, scenario.url, boot, scenario.afterBoot);
+  const lines = verdict(findings, { url: scenario.url, otherUrl: OTHER_SITE.url, boot: shownCommand(...boot, ['nginx']) });
   for (const line of lines) out(`  ${line.ok ? '✓' : '✗'} ${line.text}`);
   return passed(lines);
 }
@@ -120,6 +121,8 @@ export async function practiceLive(name: string | null): Promise<number> {
   // pm2 and the shells keep their state under HOME: inside the box that is its own /root (a tmpfs).
   process.env.HOME = '/root';
   process.env.PM2_HOME = '/root/.pm2';
+  // A person types in this box as root: the rest of this machine's files are read-only in it.
+  sealBoxes();
   out(`Building the box: ${STACK_KINDS[scenario.stack].title} behind nginx, then breaking it…`);
   let stack: Stack;
   try {
