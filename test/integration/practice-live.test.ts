@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI } from './lab/badgateway.js';
+import { CLI, runCli } from './lab/badgateway.js';
 import { commandOf, descendants, inNamespace, pidNamespace } from './lab/proc-tree.js';
 import { openPty, type Pty } from './lab/pty.js';
 
@@ -133,6 +133,23 @@ describe('badgateway practice --live on a pseudo-terminal', () => {
     expect(nginxConfig()).toBe(config);
     expect(stackListeners()).toEqual(listeners);
   }, 120_000);
+
+  it('with no scenario named, shows the menu by symptom and refuses an answer that names none (exit 2, no box built)', async () => {
+    const pty = openPty([process.execPath, CLI, 'practice', '--live']);
+    ptys.push(pty);
+    const menu = await pty.waitFor(/number or name: $/, 30_000);
+    expect(menu).toMatch(/ 1 {2}\*\.\.\.\. {2}api-after-reboot +api\.example answers 502 since the night/);
+    expect(menu).not.toContain('backend-down');
+    pty.type('99\n');
+    expect(await pty.exited).toBe(2);
+    expect(pty.screen()).toContain('no live scenario 99; badgateway practice --live --list shows them');
+  }, 60_000);
+
+  it('without a terminal, refuses before building anything (exit 2)', async () => {
+    const run = await runCli(['practice', '--live', 'api-after-reboot']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('practice --live needs a terminal');
+  });
 
   it('refuses without root, saying why (exit 3)', async () => {
     const pty = openPty(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'practice', '--live', 'api-after-reboot']);
