@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from './lab/badgateway.js';
@@ -79,6 +79,10 @@ describe('badgateway practice --live on a pseudo-terminal', () => {
     expect(stackListeners()).toEqual(listeners);
     const namespace = boxNamespace(pty);
 
+    // Root in the box, yet this machine's files outside the box's own copies are read-only there.
+    pty.type('touch /usr/local/bgw-practice-probe; echo touch=$?\n');
+    await pty.waitFor(/Read-only file system[\s\S]*touch=1/);
+    expect(existsSync('/usr/local/bgw-practice-probe')).toBe(false);
     pty.type('curl -s -o /dev/null -w "status=%{http_code}\\n" http://api.example/\n');
     await pty.waitFor(/status=502/);
     // A hint: badgateway itself, run in the box, finds the cause there.
@@ -132,6 +136,33 @@ describe('badgateway practice --live on a pseudo-terminal', () => {
     await pty.exited;
     expect(nginxConfig()).toBe(config);
     expect(stackListeners()).toEqual(listeners);
+  }, 120_000);
+
+  it('Ctrl-C stops what runs in the shell, not the session; at the question after leaving it gives up (exit 1) and the box ends', async () => {
+    const pty = session('blog-php-update');
+    await pty.waitFor(PROMPT, 60_000);
+    const namespace = boxNamespace(pty);
+    pty.type('sleep 100\n');
+    await sleep(500);
+    pty.type('\x03');
+    pty.type('echo still=here\n');
+    await pty.waitFor(/still=here/);
+    pty.type('exit\n');
+    await pty.waitFor(/\[c\] check it now/);
+    pty.type('\x03');
+    await pty.waitFor(/Left unfixed: the cause was socket-missing/);
+    expect(await pty.exited).toBe(1);
+    expect(await allGone(namespace)).toEqual([]);
+  }, 120_000);
+
+  it('a closed terminal (its pseudo-terminal gone) ends the session and the box', async () => {
+    const config = nginxConfig();
+    const pty = session('node-api-cleanup');
+    await pty.waitFor(PROMPT, 60_000);
+    const namespace = boxNamespace(pty);
+    pty.kill();
+    expect(await allGone(namespace)).toEqual([]);
+    expect(nginxConfig()).toBe(config);
   }, 120_000);
 
   it('with no scenario named, shows the menu by symptom and refuses an answer that names none (exit 2, no box built)', async () => {
