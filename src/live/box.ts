@@ -47,8 +47,12 @@ function childPid(parent: number): number | null {
   }
 }
 
-/** What a sealed box also copies (nginx's and PHP's state folders) and starts empty (/tmp), to run read-only elsewhere. */
-const SEALED_COPIES = ['/var/lib/nginx', '/var/lib/php'];
+/**
+ * What a sealed box also copies (nginx's temp folders) or starts empty (/tmp; PHP's sessions, which on a real
+ * server may be many), to run read-only elsewhere.
+ */
+const SEALED_COPIES = ['/var/lib/nginx'];
+const SEALED_EMPTY = ['mount -t tmpfs -o mode=1777 tmpfs /tmp', 'if [ -d /var/lib/php/sessions ]; then mount -t tmpfs -o mode=1733 tmpfs /var/lib/php/sessions; fi'];
 
 /**
  * In a sealed box every other mount of this machine is read-only (in the box's mount namespace only): a
@@ -87,7 +91,7 @@ export function setupScript(seal = false): string {
     ...copies,
     'umount -l /run',
     ...EMPTY.map((path) => `mount -t tmpfs -o mode=0755 tmpfs ${commandLine([path])}`),
-    ...(seal ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp', readOnlyElsewhere([...copied, ...EMPTY, '/tmp'])] : []),
+    ...(seal ? [...SEALED_EMPTY, readOnlyElsewhere([...copied, ...EMPTY, '/tmp', '/var/lib/php/sessions'])] : []),
     // What Debian's packages expect to find in /run and /var/log.
     `mkdir -p /run/php /run/sshd /var/log/nginx /var/log/supervisor /var/log/php${seal ? '' : ' /var/lib/nginx'}`,
     'ip link set lo up',

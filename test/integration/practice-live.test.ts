@@ -176,6 +176,15 @@ describe('badgateway practice --live on a pseudo-terminal', () => {
     expect(pty.screen()).toContain('no live scenario 99; badgateway practice --live --list shows them');
   }, 60_000);
 
+  it('--list --json: every scenario by id, symptom, difficulty and stack, easiest first, never its cause', async () => {
+    const run = await runCli(['practice', '--live', '--list', '--json']);
+    expect(run.code).toBe(0);
+    const listed = JSON.parse(run.stdout);
+    expect(listed[0]).toEqual({ id: 'api-after-reboot', symptom: 'api.example answers 502 since the night', difficulty: 1, stack: 'init-script' });
+    expect(listed).toHaveLength(14);
+    expect(run.stdout).not.toMatch(/cause|backend-down|socket-missing/);
+  });
+
   it('without a terminal, refuses before building anything (exit 2)', async () => {
     const run = await runCli(['practice', '--live', 'api-after-reboot']);
     expect(run.code).toBe(2);
