@@ -12,16 +12,21 @@ function inBox(box: Box, argv: string[]): { ok: boolean; said: string } {
 }
 
 /**
- * Ends every process of the box but its first one and that one's lifeline (the `cat` on its starter's pipe,
- * src/live/box.ts): what a reboot does to the processes. Five rounds, for what a dying daemon forks.
+ * What a reboot does to the box's processes and runtime files: every process ends but the box's first one and
+ * its lifeline (the `cat` on its starter's pipe, src/live/box.ts), bounded to 50 rounds a tenth of a second
+ * apart, until only those and this script are left; then the pid files and sockets under /run go, as /run
+ * starts empty at boot.
  */
 const POWER_OFF = `lifeline=$(ps -o pid= -o comm= --ppid 1 | awk '$2 == "cat" { print $1 }')
-for round in 1 2 3 4 5; do
+for round in $(seq 1 50); do
+  left=0
   for p in $(ps -e -o pid=); do
-    case " 1 $$ $lifeline " in *" $p "*) ;; *) kill -KILL "$p" 2>/dev/null ;; esac
+    case " 1 $$ $lifeline " in *" $p "*) ;; *) kill -KILL "$p" 2>/dev/null && left=1 ;; esac
   done
-  sleep 0.2
-done`;
+  [ "$left" = 0 ] && break
+  sleep 0.1
+done
+find /run \\( -name '*.pid' -type f -o -type s \\) -print0 | xargs -0r rm -f`;
 
 /**
  * Checks the box for real after the trainee says "done": the failing request through nginx, nginx -t, the
@@ -37,7 +42,9 @@ export async function inspect(box: Box, url: string, boot: readonly string[][], 
   if (status !== 200 || !configTest.ok) return { status, configTest, otherSite, durable: null };
   inBox(box, ['sh', '-c', POWER_OFF]);
   for (const argv of [...boot, ['nginx']]) {
-    if (!inBox(box, argv).ok) return { status, configTest, otherSite, durable: { restartFailed: commandLine(argv, 'person'), status: 0 } };
+    const started = inBox(box, argv);
+    const said = started.said.split('\n').filter(Boolean).pop();
+    if (!started.ok) return { status, configTest, otherSite, durable: { restartFailed: `${commandLine(argv, 'person')}${said ? ` (${said})` : ''}`, status: 0 } };
   }
   afterBoot?.(box);
   return { status, configTest, otherSite, durable: { restartFailed: null, status: await waitForStatus(box, url, 200) } };
