@@ -24,11 +24,11 @@ function nginxConfig(): string {
   return hash.digest('hex');
 }
 
-/** What listens here on the ports and sockets the scenarios' stacks use (the lab's other tests use random ports). */
+/** What listens here on the ports and sockets only the scenarios' stacks use (the lab's other tests use random ports; php-front-controller uses /run/php here). */
 function stackListeners(): string[] {
   return execFileSync('ss', ['-lntxH'], { encoding: 'utf8' })
     .split('\n')
-    .filter((l) => /[:.](80|8000|8001|3000)\s|\/run\/(shop|php|uwsgi)/.test(l))
+    .filter((l) => /[:.](80|8000|8001|3000)\s|\/run\/(shop|uwsgi)\//.test(l))
     .map((l) => l.replace(/\s+/g, ' ').trim());
 }
 
