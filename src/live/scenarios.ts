@@ -50,6 +50,22 @@ function longReports(box: Box): void {
   box.run(['sh', '-c', 'for n in 1 2; do setsid sh -c "$0" </dev/null >/dev/null 2>&1 & done', loop]);
 }
 
+/** php-fpm stopped the hard way: its socket file left behind, with nobody listening on it. */
+function staleFpmSocket(box: Box): void {
+  box.run(['service', 'php8.2-fpm', 'stop']);
+  const socket = '/run/php/php8.2-fpm.sock';
+  box.run(['python3', '-c', 'import socket, os, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); os._exit(0)', socket]);
+  box.run(['chown', 'www-data:www-data', '--', socket]);
+  box.run(['chmod', '660', '--', socket]);
+}
+
+/** The blog's PHP location copied from a proxy template: proxy_pass (HTTP) at php-fpm's socket, which speaks FastCGI. */
+function proxyTemplateForPhp(box: Box): void {
+  const site = '/etc/nginx/sites-available/blog';
+  box.write(site, box.read(site).replace('include snippets/fastcgi-php.conf;\n        fastcgi_pass unix:', 'include proxy_params;\n        proxy_pass http://unix:'));
+  box.run(['nginx', '-s', 'reload']);
+}
+
 /** Stops gunicorn's master and workers (SIGSTOP): they keep their socket but answer nothing. */
 function freezeGunicorn(box: Box): void {
   const master = box.run(['supervisorctl', 'pid', 'shop']).trim();
@@ -147,6 +163,28 @@ export const SCENARIOS: readonly Scenario[] = [
     build: () => broken(phpFpmDebian({ pool: { 'listen.owner': 'root', 'listen.group': 'root' } }), asIs),
   },
   {
+    id: 'blog-after-outage',
+    symptom: 'the blog answers 502 since the night the server hung',
+    ticket: 'The blog (blog.example) answers "502 Bad Gateway" since the server ran out of memory last night. The hosting company says they "cleaned up" and everything is running again.',
+    stack: 'php-fpm',
+    cause: 'backend-down',
+    difficulty: 2,
+    url: 'http://blog.example/',
+    failsWith: 502,
+    build: () => broken(phpFpmDebian(), staleFpmSocket),
+  },
+  {
+    id: 'blog-proxy-template',
+    symptom: 'the blog answers 502 since its site file was tidied',
+    ticket: 'Someone tidied the nginx site of blog.example using the template of our proxied apps; since then every page says "502 Bad Gateway". PHP was not touched.',
+    stack: 'php-fpm',
+    cause: 'protocol-mismatch',
+    difficulty: 3,
+    url: 'http://blog.example/',
+    failsWith: 502,
+    build: () => broken(phpFpmDebian(), proxyTemplateForPhp),
+  },
+  {
     id: 'shop-new-template',
     symptom: 'the shop answers 502 on the new site template',
     ticket: 'We moved shop.example to the new nginx site template (the one we use for our other apps) and now every page says "502 Bad Gateway".',
@@ -200,6 +238,17 @@ export const SCENARIOS: readonly Scenario[] = [
     url: 'http://shop.example/crash',
     failsWith: 502,
     build: () => broken(uwsgiApp(), asIs),
+  },
+  {
+    id: 'blog-export-page',
+    symptom: 'one page of the blog answers 502',
+    ticket: 'The export page of the blog, http://blog.example/export.php, answers "502 Bad Gateway". Every other page of the blog works.',
+    stack: 'php-fpm',
+    cause: 'backend-crashed',
+    difficulty: 4,
+    url: 'http://blog.example/export.php',
+    failsWith: 502,
+    build: () => broken(phpFpmDebian({ scripts: { 'export.php': '<?php posix_kill(getmypid(), 9); echo "export ok\\n";' } }), asIs),
   },
   {
     id: 'blog-reports',

@@ -55,7 +55,10 @@ export const STACK_KINDS: Record<StackKind, { title: string; needs: Needed[]; bo
   },
   'php-fpm': {
     title: "Debian's php8.2-fpm",
-    needs: [{ program: '/usr/sbin/php-fpm8.2', package: 'php8.2-fpm' }],
+    needs: [
+      { program: '/usr/sbin/php-fpm8.2', package: 'php8.2-fpm' },
+      { program: '/usr/bin/python3', package: 'python3' },
+    ],
     boot: [['service', 'php8.2-fpm', 'start']],
   },
 };

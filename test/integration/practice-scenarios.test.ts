@@ -29,6 +29,10 @@ const FIXES: Record<string, string> = {
   'shop-spins': 'master=$(supervisorctl pid shop) && kill -CONT -- "$master" $(ps -o pid= --ppid "$master")',
   'shop-one-page': 'sed -i "s|os.kill(os.getpid(), 11)|pass|" /srv/shop/app.py && supervisorctl restart shop',
   'shop-uwsgi-one-page': 'sed -i "s|os.kill(os.getpid(), 11)|pass|" /srv/shop/app.py && service uwsgi restart',
+  'blog-after-outage': 'service php8.2-fpm start',
+  'blog-proxy-template':
+    'sed -i "s|include proxy_params;|include snippets/fastcgi-php.conf;|; s|proxy_pass http://unix:/run/php/php8.2-fpm.sock;|fastcgi_pass unix:/run/php/php8.2-fpm.sock;|" /etc/nginx/sites-available/blog && nginx -s reload',
+  'blog-export-page': 'sed -i "s|posix_kill(getmypid(), 9);||" /srv/blog.example/public/export.php',
   'blog-reports': 'sed -i "s|^pm.max_children = 2|pm.max_children = 8|" /etc/php/8.2/fpm/pool.d/www.conf && service php8.2-fpm restart',
 };
 

@@ -32,7 +32,7 @@ describe('the scenarios', () => {
     expect(Object.keys(STACK_KINDS).sort()).toEqual([...new Set(SCENARIOS.map((s) => s.stack))].sort());
     expect(byStack('gunicorn-supervisor')).toEqual(['backend-crashed', 'backend-hung', 'socket-missing', 'socket-tcp-mismatch']);
     expect(byStack('uwsgi')).toEqual(['backend-crashed', 'protocol-mismatch', 'socket-missing']);
-    expect(byStack('php-fpm')).toEqual(['backend-saturated', 'read-timeout', 'socket-missing', 'socket-permission']);
+    expect(byStack('php-fpm')).toEqual(['backend-crashed', 'backend-down', 'backend-saturated', 'protocol-mismatch', 'read-timeout', 'socket-missing', 'socket-permission']);
   });
 
   it('are listed easiest first, and found by id or by their number in that list', () => {
@@ -50,7 +50,7 @@ describe('what a live box needs', () => {
     const none = missingFor('pm2', () => false);
     expect(none.missing.map((m) => m.program)).toContain('/usr/sbin/nginx');
     expect(none.install).toEqual([expect.stringMatching(/^apt-get install util-linux nginx-light curl iproute2 bsdutils nodejs$/), 'npm install --global pm2']);
-    expect(missingFor('php-fpm', (p) => p !== '/usr/sbin/php-fpm8.2')).toEqual({ missing: [{ program: '/usr/sbin/php-fpm8.2', package: 'php8.2-fpm' }], install: ['apt-get install php8.2-fpm'] });
+    expect(missingFor('uwsgi', (p) => p !== '/usr/bin/uwsgi')).toEqual({ missing: [{ program: '/usr/bin/uwsgi', package: 'uwsgi' }], install: ['apt-get install uwsgi'] });
     expect(missingFor('uwsgi', () => true)).toEqual({ missing: [], install: [] });
   });
 });
