@@ -23,7 +23,8 @@ export type Mode =
   | { kind: 'undo'; json: boolean; hosts: HostArg[]; acceptNewHostKey: boolean }
   /** `badgateway route`: where nginx sends this request and why, without sending it. */
   | { kind: 'route'; json: boolean; url: string; hostHeader: string | null; headers: Record<string, string>; hosts: HostArg[]; acceptNewHostKey: boolean }
-  | { kind: 'practice'; list: boolean; json: boolean; incident: string | null };
+  /** `practice`: recorded incidents; with `live`, a broken box in namespaces of its own and `incident` names its scenario. */
+  | { kind: 'practice'; list: boolean; json: boolean; incident: string | null; live: boolean };
 
 /** A host of the session: `proxy` is where nginx runs (--ssh); other roles are backends' boxes (--host ROLE=TARGET). */
 export interface HostArg {
@@ -56,6 +57,9 @@ Usage:
   --report FILE.md                write a Markdown report of the session, to paste into a ticket
   badgateway practice [INCIDENT]  training: walk recorded real incidents, predicting each step
   badgateway practice --list [--json]          the incidents there are
+  badgateway practice --live [SCENARIO]        training on a live broken box in namespaces of its own (root):
+                                  a ticket, a shell in the box, and a score once you say it is fixed
+  badgateway practice --live --list [--json]   the live scenarios, by symptom, easiest first
   badgateway lint [flows/...]     check flow files
   badgateway --help | --version
 
@@ -184,19 +188,21 @@ function takeHeaders(args: string[]): { rest: string[]; headers: Record<string, 
   return { rest, headers: Object.fromEntries(headers) };
 }
 
-/** `badgateway practice [--list] [--json] [INCIDENT]`. */
+/** `badgateway practice [--live] [--list] [--json] [INCIDENT | SCENARIO]`. */
 function parsePractice(args: string[]): Mode {
   let list = false;
   let json = false;
+  let live = false;
   let incident: string | null = null;
   for (const arg of args) {
     if (arg === '-h' || arg === '--help') return { kind: 'help' };
     if (arg === '--list') list = true;
     else if (arg === '--json') json = true;
+    else if (arg === '--live') live = true;
     else if (arg.startsWith('-')) throw new UsageError(`unknown argument ${arg} for practice (see badgateway --help)`);
-    else if (incident) throw new UsageError(`practice takes one incident (got ${incident} and ${arg})`);
+    else if (incident) throw new UsageError(`practice takes one ${live ? 'scenario' : 'incident'} (got ${incident} and ${arg})`);
     else incident = arg;
   }
   if (json && !list) throw new UsageError('practice --json goes with --list: the practice itself needs a terminal');
-  return { kind: 'practice', list, json, incident };
+  return { kind: 'practice', list, json, incident, live };
 }

@@ -49,6 +49,10 @@ async function main(mode: Mode): Promise<number> {
     return 0;
   }
   if (mode.kind === 'lint') return (await import('./modes/lint.js')).lint(mode.paths);
+  if (mode.kind === 'practice' && mode.live) {
+    const live = await import('./modes/practice-live.js');
+    return mode.list ? live.listLive(mode.json) : live.practiceLive(mode.incident);
+  }
   if (mode.kind === 'practice') {
     if (!mode.list) drawLiveOnTerminal();
     const practice = await import('./modes/practice.js');
