@@ -18,7 +18,7 @@ const PATH = `${HERE}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 export function furnish(box: Box, scenarioId: string, cli: { node: string; script: string }): void {
   box.write(
     `${HERE}/bin/badgateway`,
-    `#!/bin/sh\n# badgateway in a practice box: every run but --help is a hint, and counted.\ncase "$1" in -h|--help|-V|--version) ;; *) echo "$*" >> ${HINTS} ;; esac\nexport BADGATEWAY_STATE_DIR=${STATE}\nexec ${commandLine([cli.node, cli.script])} "$@"\n`,
+    `#!/bin/sh\n# badgateway in a practice box: every run but --help is a hint, and counted.\ncase "$1" in -h|--help|-V|--version) ;; *) echo "run: $*" >> ${HINTS} ;; esac\nexport BADGATEWAY_STATE_DIR=${STATE}\nexec ${commandLine([cli.node, cli.script])} "$@"\n`,
     0o755,
   );
   const banner = `practice ${scenarioId}: type fixed when it works, badgateway for a hint, exit to leave`;

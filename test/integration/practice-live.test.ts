@@ -67,7 +67,7 @@ const session = (scenario: string) => {
 };
 
 describe('badgateway practice --live on a pseudo-terminal', () => {
-  it('api-after-reboot: ticket, a shell in the box, one hint, the fix typed, "fixed", the real check and the score', async () => {
+  it('api-after-reboot: ticket, a shell in the box, two hints (one the plain wizard), the fix typed, "fixed", the real check and the score', async () => {
     const config = nginxConfig();
     const listeners = stackListeners();
     const pty = session('api-after-reboot');
@@ -88,6 +88,9 @@ describe('badgateway practice --live on a pseudo-terminal', () => {
     // A hint: badgateway itself, run in the box, finds the cause there.
     pty.type('badgateway --json --url http://api.example/ | grep -o \'"cause": *"[a-z-]*"\' | head -1\n');
     await pty.waitFor(/"cause": *"backend-down"/, 60_000);
+    // Plain badgateway (the wizard, here without a terminal) is a hint too; --help is not.
+    pty.type('badgateway </dev/null; badgateway --help >/dev/null\n');
+    await pty.waitFor(/the wizard needs a terminal/);
     pty.type('service shop-api start\n');
     await sleep(500);
     pty.type('fixed\n');
@@ -96,8 +99,8 @@ describe('badgateway practice --live on a pseudo-terminal', () => {
     expect(end).toContain('✓ nginx -t: the configuration test passes');
     expect(end).toContain('✓ the other site http://status.example/ still answers');
     expect(end).toContain('✓ after a restart of the box (service shop-api start; nginx) it still answers: the fix is durable');
-    expect(end).toMatch(/Fixed in \d+:\d\d \(par 3 min\), 1 hint\./);
-    expect(end).toMatch(/Score: 90\/100/);
+    expect(end).toMatch(/Fixed in \d+:\d\d \(par 3 min\), 2 hints\./);
+    expect(end).toMatch(/Score: 80\/100/);
     expect(await pty.exited).toBe(0);
 
     expect(await allGone(namespace)).toEqual([]);
