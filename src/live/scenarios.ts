@@ -1,13 +1,13 @@
 import type { Cause } from '../causes.js';
 import type { Box } from './box.js';
-import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, type Stack, uwsgiApp } from './stacks.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend, type Stack, uwsgiApp } from './stacks.js';
 
 /**
  * The scenarios of `badgateway practice --live`: each is one stack of the integration lab (src/live/stacks.ts)
  * broken the way a lab test breaks it, told as the ticket a user would file. The menu shows the symptom and the
  * difficulty, never the cause: finding the cause is the exercise.
  */
-export type StackKind = 'init-script' | 'pm2' | 'gunicorn-supervisor' | 'uwsgi' | 'php-fpm';
+export type StackKind = 'init-script' | 'runit' | 's6' | 'pm2' | 'gunicorn-supervisor' | 'uwsgi' | 'php-fpm';
 
 export interface Scenario {
   id: string;
@@ -66,6 +66,14 @@ function proxyTemplateForPhp(box: Box): void {
   box.run(['nginx', '-s', 'reload']);
 }
 
+/** Stops the Node app under pm2 (SIGSTOP): pm2 still lists it online, its port still accepts. */
+function freezeNodeApp(box: Box): void {
+  box.run(['kill', '-STOP', '--', box.run(['pm2', 'pid', 'api']).trim()]);
+}
+
+/** A front controller that sets 40 cookies of 200 bytes: a response head of about 8.7 KB. */
+const COOKIE_HEAVY_INDEX = '<?php for ($i = 0; $i < 40; $i++) setcookie("c$i", str_repeat("x", 200)); echo "blog ok\\n";';
+
 /** Stops gunicorn's master and workers (SIGSTOP): they keep their socket but answer nothing. */
 function freezeGunicorn(box: Box): void {
   const master = box.run(['supervisorctl', 'pid', 'shop']).trim();
@@ -95,6 +103,28 @@ export const SCENARIOS: readonly Scenario[] = [
     url: 'http://api.example/',
     failsWith: 502,
     build: () => broken(nodeUnderPm2(), (box) => void box.run(['pm2', 'stop', 'api'])),
+  },
+  {
+    id: 'api-log-cleanup',
+    symptom: 'api.example answers 502 after a log clean-up',
+    ticket: 'api.example answers "502 Bad Gateway" since someone cleaned up the logs of that box by hand. The box runs its services with runit.',
+    stack: 'runit',
+    cause: 'backend-down',
+    difficulty: 2,
+    url: 'http://api.example/',
+    failsWith: 502,
+    build: () => broken(runitBackend(), (box) => void box.run(['sv', 'stop', 'shop-api'])),
+  },
+  {
+    id: 'api-s6-paused',
+    symptom: 'api.example answers 502 since a service was paused',
+    ticket: 'api.example answers "502 Bad Gateway". A colleague "paused a service for a minute" yesterday; the box runs its services with s6.',
+    stack: 's6',
+    cause: 'backend-down',
+    difficulty: 2,
+    url: 'http://api.example/',
+    failsWith: 502,
+    build: () => broken(s6Backend(), (box) => void box.run(['s6-svc', '-wd', '-d', '/run/service/shop-api'])),
   },
   {
     id: 'shop-maintenance',
@@ -216,6 +246,28 @@ export const SCENARIOS: readonly Scenario[] = [
     url: 'http://shop.example/',
     failsWith: 504,
     build: () => broken(gunicornUnderSupervisor({ proxyExtra: 'proxy_read_timeout 2s;' }), freezeGunicorn),
+  },
+  {
+    id: 'node-api-frozen',
+    symptom: 'the Node API spins, then 504, though pm2 says online',
+    ticket: 'Every request to api.example spins and then shows "504 Gateway Time-out". `pm2 list` says the app is online, with no restarts.',
+    stack: 'pm2',
+    cause: 'backend-hung',
+    difficulty: 3,
+    url: 'http://api.example/',
+    failsWith: 504,
+    build: () => broken(nodeUnderPm2({ proxyExtra: 'proxy_read_timeout 2s;' }), freezeNodeApp),
+  },
+  {
+    id: 'blog-cookie-plugin',
+    symptom: 'the blog home page answers 502 after a plugin update',
+    ticket: 'Since the marketing plugin was updated, the blog home page (blog.example) answers "502 Bad Gateway". The admin pages still work, and PHP itself runs.',
+    stack: 'php-fpm',
+    cause: 'header-too-big',
+    difficulty: 4,
+    url: 'http://blog.example/',
+    failsWith: 502,
+    build: () => broken(phpFpmDebian({ scripts: { 'index.php': COOKIE_HEAVY_INDEX } }), asIs),
   },
   {
     id: 'shop-one-page',

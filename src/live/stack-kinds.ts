@@ -29,6 +29,22 @@ export const STACK_KINDS: Record<StackKind, { title: string; needs: Needed[]; bo
     needs: [{ program: '/usr/bin/python3', package: 'python3' }],
     boot: [['service', 'shop-api', 'start']],
   },
+  runit: {
+    title: "a Python API run by runit (Debian's runit: runsvdir, /etc/sv)",
+    needs: [
+      { program: '/usr/bin/python3', package: 'python3' },
+      { program: '/usr/bin/runsvdir', package: 'runit' },
+    ],
+    boot: [['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/runsvdir', '--', '-P', '/etc/service']],
+  },
+  s6: {
+    title: "a Python API run by s6 (Debian's s6: s6-svscan /run/service)",
+    needs: [
+      { program: '/usr/bin/python3', package: 'python3' },
+      { program: '/usr/bin/s6-svscan', package: 's6' },
+    ],
+    boot: [['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/s6-svscan', '--', '/run/service']],
+  },
   pm2: {
     title: 'a Node app under pm2',
     needs: [

@@ -17,6 +17,10 @@ import { pathOf } from './lab/stack-run.js';
 const FIXES: Record<string, string> = {
   'api-after-reboot': 'service shop-api start',
   'node-api-cleanup': 'pm2 start api',
+  'api-log-cleanup': 'sv start shop-api',
+  'api-s6-paused': 's6-svc -u /run/service/shop-api',
+  'node-api-frozen': 'kill -CONT -- "$(pm2 pid api)"',
+  'blog-cookie-plugin': 'sed -i "s|^\\(\\s*\\)fastcgi_pass|\\1fastcgi_buffer_size 16k;\\n\\1fastcgi_buffers 8 16k;\\n\\1fastcgi_pass|" /etc/nginx/sites-available/blog && nginx -t && nginx -s reload',
   'shop-maintenance': 'supervisorctl start shop',
   'shop-server-update': 'service uwsgi start',
   'blog-php-update': 'service php8.2-fpm start',
