@@ -2,6 +2,7 @@
 import { BadCommandLine } from './errors.js';
 import { parseTarget } from './hosts/ssh/target.js';
 import { roleNameProblem } from './roles.js';
+import { parseDuration } from './history/duration.js';
 
 export type Mode =
   | { kind: 'help' }
@@ -18,6 +19,8 @@ export type Mode =
       replay: string | null;
       report: string | null;
       apply: boolean;
+      /** --since: how far back history is read, in ms; null: as far as the logs reach (bounded). */
+      sinceMs: number | null;
     }
   /** `badgateway undo`: revert the last fix badgateway applied on the proxy host (this machine or --ssh). */
   | { kind: 'undo'; json: boolean; hosts: HostArg[]; acceptNewHostKey: boolean }
@@ -54,6 +57,7 @@ Usage:
   --record FILE                   save the session (commands, outputs, timings, per host; secrets redacted)
   --replay FILE                   walk a recorded session again, with no box at all (wizard or --json)
   --report FILE.md                write a Markdown report of the session, to paste into a ticket
+  --since DURATION                read history this far back (30m, 2h, 1d; default: as far as the logs reach)
   badgateway practice [INCIDENT]  training: walk recorded real incidents, predicting each step
   badgateway practice --list [--json]          the incidents there are
   badgateway lint [flows/...]     check flow files
@@ -78,6 +82,7 @@ export function parseArgs(argv: readonly string[]): Mode {
   let record: string | null = null;
   let replay: string | null = null;
   let report: string | null = null;
+  let sinceMs: number | null = null;
   let apply = false;
   let yes = false;
   const hosts: HostArg[] = [];
@@ -118,7 +123,11 @@ export function parseArgs(argv: readonly string[]): Mode {
     else if (name === '--record') record = value();
     else if (name === '--replay') replay = value();
     else if (name === '--report') report = value();
-    else if (name === '--apply') apply = true;
+    else if (name === '--since') {
+      const text = value();
+      sinceMs = parseDuration(text);
+      if (sinceMs === null) throw new UsageError(`--since needs a duration such as 30m, 2h or 1d (got ${text})`);
+    } else if (name === '--apply') apply = true;
     else if (name === '--yes') yes = true;
     else throw new UsageError(`unknown argument ${arg} (see badgateway --help)`);
   }
@@ -129,7 +138,7 @@ export function parseArgs(argv: readonly string[]): Mode {
   if (apply && !yes) throw new UsageError('--apply changes the box without asking: add --yes to say so (badgateway --json --apply --yes)');
   if (yes && !apply) throw new UsageError('--yes answers --apply: use both, with --json');
   if (apply && replay) throw new UsageError('--apply needs a real box; --replay has none');
-  return { kind: 'diagnose', json, url, flow, hosts, acceptNewHostKey, record, replay, report, apply };
+  return { kind: 'diagnose', json, url, flow, hosts, acceptNewHostKey, record, replay, report, apply, sinceMs };
 }
 
 /** `badgateway undo [--ssh TARGET | --host proxy=TARGET] [--accept-new-host-key] [--json]`. */
@@ -137,7 +146,21 @@ function parseUndo(args: string[]): Mode {
   if (SUBCOMMANDS.includes(args[0] ?? '')) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${args[0]})`);
   const parsed = parseArgs(args);
   if (parsed.kind !== 'diagnose') return parsed;
-  const extra = parsed.url ? '--url' : parsed.flow ? '--flow' : parsed.record ? '--record' : parsed.replay ? '--replay' : parsed.report ? '--report' : parsed.apply ? '--apply' : null;
+  const extra = parsed.url
+    ? '--url'
+    : parsed.flow
+      ? '--flow'
+      : parsed.record
+        ? '--record'
+        : parsed.replay
+          ? '--replay'
+          : parsed.report
+            ? '--report'
+            : parsed.apply
+              ? '--apply'
+              : parsed.sinceMs !== null
+                ? '--since'
+                : null;
   if (extra) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${extra})`);
   return { kind: 'undo', json: parsed.json, hosts: parsed.hosts, acceptNewHostKey: parsed.acceptNewHostKey };
 }

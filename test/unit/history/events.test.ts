@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { listenOverflows, logEvents, oomKills, unstampedCrashes } from '../../../src/history/events.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/history/${name}`, import.meta.url), 'utf8');
+
+describe("the backend's side, from logs captured in the lab", () => {
+  it('gunicorn: a master shutting down and a new one starting', () => {
+    expect(logEvents(fixture('restart-window/shop__error.log'), 'gunicorn', 2026).map((e) => [e.kind, new Date(e.time).toISOString()])).toEqual([
+      ['restart', '2026-12-06T11:51:28.000Z'],
+      ['stop', '2026-12-06T11:51:28.000Z'],
+      ['restart', '2026-12-06T11:51:29.000Z'],
+    ]);
+  });
+
+  it("a Python traceback without time stamps (supervisord's stderr_logfile) is the crash's own line for the developer", () => {
+    expect(unstampedCrashes(fixture('crash-loop/api__err.log'), 2026).at(-1)).toBe(
+      'Traceback (most recent call last): |   File "/srv/api/server.py", line 5, in <module> | RuntimeError: settings missing DATABASE_URL',
+    );
+  });
+
+  it('the kernel OOM kill of a memory-limited cgroup, placed at the clock time from uptime', () => {
+    const now = Date.UTC(2026, 11, 6, 11, 53, 0);
+    const [kill, ...more] = oomKills(fixture('dmesg-memcg-oom-python3.txt'), 17473.72, now);
+    expect(more).toEqual([]);
+    expect(kill?.line).toBe('Memory cgroup out of memory: Killed process 23345 (python3)');
+    expect(kill?.time).toBe(now - Math.round((17473.72 - 17470.545618) * 1000));
+  });
+
+  it('ListenOverflows from /proc/net/netstat', () => {
+    expect(listenOverflows('TcpExt: SyncookiesSent ListenOverflows ListenDrops\nTcpExt: 0 7 7\nIpExt: InNoRoutes\nIpExt: 0\n')).toBe(7);
+    expect(listenOverflows('IpExt: InNoRoutes\nIpExt: 0\n')).toBeNull();
+  });
+});
