@@ -18,6 +18,7 @@ import { freePort } from './ports.js';
 import { start } from './processes.js';
 import { startTlsBackend } from './tls-backend.js';
 import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpPoolOutOfChildren, type Stack, uwsgiApp } from './stacks.js';
+import { HISTORY_SCENARIOS } from './history-incidents.js';
 
 type Cleanup = () => Promise<void> | void;
 
@@ -481,6 +482,7 @@ export const SCENARIOS: Scenario[] = [
       return { url: `http://127.0.0.1:${site.port}/`, wrap: ns.exec };
     },
   },
+  ...HISTORY_SCENARIOS,
 ];
 
 export function scenario(id: string): Scenario {
