@@ -17,6 +17,8 @@ const ALL: Record<string, () => Promise<{ box: { run: (argv: string[]) => string
   'bad-header': situations.badHeaderEarlier,
   'worker-crash': situations.workerCrashEarlier,
   'oom-kill': situations.oomKillEarlier,
+  'pm2-crash': situations.pm2CrashEarlier,
+  'firewall-blip': situations.firewallBlip,
 };
 
 const wanted = process.argv.slice(2);
@@ -26,8 +28,18 @@ for (const [name, setup] of Object.entries(ALL)) {
   try {
     const dir = join('test/fixtures/history', name);
     mkdirSync(dir, { recursive: true });
-    const files = stack.box.run(['find', '/var/log', '-type', 'f', '-size', '+0']).trim().split('\n').filter(Boolean);
-    for (const file of files) writeFileSync(join(dir, file.slice('/var/log/'.length).replaceAll('/', '__')), stack.box.run(['cat', '--', file]));
+    const files = stack.box.run(['sh', '-c', 'find /var/log /root/.pm2 -name "*.log" -type f -size +0 2>/dev/null; true']).trim().split('\n').filter(Boolean);
+    for (const file of files)
+      writeFileSync(
+        join(
+          dir,
+          file
+            .replace(/^\/var\/log\//, '')
+            .replace(/^\/root\//, 'root__')
+            .replaceAll('/', '__'),
+        ),
+        stack.box.run(['cat', '--', file]),
+      );
     writeFileSync(join(dir, 'ps-ages.txt'), stack.box.run(['ps', '-eo', 'pid=,ppid=,etimes=,args=']));
     writeFileSync(join(dir, 'date.txt'), stack.box.run(['date', '+%Y/%m/%d %H:%M:%S']));
     if (name === 'oom-kill') {

@@ -48,10 +48,10 @@ export const HISTORY_SITUATIONS: Situation[] = [
     setup: inBox(past.slowEndpointEarlier),
   },
   {
-    id: 'history-unlogged-gap',
-    how: 'a Python API started by hand, with no log (unloggedGap): killed by its pid, two GETs got 502, started again by hand; badgateway ran without --url.',
+    id: 'history-firewall-blip',
+    how: 'a Python API running all along (firewallBlip); an nft rule in the box rejected 127.0.0.1:8000 with a TCP reset for two GETs (502, refused), then was deleted; badgateway ran without --url.',
     yields: [['history.read', 'unreachable']],
-    setup: inBox(past.unloggedGap),
+    setup: inBox(past.firewallBlip),
   },
   {
     id: 'history-worker-crash',

@@ -3,7 +3,7 @@ import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import { parseErrorLog } from '../nginx/error-log.js';
 import { allErrorLogs } from '../nginx/route.js';
-import { HOST_NOW, nginxTime, parseUptime } from '../system/backend-logs.js';
+import { HOST_NOW, nginxTime, parsePsAges, parseUptime, PS_AGES } from '../system/backend-logs.js';
 import { accessLogs, missingUpstreamFields, parseAccessLog } from '../history/access-log.js';
 import { adviceFor, summaryOf } from '../history/advice.js';
 import { episodesOf, failuresOf, historyReport } from '../history/episodes.js';
@@ -11,7 +11,7 @@ import { listenOverflows, logEvents, oomKills, unstampedCrashes } from '../histo
 import { historyReadCommand, parseHistoryRead, type ReadFile } from '../history/read-script.js';
 import type { BackendEvent } from '../history/types.js';
 import { parseSs } from '../system/ss.js';
-import { namesListeningAt } from '../history/listeners.js';
+import { listensAt, processStarts } from '../history/listeners.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
@@ -59,7 +59,7 @@ export const historyRead = defineCheck({
 
   plan(facts, done) {
     if (done.length) return [];
-    return [{ argv: readCommand(facts), timeoutMs: 30_000 }, { argv: HOST_NOW }, { argv: UPTIME }, { argv: DMESG }, { argv: NETSTAT }, { argv: SS }];
+    return [{ argv: readCommand(facts), timeoutMs: 30_000 }, { argv: HOST_NOW }, { argv: UPTIME }, { argv: DMESG }, { argv: NETSTAT }, { argv: SS }, { argv: PS_AGES }];
   },
 
   interpret(facts, results) {
@@ -86,11 +86,14 @@ export const historyRead = defineCheck({
     const uptime = parseUptime(ran(results, UPTIME)?.stdout ?? '');
     const events: BackendEvent[] = [...backendFiles.flatMap((f) => logEvents(f.text, f.path, year)), ...(dmesg?.code === 0 && uptime !== null ? oomKills(dmesg.stdout, uptime, now) : [])];
     const listeners = parseSs(ran(results, SS)?.stdout ?? '');
-    const episodes = episodesOf(failures, inWindow(events), (server) => namesListeningAt(server, listeners));
+    const psRun = ran(results, PS_AGES);
+    const starts = psRun?.code === 0 ? processStarts(listeners, parsePsAges(psRun.stdout), now) : [];
+    const sameServer = (e: BackendEvent, upstream: string) => listeners.some((l) => listensAt(upstream, l) && e.server === (l.netid === 'unix' ? `unix:${l.path}` : `${l.address}:${l.port}`));
+    const episodes = episodesOf(failures, inWindow([...events, ...starts]), sameServer);
     const counts: { time: number; status: number }[] = statuses.length ? statuses : failures;
     // Without --since the window starts where the logs read start (at most MAX_WINDOW_MS back).
     const oldest = inWindow(counts).reduce((min, c) => Math.min(min, c.time), now);
-    const report = historyReport({ since: sinceMs !== undefined ? since : oldest, until: now }, episodes, inWindow(counts), inWindow(events), notes);
+    const report = historyReport({ since: sinceMs !== undefined ? since : oldest, until: now }, episodes, inWindow(counts), inWindow([...events, ...starts]), notes);
 
     const overflows = listenOverflows(ran(results, NETSTAT)?.stdout ?? '');
     const evidence: Evidence[] = [];

@@ -37,7 +37,9 @@ export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; ov
       const own = lastOf(e.events, 'crash-line')?.line ?? extra.crashLines.at(-1);
       const file = lastOf(e.events, 'crash-line')?.source ?? extra.crashLines.at(-1)?.split(':')[0];
       return [
-        `The backend exited ${exits} time${exits === 1 ? '' : 's'} and was started again each time: a crash loop (${lastOf(e.events, 'exit', 'fatal', 'child-killed')?.line ?? ''}).`,
+        exits === 1
+          ? `The backend died and was started again (${lastOf(e.events, 'exit', 'fatal', 'child-killed')?.line ?? ''}).`
+          : `The backend exited ${exits} times and was started again each time: a crash loop (${lastOf(e.events, 'exit', 'fatal', 'child-killed')?.line ?? ''}).`,
         own ? `Its own words, for the developer who must fix it: ${own}${file ? ` (read it with: tail -n 100 -- ${file})` : ''}.` : "Its own log holds why: read the program's stdout and stderr logs.",
         'Restarting it again only repeats the loop.',
       ].join(' ');

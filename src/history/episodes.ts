@@ -12,6 +12,12 @@ export const GAP_MS = 5 * 60_000;
 /** Backend events this long before an episode's first failure, or after its last, still belong to it. */
 const BEFORE_MS = 2 * 60_000;
 const AFTER_MS = 60_000;
+/**
+ * A process still running counts as a restart of its episode only when it started at most this long before
+ * the first failure (a backend that is slow to bind its socket), or after it: one started long before
+ * cannot explain failures to reach it.
+ */
+const STARTED_BEFORE_MS = 5000;
 
 const TIMEOUTS = new Set(['read-timeout', 'connect-timeout', 'send-timeout']);
 const UNREACHABLE = new Set(['refused', 'no-such-file', 'backlog-full']);
@@ -54,26 +60,28 @@ export function storyOf(kind: string, events: readonly BackendEvent[]): { story:
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19);
 
-/** An OOM kill this close to a backend's SIGKILL death in its supervisor's log, or to nginx's failures, is that death. */
+/** An OOM kill this close to a backend's SIGKILL death in its supervisor's or php-fpm's log is that death. */
 const OOM_NEAR_MS = 5000;
-const SIGKILLED = /\b(?:terminated by SIGKILL|exited on signal 9\b)/;
+const SIGKILLED = /\b(?:terminated by SIGKILL|exited on signal 9\b)|via signal \[SIGKILL\]/;
 
 /**
- * The kernel's log is the whole machine's: an OOM kill belongs to an episode only when the backend's own
- * supervisor saw one of its processes die of SIGKILL at that moment, or when the process killed bears the
- * name of what listens at the episode's server (`names`) and died within seconds of nginx's failures.
+ * The kernel's log is the whole machine's (and in containers, the host's): an OOM kill belongs to an episode
+ * only when the backend's own supervisor saw one of its processes die of SIGKILL at that moment.
  */
-function oomBelongs(kill: BackendEvent, first: number, last: number, events: readonly BackendEvent[], names: readonly string[]): boolean {
+function oomBelongs(kill: BackendEvent, events: readonly BackendEvent[]): boolean {
   const sigkills = events.filter((e) => (e.kind === 'exit' || e.kind === 'child-killed') && SIGKILLED.test(e.line));
-  if (sigkills.some((e) => Math.abs(e.time - kill.time) <= OOM_NEAR_MS)) return true;
-  return kill.process !== undefined && names.includes(kill.process) && kill.time >= first - OOM_NEAR_MS && kill.time <= last + OOM_NEAR_MS;
+  return sigkills.some((e) => Math.abs(e.time - kill.time) <= OOM_NEAR_MS);
 }
 
 /**
- * Failures grouped into episodes, oldest first, each with its backend events and story. `namesAt` gives the
- * names of the processes listening at a server now (for the kernel's OOM kills).
+ * Failures grouped into episodes, oldest first, each with its backend events and story. `sameServer` says
+ * whether an event tied to a listening address (a process start) is about the server an episode names.
  */
-export function episodesOf(failures: readonly Failure[], events: readonly BackendEvent[], namesAt: (server: string) => string[] = () => []): Episode[] {
+export function episodesOf(
+  failures: readonly Failure[],
+  events: readonly BackendEvent[],
+  sameServer: (event: BackendEvent, upstream: string) => boolean = (e, upstream) => e.server === upstream,
+): Episode[] {
   const open = new Map<string, { list: Failure[] }>();
   const groups: Failure[][] = [];
   for (const f of failures) {
@@ -91,8 +99,10 @@ export function episodesOf(failures: readonly Failure[], events: readonly Backen
     .map((list) => {
       const first = list[0] as Failure;
       const last = list.at(-1) as Failure;
-      const around = events.filter((e) => e.time >= first.time - BEFORE_MS && e.time <= last.time + AFTER_MS);
-      const near = around.filter((e) => e.kind !== 'oom-kill' || oomBelongs(e, first.time, last.time, around, namesAt(first.upstream))).sort((a, b) => a.time - b.time);
+      const around = events.filter(
+        (e) => e.time >= first.time - (e.server === undefined ? BEFORE_MS : STARTED_BEFORE_MS) && e.time <= last.time + AFTER_MS && (e.server === undefined || sameServer(e, first.upstream)),
+      );
+      const near = around.filter((e) => e.kind !== 'oom-kill' || oomBelongs(e, around)).sort((a, b) => a.time - b.time);
       const { story, cause } = storyOf(first.kind, near);
       const evidence = [first.line, ...(list.length > 1 ? [last.line] : []), ...near.slice(-6).map((e) => `${e.source}: ${e.line}`)];
       return { story, cause, first: first.time, last: last.time, count: list.length, upstream: first.upstream, location: first.path, kind: first.kind, evidence, events: near };

@@ -1,6 +1,6 @@
 /**
  * What a backend's side of the box says happened, as events in (naive) time: supervisord's own log
- * (spawned, stopped, exited, entered FATAL), php-fpm's ("server reached pm.max_children", "child N exited
+ * (spawned, stopped, exited, entered FATAL), pm2's (an app exited, starting), php-fpm's ("server reached pm.max_children", "child N exited
  * on signal"), gunicorn's (a master starting or shutting down), the kernel's OOM kills, and the crash lines
  * src/system/backend-logs.ts knows (tracebacks, fatal errors). Pure; tested on lines captured in the lab.
  */
@@ -18,6 +18,9 @@ const RULES: { re: RegExp; kind: EventKind }[] = [
   { re: /WARNING: \[pool [^\]]+\] server reached (?:pm\.)?max_children setting/, kind: 'max-children' },
   { re: /WARNING: \[pool [^\]]+\] child \d+ exited on signal (?:9|11|6|7|4|8)\b/, kind: 'child-killed' },
   { re: /NOTICE: fpm is running, pid \d+/, kind: 'restart' },
+  // pm2's own log (~/.pm2/pm2.log): "App [api:0] exited with code [0] via signal [SIGSEGV]", "App [api:0] starting in -fork mode-"
+  { re: /PM2 log: App \[[^\]]+\] exited with code \[(?:[1-9]\d*\] via signal \[\w+|\d+\] via signal \[SIG(?:SEGV|KILL|ABRT|BUS|ILL|FPE))\]/, kind: 'exit' },
+  { re: /PM2 log: App \[[^\]]+\] starting in /, kind: 'restart' },
   // gunicorn
   { re: /\[INFO\] Starting gunicorn /, kind: 'restart' },
   { re: /\[INFO\] Shutting down: Master/, kind: 'stop' },

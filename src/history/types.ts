@@ -25,6 +25,8 @@ export interface BackendEvent {
   line: string;
   /** For an OOM kill: the name of the process the kernel killed. */
   process?: string;
+  /** For a process start seen by ps: the address it listens at now ("127.0.0.1:8000", "unix:/run/app.sock"); it belongs to that server's episodes only. */
+  server?: string;
 }
 
 /** What an episode most likely was, in the words the flow branches on. */

@@ -99,7 +99,7 @@ export function buildReport(session: Session, fix: FixPlan | null, hosts: Report
     title: ended ? text(ended.title, session) : error ? 'the diagnosis could not finish' : 'the diagnosis did not finish',
     explanation: ended ? text(ended.why, session) : (error ?? ''),
     evidence,
-    ...(facts['history.report']?.episodes.length && ended?.kind === 'end' && !healthy ? { transient: true } : {}),
+    ...(facts['history.report']?.episodes.length && ended && !healthy ? { transient: true } : {}),
   };
   const plan = ended?.kind === 'fix' ? fix : null;
   return {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { type Box, startBox, waitInBox } from './box.js';
-import { enableSite, gunicornUnderSupervisor, phpFpmDebian, proxySite, type Stack } from './stacks.js';
+import { enableSite, gunicornUnderSupervisor, nodeUnderPm2, phpFpmDebian, proxySite, type Stack } from './stacks.js';
 
 /**
  * Stacks whose 502s and 504s already happened and are over: each setup breaks a real backend while real
@@ -302,4 +302,38 @@ export async function oomKillEarlier(): Promise<Stack & { statuses: string[] }> 
 /** gunicorn under supervisord on its unix socket, never broken: history has nothing to tell. */
 export async function neverFailed(): Promise<Stack> {
   return gunicornUnderSupervisor();
+}
+
+/**
+ * Refused while the backend ran all along: a firewall rule rejecting 127.0.0.1:8000 with a TCP reset (nft,
+ * in the box's own network) was in place for two requests, then deleted. No backend log and no process start
+ * explain the episode.
+ */
+export async function firewallBlip(): Promise<Stack & { statuses: string[] }> {
+  const box = await startBox();
+  return removing(box, async () => {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/api/server.py', LOCKING_SERVER);
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8000'));
+    startPlain(box, 8000);
+    box.run(['nginx']);
+    await waitInBox(box, tcpReady(8000), 'the API');
+    // The backend runs well before the episode, so its start cannot explain it.
+    await sleep(6000);
+    box.run(['nft', '-f', '-'], { input: 'table inet blip {\n  chain output {\n    type filter hook output priority 0;\n    tcp dport 8000 reject with tcp reset\n  }\n}\n' });
+    const during = requests(box, 'http://api.example/', 2);
+    box.run(['nft', 'delete', 'table', 'inet', 'blip']);
+    return { box, url: 'http://api.example/', host: 'api.example', statuses: [...during, ...requests(box, 'http://api.example/', 1)] };
+  });
+}
+
+/** A Node app under pm2 whose process dies of SIGSEGV on /crash; pm2 starts it again and the site answers. */
+export async function pm2CrashEarlier(): Promise<Stack & { statuses: string[] }> {
+  const stack = await nodeUnderPm2();
+  return removing(stack.box, async () => {
+    const during = requests(stack.box, 'http://api.example/crash', 1);
+    await sleep(500);
+    await waitInBox(stack.box, tcpReady(3000), 'the app again');
+    return { ...stack, statuses: [...during, ...requests(stack.box, stack.url, 1)] };
+  });
 }

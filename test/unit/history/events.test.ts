@@ -32,3 +32,14 @@ describe("the backend's side, from logs captured in the lab", () => {
     expect(listenOverflows('IpExt: InNoRoutes\nIpExt: 0\n')).toBeNull();
   });
 });
+
+describe("pm2's own log, captured in the lab (a Node app that dies of SIGSEGV on /crash)", () => {
+  it('the app exiting on a signal is a crash, and pm2 starting it again a restart; "online" lines are neither', () => {
+    const events = logEvents(fixture('pm2-crash/root__.pm2__pm2.log'), '/root/.pm2/pm2.log', 2026);
+    expect(events.map((e) => [e.kind, e.line.replace(/^\S+ /, '')])).toEqual([
+      ['restart', 'PM2 log: App [api:0] starting in -fork mode-'],
+      ['exit', 'PM2 log: App [api:0] exited with code [0] via signal [SIGSEGV]'],
+      ['restart', 'PM2 log: App [api:0] starting in -fork mode-'],
+    ]);
+  });
+});
