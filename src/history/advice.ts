@@ -26,7 +26,12 @@ const count = (events: readonly BackendEvent[], ...kinds: BackendEvent['kind'][]
 export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; overflows: number | null }): string {
   switch (e.story) {
     case 'restart-window': {
-      const restart = lastOf(e.events, 'restart');
+      // A supervisor's or the backend's own line says more than ps's start time.
+      const restart =
+        lastOf(
+          e.events.filter((x) => x.source !== 'ps'),
+          'restart',
+        ) ?? lastOf(e.events, 'restart');
       return [
         `The backend was restarted while requests arrived${restart ? ` (${restart.source}: ${restart.line})` : ''}, and nothing listened at ${e.upstream} until it was up again.`,
         'Restart it without a gap next time: a graceful reload keeps the listening socket (gunicorn: kill -HUP on the master, or supervisorctl signal HUP; php-fpm and uwsgi: reload), or give the upstream a second server so nginx passes requests on while one restarts.',

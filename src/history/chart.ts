@@ -49,6 +49,6 @@ export function timelineLines(history: Pick<HistoryReport, 'per_minute' | 'marke
     `502 ${c502.map((c) => bar(c, top)).join('')}  ${total(c502)}`,
     `504 ${c504.map((c) => bar(c, top)).join('')}  ${total(c504)}`,
     `    ${marks.join('').trimEnd()}`,
-    `    ${columns >= 24 ? ends : `${label(from)} to ${label(to + (per - 1) * 60_000)}`}  (${unit}, highest ${top}; R restart, X crash, O OOM kill, S saturation)`,
+    `    ${columns >= 24 ? ends : `${label(from)} to ${label(to + (per - 1) * 60_000)}`}  (${unit}, top ${top}; R restart X crash O OOM S saturated)`,
   ];
 }

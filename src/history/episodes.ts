@@ -17,7 +17,7 @@ const AFTER_MS = 60_000;
  * the first failure (a backend that is slow to bind its socket), or after it: one started long before
  * cannot explain failures to reach it.
  */
-const STARTED_BEFORE_MS = 5000;
+const STARTED_BEFORE_MS = 3000;
 
 const TIMEOUTS = new Set(['read-timeout', 'connect-timeout', 'send-timeout']);
 const UNREACHABLE = new Set(['refused', 'no-such-file', 'backlog-full']);

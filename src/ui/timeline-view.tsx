@@ -20,7 +20,7 @@ export function TimelineView({ history }: { history: HistoryReport }) {
       ))}
       {history.episodes.slice(-5).map((e, i) => (
         <Text key={`episode-${i}`} wrap="truncate-end">
-          {`${history.episodes.length - Math.min(5, history.episodes.length) + i + 1}. ${clock(e.first)} to ${e.last.slice(11)}  ${e.count}× ${e.cause} (${e.story})  ${e.upstream || '-'} ${e.location || ''}`}
+          {`${history.episodes.length - Math.min(5, history.episodes.length) + i + 1}. ${clock(e.first)}${e.last === e.first ? '' : ` to ${e.last.slice(11)}`}  ${e.count}× ${e.cause} (${e.story})  ${e.upstream || '-'} ${e.location || ''}`}
         </Text>
       ))}
     </Box>

@@ -319,7 +319,7 @@ export async function firewallBlip(): Promise<Stack & { statuses: string[] }> {
     box.run(['nginx']);
     await waitInBox(box, tcpReady(8000), 'the API');
     // The backend runs well before the episode, so its start cannot explain it.
-    await sleep(6000);
+    await sleep(8000);
     box.run(['nft', '-f', '-'], { input: 'table inet blip {\n  chain output {\n    type filter hook output priority 0;\n    tcp dport 8000 reject with tcp reset\n  }\n}\n' });
     const during = requests(box, 'http://api.example/', 2);
     box.run(['nft', 'delete', 'table', 'inet', 'blip']);

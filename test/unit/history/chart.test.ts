@@ -17,7 +17,7 @@ describe('the timeline chart', () => {
     expect(lines[0]).toBe('502 █·▂  10');
     expect(lines[1]).toBe('504 ··▄  4');
     expect(lines[2]).toBe('    R O');
-    expect(lines[3]).toBe('    12-06 03:12 to 12-06 03:14  (per minute, highest 8; R restart, X crash, O OOM kill, S saturation)');
+    expect(lines[3]).toBe('    12-06 03:12 to 12-06 03:14  (per minute, top 8; R restart X crash O OOM S saturated)');
   });
 
   it('a long span is folded into at most `width` columns, each several minutes', () => {
