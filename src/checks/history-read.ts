@@ -4,7 +4,7 @@ import type { CommandResult } from '../hosts/host.js';
 import { parseErrorLog } from '../nginx/error-log.js';
 import { allErrorLogs } from '../nginx/route.js';
 import { HOST_NOW, nginxTime, parsePsAges, parseUptime, PS_AGES } from '../system/backend-logs.js';
-import { accessLogs, missingUpstreamFields, parseAccessLog } from '../history/access-log.js';
+import { type AccessLine, accessLogs, accessSummary, missingUpstreamFields, parseAccessLog } from '../history/access-log.js';
 import { adviceFor, summaryOf } from '../history/advice.js';
 import { episodesOf, failuresOf, historyReport } from '../history/episodes.js';
 import { listenOverflows, logEvents, oomKills, unstampedCrashes } from '../history/events.js';
@@ -74,7 +74,7 @@ export const historyRead = defineCheck({
 
     const failures = inWindow(failuresOf(files.filter((f) => ofLogs(f, errorLogs)).flatMap((f) => parseErrorLog(f.text))));
     const notes: string[] = [];
-    const statuses: { time: number; status: number }[] = [];
+    const statuses: AccessLine[] = [];
     for (const log of access) {
       const lines = files.filter((f) => ofLogs(f, [log.path])).flatMap((f) => parseAccessLog(f.text, log.format, year));
       statuses.push(...lines);
@@ -108,7 +108,11 @@ export const historyRead = defineCheck({
       });
     }
     for (const episode of episodes.slice(-3)) {
-      evidence.push({ lines: [summaryOf(episode), ...episode.evidence], note: `episode ${report.episodes.length - episodes.length + episodes.indexOf(episode) + 1} of ${episodes.length}` });
+      const access = accessSummary(statuses, episode.location, episode.first - 1000, episode.last + 1000);
+      evidence.push({
+        lines: [summaryOf(episode), ...episode.evidence, ...(access ? [access] : [])],
+        note: `episode ${report.episodes.length - episodes.length + episodes.indexOf(episode) + 1} of ${episodes.length}`,
+      });
     }
     const crashes = backendFiles.flatMap((f) => unstampedCrashes(f.text, year).map((line) => `${f.path}: ${line}`));
     if (crashes.length) evidence.push({ lines: crashes.slice(-3), note: "the backend's own crash lines (no time stamp)" });

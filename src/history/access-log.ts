@@ -115,3 +115,18 @@ export function parseAccessLog(text: string, format: string, year: number): Acce
   }
   return out;
 }
+
+/**
+ * What the access log says about an episode: its 502s and 504s for the path within the window, and where
+ * the format has them, the servers tried, their statuses and times ("2 × 504 for /slow; upstream
+ * 127.0.0.1:8000 answered 504 after 2.002 s"). null when the log holds none of them.
+ */
+export function accessSummary(lines: readonly AccessLine[], path: string, from: number, to: number): string | null {
+  const failed = lines.filter((l) => (l.status === 502 || l.status === 504) && l.time >= from && l.time <= to && (path === '' || l.path === path));
+  if (!failed.length) return null;
+  const byStatus = [502, 504].map((s) => [s, failed.filter((l) => l.status === s).length] as const).filter(([, n]) => n > 0);
+  const head = `access log: ${byStatus.map(([s, n]) => `${n} × ${s}`).join(', ')} for ${path || 'every path'}`;
+  const last = failed.at(-1) as AccessLine;
+  if (last.upstreamAddr === undefined) return head;
+  return `${head}; the last: upstream ${last.upstreamAddr} answered ${last.upstreamStatus ?? '-'} after ${last.upstreamTime ?? '-'} s`;
+}

@@ -57,7 +57,7 @@ export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; ov
       const warning = lastOf(e.events, 'max-children');
       return [
         `Every worker was busy${warning ? ` (${warning.line})` : ''}, so requests waited in the queue until nginx gave up.`,
-        'Size the pool by memory: pm.max_children = the memory available for PHP divided by the memory one child uses (ps -o rss= -C php-fpm8.2), and find the slow scripts (request_slowlog_timeout).',
+        'Size the workers by memory: the memory the box can give the backend divided by what one worker uses (ps -o rss= -p PID); for php-fpm that is pm.max_children, for gunicorn --workers, for uwsgi processes, and a longer listen queue (listen.backlog, --backlog) only holds more waiting requests. Find what keeps the workers busy (php-fpm: request_slowlog_timeout).',
         'A longer timeout would only make the queue longer.',
         ...(extra.overflows ? [`The kernel counted ${extra.overflows} listen queue overflows since boot (ListenOverflows).`] : []),
       ].join(' ');

@@ -76,6 +76,7 @@ describe('history: the 502s are over when badgateway runs', () => {
     expect(report.history.notes.join('\n')).not.toContain('api.example.access.log');
     expect(report.history.notes.join('\n')).toContain('/var/log/nginx/access.log (log_format combined) lacks');
     expect(report.diagnosis.explanation).toContain('location = /slow { proxy_read_timeout');
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('access log: 2 × 504 for /slow; the last: upstream 127.0.0.1:8000 answered 504 after 2.0');
   });
 
   it('a dead server behind a live one: clients got 200, nginx named 127.0.0.1:8002; the diagnosis names that server, never "healthy"', async () => {
@@ -85,6 +86,11 @@ describe('history: the 502s are over when badgateway runs', () => {
     expect(report.healthy, pathOf(report)).toBe(false);
     expect(report.diagnosis.cause).toBe('backend-down');
     expect(JSON.stringify(report.diagnosis)).toContain('127.0.0.1:8002');
+    // With --url the replay reaches the live server and answers 200; half the capacity is still gone.
+    const asked = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(asked.report.healthy, pathOf(asked.report)).toBe(false);
+    expect(asked.report.diagnosis.cause).toBe('backend-down');
+    expect(JSON.stringify(asked.report.diagnosis)).toContain('127.0.0.1:8002');
   });
 
   it('an OOM kill in a memory-limited cgroup (v1 memory controller): the kernel\'s "Killed process N (python3)" and supervisord\'s SIGKILL exit', async () => {
