@@ -11,6 +11,7 @@ import {
   unloggedGap,
 } from './lab/history-situations.js';
 import { sshScope } from './lab/ssh-run.js';
+import { runCli } from './lab/badgateway.js';
 import { pathOf, stackScope } from './lab/stack-run.js';
 
 const { use, inBox } = stackScope();
@@ -32,6 +33,21 @@ describe('history: the 502s are over when badgateway runs', () => {
     expect(report.diagnosis.explanation).toContain('without a gap');
     // The access log is in nginx's combined format: the report says which upstream fields it lacks.
     expect(report.history.notes.join('\n')).toContain('lacks $upstream_addr, $upstream_status, $upstream_response_time');
+
+    // --since 1s, well after the episode: nothing in the window, the request works: healthy. A recording keeps the window.
+    await new Promise((r) => setTimeout(r, 2500));
+    const recent = await inBox(stack, ['--json', '--since', '1s', '--record', '/run/since.json']);
+    expect(recent.report.healthy, pathOf(recent.report)).toBe(true);
+    expect(recent.report.history.episodes).toEqual([]);
+    const replayed = await inBox(stack, ['--json', '--replay', '/run/since.json']);
+    expect(pathOf(replayed.report)).toBe(pathOf(recent.report));
+  });
+
+  it('--since with no duration it can read: a usage error, no stack trace', async () => {
+    const run = await runCli(['--json', '--since', 'yesterday']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--since needs a duration such as 30m, 2h or 1d (got yesterday)');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a crash loop under supervisord: "exited: api (exit status 1; not expected)" again and again; the traceback is named for the developer', async () => {
