@@ -92,7 +92,7 @@ export const historyRead = defineCheck({
     const episodes = episodesOf(failures, inWindow([...events, ...starts]), sameServer);
     const counts: { time: number; status: number }[] = statuses.length ? statuses : failures;
     // Without --since the window starts where the logs read start (at most MAX_WINDOW_MS back).
-    const oldest = inWindow(counts).reduce((min, c) => Math.min(min, c.time), now);
+    const oldest = [...inWindow(counts), ...episodes.flatMap((e) => e.events)].reduce((min, c) => Math.min(min, c.time), now);
     const report = historyReport({ since: sinceMs !== undefined ? since : oldest, until: now }, episodes, inWindow(counts), inWindow([...events, ...starts]), notes);
 
     const overflows = listenOverflows(ran(results, NETSTAT)?.stdout ?? '');

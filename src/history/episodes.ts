@@ -138,6 +138,10 @@ export function historyReport(
     episodes: episodes.map((e) => ({ cause: e.cause, story: e.story, first: iso(e.first), last: iso(e.last), count: e.count, upstream: e.upstream, location: e.location, evidence: e.evidence })),
     per_minute: perMinute(counts.filter((c) => c.time >= window.since && c.time <= window.until)),
     notes,
-    markers: events.filter((e) => marked.has(e.kind) && e.time >= window.since && e.time <= window.until).map((e) => ({ t: iso(Math.floor(e.time / 60_000) * 60_000).slice(0, 16), kind: e.kind })),
+    // An OOM kill is the machine's: it is marked only when an episode holds it.
+    markers: [...events.filter((e) => e.kind !== 'oom-kill'), ...episodes.flatMap((e) => e.events.filter((x) => x.kind === 'oom-kill'))]
+      .filter((e) => marked.has(e.kind) && e.time >= window.since && e.time <= window.until)
+      .sort((a, b) => a.time - b.time)
+      .map((e) => ({ t: iso(Math.floor(e.time / 60_000) * 60_000).slice(0, 16), kind: e.kind })),
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseErrorLog } from '../../../src/nginx/error-log.js';
-import { episodesOf, failuresOf, GAP_MS, perMinute } from '../../../src/history/episodes.js';
+import { episodesOf, failuresOf, GAP_MS, historyReport, perMinute } from '../../../src/history/episodes.js';
 import { logEvents, oomKills } from '../../../src/history/events.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/history/${name}`, import.meta.url), 'utf8');
@@ -88,5 +88,14 @@ describe('an OOM kill in a memory-limited cgroup, captured in the lab', () => {
     expect(episode?.story).toBe('closed');
     const otherExit = supervisord.map((e) => ({ ...e, line: e.line.replace('terminated by SIGKILL', 'exit status 1') }));
     expect(episodesOf(failures('oom-kill/nginx__api.example.error.log'), [...otherExit, ...kills])[0]?.story).toBe('crash-loop');
+  });
+
+  it('the chart marks the OOM kill of the episode, and not a kill elsewhere on the machine', () => {
+    const list = failures('oom-kill/nginx__api.example.error.log');
+    const window = { since: now - 3600_000, until: now };
+    const tied = episodesOf(list, [...supervisord, ...kills]);
+    expect(historyReport(window, tied, list, [...supervisord, ...kills], []).markers.map((m) => m.kind)).toContain('oom-kill');
+    const untied = episodesOf(list, kills);
+    expect(historyReport(window, untied, list, kills, []).markers).toEqual([]);
   });
 });
