@@ -50,6 +50,15 @@ describe('history: the 502s are over when badgateway runs', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a restart window on a unix socket: "No such file" while gunicorn was stopped; the socket is back, history tells', async () => {
+    const stack = await use(restartWindow({ socket: true }));
+    expect(stack.statuses).toEqual(['502', '502', '502', '502', '200']);
+    const { report } = await inBox(stack, ['--json']);
+    expect(pathOf(report)).toContain('socket-state:ok history:restart-window');
+    expect(report.diagnosis).toMatchObject({ cause: 'backend-down', transient: true });
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'restart-window', count: 4, upstream: 'unix:/run/shop/gunicorn.sock', location: '/' });
+  });
+
   it('a crash loop under supervisord: "exited: api (exit status 1; not expected)" again and again; the traceback is named for the developer', async () => {
     const stack = await use(crashLoopUnderSupervisor());
     expect(stack.statuses.at(-1)).toBe('200');

@@ -38,16 +38,17 @@ async function removing<T>(box: Box, setup: () => Promise<T>): Promise<T> {
 const tcpReady = (port: number) => ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`];
 
 /**
- * A restart window: gunicorn on 127.0.0.1:8000 under supervisord is stopped while requests arrive (nginx
- * logs "Connection refused" for each), then started again; the site answers 200 afterwards.
+ * A restart window: gunicorn on 127.0.0.1:8000 (or with `socket`, on its unix socket) under supervisord is
+ * stopped while requests arrive (nginx logs "Connection refused", or "No such file" for the socket), then
+ * started again; the site answers 200 afterwards.
  */
-export async function restartWindow(): Promise<Stack & { statuses: string[] }> {
-  const stack = await gunicornUnderSupervisor({ nginxDials: 'http://127.0.0.1:8000', gunicornBind: '127.0.0.1:8000' });
+export async function restartWindow(options: { socket?: boolean } = {}): Promise<Stack & { statuses: string[] }> {
+  const stack = await gunicornUnderSupervisor(options.socket ? {} : { nginxDials: 'http://127.0.0.1:8000', gunicornBind: '127.0.0.1:8000' });
   return removing(stack.box, async () => {
     stack.box.run(['supervisorctl', 'stop', 'shop']);
     const during = requests(stack.box, stack.url, 4);
     stack.box.run(['supervisorctl', 'start', 'shop']);
-    await waitInBox(stack.box, tcpReady(8000), 'gunicorn again');
+    await waitInBox(stack.box, options.socket ? ['test', '-S', '/run/shop/gunicorn.sock'] : tcpReady(8000), 'gunicorn again');
     const after = requests(stack.box, stack.url, 1);
     return { ...stack, statuses: [...during, ...after] };
   });
