@@ -15,6 +15,7 @@ import { listensAt, processStarts } from '../history/listeners.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
+import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
 
 const PER_FILE_BYTES = 256 * 1024;
 const TOTAL_BYTES = 4 * 1024 * 1024;
@@ -36,10 +37,15 @@ function logsOf(facts: KnownFacts): { errorLogs: string[]; access: ReturnType<ty
   return { errorLogs: errorLogs.length ? errorLogs : [need(facts, 'nginx.defaultErrorLog')], access: accessLogs(config, prefix) };
 }
 
-function readCommand(facts: KnownFacts): string[] {
+/** nginx's logs, on nginx's box. */
+function nginxRead(facts: KnownFacts): string[] {
   const { errorLogs, access } = logsOf(facts);
-  return historyReadCommand([...errorLogs, ...access.map((a) => a.path)], PER_FILE_BYTES, TOTAL_BYTES);
+  return historyReadCommand([...errorLogs, ...access.map((a) => a.path)], PER_FILE_BYTES, TOTAL_BYTES, false);
 }
+/** The backend's logs, on the backend's box (the same box, mostly). */
+const BACKEND_READ = historyReadCommand([], PER_FILE_BYTES, TOTAL_BYTES, true);
+/** What runs on the backend's box: its logs, the kernel's, its listen overflows, its listeners and their ages. */
+const ON_BACKEND = [BACKEND_READ, UPTIME, DMESG, NETSTAT, SS, PS_AGES];
 
 /**
  * The request works now: what happened before? Reads, in one round, nginx's error and access logs (rotated
@@ -51,7 +57,7 @@ export const historyRead = defineCheck({
   id: 'history.read',
   guide: 'error-log',
   outcomes: ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'unreachable', 'closed', 'other', 'quiet'],
-  needs: ['nginx.config', 'nginx.prefix', 'nginx.defaultErrorLog'],
+  needs: ['nginx.config', 'nginx.prefix', 'nginx.defaultErrorLog', 'upstream.target'],
   learns: ['history.report'],
   learnsOn: Object.fromEntries(
     ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'unreachable', 'closed', 'other'].map((o) => [o, ['history.summary', 'history.advice'] as const]),
@@ -59,11 +65,12 @@ export const historyRead = defineCheck({
 
   plan(facts, done) {
     if (done.length) return [];
-    return [{ argv: readCommand(facts), timeoutMs: 30_000 }, { argv: HOST_NOW }, { argv: UPTIME }, { argv: DMESG }, { argv: NETSTAT }, { argv: SS }, { argv: PS_AGES }];
+    return [{ argv: nginxRead(facts), timeoutMs: 30_000 }, { argv: HOST_NOW }, ...ON_BACKEND.map((argv) => onBackend({ argv, timeoutMs: 30_000 }))];
   },
 
   interpret(facts, results) {
-    const read = ran(results, readCommand(facts));
+    const read = ran(results, nginxRead(facts));
+    const backendRead = ran(results, BACKEND_READ);
     const now = nginxTime(ran(results, HOST_NOW)?.stdout ?? '') ?? Date.now();
     const year = new Date(now).getUTCFullYear();
     const files = read?.code === 0 ? (parseHistoryRead(read.stdout) ?? []) : [];
@@ -81,7 +88,7 @@ export const historyRead = defineCheck({
       const { missing, suggestion } = missingUpstreamFields(log.format);
       if (missing.length && suggestion) notes.push(`${log.path} (log_format ${log.formatName}) lacks ${missing.join(', ')}; this format adds them: ${suggestion}`);
     }
-    const backendFiles = files.filter((f) => !ofLogs(f, errorLogs) && !access.some((a) => ofLogs(f, [a.path])));
+    const backendFiles = backendRead?.code === 0 ? (parseHistoryRead(backendRead.stdout) ?? []) : [];
     const dmesg = ran(results, DMESG);
     const uptime = parseUptime(ran(results, UPTIME)?.stdout ?? '');
     const events: BackendEvent[] = [...backendFiles.flatMap((f) => logEvents(f.text, f.path, year)), ...(dmesg?.code === 0 && uptime !== null ? oomKills(dmesg.stdout, uptime, now) : [])];
@@ -117,7 +124,13 @@ export const historyRead = defineCheck({
     const crashes = backendFiles.flatMap((f) => unstampedCrashes(f.text, year).map((line) => `${f.path}: ${line}`));
     if (crashes.length) evidence.push({ lines: crashes.slice(-3), note: "the backend's own crash lines (no time stamp)" });
     if (overflows) evidence.push({ command: shownCommand(NETSTAT), lines: [`ListenOverflows ${overflows}: a listen queue on this box was full that many times since boot`] });
-    if (dmesg && dmesg.code !== 0) evidence.push({ command: shownCommand(DMESG), lines: [dmesg.stderr.trim() || 'dmesg could not run: OOM kills not read'] });
+    if (unseen(backendRead)) evidence.push(notExamined(need(facts, 'upstream.target'), "the backend's restarts, crashes and OOM kills"));
+    else if (backendRead)
+      evidence.push({
+        command: shownCommand(backendRead.argv),
+        lines: [`read ${backendFiles.length} log file${backendFiles.length === 1 ? '' : 's'} of the backend's side: ${backendFiles.map((f) => f.path).join(', ') || 'none'}`],
+      });
+    if (dmesg && dmesg.code !== 0 && !unseen(dmesg)) evidence.push({ command: shownCommand(DMESG), lines: [dmesg.stderr.trim() || 'dmesg could not run: OOM kills not read'] });
 
     const newest = episodes.at(-1);
     if (!newest) {

@@ -1,14 +1,14 @@
 /**
  * Reads logs with their rotated siblings (NAME.1, NAME.2.gz ... NAME.5.gz), each bounded: the last
- * `bytes` of every file (compressed ones through zcat, given 5 s), and all of it cut at `total` bytes. It
- * also reads, by fixed patterns, the logs every box of the usual kinds keeps about its backends:
+ * `bytes` of every file (compressed ones through zcat, given 5 s), and all of it cut at `total` bytes. On
+ * the backend's box it also reads, by fixed patterns, the logs every box of the usual kinds keeps about its backends:
  * supervisord's own log and the files its programs' stdout_logfile/stderr_logfile name, pm2's own log, php-fpm's log and
  * the kernel's. One fixed sh script; the paths and sizes are its positional arguments. Parts are marked by
  * lines carrying a nonce the script draws itself, so no log line can pass for a marker.
  */
 
 const SCRIPT = [
-  'bytes=$1 total=$2; shift 2',
+  'bytes=$1 total=$2 backend=$3; shift 3',
   'n=$(od -An -N8 -tx1 /dev/urandom 2>/dev/null | tr -d " \\n"); [ -n "$n" ] || n=$$',
   'printf \'@@bgw-history %s\\n\' "$n"',
   'one() {',
@@ -19,12 +19,14 @@ const SCRIPT = [
   '}',
   'log() { for s in .5.gz .5 .4.gz .4 .3.gz .3 .2.gz .2 .1.gz .1 ""; do one "$1$s"; done; }',
   'for f in "$@"; do log "$f"; done',
+  '[ "$backend" = 1 ] || exit 0',
   'for f in /var/log/supervisor/supervisord.log /var/log/supervisord.log /var/log/kern.log /var/log/php*-fpm.log /root/.pm2/pm2.log /home/*/.pm2/pm2.log; do log "$f"; done',
   'for f in $(sed -n "s/^[[:space:]]*std\\(out\\|err\\)_logfile[[:space:]]*=[[:space:]]*\\(\\/[^[:space:];]*\\).*/\\2/p" /etc/supervisor/conf.d/* /etc/supervisord.d/* 2>/dev/null | sort -u); do log "$f"; done',
 ].join('\n');
 
-export function historyReadCommand(logs: readonly string[], bytesPerFile: number, totalBytes: number): string[] {
-  return ['sh', '-c', `{\n${SCRIPT}\n} | head -c ${totalBytes}`, 'badgateway-history', String(bytesPerFile), String(totalBytes), ...logs];
+/** `backend`: also read the backend logs the fixed patterns find (on the backend's box). */
+export function historyReadCommand(logs: readonly string[], bytesPerFile: number, totalBytes: number, backend: boolean): string[] {
+  return ['sh', '-c', `{\n${SCRIPT}\n} | head -c ${totalBytes}`, 'badgateway-history', String(bytesPerFile), String(totalBytes), backend ? '1' : '0', ...logs];
 }
 
 export interface ReadFile {

@@ -22,7 +22,7 @@ describe("history's read script on a Debian box: rotated and compressed logs, bo
     box.write('/etc/supervisor/conf.d/api.conf', '[program:api]\ncommand=/usr/bin/python3 /srv/api/server.py\nstderr_logfile = /var/log/api/err.log\n');
     box.write('/var/log/api/err.log', captured('crash-loop/api__err.log'));
 
-    const out = box.run(historyReadCommand(['/var/log/nginx/shop.error.log', '/var/log/nginx/missing.log'], 1024, 1 << 20));
+    const out = box.run(historyReadCommand(['/var/log/nginx/shop.error.log', '/var/log/nginx/missing.log'], 1024, 1 << 20, true));
     const files = parseHistoryRead(out);
     expect(files?.map((f) => f.path)).toEqual(['/var/log/nginx/shop.error.log.2.gz', '/var/log/nginx/shop.error.log.1', '/var/log/nginx/shop.error.log', '/var/log/api/err.log']);
     expect(files?.[0]?.text).toBe(`${lines[0]}\n`);
@@ -31,13 +31,16 @@ describe("history's read script on a Debian box: rotated and compressed logs, bo
     expect(files?.[2]?.text.length).toBeLessThanOrEqual(1024 + 1);
     expect(files?.[2]?.text).toContain(lines[2]);
     expect(files?.[3]?.text).toContain('RuntimeError: settings missing DATABASE_URL');
+    // On nginx's side only the logs named are read.
+    const nginxSide = parseHistoryRead(box.run(historyReadCommand(['/var/log/nginx/shop.error.log'], 1024, 1 << 20, false)));
+    expect(nginxSide?.map((f) => f.path)).toEqual(['/var/log/nginx/shop.error.log.2.gz', '/var/log/nginx/shop.error.log.1', '/var/log/nginx/shop.error.log']);
   });
 
   it('the whole read is cut at the total it is given, and a log line cannot pass for a part marker', async () => {
     const box = await startBox();
     boxes.push(box);
     box.write('/var/log/nginx/a.log', `@@0123456789abcdef /etc/shadow\n${'y'.repeat(4000)}\n`);
-    const out = box.run(historyReadCommand(['/var/log/nginx/a.log'], 65536, 2000));
+    const out = box.run(historyReadCommand(['/var/log/nginx/a.log'], 65536, 2000, false));
     expect(out.length).toBeLessThanOrEqual(2000);
     const files = parseHistoryRead(out);
     expect(files?.map((f) => f.path)).toEqual(['/var/log/nginx/a.log']);

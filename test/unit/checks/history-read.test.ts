@@ -9,10 +9,19 @@ const capture = (outcome: string) =>
   JSON.parse(readFileSync(new URL(`../../fixtures/checks/history.read/${outcome}.json`, import.meta.url), 'utf8')) as { facts: KnownFacts; results: CommandResult[] };
 
 describe('history.read on runs captured in the lab', () => {
-  it('plans one round: the logs script, the clock, uptime, dmesg, netstat, ss and ps, all at once', () => {
+  it("plans one round: nginx's logs and the clock on nginx's box; the backend's logs, uptime, dmesg, netstat, ss and ps on the backend's", () => {
     const { facts } = capture('restart-window');
     const first = check.plan(facts, []);
-    expect(first.map((c) => c.argv[0])).toEqual(['sh', 'date', 'cat', 'dmesg', 'cat', 'ss', 'ps']);
+    expect(first.map((c) => [c.argv[0], c.on ?? 'proxy'])).toEqual([
+      ['sh', 'proxy'],
+      ['date', 'proxy'],
+      ['sh', 'backend'],
+      ['cat', 'backend'],
+      ['dmesg', 'backend'],
+      ['cat', 'backend'],
+      ['ss', 'backend'],
+      ['ps', 'backend'],
+    ]);
     expect(check.plan(facts, capture('restart-window').results)).toEqual([]);
   });
 
