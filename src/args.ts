@@ -133,6 +133,7 @@ export function parseArgs(argv: readonly string[]): Mode {
   }
   if (replay && hosts.length) throw new UsageError('--replay runs a recording with no box at all: it takes no --ssh or --host');
   if (replay && url) throw new UsageError('--replay replays the request that was recorded: it takes no --url');
+  if (replay && sinceMs !== null) throw new UsageError('--replay reads the window that was recorded: it takes no --since');
   if (replay && record) throw new UsageError('--replay and --record together would only copy the recording');
   if (apply && !json) throw new UsageError('--apply --yes goes with --json; the wizard shows the fix and asks before applying it');
   if (apply && !yes) throw new UsageError('--apply changes the box without asking: add --yes to say so (badgateway --json --apply --yes)');
@@ -146,22 +147,9 @@ function parseUndo(args: string[]): Mode {
   if (SUBCOMMANDS.includes(args[0] ?? '')) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${args[0]})`);
   const parsed = parseArgs(args);
   if (parsed.kind !== 'diagnose') return parsed;
-  const extra = parsed.url
-    ? '--url'
-    : parsed.flow
-      ? '--flow'
-      : parsed.record
-        ? '--record'
-        : parsed.replay
-          ? '--replay'
-          : parsed.report
-            ? '--report'
-            : parsed.apply
-              ? '--apply'
-              : parsed.sinceMs !== null
-                ? '--since'
-                : null;
+  const extra = parsed.url ? '--url' : parsed.flow ? '--flow' : parsed.record ? '--record' : parsed.replay ? '--replay' : parsed.report ? '--report' : parsed.apply ? '--apply' : null;
   if (extra) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${extra})`);
+  if (parsed.sinceMs !== null) throw new UsageError('undo takes only --ssh/--host, --accept-new-host-key and --json (got --since)');
   return { kind: 'undo', json: parsed.json, hosts: parsed.hosts, acceptNewHostKey: parsed.acceptNewHostKey };
 }
 

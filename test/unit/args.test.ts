@@ -85,6 +85,7 @@ describe('the command line', () => {
     [['--since', 'yesterday'], /--since needs a duration such as 30m, 2h or 1d \(got yesterday\)/],
     [['--since', '2 h'], /--since needs a duration/],
     [['--since', '0m'], /--since needs a duration/],
+    [['--replay', 'r.json', '--since', '2h'], /reads the window that was recorded: it takes no --since/],
     [['--since'], /--since needs a value/],
     [['undo', '--since', '2h'], /undo takes only/],
     [['--replay', 'r.json', '--record', 'o.json'], /would only copy the recording/],
