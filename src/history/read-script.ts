@@ -1,10 +1,12 @@
 /**
  * Reads logs with their rotated siblings (NAME.1, NAME.2.gz ... NAME.5.gz), each bounded: the last
  * `bytes` of every file (compressed ones through zcat, given 5 s), and all of it cut at `total` bytes. On
- * the backend's box it also reads, by fixed patterns, the logs every box of the usual kinds keeps about its backends:
- * supervisord's own log and the files its programs' stdout_logfile/stderr_logfile name, pm2's own log, php-fpm's log and
- * the kernel's. One fixed sh script; the paths and sizes are its positional arguments. Parts are marked by
- * lines carrying a nonce the script draws itself, so no log line can pass for a marker.
+ * the backend's box it also reads, by fixed patterns, the logs boxes of the usual kinds keep about their
+ * backends: supervisord's own log and the files its programs' stdout_logfile/stderr_logfile name, pm2's own
+ * log and its apps' error logs, the files running processes were told to log to by their arguments
+ * (--error-logfile, --logto), php-fpm's log and the kernel's. One fixed sh script; the paths and sizes are
+ * its positional arguments. Parts are marked by lines carrying a nonce the script draws itself, so no log
+ * line can pass for a marker.
  */
 
 const SCRIPT = [
@@ -21,6 +23,9 @@ const SCRIPT = [
   'for f in "$@"; do log "$f"; done',
   '[ "$backend" = 1 ] || exit 0',
   'for f in /var/log/supervisor/supervisord.log /var/log/supervisord.log /var/log/kern.log /var/log/php*-fpm.log /root/.pm2/pm2.log /home/*/.pm2/pm2.log; do log "$f"; done',
+  'for f in /root/.pm2/logs/*-error.log /home/*/.pm2/logs/*-error.log; do log "$f"; done',
+  // Logs a backend was told to write by its own arguments (gunicorn --error-logfile, uwsgi --logto, ...).
+  'for f in $(ps -eo args= 2>/dev/null | sed -n "s/.*--\\(error-logfile\\|log-file\\|logfile\\|logto\\|error-log\\)[ =]\\(\\/[^ ]*\\).*/\\2/p" | sort -u); do log "$f"; done',
   'for f in $(sed -n "s/^[[:space:]]*std\\(out\\|err\\)_logfile[[:space:]]*=[[:space:]]*\\(\\/[^[:space:];]*\\).*/\\2/p" /etc/supervisor/conf.d/* /etc/supervisord.d/* 2>/dev/null | sort -u); do log "$f"; done',
 ].join('\n');
 
