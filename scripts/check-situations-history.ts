@@ -54,10 +54,10 @@ export const HISTORY_SITUATIONS: Situation[] = [
     setup: inBox(past.firewallBlip),
   },
   {
-    id: 'history-worker-crash',
-    how: 'gunicorn under supervisord whose app kills its worker with SIGSEGV on /crash (workerCrashEarlier): one GET of /crash got 502; badgateway ran with --url http://shop.example/ (which answers).',
+    id: 'history-closed',
+    how: 'a Python API started by hand whose /close shuts the connection without answering (closedEarlier): one GET of /close got 502 (upstream prematurely closed); badgateway ran with --url http://api.example/ (which answers).',
     yields: [['history.read', 'closed']],
-    setup: inBox(past.workerCrashEarlier, 'http://shop.example/'),
+    setup: inBox(past.closedEarlier, 'http://api.example/'),
   },
   {
     id: 'history-bad-header',

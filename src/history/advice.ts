@@ -39,15 +39,18 @@ export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; ov
     }
     case 'crash-loop': {
       const exits = count(e.events, 'exit', 'fatal', 'child-killed');
-      const own = lastOf(e.events, 'crash-line')?.line ?? extra.crashLines.at(-1);
-      const file = lastOf(e.events, 'crash-line')?.source ?? extra.crashLines.at(-1)?.split(':')[0];
+      const died = lastOf(e.events, 'exit', 'fatal', 'child-killed');
+      const own = lastOf(e.events, 'crash-line');
+      const words = own?.line ?? extra.crashLines.at(-1);
+      const file = own?.source ?? extra.crashLines.at(-1)?.split(':')[0] ?? (died?.source.startsWith('/') ? died.source : undefined);
       return [
-        exits === 1
-          ? `The backend died and was started again (${lastOf(e.events, 'exit', 'fatal', 'child-killed')?.line ?? ''}).`
-          : `The backend exited ${exits} times and was started again each time: a crash loop (${lastOf(e.events, 'exit', 'fatal', 'child-killed')?.line ?? ''}).`,
-        own ? `Its own words, for the developer who must fix it: ${own}${file ? ` (read it with: tail -n 100 -- ${file})` : ''}.` : "Its own log holds why: read the program's stdout and stderr logs.",
+        exits === 1 ? `The backend died and was started again (${died?.line ?? ''}).` : `The backend exited ${exits} times and was started again each time: a crash loop (${died?.line ?? ''}).`,
+        words ? `Its own words, for the developer who must fix it: ${words}.` : '',
+        file ? `Read the log around it with: tail -n 100 -- ${file}.` : "Its own log holds why: read the program's stdout and stderr logs.",
         'Restarting it again only repeats the loop.',
-      ].join(' ');
+      ]
+        .filter(Boolean)
+        .join(' ');
     }
     case 'oom-kill': {
       const kill = lastOf(e.events, 'oom-kill');

@@ -36,9 +36,12 @@ export function logEvents(text: string, source: string, year: number): BackendEv
     const time = lineTime(line, year);
     if (time !== null) out.push({ time, kind: rule.kind, source, line });
   }
-  // Tracebacks and fatal errors: the crash's own lines for the developer.
+  // Tracebacks, fatal errors and workers killed by a signal (gunicorn's "Worker with pid 57 was terminated due
+  // to signal 11"): the crash's own lines for the developer. A line a rule above already read is not read twice.
+  const seen = new Set(out.map((e) => e.line));
   for (const crash of crashLines(text, { from: -Infinity, to: Infinity }, year)) {
-    if (crash.time !== null && crash.kind !== 'signal') out.push({ time: crash.time, kind: 'crash-line', source, line: crash.lines.join(' | ') });
+    if (crash.time === null || seen.has(crash.lines[0] as string)) continue;
+    out.push({ time: crash.time, kind: crash.kind === 'signal' ? 'child-killed' : 'crash-line', source, line: crash.lines.join(' | ') });
   }
   return out;
 }

@@ -9,6 +9,7 @@ import {
   saturatedPoolEarlier,
   slowEndpointEarlier,
   unloggedGap,
+  workerCrashEarlier,
 } from './lab/history-situations.js';
 import { sshScope } from './lab/ssh-run.js';
 import { runCli } from './lab/badgateway.js';
@@ -150,6 +151,18 @@ describe('history: the 502s are over when badgateway runs', () => {
     expect(report.diagnosis.cause, pathOf(report)).toBe('backend-down');
     expect(report.history.episodes.at(-1)).toMatchObject({ story: 'unreachable', count: 2 });
     expect(report.diagnosis.explanation).toContain('no log on this box says it restarted or crashed');
+  });
+});
+
+describe('history of a worker that died', () => {
+  it("gunicorn's worker killed by SIGSEGV on /crash: its own --error-logfile line, asked about / (which never failed)", async () => {
+    const stack = await use(workerCrashEarlier());
+    expect(stack.statuses).toEqual(['502', '200']);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-crashed');
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'crash-loop', location: '/crash', count: 1 });
+    expect(report.diagnosis.explanation).toMatch(/Worker with pid \d+ was terminated due to signal 11/);
+    expect(report.diagnosis.explanation).toContain('tail -n 100 -- /var/log/shop/error.log');
   });
 });
 

@@ -137,11 +137,15 @@ export async function saturatedPoolEarlier(): Promise<Stack & { statuses: string
 }
 
 /** A plain HTTP backend on the port it is given; GET /slow waits while /srv/api/lock exists (at most 20 s). */
-const LOCKING_SERVER = `import os, sys, time
+const LOCKING_SERVER = `import os, socket, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
+        if self.path.startswith('/close'):
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
         if self.path.startswith('/bad'):
             self.wfile.write(b'HTTP/1.1 200 OK\\r\\nBad Header Line\\r\\n\\r\\n')
             return
@@ -336,5 +340,21 @@ export async function pm2CrashEarlier(): Promise<Stack & { statuses: string[] }>
     await sleep(500);
     await waitInBox(stack.box, tcpReady(3000), 'the app again');
     return { ...stack, statuses: [...during, ...requests(stack.box, stack.url, 1)] };
+  });
+}
+
+/** An endpoint that once closed the connection without answering (/close); no log says why. The site answers. */
+export async function closedEarlier(): Promise<Stack & { statuses: string[] }> {
+  const box = await startBox();
+  return removing(box, async () => {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/api/server.py', LOCKING_SERVER);
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8000'));
+    startPlain(box, 8000);
+    box.run(['nginx']);
+    await waitInBox(box, tcpReady(8000), 'the API');
+    await sleep(4000);
+    const statuses = [...requests(box, 'http://api.example/close', 1), ...requests(box, 'http://api.example/', 1)];
+    return { box, url: 'http://api.example/', host: 'api.example', statuses };
   });
 }

@@ -43,3 +43,17 @@ describe("pm2's own log, captured in the lab (a Node app that dies of SIGSEGV on
     ]);
   });
 });
+
+describe("gunicorn's own error log, captured in the lab (a worker killed by SIGSEGV on /crash)", () => {
+  it('the worker killed by a signal is a crash, once; its master booting a new worker is not a restart', () => {
+    const events = logEvents(fixture('worker-crash/shop__error.log'), '/var/log/shop/error.log', 2026);
+    expect(events.filter((e) => e.kind !== 'restart').map((e) => [e.kind, e.line.replace(/^\[[^\]]*\] /, '')])).toEqual([
+      ['child-killed', '[54] [WARNING] Worker with pid 57 was terminated due to signal 11'],
+    ]);
+  });
+
+  it("supervisord's SIGKILL exit is one event, not also a crash line", () => {
+    const events = logEvents(fixture('oom-kill/supervisor__supervisord.log'), 'supervisord', 2026);
+    expect(events.filter((e) => /SIGKILL/.test(e.line)).map((e) => e.kind)).toEqual(['exit']);
+  });
+});
