@@ -13,6 +13,7 @@ import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPath, waitForPort, type Started } from '../test/integration/lab/processes.js';
 import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend } from '../test/integration/lab/stacks.js';
+import { HISTORY_SITUATIONS } from './check-situations-history.js';
 
 export interface Setup {
   /** The failing URL; none: badgateway looks for it in nginx's error logs. */
@@ -577,4 +578,5 @@ export const SITUATIONS: Situation[] = [
       return { url: `http://127.0.0.1:${site.port}/` };
     },
   },
+  ...HISTORY_SITUATIONS,
 ];

@@ -2,6 +2,7 @@
 import { BadCommandLine } from './errors.js';
 import { parseTarget } from './hosts/ssh/target.js';
 import { roleNameProblem } from './roles.js';
+import { parseDuration } from './history/duration.js';
 
 export type Mode =
   | { kind: 'help' }
@@ -18,6 +19,8 @@ export type Mode =
       replay: string | null;
       report: string | null;
       apply: boolean;
+      /** --since: how far back history is read, in ms; null: as far as the logs reach (bounded). */
+      sinceMs: number | null;
     }
   /** `badgateway undo`: revert the last fix badgateway applied on the proxy host (this machine or --ssh). */
   | { kind: 'undo'; json: boolean; hosts: HostArg[]; acceptNewHostKey: boolean }
@@ -55,6 +58,7 @@ Usage:
   --record FILE                   save the session (commands, outputs, timings, per host; secrets redacted)
   --replay FILE                   walk a recorded session again, with no box at all (wizard or --json)
   --report FILE.md                write a Markdown report of the session, to paste into a ticket
+  --since DURATION                read history this far back (30m, 2h, 1d; default: as far as the logs reach)
   badgateway practice [INCIDENT]  training: walk recorded real incidents, predicting each step
   badgateway practice --list [--json]          the incidents there are
   badgateway practice --live [SCENARIO]        training on a live broken box in namespaces of its own (root):
@@ -82,6 +86,7 @@ export function parseArgs(argv: readonly string[]): Mode {
   let record: string | null = null;
   let replay: string | null = null;
   let report: string | null = null;
+  let sinceMs: number | null = null;
   let apply = false;
   let yes = false;
   const hosts: HostArg[] = [];
@@ -122,18 +127,23 @@ export function parseArgs(argv: readonly string[]): Mode {
     else if (name === '--record') record = value();
     else if (name === '--replay') replay = value();
     else if (name === '--report') report = value();
-    else if (name === '--apply') apply = true;
+    else if (name === '--since') {
+      const text = value();
+      sinceMs = parseDuration(text);
+      if (sinceMs === null) throw new UsageError(`--since needs a duration such as 30m, 2h or 1d (got ${text})`);
+    } else if (name === '--apply') apply = true;
     else if (name === '--yes') yes = true;
     else throw new UsageError(`unknown argument ${arg} (see badgateway --help)`);
   }
   if (replay && hosts.length) throw new UsageError('--replay runs a recording with no box at all: it takes no --ssh or --host');
   if (replay && url) throw new UsageError('--replay replays the request that was recorded: it takes no --url');
+  if (replay && sinceMs !== null) throw new UsageError('--replay reads the window that was recorded: it takes no --since');
   if (replay && record) throw new UsageError('--replay and --record together would only copy the recording');
   if (apply && !json) throw new UsageError('--apply --yes goes with --json; the wizard shows the fix and asks before applying it');
   if (apply && !yes) throw new UsageError('--apply changes the box without asking: add --yes to say so (badgateway --json --apply --yes)');
   if (yes && !apply) throw new UsageError('--yes answers --apply: use both, with --json');
   if (apply && replay) throw new UsageError('--apply needs a real box; --replay has none');
-  return { kind: 'diagnose', json, url, flow, hosts, acceptNewHostKey, record, replay, report, apply };
+  return { kind: 'diagnose', json, url, flow, hosts, acceptNewHostKey, record, replay, report, apply, sinceMs };
 }
 
 /** `badgateway undo [--ssh TARGET | --host proxy=TARGET] [--accept-new-host-key] [--json]`. */
@@ -143,6 +153,7 @@ function parseUndo(args: string[]): Mode {
   if (parsed.kind !== 'diagnose') return parsed;
   const extra = parsed.url ? '--url' : parsed.flow ? '--flow' : parsed.record ? '--record' : parsed.replay ? '--replay' : parsed.report ? '--report' : parsed.apply ? '--apply' : null;
   if (extra) throw new UsageError(`undo takes only --ssh/--host, --accept-new-host-key and --json (got ${extra})`);
+  if (parsed.sinceMs !== null) throw new UsageError('undo takes only --ssh/--host, --accept-new-host-key and --json (got --since)');
   return { kind: 'undo', json: parsed.json, hosts: parsed.hosts, acceptNewHostKey: parsed.acceptNewHostKey };
 }
 

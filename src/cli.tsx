@@ -64,7 +64,7 @@ async function main(mode: Mode): Promise<number> {
   // A file to write whose folder is missing (or a device of that name) is refused before anything runs.
   if (mode.record) checkWritable('--record', mode.record);
   if (mode.report) checkWritable('--report', mode.report);
-  const inputs = mode.url ? requestFacts(mode.url) : {};
+  const inputs: KnownFacts = { ...(mode.url ? requestFacts(mode.url) : {}), ...(mode.sinceMs !== null ? { 'history.sinceMs': mode.sinceMs } : {}) };
   const flow = await loadFlow(mode.flow);
   if (mode.json) return (await import('./modes/json.js')).diagnoseJson(flow, inputs, mode);
   drawLiveOnTerminal();

@@ -26,6 +26,7 @@ import { backendCrash } from './backend-crash.js';
 import { backendProtocol } from './backend-protocol.js';
 import { backendResponse } from './backend-response.js';
 import { upstreamKeepalive } from './upstream-keepalive.js';
+import { historyRead } from './history-read.js';
 
 /** Every check. Flows name them by id; src/catalog.ts pairs them with the fix planners. */
 const ALL_CHECKS: readonly Check[] = [
@@ -56,6 +57,7 @@ const ALL_CHECKS: readonly Check[] = [
   upstreamKeepalive,
   backendCrash,
   backendResponse,
+  historyRead,
 ];
 
 export const CHECKS: Readonly<Record<string, Check>> = Object.fromEntries(ALL_CHECKS.map((check) => [check.id, check]));

@@ -1,3 +1,4 @@
+import type { HistoryReport } from '../history/types.js';
 import type { NginxConfig } from '../nginx/config-types.js';
 import type { PathKinds } from '../nginx/route-types.js';
 
@@ -301,6 +302,13 @@ export interface Facts {
   'crash.logs': string[];
   /** The systemd unit the backend runs in, when it runs in one. */
   'crash.unit': string;
+
+  /** What already happened (issue 15): the report's `history`, the newest episode in words, and what prevents the next one. */
+  'history.report': HistoryReport;
+  'history.summary': string;
+  'history.advice': string;
+  /** --since: how far back history is read, in ms before the box's clock now. */
+  'history.sinceMs': number;
   /** The first response line nginx refuses, escaped as nginx prints it, and what is wrong with it. */
   'response.badLine': string;
   'response.problem': string;

@@ -17,7 +17,7 @@ export const VERSION = typeof BADGATEWAY_VERSION === 'string' ? BADGATEWAY_VERSI
 
 /** The request the recorded session followed, as the session's inputs. */
 export function inputsOfRecording(recording: Recording): KnownFacts {
-  return recording.inputs.url ? requestFacts(recording.inputs.url) : {};
+  return { ...(recording.inputs.url ? requestFacts(recording.inputs.url) : {}), ...(recording.inputs.sinceMs ? { 'history.sinceMs': recording.inputs.sinceMs } : {}) };
 }
 
 /** Writes the recording readable by its owner only: it holds the box's config and process list. */

@@ -85,13 +85,14 @@ export class Recorder {
     const error = info.error ?? null;
     const end = !error && isFinished(session) ? currentNode(session) : null;
     const url = session.inputs['request.url'];
+    const since = session.inputs['history.sinceMs'];
     return {
       format: RECORDING_FORMAT,
       version: RECORDING_VERSION,
       badgateway: this.version,
       flow: session.flow.id,
       recordedAt: new Date().toISOString(),
-      inputs: { url: typeof url === 'string' ? text(url) : null },
+      inputs: { url: typeof url === 'string' ? text(url) : null, ...(typeof since === 'number' ? { sinceMs: since } : {}) },
       hosts: info.hosts.map((h) => JSON.parse(text(JSON.stringify(h))) as RecordedHostInfo),
       commands,
       trail: session.trail.map((step) => ({

@@ -58,7 +58,8 @@ export const recordingSchema = z.object({
   badgateway: z.string(),
   flow: z.string(),
   recordedAt: z.string(),
-  inputs: z.object({ url: z.string().nullable() }),
+  /** sinceMs: --since, when given (history reads no further back). */
+  inputs: z.object({ url: z.string().nullable(), sinceMs: z.number().int().positive().optional() }),
   /** One host per role, one of them the proxy (where nginx runs). */
   hosts: z
     .array(hostSchema)

@@ -6,6 +6,7 @@ import type { FixPlan } from '../fixes/plan.js';
 import { commandLine } from '../shell/quote.js';
 
 import { EXIT } from './exit-codes.js';
+import type { HistoryReport } from '../history/types.js';
 
 export { EXIT };
 
@@ -19,7 +20,16 @@ export interface JsonReport {
   flow: string;
   request: { url: string; method: string } | null;
   /** cause is null when there is nothing to diagnose (healthy) or the session could not finish (error). */
-  diagnosis: { cause: string | null; title: string; explanation: string; evidence: (Evidence & { node: string; host: string })[] };
+  diagnosis: {
+    cause: string | null;
+    title: string;
+    explanation: string;
+    evidence: (Evidence & { node: string; host: string })[];
+    /** true when the cause is the newest episode of history and the request works now (DESIGN.md, "History"). */
+    transient?: boolean;
+  };
+  /** What already happened, when the diagnosis read it (DESIGN.md, "History"). */
+  history?: HistoryReport;
   fix: {
     title: string;
     commands: string[];
@@ -89,12 +99,14 @@ export function buildReport(session: Session, fix: FixPlan | null, hosts: Report
     title: ended ? text(ended.title, session) : error ? 'the diagnosis could not finish' : 'the diagnosis did not finish',
     explanation: ended ? text(ended.why, session) : (error ?? ''),
     evidence,
+    ...(facts['history.report']?.episodes.length && ended && !healthy ? { transient: true } : {}),
   };
   const plan = ended?.kind === 'fix' ? fix : null;
   return {
     flow: session.flow.id,
     request: facts['request.url'] ? { url: facts['request.url'], method: facts['request.method'] ?? 'GET' } : null,
     diagnosis,
+    ...(facts['history.report'] ? { history: facts['history.report'] } : {}),
     fix: {
       title: ended?.kind === 'fix' ? text(ended.title, session) : '',
       commands: (plan?.commands ?? []).map((c) => commandLine(c.argv, 'person')),

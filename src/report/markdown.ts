@@ -8,6 +8,7 @@ import type { Change } from '../fixes/apply/record.js';
 import type { AppliedFix } from './apply-report.js';
 import type { JsonReport } from './json.js';
 import { stripControl } from '../shell/sanitize.js';
+import { timelineLines } from '../history/chart.js';
 
 type Evidence = JsonReport['diagnosis']['evidence'][number];
 
@@ -206,6 +207,28 @@ function appliedAndVerified(report: JsonReport): string[] {
   return out;
 }
 
+/** What already happened (DESIGN.md, "History"): the per-minute chart, then the episodes, newest last. */
+function history(report: JsonReport): string[] {
+  const past = report.history;
+  if (!past) return [];
+  const out = ['## What happened before', '', `Read from ${code(past.since.replace('T', ' '))} to ${code(past.until.replace('T', ' '))} (the box's clock).`, ''];
+  const chart = timelineLines(past);
+  if (chart.length) out.push(fenced(chart), '');
+  if (!past.episodes.length) out.push('No upstream error in the logs of this window.', '');
+  else {
+    out.push('| # | Cause | From | To | Failures | Server | Path |', '|---|---|---|---|---|---|---|');
+    past.episodes.forEach((e, i) => {
+      const cells = [String(i + 1), code(e.cause), code(e.first.replace('T', ' ')), code(e.last.replace('T', ' ')), String(e.count), code(e.upstream || '-'), code(e.location || '-')];
+      out.push(`| ${cells.map(cell).join(' | ')} |`);
+    });
+    out.push('');
+    const newest = past.episodes.at(-1);
+    if (newest?.evidence.length) out.push('The newest episode, as the logs show it:', '', fenced(newest.evidence), '');
+  }
+  if (past.notes.length) out.push(...past.notes.map((n) => `- ${plain(n)}`), '');
+  return out;
+}
+
 function hosts(report: JsonReport): string[] {
   if (!report.hosts.length) return [];
   const out = ['## Hosts', '', '| Role | Host | Runs as |', '|---|---|---|'];
@@ -226,6 +249,7 @@ export function renderMarkdown(report: JsonReport): string {
     '',
     ...(report.error ? [`> **Error:** ${plain(report.error)}`, ''] : []),
     ...(report.notes.length ? ['## Notes on this session', '', ...report.notes.map((n) => `- ${plain(n)}`), ''] : []),
+    ...history(report),
     ...steps(report),
     ...fix(report),
     ...appliedAndVerified(report),

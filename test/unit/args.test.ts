@@ -14,6 +14,10 @@ describe('the command line', () => {
     expect(parseArgs(['practice', '--list', '--json'])).toMatchObject({ kind: 'practice', list: true, json: true });
     expect(parseArgs(['lint', 'flows/a.yaml'])).toEqual({ kind: 'lint', paths: ['flows/a.yaml'] });
     expect(parseArgs(['--version'])).toEqual({ kind: 'version' });
+    expect(parseArgs([])).toMatchObject({ sinceMs: null });
+    expect(parseArgs(['--since', '30m']).kind === 'diagnose' && parseArgs(['--since', '30m'])).toMatchObject({ sinceMs: 30 * 60_000 });
+    expect(parseArgs(['--since=2h', '--json'])).toMatchObject({ sinceMs: 2 * 3600_000, json: true });
+    expect(parseArgs(['--since', '1d'])).toMatchObject({ sinceMs: 86_400_000 });
   });
 
   it('reads route: the URL, headers by lower-case name, and a Host header apart from the others', () => {
@@ -78,6 +82,12 @@ describe('the command line', () => {
     [['--ssh', 'a', '--host', 'proxy=b'], /the role proxy is given twice/],
     [['--replay', 'r.json', '--ssh', 'a'], /takes no --ssh or --host/],
     [['--replay', 'r.json', '--url', 'http://x/'], /takes no --url/],
+    [['--since', 'yesterday'], /--since needs a duration such as 30m, 2h or 1d \(got yesterday\)/],
+    [['--since', '2 h'], /--since needs a duration/],
+    [['--since', '0m'], /--since needs a duration/],
+    [['--replay', 'r.json', '--since', '2h'], /reads the window that was recorded: it takes no --since/],
+    [['--since'], /--since needs a value/],
+    [['undo', '--since', '2h'], /undo takes only/],
     [['--replay', 'r.json', '--record', 'o.json'], /would only copy the recording/],
     [['undo', 'practice'], /undo takes only/],
     [['undo', 'lint'], /undo takes only/],

@@ -18,6 +18,7 @@ import { freePort } from './ports.js';
 import { start } from './processes.js';
 import { startTlsBackend } from './tls-backend.js';
 import { waitInBox } from './box.js';
+import { HISTORY_SCENARIOS } from './history-incidents.js';
 import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend, type Stack, uwsgiApp } from './stacks.js';
 
 type Cleanup = () => Promise<void> | void;
@@ -517,6 +518,7 @@ export const SCENARIOS: Scenario[] = [
       return { url: `http://127.0.0.1:${site.port}/`, wrap: ns.exec };
     },
   },
+  ...HISTORY_SCENARIOS,
 ];
 
 export function scenario(id: string): Scenario {

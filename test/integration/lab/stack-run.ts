@@ -13,7 +13,7 @@ export function stackScope() {
   });
   return {
     /** Registers a started stack for removal after the test. */
-    async use(started: Promise<Stack>): Promise<Stack> {
+    async use<S extends Stack>(started: Promise<S>): Promise<S> {
       const stack = await started;
       stacks.push(stack);
       return stack;

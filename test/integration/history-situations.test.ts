@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import {
+  crashLoopUnderSupervisor,
+  deadServerBehindLiveOne,
+  firewallBlip,
+  oomKillEarlier,
+  pm2CrashEarlier,
+  restartWindow,
+  saturatedPoolEarlier,
+  slowEndpointEarlier,
+  unloggedGap,
+  workerCrashEarlier,
+} from './lab/history-situations.js';
+import { sshScope } from './lab/ssh-run.js';
+import { runCli } from './lab/badgateway.js';
+import { pathOf, stackScope } from './lab/stack-run.js';
+
+const { use, inBox } = stackScope();
+const { overSsh } = sshScope();
+
+/** Past 502s and 504s, diagnosed without --url: request.find picks the newest logged error, its replay answers, history decides. */
+describe('history: the 502s are over when badgateway runs', () => {
+  it('a restart window: gunicorn stopped under supervisord while requests arrived, then started; supervisord\'s "spawned" ends the episode', async () => {
+    const stack = await use(restartWindow());
+    expect(stack.statuses).toEqual(['502', '502', '502', '502', '200']);
+    const { report } = await inBox(stack, ['--json']);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-down');
+    expect(report.diagnosis.transient).toBe(true);
+    expect(report.steps.at(-1).node).toBe('history');
+    const newest = report.history.episodes.at(-1);
+    expect(newest).toMatchObject({ cause: 'backend-down', story: 'restart-window', count: 4, upstream: '127.0.0.1:8000', location: '/' });
+    expect(newest.evidence.join('\n')).toMatch(/supervisord\.log: .*INFO spawned: 'shop' with pid \d+/);
+    expect(report.history.per_minute.reduce((n: number, m: { '502': number }) => n + m['502'], 0)).toBe(4);
+    expect(report.diagnosis.explanation).toContain('without a gap');
+    // The access log is in nginx's combined format: the report says which upstream fields it lacks.
+    expect(report.history.notes.join('\n')).toContain('lacks $upstream_addr, $upstream_status, $upstream_response_time');
+
+    // --since 1s, well after the episode: nothing in the window, the request works: healthy. A recording keeps the window.
+    await new Promise((r) => setTimeout(r, 2500));
+    const recent = await inBox(stack, ['--json', '--since', '1s', '--record', '/run/since.json']);
+    expect(recent.report.healthy, pathOf(recent.report)).toBe(true);
+    expect(recent.report.history.episodes).toEqual([]);
+    const replayed = await inBox(stack, ['--json', '--replay', '/run/since.json']);
+    expect(pathOf(replayed.report)).toBe(pathOf(recent.report));
+  });
+
+  it('--since with no duration it can read: a usage error, no stack trace', async () => {
+    const run = await runCli(['--json', '--since', 'yesterday']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--since needs a duration such as 30m, 2h or 1d (got yesterday)');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a restart window on a unix socket: "No such file" while gunicorn was stopped; the socket is back, history tells', async () => {
+    const stack = await use(restartWindow({ socket: true }));
+    expect(stack.statuses).toEqual(['502', '502', '502', '502', '200']);
+    const { report } = await inBox(stack, ['--json']);
+    expect(pathOf(report)).toContain('socket-state:ok history:restart-window');
+    expect(report.diagnosis).toMatchObject({ cause: 'backend-down', transient: true });
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'restart-window', count: 4, upstream: 'unix:/run/shop/gunicorn.sock', location: '/' });
+  });
+
+  it('a crash loop under supervisord: "exited: api (exit status 1; not expected)" again and again; the traceback is named for the developer', async () => {
+    const stack = await use(crashLoopUnderSupervisor());
+    expect(stack.statuses.at(-1)).toBe('200');
+    const { report } = await inBox(stack, ['--json']);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-crashed');
+    expect(report.diagnosis.transient).toBe(true);
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'crash-loop', upstream: '127.0.0.1:8000', count: stack.statuses.filter((s: string) => s === '502').length });
+    expect(report.diagnosis.explanation).toContain('RuntimeError: settings missing DATABASE_URL');
+    expect(report.diagnosis.explanation).toContain('/var/log/api/err.log');
+  });
+
+  it('a PHP pool at pm.max_children under real concurrent load: 504s while two reports held both children; never a longer timeout', async () => {
+    const stack = await use(saturatedPoolEarlier());
+    expect(stack.statuses).toEqual(['504', '504', '200']);
+    const { report } = await inBox(stack, ['--json']);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-saturated');
+    expect(report.fix.edits.map((e: { after: string }) => e.after).join('\n')).not.toMatch(/fastcgi_read_timeout/);
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('server reached pm.max_children setting (2)');
+    // Asked about / (which never failed), history finds the episodes on /report.php and /index.php and the same fix.
+    const asked = await inBox(stack, ['--json', '--url', 'http://blog.example/']);
+    expect(pathOf(asked.report)).toContain('history:saturated history-fpm:saturated');
+    expect(asked.report.diagnosis).toMatchObject({ cause: 'backend-saturated', transient: true });
+    expect(asked.report.fix.edits).toEqual([expect.objectContaining({ after: expect.stringMatching(/^pm\.max_children = [3-4]$/) })]);
+    expect(asked.report.history.episodes.map((e: { location: string; count: number }) => [e.location, e.count])).toEqual([
+      ['/report.php', 2],
+      ['/index.php', 2],
+    ]);
+    expect(asked.report.history.per_minute.reduce((n: number, m: { '504': number }) => n + m['504'], 0)).toBe(4);
+  });
+
+  it('one slow endpoint earlier: /slow timed out twice while a lock held it; the access log has $upstream_status; a per-location timeout is advised', async () => {
+    const stack = await use(slowEndpointEarlier());
+    expect(stack.statuses).toEqual(['504', '504', '200']);
+    const { report } = await inBox(stack, ['--json']);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('read-timeout');
+    expect(report.diagnosis.transient).toBe(true);
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'slow-endpoint', location: '/slow', count: 2 });
+    expect(report.history.per_minute.reduce((n: number, m: { '504': number }) => n + m['504'], 0)).toBe(2);
+    // This vhost's access log has the upstream fields; only Debian's http-level access.log (combined) lacks them.
+    expect(report.history.notes.join('\n')).not.toContain('api.example.access.log');
+    expect(report.history.notes.join('\n')).toContain('/var/log/nginx/access.log (log_format combined) lacks');
+    expect(report.diagnosis.explanation).toContain('location = /slow { proxy_read_timeout');
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('access log: 2 × 504 for /slow; the last: upstream 127.0.0.1:8000 answered 504 after 2.0');
+  });
+
+  it('a dead server behind a live one: clients got 200, nginx named 127.0.0.1:8002; the diagnosis names that server, never "healthy"', async () => {
+    const stack = await use(deadServerBehindLiveOne());
+    expect(stack.statuses).toEqual(['200', '200', '200', '200']);
+    const { report } = await inBox(stack, ['--json']);
+    expect(report.healthy, pathOf(report)).toBe(false);
+    expect(report.diagnosis.cause).toBe('backend-down');
+    expect(JSON.stringify(report.diagnosis)).toContain('127.0.0.1:8002');
+    // With --url the replay reaches the live server and answers 200; half the capacity is still gone.
+    const asked = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(asked.report.healthy, pathOf(asked.report)).toBe(false);
+    expect(asked.report.diagnosis.cause).toBe('backend-down');
+    expect(JSON.stringify(asked.report.diagnosis)).toContain('127.0.0.1:8002');
+  });
+
+  it('an OOM kill in a memory-limited cgroup (v1 memory controller): the kernel\'s "Killed process N (python3)" and supervisord\'s SIGKILL exit', async () => {
+    const stack = await use(oomKillEarlier());
+    expect(stack.statuses).toEqual(['502', '200']);
+    // Without --url the newest error is GET /hog, replayed: the live crash check reads the same kernel line.
+    const live = await inBox(stack, ['--json']);
+    expect(live.report.diagnosis.cause, pathOf(live.report)).toBe('backend-crashed');
+    expect(JSON.stringify(live.report.diagnosis.evidence)).toMatch(/Killed process \d+ \(python3\)/);
+    // Asked about / (which never failed), history tells the episode.
+    const { report } = await inBox(stack, ['--json', '--url', 'http://api.example/']);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-crashed');
+    expect(report.diagnosis.transient).toBe(true);
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'oom-kill', location: '/hog' });
+    expect(report.history.episodes.at(-1).evidence.join('\n')).toMatch(/kernel: Memory cgroup out of memory: Killed process \d+ \(python3\)/);
+    expect(report.history.markers.map((m: { kind: string }) => m.kind)).toContain('oom-kill');
+  });
+
+  it('a restart no log records: the API started by hand was killed and started again; ps shows when the process listening now started', async () => {
+    const stack = await use(unloggedGap());
+    expect(stack.statuses).toEqual(['502', '502', '200']);
+    const { report } = await inBox(stack, ['--json']);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-down');
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'restart-window', count: 2, upstream: '127.0.0.1:8000' });
+    expect(report.history.episodes.at(-1).evidence.join('\n')).toMatch(/ps: pid \d+ started [\d-]+ [\d:]+: python3 \/srv\/api\/server\.py 8000/);
+  });
+
+  it('refused while the backend ran all along (a firewall rule for a moment): no restart or crash explains it, and the report says so', async () => {
+    const stack = await use(firewallBlip());
+    expect(stack.statuses).toEqual(['502', '502', '200']);
+    const { report } = await inBox(stack, ['--json']);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-down');
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'unreachable', count: 2 });
+    expect(report.diagnosis.explanation).toContain('no log on this box says it restarted or crashed');
+  });
+});
+
+describe('history of a worker that died', () => {
+  it("gunicorn's worker killed by SIGSEGV on /crash: its own --error-logfile line, asked about / (which never failed)", async () => {
+    const stack = await use(workerCrashEarlier());
+    expect(stack.statuses).toEqual(['502', '200']);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-crashed');
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'crash-loop', location: '/crash', count: 1 });
+    expect(report.diagnosis.explanation).toMatch(/Worker with pid \d+ was terminated due to signal 11/);
+    expect(report.diagnosis.explanation).toContain('tail -n 100 -- /var/log/shop/error.log');
+  });
+});
+
+describe('history of a Node app under pm2', () => {
+  it("the app died of SIGSEGV on /crash and pm2 started it again: pm2's own log tells, asked about / (which never failed)", async () => {
+    const stack = await use(pm2CrashEarlier());
+    expect(stack.statuses).toEqual(['502', '200']);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-crashed');
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'crash-loop', location: '/crash', count: 1 });
+    expect(report.history.episodes.at(-1).evidence.join('\n')).toContain('/root/.pm2/pm2.log: ');
+    expect(report.diagnosis.explanation).toContain('exited with code [0] via signal [SIGSEGV]');
+  });
+});
+
+describe('history over --ssh: every log read on the box through its sshd', () => {
+  it('a restart window under supervisord, diagnosed from history without --url', async () => {
+    const stack = await use(restartWindow());
+    const { report } = await overSsh(stack, []);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-down');
+    expect(report.diagnosis.transient).toBe(true);
+    expect(report.history.episodes.at(-1)).toMatchObject({ story: 'restart-window', count: 4, upstream: '127.0.0.1:8000' });
+    expect(report.hosts).toEqual([expect.objectContaining({ role: 'proxy' })]);
+  });
+
+  it('a crash loop under supervisord: the traceback read over SSH', async () => {
+    const stack = await use(crashLoopUnderSupervisor());
+    const { report } = await overSsh(stack, []);
+    expect(report.diagnosis.cause, pathOf(report)).toBe('backend-crashed');
+    expect(report.diagnosis.explanation).toContain('RuntimeError: settings missing DATABASE_URL');
+  });
+});
