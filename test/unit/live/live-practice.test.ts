@@ -32,7 +32,9 @@ describe('the scenarios', () => {
     expect(Object.keys(STACK_KINDS).sort()).toEqual([...new Set(SCENARIOS.map((s) => s.stack))].sort());
     expect(byStack('gunicorn-supervisor')).toEqual(['backend-crashed', 'backend-hung', 'socket-missing', 'socket-tcp-mismatch']);
     expect(byStack('uwsgi')).toEqual(['backend-crashed', 'protocol-mismatch', 'socket-missing']);
-    expect(byStack('php-fpm')).toEqual(['backend-crashed', 'backend-down', 'backend-saturated', 'protocol-mismatch', 'read-timeout', 'socket-missing', 'socket-permission']);
+    expect(byStack('php-fpm')).toEqual(['backend-crashed', 'backend-down', 'backend-saturated', 'header-too-big', 'protocol-mismatch', 'read-timeout', 'socket-missing', 'socket-permission']);
+    expect(byStack('pm2')).toEqual(['backend-down', 'backend-hung']);
+    for (const kind of ['init-script', 'runit', 's6']) expect(byStack(kind)).toEqual(['backend-down']);
   });
 
   it('are listed easiest first, and found by id or by their number in that list', () => {
