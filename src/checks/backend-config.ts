@@ -110,7 +110,8 @@ export const backendConfig = defineCheck({
   guide: 'upstream-config',
   outcomes: OUTCOMES,
   needs: ['upstream.kind', 'upstream.target', 'upstream.module', 'nginx.config', 'nginx.masterPid'],
-  early: 'first-round',
+  // Every round reads: the listeners, php-fpm's processes, its config files and its own test of them.
+  early: 'every-round',
   learns: ['fpm.pools', 'backend.hint', 'listeners'],
   learnsOn: { 'other-socket': ['backend.listenInstead'], tcp: ['backend.listenInstead'], unix: ['backend.listenInstead'] },
 
