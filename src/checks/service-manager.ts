@@ -1,6 +1,7 @@
 import { shownCommand } from '../shell/quote.js';
 import type { BackendHint, KnownFacts } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
+import { fpmServiceNames } from '../system/php-fpm.js';
 import { parsePs } from '../system/ps.js';
 import {
   ancestors,
@@ -49,17 +50,22 @@ const MAX_EARLY_CGROUPS = 4;
 
 /**
  * What plan() will likely ask beyond what every box answers, known before the backend's hint is: the
- * service definitions naming the dialled address (asked when nothing runs there), and the cgroups of the
- * processes listening there now (the hint is one of them when something runs there; its owner or first pid).
+ * service definitions naming the dialled address (asked when nothing runs there), or else the cgroups of
+ * the processes listening there now and the init scripts named after them (the hint is one of them).
  */
 function likelyAsked(facts: KnownFacts): string[][] {
   // Before the route is known in full (which kind of address nginx dials), only what every box answers.
   if (facts['upstream.kind'] === undefined) return [];
   const address = dialledAddress(facts);
   const server = failedServer(facts);
-  const pids = server ? listenersAt(server, facts.listeners ?? []).flatMap((l) => [l.pids?.at(-1) ?? l.pid, l.pid]) : [];
+  const there = server ? listenersAt(server, facts.listeners ?? []) : [];
+  const pids = there.flatMap((l) => [l.pids?.at(-1) ?? l.pid, l.pid]);
   const cgroups = [...new Set(pids.filter((pid): pid is number => pid !== null && pid !== undefined))].slice(0, MAX_EARLY_CGROUPS).map(cgroupOf);
-  return [...(address ? [serviceDefsCommand(address)] : []), ...cgroups];
+  // The init scripts named like it (a php-fpm's by its binary's name, as its pool's hint names them).
+  const names = there.flatMap((l) => (l.process ? [l.process, ...(/^php-fpm/.test(l.process) ? fpmServiceNames(l.process) : [])] : []));
+  const scripts = [...new Set(names.filter((n) => /^[\w.@-]+$/.test(n)))].slice(0, MAX_EARLY_CGROUPS).map(scriptOf);
+  // Definitions are read only for a backend that is not running (its hint has no pid): nothing listens there.
+  return [...(address && !there.length ? [serviceDefsCommand(address)] : []), ...cgroups, ...scripts];
 }
 
 /** The pm2 daemons running on the box, by the home each serves (at most two are asked). */
