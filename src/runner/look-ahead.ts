@@ -52,7 +52,14 @@ export function lookAhead(session: Session, checkById: (id: string) => Check): {
   if (here.kind !== 'step') return { commands: [], chains: [] };
   const facts = factsOf(session);
   const own = checkById(here.check);
-  const taken = new Set(earlyCommands({ ...own, early: 'first-round' }, facts).map((spec) => keyOf({ spec, onBackend: here.on_host === 'backend' })));
+  // The step's own first round, planned only when something ahead may run (a plan can be costly: the route's
+  // on 20,000 vhosts).
+  let ownFirst: Set<string> | undefined;
+  const taken = new Set<string>();
+  const isOwn = (key: string) => {
+    ownFirst ??= new Set(earlyCommands({ ...own, early: 'first-round' }, facts).map((spec) => keyOf({ spec, onBackend: here.on_host === 'backend' })));
+    return ownFirst.has(key);
+  };
   const found: AheadCommand[] = [];
   const chains: AheadChain[] = [];
   const seen = new Set([here.id]);
@@ -72,7 +79,7 @@ export function lookAhead(session: Session, checkById: (id: string) => Check): {
       for (const spec of earlyCommands(check, facts)) {
         const command = { spec, onBackend: node.on_host === 'backend' };
         const key = keyOf(command);
-        if (taken.has(key)) continue;
+        if (taken.has(key) || isOwn(key)) continue;
         taken.add(key);
         found.push(command);
       }
