@@ -183,7 +183,9 @@ export async function roundTrips(options: { delayMs: number; reps: number; scena
   const log = options.log ?? (() => {});
   const lab = new BenchLab();
   try {
-    const sshd = await startSshd();
+    // Root gets a home of its own, as on a real box: this machine's ~/.bashrc (pyenv's rehash lock) would
+    // let one login at a time through, and a session logs in twice at once (its shell and the look-ahead's).
+    const sshd = await startSshd({ config: `SetEnv HOME=${lab.scratchDir('bgw-bench-home-')}` });
     lab.later(
       () => sshd.remove(),
       () => sshd.stop(),

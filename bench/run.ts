@@ -21,6 +21,10 @@ import { fmtMs, fmtRatio, snapshotBuild } from './measure.js';
 import { multiHost, type HostCount, type MultiHostResult } from './multi-host.js';
 import { roundTrips, type RoundTripResult } from './round-trips.js';
 
+// The relay listens on loopback inside this process: named "node", a diagnosis would take it for the box's
+// only Node application server (backend.config); under its own name it is no application server.
+process.title = 'bgw-bench';
+
 const GOAL = { frameRatio: 2.6, rounds: 2, verifyRounds: 1, lintRatio: 6, configRatio: 2, installMb: 3 };
 
 const env = (name: string, fallback: number) => {

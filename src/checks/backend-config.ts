@@ -22,16 +22,25 @@ function dialOf(facts: KnownFacts): Dial {
   return { kind: 'tcp', host: bare(need(facts, 'upstream.host')), port: need(facts, 'upstream.port') };
 }
 
+/** Every address a config sends requests to, found once per config (the look-ahead asks at each step). */
+const passedAddresses = new WeakMap<NginxConfig, ReadonlySet<string>>();
+
 /** Addresses some other part of this nginx config sends requests to: another site's backend. */
 export function addressesInUse(config: NginxConfig, except: string): Set<string> {
-  const used = new Set<string>();
-  for (const d of walk(config.tree)) {
-    const address = PASSES.has(d.directive) ? d.args[0] : d.directive === 'server' && !d.block ? d.args[0] : undefined;
-    if (!address) continue;
-    const socket = /unix:([^:\s]+)/.exec(address)?.[1];
-    const value = socket ? `unix:${socket}` : address.replace(/^\w+:\/\//, '').replace(/\/.*$/, '');
-    if (value !== except) used.add(value);
+  let all = passedAddresses.get(config);
+  if (!all) {
+    const found = new Set<string>();
+    for (const d of walk(config.tree)) {
+      const address = PASSES.has(d.directive) ? d.args[0] : d.directive === 'server' && !d.block ? d.args[0] : undefined;
+      if (!address) continue;
+      const socket = /unix:([^:\s]+)/.exec(address)?.[1];
+      found.add(socket ? `unix:${socket}` : address.replace(/^\w+:\/\//, '').replace(/\/.*$/, ''));
+    }
+    all = found;
+    passedAddresses.set(config, all);
   }
+  const used = new Set(all);
+  used.delete(except);
   return used;
 }
 
@@ -110,7 +119,8 @@ export const backendConfig = defineCheck({
   guide: 'upstream-config',
   outcomes: OUTCOMES,
   needs: ['upstream.kind', 'upstream.target', 'upstream.module', 'nginx.config', 'nginx.masterPid'],
-  early: 'first-round',
+  // Every round reads: the listeners, php-fpm's processes, its config files and its own test of them.
+  early: 'every-round',
   learns: ['fpm.pools', 'backend.hint', 'listeners'],
   learnsOn: { 'other-socket': ['backend.listenInstead'], tcp: ['backend.listenInstead'], unix: ['backend.listenInstead'] },
 

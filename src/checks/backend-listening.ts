@@ -63,6 +63,8 @@ export const backendListening = defineCheck({
     if (done.length === 0) return [{ argv: tcpProbeCommand(bare(host), port, 3) }, onBackend({ argv: SS }), onBackend({ argv: PS })];
     if (done.length > 3 || !speaksHttp(need(facts, 'upstream.module'), need(facts, 'upstream.scheme'))) return [];
     const { candidates } = gather(facts, done);
+    // Settled without them: something accepts at the address, or listens on its port at another address.
+    if (parseTcpProbe(done[0] as CommandResult) === 'open' || candidates.exact.length || candidates.otherAddress.length) return [];
     // A listener's address is the backend box's own: ask it from there.
     return candidates.otherPort
       .slice(0, MAX_PROBED)

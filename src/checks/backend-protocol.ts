@@ -5,6 +5,7 @@ import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
 import { isTlsName, parseSClient, sClientCommand } from '../system/openssl.js';
 import { FCGI_GET_VALUES, isFastCgiRecord, isTlsRecord, parseRawProbe, rawProbeCommand, showBytes, startsWithHttp } from '../system/raw-probe.js';
 import { parseSs } from '../system/ss.js';
+import { responseHeadProbe } from '../facts/backend-request.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
@@ -105,6 +106,9 @@ export function readProtocol(server: ServerAddress, results: readonly CommandRes
   return { protocol: null, seen: 'nothing that tells its protocol', evidence };
 }
 
+/** The errors whose next step, for a backend that speaks HTTP, reads its response head (error-log's invalid-header and wrong-protocol). */
+const RESPONSE_HEAD_KINDS = new Set(['invalid-header', 'invalid-response', 'fastcgi-protocol', 'http2-framing', 'no-valid-http-header']);
+
 const PROTOCOL_NAMES: Record<Protocol, string> = { http: 'HTTP', https: 'HTTPS', fastcgi: 'FastCGI', uwsgi: 'uwsgi', other: 'its own protocol' };
 const OUTCOMES = ['speaks-https', 'speaks-fastcgi', 'speaks-http', 'speaks-other', 'matches', 'unclear'] as const;
 type Outcome = (typeof OUTCOMES)[number];
@@ -142,6 +146,9 @@ export const backendProtocol = defineCheck({
     // A unix socket is on nginx's box; the runner keeps a backend command there for it.
     if (server.kind === 'unix') return [http, onBackend({ argv: SS })];
     const serverName = isTlsName(server.host) ? server.host : undefined;
+    // nginx could not read the backend's response head: when the backend speaks HTTP, the next step reads
+    // that head byte for byte (backend.response). Asked in this round, it costs that step no round trip.
+    const head = RESPONSE_HEAD_KINDS.has(facts['error.kind'] ?? '') ? responseHeadProbe(facts) : null;
     return [
       http,
       // Which process listens is the backend box's view; the probes are nginx's.
@@ -149,6 +156,7 @@ export const backendProtocol = defineCheck({
       { argv: rawProbeCommand(server.host, server.port, FCGI_GET_VALUES, { readSeconds: 1, block: 512, reads: 1 }), timeoutMs: 8000 },
       // Empty stdin: s_client ends right after the handshake instead of waiting for input.
       { argv: sClientCommand({ host: server.host, port: server.port, seconds: TLS_SECONDS, ...(serverName ? { serverName } : {}) }), stdin: '', timeoutMs: (TLS_SECONDS + 5) * 1000 },
+      ...(head ? [head] : []),
     ];
   },
 
@@ -158,7 +166,10 @@ export const backendProtocol = defineCheck({
     const base: KnownFacts = { 'protocol.nginx': nginx.words };
     if (!server) return { outcome: 'unclear', facts: base, summary: 'the failed server has no address to probe', evidence: [] };
     if (!JUDGED.has(nginx.code)) return { outcome: 'unclear', facts: base, summary: `a ${nginx.code} backend's protocol is not probed here`, evidence: [] };
-    const reading = readProtocol(server, results, new Set([need(facts, 'nginx.masterPid')]));
+    // The response-head probe asked for the next step is no protocol probe of this one.
+    const head = responseHeadProbe(facts)?.argv.join('\0');
+    const probes = results.filter((r) => r.argv.join('\0') !== head);
+    const reading = readProtocol(server, probes, new Set([need(facts, 'nginx.masterPid')]));
     const evidence = [{ lines: [`nginx speaks ${nginx.words} to ${server.target}`] }, ...reading.evidence];
     if (reading.protocol === null) {
       return { outcome: 'unclear', facts: base, summary: `cannot tell what ${server.target} speaks: no probe got an answer that names a protocol`, evidence };

@@ -1,21 +1,12 @@
-import type { KnownFacts } from '../facts/keys.js';
 import { readResponseHead, unescapeNginx } from '../system/http-head.js';
-import { parseRawProbe, rawProbeCommand } from '../system/raw-probe.js';
+import { parseRawProbe } from '../system/raw-probe.js';
+import { responseHeadProbe } from '../facts/backend-request.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { failedServer, upstreamPath } from '../facts/failed-server.js';
 
 const KINDS_WITH_LINE = new Set(['invalid-header']);
-
-function request(facts: KnownFacts): string {
-  // HTTP/1.0 and "Connection: close", as nginx asks by default: the backend closes when done, so the read ends.
-  return `GET ${upstreamPath(facts)} HTTP/1.0\r\nHost: ${need(facts, 'request.hostHeader')}\r\nConnection: close\r\nUser-Agent: badgateway\r\n\r\n`;
-}
-
-function probeable(facts: KnownFacts): boolean {
-  return need(facts, 'upstream.module') === 'proxy' && need(facts, 'upstream.scheme') === 'http' && failedServer(facts)?.kind === 'tcp';
-}
 
 /**
  * nginx refused the backend's response. Read the response ourselves, byte for byte, and name the line
@@ -30,9 +21,8 @@ export const backendResponse = defineCheck({
   learnsOn: { malformed: ['response.badLine', 'response.problem'], 'logged-only': ['response.badLine', 'response.problem'] },
 
   plan(facts, done) {
-    const server = failedServer(facts);
-    if (done.length || !probeable(facts) || server?.kind !== 'tcp') return [];
-    return [{ argv: rawProbeCommand(server.host, server.port, request(facts), { readSeconds: 3, block: 16384, reads: 4 }), timeoutMs: 12_000 }];
+    const probe = responseHeadProbe(facts);
+    return done.length || !probe ? [] : [probe];
   },
 
   interpret(facts, [run]) {

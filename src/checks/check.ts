@@ -46,10 +46,12 @@ export interface Check {
   plan(facts: KnownFacts, done: readonly CommandResult[]): CommandSpec[];
   /**
    * Commands that may run before the step is reached (look-ahead), so they cost no round trip of
-   * their own: 'first-round' is plan()'s first round once every need is known; a function gets the
-   * facts known so far. Only for commands that read (no request to the site, nothing written).
+   * their own: 'first-round' is plan()'s first round once every need is known; 'every-round' is each of
+   * plan()'s rounds in turn, the next asked as the one before answers (for a check whose rounds only
+   * read files and settings); a function gets the facts known so far. Only for commands that read (no
+   * request to the site or a backend, nothing written).
    */
-  early?: 'first-round' | ((facts: KnownFacts) => CommandSpec[]);
+  early?: 'first-round' | 'every-round' | ((facts: KnownFacts) => CommandSpec[]);
   interpret(facts: KnownFacts, results: readonly CommandResult[]): CheckResult;
 }
 

@@ -1,6 +1,7 @@
 import { shownCommand } from '../shell/quote.js';
 import type { BackendHint, KnownFacts } from '../facts/keys.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
+import { fpmServiceNames } from '../system/php-fpm.js';
 import { parsePs } from '../system/ps.js';
 import {
   ancestors,
@@ -23,7 +24,7 @@ import {
   unitFromCgroup,
 } from '../system/services.js';
 import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
-import { failedServer } from '../facts/failed-server.js';
+import { failedServer, listenersAt } from '../facts/failed-server.js';
 import { type DialledAddress, parseServiceDefs, type ServiceDefinition, serviceDefsCommand } from '../system/service-defs.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
@@ -47,6 +48,29 @@ function dialledAddress(facts: KnownFacts): DialledAddress | null {
   const server = failedServer(facts);
   if (!server) return null;
   return server.kind === 'unix' ? { kind: 'unix', path: server.socket } : { kind: 'tcp', port: server.port };
+}
+
+/** Processes whose cgroup the look-ahead reads: the few listening where nginx dials, the backend's likely hint. */
+const MAX_EARLY_CGROUPS = 4;
+
+/**
+ * What plan() will likely ask beyond what every box answers, known before the backend's hint is: the
+ * service definitions naming the dialled address (asked when nothing runs there), or else the cgroups of
+ * the processes listening there now and the init scripts named after them (the hint is one of them).
+ */
+function likelyAsked(facts: KnownFacts): string[][] {
+  // Before the route is known in full (which kind of address nginx dials), only what every box answers.
+  if (facts['upstream.kind'] === undefined) return [];
+  const address = dialledAddress(facts);
+  const server = failedServer(facts);
+  const there = server ? listenersAt(server, facts.listeners ?? []) : [];
+  const pids = there.flatMap((l) => [l.pids?.at(-1) ?? l.pid, l.pid]);
+  const cgroups = [...new Set(pids.filter((pid): pid is number => pid !== null && pid !== undefined))].slice(0, MAX_EARLY_CGROUPS).map(cgroupOf);
+  // The init scripts named like it (a php-fpm's by its binary's name, as its pool's hint names them).
+  const names = there.flatMap((l) => (l.process ? [l.process, ...(/^php-fpm/.test(l.process) ? fpmServiceNames(l.process) : [])] : []));
+  const scripts = [...new Set(names.filter((n) => /^[\w.@-]+$/.test(n)))].slice(0, MAX_EARLY_CGROUPS).map(scriptOf);
+  // Definitions are read only for a backend that is not running (its hint has no pid): nothing listens there.
+  return [...(address && !there.length ? [serviceDefsCommand(address)] : []), ...cgroups, ...scripts];
 }
 
 /** The pm2 daemons running on the box, by the home each serves (at most two are asked). */
@@ -257,8 +281,7 @@ export const serviceManager = defineCheck({
   guide: 'backend-running',
   outcomes: ['systemd', 'sysv', 'supervisor', 'runit', 's6', 'pm2', 'docker', 'process', 'unknown'],
   needs: ['backend.hint'],
-  // What every box answers whatever the backend is: asked as soon as it is known which box that is.
-  early: (facts) => (facts['upstream.target'] ? [SYSTEMD, INIT_D, PS, UNIT_FILES].map((argv) => onBackend({ argv, timeoutMs: 8000 })) : []),
+  early: (facts) => (facts['upstream.target'] ? [SYSTEMD, INIT_D, PS, UNIT_FILES, ...likelyAsked(facts)].map((argv) => onBackend({ argv, timeoutMs: 8000 })) : []),
   learns: ['service.manager', 'service.unit', 'service.start', 'service.stop', 'service.restart', 'service.reload', 'service.logs'],
 
   plan(facts, done): CommandSpec[] {

@@ -6,6 +6,7 @@ import { LocalHost } from '../hosts/local.js';
 import { SshError } from '../hosts/ssh/errors.js';
 import type { SshHost, SshHostSummary } from '../hosts/ssh/index.js';
 import type { Asker } from '../store/prompts.js';
+import { IP_ADDR } from '../system/ip-addr.js';
 
 export interface ConnectOptions {
   /** The person to ask (the wizard); null with --json, where nothing can be asked. */
@@ -50,7 +51,8 @@ async function connectOne(arg: HostArg, options: ConnectOptions, asker: Asker | 
   const host = await connectSsh({
     target: arg.target,
     lookAheadAtLogin: arg.role === 'proxy',
-    ...(arg.role === 'proxy' && options.atLogin ? { atLogin: options.atLogin } : {}),
+    // Which box a command about the backend runs on is told by every box's addresses (HostSet.backendFor).
+    atLogin: [...(arg.role === 'proxy' ? (options.atLogin ?? []) : []), { argv: IP_ADDR, timeoutMs: 5000 }],
     onUnknownHostKey: async (p) => {
       if (!asker) {
         // Only a host seen for the first time: one known by a key of another type is refused, as a changed key.

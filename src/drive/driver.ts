@@ -2,7 +2,7 @@ import { checkById } from '../checks/index.js';
 import { CannotRun } from '../errors.js';
 import { advance, currentNode, factsOf, isFinished, type Session } from '../engine/session.js';
 import type { HostSet } from '../hosts/host-set.js';
-import { commandsAhead } from '../runner/look-ahead.js';
+import { lookAhead } from '../runner/look-ahead.js';
 import { runAhead, runCheck } from '../runner/run-check.js';
 
 /** A step that could not run or whose output made no sense: the session stops and says so (exit 3). */
@@ -23,7 +23,7 @@ export async function runCurrentStep(session: Session, hosts: HostSet, signal?: 
   if (node.kind !== 'step') return session;
   const check = checkById(node.check);
   try {
-    runAhead(commandsAhead(session, checkById), factsOf(session), hosts);
+    runAhead(lookAhead(session, checkById), factsOf(session), hosts);
     const run = await runCheck(check, factsOf(session), hosts, { ...(signal ? { signal } : {}), onBackend: node.on_host === 'backend' });
     const { result } = run;
     return advance(session, {

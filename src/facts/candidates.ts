@@ -34,14 +34,24 @@ const PROCESS_HINTS: Record<string, RegExp> = {
 
 const PASSES = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass']);
 
+/** Every port a config sends requests to, found once per config: each step ahead asks, and 20,000 vhosts are a long walk. */
+const passedPorts = new WeakMap<NginxConfig, ReadonlySet<number>>();
+
 /** Ports some other part of this nginx config already sends requests to: another site's backend. */
 export function portsInUse(config: NginxConfig, except: number): Set<number> {
-  const ports = new Set<number>();
-  for (const d of walk(config.tree)) {
-    const address = PASSES.has(d.directive) ? d.args[0] : d.directive === 'server' && !d.block ? d.args[0] : undefined;
-    const port = /:(\d+)(?:\/|$)/.exec(address ?? '')?.[1];
-    if (port && Number(port) !== except) ports.add(Number(port));
+  let all = passedPorts.get(config);
+  if (!all) {
+    const found = new Set<number>();
+    for (const d of walk(config.tree)) {
+      const address = PASSES.has(d.directive) ? d.args[0] : d.directive === 'server' && !d.block ? d.args[0] : undefined;
+      const port = /:(\d+)(?:\/|$)/.exec(address ?? '')?.[1];
+      if (port) found.add(Number(port));
+    }
+    all = found;
+    passedPorts.set(config, all);
   }
+  const ports = new Set(all);
+  ports.delete(except);
   return ports;
 }
 

@@ -32,6 +32,11 @@ export interface Host {
   /** Short name shown beside each step: "local", "root@web1", or a role's target. */
   readonly label: string;
   run(command: CommandSpec, signal?: AbortSignal): Promise<CommandResult>;
+  /**
+   * A step now needs this command, which the look-ahead asked for: if it still waits for the look-ahead's
+   * turn (a batching host), it leaves with the step's own commands instead.
+   */
+  promote?(command: CommandSpec): void;
   close(): Promise<void>;
   /** What happened to the connection during the session (a drop and the reconnect), for the report. */
   readonly events?: readonly string[];

@@ -37,6 +37,10 @@ export class RecordingHost implements Host {
     return result;
   }
 
+  promote(command: CommandSpec): void {
+    this.inner.promote?.(command);
+  }
+
   /** What the wrapped host says about itself (an SSH host's user and privileges), when it says anything. */
   summary(): Record<string, unknown> {
     const inner = this.inner as Host & { summary?: () => Record<string, unknown> };

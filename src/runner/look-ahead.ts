@@ -10,6 +10,7 @@ import type { CommandSpec } from '../hosts/host.js';
 /** How far ahead (steps) and how much (commands) the look-ahead goes. */
 const MAX_DEPTH = 8;
 const MAX_COMMANDS = 24;
+const MAX_CHAINS = 2;
 
 export interface AheadCommand {
   spec: CommandSpec;
@@ -17,9 +18,17 @@ export interface AheadCommand {
   onBackend: boolean;
 }
 
+/** A check ahead whose later rounds run ahead too, each once the round before it answered (early: 'every-round'). */
+export interface AheadChain {
+  check: Check;
+  onBackend: boolean;
+}
+
+const needsKnown = (check: Check, facts: KnownFacts) => check.needs.every((key) => facts[key] !== undefined && facts[key] !== null);
+
 function earlyCommands(check: Check, facts: KnownFacts): CommandSpec[] {
   try {
-    if (check.early === 'first-round') return check.needs.every((key) => facts[key] !== undefined && facts[key] !== null) ? check.plan(facts, []) : [];
+    if (check.early === 'first-round' || check.early === 'every-round') return needsKnown(check, facts) ? check.plan(facts, []) : [];
     return check.early ? check.early(facts) : [];
   } catch {
     // A plan that needs a fact the trail has not learned yet: nothing to run early for it.
@@ -31,12 +40,28 @@ const keyOf = (c: AheadCommand) => JSON.stringify([c.onBackend || c.spec.on === 
 
 /** The commands steps ahead of the current one may run now, minus what the current step asks first. */
 export function commandsAhead(session: Session, checkById: (id: string) => Check): AheadCommand[] {
+  return lookAhead(session, checkById).commands;
+}
+
+/**
+ * What the look-ahead starts now: the first commands of the steps ahead (minus what the current step asks
+ * first), and the steps ahead whose every round may run ahead.
+ */
+export function lookAhead(session: Session, checkById: (id: string) => Check): { commands: AheadCommand[]; chains: AheadChain[] } {
   const here = currentNode(session);
-  if (here.kind !== 'step') return [];
+  if (here.kind !== 'step') return { commands: [], chains: [] };
   const facts = factsOf(session);
   const own = checkById(here.check);
-  const taken = new Set(earlyCommands({ ...own, early: 'first-round' }, facts).map((spec) => keyOf({ spec, onBackend: here.on_host === 'backend' })));
+  // The step's own first round, planned only when something ahead may run (a plan can be costly: the route's
+  // on 20,000 vhosts).
+  let ownFirst: Set<string> | undefined;
+  const taken = new Set<string>();
+  const isOwn = (key: string) => {
+    ownFirst ??= new Set(earlyCommands({ ...own, early: 'first-round' }, facts).map((spec) => keyOf({ spec, onBackend: here.on_host === 'backend' })));
+    return ownFirst.has(key);
+  };
   const found: AheadCommand[] = [];
+  const chains: AheadChain[] = [];
   const seen = new Set([here.id]);
   let layer = Object.values(here.on);
   for (let depth = 0; depth < MAX_DEPTH && layer.length; depth++) {
@@ -47,17 +72,21 @@ export function commandsAhead(session: Session, checkById: (id: string) => Check
       const node = session.flow.nodes[id];
       if (node?.kind !== 'step') continue;
       next.push(...Object.values(node.on));
-      for (const spec of earlyCommands(checkById(node.check), facts)) {
+      const check = checkById(node.check);
+      if (check.early === 'every-round' && check.id !== own.id && needsKnown(check, facts) && !chains.some((c) => c.check.id === check.id && c.onBackend === (node.on_host === 'backend'))) {
+        chains.push({ check, onBackend: node.on_host === 'backend' });
+      }
+      for (const spec of earlyCommands(check, facts)) {
         const command = { spec, onBackend: node.on_host === 'backend' };
         const key = keyOf(command);
-        if (taken.has(key)) continue;
+        if (taken.has(key) || isOwn(key)) continue;
         taken.add(key);
         found.push(command);
       }
     }
     layer = next;
   }
-  return found.slice(0, MAX_COMMANDS);
+  return { commands: found.slice(0, MAX_COMMANDS), chains: chains.slice(0, MAX_CHAINS) };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { KnownFacts } from '../facts/keys.js';
 import type { HostSet } from '../hosts/host-set.js';
 import { NO_BACKEND_VIEW, type CommandResult, type CommandSpec, type Host } from '../hosts/host.js';
 import { shownCommand } from '../shell/quote.js';
-import type { AheadCommand } from './look-ahead.js';
+import type { AheadChain, AheadCommand } from './look-ahead.js';
 import { stripControl } from '../shell/sanitize.js';
 
 /** A check may ask for more commands after seeing results, but never forever. */
@@ -57,6 +57,7 @@ async function runOne(spec: CommandSpec, facts: KnownFacts, hosts: HostSet, step
   const host = await hostFor(spec, facts, hosts, stepOnBackend);
   if (!host) return { argv: spec.argv, stdout: '', stderr: '', code: null, ms: 0, failure: NO_BACKEND_VIEW };
   // Asked already by an earlier step or the look-ahead: no round trip of its own.
+  host.promote?.(spec);
   const known = await hosts.cache.lookup(host.label, spec, startedAt);
   if (known) return { ...known, argv: spec.argv, host: host.label };
   const running = host.run(spec, signal).catch((error: unknown) => cutShort(spec, error));
@@ -67,23 +68,40 @@ async function runOne(spec: CommandSpec, facts: KnownFacts, hosts: HostSet, step
 }
 
 /**
+ * Runs a command ahead on its host, or joins its run there that is under way or answered; null when its
+ * host is not known without asking the person.
+ */
+async function runOneAhead(spec: CommandSpec, facts: KnownFacts, hosts: HostSet, onBackend: boolean): Promise<CommandResult | null> {
+  const host = await hostFor(spec, facts, hosts, onBackend, false);
+  if (!host) return null;
+  let running = hosts.cache.running(host.label, spec);
+  if (!running) {
+    running = host.run({ ...spec, early: true }).catch((error: unknown) => cutShort(spec, error));
+    hosts.cache.put(host.label, spec, running, true);
+  }
+  return { ...(await running), argv: spec.argv, host: host.label };
+}
+
+/** A check's rounds run ahead one after another, each asked once the one before answered; stops at a command cut short. */
+async function followAhead({ check, onBackend }: AheadChain, facts: KnownFacts, hosts: HostSet): Promise<void> {
+  const done: CommandResult[] = [];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const batch = check.plan(facts, done);
+    if (!batch.length) return;
+    const results = await Promise.all(batch.map((spec) => runOneAhead(spec, facts, hosts, onBackend)));
+    if (results.some((r) => r === null || (r.failure !== undefined && r.failure !== 'not-found'))) return;
+    done.push(...(results as CommandResult[]));
+  }
+}
+
+/**
  * Starts the commands steps ahead will ask for (see look-ahead.ts) without waiting for them; their
  * results wait in the session's cache. A backend's box is used only when known without asking.
  */
-export function runAhead(commands: readonly AheadCommand[], facts: KnownFacts, hosts: HostSet): void {
+export function runAhead(ahead: { commands: readonly AheadCommand[]; chains: readonly AheadChain[] }, facts: KnownFacts, hosts: HostSet): void {
   hosts.warm();
-  for (const { spec, onBackend } of commands) {
-    void hostFor(spec, facts, hosts, onBackend, false)
-      .then((host) => {
-        if (!host || hosts.cache.has(host.label, spec)) return;
-        hosts.cache.put(
-          host.label,
-          spec,
-          host.run({ ...spec, early: true }).catch((error: unknown) => cutShort(spec, error)),
-        );
-      })
-      .catch(() => undefined);
-  }
+  for (const { spec, onBackend } of ahead.commands) void runOneAhead(spec, facts, hosts, onBackend).catch(() => undefined);
+  for (const chain of ahead.chains) void followAhead(chain, facts, hosts).catch(() => undefined);
 }
 
 /**

@@ -26,14 +26,13 @@ const DEFINITION_FILES = [
 /**
  * Each file that names the address (or is named after the pattern as one whose address is implied), after
  * a line "\x1e<path>"; a runit or s6 run script is followed by its service's log/run (where svlogd or s6-log
- * writes). At
- * most 64 KiB in all.
+ * writes). At most 64 KiB in all. One grep over every file (a grep per file costs a third of a second on a box
+ * with a few hundred units), each file once.
  */
 const SCRIPT = `pattern=$1
 shift
-for f in ${DEFINITION_FILES.join(' ')} "$@"; do
+{ grep -lsE -e "$pattern" -- ${DEFINITION_FILES.join(' ')}; for f in "$@"; do printf '%s\\n' "$f"; done; } | awk '!seen[$0]++' | while IFS= read -r f; do
   [ -f "$f" ] || continue
-  case " $* " in *" $f "*) ;; *) grep -qE -e "$pattern" -- "$f" 2>/dev/null || continue ;; esac
   printf '\\036%s\\n' "$f"
   head -c 16384 -- "$f"
   echo

@@ -6,6 +6,10 @@ import { startTcpBackend } from './lab/backend.js';
 import { runCli } from './lab/badgateway.js';
 import { freePort } from './lab/ports.js';
 import { labScope } from './lab/scope.js';
+import { undoLast } from '../../src/fixes/apply/undo.js';
+import { LocalHost } from '../../src/hosts/local.js';
+import { RecordingHost } from '../../src/hosts/recording-host.js';
+import { isConfigRead } from '../../src/system/config-read.js';
 
 const { later, nginx, phpFpm, own, scratchDir } = labScope();
 
@@ -88,6 +92,24 @@ describe('--apply --yes never leaves the box worse than it was', () => {
     const again = await undo(state);
     expect(again.code).toBe(1);
     expect(again.stdout).toContain('Nothing to undo.');
+  });
+
+  it('undo reads the running config as the diagnosis does, from the files nginx loaded, without nginx -T', async () => {
+    const dialled = await freePort();
+    own(await startTcpBackend('127.0.0.1', await freePort()));
+    const site = await nginx({ http: `upstream app { server 127.0.0.1:${dialled}; }`, server: 'location / { proxy_pass http://app; }' });
+    const url = `http://127.0.0.1:${site.port}/`;
+    const config = readFileSync(site.confFile, 'utf8');
+    const state = stateDir(later);
+    expect((await applyFix(url, state)).report.fix.verified).toBe(true);
+
+    const host = new RecordingHost(new LocalHost(), () => 0);
+    const outcome = await undoLast(host, { stateDir: state });
+    expect(outcome.undone, outcome.problems.join('\n')).toBe(true);
+    expect(readFileSync(site.confFile, 'utf8')).toBe(config);
+    const asked = host.log.map((e) => e.spec.argv);
+    expect(asked.filter((argv) => isConfigRead(argv))).toHaveLength(1);
+    expect(asked.filter((argv) => argv.at(-1) === '-T')).toEqual([]);
   });
 
   it('--apply alone is a usage error that asks for --yes; --apply without --json too', async () => {

@@ -12,7 +12,11 @@ import { journalPath, lastInEffect, readJournal, stateDirOf, writeJournal } from
 import type { ApplyRecord } from './record.js';
 import { revert } from './revert.js';
 import { StepGate, type EventSink } from './steps.js';
+import type { NginxConfig } from '../../nginx/config-types.js';
 import { parseDump } from '../../nginx/parse-dump.js';
+import { configFromRead } from '../../nginx/read-check.js';
+import { configReadCommand, parseConfigRead } from '../../system/config-read.js';
+import { configDumpCommand } from '../../system/nginx-t.js';
 import { nginxMasters } from '../../system/ps.js';
 
 export interface UndoOutcome {
@@ -25,15 +29,32 @@ export interface UndoOutcome {
   host: string;
 }
 
+/**
+ * The running master's config, read as the diagnosis reads it: from the files it loaded (config-read.ts),
+ * with nginx -T only where the reader cannot be sure they are what nginx loaded, or no master runs.
+ */
+async function runningConfig(box: Box, binary: string, args: readonly string[], masterPid: number | null): Promise<NginxConfig | null> {
+  if (masterPid !== null) {
+    const run = await box.run(configReadCommand(binary, masterPid, args));
+    const read = parseConfigRead(run);
+    if (read.kind === 'dumped') return run.code === 0 ? parseDump(run.stdout) : null;
+    if (read.kind === 'read') {
+      const found = configFromRead(run.stdout, read);
+      if ('config' in found) return found.config;
+    }
+  }
+  const dump = await box.run(configDumpCommand(binary, args));
+  return dump.code === 0 ? parseDump(dump.stdout) : null;
+}
+
 /** Include patterns of the running config, so a restore never writes where nginx would load it. */
 async function patternsNow(box: Box, record: ApplyRecord): Promise<string[]> {
   if (!record.nginx) return [];
   const ps = await box.run({ argv: ['ps', '-eo', 'pid=,ppid=,user:32=,args='] });
   const master = nginxMasters(parsePs(ps.stdout)).find((m) => m.args.join('\0') === record.nginx?.args.join('\0'));
   const binary = master?.binary ?? record.nginx.test[0] ?? 'nginx';
-  const dump = await box.run({ argv: [binary, ...record.nginx.args, '-T'], timeoutMs: 20_000 });
-  if (dump.code !== 0) return [];
-  const config = parseDump(dump.stdout);
+  const config = await runningConfig(box, binary, record.nginx.args, master?.pid ?? null);
+  if (!config) return [];
   const conf = config.files[0]?.file ?? '/etc/nginx/nginx.conf';
   return includePatterns(config, posix.dirname(conf));
 }

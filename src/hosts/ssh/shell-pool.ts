@@ -43,6 +43,15 @@ export class ShellPool {
     if (warm) this.shells.push(warm);
   }
 
+  /** A shell that started opening before the pool (beside the login's), counted as one being opened. */
+  adopt(opening: Promise<RemoteShell | { failure: string }>): void {
+    if (this.shells.length + this.opening.size >= this.maxShells) {
+      void opening.then((shell) => !('failure' in shell) && shell.close());
+      return;
+    }
+    void this.grow(opening);
+  }
+
   /** Opens shells now, up to `count`, so the first batches do not wait for a login on the box. */
   prepare(count: number): void {
     while (this.broken === undefined && this.shells.length + this.opening.size < Math.min(count, this.maxShells)) void this.grow();
@@ -70,6 +79,15 @@ export class ShellPool {
       this.queue.push(entry);
       this.schedule();
     });
+  }
+
+  /** Look-ahead commands not sent yet that a step now needs go with the steps' batches from now on. */
+  promote(command: Pick<BatchCommand, 'argv' | 'stdin'>): void {
+    const same = (q: Queued) => q.early && q.command.stdin === command.stdin && q.command.argv.length === command.argv.length && q.command.argv.every((word, i) => word === command.argv[i]);
+    const waiting = this.queue.filter(same);
+    if (!waiting.length) return;
+    for (const queued of waiting) queued.early = false;
+    this.schedule();
   }
 
   /** Waits a turn of the event loop so every command asked for now joins the same batch. */
@@ -120,8 +138,8 @@ export class ShellPool {
       });
   }
 
-  private grow(): Promise<void> {
-    const opening = this.open().then((opened) => {
+  private grow(started: Promise<RemoteShell | { failure: string }> = this.open()): Promise<void> {
+    const opening = started.then((opened) => {
       this.opening.delete(opening);
       if ('failure' in opened) {
         if (this.opening.size === 0 && !this.shells.some((s) => s.alive)) {

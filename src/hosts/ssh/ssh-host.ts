@@ -105,15 +105,21 @@ export class SshHost implements Host {
   /** Decides how commands run: root, sudo -n, sudo with a password (asked later), or unprivileged. */
   async checkPrivilege(): Promise<Privilege> {
     const plain: Privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: '' };
-    const { id, timeout, warm, asked = [] } = (await this.probeOnShell(plain)) ?? (await this.probeOnChannels(plain));
+    const probing = this.probeOnShell(plain);
+    // The look-ahead's shell logs in beside the first one (asked just after it): opened once the login
+    // answered, the look-ahead of the steps those answers settle would wait a login of its own.
+    const second = this.options.lookAheadAtLogin && this.canBatch() && this.shellCount() > 1 ? this.openShell(plain) : undefined;
+    const { id, timeout, warm, asked = [] } = (await probing) ?? (await this.probeOnChannels(plain));
     this.remoteTimeout = timeout.code === 0 && timeout.stdout.trim() !== '';
     const root = isRoot(id);
     if (root === true) this.privilege = { mode: 'root' };
     else if (root === null) this.privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: `id -u did not answer (${id.failure ?? id.stderr.trim()})` };
     else this.privilege = fromSudoProbe((warm && (await this.onShell(warm, SUDO_PROBE))) ?? (await this.attempt(SUDO_PROBE, plain, undefined, PROBE_TIMEOUT_MS)));
     const samePrivilege = remoteCommand(['sh'], this.privilege, this.markers) === remoteCommand(['sh'], plain, this.markers);
-    this.startPool(warm && samePrivilege ? warm : undefined);
-    if (warm && !samePrivilege) warm.close();
+    const pooled = warm !== undefined && samePrivilege;
+    this.startPool(pooled ? warm : undefined, pooled ? second : undefined);
+    if (warm && !pooled) warm.close();
+    if (second && !pooled) void second.then((shell) => shell instanceof RemoteShell && shell.close());
     // Answers that ran with another privilege than later commands would say something else: dropped.
     if (samePrivilege) for (const answer of asked) if (answer.code === 0) this.loginAnswers.set(loginKey(answer), { result: answer, at: performance.now() });
     return this.privilege;
@@ -132,8 +138,17 @@ export class SshHost implements Host {
    * login on the box, and no round trip beyond opening the shell. Null when batching is off or the
    * shell could not start.
    */
+  private canBatch(): boolean {
+    return this.options.batching && this.options.maxChannels >= 3;
+  }
+
+  /** Long-lived shells the pool keeps: a few channel slots must stay free for commands that cannot be batched. */
+  private shellCount(): number {
+    return Math.min(MAX_SHELLS, this.options.maxChannels - 2);
+  }
+
   private async probeOnShell(plain: Privilege): Promise<{ id: ChannelRun; timeout: ChannelRun; warm: RemoteShell; asked: CommandResult[] } | null> {
-    if (!this.options.batching || this.options.maxChannels < 3) return null;
+    if (!this.canBatch()) return null;
     const atLogin = this.options.atLogin.filter((c) => !c.stdin?.includes('\0'));
     const opening = [...PROBES, ...atLogin.map((c) => ({ argv: killedIfAble(c.argv, LOGIN_COMMAND_S), ...(c.stdin !== undefined ? { stdin: c.stdin } : {}) }))];
     const started = performance.now();
@@ -162,14 +177,18 @@ export class SshHost implements Host {
   }
 
   /** Commands from now on batch on shells that run with the current privilege (none without timeout(1)). */
-  private startPool(warm?: RemoteShell): void {
+  private startPool(warm?: RemoteShell, opening?: Promise<RemoteShell | { failure: string }>): void {
     void this.pool?.close();
     this.pool = undefined;
-    // Shells hold their channel slots: a few must stay free for commands that cannot be batched.
-    const shells = Math.min(MAX_SHELLS, this.options.maxChannels - 2);
-    if (!this.remoteTimeout || !this.options.batching || shells < 1) return warm?.close();
+    const shells = this.shellCount();
+    if (!this.remoteTimeout || !this.options.batching || shells < 1) {
+      warm?.close();
+      if (opening) void opening.then((shell) => shell instanceof RemoteShell && shell.close());
+      return;
+    }
     const privilege = this.privilege;
     this.pool = new ShellPool(() => this.openShell(privilege), shells, warm);
+    if (opening) this.pool.adopt(opening);
     this.pool.prepare(this.options.lookAheadAtLogin ? 2 : 1);
   }
 
@@ -234,6 +253,10 @@ export class SshHost implements Host {
       runsAs: describePrivilege(this.privilege, target.user),
       notes: [...this.notes],
     };
+  }
+
+  promote(command: CommandSpec): void {
+    this.pool?.promote(command);
   }
 
   async run(command: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {

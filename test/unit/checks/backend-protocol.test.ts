@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backendProtocol } from '../../../src/checks/backend-protocol.js';
+import { backendResponse } from '../../../src/checks/backend-response.js';
 import type { KnownFacts, UpstreamError } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { ranWith, run, text } from './closed-fixture.js';
@@ -32,6 +33,27 @@ describe('backend.protocol: what the backend speaks, against what nginx speaks',
     // The path nginx asked for comes from the error line's upstream field.
     expect(planned[0]!.argv.at(-1)).toBe('http://127.0.0.1:38443/x');
     expect(backendProtocol.plan(facts('proxy', 'http', 'unix:/tmp/cc/fpm.sock', 'http://unix:/tmp/cc/fpm.sock:/x'), []).map((c) => c.argv[0])).toEqual(['curl', 'ss']);
+  });
+
+  it("nginx could not read the response head: the next step's byte-for-byte read of it goes in this round, and is no protocol probe here", () => {
+    const base = facts('proxy', 'http', '127.0.0.1:38443', 'http://127.0.0.1:38443/x');
+    const invalid = { ...base, 'error.kind': 'invalid-header' };
+    const head = backendResponse.plan(invalid, [])[0];
+    expect(head?.argv).toContain('raw-probe');
+    const planned = backendProtocol.plan(invalid, []);
+    expect(planned.at(-1)).toEqual(head);
+    expect(planned.filter((c) => c.argv.includes('raw-probe'))).toHaveLength(2);
+    // A reset (the closed branch: keep-alive, crash) reads no response head: nothing more is sent to the backend.
+    expect(backendProtocol.plan({ ...base, 'error.kind': 'reset' }, []).filter((c) => c.argv.includes('raw-probe'))).toHaveLength(1);
+    // The head's answer does not stand for the FastCGI record's.
+    const withHead = check(invalid, [
+      run('http-probe-https-server'),
+      ss,
+      run('raw-fcgi-tls-server'),
+      run('s-client-https-server'),
+      { ...run('raw-fcgi-tls-server'), argv: head?.argv ?? [], stdout: '' },
+    ]);
+    expect(withHead.outcome).toBe(check(invalid, [run('http-probe-https-server'), ss, run('raw-fcgi-tls-server'), run('s-client-https-server')]).outcome);
   });
 
   it('proxy_pass http:// at an HTTPS server: speaks-https', () => {

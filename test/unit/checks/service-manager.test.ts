@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { serviceManager } from '../../../src/checks/service-manager.js';
-import type { BackendHint, KnownFacts } from '../../../src/facts/keys.js';
+import type { BackendHint, KnownFacts, Listener } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { failed, fixture, ran, runPlan } from './fixtures.js';
 
@@ -156,5 +156,33 @@ describe('failed commands are evidence too', () => {
     ]);
     expect(result.outcome).toBe('process');
     expect(result.facts['service.start']).toEqual(['/usr/sbin/php-fpm8.2', '--daemonize', '--fpm-config', '/etc/php/8.2/fpm/php-fpm.conf']);
+  });
+});
+
+describe('service.manager ahead of its step: what its plan will likely ask, before the hint is known', () => {
+  const early = (facts: KnownFacts) => (typeof serviceManager.early === 'function' ? serviceManager.early(facts).map((c) => c.argv.join(' ')) : []);
+  const socket = '/run/php/php8.2-fpm.sock';
+  const dialling: KnownFacts = { 'upstream.target': `unix:${socket}`, 'upstream.kind': 'unix', 'upstream.socket': socket };
+  const fpm: Listener = { netid: 'unix', address: socket, port: null, path: socket, process: 'php-fpm8.2', pid: 812, pids: [812, 813, 640] };
+
+  it('something listens where nginx dials: the cgroups of its processes and the init scripts named after it, no service definitions', () => {
+    const asked = early({ ...dialling, listeners: [fpm] });
+    expect(asked).toEqual(expect.arrayContaining(['cat -- /proc/640/cgroup', 'cat -- /proc/812/cgroup', 'cat -- /etc/init.d/php8.2-fpm', 'cat -- /etc/init.d/php-fpm8.2']));
+    expect(asked.filter((a) => a.startsWith('sh -c'))).toEqual([]);
+  });
+
+  it('nothing listens there: the service definitions that name the socket, as the plan asks for a stopped backend', () => {
+    const asked = early({ ...dialling, listeners: [] });
+    expect(asked.filter((a) => a.startsWith('sh -c') && a.includes(socket.replace(/\./g, '\\.')))).toHaveLength(1);
+    expect(asked.filter((a) => a.includes('/proc/'))).toEqual([]);
+  });
+
+  it('before the route is known, only what every box answers', () => {
+    expect(early({ 'upstream.target': '127.0.0.1:8000' })).toEqual([
+      'stat -c %F -- /run/systemd/system',
+      'ls -1 -- /etc/init.d',
+      'ps -eo pid=,ppid=,user:32=,args=',
+      'systemctl list-unit-files --type=service --no-legend --no-pager',
+    ]);
   });
 });

@@ -40,6 +40,19 @@ describe('the session command cache', () => {
     expect((await c.lookup('web', { argv: ['c'] }, 1))?.failure).toBe('not-found');
   });
 
+  it("the look-ahead's later rounds count even when they started after the step that needs them", async () => {
+    now = 0;
+    const c = cache();
+    now = 100;
+    c.put('web', { argv: ['cat', 'pool.conf'] }, Promise.resolve(result('listen = /run/php.sock')), true);
+    c.put('web', { argv: ['ss'] }, Promise.resolve(result('listeners')));
+    expect((await c.lookup('web', { argv: ['cat', 'pool.conf'] }, 50))?.stdout).toBe('listen = /run/php.sock');
+    expect(await c.lookup('web', { argv: ['ss'] }, 50)).toBeUndefined();
+    expect(c.running('web', { argv: ['cat', 'pool.conf'] })).toBeDefined();
+    now = 20_000;
+    expect(c.running('web', { argv: ['cat', 'pool.conf'] })).toBeUndefined();
+  });
+
   it('clear() forgets everything: the box changed', async () => {
     now = 0;
     const c = cache();

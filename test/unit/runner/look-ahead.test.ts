@@ -5,7 +5,7 @@ import type { Check } from '../../../src/checks/check.js';
 import { startSession, type Session } from '../../../src/engine/session.js';
 import type { Flow, FlowNode } from '../../../src/flow/schema.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
-import { commandsAhead, firstCommands } from '../../../src/runner/look-ahead.js';
+import { commandsAhead, firstCommands, lookAhead } from '../../../src/runner/look-ahead.js';
 import { loadFlow } from '../../../src/flow-files/shipped.js';
 import { NGINX_PROBE } from '../../../src/system/nginx-probe.js';
 
@@ -76,6 +76,19 @@ describe('look-ahead: what steps ahead may run while this one does', () => {
       }),
     };
     expect(() => commandsAhead(session({}), (id) => throwing[id] as Check)).not.toThrow();
+  });
+
+  it("a check whose every round reads is followed round after round: once, on its step's box, not for the step running now", () => {
+    const chained = {
+      ...CHECKS,
+      here: check('here', { early: 'every-round', plan: () => [{ argv: ['ss', '-Hltnxp'] }] }),
+      listening: { ...(CHECKS.listening as Check), early: 'every-round' },
+      socket: { ...(CHECKS.socket as Check), early: 'every-round' },
+    } as Record<string, Check>;
+    const { chains, commands } = lookAhead(session({ 'upstream.port': 8080 }), (id) => chained[id] as Check);
+    // socket's need (upstream.socket) is unknown: not followed.
+    expect(chains.map((c) => [c.check.id, c.onBackend])).toEqual([['listening', true]]);
+    expect(commands.map((c) => c.spec.argv.join(' '))).toContain('probe 8080');
   });
 
   it('the shipped flow: from the error-log step of a TCP backend, the listening and service probes go ahead', async () => {
