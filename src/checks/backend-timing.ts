@@ -10,6 +10,8 @@ import { need } from '../facts/need.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
 import { readTimeout, suggestTimeout } from '../facts/timeouts.js';
 import { routeOf } from '../facts/route.js';
+import { failedServer } from '../facts/failed-server.js';
+import { describeQueue, parseListenQueues, queueFor } from '../system/listen-queue.js';
 
 const MAX_WAIT_SECONDS = 120;
 const SS = ['ss', '-Hltnxp'];
@@ -21,6 +23,19 @@ function holdersOf(facts: KnownFacts, done: readonly CommandResult[]) {
   const ps = ran(done, PS_STATES);
   if (!ss || !ps || unseen(ss) || ss.code !== 0 || ps.code !== 0) return [];
   return socketHolders(facts, ss.stdout, ps.stdout);
+}
+
+/**
+ * The accept queue of the dialled socket, from the same `ss` (its Recv-Q and Send-Q), when connections wait
+ * in it: no worker took them. A backend whose every worker is busy leaves new connections there; one that
+ * takes each request and then never answers (stuck, not busy) does not.
+ */
+function waitingQueue(facts: KnownFacts, done: readonly CommandResult[]) {
+  const ss = ran(done, SS);
+  const server = failedServer(facts);
+  if (!ss || !server || unseen(ss) || ss.code !== 0) return null;
+  const queue = queueFor(parseListenQueues(ss.stdout), server.kind === 'unix' ? { socket: server.socket } : { ip: server.host, port: server.port });
+  return queue && queue.queued > 0 ? queue : null;
 }
 
 function timeoutOf(facts: KnownFacts) {
@@ -42,7 +57,7 @@ export function waitSeconds(timeoutMs: number): number {
 export const backendTiming = defineCheck({
   id: 'backend.timing',
   guide: 'timeouts',
-  outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable', 'fastcgi', 'stopped', 'never-answers'],
+  outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable', 'fastcgi', 'stopped', 'never-answers', 'queued'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.scheme', 'upstream.kind', 'route.location'],
   learns: ['timeout.directive', 'timeout.currentMs'],
   learnsOn: {
@@ -50,6 +65,7 @@ export const backendTiming = defineCheck({
     'within-timeout': ['backend.responseMs'],
     stopped: ['backend.stoppedPids', 'backend.states', 'backend.hint'],
     'never-answers': ['backend.states', 'backend.hint'],
+    queued: ['reach.queue', 'backend.states', 'backend.hint'],
   },
 
   // What holds the socket, and in which state, is read on the backend's box first: a stopped backend
@@ -102,7 +118,21 @@ export const backendTiming = defineCheck({
       return { outcome: 'not-measurable', facts: learned, summary: 'the backend did not answer our direct request', evidence };
     }
     if (answer.status === null) {
-      if (states.length) evidence.push({ command: shownCommand(SS, PS_STATES), lines: states });
+      const queue = waitingQueue(facts, results);
+      if (states.length || queue) evidence.push({ command: shownCommand(SS, PS_STATES), lines: [...(queue ? [describeQueue(queue)] : []), ...states] });
+      if (queue) {
+        return {
+          outcome: 'queued',
+          facts: {
+            ...learned,
+            'reach.queue': describeQueue(queue),
+            'backend.states': holders.length ? summarizeHolders(holders) : ['no process holding the socket could be named'],
+            'backend.hint': holderHint(holders),
+          },
+          summary: `no worker took our request in ${waitedMs} ms, and ${queue.queued} connection(s) wait in the socket's queue: every worker is busy`,
+          evidence,
+        };
+      }
       return {
         outcome: 'never-answers',
         facts: { ...learned, 'backend.states': holders.length ? summarizeHolders(holders) : ['no process holding the socket could be named'], 'backend.hint': holderHint(holders) },
