@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiQueueFull } from './lab/stacks-more.js';
+import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiPrivateSocket, uwsgiQueueFull } from './lab/stacks-more.js';
 import { nodeUnderPm2 } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
@@ -89,4 +89,16 @@ describe("Debian's uwsgi", () => {
     expect(nodes(report, 'socket-queue').join('\n')).toMatch(/\/run\/uwsgi\/app\/shop\/socket: \d+ connection\(s\) waiting to be accepted, queue size 2/);
     expect(report.fix.edits).toEqual([]);
   }, 90_000);
+});
+
+describe("Debian's uwsgi, its socket", () => {
+  it('socket-permission: apps-enabled/shop.ini gives the socket to nobody with chmod-socket = 600; opened to www-data, applied and verified', async () => {
+    const stack = await use(uwsgiPrivateSocket());
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('connect() to unix:/run/uwsgi/app/shop/socket failed (13: Permission denied)');
+    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/uwsgi/app/shop/socket', 'chmod g+rw -- /run/uwsgi/app/shop/socket']);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
 });

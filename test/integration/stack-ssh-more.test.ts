@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pathOf, stackScope } from './lab/stack-run.js';
 import { sshScope } from './lab/stack-ssh-run.js';
-import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiQueueFull } from './lab/stacks-more.js';
+import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiPrivateSocket, uwsgiQueueFull } from './lab/stacks-more.js';
 import { nodeUnderPm2 } from './lab/stacks.js';
 
 // The boxes are removed after the sshd and its client (afterEach hooks run in reverse order of registration).
@@ -63,4 +63,12 @@ describe('more causes on the stacks over --ssh', () => {
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
   }, 120_000);
+
+  it('uwsgi socket-permission (chown-socket nobody, chmod-socket 600): opened to www-data over SSH, verified', async () => {
+    const stack = await box(uwsgiPrivateSocket());
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
 });

@@ -67,9 +67,9 @@ export async function gunicornAllWorkersBusy(): Promise<Stack> {
   });
 }
 
-/** Debian's uwsgi with the slow view and its app ini's extra lines (e.g. processes, listen), restarted by its init script. */
-export async function uwsgiSlow(iniExtra: string): Promise<Stack> {
-  const stack = await uwsgiApp();
+/** Debian's uwsgi with the slow view and its app ini's extra lines (e.g. processes, listen), restarted by its init script; `nginxExtra`: lines after uwsgi_pass. */
+export async function uwsgiSlow(iniExtra: string, nginxExtra = ''): Promise<Stack> {
+  const stack = await uwsgiApp(nginxExtra ? { nginxPass: `include uwsgi_params;\n        uwsgi_pass unix:/run/uwsgi/app/shop/socket;\n        ${nginxExtra}` } : {});
   return removeOnError(stack, async () => {
     stack.box.write('/srv/shop/app.py', SLOW_WSGI_APP);
     stack.box.write('/etc/uwsgi/apps-available/shop.ini', `${stack.box.read('/etc/uwsgi/apps-available/shop.ini')}${iniExtra}`);
@@ -126,6 +126,18 @@ export async function uwsgiQueueFull(): Promise<Stack> {
   return removeOnError(stack, async () => {
     holdBusy(stack, 'http://shop.example/slow?s=40', 6, 45);
     await waitInBox(stack.box, ['sh', '-c', "ss -Hlx src /run/uwsgi/app/shop/socket | awk '$3 >= $4 { found = 1 } END { exit !found }'"], 'the full queue');
+    return stack;
+  });
+}
+
+/**
+ * Debian's uwsgi whose app gives its socket to another user: `chown-socket = nobody:nogroup` and `chmod-socket = 600`
+ * in apps-enabled/shop.ini (over Debian's www-data and 660), so nginx's www-data workers get 13 (Permission denied).
+ */
+export async function uwsgiPrivateSocket(): Promise<Stack> {
+  const stack = await uwsgiSlow('chown-socket = nobody:nogroup\nchmod-socket = 600\n');
+  return removeOnError(stack, async () => {
+    await waitInBox(stack.box, ['sh', '-c', 'test "$(stat -c %a:%U /run/uwsgi/app/shop/socket)" = 600:nobody'], 'the private socket');
     return stack;
   });
 }
