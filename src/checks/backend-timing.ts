@@ -10,7 +10,8 @@ import { need } from '../facts/need.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
 import { readTimeout, suggestTimeout } from '../facts/timeouts.js';
 import { routeOf } from '../facts/route.js';
-import { failedServer } from '../facts/failed-server.js';
+import { failedServer, upstreamPath } from '../facts/failed-server.js';
+import { parseUwsgiProbe, UWSGI_PROBE_MARK, uwsgiProbeCommand, uwsgiRequestVars } from '../system/uwsgi-probe.js';
 import { describeQueue, parseListenQueues, queueFor } from '../system/listen-queue.js';
 
 const MAX_WAIT_SECONDS = 120;
@@ -37,6 +38,9 @@ function waitingQueue(facts: KnownFacts, done: readonly CommandResult[]) {
   const queue = queueFor(parseListenQueues(ss.stdout), server.kind === 'unix' ? { socket: server.socket } : { ip: server.host, port: server.port });
   return queue && queue.queued > 0 ? queue : null;
 }
+
+/** Our uwsgi request: python3 carrying the probe, with its mark in the script. */
+const isUwsgiProbe = (r: CommandResult) => r.argv[4] === 'python3' && r.argv[6]?.includes(UWSGI_PROBE_MARK) === true;
 
 function timeoutOf(facts: KnownFacts) {
   const route = routeOf(facts);
@@ -72,16 +76,23 @@ export const backendTiming = defineCheck({
   // needs no probe that would wait out three times nginx's timeout. The probe then waits on nginx's box.
   plan(facts, done) {
     if (!done.length) return [onBackend({ argv: SS }), onBackend({ argv: PS_STATES })];
-    if (done.some((r) => r.argv[0] === 'curl') || need(facts, 'upstream.module') !== 'proxy') return [];
+    const module = need(facts, 'upstream.module');
+    if (done.some((r) => r.argv[0] === 'curl' || isUwsgiProbe(r)) || (module !== 'proxy' && module !== 'uwsgi')) return [];
     const holders = holdersOf(facts, done);
     if (holders.length && holders.every(isStopped)) return [];
-    const { url, socket } = backendUrl(facts);
     const seconds = waitSeconds(timeoutOf(facts).ms);
+    if (module === 'uwsgi') {
+      const server = failedServer(facts);
+      if (!server) return [];
+      const target = server.kind === 'unix' ? { kind: 'unix' as const, socket: server.socket } : { kind: 'tcp' as const, host: server.host, port: server.port };
+      return [{ argv: uwsgiProbeCommand(target, uwsgiRequestVars(upstreamPath(facts), backendHost(facts)), seconds), timeoutMs: (seconds + 5) * 1000 }];
+    }
+    const { url, socket } = backendUrl(facts);
     return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }];
   },
 
   interpret(facts, results) {
-    const run = results.find((r) => r.argv[0] === 'curl');
+    const run = results.find((r) => r.argv[0] === 'curl' || isUwsgiProbe(r));
     const holders = holdersOf(facts, results);
     const states = describeHolders(holders);
     const timeout = timeoutOf(facts);
@@ -103,11 +114,12 @@ export const backendTiming = defineCheck({
     if (!run) {
       return { outcome: 'not-measurable', facts: learned, summary: `cannot time a ${need(facts, 'upstream.module')} backend directly`, evidence: [{ lines: [where] }] };
     }
-    const answer = parseHttpProbe(run);
+    const uwsgi = isUwsgiProbe(run);
+    const answer = uwsgi ? parseUwsgiProbe(run) : parseHttpProbe(run);
     const waitedMs = waitSeconds(timeout.ms) * 1000;
     const evidence = [
       {
-        command: shownCommand(run.argv),
+        ...(uwsgi ? { probe: `a uwsgi request (GET ${upstreamPath(facts)}, as uwsgi_pass sends it) to ${need(facts, 'upstream.target')}, sent with python3` } : { command: shownCommand(run.argv) }),
         lines: [
           answer.status !== null ? `the backend answered ${answer.status} after ${answer.totalMs} ms` : `no answer within ${answer.totalMs} ms: ${answer.error ?? ''} ${answer.message ?? ''}`.trim(),
           where,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiPrivateSocket, uwsgiQueueFull } from './lab/stacks-more.js';
+import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiPrivateSocket, uwsgiQueueFull, uwsgiSlow } from './lab/stacks-more.js';
 import { nodeUnderPm2 } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
@@ -101,4 +101,20 @@ describe("Debian's uwsgi, its socket", () => {
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
+});
+
+describe("Debian's uwsgi, timed in its own protocol", () => {
+  it('read-timeout: a view that takes 5 s, uwsgi_read_timeout 2s; timed with a uwsgi request, the timeout raised, applied and verified', async () => {
+    const stack = await use(uwsgiSlow('', 'uwsgi_read_timeout 2s;'));
+    const url = 'http://shop.example/slow?s=5';
+    const { report } = await inBox(stack, ['--json', '--url', url]);
+    expect(report.diagnosis.cause, path(report)).toBe('read-timeout');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('upstream timed out (110: Connection timed out) while reading response header from upstream');
+    expect(nodes(report, 'backend-timing').join('\n')).toMatch(/the backend answered 200 after 5\d{3}/);
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({ file: '/etc/nginx/sites-enabled/shop', before: 'uwsgi_read_timeout 2s;', after: expect.stringMatching(/^uwsgi_read_timeout \d+s;$/) }),
+    ]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  }, 90_000);
 });

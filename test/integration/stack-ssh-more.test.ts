@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pathOf, stackScope } from './lab/stack-run.js';
 import { sshScope } from './lab/stack-ssh-run.js';
-import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiPrivateSocket, uwsgiQueueFull } from './lab/stacks-more.js';
+import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiPrivateSocket, uwsgiQueueFull, uwsgiSlow } from './lab/stacks-more.js';
 import { nodeUnderPm2 } from './lab/stacks.js';
 
 // The boxes are removed after the sshd and its client (afterEach hooks run in reverse order of registration).
@@ -71,4 +71,13 @@ describe('more causes on the stacks over --ssh', () => {
     const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
+
+  it('uwsgi read-timeout (a 5 s view, uwsgi_read_timeout 2s): timed in the uwsgi protocol over SSH, the timeout raised, verified', async () => {
+    const stack = await box(uwsgiSlow('', 'uwsgi_read_timeout 2s;'));
+    const url = 'http://shop.example/slow?s=5';
+    const { report } = await overSsh(stack, ['--url', url]);
+    expect(report.diagnosis.cause, path(report)).toBe('read-timeout');
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  }, 120_000);
 });
