@@ -98,6 +98,9 @@ describe("Debian's uwsgi, its socket", () => {
     expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
     expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('connect() to unix:/run/uwsgi/app/shop/socket failed (13: Permission denied)');
     expect(report.fix.commands).toEqual(['chgrp www-data -- /run/uwsgi/app/shop/socket', 'chmod g+rw -- /run/uwsgi/app/shop/socket']);
+    // Debian's init script runs every app of apps-enabled: it is what restarts this one.
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('/etc/init.d/uwsgi starts uwsgi pid');
+    expect(report.fix.notes.join('\n'), JSON.stringify(report.fix.notes)).toContain('service uwsgi restart');
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
