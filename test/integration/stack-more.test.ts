@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiPrivateSocket, uwsgiQueueFull, uwsgiSlow } from './lab/stacks-more.js';
-import { nodeUnderPm2 } from './lab/stacks.js';
+import {
+  addToProxyPass,
+  gunicornAllWorkersBusy,
+  gunicornPrivateSocket,
+  gunicornSlow,
+  initScriptOtherPort,
+  pm2OtherPort,
+  stopProcesses,
+  uwsgiPrivateSocket,
+  uwsgiQueueFull,
+  uwsgiSlow,
+} from './lab/stacks-more.js';
+import { waitInBox } from './lab/box.js';
+import { initScriptBackend, nodeUnderPm2 } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
 const path = pathOf;
@@ -120,4 +132,41 @@ describe("Debian's uwsgi, timed in its own protocol", () => {
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   }, 90_000);
+});
+
+describe('backends stopped with SIGSTOP (backend-hung)', () => {
+  it('the init-script backend: found stopped, continued, applied and verified', async () => {
+    const stack = await use(initScriptBackend());
+    addToProxyPass(stack, 'api', 'proxy_read_timeout 2s;');
+    await waitInBox(stack.box, ['sh', '-c', 'nginx -T 2>/dev/null | grep -q "proxy_read_timeout 2s"'], 'the reload');
+    const pids = stopProcesses(stack, '^/usr/bin/python3 /srv/shop-api/server.py');
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it("Debian's uwsgi, master and workers: found stopped, continued, applied and verified", async () => {
+    const stack = await use(uwsgiSlow('', 'uwsgi_read_timeout 2s;'));
+    const pids = stopProcesses(stack, '^/usr/bin/uwsgi');
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    expect(report.steps.at(-1)).toMatchObject({ node: 'backend-timing', outcome: 'stopped' });
+    expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+});
+
+describe("gunicorn's own --timeout", () => {
+  it('backend-crashed: a view longer than --timeout 3; the WORKER TIMEOUT line read, and the note says to raise --timeout, not proxy_read_timeout', async () => {
+    const stack = await use(gunicornSlow({ workers: 2, gunicornExtra: '--timeout 3' }));
+    const { report } = await inBox(stack, ['--json', '--url', 'http://shop.example/slow?s=10']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('upstream prematurely closed connection while reading response header from upstream');
+    expect(nodes(report, 'closed-crash').join('\n')).toMatch(/\[CRITICAL\] WORKER TIMEOUT \(pid:\d+\)/);
+    expect(report.fix.notes.join('\n')).toContain('raise --timeout');
+    expect(report.fix.edits).toEqual([]);
+  }, 60_000);
 });

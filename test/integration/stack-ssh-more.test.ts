@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { pathOf, stackScope } from './lab/stack-run.js';
 import { sshScope } from './lab/stack-ssh-run.js';
-import { gunicornAllWorkersBusy, gunicornPrivateSocket, gunicornSlow, initScriptOtherPort, pm2OtherPort, uwsgiPrivateSocket, uwsgiQueueFull, uwsgiSlow } from './lab/stacks-more.js';
-import { nodeUnderPm2 } from './lab/stacks.js';
+import { waitInBox } from './lab/box.js';
+import {
+  addToProxyPass,
+  gunicornAllWorkersBusy,
+  gunicornPrivateSocket,
+  gunicornSlow,
+  initScriptOtherPort,
+  pm2OtherPort,
+  stopProcesses,
+  uwsgiPrivateSocket,
+  uwsgiQueueFull,
+  uwsgiSlow,
+} from './lab/stacks-more.js';
+import { initScriptBackend, nodeUnderPm2 } from './lab/stacks.js';
 
 // The boxes are removed after the sshd and its client (afterEach hooks run in reverse order of registration).
 const { use: box } = stackScope();
@@ -80,4 +92,32 @@ describe('more causes on the stacks over --ssh', () => {
     const applied = await overSsh(stack, ['--apply', '--yes', '--url', url]);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   }, 120_000);
+
+  it('the init-script backend stopped with SIGSTOP (backend-hung): continued over SSH, verified', async () => {
+    const stack = await box(initScriptBackend());
+    addToProxyPass(stack, 'api', 'proxy_read_timeout 2s;');
+    await waitInBox(stack.box, ['sh', '-c', 'nginx -T 2>/dev/null | grep -q "proxy_read_timeout 2s"'], 'the reload');
+    const pids = stopProcesses(stack, '^/usr/bin/python3 /srv/shop-api/server.py');
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it("Debian's uwsgi stopped with SIGSTOP (backend-hung): continued over SSH, verified", async () => {
+    const stack = await box(uwsgiSlow('', 'uwsgi_read_timeout 2s;'));
+    stopProcesses(stack, '^/usr/bin/uwsgi');
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it("gunicorn's worker killed by its own --timeout (backend-crashed): WORKER TIMEOUT read over SSH", async () => {
+    const stack = await box(gunicornSlow({ workers: 2, gunicornExtra: '--timeout 3' }));
+    const { report } = await overSsh(stack, ['--url', 'http://shop.example/slow?s=10']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('WORKER TIMEOUT');
+  }, 60_000);
 });

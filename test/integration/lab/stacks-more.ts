@@ -67,14 +67,17 @@ export async function gunicornAllWorkersBusy(): Promise<Stack> {
   });
 }
 
-/** Debian's uwsgi with the slow view and its app ini's extra lines (e.g. processes, listen), restarted by its init script; `nginxExtra`: lines after uwsgi_pass. */
-export async function uwsgiSlow(iniExtra: string, nginxExtra = ''): Promise<Stack> {
+/** Debian's uwsgi with the slow view and its app ini's extra lines (e.g. processes, listen), restarted by its init script and (unless `nginxReaches` is false) answering through nginx; `nginxExtra`: lines after uwsgi_pass. */
+export async function uwsgiSlow(iniExtra: string, nginxExtra = '', nginxReaches = true): Promise<Stack> {
   const stack = await uwsgiApp(nginxExtra ? { nginxPass: `include uwsgi_params;\n        uwsgi_pass unix:/run/uwsgi/app/shop/socket;\n        ${nginxExtra}` } : {});
   return removeOnError(stack, async () => {
     stack.box.write('/srv/shop/app.py', SLOW_WSGI_APP);
     stack.box.write('/etc/uwsgi/apps-available/shop.ini', `${stack.box.read('/etc/uwsgi/apps-available/shop.ini')}${iniExtra}`);
     stack.box.run(['service', 'uwsgi', 'restart']);
-    await waitInBox(stack.box, ['test', '-S', '/run/uwsgi/app/shop/socket'], 'uwsgi restarted');
+    // Restarted: the old master gone (its pidfile names the new one), and the app answers through nginx.
+    const onlyNew = 'm=$(cat /run/uwsgi/app/shop/pid) && for p in $(pgrep -x uwsgi); do [ "$p" = "$m" ] || [ "$(ps -o ppid= -p "$p" | tr -d " ")" = "$m" ] || exit 1; done';
+    const answers = nginxReaches ? " && curl -sf -o /dev/null -H 'Host: shop.example' http://127.0.0.1/" : ' && test -S /run/uwsgi/app/shop/socket';
+    await waitInBox(stack.box, ['sh', '-c', `${onlyNew}${answers}`], 'uwsgi restarted');
     return stack;
   });
 }
@@ -135,9 +138,22 @@ export async function uwsgiQueueFull(): Promise<Stack> {
  * in apps-enabled/shop.ini (over Debian's www-data and 660), so nginx's www-data workers get 13 (Permission denied).
  */
 export async function uwsgiPrivateSocket(): Promise<Stack> {
-  const stack = await uwsgiSlow('chown-socket = nobody:nogroup\nchmod-socket = 600\n');
+  const stack = await uwsgiSlow('chown-socket = nobody:nogroup\nchmod-socket = 600\n', '', false);
   return removeOnError(stack, async () => {
     await waitInBox(stack.box, ['sh', '-c', 'test "$(stat -c %a:%U /run/uwsgi/app/shop/socket)" = 600:nobody'], 'the private socket');
     return stack;
   });
+}
+
+/** Adds a directive after the proxy_pass of a stack's site in sites-available and reloads nginx. */
+export function addToProxyPass(stack: Stack, site: string, directive: string): void {
+  stack.box.run(['sed', '-i', `s|^\\(\\s*\\)\\(proxy_pass .*;\\)$|\\1\\2\\n\\1${directive}|`, `/etc/nginx/sites-available/${site}`]);
+  stack.box.run(['nginx', '-s', 'reload']);
+}
+
+/** Every process whose command line matches `pattern` stopped with SIGSTOP, as a hung backend is; their pids, sorted. */
+export function stopProcesses(stack: Stack, pattern: string): string[] {
+  const pids = stack.box.run(['pgrep', '-f', pattern]).trim().split(/\s+/).sort();
+  stack.box.run(['kill', '-STOP', '--', ...pids]);
+  return pids;
 }
