@@ -172,6 +172,10 @@ function crashAt(line: string, next: readonly string[]): Omit<CrashLine, 'time'>
       .map((l) => l.trimEnd());
     return { kind: 'fatal', lines: [text, ...frames] };
   }
+  // Node's uncaught exception, as pm2 writes it to the app's error log: "Error: ..." and its stack of "    at ..." lines.
+  if (/^(?:Uncaught )?[A-Z]?[A-Za-z]*(?:Error|Exception)(?: \[[A-Z_]+\])?: /.test(text) && /^\s+at /.test(next[0] ?? '')) {
+    return { kind: 'fatal', lines: [text, (next[0] as string).trimEnd()] };
+  }
   if (/^Traceback \(most recent call last\):/.test(text)) {
     // Indented frames, innermost last, then the exception itself on the first line that is not indented.
     const end = next.findIndex((l) => l.trim() !== '' && !/^\s/.test(l));

@@ -6,6 +6,7 @@ import {
   gunicornPrivateSocket,
   gunicornSlow,
   initScriptOtherPort,
+  pm2AppThatThrows,
   pm2OtherPort,
   stopProcesses,
   uwsgiPrivateSocket,
@@ -169,4 +170,19 @@ describe("gunicorn's own --timeout", () => {
     expect(report.fix.notes.join('\n')).toContain('raise --timeout');
     expect(report.fix.edits).toEqual([]);
   }, 60_000);
+});
+
+describe('a Node app under pm2 that throws', () => {
+  it("backend-crashed: an uncaught exception on /throw; pm2's log gives its exit code, the app's error log the exception", async () => {
+    const stack = await use(pm2AppThatThrows());
+    const { report } = await inBox(stack, ['--json', '--url', 'http://api.example/throw']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    expect(stack.box.read('/root/.pm2/logs/api-error.log')).toContain('Error: cannot read the order');
+    const evidence = nodes(report, 'closed-crash').join('\n');
+    expect(evidence).toMatch(/App \[api:0\] exited with code \[1\] via signal \[SIGINT\]/);
+    expect(evidence).toContain('Error: cannot read the order');
+    expect(evidence).toContain('at Server.<anonymous> (/srv/api/server.js:');
+    expect(report.fix.notes.join('\n')).toContain('The exception names the file and line');
+    expect(report.fix.commands).toContain('tail -n 200 -- /root/.pm2/logs/api-error.log');
+  });
 });

@@ -157,3 +157,17 @@ export function stopProcesses(stack: Stack, pattern: string): string[] {
   stack.box.run(['kill', '-STOP', '--', ...pids]);
   return pids;
 }
+
+/** The pm2 app of nodeUnderPm2 where "/throw" throws an uncaught exception (the process dies, pm2 starts it again). */
+export async function pm2AppThatThrows(): Promise<Stack> {
+  const stack = await nodeUnderPm2();
+  return removeOnError(stack, async () => {
+    stack.box.write(
+      '/srv/api/server.js',
+      "const http = require('node:http');\nhttp\n  .createServer((req, res) => {\n    if (req.url === '/throw') throw new Error('cannot read the order');\n    res.end('api ok\\n');\n  })\n  .listen(Number(process.env.PORT || 3000), '127.0.0.1');\n",
+    );
+    stack.box.run(['pm2', 'restart', 'api']);
+    await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', '-H', 'Host: api.example', 'http://127.0.0.1/'], 'the app restarted');
+    return stack;
+  });
+}

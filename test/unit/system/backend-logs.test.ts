@@ -158,3 +158,16 @@ describe("pm2's daemon log (captured: pm2 7.0.4; app api killed by SIGSEGV, app 
     expect(crashLines(log.split('\n').slice(16).join('\n'), window, YEAR)).toEqual([]);
   });
 });
+
+describe("a Node app's error log under pm2 (captured: pm2 7.0.4, an uncaught exception; no time stamps)", () => {
+  it('names the exception and where it was thrown', () => {
+    expect(crashLines(text('pm2-app-error.log'), { from: 0, to: Number.MAX_SAFE_INTEGER }, YEAR)).toEqual([
+      { kind: 'fatal', lines: ['Error: boom', '    at Server.<anonymous> (/srv/api/throw.js:1:77)'], time: null },
+    ]);
+  });
+
+  it('not this: the same line without the stack under it (an app that logs an error and goes on)', () => {
+    const head = text('pm2-app-error.log').split('\n').slice(0, 1).join('\n');
+    expect(crashLines(head, { from: 0, to: Number.MAX_SAFE_INTEGER }, YEAR)).toEqual([]);
+  });
+});
