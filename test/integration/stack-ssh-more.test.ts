@@ -120,4 +120,14 @@ describe('more causes on the stacks over --ssh', () => {
     expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
     expect(JSON.stringify(report.diagnosis.evidence)).toContain('WORKER TIMEOUT');
   }, 60_000);
+
+  it('the Node app under pm2 stopped with SIGSTOP (backend-hung): continued over SSH, verified', async () => {
+    const stack = await box(nodeUnderPm2({ proxyExtra: 'proxy_read_timeout 2s;' }));
+    const pids = stopProcesses(stack, '^node /srv/api/server.js');
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
 });
