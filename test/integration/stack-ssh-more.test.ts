@@ -8,6 +8,7 @@ import {
   gunicornPrivateSocket,
   gunicornSlow,
   initScriptOtherPort,
+  pm2AppThatThrows,
   pm2OtherPort,
   stopProcesses,
   uwsgiPrivateSocket,
@@ -129,5 +130,12 @@ describe('more causes on the stacks over --ssh', () => {
     expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);
     const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it("a Node app's uncaught exception under pm2 (backend-crashed): pm2's log and the app's error log read over SSH", async () => {
+    const stack = await box(pm2AppThatThrows());
+    const { report } = await overSsh(stack, ['--url', 'http://api.example/throw']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('Error: cannot read the order');
   });
 });
