@@ -13,6 +13,7 @@ import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPath, waitForPort, type Started } from '../test/integration/lab/processes.js';
 import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend } from '../test/integration/lab/stacks.js';
+import { gunicornAllWorkersBusy } from '../test/integration/lab/stacks-more.js';
 import { HISTORY_SITUATIONS } from './check-situations-history.js';
 
 export interface Setup {
@@ -363,6 +364,16 @@ export const SITUATIONS: Situation[] = [
       const stack = await nodeUnderPm2();
       lab.later(() => stack.box.remove());
       stack.box.run(['pm2', 'stop', 'api']);
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'gunicorn-workers-busy',
+    how: "Debian's gunicorn with one sync worker on /run/shop/gunicorn.sock under supervisord, in a box of its own (test/integration/lab/stacks-more.ts gunicornAllWorkersBusy), held by two requests to a view that sleeps 40 s; nginx's proxy_read_timeout 3s, the request to / waits in the socket's queue.",
+    yields: [['backend.timing', 'queued']],
+    async setup(lab) {
+      const stack = await gunicornAllWorkersBusy();
+      lab.later(() => stack.box.remove());
       return { url: stack.url, wrap: stack.box.exec };
     },
   },

@@ -18,6 +18,7 @@ import {
   type ProcessAge,
   type Window,
 } from '../system/backend-logs.js';
+import { parsePm2List, pm2Command, pm2Home, type Pm2App } from '../system/services.js';
 import { unitFromCgroup } from '../system/services.js';
 import { parseSs } from '../system/ss.js';
 import { defineCheck, type CheckResult } from './check.js';
@@ -60,6 +61,40 @@ function backendOf(facts: KnownFacts, done: readonly CommandResult[]): Backend {
   const all = processes.filter((p) => pids.has(p.pid));
   const roots = all.filter((p) => !pids.has(p.ppid));
   return { listeners, roots: roots.slice(0, 2), all };
+}
+
+/** The pm2 daemons on the box, by the home each serves (at most two are asked). */
+function pm2Homes(done: readonly CommandResult[]): string[] {
+  const psRun = ran(done, PS_AGES);
+  const processes = psRun?.code === 0 ? parsePsAges(psRun.stdout) : [];
+  return [...new Set(processes.map((p) => pm2Home(p.args)).filter((h): h is string => h !== null))].slice(0, 2);
+}
+
+/**
+ * The pm2 app behind the dialled address: the one whose process listens there, else (it died, and pm2 is
+ * starting it again) the one whose PORT or arguments name it. With the home of its daemon, whose pm2.log
+ * records each exit ("App [api:0] exited with code [0] via signal [SIGSEGV]").
+ */
+function pm2AppOf(facts: KnownFacts, done: readonly CommandResult[]): { home: string; app: Pm2App } | null {
+  const server = failedServer(facts);
+  const { all } = backendOf(facts, done);
+  for (const home of pm2Homes(done)) {
+    const apps = parsePm2List(ran(done, pm2Command(home, 'jlist'))?.stdout ?? '');
+    const app =
+      apps.find((a) => a.pid !== null && all.some((p) => p.pid === a.pid)) ??
+      apps.find((a) => (server?.kind === 'tcp' ? a.port === server.port : server?.kind === 'unix' && a.command.includes(server.socket)));
+    if (app) return { home, app };
+  }
+  return null;
+}
+
+/** pm2.log holds every app's exits: only the lines about this app count. */
+function ownLines(file: string, text: string, pm2: { home: string; app: Pm2App } | null): string {
+  if (!pm2 || file !== `${pm2.home}/pm2.log`) return text;
+  return text
+    .split('\n')
+    .filter((l) => l.includes(`App [${pm2.app.name}:`))
+    .join('\n');
 }
 
 function logTails(done: readonly CommandResult[]): { file: string; text: string }[] {
@@ -132,12 +167,23 @@ function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpe
   if (done.length === 0) return [{ argv: SS }, { argv: PS_AGES }, { argv: HOST_NOW }, { argv: DMESG }, { argv: UPTIME }];
   const { roots, all } = backendOf(facts, done);
   const fdRuns = roots.map((p) => fdListCommand(p.pid));
-  if (!done.some((r) => r.argv[0] === 'find' || (r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup')))) {
-    return roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]);
+  const asked = (r: CommandResult) => r.argv[0] === 'find' || (r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup')) || (r.argv[0] === 'env' && r.argv.at(-1) === 'jlist');
+  if (!done.some(asked)) {
+    // Only a pm2 daemon that runs is asked, with its own home: any other `pm2 jlist` starts a daemon.
+    const pm2 = pm2Homes(done).map((home): CommandSpec => ({ argv: pm2Command(home, 'jlist') }));
+    return [...roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]), ...pm2];
   }
   if (done.some((r) => r.argv[0] === 'tail')) return [];
-  // The logs its own arguments name (one opened per write is held by no fd), then the files it holds open.
-  const files = [...new Set([...all.flatMap((p) => logFilesInArgs(p.args)), ...fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? '')))])];
+  // The logs its own arguments name (one opened per write is held by no fd), then the files it holds open,
+  // then what pm2 writes for the app (its output and errors go through pm2's daemon, not to a file it holds).
+  const pm2 = pm2AppOf(facts, done);
+  const files = [
+    ...new Set([
+      ...all.flatMap((p) => logFilesInArgs(p.args)),
+      ...fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? ''))),
+      ...(pm2 ? [`${pm2.home}/pm2.log`, ...pm2.app.logs] : []),
+    ]),
+  ];
   return files.slice(0, MAX_LOGS).map((file) => ({ argv: ['tail', '-c', String(TAIL_BYTES), '--', file] }));
 }
 
@@ -149,7 +195,8 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
   const window = errorAt !== null ? { from: errorAt - BEFORE_MS, to: errorAt + AFTER_MS } : { from: 0, to: Number.MAX_SAFE_INTEGER };
   const year = new Date(errorAt ?? Date.now()).getUTCFullYear();
   const names = [...new Set(listeners.map((l) => l.process).filter((n): n is string => !!n))];
-  const process = names[0] ?? 'the backend';
+  const pm2 = pm2AppOf(facts, results);
+  const process = names[0] ?? (pm2 ? `pm2's app ${pm2.app.name}` : 'the backend');
   const evidence: Evidence[] = [];
 
   evidence.push({
@@ -159,8 +206,17 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
       : [`no process of this box listens at ${need(facts, 'upstream.target')}`],
   });
 
+  if (pm2) {
+    const { app, home } = pm2;
+    const restarts = app.restarts !== null ? `, started again ${app.restarts} time${app.restarts === 1 ? '' : 's'} by pm2` : '';
+    evidence.push({
+      command: shownCommand(pm2Command(home, 'jlist')),
+      lines: [`pm2 (${home}) runs the app ${app.name} for it: ${app.status}${app.pid !== null ? `, pid ${app.pid}` : ''}${restarts}`],
+    });
+  }
+
   const tails = logTails(results);
-  const found: { file: string; crash: CrashLine }[] = tails.flatMap((t) => crashLines(t.text, window, year).map((crash) => ({ file: t.file, crash })));
+  const found: { file: string; crash: CrashLine }[] = tails.flatMap((t) => crashLines(ownLines(t.file, t.text, pm2), window, year).map((crash) => ({ file: t.file, crash })));
   for (const t of tails) {
     const mine = found.filter((f) => f.file === t.file);
     evidence.push({

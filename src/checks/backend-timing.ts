@@ -10,6 +10,9 @@ import { need } from '../facts/need.js';
 import { backendHost, backendUrl } from '../facts/backend-request.js';
 import { readTimeout, suggestTimeout } from '../facts/timeouts.js';
 import { routeOf } from '../facts/route.js';
+import { failedServer, upstreamPath } from '../facts/failed-server.js';
+import { parseUwsgiProbe, UWSGI_PROBE_MARK, uwsgiProbeCommand, uwsgiRequestVars } from '../system/uwsgi-probe.js';
+import { describeQueue, parseListenQueues, queueFor } from '../system/listen-queue.js';
 
 const MAX_WAIT_SECONDS = 120;
 const SS = ['ss', '-Hltnxp'];
@@ -22,6 +25,22 @@ function holdersOf(facts: KnownFacts, done: readonly CommandResult[]) {
   if (!ss || !ps || unseen(ss) || ss.code !== 0 || ps.code !== 0) return [];
   return socketHolders(facts, ss.stdout, ps.stdout);
 }
+
+/**
+ * The accept queue of the dialled socket, from the same `ss` (its Recv-Q and Send-Q), when connections wait
+ * in it: no worker took them. A backend whose every worker is busy leaves new connections there; one that
+ * takes each request and then never answers (stuck, not busy) does not.
+ */
+function waitingQueue(facts: KnownFacts, done: readonly CommandResult[]) {
+  const ss = ran(done, SS);
+  const server = failedServer(facts);
+  if (!ss || !server || unseen(ss) || ss.code !== 0) return null;
+  const queue = queueFor(parseListenQueues(ss.stdout), server.kind === 'unix' ? { socket: server.socket } : { ip: server.host, port: server.port });
+  return queue && queue.queued > 0 ? queue : null;
+}
+
+/** Our uwsgi request: python3 carrying the probe, with its mark in the script. */
+const isUwsgiProbe = (r: CommandResult) => r.argv[4] === 'python3' && r.argv[6]?.includes(UWSGI_PROBE_MARK) === true;
 
 function timeoutOf(facts: KnownFacts) {
   const route = routeOf(facts);
@@ -42,7 +61,7 @@ export function waitSeconds(timeoutMs: number): number {
 export const backendTiming = defineCheck({
   id: 'backend.timing',
   guide: 'timeouts',
-  outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable', 'fastcgi', 'stopped', 'never-answers'],
+  outcomes: ['slower-than-timeout', 'within-timeout', 'not-measurable', 'fastcgi', 'stopped', 'never-answers', 'queued'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.scheme', 'upstream.kind', 'route.location'],
   learns: ['timeout.directive', 'timeout.currentMs'],
   learnsOn: {
@@ -50,22 +69,30 @@ export const backendTiming = defineCheck({
     'within-timeout': ['backend.responseMs'],
     stopped: ['backend.stoppedPids', 'backend.states', 'backend.hint'],
     'never-answers': ['backend.states', 'backend.hint'],
+    queued: ['reach.queue', 'backend.states', 'backend.hint'],
   },
 
   // What holds the socket, and in which state, is read on the backend's box first: a stopped backend
   // needs no probe that would wait out three times nginx's timeout. The probe then waits on nginx's box.
   plan(facts, done) {
     if (!done.length) return [onBackend({ argv: SS }), onBackend({ argv: PS_STATES })];
-    if (done.some((r) => r.argv[0] === 'curl') || need(facts, 'upstream.module') !== 'proxy') return [];
+    const module = need(facts, 'upstream.module');
+    if (done.some((r) => r.argv[0] === 'curl' || isUwsgiProbe(r)) || (module !== 'proxy' && module !== 'uwsgi')) return [];
     const holders = holdersOf(facts, done);
     if (holders.length && holders.every(isStopped)) return [];
-    const { url, socket } = backendUrl(facts);
     const seconds = waitSeconds(timeoutOf(facts).ms);
+    if (module === 'uwsgi') {
+      const server = failedServer(facts);
+      if (!server) return [];
+      const target = server.kind === 'unix' ? { kind: 'unix' as const, socket: server.socket } : { kind: 'tcp' as const, host: server.host, port: server.port };
+      return [{ argv: uwsgiProbeCommand(target, uwsgiRequestVars(upstreamPath(facts), backendHost(facts)), seconds), timeoutMs: (seconds + 5) * 1000 }];
+    }
+    const { url, socket } = backendUrl(facts);
     return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }];
   },
 
   interpret(facts, results) {
-    const run = results.find((r) => r.argv[0] === 'curl');
+    const run = results.find((r) => r.argv[0] === 'curl' || isUwsgiProbe(r));
     const holders = holdersOf(facts, results);
     const states = describeHolders(holders);
     const timeout = timeoutOf(facts);
@@ -87,11 +114,12 @@ export const backendTiming = defineCheck({
     if (!run) {
       return { outcome: 'not-measurable', facts: learned, summary: `cannot time a ${need(facts, 'upstream.module')} backend directly`, evidence: [{ lines: [where] }] };
     }
-    const answer = parseHttpProbe(run);
+    const uwsgi = isUwsgiProbe(run);
+    const answer = uwsgi ? parseUwsgiProbe(run) : parseHttpProbe(run);
     const waitedMs = waitSeconds(timeout.ms) * 1000;
     const evidence = [
       {
-        command: shownCommand(run.argv),
+        ...(uwsgi ? { probe: `a uwsgi request (GET ${upstreamPath(facts)}, as uwsgi_pass sends it) to ${need(facts, 'upstream.target')}, sent with python3` } : { command: shownCommand(run.argv) }),
         lines: [
           answer.status !== null ? `the backend answered ${answer.status} after ${answer.totalMs} ms` : `no answer within ${answer.totalMs} ms: ${answer.error ?? ''} ${answer.message ?? ''}`.trim(),
           where,
@@ -102,7 +130,21 @@ export const backendTiming = defineCheck({
       return { outcome: 'not-measurable', facts: learned, summary: 'the backend did not answer our direct request', evidence };
     }
     if (answer.status === null) {
-      if (states.length) evidence.push({ command: shownCommand(SS, PS_STATES), lines: states });
+      const queue = waitingQueue(facts, results);
+      if (states.length || queue) evidence.push({ command: shownCommand(SS, PS_STATES), lines: [...(queue ? [describeQueue(queue)] : []), ...states] });
+      if (queue) {
+        return {
+          outcome: 'queued',
+          facts: {
+            ...learned,
+            'reach.queue': describeQueue(queue),
+            'backend.states': holders.length ? summarizeHolders(holders) : ['no process holding the socket could be named'],
+            'backend.hint': holderHint(holders),
+          },
+          summary: `no worker took our request in ${waitedMs} ms, and ${queue.queued} connection(s) wait in the socket's queue: every worker is busy`,
+          evidence,
+        };
+      }
       return {
         outcome: 'never-answers',
         facts: { ...learned, 'backend.states': holders.length ? summarizeHolders(holders) : ['no process holding the socket could be named'], 'backend.hint': holderHint(holders) },

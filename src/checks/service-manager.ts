@@ -156,9 +156,12 @@ interface Seen {
 }
 
 function seen(facts: KnownFacts, done: readonly CommandResult[]): Seen {
-  const hint = need(facts, 'backend.hint');
+  const given = need(facts, 'backend.hint');
   const systemdRun = find(done, SYSTEMD);
   const processes = parsePs(find(done, PS)?.stdout ?? '');
+  // A hint from a listener names the process, not its program: ps gives the program an init script names.
+  const program = given.binary === null && given.pid !== null ? processes.find((p) => p.pid === given.pid)?.args.split(' ')[0] : undefined;
+  const hint = program?.startsWith('/') ? { ...given, binary: program } : given;
   return {
     hint,
     systemd: systemdRunning(systemdRun?.stdout ?? '', systemdRun?.code ?? null),

@@ -40,6 +40,8 @@ export class LocalHost implements Host {
           resolve({ ...base, code: null, failure: String(err.code ?? err.message) });
         },
       );
+      // A command may end without reading its input (EPIPE): its exit status says what happened, not the pipe.
+      child.stdin?.on('error', () => {});
       if (command.stdin !== undefined) child.stdin?.end(command.stdin);
       else child.stdin?.end();
       if (command.early) {

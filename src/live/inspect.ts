@@ -41,11 +41,16 @@ export async function inspect(box: Box, url: string, boot: readonly string[][], 
   const otherSite = statusOf(box, OTHER_SITE.url);
   if (status !== 200 || !configTest.ok) return { status, configTest, otherSite, durable: null };
   inBox(box, ['sh', '-c', POWER_OFF]);
+  // As at boot, a start command that complains does not stop the others: Debian's uwsgi script says "failed"
+  // when its daemon is slower to write its pid file than the script is to look. The request decides; the
+  // complaint is told only when the request then fails.
+  let complaint: string | null = null;
   for (const argv of [...boot, ['nginx']]) {
     const started = inBox(box, argv);
     const said = started.said.split('\n').filter(Boolean).pop();
-    if (!started.ok) return { status, configTest, otherSite, durable: { restartFailed: `${commandLine(argv, 'person')}${said ? ` (${said})` : ''}`, status: 0 } };
+    if (!started.ok) complaint ??= `${commandLine(argv, 'person')}${said ? ` (${said})` : ''}`;
   }
   afterBoot?.(box);
-  return { status, configTest, otherSite, durable: { restartFailed: null, status: await waitForStatus(box, url, 200) } };
+  const after = await waitForStatus(box, url, 200);
+  return { status, configTest, otherSite, durable: { restartFailed: after === 200 ? null : complaint, status: after } };
 }

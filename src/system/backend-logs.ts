@@ -153,6 +153,14 @@ function crashAt(line: string, next: readonly string[]): Omit<CrashLine, 'time'>
   if (OOM.some((re) => re.test(text))) return { kind: 'oom', lines: [text] };
   const signal = signalLine(text);
   if (signal) return { kind: 'signal', lines: [text], signal: signal.signal };
+  // pm2's daemon: "App [api:0] exited with code [0] via signal [SIGSEGV]" (a crash by its signal, or by its code).
+  const pm2 = /\bexited with code \[(\d+)\] via signal \[(SIG[A-Z]+|null)\]/.exec(text);
+  if (pm2) {
+    const sig = /^SIG(KILL|SEGV|ABRT|BUS|ILL|FPE)$/.test(pm2[2] as string) ? (pm2[2] as string) : null;
+    if (sig) return { kind: 'signal', lines: [text], signal: sig };
+    // An uncaught exception reads "exited with code [1] via signal [SIGINT]"; `pm2 stop` gives code 0.
+    return pm2[1] !== '0' ? { kind: 'exit', lines: [text] } : null;
+  }
   const exited = /\bchild \d+ exited with code (\d+)/.exec(text);
   if (exited && exited[1] !== '0') return { kind: 'exit', lines: [text] };
   if (FATAL.some((re) => re.test(text))) {
@@ -163,6 +171,10 @@ function crashAt(line: string, next: readonly string[]): Omit<CrashLine, 'time'>
       .slice(0, 2)
       .map((l) => l.trimEnd());
     return { kind: 'fatal', lines: [text, ...frames] };
+  }
+  // Node's uncaught exception, as pm2 writes it to the app's error log: "Error: ..." and its stack of "    at ..." lines.
+  if (/^(?:Uncaught )?[A-Z]?[A-Za-z]*(?:Error|Exception)(?: \[[A-Z_]+\])?: /.test(text) && /^\s+at /.test(next[0] ?? '')) {
+    return { kind: 'fatal', lines: [text, (next[0] as string).trimEnd()] };
   }
   if (/^Traceback \(most recent call last\):/.test(text)) {
     // Indented frames, innermost last, then the exception itself on the first line that is not indented.

@@ -158,6 +158,8 @@ export interface Pm2App {
   command: string;
   /** Where pm2 writes the app's output and errors. */
   logs: string[];
+  /** How often pm2 has started it again since it was started (pm2_env.restart_time). */
+  restarts: number | null;
 }
 
 /** `pm2 jlist`: a JSON array (pm2 may print notices before it). */
@@ -180,6 +182,7 @@ export function parsePm2List(stdout: string): Pm2App[] {
           port: Number.isInteger(port) && port > 0 ? port : null,
           command: [typeof env.pm_exec_path === 'string' ? env.pm_exec_path : '', ...args].join(' ').trim(),
           logs: [env.pm_err_log_path, env.pm_out_log_path].filter((f): f is string => typeof f === 'string' && f.startsWith('/')),
+          restarts: typeof env.restart_time === 'number' ? env.restart_time : null,
         };
       });
   } catch {

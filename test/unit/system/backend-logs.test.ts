@@ -143,3 +143,31 @@ describe("uWSGI's own log (captured: Debian's uwsgi 2.0.21, log-date on, a worke
     expect(crashLines(log.split('\n').slice(0, 30).join('\n'), { from: at('2026/12/06 09:55:00'), to: at('2026/12/06 09:58:00') }, 2026)).toEqual([]);
   });
 });
+
+describe("pm2's daemon log (captured: pm2 7.0.4; app api killed by SIGSEGV, app thrower dying of an uncaught exception, then pm2 stop api)", () => {
+  const log = text('pm2-daemon.log');
+  const window = { from: at('2026/12/06 12:24:00'), to: at('2026/12/06 12:25:00') };
+  it('names the signal of one crash and the exit code of the other, at their times', () => {
+    expect(crashLines(log, window, YEAR)).toEqual([
+      { kind: 'signal', signal: 'SIGSEGV', lines: ['2026-12-06T12:24:03: PM2 log: App [api:0] exited with code [0] via signal [SIGSEGV]'], time: at('2026/12/06 12:24:03') },
+      { kind: 'exit', lines: ['2026-12-06T12:24:03: PM2 log: App [thrower:1] exited with code [1] via signal [SIGINT]'], time: at('2026/12/06 12:24:03') },
+    ]);
+  });
+
+  it('not this: an app stopped with pm2 stop (code 0, SIGINT)', () => {
+    expect(crashLines(log.split('\n').slice(16).join('\n'), window, YEAR)).toEqual([]);
+  });
+});
+
+describe("a Node app's error log under pm2 (captured: pm2 7.0.4, an uncaught exception; no time stamps)", () => {
+  it('names the exception and where it was thrown', () => {
+    expect(crashLines(text('pm2-app-error.log'), { from: 0, to: Number.MAX_SAFE_INTEGER }, YEAR)).toEqual([
+      { kind: 'fatal', lines: ['Error: boom', '    at Server.<anonymous> (/srv/api/throw.js:1:77)'], time: null },
+    ]);
+  });
+
+  it('not this: the same line without the stack under it (an app that logs an error and goes on)', () => {
+    const head = text('pm2-app-error.log').split('\n').slice(0, 1).join('\n');
+    expect(crashLines(head, { from: 0, to: Number.MAX_SAFE_INTEGER }, YEAR)).toEqual([]);
+  });
+});

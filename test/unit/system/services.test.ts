@@ -100,6 +100,7 @@ describe("supervisors among a process's parents", () => {
         port: null,
         command: '/usr/bin/python3 -m http.server 38472 --bind 127.0.0.1',
         logs: ['/tmp/pm2cap/home2/logs/api-error.log', '/tmp/pm2cap/home2/logs/api-out.log'],
+        restarts: 0,
       },
     ]);
     expect(parsePm2List(fixture('service/pm2-jlist-stopped.json'))).toMatchObject([{ name: 'api', status: 'stopped', pid: null }]);

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
+import {
+  addToProxyPass,
+  gunicornAllWorkersBusy,
+  gunicornPrivateSocket,
+  gunicornSlow,
+  initScriptOtherPort,
+  pm2AppThatThrows,
+  pm2OtherPort,
+  stopProcesses,
+  uwsgiPrivateSocket,
+  uwsgiQueueFull,
+  uwsgiSlow,
+} from './lab/stacks-more.js';
+import { waitInBox } from './lab/box.js';
+import { initScriptBackend, nodeUnderPm2 } from './lab/stacks.js';
+
+const { use, inBox } = stackScope();
+const path = pathOf;
+const nodes = (report: { diagnosis: { evidence: { node: string; lines: string[] }[] } }, node: string) => report.diagnosis.evidence.filter((e) => e.node === node).flatMap((e) => e.lines);
+
+describe('a Node app under pm2', () => {
+  it("backend-crashed: the app dies of SIGSEGV on /crash and pm2 starts it again; pm2's own log says so", async () => {
+    const stack = await use(nodeUnderPm2());
+    const { report } = await inBox(stack, ['--json', '--url', 'http://api.example/crash']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    const evidence = JSON.stringify(report.diagnosis.evidence);
+    expect(evidence).toContain('App [api:0] exited with code [0] via signal [SIGSEGV]');
+    expect(evidence).toContain('pm2 (/root/.pm2) runs the app api for it');
+    expect(report.fix.commands).toContain('tail -n 200 -- /root/.pm2/pm2.log');
+    // pm2 restarted it: the app answers again.
+    expect(stack.box.run(['curl', '-s', '-H', 'Host: api.example', 'http://127.0.0.1/'])).toBe('api ok\n');
+  });
+
+  it('wrong-port: the ecosystem file gives the app PORT=3001, nginx dials 3000; nginx retargeted, applied and verified', async () => {
+    const stack = await use(pm2OtherPort(3001));
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('wrong-port');
+    expect(stack.box.read('/var/log/nginx/api.example.error.log')).toContain('connect() failed (111: Connection refused) while connecting to upstream');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/api', before: 'proxy_pass http://127.0.0.1:3000;', after: 'proxy_pass http://127.0.0.1:3001;' })]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+});
+
+describe('a backend started by /etc/init.d/shop-api', () => {
+  it('wrong-port: /etc/default/shop-api moved it to PORT=8002, nginx dials 8001; nginx retargeted, applied and verified', async () => {
+    const stack = await use(initScriptOtherPort(8002));
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('wrong-port');
+    expect(stack.box.read('/var/log/nginx/api.example.error.log')).toContain('connect() failed (111: Connection refused) while connecting to upstream');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/api', before: 'proxy_pass http://127.0.0.1:8001;', after: 'proxy_pass http://127.0.0.1:8002;' })]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+});
+
+describe('gunicorn on a unix socket under supervisord', () => {
+  it('read-timeout: a view that takes 5 s, proxy_read_timeout 2s, workers free; the timeout raised, applied and verified', async () => {
+    const stack = await use(gunicornSlow({ workers: 2, proxyExtra: 'proxy_read_timeout 2s;' }));
+    const url = 'http://shop.example/slow?s=5';
+    const { report } = await inBox(stack, ['--json', '--url', url]);
+    expect(report.diagnosis.cause, path(report)).toBe('read-timeout');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('upstream timed out (110: Connection timed out) while reading response header from upstream');
+    expect(nodes(report, 'backend-timing').join('\n')).toMatch(/the backend answered 200 after 5\d{3}/);
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/shop', before: 'proxy_read_timeout 2s;' })]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  }, 90_000);
+
+  it("backend-saturated: one sync worker held by slow requests, the others wait in the socket's queue; not hung, and no timeout raised", async () => {
+    const stack = await use(gunicornAllWorkersBusy());
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
+    expect(report.steps.at(-1)).toMatchObject({ node: 'backend-timing', outcome: 'queued' });
+    expect(nodes(report, 'backend-timing').join('\n')).toMatch(/\/run\/shop\/gunicorn\.sock: [1-9]\d* connection\(s\) waiting to be accepted/);
+    expect(report.fix.edits).toEqual([]);
+    expect(report.fix.commands).toEqual([]);
+  }, 90_000);
+
+  it('socket-permission: gunicorn run as root with --umask 077 makes a socket only root may open; opened to www-data, applied and verified', async () => {
+    const stack = await use(gunicornPrivateSocket());
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('connect() to unix:/run/shop/gunicorn.sock failed (13: Permission denied)');
+    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/shop/gunicorn.sock', 'chmod g+rw -- /run/shop/gunicorn.sock']);
+    expect(report.fix.notes.join('\n')).toContain('supervisorctl restart shop');
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+});
+
+describe("Debian's uwsgi", () => {
+  it('backend-saturated: one process, listen = 2, held by slow requests; nginx gets EAGAIN, the queue is full', async () => {
+    const stack = await use(uwsgiQueueFull());
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('(11: Resource temporarily unavailable) while connecting to upstream');
+    // uwsgi reports its queue only for TCP sockets; for this one it names the backlog it was given.
+    expect(stack.box.read('/var/log/uwsgi/app/shop.log')).toContain('your server socket listen backlog is limited to 2 connections');
+    expect(nodes(report, 'socket-queue').join('\n')).toMatch(/\/run\/uwsgi\/app\/shop\/socket: \d+ connection\(s\) waiting to be accepted, queue size 2/);
+    expect(report.fix.edits).toEqual([]);
+  }, 90_000);
+});
+
+describe("Debian's uwsgi, its socket", () => {
+  it('socket-permission: apps-enabled/shop.ini gives the socket to nobody with chmod-socket = 600; opened to www-data, applied and verified', async () => {
+    const stack = await use(uwsgiPrivateSocket());
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('connect() to unix:/run/uwsgi/app/shop/socket failed (13: Permission denied)');
+    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/uwsgi/app/shop/socket', 'chmod g+rw -- /run/uwsgi/app/shop/socket']);
+    // Debian's init script runs every app of apps-enabled: it is what restarts this one.
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain('/etc/init.d/uwsgi starts uwsgi pid');
+    expect(report.fix.notes.join('\n'), JSON.stringify(report.fix.notes)).toContain('service uwsgi restart');
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+});
+
+describe("Debian's uwsgi, timed in its own protocol", () => {
+  it('read-timeout: a view that takes 5 s, uwsgi_read_timeout 2s; timed with a uwsgi request, the timeout raised, applied and verified', async () => {
+    const stack = await use(uwsgiSlow('', 'uwsgi_read_timeout 2s;'));
+    const url = 'http://shop.example/slow?s=5';
+    const { report } = await inBox(stack, ['--json', '--url', url]);
+    expect(report.diagnosis.cause, path(report)).toBe('read-timeout');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('upstream timed out (110: Connection timed out) while reading response header from upstream');
+    expect(nodes(report, 'backend-timing').join('\n')).toMatch(/the backend answered 200 after 5\d{3}/);
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({ file: '/etc/nginx/sites-enabled/shop', before: 'uwsgi_read_timeout 2s;', after: expect.stringMatching(/^uwsgi_read_timeout \d+s;$/) }),
+    ]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  }, 90_000);
+});
+
+describe('backends stopped with SIGSTOP (backend-hung)', () => {
+  it('the init-script backend: found stopped, continued, applied and verified', async () => {
+    const stack = await use(initScriptBackend());
+    addToProxyPass(stack, 'api', 'proxy_read_timeout 2s;');
+    await waitInBox(stack.box, ['sh', '-c', 'nginx -T 2>/dev/null | grep -q "proxy_read_timeout 2s"'], 'the reload');
+    const pids = stopProcesses(stack, '^/usr/bin/python3 /srv/shop-api/server.py');
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+
+  it("Debian's uwsgi, master and workers: found stopped, continued, applied and verified", async () => {
+    const stack = await use(uwsgiSlow('', 'uwsgi_read_timeout 2s;'));
+    const pids = stopProcesses(stack, '^/usr/bin/uwsgi');
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
+    expect(report.steps.at(-1)).toMatchObject({ node: 'backend-timing', outcome: 'stopped' });
+    expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  });
+});
+
+describe("gunicorn's own --timeout", () => {
+  it('backend-crashed: a view longer than --timeout 3; the WORKER TIMEOUT line read, and the note says to raise --timeout, not proxy_read_timeout', async () => {
+    const stack = await use(gunicornSlow({ workers: 2, gunicornExtra: '--timeout 3' }));
+    const { report } = await inBox(stack, ['--json', '--url', 'http://shop.example/slow?s=10']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('upstream prematurely closed connection while reading response header from upstream');
+    expect(nodes(report, 'closed-crash').join('\n')).toMatch(/\[CRITICAL\] WORKER TIMEOUT \(pid:\d+\)/);
+    expect(report.fix.notes.join('\n')).toContain('raise --timeout');
+    expect(report.fix.edits).toEqual([]);
+  }, 60_000);
+});
+
+describe('a Node app under pm2 that throws', () => {
+  it("backend-crashed: an uncaught exception on /throw; pm2's log gives its exit code, the app's error log the exception", async () => {
+    const stack = await use(pm2AppThatThrows());
+    const { report } = await inBox(stack, ['--json', '--url', 'http://api.example/throw']);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
+    expect(stack.box.read('/root/.pm2/logs/api-error.log')).toContain('Error: cannot read the order');
+    const evidence = nodes(report, 'closed-crash').join('\n');
+    expect(evidence).toMatch(/App \[api:0\] exited with code \[1\] via signal \[SIGINT\]/);
+    expect(evidence).toContain('Error: cannot read the order');
+    expect(evidence).toContain('at Server.<anonymous> (/srv/api/server.js:');
+    expect(report.fix.notes.join('\n')).toContain('The exception names the file and line');
+    expect(report.fix.commands).toContain('tail -n 200 -- /root/.pm2/logs/api-error.log');
+  });
+});
