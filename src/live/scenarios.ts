@@ -1,5 +1,19 @@
 import type { Cause } from '../causes.js';
 import type { Box } from './box.js';
+import {
+  addToProxyPass,
+  gunicornAllWorkersBusy,
+  gunicornPrivateSocket,
+  gunicornSlow,
+  holdBusy,
+  initScriptOtherPort,
+  pm2AppThatThrows,
+  pm2OtherPort,
+  stopProcesses,
+  uwsgiPrivateSocket,
+  uwsgiQueueFull,
+  uwsgiSlow,
+} from './stacks-more.js';
 import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend, type Stack, uwsgiApp } from './stacks.js';
 
 /**
@@ -66,6 +80,12 @@ function proxyTemplateForPhp(box: Box): void {
   box.run(['nginx', '-s', 'reload']);
 }
 
+/** The www pool moved to TCP 127.0.0.1:9000 (as another distribution's default has it), nginx still dials the socket. */
+function fpmPoolOnTcp(box: Box): void {
+  box.run(['sed', '-i', 's|^listen = .*|listen = 127.0.0.1:9000|', '/etc/php/8.2/fpm/pool.d/www.conf']);
+  box.run(['service', 'php8.2-fpm', 'restart']);
+}
+
 /** Stops the Node app under pm2 (SIGSTOP): pm2 still lists it online, its port still accepts. */
 function freezeNodeApp(box: Box): void {
   box.run(['kill', '-STOP', '--', box.run(['pm2', 'pid', 'api']).trim()]);
@@ -125,6 +145,28 @@ export const SCENARIOS: readonly Scenario[] = [
     url: 'http://api.example/',
     failsWith: 502,
     build: () => broken(s6Backend(), (box) => void box.run(['s6-svc', '-wd', '-d', '/run/service/shop-api'])),
+  },
+  {
+    id: 'api-settings-change',
+    symptom: 'api.example answers 502 since a settings change',
+    ticket: 'api.example answers "502 Bad Gateway" since someone "aligned the port settings" of the API in /etc/default. The API itself says it started fine.',
+    stack: 'init-script',
+    cause: 'wrong-port',
+    difficulty: 2,
+    url: 'http://api.example/',
+    failsWith: 502,
+    build: () => broken(initScriptOtherPort(8002), asIs),
+  },
+  {
+    id: 'node-api-new-port',
+    symptom: 'the Node API answers 502 since its config was tidied',
+    ticket: 'The Node API (api.example) answers "502 Bad Gateway" since a developer tidied its pm2 ecosystem file. `pm2 list` shows it online.',
+    stack: 'pm2',
+    cause: 'wrong-port',
+    difficulty: 2,
+    url: 'http://api.example/',
+    failsWith: 502,
+    build: () => broken(pm2OtherPort(3001), asIs),
   },
   {
     id: 'shop-maintenance',
@@ -268,6 +310,144 @@ export const SCENARIOS: readonly Scenario[] = [
     url: 'http://blog.example/',
     failsWith: 502,
     build: () => broken(phpFpmDebian({ scripts: { 'index.php': COOKIE_HEAVY_INDEX } }), asIs),
+  },
+  {
+    id: 'api-frozen',
+    symptom: 'the API spins, then 504, though its service runs',
+    ticket: 'Every request to api.example spins and then shows "504 Gateway Time-out". `service shop-api status` says it is running.',
+    stack: 'init-script',
+    cause: 'backend-hung',
+    difficulty: 3,
+    url: 'http://api.example/',
+    failsWith: 504,
+    build: () =>
+      broken(initScriptBackend(), (box) => {
+        addToProxyPass(box, 'api', 'proxy_read_timeout 2s;');
+        stopProcesses(box, '^/usr/bin/python3 /srv/shop-api/server.py');
+      }),
+  },
+  {
+    id: 'shop-uwsgi-frozen',
+    symptom: 'the uwsgi shop spins, then 504',
+    ticket: 'Every page of the uwsgi-run shop (shop.example) spins and then shows "504 Gateway Time-out". The uwsgi processes are all there.',
+    stack: 'uwsgi',
+    cause: 'backend-hung',
+    difficulty: 3,
+    url: 'http://shop.example/',
+    failsWith: 504,
+    build: () => broken(uwsgiSlow('', 'uwsgi_read_timeout 2s;'), (box) => void stopProcesses(box, '^/usr/bin/uwsgi')),
+  },
+  {
+    id: 'shop-slow-search',
+    symptom: 'the shop search waits, then 504',
+    ticket: 'The search page of the shop (http://shop.example/slow?s=5) waits and then shows "504 Gateway Time-out". It takes about five seconds on the developers\' laptops.',
+    stack: 'gunicorn-supervisor',
+    cause: 'read-timeout',
+    difficulty: 3,
+    url: 'http://shop.example/slow?s=5',
+    failsWith: 504,
+    build: () => broken(gunicornSlow({ workers: 2, proxyExtra: 'proxy_read_timeout 2s;' }), asIs),
+  },
+  {
+    id: 'shop-uwsgi-slow-search',
+    symptom: 'the uwsgi shop search waits, then 504',
+    ticket: 'On the uwsgi-run shop, the search (http://shop.example/slow?s=5) waits and then shows "504 Gateway Time-out". Everything else is quick.',
+    stack: 'uwsgi',
+    cause: 'read-timeout',
+    difficulty: 3,
+    url: 'http://shop.example/slow?s=5',
+    failsWith: 504,
+    build: () => broken(uwsgiSlow('', 'uwsgi_read_timeout 2s;'), asIs),
+  },
+  {
+    id: 'shop-run-as-root',
+    symptom: 'the shop answers 502 since the app runs as root',
+    ticket: 'The shop (shop.example) answers "502 Bad Gateway" since someone made gunicorn run as root "to fix a permissions problem" and tightened its umask.',
+    stack: 'gunicorn-supervisor',
+    cause: 'socket-permission',
+    difficulty: 4,
+    url: 'http://shop.example/',
+    failsWith: 502,
+    build: () => broken(gunicornPrivateSocket(), asIs),
+  },
+  {
+    id: 'shop-uwsgi-socket-owner',
+    symptom: 'the uwsgi shop answers 502 since its socket settings changed',
+    ticket: 'The uwsgi-run shop answers "502 Bad Gateway" since the security review changed the socket settings in its uwsgi app file.',
+    stack: 'uwsgi',
+    cause: 'socket-permission',
+    difficulty: 3,
+    url: 'http://shop.example/',
+    failsWith: 502,
+    build: () => broken(uwsgiPrivateSocket(), asIs),
+  },
+  {
+    id: 'shop-long-export',
+    symptom: 'the shop export answers 502 after a few seconds',
+    ticket: 'The export page of the shop (http://shop.example/slow?s=5) answers "502 Bad Gateway" after a few seconds. Short pages work.',
+    stack: 'gunicorn-supervisor',
+    cause: 'backend-crashed',
+    difficulty: 4,
+    url: 'http://shop.example/slow?s=5',
+    failsWith: 502,
+    build: () => broken(gunicornSlow({ workers: 2, gunicornExtra: '--timeout 3' }), asIs),
+  },
+  {
+    id: 'node-api-orders',
+    symptom: 'one API endpoint answers 502',
+    ticket: 'http://api.example/throw answers "502 Bad Gateway" every time; the rest of the Node API works. pm2 shows the app online, with restarts.',
+    stack: 'pm2',
+    cause: 'backend-crashed',
+    difficulty: 4,
+    url: 'http://api.example/throw',
+    failsWith: 502,
+    build: () => broken(pm2AppThatThrows(), asIs),
+  },
+  {
+    id: 'shop-busy-evening',
+    symptom: 'the shop sometimes waits, then 504, when the exports run',
+    ticket: 'When the evening exports run (http://shop.example/slow?s=40), every other page of the shop waits and then shows "504 Gateway Time-out".',
+    stack: 'gunicorn-supervisor',
+    cause: 'backend-saturated',
+    difficulty: 5,
+    url: 'http://shop.example/',
+    failsWith: 504,
+    build: () => broken(gunicornAllWorkersBusy(), asIs),
+    afterBoot: (box) => holdBusy(box, 'http://shop.example/slow?s=40', 2, 45),
+  },
+  {
+    id: 'blog-pool-tuning',
+    symptom: 'the blog answers 502 since the PHP pool was tuned',
+    ticket: 'The blog (blog.example) answers "502 Bad Gateway" since a consultant tuned the PHP-FPM pool "as on our other servers". php-fpm runs.',
+    stack: 'php-fpm',
+    cause: 'socket-tcp-mismatch',
+    difficulty: 3,
+    url: 'http://blog.example/',
+    failsWith: 502,
+    build: () => broken(phpFpmDebian(), fpmPoolOnTcp),
+  },
+  {
+    id: 'blog-frozen',
+    symptom: 'the blog spins, then 504, though PHP runs',
+    ticket: 'Every page of blog.example spins and then shows "504 Gateway Time-out". `service php8.2-fpm status` says php-fpm is running.',
+    stack: 'php-fpm',
+    cause: 'backend-hung',
+    difficulty: 3,
+    url: 'http://blog.example/',
+    failsWith: 504,
+    build: () => broken(phpFpmDebian({ nginxExtra: 'fastcgi_read_timeout 2s;' }), (box) => void stopProcesses(box, '^php-fpm: ')),
+  },
+  {
+    id: 'shop-uwsgi-export-rush',
+    symptom: 'the uwsgi shop answers 502 at once while the exports run',
+    ticket: 'While the exports run (http://shop.example/slow?s=40), every other page of the uwsgi-run shop answers "502 Bad Gateway" at once, without waiting.',
+    stack: 'uwsgi',
+    cause: 'backend-saturated',
+    difficulty: 5,
+    url: 'http://shop.example/',
+    failsWith: 502,
+    build: () => broken(uwsgiQueueFull(), asIs),
+    afterBoot: (box) => holdBusy(box, 'http://shop.example/slow?s=40', 6, 45),
   },
   {
     id: 'shop-one-page',

@@ -184,7 +184,7 @@ describe('badgateway practice --live on a pseudo-terminal', () => {
     expect(run.code).toBe(0);
     const listed = JSON.parse(run.stdout);
     expect(listed[0]).toEqual({ id: 'api-after-reboot', symptom: 'api.example answers 502 since the night', difficulty: 1, stack: 'init-script' });
-    expect(listed).toHaveLength(21);
+    expect(listed).toHaveLength(35);
     expect(run.stdout).not.toMatch(/cause|backend-down|socket-missing/);
   });
 

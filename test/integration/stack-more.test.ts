@@ -138,9 +138,9 @@ describe("Debian's uwsgi, timed in its own protocol", () => {
 describe('backends stopped with SIGSTOP (backend-hung)', () => {
   it('the init-script backend: found stopped, continued, applied and verified', async () => {
     const stack = await use(initScriptBackend());
-    addToProxyPass(stack, 'api', 'proxy_read_timeout 2s;');
+    addToProxyPass(stack.box, 'api', 'proxy_read_timeout 2s;');
     await waitInBox(stack.box, ['sh', '-c', 'nginx -T 2>/dev/null | grep -q "proxy_read_timeout 2s"'], 'the reload');
-    const pids = stopProcesses(stack, '^/usr/bin/python3 /srv/shop-api/server.py');
+    const pids = stopProcesses(stack.box, '^/usr/bin/python3 /srv/shop-api/server.py');
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
     expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);
@@ -150,7 +150,7 @@ describe('backends stopped with SIGSTOP (backend-hung)', () => {
 
   it("Debian's uwsgi, master and workers: found stopped, continued, applied and verified", async () => {
     const stack = await use(uwsgiSlow('', 'uwsgi_read_timeout 2s;'));
-    const pids = stopProcesses(stack, '^/usr/bin/uwsgi');
+    const pids = stopProcesses(stack.box, '^/usr/bin/uwsgi');
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
     expect(report.steps.at(-1)).toMatchObject({ node: 'backend-timing', outcome: 'stopped' });

@@ -96,9 +96,9 @@ describe('more causes on the stacks over --ssh', () => {
 
   it('the init-script backend stopped with SIGSTOP (backend-hung): continued over SSH, verified', async () => {
     const stack = await box(initScriptBackend());
-    addToProxyPass(stack, 'api', 'proxy_read_timeout 2s;');
+    addToProxyPass(stack.box, 'api', 'proxy_read_timeout 2s;');
     await waitInBox(stack.box, ['sh', '-c', 'nginx -T 2>/dev/null | grep -q "proxy_read_timeout 2s"'], 'the reload');
-    const pids = stopProcesses(stack, '^/usr/bin/python3 /srv/shop-api/server.py');
+    const pids = stopProcesses(stack.box, '^/usr/bin/python3 /srv/shop-api/server.py');
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
     expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);
@@ -108,7 +108,7 @@ describe('more causes on the stacks over --ssh', () => {
 
   it("Debian's uwsgi stopped with SIGSTOP (backend-hung): continued over SSH, verified", async () => {
     const stack = await box(uwsgiSlow('', 'uwsgi_read_timeout 2s;'));
-    stopProcesses(stack, '^/usr/bin/uwsgi');
+    stopProcesses(stack.box, '^/usr/bin/uwsgi');
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
     const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
@@ -124,7 +124,7 @@ describe('more causes on the stacks over --ssh', () => {
 
   it('the Node app under pm2 stopped with SIGSTOP (backend-hung): continued over SSH, verified', async () => {
     const stack = await box(nodeUnderPm2({ proxyExtra: 'proxy_read_timeout 2s;' }));
-    const pids = stopProcesses(stack, '^node /srv/api/server.js');
+    const pids = stopProcesses(stack.box, '^node /srv/api/server.js');
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-hung');
     expect(report.fix.commands).toEqual([`kill -CONT -- ${pids.join(' ')}`]);

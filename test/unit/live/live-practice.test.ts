@@ -30,11 +30,23 @@ describe('the scenarios', () => {
   it('cover every stack of the lab, each with the causes its tests reproduce', () => {
     const byStack = (kind: string) => [...new Set(SCENARIOS.filter((s) => s.stack === kind).map((s) => s.cause))].sort();
     expect(Object.keys(STACK_KINDS).sort()).toEqual([...new Set(SCENARIOS.map((s) => s.stack))].sort());
-    expect(byStack('gunicorn-supervisor')).toEqual(['backend-crashed', 'backend-hung', 'socket-missing', 'socket-tcp-mismatch']);
-    expect(byStack('uwsgi')).toEqual(['backend-crashed', 'protocol-mismatch', 'socket-missing']);
-    expect(byStack('php-fpm')).toEqual(['backend-crashed', 'backend-down', 'backend-saturated', 'header-too-big', 'protocol-mismatch', 'read-timeout', 'socket-missing', 'socket-permission']);
-    expect(byStack('pm2')).toEqual(['backend-down', 'backend-hung']);
-    for (const kind of ['init-script', 'runit', 's6']) expect(byStack(kind)).toEqual(['backend-down']);
+    expect(byStack('gunicorn-supervisor')).toEqual(['backend-crashed', 'backend-hung', 'backend-saturated', 'read-timeout', 'socket-missing', 'socket-permission', 'socket-tcp-mismatch']);
+    expect(byStack('uwsgi')).toEqual(['backend-crashed', 'backend-hung', 'backend-saturated', 'protocol-mismatch', 'read-timeout', 'socket-missing', 'socket-permission']);
+    expect(byStack('php-fpm')).toEqual([
+      'backend-crashed',
+      'backend-down',
+      'backend-hung',
+      'backend-saturated',
+      'header-too-big',
+      'protocol-mismatch',
+      'read-timeout',
+      'socket-missing',
+      'socket-permission',
+      'socket-tcp-mismatch',
+    ]);
+    expect(byStack('pm2')).toEqual(['backend-crashed', 'backend-down', 'backend-hung', 'wrong-port']);
+    expect(byStack('init-script')).toEqual(['backend-down', 'backend-hung', 'wrong-port']);
+    for (const kind of ['runit', 's6']) expect(byStack(kind)).toEqual(['backend-down']);
   });
 
   it('are listed easiest first, and found by id or by their number in that list', () => {
