@@ -5,12 +5,13 @@ import { parseErrorLog } from '../nginx/error-log.js';
 import { allErrorLogs } from '../nginx/route.js';
 import { HOST_NOW, nginxTime, parsePsAges, parseUptime, PS_AGES } from '../system/backend-logs.js';
 import { type AccessLine, accessLogs, accessSummary, missingUpstreamFields, parseAccessLog } from '../history/access-log.js';
-import { adviceFor, summaryOf } from '../history/advice.js';
+import { adviceFor, type QueueNow, summaryOf } from '../history/advice.js';
 import { episodesOf, failuresOf, historyReport } from '../history/episodes.js';
 import { listenOverflows, logEvents, oomKills, unstampedCrashes } from '../history/events.js';
 import { historyReadCommand, parseHistoryRead, type ReadFile } from '../history/read-script.js';
 import type { BackendEvent } from '../history/types.js';
 import { parseSs } from '../system/ss.js';
+import { describeQueue, parseListenQueues, queueFor } from '../system/listen-queue.js';
 import { listensAt, processStarts } from '../history/listeners.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
@@ -35,6 +36,19 @@ function logsOf(facts: KnownFacts): { errorLogs: string[]; access: ReturnType<ty
   const prefix = need(facts, 'nginx.prefix');
   const errorLogs = allErrorLogs(config, prefix).filter((l) => l.startsWith('/'));
   return { errorLogs: errorLogs.length ? errorLogs : [need(facts, 'nginx.defaultErrorLog')], access: accessLogs(config, prefix) };
+}
+
+/** The listen queue of a server as nginx's line names it ("unix:/run/app.sock", "127.0.0.1:8000"), and who holds it. */
+function queueNow(server: string, ss: string, ps: string): QueueNow | undefined {
+  const port = Number(/:(\d+)$/.exec(server)?.[1]);
+  const target = server.startsWith('unix:') ? { socket: server.slice(5) } : { ip: server.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), port };
+  if (!('socket' in target) && !Number.isFinite(port)) return undefined;
+  const queue = queueFor(parseListenQueues(ss), target);
+  if (!queue) return undefined;
+  const pids = new Set(queue.listener.pids ?? (queue.listener.pid !== null ? [queue.listener.pid] : []));
+  const holders = parsePsAges(ps).filter((p) => pids.has(p.pid));
+  const top = holders.find((p) => !pids.has(p.ppid)) ?? holders[0];
+  return { line: describeQueue(queue), ...(top ? { args: top.args } : {}) };
 }
 
 /** nginx's logs, on nginx's box. */
@@ -137,7 +151,7 @@ export const historyRead = defineCheck({
       return { outcome: 'quiet', facts: { 'history.report': report }, summary: 'no upstream error in the logs in the window: nothing happened that nginx logged', evidence };
     }
     const summary = summaryOf(newest);
-    const advice = adviceFor(newest, { crashLines: crashes, overflows });
+    const advice = adviceFor(newest, { crashLines: crashes, overflows, queue: queueNow(newest.upstream, ran(results, SS)?.stdout ?? '', psRun?.code === 0 ? psRun.stdout : '') });
     return { outcome: newest.story, facts: { 'history.report': report, 'history.summary': summary, 'history.advice': advice }, summary, evidence };
   },
 });

@@ -22,8 +22,32 @@ export function summaryOf(e: Episode): string {
 const lastOf = (events: readonly BackendEvent[], ...kinds: BackendEvent['kind'][]) => [...events].reverse().find((e) => kinds.includes(e.kind));
 const count = (events: readonly BackendEvent[], ...kinds: BackendEvent['kind'][]) => events.filter((e) => kinds.includes(e.kind)).length;
 
+/** The listen queue of the episode's server as ss shows it now, and the command line of the process holding it. */
+export interface QueueNow {
+  /** describeQueue's words: "/run/app.sock: 0 connection(s) waiting to be accepted, queue size 1". */
+  line: string;
+  args?: string;
+}
+
+/**
+ * A queue that overflowed: nginx was turned away at once (EAGAIN on a unix socket) while every worker was
+ * busy and the queue held no more. More workers take connections sooner; a longer queue absorbs a burst,
+ * up to net.core.somaxconn, which caps every listen backlog.
+ */
+function queueAdvice(e: Episode, queue: QueueNow | undefined): string {
+  return [
+    `The listen queue at ${e.upstream} was full ${e.count} time${e.count === 1 ? '' : 's'}: every worker was busy, the queue held no more, and the kernel turned nginx away at once (11: Resource temporarily unavailable).`,
+    queue ? `Now: ${queue.line}${queue.args ? `, held by: ${queue.args}` : ''}.` : '',
+    'To prevent the next overflow, give the backend more workers so connections are taken sooner (gunicorn --workers, uwsgi --processes, php-fpm pm.max_children, sized by the memory one worker uses) and a longer queue for bursts (gunicorn --backlog, uwsgi --listen, php-fpm listen.backlog).',
+    'The kernel caps every queue at net.core.somaxconn: read it with sysctl net.core.somaxconn and raise it (sysctl -w net.core.somaxconn=1024, and in /etc/sysctl.d/ to keep it) when the backlog asked for is larger.',
+    'A longer nginx timeout does not help: the connection is refused, not slow.',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 /** What to do so the next episode does not happen, in words; `crashLines` are the backend's own crash lines seen. */
-export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; overflows: number | null }): string {
+export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; overflows: number | null; queue?: QueueNow }): string {
   switch (e.story) {
     case 'restart-window': {
       // A supervisor's or the backend's own line says more than ps's start time.
@@ -57,6 +81,7 @@ export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; ov
       return `The kernel killed the backend for lack of memory (${kill?.line ?? 'an OOM kill'}). Give it the memory it needs (its cgroup's memory limit, or the box's), or run fewer workers; the developer should find what grew (the request at ${e.location || 'that time'}).`;
     }
     case 'saturated': {
+      if (e.kind === 'backlog-full' && !lastOf(e.events, 'max-children')) return queueAdvice(e, extra.queue);
       const warning = lastOf(e.events, 'max-children');
       return [
         `Every worker was busy${warning ? ` (${warning.line})` : ''}, so requests waited in the queue until nginx gave up.`,
