@@ -78,6 +78,12 @@ export const HISTORY_SITUATIONS: Situation[] = [
     setup: inBox(past.listenQueueOverflow),
   },
   {
+    id: 'history-hung',
+    how: 'a Python API on 127.0.0.1:8000 behind proxy_read_timeout 2s (hungEarlier) stopped with SIGSTOP: GET /, GET /orders and GET / got 504, then SIGCONT; badgateway ran without --url.',
+    yields: [['history.read', 'hung']],
+    setup: inBox(past.hungEarlier),
+  },
+  {
     id: 'history-quiet',
     how: 'gunicorn under supervisord on its unix socket, nothing broken (neverFailed): badgateway ran with --url http://shop.example/ on a site that never failed.',
     yields: [['history.read', 'quiet']],

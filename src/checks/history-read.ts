@@ -70,11 +70,11 @@ const ON_BACKEND = [BACKEND_READ, UPTIME, DMESG, NETSTAT, SS, PS_AGES];
 export const historyRead = defineCheck({
   id: 'history.read',
   guide: 'error-log',
-  outcomes: ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'unreachable', 'closed', 'other', 'quiet'],
+  outcomes: ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'hung', 'unreachable', 'closed', 'other', 'quiet'],
   needs: ['nginx.config', 'nginx.prefix', 'nginx.defaultErrorLog', 'upstream.target'],
   learns: ['history.report'],
   learnsOn: Object.fromEntries(
-    ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'unreachable', 'closed', 'other'].map((o) => [o, ['history.summary', 'history.advice'] as const]),
+    ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'hung', 'unreachable', 'closed', 'other'].map((o) => [o, ['history.summary', 'history.advice'] as const]),
   ),
 
   plan(facts, done) {

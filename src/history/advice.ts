@@ -92,6 +92,8 @@ export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; ov
     }
     case 'slow-endpoint':
       return `Only ${e.location || 'one path'} timed out (${e.count} time${e.count === 1 ? '' : 's'}), and nothing on the backend's side restarted or crashed then: that endpoint was slow for a while (a lock, a slow query). Find what held it, and if it is slow by nature give it its own limit instead of the whole site's: location = ${e.location || '/PATH'} { proxy_read_timeout 120s; ... } with the rest of that location's settings.`;
+    case 'hung':
+      return `Every path of ${e.upstream || 'the backend'} timed out in the same spell (${e.location || 'this path'} ${e.count} time${e.count === 1 ? '' : 's'}, and others with it), and nothing on the backend's side restarted or crashed then: it took connections and answered none, a backend that was stopped or stuck (a deadlock, every worker blocked) and went on later. It answers now. Next time read what it waits on before restarting it (py-spy dump --pid PID, or gdb -p PID for a native program; ps -o stat= -p PID shows T when it was stopped), and let its supervisor restart stuck workers (gunicorn --timeout, uwsgi harakiri, php-fpm request_terminate_timeout). A longer nginx timeout only makes clients wait longer.`;
     case 'unreachable':
       return `Nothing accepted connections at ${e.upstream} then, and no log on this box says it restarted or crashed. It runs now: read its own log around ${clock(e.last)} for why it was gone, and whatever stops and starts it (a deploy script, cron).`;
     case 'closed':

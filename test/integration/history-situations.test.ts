@@ -3,6 +3,7 @@ import {
   crashLoopUnderSupervisor,
   deadServerBehindLiveOne,
   firewallBlip,
+  hungEarlier,
   listenQueueOverflow,
   oomKillEarlier,
   pm2CrashEarlier,
@@ -70,6 +71,21 @@ function expectQueueHistory(report: any, statuses: string[]) {
   expect(report.diagnosis.explanation).toContain('--backlog 1');
   expect(report.diagnosis.explanation).toContain('net.core.somaxconn');
   expect(report.diagnosis.explanation).not.toMatch(/proxy_read_timeout|proxy_connect_timeout/);
+}
+
+/** The hung backend's episodes without --url: / twice and /orders once, in the same spell: it hung, no endpoint was slow. */
+function expectHungHistory(report: any) {
+  expect(pathOf(report)).toContain('backend-timing:within-timeout history:hung');
+  expect(report.diagnosis).toMatchObject({ cause: 'backend-hung', transient: true });
+  expect(report.history.episodes.map((e: any) => [e.location, e.count, e.story])).toEqual([
+    ['/orders', 1, 'hung'],
+    ['/', 2, 'hung'],
+  ]);
+  const [orders, root] = report.history.episodes;
+  expect(root.first < orders.first && orders.first < root.last).toBe(true);
+  expect(report.history.per_minute.reduce((n: number, m: { '504': number }) => n + m['504'], 0)).toBe(3);
+  expect(report.diagnosis.explanation).toContain('took connections and answered none');
+  expect(report.diagnosis.explanation).not.toContain('location = /');
 }
 
 const { use, inBox } = stackScope();
@@ -196,6 +212,13 @@ describe('history: the 502s are over when badgateway runs', () => {
     expectQueueHistory(report, stack.statuses);
   });
 
+  it('a backend stopped (SIGSTOP) for a while and continued: every path timed out in the same spell; hung, not one slow endpoint', async () => {
+    const stack = await use(hungEarlier());
+    expect(stack.statuses).toEqual(['504', '504', '504', '200']);
+    const { report } = await inBox(stack, ['--json']);
+    expectHungHistory(report);
+  });
+
   it('a restart no log records: the API started by hand was killed and started again; ps shows when the process listening now started', async () => {
     const stack = await use(unloggedGap());
     expect(stack.statuses).toEqual(['502', '502', '200']);
@@ -291,5 +314,12 @@ describe('history over --ssh: every log read on the box through its sshd', () =>
     expectQueueLoad(stack.statuses);
     const { report } = await overSsh(stack, []);
     expectQueueHistory(report, stack.statuses);
+  });
+
+  it('a backend stopped for a while and continued: hung, read over SSH', async () => {
+    const stack = await use(hungEarlier());
+    expect(stack.statuses).toEqual(['504', '504', '504', '200']);
+    const { report } = await overSsh(stack, []);
+    expectHungHistory(report);
   });
 });

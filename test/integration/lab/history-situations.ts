@@ -366,6 +366,29 @@ redirect_stderr=true
   });
 }
 
+/**
+ * A backend that hung for a while: a plain API on 127.0.0.1:8000 (proxy_read_timeout 2s) is stopped with
+ * SIGSTOP; the kernel still queues connections for it, so GET /, GET /orders and GET / again time out (504);
+ * it is continued with SIGCONT and answers at once.
+ */
+export async function hungEarlier(): Promise<Stack & { statuses: string[] }> {
+  const box = await startBox();
+  return removing(box, async () => {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/api/server.py', LOCKING_SERVER);
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8000', 'proxy_read_timeout 2s;'));
+    startPlain(box, 8000);
+    box.run(['nginx']);
+    await waitInBox(box, tcpReady(8000), 'the API');
+    const pid = /pid=(\d+)/.exec(box.run(['ss', '-Hltnp', 'sport = :8000']))?.[1];
+    if (!pid) throw new Error('no pid listens on 127.0.0.1:8000');
+    box.run(['kill', '-STOP', '--', pid]);
+    const during = [...requests(box, 'http://api.example/', 1), ...requests(box, 'http://api.example/orders', 1), ...requests(box, 'http://api.example/', 1)];
+    box.run(['kill', '-CONT', '--', pid]);
+    return { box, url: 'http://api.example/', host: 'api.example', statuses: [...during, ...requests(box, 'http://api.example/', 1)] };
+  });
+}
+
 /** gunicorn under supervisord on its unix socket, never broken: history has nothing to tell. */
 export async function neverFailed(): Promise<Stack> {
   return gunicornUnderSupervisor();
