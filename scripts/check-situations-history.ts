@@ -84,6 +84,12 @@ export const HISTORY_SITUATIONS: Situation[] = [
     setup: inBox(past.hungEarlier),
   },
   {
+    id: 'history-dead-server',
+    how: 'upstream api with 127.0.0.1:8001 (a Python API) and 127.0.0.1:8002 (nothing listens) (deadServerBehindLiveOne): four GETs got 200, nginx logged one refusal at 127.0.0.1:8002 and passed the request on; badgateway ran without --url.',
+    yields: [['history.read', 'still-down']],
+    setup: inBox(past.deadServerBehindLiveOne),
+  },
+  {
     id: 'history-quiet',
     how: 'gunicorn under supervisord on its unix socket, nothing broken (neverFailed): badgateway ran with --url http://shop.example/ on a site that never failed.',
     yields: [['history.read', 'quiet']],

@@ -9,10 +9,10 @@ import { adviceFor, type QueueNow, summaryOf } from '../history/advice.js';
 import { episodesOf, failuresOf, historyReport } from '../history/episodes.js';
 import { listenOverflows, logEvents, oomKills, unstampedCrashes } from '../history/events.js';
 import { historyReadCommand, parseHistoryRead, type ReadFile } from '../history/read-script.js';
-import type { BackendEvent } from '../history/types.js';
+import type { BackendEvent, Episode } from '../history/types.js';
 import { parseSs } from '../system/ss.js';
 import { describeQueue, parseListenQueues, queueFor } from '../system/listen-queue.js';
-import { listensAt, processStarts } from '../history/listeners.js';
+import { isOnThisBox, listensAt, processStarts } from '../history/listeners.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
@@ -70,11 +70,11 @@ const ON_BACKEND = [BACKEND_READ, UPTIME, DMESG, NETSTAT, SS, PS_AGES];
 export const historyRead = defineCheck({
   id: 'history.read',
   guide: 'error-log',
-  outcomes: ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'hung', 'unreachable', 'closed', 'other', 'quiet'],
+  outcomes: ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'hung', 'unreachable', 'still-down', 'closed', 'other', 'quiet'],
   needs: ['nginx.config', 'nginx.prefix', 'nginx.defaultErrorLog', 'upstream.target'],
   learns: ['history.report'],
   learnsOn: Object.fromEntries(
-    ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'hung', 'unreachable', 'closed', 'other'].map((o) => [o, ['history.summary', 'history.advice'] as const]),
+    ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'hung', 'unreachable', 'still-down', 'closed', 'other'].map((o) => [o, ['history.summary', 'history.advice'] as const]),
   ),
 
   plan(facts, done) {
@@ -110,7 +110,11 @@ export const historyRead = defineCheck({
     const psRun = ran(results, PS_AGES);
     const starts = psRun?.code === 0 ? processStarts(listeners, parsePsAges(psRun.stdout), now) : [];
     const sameServer = (e: BackendEvent, upstream: string) => listeners.some((l) => listensAt(upstream, l) && e.server === (l.netid === 'unix' ? `unix:${l.path}` : `${l.address}:${l.port}`));
-    const episodes = episodesOf(failures, inWindow([...events, ...starts]), sameServer);
+    const ssRun = ran(results, SS);
+    // A refused server on this box where nothing listens now is not over: it is still down.
+    const stillDown = (e: Episode) =>
+      ssRun?.code === 0 && (e.story === 'unreachable' || e.story === 'restart-window') && e.kind === 'refused' && isOnThisBox(e.upstream, listeners) && !listeners.some((l) => listensAt(e.upstream, l));
+    const episodes = episodesOf(failures, inWindow([...events, ...starts]), sameServer).map((e) => (stillDown(e) ? { ...e, story: 'still-down' as const, cause: 'backend-down' } : e));
     const counts: { time: number; status: number }[] = statuses.length ? statuses : failures;
     // Without --since the window starts where the logs read start (at most MAX_WINDOW_MS back).
     const oldest = [...inWindow(counts), ...episodes.flatMap((e) => e.events)].reduce((min, c) => Math.min(min, c.time), now);
