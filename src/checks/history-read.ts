@@ -113,7 +113,11 @@ export const historyRead = defineCheck({
     const ssRun = ran(results, SS);
     // A refused server on this box where nothing listens now is not over: it is still down.
     const stillDown = (e: Episode) =>
-      ssRun?.code === 0 && (e.story === 'unreachable' || e.story === 'restart-window') && e.kind === 'refused' && isOnThisBox(e.upstream, listeners) && !listeners.some((l) => listensAt(e.upstream, l));
+      ssRun?.code === 0 &&
+      (e.story === 'unreachable' || e.story === 'restart-window') &&
+      e.kind === 'refused' &&
+      isOnThisBox(e.upstream, listeners) &&
+      !listeners.some((l) => listensAt(e.upstream, l));
     const episodes = episodesOf(failures, inWindow([...events, ...starts]), sameServer).map((e) => (stillDown(e) ? { ...e, story: 'still-down' as const, cause: 'backend-down' } : e));
     const counts: { time: number; status: number }[] = statuses.length ? statuses : failures;
     // Without --since the window starts where the logs read start (at most MAX_WINDOW_MS back).
