@@ -118,13 +118,19 @@ export const historyRead = defineCheck({
       e.kind === 'refused' &&
       isOnThisBox(e.upstream, listeners) &&
       !listeners.some((l) => listensAt(e.upstream, l));
-    const episodes = episodesOf(failures, inWindow([...events, ...starts]), sameServer).map((e) => (stillDown(e) ? { ...e, story: 'still-down' as const, cause: 'backend-down' } : e));
+    const overflows = listenOverflows(ran(results, NETSTAT)?.stdout ?? '');
+    // Connection timeouts to a server of this box that listens, while the kernel counts listen queue
+    // overflows: its queue was full and the kernel dropped nginx's SYNs (the counter is since boot).
+    const queueDropped = (e: Episode) =>
+      e.kind === 'connect-timeout' && e.story === 'slow-endpoint' && !!overflows && isOnThisBox(e.upstream, listeners) && listeners.some((l) => listensAt(e.upstream, l));
+    const episodes = episodesOf(failures, inWindow([...events, ...starts]), sameServer).map((e) =>
+      stillDown(e) ? { ...e, story: 'still-down' as const, cause: 'backend-down' } : queueDropped(e) ? { ...e, story: 'saturated' as const, cause: 'backend-saturated' } : e,
+    );
     const counts: { time: number; status: number }[] = statuses.length ? statuses : failures;
     // Without --since the window starts where the logs read start (at most MAX_WINDOW_MS back).
     const oldest = [...inWindow(counts), ...episodes.flatMap((e) => e.events)].reduce((min, c) => Math.min(min, c.time), now);
     const report = historyReport({ since: sinceMs !== undefined ? since : oldest, until: now }, episodes, inWindow(counts), inWindow([...events, ...starts]), notes);
 
-    const overflows = listenOverflows(ran(results, NETSTAT)?.stdout ?? '');
     const evidence: Evidence[] = [];
     if (read) {
       evidence.push({

@@ -34,13 +34,19 @@ export interface QueueNow {
  * busy and the queue held no more. More workers take connections sooner; a longer queue absorbs a burst,
  * up to net.core.somaxconn, which caps every listen backlog.
  */
-function queueAdvice(e: Episode, queue: QueueNow | undefined): string {
+function queueAdvice(e: Episode, queue: QueueNow | undefined, overflows: number | null): string {
+  const how =
+    e.kind === 'connect-timeout'
+      ? `the kernel dropped nginx's connection requests and proxy_connect_timeout ran out (110 while connecting); the kernel counted ${overflows ?? 'some'} listen queue overflows since boot (ListenOverflows in /proc/net/netstat)`
+      : 'the kernel turned nginx away at once (11: Resource temporarily unavailable)';
   return [
-    `The listen queue at ${e.upstream} was full ${e.count} time${e.count === 1 ? '' : 's'}: every worker was busy, the queue held no more, and the kernel turned nginx away at once (11: Resource temporarily unavailable).`,
+    `The listen queue at ${e.upstream} was full ${e.count} time${e.count === 1 ? '' : 's'}: every worker was busy, the queue held no more, and ${how}.`,
     queue ? `Now: ${queue.line}${queue.args ? `, held by: ${queue.args}` : ''}.` : '',
     'To prevent the next overflow, give the backend more workers so connections are taken sooner (gunicorn --workers, uwsgi --processes, php-fpm pm.max_children, sized by the memory one worker uses) and a longer queue for bursts (gunicorn --backlog, uwsgi --listen, php-fpm listen.backlog).',
     'The kernel caps every queue at net.core.somaxconn: read it with sysctl net.core.somaxconn and raise it (sysctl -w net.core.somaxconn=1024, and in /etc/sysctl.d/ to keep it) when the backlog asked for is larger.',
-    'A longer nginx timeout does not help: the connection is refused, not slow.',
+    e.kind === 'connect-timeout'
+      ? 'A longer proxy_connect_timeout only makes clients wait in a queue that is already full.'
+      : 'A longer nginx timeout does not help: the connection is refused, not slow.',
   ]
     .filter(Boolean)
     .join(' ');
@@ -81,7 +87,7 @@ export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; ov
       return `The kernel killed the backend for lack of memory (${kill?.line ?? 'an OOM kill'}). Give it the memory it needs (its cgroup's memory limit, or the box's), or run fewer workers; the developer should find what grew (the request at ${e.location || 'that time'}).`;
     }
     case 'saturated': {
-      if (e.kind === 'backlog-full' && !lastOf(e.events, 'max-children')) return queueAdvice(e, extra.queue);
+      if ((e.kind === 'backlog-full' || e.kind === 'connect-timeout') && !lastOf(e.events, 'max-children')) return queueAdvice(e, extra.queue, extra.overflows);
       const warning = lastOf(e.events, 'max-children');
       return [
         `Every worker was busy${warning ? ` (${warning.line})` : ''}, so requests waited in the queue until nginx gave up.`,

@@ -45,32 +45,39 @@ function expectSaturatedHistory(report: any) {
 }
 
 /** Six at once: one served, some waited in the queue, the rest turned away; then two more turned away; then 200. */
-function expectQueueLoad(statuses: string[]) {
+function expectQueueLoad(statuses: string[], failed = '502') {
   const concurrent = statuses.slice(0, 6);
-  expect(concurrent.filter((s) => s === '502').length).toBeGreaterThanOrEqual(2);
+  expect(concurrent.filter((s) => s === failed).length).toBeGreaterThanOrEqual(2);
   expect(concurrent.filter((s) => s === '200').length).toBeGreaterThanOrEqual(1);
-  expect(statuses.slice(6)).toEqual(['502', '502', '200']);
+  expect(statuses.slice(6)).toEqual([failed, failed, '200']);
 }
 
-/** The overflow's episodes without --url: nginx's EAGAIN lines on /slow and on /, the queue's size as ss shows it now. */
-function expectQueueHistory(report: any, statuses: string[]) {
-  expect(pathOf(report)).toContain('socket-queue:room queue-now:over history:saturated history-fpm:room');
+/**
+ * The overflow's episodes without --url: nginx's lines on /slow and on / (EAGAIN on the unix socket; on TCP a
+ * connect timeout while the kernel counts ListenOverflows), the queue's size as ss shows it now.
+ */
+function expectQueueHistory(report: any, statuses: string[], tcp = false) {
+  expect(pathOf(report)).toContain(tcp ? 'connect-probe:open connect-now:over history:saturated history-fpm:room' : 'socket-queue:room queue-now:over history:saturated history-fpm:room');
   expect(report.diagnosis).toMatchObject({ cause: 'backend-saturated', transient: true });
-  const turnedAway = statuses.filter((s) => s === '502').length;
+  const turnedAway = statuses.filter((s) => s === (tcp ? '504' : '502')).length;
+  const server = tcp ? '127.0.0.1:8000' : 'unix:/run/api/gunicorn.sock';
   const episodes = report.history.episodes.map((e: any) => [e.location, e.count, e.story, e.upstream]);
   expect(episodes).toEqual([
-    ['/slow', turnedAway - 2, 'saturated', 'unix:/run/api/gunicorn.sock'],
-    ['/', 2, 'saturated', 'unix:/run/api/gunicorn.sock'],
+    ['/slow', turnedAway - 2, 'saturated', server],
+    ['/', 2, 'saturated', server],
   ]);
   const newest = report.history.episodes.at(-1);
   expect(newest.first <= newest.last && newest.first >= report.history.episodes[0].first).toBe(true);
   expect(newest.first).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
-  expect(newest.evidence.join('\n')).toContain('(11: Resource temporarily unavailable)');
-  expect(report.history.per_minute.reduce((n: number, m: { '502': number }) => n + m['502'], 0)).toBe(turnedAway);
+  expect(newest.evidence.join('\n')).toContain(tcp ? '(110: Connection timed out) while connecting to upstream' : '(11: Resource temporarily unavailable)');
+  expect(report.history.per_minute.reduce((n: number, m: { '502': number; '504': number }) => n + m['502'] + m['504'], 0)).toBe(turnedAway);
+  if (tcp) expect(report.diagnosis.explanation).toMatch(/the kernel counted [1-9]\d* listen queue overflows since boot \(ListenOverflows/);
   expect(report.diagnosis.explanation).toContain('queue size 1');
   expect(report.diagnosis.explanation).toContain('--backlog 1');
   expect(report.diagnosis.explanation).toContain('net.core.somaxconn');
-  expect(report.diagnosis.explanation).not.toMatch(/proxy_read_timeout|proxy_connect_timeout/);
+  // Never a longer timeout: no value is proposed for one, and nothing is edited.
+  expect(report.diagnosis.explanation).not.toMatch(/proxy_(?:read|connect)_timeout \d/);
+  expect([report.fix.edits, report.fix.commands]).toEqual([[], []]);
 }
 
 /** The hung backend's episodes without --url: / twice and /orders once, in the same spell: it hung, no endpoint was slow. */
@@ -229,6 +236,13 @@ describe('history: the 502s are over when badgateway runs', () => {
     expectHungHistory(report);
   });
 
+  it('a TCP listen queue overflowing: the kernel dropped SYNs (ListenOverflows), nginx timed out connecting (504), over now; more workers and a longer queue', async () => {
+    const stack = await use(listenQueueOverflow({ tcp: true }));
+    expectQueueLoad(stack.statuses, '504');
+    const { report } = await inBox(stack, ['--json']);
+    expectQueueHistory(report, stack.statuses, true);
+  });
+
   it('a restart no log records: the API started by hand was killed and started again; ps shows when the process listening now started', async () => {
     const stack = await use(unloggedGap());
     expect(stack.statuses).toEqual(['502', '502', '200']);
@@ -329,5 +343,12 @@ describe('history over --ssh: every log read on the box through its sshd', () =>
     expect(stack.statuses).toEqual(['504', '504', '504', '200']);
     const { report } = await overSsh(stack, []);
     expectHungHistory(report);
+  });
+
+  it('a TCP listen queue overflowing, over now: ListenOverflows and the queue read over SSH', async () => {
+    const stack = await use(listenQueueOverflow({ tcp: true }));
+    expectQueueLoad(stack.statuses, '504');
+    const { report } = await overSsh(stack, []);
+    expectQueueHistory(report, stack.statuses, true);
   });
 });

@@ -327,8 +327,12 @@ def app(environ, start_response):
  * served, two wait in the queue, the rest are turned away at once (nginx: "11: Resource temporarily
  * unavailable"), and two GETs of / meet the same full queue. The lock is released, the load ends, and
  * the site answers. `statuses`: the six concurrent ones (sorted), then the two, then the last one.
+ * With `tcp`, gunicorn listens on 127.0.0.1:8000 and nginx waits proxy_connect_timeout 1s: the kernel drops
+ * the SYNs a full queue cannot hold (counting ListenOverflows), and nginx answers 504 ("110: Connection timed
+ * out while connecting").
  */
-export async function listenQueueOverflow(): Promise<Stack & { statuses: string[] }> {
+export async function listenQueueOverflow(options: { tcp?: boolean } = {}): Promise<Stack & { statuses: string[] }> {
+  const bind = options.tcp ? '127.0.0.1:8000' : 'unix:/run/api/gunicorn.sock';
   const box = await startBox();
   return removing(box, async () => {
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
@@ -337,7 +341,7 @@ export async function listenQueueOverflow(): Promise<Stack & { statuses: string[
     box.write(
       '/etc/supervisor/conf.d/api.conf',
       `[program:api]
-command=/usr/bin/gunicorn --workers 1 --backlog 1 --bind unix:/run/api/gunicorn.sock --error-logfile /var/log/api/error.log app:app
+command=/usr/bin/gunicorn --workers 1 --backlog 1 --bind ${bind} --error-logfile /var/log/api/error.log app:app
 directory=/srv/api
 user=www-data
 autostart=true
@@ -346,17 +350,18 @@ stdout_logfile=/var/log/api/out.log
 redirect_stderr=true
 `,
     );
-    enableSite(box, 'api', proxySite('api.example', 'http://unix:/run/api/gunicorn.sock'));
+    enableSite(box, 'api', options.tcp ? proxySite('api.example', 'http://127.0.0.1:8000', 'proxy_connect_timeout 1s;') : proxySite('api.example', 'http://unix:/run/api/gunicorn.sock'));
     box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
     box.run(['nginx']);
-    await waitInBox(box, ['test', '-S', '/run/api/gunicorn.sock'], 'gunicorn on its socket');
+    await waitInBox(box, options.tcp ? tcpReady(8000) : ['test', '-S', '/run/api/gunicorn.sock'], 'gunicorn listening');
     // Well before the load, so its start does not explain the episode.
     await sleep(4000);
     box.write('/srv/api/lock', 'held\n');
     const load = ['sh', '-c', 'for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w "%{http_code}\\n" -m 25 http://api.example/slow >> /run/load.txt & done; wait'];
     const argv = box.exec(load);
     spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' }).unref();
-    await waitInBox(box, ['grep', '-q', '11: Resource temporarily unavailable', '/var/log/nginx/api.example.error.log'], "nginx's first EAGAIN", 10_000);
+    const turnedAway = options.tcp ? 'while connecting to upstream' : '11: Resource temporarily unavailable';
+    await waitInBox(box, ['grep', '-q', turnedAway, '/var/log/nginx/api.example.error.log'], "nginx's first connection turned away", 10_000);
     await sleep(300);
     const during = requests(box, 'http://api.example/', 2);
     box.run(['rm', '-f', '/srv/api/lock']);
