@@ -66,6 +66,30 @@ export const HISTORY_SITUATIONS: Situation[] = [
     setup: inBox(past.badHeaderEarlier, 'http://api.example/'),
   },
   {
+    id: 'history-over',
+    how: 'a Python API under supervisord in a cgroup v1 memory group of 60 MB (oomKillEarlier): while a leaking deploy was in place, GET /hog was OOM-killed (502); the leak was rolled back and /hog answers 200; badgateway ran without --url: the replay of GET /hog answered.',
+    yields: [['history.over', 'over']],
+    setup: inBox(past.oomKillEarlier),
+  },
+  {
+    id: 'history-listen-queue',
+    how: 'gunicorn under supervisord, one sync worker, --backlog 1 on a unix socket (listenQueueOverflow): six concurrent GETs of /slow while a lock held the worker, nginx logged 11: Resource temporarily unavailable for those turned away and for two GETs of /; the lock was released and the load ended; badgateway ran without --url.',
+    yields: [['history.read', 'saturated']],
+    setup: inBox(past.listenQueueOverflow),
+  },
+  {
+    id: 'history-hung',
+    how: 'a Python API on 127.0.0.1:8000 behind proxy_read_timeout 2s (hungEarlier) stopped with SIGSTOP: GET /, GET /orders and GET / got 504, then SIGCONT; badgateway ran without --url.',
+    yields: [['history.read', 'hung']],
+    setup: inBox(past.hungEarlier),
+  },
+  {
+    id: 'history-dead-server',
+    how: 'upstream api with 127.0.0.1:8001 (a Python API) and 127.0.0.1:8002 (nothing listens) (deadServerBehindLiveOne): four GETs got 200, nginx logged one refusal at 127.0.0.1:8002 and passed the request on; badgateway ran without --url.',
+    yields: [['history.read', 'still-down']],
+    setup: inBox(past.deadServerBehindLiveOne),
+  },
+  {
     id: 'history-quiet',
     how: 'gunicorn under supervisord on its unix socket, nothing broken (neverFailed): badgateway ran with --url http://shop.example/ on a site that never failed.',
     yields: [['history.read', 'quiet']],

@@ -5,13 +5,14 @@ import { parseErrorLog } from '../nginx/error-log.js';
 import { allErrorLogs } from '../nginx/route.js';
 import { HOST_NOW, nginxTime, parsePsAges, parseUptime, PS_AGES } from '../system/backend-logs.js';
 import { type AccessLine, accessLogs, accessSummary, missingUpstreamFields, parseAccessLog } from '../history/access-log.js';
-import { adviceFor, summaryOf } from '../history/advice.js';
+import { adviceFor, type QueueNow, summaryOf } from '../history/advice.js';
 import { episodesOf, failuresOf, historyReport } from '../history/episodes.js';
 import { listenOverflows, logEvents, oomKills, unstampedCrashes } from '../history/events.js';
 import { historyReadCommand, parseHistoryRead, type ReadFile } from '../history/read-script.js';
-import type { BackendEvent } from '../history/types.js';
+import type { BackendEvent, Episode } from '../history/types.js';
 import { parseSs } from '../system/ss.js';
-import { listensAt, processStarts } from '../history/listeners.js';
+import { describeQueue, parseListenQueues, queueFor } from '../system/listen-queue.js';
+import { isOnThisBox, listensAt, processStarts } from '../history/listeners.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
@@ -37,6 +38,19 @@ function logsOf(facts: KnownFacts): { errorLogs: string[]; access: ReturnType<ty
   return { errorLogs: errorLogs.length ? errorLogs : [need(facts, 'nginx.defaultErrorLog')], access: accessLogs(config, prefix) };
 }
 
+/** The listen queue of a server as nginx's line names it ("unix:/run/app.sock", "127.0.0.1:8000"), and who holds it. */
+function queueNow(server: string, ss: string, ps: string): QueueNow | undefined {
+  const port = Number(/:(\d+)$/.exec(server)?.[1]);
+  const target = server.startsWith('unix:') ? { socket: server.slice(5) } : { ip: server.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), port };
+  if (!('socket' in target) && !Number.isFinite(port)) return undefined;
+  const queue = queueFor(parseListenQueues(ss), target);
+  if (!queue) return undefined;
+  const pids = new Set(queue.listener.pids ?? (queue.listener.pid !== null ? [queue.listener.pid] : []));
+  const holders = parsePsAges(ps).filter((p) => pids.has(p.pid));
+  const top = holders.find((p) => !pids.has(p.ppid)) ?? holders[0];
+  return { line: describeQueue(queue), ...(top ? { args: top.args } : {}) };
+}
+
 /** nginx's logs, on nginx's box. */
 function nginxRead(facts: KnownFacts): string[] {
   const { errorLogs, access } = logsOf(facts);
@@ -56,11 +70,11 @@ const ON_BACKEND = [BACKEND_READ, UPTIME, DMESG, NETSTAT, SS, PS_AGES];
 export const historyRead = defineCheck({
   id: 'history.read',
   guide: 'error-log',
-  outcomes: ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'unreachable', 'closed', 'other', 'quiet'],
+  outcomes: ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'hung', 'unreachable', 'still-down', 'closed', 'other', 'quiet'],
   needs: ['nginx.config', 'nginx.prefix', 'nginx.defaultErrorLog', 'upstream.target'],
   learns: ['history.report'],
   learnsOn: Object.fromEntries(
-    ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'unreachable', 'closed', 'other'].map((o) => [o, ['history.summary', 'history.advice'] as const]),
+    ['restart-window', 'crash-loop', 'oom-kill', 'saturated', 'slow-endpoint', 'hung', 'unreachable', 'still-down', 'closed', 'other'].map((o) => [o, ['history.summary', 'history.advice'] as const]),
   ),
 
   plan(facts, done) {
@@ -96,13 +110,27 @@ export const historyRead = defineCheck({
     const psRun = ran(results, PS_AGES);
     const starts = psRun?.code === 0 ? processStarts(listeners, parsePsAges(psRun.stdout), now) : [];
     const sameServer = (e: BackendEvent, upstream: string) => listeners.some((l) => listensAt(upstream, l) && e.server === (l.netid === 'unix' ? `unix:${l.path}` : `${l.address}:${l.port}`));
-    const episodes = episodesOf(failures, inWindow([...events, ...starts]), sameServer);
+    const ssRun = ran(results, SS);
+    // A refused server on this box where nothing listens now is not over: it is still down.
+    const stillDown = (e: Episode) =>
+      ssRun?.code === 0 &&
+      (e.story === 'unreachable' || e.story === 'restart-window') &&
+      e.kind === 'refused' &&
+      isOnThisBox(e.upstream, listeners) &&
+      !listeners.some((l) => listensAt(e.upstream, l));
+    const overflows = listenOverflows(ran(results, NETSTAT)?.stdout ?? '');
+    // Connection timeouts to a server of this box that listens, while the kernel counts listen queue
+    // overflows: its queue was full and the kernel dropped nginx's SYNs (the counter is since boot).
+    const queueDropped = (e: Episode) =>
+      e.kind === 'connect-timeout' && e.story === 'slow-endpoint' && !!overflows && isOnThisBox(e.upstream, listeners) && listeners.some((l) => listensAt(e.upstream, l));
+    const episodes = episodesOf(failures, inWindow([...events, ...starts]), sameServer).map((e) =>
+      stillDown(e) ? { ...e, story: 'still-down' as const, cause: 'backend-down' } : queueDropped(e) ? { ...e, story: 'saturated' as const, cause: 'backend-saturated' } : e,
+    );
     const counts: { time: number; status: number }[] = statuses.length ? statuses : failures;
     // Without --since the window starts where the logs read start (at most MAX_WINDOW_MS back).
     const oldest = [...inWindow(counts), ...episodes.flatMap((e) => e.events)].reduce((min, c) => Math.min(min, c.time), now);
     const report = historyReport({ since: sinceMs !== undefined ? since : oldest, until: now }, episodes, inWindow(counts), inWindow([...events, ...starts]), notes);
 
-    const overflows = listenOverflows(ran(results, NETSTAT)?.stdout ?? '');
     const evidence: Evidence[] = [];
     if (read) {
       evidence.push({
@@ -137,7 +165,7 @@ export const historyRead = defineCheck({
       return { outcome: 'quiet', facts: { 'history.report': report }, summary: 'no upstream error in the logs in the window: nothing happened that nginx logged', evidence };
     }
     const summary = summaryOf(newest);
-    const advice = adviceFor(newest, { crashLines: crashes, overflows });
+    const advice = adviceFor(newest, { crashLines: crashes, overflows, queue: queueNow(newest.upstream, ran(results, SS)?.stdout ?? '', psRun?.code === 0 ? psRun.stdout : '') });
     return { outcome: newest.story, facts: { 'history.report': report, 'history.summary': summary, 'history.advice': advice }, summary, evidence };
   },
 });

@@ -27,6 +27,7 @@ import { backendProtocol } from './backend-protocol.js';
 import { backendResponse } from './backend-response.js';
 import { upstreamKeepalive } from './upstream-keepalive.js';
 import { historyRead } from './history-read.js';
+import { historyOver } from './history-over.js';
 
 /** Every check. Flows name them by id; src/catalog.ts pairs them with the fix planners. */
 const ALL_CHECKS: readonly Check[] = [
@@ -58,6 +59,7 @@ const ALL_CHECKS: readonly Check[] = [
   backendCrash,
   backendResponse,
   historyRead,
+  historyOver,
 ];
 
 export const CHECKS: Readonly<Record<string, Check>> = Object.fromEntries(ALL_CHECKS.map((check) => [check.id, check]));

@@ -22,8 +22,38 @@ export function summaryOf(e: Episode): string {
 const lastOf = (events: readonly BackendEvent[], ...kinds: BackendEvent['kind'][]) => [...events].reverse().find((e) => kinds.includes(e.kind));
 const count = (events: readonly BackendEvent[], ...kinds: BackendEvent['kind'][]) => events.filter((e) => kinds.includes(e.kind)).length;
 
+/** The listen queue of the episode's server as ss shows it now, and the command line of the process holding it. */
+export interface QueueNow {
+  /** describeQueue's words: "/run/app.sock: 0 connection(s) waiting to be accepted, queue size 1". */
+  line: string;
+  args?: string;
+}
+
+/**
+ * A queue that overflowed: nginx was turned away at once (EAGAIN on a unix socket) while every worker was
+ * busy and the queue held no more. More workers take connections sooner; a longer queue absorbs a burst,
+ * up to net.core.somaxconn, which caps every listen backlog.
+ */
+function queueAdvice(e: Episode, queue: QueueNow | undefined, overflows: number | null): string {
+  const how =
+    e.kind === 'connect-timeout'
+      ? `the kernel dropped nginx's connection requests and proxy_connect_timeout ran out (110 while connecting); the kernel counted ${overflows ?? 'some'} listen queue overflows since boot (ListenOverflows in /proc/net/netstat)`
+      : 'the kernel turned nginx away at once (11: Resource temporarily unavailable)';
+  return [
+    `The listen queue at ${e.upstream} was full ${e.count} time${e.count === 1 ? '' : 's'}: every worker was busy, the queue held no more, and ${how}.`,
+    queue ? `Now: ${queue.line}${queue.args ? `, held by: ${queue.args}` : ''}.` : '',
+    'To prevent the next overflow, give the backend more workers so connections are taken sooner (gunicorn --workers, uwsgi --processes, php-fpm pm.max_children, sized by the memory one worker uses) and a longer queue for bursts (gunicorn --backlog, uwsgi --listen, php-fpm listen.backlog).',
+    'The kernel caps every queue at net.core.somaxconn: read it with sysctl net.core.somaxconn and raise it (sysctl -w net.core.somaxconn=1024, and in /etc/sysctl.d/ to keep it) when the backlog asked for is larger.',
+    e.kind === 'connect-timeout'
+      ? 'A longer proxy_connect_timeout only makes clients wait in a queue that is already full.'
+      : 'A longer nginx timeout does not help: the connection is refused, not slow.',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 /** What to do so the next episode does not happen, in words; `crashLines` are the backend's own crash lines seen. */
-export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; overflows: number | null }): string {
+export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; overflows: number | null; queue?: QueueNow }): string {
   switch (e.story) {
     case 'restart-window': {
       // A supervisor's or the backend's own line says more than ps's start time.
@@ -57,6 +87,7 @@ export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; ov
       return `The kernel killed the backend for lack of memory (${kill?.line ?? 'an OOM kill'}). Give it the memory it needs (its cgroup's memory limit, or the box's), or run fewer workers; the developer should find what grew (the request at ${e.location || 'that time'}).`;
     }
     case 'saturated': {
+      if ((e.kind === 'backlog-full' || e.kind === 'connect-timeout') && !lastOf(e.events, 'max-children')) return queueAdvice(e, extra.queue, extra.overflows);
       const warning = lastOf(e.events, 'max-children');
       return [
         `Every worker was busy${warning ? ` (${warning.line})` : ''}, so requests waited in the queue until nginx gave up.`,
@@ -67,6 +98,10 @@ export function adviceFor(e: Episode, extra: { crashLines: readonly string[]; ov
     }
     case 'slow-endpoint':
       return `Only ${e.location || 'one path'} timed out (${e.count} time${e.count === 1 ? '' : 's'}), and nothing on the backend's side restarted or crashed then: that endpoint was slow for a while (a lock, a slow query). Find what held it, and if it is slow by nature give it its own limit instead of the whole site's: location = ${e.location || '/PATH'} { proxy_read_timeout 120s; ... } with the rest of that location's settings.`;
+    case 'hung':
+      return `Every path of ${e.upstream || 'the backend'} timed out in the same spell (${e.location || 'this path'} ${e.count} time${e.count === 1 ? '' : 's'}, and others with it), and nothing on the backend's side restarted or crashed then: it took connections and answered none, a backend that was stopped or stuck (a deadlock, every worker blocked) and went on later. It answers now. Next time read what it waits on before restarting it (py-spy dump --pid PID, or gdb -p PID for a native program; ps -o stat= -p PID shows T when it was stopped), and let its supervisor restart stuck workers (gunicorn --timeout, uwsgi harakiri, php-fpm request_terminate_timeout). A longer nginx timeout only makes clients wait longer.`;
+    case 'still-down':
+      return `nginx could not connect to ${e.upstream} (connection refused), and nothing listens there now either: that server is still down. When it is one server of an upstream group, nginx passes its requests on to the others (and leaves it out for fail_timeout after max_fails errors), so clients mostly get answers while that part of the capacity is gone. Start the backend that belongs at ${e.upstream}, or take the server out of the upstream block until it runs again.`;
     case 'unreachable':
       return `Nothing accepted connections at ${e.upstream} then, and no log on this box says it restarted or crashed. It runs now: read its own log around ${clock(e.last)} for why it was gone, and whatever stops and starts it (a deploy script, cron).`;
     case 'closed':

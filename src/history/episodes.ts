@@ -95,7 +95,7 @@ export function episodesOf(
     open.set(key, { list });
     groups.push(list);
   }
-  return groups
+  const episodes = groups
     .map((list) => {
       const first = list[0] as Failure;
       const last = list.at(-1) as Failure;
@@ -108,6 +108,16 @@ export function episodesOf(
       return { story, cause, first: first.time, last: last.time, count: list.length, upstream: first.upstream, location: first.path, kind: first.kind, evidence, events: near };
     })
     .sort((a, b) => a.last - b.last || a.first - b.first);
+  return episodes.map((e) => (e.story === 'slow-endpoint' && e.kind === 'read-timeout' && othersTimedOut(e, episodes) ? { ...e, story: 'hung' as const, cause: 'backend-hung' } : e));
+}
+
+/**
+ * One slow endpoint times out alone; when another path of the same server timed out in the same spell
+ * (their windows overlap), the server answered nothing at all then: it hung (stopped, deadlocked, every
+ * worker stuck), and no single endpoint was slow.
+ */
+function othersTimedOut(e: Episode, all: readonly Episode[]): boolean {
+  return all.some((o) => o !== e && o.upstream === e.upstream && o.location !== e.location && o.kind === 'read-timeout' && o.first <= e.last && e.first <= o.last);
 }
 
 /** 502s and 504s per minute, from the access log's statuses when there are any, else from nginx's error lines. */

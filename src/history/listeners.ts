@@ -10,6 +10,17 @@ export function listensAt(server: string, listener: Listener): boolean {
 }
 
 /**
+ * Whether this box would show a listener at a TCP server nginx names ("127.0.0.1:8002"): a loopback address,
+ * or one a listener here binds. Only then does "nothing listens there now" mean the server is still down.
+ */
+export function isOnThisBox(server: string, listeners: readonly Listener[]): boolean {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(server);
+  if (!m || server.startsWith('unix:')) return false;
+  const host = m[1] as string;
+  return /^127\./.test(host) || host === '::1' || host === 'localhost' || listeners.some((l) => l.netid !== 'unix' && l.address === host);
+}
+
+/**
  * When the processes listening now started (`ps -eo pid=,ppid=,etimes=,args=`, the box's clock now): the
  * topmost process holding each listening socket, as a 'restart' event of that socket's address. A backend
  * started again by hand or by a deploy shows up here even when no log says so.

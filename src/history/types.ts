@@ -30,7 +30,7 @@ export interface BackendEvent {
 }
 
 /** What an episode most likely was, in the words the flow branches on. */
-export type Story = 'restart-window' | 'crash-loop' | 'oom-kill' | 'saturated' | 'slow-endpoint' | 'unreachable' | 'closed' | 'other';
+export type Story = 'restart-window' | 'crash-loop' | 'oom-kill' | 'saturated' | 'slow-endpoint' | 'hung' | 'unreachable' | 'still-down' | 'closed' | 'other';
 
 export interface Episode {
   story: Story;

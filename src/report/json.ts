@@ -99,7 +99,8 @@ export function buildReport(session: Session, fix: FixPlan | null, hosts: Report
     title: ended ? text(ended.title, session) : error ? 'the diagnosis could not finish' : 'the diagnosis did not finish',
     explanation: ended ? text(ended.why, session) : (error ?? ''),
     evidence,
-    ...(facts['history.report']?.episodes.length && ended && !healthy ? { transient: true } : {}),
+    // Over now, unless the newest episode's server is still down (nothing listens there yet).
+    ...(facts['history.report']?.episodes.length && facts['history.report'].episodes.at(-1)?.story !== 'still-down' && ended && !healthy ? { transient: true } : {}),
   };
   const plan = ended?.kind === 'fix' ? fix : null;
   return {

@@ -80,7 +80,12 @@ describe('limits: a real nginx runs out of room, diagnosed with badgateway --jso
     const { report } = await diagnose(url);
     expect(report.diagnosis.cause).toBe('read-timeout');
     // The pool has children to spare (php-fpm wrote no max_children warning), so the script itself is slow.
-    expect(report.steps.map((s: { node: string; outcome: string }) => `${s.node}:${s.outcome}`).slice(-3)).toEqual(['backend-timing:fastcgi', 'fpm-saturation:room', 'fastcgi-timeouts:nginx-first']);
+    expect(report.steps.map((s: { node: string; outcome: string }) => `${s.node}:${s.outcome}`).slice(-4)).toEqual([
+      'backend-timing:fastcgi',
+      'fpm-saturation:room',
+      'fpm-history:slow-endpoint',
+      'fastcgi-timeouts:nginx-first',
+    ]);
     expect(report.diagnosis.explanation).toContain("nginx gives up after 1s, before php-fpm's request_terminate_timeout (5s)");
     // php-fpm would let the script run 5 s: nginx waits as long, and php-fpm's limit stays the one that ends it.
     expect(report.fix.edits[0]).toMatchObject({ file: site.confFile, before: 'fastcgi_read_timeout 1s;', after: 'fastcgi_read_timeout 5s;' });

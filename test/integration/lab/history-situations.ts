@@ -130,7 +130,8 @@ export async function saturatedPoolEarlier(): Promise<Stack & { statuses: string
     await waitInBox(stack.box, ['grep', '-q', 'reached pm.max_children', '/var/log/php8.2-fpm.log'], "php-fpm's max_children warning", 20_000);
     const during = requests(stack.box, 'http://blog.example/index.php', 2);
     stack.box.run(['rm', '-f', '/srv/blog.example/lock']);
-    await sleep(1000);
+    // The load ends: the reports finish and the pool is idle again before anyone looks.
+    await waitInBox(stack.box, ['sh', '-c', '! pgrep -x curl'], 'the reports done', 10_000);
     const after = requests(stack.box, 'http://blog.example/index.php', 1);
     return { ...stack, statuses: [...during, ...after] };
   });
@@ -149,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith('/bad'):
             self.wfile.write(b'HTTP/1.1 200 OK\\r\\nBad Header Line\\r\\n\\r\\n')
             return
-        if self.path.startswith('/hog'):
+        if self.path.startswith('/hog') and os.path.exists('/srv/api/leak'):
             hog = [bytearray(1024 * 1024) for _ in range(300)]
         if self.path.startswith('/slow'):
             for _ in range(200):
@@ -269,8 +270,9 @@ const MEMORY_V1 = '/sys/fs/cgroup/memory';
 
 /**
  * An OOM kill in a memory-limited cgroup: the API under supervisord is moved into a cgroup v1 memory group
- * limited to 60 MB; GET /hog allocates 300 MB and the kernel kills it ("Memory cgroup out of memory: Killed
- * process N (python3)"); supervisord starts it again (outside the group) and the site answers.
+ * limited to 60 MB; while a leaking deploy is in place (/srv/api/leak), GET /hog allocates 300 MB and the
+ * kernel kills it ("Memory cgroup out of memory: Killed process N (python3)"); supervisord starts it again
+ * (outside the group), the leak is rolled back, and every path answers, /hog too: the 502 is over.
  */
 export async function oomKillEarlier(): Promise<Stack & { statuses: string[] }> {
   if (!existsSync(`${MEMORY_V1}/memory.limit_in_bytes`)) throw new Error(`no cgroup v1 memory controller at ${MEMORY_V1}: an OOM kill cannot be made here`);
@@ -297,9 +299,97 @@ export async function oomKillEarlier(): Promise<Stack & { statuses: string[] }> 
     writeFileSync(`${group}/memory.limit_in_bytes`, String(60 * 1024 * 1024));
     const pid = box.run(['supervisorctl', 'pid', 'api']).trim();
     box.run(['sh', '-c', 'echo "$1" > "$2/cgroup.procs"', 'sh', pid, group]);
+    box.write('/srv/api/leak', 'a leaking deploy\n');
     const during = requests(box, 'http://api.example/hog', 1);
     await waitInBox(box, ['grep', '-q', 'exited: api', '/var/log/supervisor/supervisord.log'], "supervisord's word of the kill");
+    box.run(['rm', '-f', '/srv/api/leak']);
     await waitInBox(box, tcpReady(8000), 'the API again');
+    return { box, url: 'http://api.example/', host: 'api.example', statuses: [...during, ...requests(box, 'http://api.example/hog', 1)] };
+  });
+}
+
+/** A WSGI app whose /slow waits while /srv/api/lock exists (at most 20 s). */
+const LOCKING_WSGI = `import os, time
+
+def app(environ, start_response):
+    if environ.get('PATH_INFO') == '/slow':
+        for _ in range(200):
+            if not os.path.exists('/srv/api/lock'):
+                break
+            time.sleep(0.1)
+    start_response('200 OK', [('Content-Type', 'text/plain')])
+    return [b'api ok\\n']
+`;
+
+/**
+ * A listen queue overflowing under bounded concurrent load: gunicorn under supervisord with one sync worker
+ * and --backlog 1 on a unix socket. Six GETs of /slow arrive at once while a lock holds the worker: one is
+ * served, two wait in the queue, the rest are turned away at once (nginx: "11: Resource temporarily
+ * unavailable"), and two GETs of / meet the same full queue. The lock is released, the load ends, and
+ * the site answers. `statuses`: the six concurrent ones (sorted), then the two, then the last one.
+ * With `tcp`, gunicorn listens on 127.0.0.1:8000 and nginx waits proxy_connect_timeout 1s: the kernel drops
+ * the SYNs a full queue cannot hold (counting ListenOverflows), and nginx answers 504 ("110: Connection timed
+ * out while connecting").
+ */
+export async function listenQueueOverflow(options: { tcp?: boolean } = {}): Promise<Stack & { statuses: string[] }> {
+  const bind = options.tcp ? '127.0.0.1:8000' : 'unix:/run/api/gunicorn.sock';
+  const box = await startBox();
+  return removing(box, async () => {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/api/app.py', LOCKING_WSGI);
+    box.run(['install', '-d', '-o', 'www-data', '-g', 'www-data', '/run/api', '/var/log/api']);
+    box.write(
+      '/etc/supervisor/conf.d/api.conf',
+      `[program:api]
+command=/usr/bin/gunicorn --workers 1 --backlog 1 --bind ${bind} --error-logfile /var/log/api/error.log app:app
+directory=/srv/api
+user=www-data
+autostart=true
+autorestart=true
+stdout_logfile=/var/log/api/out.log
+redirect_stderr=true
+`,
+    );
+    enableSite(box, 'api', options.tcp ? proxySite('api.example', 'http://127.0.0.1:8000', 'proxy_connect_timeout 1s;') : proxySite('api.example', 'http://unix:/run/api/gunicorn.sock'));
+    box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
+    box.run(['nginx']);
+    await waitInBox(box, options.tcp ? tcpReady(8000) : ['test', '-S', '/run/api/gunicorn.sock'], 'gunicorn listening');
+    // Well before the load, so its start does not explain the episode.
+    await sleep(4000);
+    box.write('/srv/api/lock', 'held\n');
+    const load = ['sh', '-c', 'for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w "%{http_code}\\n" -m 25 http://api.example/slow >> /run/load.txt & done; wait'];
+    const argv = box.exec(load);
+    spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore' }).unref();
+    const turnedAway = options.tcp ? 'while connecting to upstream' : '11: Resource temporarily unavailable';
+    await waitInBox(box, ['grep', '-q', turnedAway, '/var/log/nginx/api.example.error.log'], "nginx's first connection turned away", 10_000);
+    await sleep(300);
+    const during = requests(box, 'http://api.example/', 2);
+    box.run(['rm', '-f', '/srv/api/lock']);
+    await waitInBox(box, ['sh', '-c', '[ "$(wc -l < /run/load.txt)" -eq 6 ]'], 'the load done', 15_000);
+    const concurrent = box.read('/run/load.txt').trim().split('\n').sort();
+    return { box, url: 'http://api.example/', host: 'api.example', statuses: [...concurrent, ...during, ...requests(box, 'http://api.example/slow', 1)] };
+  });
+}
+
+/**
+ * A backend that hung for a while: a plain API on 127.0.0.1:8000 (proxy_read_timeout 2s) is stopped with
+ * SIGSTOP; the kernel still queues connections for it, so GET /, GET /orders and GET / again time out (504);
+ * it is continued with SIGCONT and answers at once.
+ */
+export async function hungEarlier(): Promise<Stack & { statuses: string[] }> {
+  const box = await startBox();
+  return removing(box, async () => {
+    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+    box.write('/srv/api/server.py', LOCKING_SERVER);
+    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8000', 'proxy_read_timeout 2s;'));
+    startPlain(box, 8000);
+    box.run(['nginx']);
+    await waitInBox(box, tcpReady(8000), 'the API');
+    const pid = /pid=(\d+)/.exec(box.run(['ss', '-Hltnp', 'sport = :8000']))?.[1];
+    if (!pid) throw new Error('no pid listens on 127.0.0.1:8000');
+    box.run(['kill', '-STOP', '--', pid]);
+    const during = [...requests(box, 'http://api.example/', 1), ...requests(box, 'http://api.example/orders', 1), ...requests(box, 'http://api.example/', 1)];
+    box.run(['kill', '-CONT', '--', pid]);
     return { box, url: 'http://api.example/', host: 'api.example', statuses: [...during, ...requests(box, 'http://api.example/', 1)] };
   });
 }
