@@ -7,7 +7,8 @@ import { NGINX_PROBE, PROBE_SCRIPT, probeSection } from './nginx-probe.js';
  * the login's wait. A run with a kept read sends, in place of the login probe (nginx-probe.ts), the same
  * probe with one change: before reading, the box checks that the kept read still stands, and then skips it.
  * It stands when the box says (a) the same master (PID, binary, -p, -c) with the same oldest child (its
- * start in clock ticks: a reload starts new workers) and (b) every file, symbolic link and globbed folder the
+ * start in clock ticks: a reload starts new workers), on the same boot (boot_id) and in the same mount
+ * namespace (a container's nginx can share a PID and a start tick with another's), and (b) every file, symbolic link and globbed folder the
  * kept read names changed before that nginx loaded its config (the reader's own rule, FRESH). The text read
  * then was read after the load from files that have not changed since: it is still what nginx loaded. Any
  * doubt (a file changed, added to or removed from a globbed folder, a reload, a stat that fails, a kept
@@ -22,7 +23,7 @@ export interface KeptRead {
   v: 1;
   /** The reader's own version: a changed script never trusts an old read. */
   reader: string;
-  /** `PID BINARY PREFIX CONF TICKS`, as the box printed it before it read. */
+  /** PID, binary, prefix, conf, start ticks, boot id, mount namespace: one a line, as the box printed them before it read. */
   key: string;
   /** Every file, symlink and globbed folder the read depended on, one a line. */
   names: string;
@@ -43,7 +44,8 @@ export function readerVersion(hash: (text: string) => string): string {
 const CHECK = String.raw`
 ticks=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v master="$pid" '$0 ~ /\)/ { sub(/^.*\) /, ""); split($0, f, " "); if (f[2] == master && (min == "" || f[20] + 0 < min + 0)) min = f[20] } END { print min }')
 [ -n "$ticks" ] || exit 1
-printf "%s\n%s\n%s\n%s\n%s\n" "$pid" "$bin" "$p" "$c" "$ticks" > "$t/key"
+boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null); mnt=$(readlink "/proc/$pid/ns/mnt" 2>/dev/null)
+printf "%s\n%s\n%s\n%s\n%s\n%s\n%s\n" "$pid" "$bin" "$p" "$c" "$ticks" "$boot" "$mnt" > "$t/key"
 [ -s "$t/names" ] || exit 1
 read -r up _ < /proc/uptime; now=$(date +%s.%N); clk=$(getconf CLK_TCK)
 loaded=$(awk -v now="$now" -v up="$up" -v clk="$clk" -v ticks="$ticks" 'BEGIN { printf "%.3f\n", now - up + ticks / clk }')
