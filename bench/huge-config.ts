@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPort } from '../test/integration/lab/processes.js';
@@ -72,17 +72,30 @@ export interface ConfigRun {
 export interface HugeConfigResult {
   one: ConfigRun;
   huge: ConfigRun;
+  /** Runs after one before them kept the read (config-read-cache.ts): the files' metadata checked, not read. */
+  oneKept: ConfigRun;
+  hugeKept: ConfigRun;
+  keptRatio: number;
+  /** The huge box's kept run against the one-vhost box's first run (no kept read there). */
+  keptToFirstRatio: number;
   /** The old way on the same huge box: the files touched after nginx loaded them, so nginx -T is asked. */
   dumped: ConfigRun;
   ratio: number;
   dumpedRatio: number;
 }
 
-async function diagnose(sites: number, how: string, url: string, dir: string, reps: number): Promise<ConfigRun> {
+/** kept: the read kept by the run before (one unmeasured run first); else each run starts with no kept read. */
+async function diagnose(sites: number, how: string, url: string, dir: string, reps: number, kept = false): Promise<ConfigRun> {
   const runs: { ms: number; rss: number; cause: string | null; how: string }[] = [];
+  const state = join(dir, 'state');
+  const env = { ...process.env, BADGATEWAY_STATE_DIR: state };
+  const argv = (rssFile: string) => ['/usr/bin/time', '-f', '%M', '-o', rssFile, process.execPath, cli(), '--json', '--url', url];
+  rmSync(state, { recursive: true, force: true });
+  if (kept) await timed(argv(join(dir, 'rss-warm')), { env, timeoutMs: 180_000 });
   for (let i = 0; i < reps; i++) {
-    const rssFile = join(dir, `rss-${sites}-${how}-${i}`);
-    const run = await timed(['/usr/bin/time', '-f', '%M', '-o', rssFile, process.execPath, cli(), '--json', '--url', url], { timeoutMs: 180_000 });
+    const rssFile = join(dir, `rss-${sites}-${how}-${kept}-${i}`);
+    if (!kept) rmSync(state, { recursive: true, force: true });
+    const run = await timed(argv(rssFile), { env, timeoutMs: 180_000 });
     const report = reportOf(run);
     const said = (report.diagnosis?.evidence ?? []).flatMap((e: { lines: string[] }) => e.lines).find((l: string) => /^read from the files|^nginx -T, /.test(l)) ?? '?';
     runs.push({
@@ -130,12 +143,24 @@ export async function hugeConfig(options: { reps: number; sites?: number; log?: 
   try {
     const small = await box(lab, 1, log);
     const one = await diagnose(1, 'read', small.url, small.dir, options.reps);
+    const oneKept = await diagnose(1, 'read', small.url, small.dir, options.reps, true);
     await small.stop();
     const big = await box(lab, sites, log);
     const huge = await diagnose(sites, 'read', big.url, big.dir, options.reps);
+    const hugeKept = await diagnose(sites, 'read', big.url, big.dir, options.reps, true);
     big.touch();
     const dumped = await diagnose(sites, 'nginx -T', big.url, big.dir, options.reps);
-    return { one, huge, dumped, ratio: huge.ms / one.ms, dumpedRatio: dumped.ms / one.ms };
+    return {
+      one,
+      huge,
+      oneKept,
+      hugeKept,
+      dumped,
+      ratio: huge.ms / one.ms,
+      keptRatio: hugeKept.ms / oneKept.ms,
+      keptToFirstRatio: hugeKept.ms / one.ms,
+      dumpedRatio: dumped.ms / one.ms,
+    };
   } finally {
     await lab.cleanup();
   }

@@ -1,7 +1,9 @@
 import type { HostArg } from '../args.js';
 import { HostSet, type BackendChooser, type SessionHost } from '../hosts/host-set.js';
-import type { CommandSpec } from '../hosts/host.js';
+import type { CommandSpec, Host } from '../hosts/host.js';
 import { LocalHost } from '../hosts/local.js';
+import { KeptReadHost, type KeptReadStore } from '../hosts/kept-read-host.js';
+import { isNginxProbe } from '../system/nginx-probe.js';
 // errors.ts alone, not the ssh index: matching an SshError must not load ssh2.
 import { SshError } from '../hosts/ssh/errors.js';
 import type { SshHost, SshHostSummary } from '../hosts/ssh/index.js';
@@ -16,6 +18,8 @@ export interface ConnectOptions {
   notes?: string[];
   /** Read-only commands the first step asks of nginx's box: they go with its login (see firstCommands). */
   atLogin?: CommandSpec[];
+  /** The kept config read of nginx's box, by the host's identity (role and target): none when absent. */
+  keptRead?: (identity: string) => KeptReadStore;
 }
 
 const SUDO_TRIES = 3;
@@ -46,13 +50,15 @@ async function sudoPassword(host: SshHost, asker: Asker | null, note: (message: 
 }
 
 async function connectOne(arg: HostArg, options: ConnectOptions, asker: Asker | null, note: (message: string) => void): Promise<SessionHost> {
+  const kept = arg.role === 'proxy' && options.keptRead ? KeptReadHost.prepare(options.keptRead(`proxy ssh ${arg.target}`)) : null;
+  const atLogin = (options.atLogin ?? []).map((c) => (kept && isNginxProbe(c.argv) ? kept.probe : c));
   // ssh2 is large: it loads only when a session has a remote host.
   const { acceptFirstSeenKey, connectSsh, describeKnownKey } = await import('../hosts/ssh/index.js');
   const host = await connectSsh({
     target: arg.target,
     lookAheadAtLogin: arg.role === 'proxy',
     // Which box a command about the backend runs on is told by every box's addresses (HostSet.backendFor).
-    atLogin: [...(arg.role === 'proxy' ? (options.atLogin ?? []) : []), { argv: IP_ADDR, timeoutMs: 5000 }],
+    atLogin: [...(arg.role === 'proxy' ? atLogin : []), { argv: IP_ADDR, timeoutMs: 5000 }],
     onUnknownHostKey: async (p) => {
       if (!asker) {
         // Only a host seen for the first time: one known by a key of another type is refused, as a changed key.
@@ -75,7 +81,7 @@ async function connectOne(arg: HostArg, options: ConnectOptions, asker: Asker | 
     ...(asker ? { askPassphrase: (keyFile: string, attempt: number) => asker.secret(`Passphrase for ${keyFile}${attempt > 1 ? ' (that one was wrong)' : ''}`) } : {}),
   });
   await sudoPassword(host, asker, note);
-  return { role: arg.role, host };
+  return { role: arg.role, host: kept ? kept.wrap(host) : host };
 }
 
 /** Connects every host of the session at once; nginx's box is this machine when no proxy is given. */
@@ -85,7 +91,8 @@ export async function connectHosts(args: HostArg[], options: ConnectOptions): Pr
     options.notes?.push(message);
     asker?.tell(message);
   };
-  const local: SessionHost[] = args.some((a) => a.role === 'proxy') ? [] : [{ role: 'proxy', host: new LocalHost() }];
+  const here = (): Host => (options.keptRead ? KeptReadHost.prepare(options.keptRead('proxy local')).wrap(new LocalHost()) : new LocalHost());
+  const local: SessionHost[] = args.some((a) => a.role === 'proxy') ? [] : [{ role: 'proxy', host: here() }];
   const settled = await Promise.allSettled(args.map((arg) => connectOne(arg, options, asker, note)));
   const connected = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');

@@ -13,6 +13,7 @@ import { planFix } from '../drive/fix.js';
 import { Recorder } from '../record/recorder.js';
 import { replayHosts, replayToEnd } from '../record/replay.js';
 import { jsonText } from '../shell/sanitize.js';
+import { keptReadFile } from './kept-read-file.js';
 import { say } from '../shell/stderr.js';
 import { EXIT } from '../report/exit-codes.js';
 import { inputsOfRecording, readRecordingFile, saveAll, saveMarkdown, saveRecording, VERSION } from './run-files.js';
@@ -25,7 +26,16 @@ export async function diagnoseJson(flow: Flow, inputs: KnownFacts, mode: Diagnos
   let session = startSession(flow, replay ? inputsOfRecording(replay) : inputs);
   let hosts: HostSet;
   try {
-    hosts = replay ? replayHosts(replay) : await connectHosts(mode.hosts, { asker: null, acceptNewHostKey: mode.acceptNewHostKey, notes, atLogin: firstCommands(session, checkById) });
+    hosts = replay
+      ? replayHosts(replay)
+      : await connectHosts(mode.hosts, {
+          asker: null,
+          acceptNewHostKey: mode.acceptNewHostKey,
+          notes,
+          atLogin: firstCommands(session, checkById),
+          // A recording keeps the commands a run without a kept read asks (the plain login probe).
+          ...(recorder ? {} : { keptRead: (identity: string) => keptReadFile(identity) }),
+        });
   } catch (e) {
     if (!isReachFailure(e)) throw e;
     const described = mode.hosts.map((h) => ({ role: h.role, label: h.target }));

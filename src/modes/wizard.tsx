@@ -42,9 +42,16 @@ async function wizardStore(flow: Flow, inputs: KnownFacts, mode: DiagnoseMode, f
     inputs,
     hostLabel: mode.hosts.map((h) => h.target).join(' '),
     connect: async (asker) => {
-      const [{ connectHosts }, { firstCommands }, { checkById }] = await Promise.all([import('../drive/connect.js'), import('../runner/look-ahead.js'), import('../checks/index.js')]);
+      const [{ connectHosts }, { firstCommands }, { checkById }, { keptReadFile }] = await Promise.all([
+        import('../drive/connect.js'),
+        import('../runner/look-ahead.js'),
+        import('../checks/index.js'),
+        import('./kept-read-file.js'),
+      ]);
       const atLogin = firstCommands(startSession(flow, inputs), checkById);
-      return keep(await connectHosts(mode.hosts, { asker: recorder ? recorder.asker(asker) : asker, acceptNewHostKey: false, atLogin }));
+      // A recording keeps the commands a run without a kept read asks (the plain login probe).
+      const kept = recorder ? {} : { keptRead: (identity: string) => keptReadFile(identity) };
+      return keep(await connectHosts(mode.hosts, { asker: recorder ? recorder.asker(asker) : asker, acceptNewHostKey: false, atLogin, ...kept }));
     },
   });
 }

@@ -11,7 +11,7 @@ import { configReadCommand, flagValue } from './config-read.js';
  * The caller uses a master's sections only when PID, binary, -p and -c are the ones it worked out itself
  * (probeFor); otherwise it asks as before. The read script travels as an argument, never inside this one.
  */
-const PROBE_SCRIPT = [
+export const PROBE_SCRIPT = [
   'read_script=$1',
   't=$(mktemp -d 2>/dev/null) || exit 3',
   'trap \'rm -rf "$t"\' EXIT',
@@ -40,6 +40,9 @@ const PROBE_SCRIPT = [
 export const NGINX_PROBE: CommandSpec = { argv: ['sh', '-c', PROBE_SCRIPT, 'sh', CONFIG_READ_SCRIPT], timeoutMs: 20_000 };
 
 export const isNginxProbe = (argv: readonly string[]): boolean => argv[0] === 'sh' && argv[2] === PROBE_SCRIPT;
+
+/** One section of the probe's stdout, as its `section` function prints it. */
+export const probeSection = (name: string, text: string): string => `@@bgw-probe ${name}\n${text}\n@@bgw-probe-end ${name}\n`;
 
 /** One master's answers, shaped as the commands nginx.find and nginx.config would have run. */
 export interface ProbedMaster {
