@@ -6,12 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/lab-packages.mjs
+# What badgateway keeps between runs (the kept config reads) goes to a folder of this run, not the runner's home.
+XDG_STATE_HOME=$(mktemp -d "${TMPDIR:-/tmp}/bgw-test-state-XXXXXX")
+export XDG_STATE_HOME
+trap 'rm -rf -- "$XDG_STATE_HOME"' EXIT
 if [ "$(id -u)" != 0 ] || ! unshare --mount --net --pid --fork --mount-proc true 2>/dev/null; then
   echo "badgateway tests: not root or no namespaces here; the integration lab shares this machine's network and processes" >&2
-  exec npx vitest run "$@"
+  npx vitest run "$@"
+  exit
 fi
 # bash is the namespace's first process: it reaps what daemons leave behind and passes Ctrl-C on to vitest.
-exec unshare --mount --net --pid --fork --mount-proc --kill-child -- bash -c '
+unshare --mount --net --pid --fork --mount-proc --kill-child -- bash -c '
   set -u
   ip link set lo up
   npx vitest run "$@" &

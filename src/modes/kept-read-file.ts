@@ -5,7 +5,7 @@
  * cannot be written is left unwritten: the cache only ever saves time, it never stops a diagnosis.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KeptReadStore } from '../hosts/kept-read-host.js';
@@ -15,6 +15,18 @@ import { writePrivateFile } from './private-file.js';
 
 /** A kept read larger than this is not written (nor read): memory stays bounded. */
 const MAX_BYTES = 64 * 1024 * 1024;
+/** Kept reads beyond this many (the least recently written first) are removed: the folder stays bounded too. */
+const MAX_FILES = 32;
+const KEPT_NAME = /^config-read-[0-9a-f]{32}\.json$/;
+
+/** Removes the oldest kept reads beyond MAX_FILES; a file that will not go is left. */
+function pruneKeptReads(folder: string): void {
+  const kept = readdirSync(folder)
+    .filter((name) => KEPT_NAME.test(name))
+    .map((name) => ({ path: join(folder, name), written: statSync(join(folder, name)).mtimeMs }))
+    .sort((a, b) => b.written - a.written);
+  for (const old of kept.slice(MAX_FILES)) rmSync(old.path, { force: true });
+}
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -46,6 +58,7 @@ export function keptReadFile(identity: string, folder: string = keptReadFolder()
         if (text.length > MAX_BYTES) return;
         mkdirSync(folder, { recursive: true, mode: 0o700 });
         writePrivateFile(file, text, 'the kept config read');
+        pruneKeptReads(folder);
       } catch {
         // Not kept: the next run reads the files again.
       }

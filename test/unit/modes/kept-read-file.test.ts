@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,22 @@ describe('the file that keeps a config read between runs', () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(keptReadFile('proxy local', dir).load()).toEqual(kept(store.reader));
     expect(keptReadFile('proxy ssh root@web1', dir).file).not.toBe(store.file);
+  });
+
+  it('keeps at most 32 hosts: writing one more removes the least recently written, and nothing else in the folder', () => {
+    const dir = folder();
+    const stores = Array.from({ length: 33 }, (_, i) => keptReadFile(`proxy ssh root@web${i}`, dir));
+    stores.forEach((store, i) => {
+      store.save(kept(store.reader));
+      // Written one second apart, oldest first, whatever the clock's resolution.
+      utimesSync(store.file, 1_000_000 + i, 1_000_000 + i);
+    });
+    writeFileSync(join(dir, 'journal.json'), '{}');
+    stores[1]?.save(kept(stores[1].reader));
+    const left = readdirSync(dir);
+    expect(left.filter((name) => name.startsWith('config-read-'))).toHaveLength(32);
+    expect(left).not.toContain(stores[0]?.file.split('/').pop());
+    expect(left).toContain('journal.json');
   });
 
   it('is not trusted when cut short, from another reader, or naming a relative path', () => {
