@@ -133,6 +133,11 @@ export function perMinute(statuses: readonly { time: number; status: number }[])
   return [...minutes.entries()].sort((a, b) => a[0] - b[0]).map(([t, c]) => ({ t: iso(t).slice(0, 16), ...c }));
 }
 
+/** Whether a process start seen by ps came after an episode that holds it (one of its server's) had begun. */
+function restartedAfterFailing(start: BackendEvent, episodes: readonly Episode[]): boolean {
+  return episodes.some((e) => e.events.includes(start) && e.first <= start.time);
+}
+
 /** The report's `history`: the window, the episodes (newest last) and the per-minute counts. */
 export function historyReport(
   window: { since: number; until: number },
@@ -148,8 +153,9 @@ export function historyReport(
     episodes: episodes.map((e) => ({ cause: e.cause, story: e.story, first: iso(e.first), last: iso(e.last), count: e.count, upstream: e.upstream, location: e.location, evidence: e.evidence })),
     per_minute: perMinute(counts.filter((c) => c.time >= window.since && c.time <= window.until)),
     notes,
-    // An OOM kill is the machine's: it is marked only when an episode holds it.
-    markers: [...events.filter((e) => e.kind !== 'oom-kill'), ...episodes.flatMap((e) => e.events.filter((x) => x.kind === 'oom-kill'))]
+    // An OOM kill is the machine's: it is marked only when an episode holds it. A start seen by ps is a
+    // restart only when its server was already failing: else it is just when the backend first came up.
+    markers: [...events.filter((e) => e.kind !== 'oom-kill' && (e.source !== 'ps' || restartedAfterFailing(e, episodes))), ...episodes.flatMap((e) => e.events.filter((x) => x.kind === 'oom-kill'))]
       .filter((e) => marked.has(e.kind) && e.time >= window.since && e.time <= window.until)
       .sort((a, b) => a.time - b.time)
       .map((e) => ({ t: iso(Math.floor(e.time / 60_000) * 60_000).slice(0, 16), kind: e.kind })),

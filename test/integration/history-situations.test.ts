@@ -250,6 +250,8 @@ describe('history: the 502s are over when badgateway runs', () => {
     expect(report.diagnosis.cause, pathOf(report)).toBe('backend-down');
     expect(report.history.episodes.at(-1)).toMatchObject({ story: 'restart-window', count: 2, upstream: '127.0.0.1:8000' });
     expect(report.history.episodes.at(-1).evidence.join('\n')).toMatch(/ps: pid \d+ started [\d-]+ [\d:]+: python3 \/srv\/api\/server\.py 8000/);
+    // Started after its server had begun failing: a restart on the chart.
+    expect(report.history.markers.map((m: { kind: string }) => m.kind)).toContain('restart');
   });
 
   it('refused while the backend ran all along (a firewall rule for a moment): no restart or crash explains it, and the report says so', async () => {
@@ -259,6 +261,8 @@ describe('history: the 502s are over when badgateway runs', () => {
     expect(report.diagnosis.cause, pathOf(report)).toBe('backend-down');
     expect(report.history.episodes.at(-1)).toMatchObject({ story: 'unreachable', count: 2 });
     expect(report.diagnosis.explanation).toContain('no log on this box says it restarted or crashed');
+    // The backend's own start, before anything failed, is not a restart on the chart.
+    expect(report.history.markers).toEqual([]);
   });
 });
 
