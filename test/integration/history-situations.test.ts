@@ -13,7 +13,7 @@ import {
   unloggedGap,
   workerCrashEarlier,
 } from './lab/history-situations.js';
-import { sshScope } from './lab/ssh-run.js';
+import { sshScope } from './lab/stack-ssh-run.js';
 import { runCli } from './lab/badgateway.js';
 import { pathOf, stackScope } from './lab/stack-run.js';
 

@@ -1,53 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from './lab/badgateway.js';
+import { describe, expect, it } from 'vitest';
 import { waitInBox } from './lab/box.js';
 import { pathOf, stackScope } from './lab/stack-run.js';
-import { sshClient } from './lab/ssh-client.js';
-import { startSshd } from './lab/sshd.js';
-import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend, type Stack, uwsgiApp } from './lab/stacks.js';
+import { sshScope } from './lab/stack-ssh-run.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend, uwsgiApp } from './lab/stacks.js';
 
-type Cleanup = () => Promise<void> | void;
-const cleanups: Cleanup[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-/**
- * The box's own sshd (started inside it, its host key trusted by a client of this test), and badgateway run
- * from outside the box in the box's network only: everything it learns of the box comes over SSH.
- */
-interface Session {
-  port: number;
-  env: NodeJS.ProcessEnv;
-}
-const sessions = new Map<Stack, Promise<Session>>();
-
-/** One sshd per box (it takes the box's port 22), trusted by one client of this test. */
-async function sshInto(stack: Stack): Promise<Session> {
-  const box = { name: 'box', exec: stack.box.exec, run: (argv: string[]) => stack.box.run(argv), remove: () => {} };
-  const server = await startSshd({ netns: box });
-  cleanups.push(
-    () => server.remove(),
-    () => server.stop(),
-  );
-  const client = sshClient();
-  cleanups.push(() => client.remove());
-  server.authorize('root', client.key.publicKey);
-  client.trust(server);
-  return { port: server.port, env: client.env };
-}
-
-async function overSsh(stack: Stack, args: string[]) {
-  if (!sessions.has(stack)) sessions.set(stack, sshInto(stack));
-  const { port, env } = await (sessions.get(stack) as Promise<Session>);
-  const run = await runCli(['--json', ...args, '--ssh', `root@127.0.0.1:${port}`], { wrap: stack.box.netExec, env, timeoutMs: 90_000 });
-  try {
-    return { ...run, report: JSON.parse(run.stdout) };
-  } catch {
-    throw new Error(`no JSON (exit ${run.code}): ${run.stderr}`);
-  }
-}
-
+const { overSsh } = sshScope();
 const { use: box } = stackScope();
 const path = pathOf;
 
