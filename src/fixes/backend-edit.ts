@@ -6,7 +6,7 @@ import type { BackendSetting, BackendSettings } from '../system/backend-settings
 import type { ConfigEdit } from './plan.js';
 
 /** gunicorn's long flag for each setting a fix sets on its command line. */
-const GUNICORN_FLAG: Partial<Record<BackendSetting, string>> = { workers: '--workers', backlog: '--backlog', umask: '--umask' };
+const GUNICORN_FLAG: Partial<Record<BackendSetting, string>> = { workers: '--workers', backlog: '--backlog', umask: '--umask', group: '--group' };
 /** The uwsgi key a fix writes when the ini has none for the setting. */
 const UWSGI_KEY: Partial<Record<BackendSetting, string>> = { workers: 'processes', backlog: 'listen', 'chmod-socket': 'chmod-socket', 'chown-socket': 'chown-socket' };
 
@@ -16,8 +16,8 @@ export function setGunicornFlags(command: string, wanted: Partial<Record<Backend
   for (const [setting, value] of Object.entries(wanted) as [BackendSetting, string][]) {
     const flag = GUNICORN_FLAG[setting];
     if (!flag) continue;
-    const short = setting === 'workers' ? '-w' : null;
-    const at = words.findIndex((w) => w === flag || w === short || w.startsWith(`${flag}=`) || (short !== null && /^-w\d+$/.test(w)));
+    const short = setting === 'workers' ? '-w' : setting === 'group' ? '-g' : null;
+    const at = words.findIndex((w) => w === flag || w === short || w.startsWith(`${flag}=`) || (setting === 'workers' && /^-w\d+$/.test(w)));
     const word = words[at];
     if (word === undefined) {
       const program = words.findIndex((w) => /(^|\/)gunicorn3?$/.test(w));
@@ -36,7 +36,8 @@ export function backendEdits(settings: BackendSettings, wanted: Partial<Record<B
   const { anchor } = settings;
   if (settings.program === 'gunicorn') {
     const flags = Object.fromEntries(changed.filter(([key]) => GUNICORN_FLAG[key]));
-    const owners = changed.filter(([key]) => key === 'user' || key === 'group');
+    // The program's user= is supervisord's; gunicorn's --group sets the socket's group.
+    const owners = changed.filter(([key]) => key === 'user');
     const edits: ConfigEdit[] = [];
     if (Object.keys(flags).length) {
       const command = anchor.text.replace(/^command\s*=\s*/, '');

@@ -3,22 +3,9 @@
  * each: gunicorn's flags on the `command=` line of its supervisord program (and the program's user= and
  * group=), uwsgi's `key = value` lines in the [uwsgi] section of its app ini. A fix edits these lines.
  */
-import type { ConfigPlace } from '../facts/keys.js';
+import type { BackendSetting, BackendSettings, SettingPlace } from '../facts/keys.js';
 
-export type SettingPlace = ConfigPlace & { text: string };
-
-/** What each program calls the settings a fix changes. */
-export type BackendSetting = 'workers' | 'backlog' | 'umask' | 'user' | 'group' | 'chmod-socket' | 'chown-socket';
-
-export interface BackendSettings {
-  program: 'gunicorn' | 'uwsgi';
-  file: string;
-  /** gunicorn: the command= line (its flags are edited there); uwsgi: the [uwsgi] line (missing keys go after it). */
-  anchor: SettingPlace;
-  values: Partial<Record<BackendSetting, string>>;
-  /** The line that sets each value; for gunicorn's flags, the command= line. */
-  places: Partial<Record<BackendSetting, SettingPlace>>;
-}
+export type { BackendSetting, BackendSettings } from '../facts/keys.js';
 
 /** gunicorn's spellings of the flags a fix changes. */
 const GUNICORN_FLAGS: Record<string, BackendSetting> = {

@@ -79,16 +79,25 @@ describe('gunicorn on a unix socket under supervisord', () => {
     expect(report.fix.commands).toEqual([]);
   }, 90_000);
 
-  it('socket-permission: gunicorn run as root with --umask 077 makes a socket only root may open; opened to www-data, applied and verified', async () => {
+  it("socket-permission: gunicorn run as root with --umask 077 makes a socket only root may open; gunicorn's own --umask and --group changed in the supervisord program, applied, verified, and still open after supervisord restarts it", async () => {
     const stack = await use(gunicornPrivateSocket());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
     expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('connect() to unix:/run/shop/gunicorn.sock failed (13: Permission denied)');
-    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/shop/gunicorn.sock', 'chmod g+rw -- /run/shop/gunicorn.sock']);
-    expect(report.fix.notes.join('\n')).toContain('supervisorctl restart shop');
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({
+        file: '/etc/supervisor/conf.d/shop.conf',
+        line: 2,
+        after: 'command=/usr/bin/gunicorn --group www-data --workers 2 --umask 007 --bind unix:/run/shop/gunicorn.sock --error-logfile /var/log/shop/error.log app:app',
+      }),
+    ]);
+    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/shop/gunicorn.sock', 'chmod g+rw -- /run/shop/gunicorn.sock', 'supervisorctl update shop']);
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
-  });
+    expect(stack.box.run(['stat', '-c', '%a %G', '/run/shop/gunicorn.sock'])).toBe('770 www-data\n');
+    stack.box.run(['supervisorctl', 'restart', 'shop']);
+    await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', '-H', 'Host: shop.example', 'http://127.0.0.1/'], 'shop answering through nginx after its restart');
+  }, 90_000);
 });
 
 describe("Debian's uwsgi", () => {
@@ -105,18 +114,27 @@ describe("Debian's uwsgi", () => {
 });
 
 describe("Debian's uwsgi, its socket", () => {
-  it('socket-permission: apps-enabled/shop.ini gives the socket to nobody with chmod-socket = 600; opened to www-data, applied and verified', async () => {
+  it("socket-permission: apps-enabled/shop.ini gives the socket to nobody with chmod-socket = 600; the ini's own chmod-socket and chown-socket changed, applied, verified, and still open after the init script restarts uwsgi", async () => {
     const stack = await use(uwsgiPrivateSocket());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
     expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('connect() to unix:/run/uwsgi/app/shop/socket failed (13: Permission denied)');
-    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/uwsgi/app/shop/socket', 'chmod g+rw -- /run/uwsgi/app/shop/socket']);
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({ file: '/etc/uwsgi/apps-enabled/shop.ini', before: 'chmod-socket = 600', after: 'chmod-socket = 660' }),
+      expect.objectContaining({ file: '/etc/uwsgi/apps-enabled/shop.ini', before: 'chown-socket = nobody:nogroup', after: 'chown-socket = www-data:www-data' }),
+    ]);
     // Debian's init script runs every app of apps-enabled: it is what restarts this one.
     expect(JSON.stringify(report.diagnosis.evidence)).toContain('/etc/init.d/uwsgi starts uwsgi pid');
-    expect(report.fix.notes.join('\n'), JSON.stringify(report.fix.notes)).toContain('service uwsgi restart');
+    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/uwsgi/app/shop/socket', 'chmod g+rw -- /run/uwsgi/app/shop/socket', 'service uwsgi restart']);
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
-  });
+    // The ini behind apps-enabled's link changed; the link stays.
+    expect(stack.box.read('/etc/uwsgi/apps-available/shop.ini')).toContain('chmod-socket = 660');
+    expect(stack.box.run(['readlink', '/etc/uwsgi/apps-enabled/shop.ini'])).toBe('/etc/uwsgi/apps-available/shop.ini\n');
+    stack.box.run(['service', 'uwsgi', 'restart']);
+    await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', '-H', 'Host: shop.example', 'http://127.0.0.1/'], 'shop answering through nginx after its restart');
+    expect(stack.box.run(['stat', '-c', '%a %U', '/run/uwsgi/app/shop/socket'])).toBe('660 www-data\n');
+  }, 90_000);
 });
 
 describe("Debian's uwsgi, timed in its own protocol", () => {

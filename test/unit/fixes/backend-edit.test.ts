@@ -10,16 +10,16 @@ describe("edits to a backend's own settings", () => {
     expect(setGunicornFlags('/usr/bin/gunicorn --workers=1 -w2 app:app', { workers: '3' })).toBe('/usr/bin/gunicorn --workers=3 -w2 app:app');
   });
 
-  it("supervisord's program: one edit of the command= line, a user= added after it", () => {
+  it("supervisord's program: one edit of the command= line (gunicorn's --group among its flags), a user= added after it", () => {
     const settings = supervisorGunicorn('/etc/supervisor/conf.d/shop.conf', SHOP, 'shop');
     if (!settings) throw new Error('no settings');
-    const edits = backendEdits(settings, { umask: '007', group: 'www-data' }, 'why');
+    const edits = backendEdits(settings, { umask: '007', group: 'www-data', user: 'www-data' }, 'why');
     expect(edits).toEqual([
       {
         file: '/etc/supervisor/conf.d/shop.conf',
         line: 2,
         before: settings.anchor.text,
-        after: 'command=/usr/bin/gunicorn --workers 1 --umask 007 --bind unix:/run/shop/gunicorn.sock app:app\ngroup=www-data',
+        after: 'command=/usr/bin/gunicorn --group www-data --workers 1 --umask 007 --bind unix:/run/shop/gunicorn.sock app:app\nuser=www-data',
         why: 'why',
       },
     ]);
