@@ -1,6 +1,6 @@
 import type { Evidence } from '../facts/evidence.js';
 import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
-import { dialledAddress } from '../facts/dialled.js';
+import { failedServer } from '../facts/failed-server.js';
 import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import { suggestBacklog, suggestWorkers } from '../fixes/backend-edit.js';
@@ -18,9 +18,9 @@ const SOMAXCONN = ['cat', '--', '/proc/sys/net/core/somaxconn'];
 const ran = (done: readonly CommandResult[], argv: readonly string[]) => done.find((r) => r.argv.join('\0') === argv.join('\0'));
 
 function addressOf(facts: KnownFacts): DialledAddress | null {
-  const dialled = facts['upstream.target'] ? dialledAddress(facts) : null;
-  if (!dialled) return null;
-  return dialled.kind === 'unix' ? { kind: 'unix', path: dialled.socket } : { kind: 'tcp', port: dialled.port };
+  const server = facts['upstream.target'] ? failedServer(facts) : null;
+  if (!server) return null;
+  return server.kind === 'unix' ? { kind: 'unix', path: server.socket } : { kind: 'tcp', port: server.port };
 }
 
 /** The definition files the service-defs command printed, each with its text. */

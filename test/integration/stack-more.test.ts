@@ -69,15 +69,24 @@ describe('gunicorn on a unix socket under supervisord', () => {
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   }, 90_000);
 
-  it("backend-saturated: one sync worker held by slow requests, the others wait in the socket's queue; not hung, and no timeout raised", async () => {
+  it("backend-saturated: one sync worker held by slow requests, the others wait in the socket's queue; gunicorn's --workers raised in its supervisord program (sized by CPUs and memory), no timeout raised, applied and verified", async () => {
     const stack = await use(gunicornAllWorkersBusy());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
-    expect(report.steps.at(-1)).toMatchObject({ node: 'backend-timing', outcome: 'queued' });
+    expect(report.steps.find((s: { node: string }) => s.node === 'backend-timing')).toMatchObject({ outcome: 'queued' });
+    expect(report.steps.at(-1)).toMatchObject({ node: 'busy-settings', outcome: 'gunicorn' });
     expect(nodes(report, 'backend-timing').join('\n')).toMatch(/\/run\/shop\/gunicorn\.sock: [1-9]\d* connection\(s\) waiting to be accepted/);
-    expect(report.fix.edits).toEqual([]);
-    expect(report.fix.commands).toEqual([]);
-  }, 90_000);
+    const cpus = Number(stack.box.run(['nproc']).trim());
+    expect(nodes(report, 'busy-settings').join('\n')).toMatch(
+      new RegExp(`workers 1 -> ${2 * cpus + 1}: ${cpus} CPUs? \\(2 x CPUs \\+ 1 = ${2 * cpus + 1}\\), each worker uses about \\d+ MB, \\d+ MB available`),
+    );
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/supervisor/conf.d/shop.conf', after: expect.stringContaining(`--workers ${2 * cpus + 1} `) })]);
+    expect(report.fix.commands).toEqual(['supervisorctl update shop']);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+    // The master and its new workers.
+    expect(stack.box.run(['pgrep', '-c', '-f', '^/usr/bin/python3 /usr/bin/gunicorn']).trim()).toBe(String(2 * cpus + 2));
+  }, 120_000);
 
   it("socket-permission: gunicorn run as root with --umask 077 makes a socket only root may open; gunicorn's own --umask and --group changed in the supervisord program, applied, verified, and still open after supervisord restarts it", async () => {
     const stack = await use(gunicornPrivateSocket());
@@ -101,7 +110,7 @@ describe('gunicorn on a unix socket under supervisord', () => {
 });
 
 describe("Debian's uwsgi", () => {
-  it('backend-saturated: one process, listen = 2, held by slow requests; nginx gets EAGAIN, the queue is full', async () => {
+  it('backend-saturated: one process, listen = 2, held by slow requests; nginx gets EAGAIN, the queue is full; processes and listen raised in the app ini (listen capped by somaxconn), applied and verified', async () => {
     const stack = await use(uwsgiQueueFull());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
@@ -109,8 +118,16 @@ describe("Debian's uwsgi", () => {
     // uwsgi reports its queue only for TCP sockets; for this one it names the backlog it was given.
     expect(stack.box.read('/var/log/uwsgi/app/shop.log')).toContain('your server socket listen backlog is limited to 2 connections');
     expect(nodes(report, 'socket-queue').join('\n')).toMatch(/\/run\/uwsgi\/app\/shop\/socket: \d+ connection\(s\) waiting to be accepted, queue size 2/);
-    expect(report.fix.edits).toEqual([]);
-  }, 90_000);
+    const cpus = Number(stack.box.run(['nproc']).trim());
+    const somaxconn = Number(stack.box.run(['cat', '/proc/sys/net/core/somaxconn']).trim());
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({ file: '/etc/uwsgi/apps-enabled/shop.ini', before: 'processes = 1', after: `processes = ${2 * cpus + 1}` }),
+      expect.objectContaining({ file: '/etc/uwsgi/apps-enabled/shop.ini', before: 'listen = 2', after: `listen = ${Math.min(128, somaxconn)}` }),
+    ]);
+    expect(report.fix.commands).toEqual(['service uwsgi restart']);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  }, 120_000);
 });
 
 describe("Debian's uwsgi, its socket", () => {
