@@ -13,6 +13,7 @@ import {
   uwsgiQueueFull,
   uwsgiSlow,
 } from './lab/stacks-more.js';
+import { runCli } from './lab/badgateway.js';
 import { waitInBox } from './lab/box.js';
 import { initScriptBackend, nodeUnderPm2 } from './lab/stacks.js';
 
@@ -88,7 +89,7 @@ describe('gunicorn on a unix socket under supervisord', () => {
     expect(stack.box.run(['pgrep', '-c', '-f', '^/usr/bin/python3 /usr/bin/gunicorn']).trim()).toBe(String(2 * cpus + 2));
   }, 120_000);
 
-  it("socket-permission: gunicorn run as root with --umask 077 makes a socket only root may open; gunicorn's own --umask and --group changed in the supervisord program, applied, verified, and still open after supervisord restarts it", async () => {
+  it("socket-permission: gunicorn run as root with --umask 077 makes a socket only root may open; gunicorn's own --umask and --group changed in the supervisord program, applied, verified, still open after supervisord restarts it; undo brings the old command back through supervisorctl update", async () => {
     const stack = await use(gunicornPrivateSocket());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
@@ -106,7 +107,12 @@ describe('gunicorn on a unix socket under supervisord', () => {
     expect(stack.box.run(['stat', '-c', '%a %G', '/run/shop/gunicorn.sock'])).toBe('770 www-data\n');
     stack.box.run(['supervisorctl', 'restart', 'shop']);
     await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', '-H', 'Host: shop.example', 'http://127.0.0.1/'], 'shop answering through nginx after its restart');
-  }, 90_000);
+    // badgateway undo: the program's old command back, and gunicorn restarted with it through supervisorctl update.
+    const undone = await runCli(['undo'], { wrap: stack.box.exec, env: { ...process.env, ...BOX_STATE }, timeoutMs: 60_000 });
+    expect(undone.code, undone.stdout + undone.stderr).toBe(0);
+    expect(stack.box.read('/etc/supervisor/conf.d/shop.conf')).toContain('--workers 2 --umask 077 --bind');
+    await waitInBox(stack.box, ['sh', '-c', 'test "$(stat -c %a /run/shop/gunicorn.sock)" = 700'], 'the private socket again after undo');
+  }, 120_000);
 });
 
 describe("Debian's uwsgi", () => {
