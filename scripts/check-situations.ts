@@ -13,7 +13,7 @@ import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPath, waitForPort, type Started } from '../test/integration/lab/processes.js';
 import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend } from '../test/integration/lab/stacks.js';
-import { gunicornAllWorkersBusy } from '../test/integration/lab/stacks-more.js';
+import { gunicornAllWorkersBusy, gunicornPrivateSocket, uwsgiPrivateSocket } from '../test/integration/lab/stacks-more.js';
 import { HISTORY_SITUATIONS } from './check-situations-history.js';
 
 export interface Setup {
@@ -373,6 +373,26 @@ export const SITUATIONS: Situation[] = [
     yields: [['backend.timing', 'queued']],
     async setup(lab) {
       const stack = await gunicornAllWorkersBusy();
+      lab.later(() => stack.box.remove());
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'gunicorn-private-socket',
+    how: "Debian's gunicorn under supervisord run as root with --umask 077 (test/integration/lab/stacks-more.ts gunicornPrivateSocket), in a box of its own: its socket /run/shop/gunicorn.sock is root's alone, nginx's www-data workers get 13.",
+    yields: [['backend.settings', 'gunicorn']],
+    async setup(lab) {
+      const stack = await gunicornPrivateSocket();
+      lab.later(() => stack.box.remove());
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'uwsgi-private-socket',
+    how: "Debian's uwsgi whose app ini says chown-socket = nobody:nogroup and chmod-socket = 600 (test/integration/lab/stacks-more.ts uwsgiPrivateSocket), in a box of its own: nginx's www-data workers get 13.",
+    yields: [['backend.settings', 'uwsgi']],
+    async setup(lab) {
+      const stack = await uwsgiPrivateSocket();
       lab.later(() => stack.box.remove());
       return { url: stack.url, wrap: stack.box.exec };
     },

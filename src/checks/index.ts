@@ -14,6 +14,7 @@ import { upstreamKind } from './upstream-kind.js';
 import { backendDirect } from './backend-direct.js';
 import { fastcgiTimeouts } from './fastcgi-timeouts.js';
 import { fpmSaturation } from './fpm-saturation.js';
+import { backendSettings } from './backend-settings.js';
 import { headerSize } from './header-size.js';
 import { selinuxState } from './selinux-state.js';
 import { workerLimits } from './worker-limits.js';
@@ -49,6 +50,7 @@ const ALL_CHECKS: readonly Check[] = [
   backendDirect,
   fastcgiTimeouts,
   fpmSaturation,
+  backendSettings,
   backendReach,
   socketQueue,
   upstreamTlsCheck,

@@ -60,6 +60,21 @@ export interface ConfigPlace {
 export type FpmKey = 'listen' | 'listen.owner' | 'listen.group' | 'listen.mode' | 'user' | 'group' | 'request_terminate_timeout' | 'pm' | 'pm.max_children';
 
 /** One php-fpm pool as php-fpm itself reads it (`php-fpm -tt`), with the file:line of each setting. */
+export type SettingPlace = ConfigPlace & { text: string };
+
+/** What each program calls the settings a fix changes. */
+export type BackendSetting = 'workers' | 'backlog' | 'umask' | 'user' | 'group' | 'chmod-socket' | 'chown-socket';
+
+export interface BackendSettings {
+  program: 'gunicorn' | 'uwsgi';
+  file: string;
+  /** gunicorn: the command= line (its flags are edited there); uwsgi: the [uwsgi] line (missing keys go after it). */
+  anchor: SettingPlace;
+  values: Partial<Record<BackendSetting, string>>;
+  /** The line that sets each value; for gunicorn's flags, the command= line. */
+  places: Partial<Record<BackendSetting, SettingPlace>>;
+}
+
 export interface FpmPool {
   name: string;
   /** php-fpm's master running this config; null when this config is installed but not running. */
@@ -175,6 +190,12 @@ export interface Facts {
   'backend.states': string[];
   /** The session host whose own view showed the backend's listeners, when that is not nginx's box. */
   'backend.box': string;
+  /** gunicorn's or uwsgi's own settings, with the lines that set them (the supervisord program, the app ini). */
+  'backend.settings': BackendSettings;
+  /** How many workers the backend could run, sized by CPUs and memory, with the numbers in words. */
+  'backend.workers': { suggested: number; why: string };
+  /** The backend's listen queue now, what it could be, and the kernel's cap (net.core.somaxconn). */
+  'backend.backlog': { current: number; suggested: number; somaxconn: number | null };
 
   'timeout.directive': string;
   'timeout.currentMs': number;

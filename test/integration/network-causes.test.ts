@@ -123,7 +123,14 @@ describe('the network between nginx and its backend, broken for real in namespac
     );
     const url = `http://127.0.0.1:${site.port}/`;
     const { report } = await diagnose(url);
-    expect(report.steps.map((s: { node: string }) => s.node).slice(-3)).toEqual(['error-log', 'backlog-where', 'socket-queue']);
+    // A plain python3 backend: no gunicorn command line or uwsgi ini to raise its workers in, so it escalates.
+    expect(report.steps.map((s: { node: string; outcome: string }) => `${s.node} ${s.outcome}`).slice(-5)).toEqual([
+      'backlog-where unix',
+      'socket-queue full',
+      expect.stringMatching(/^full-config /),
+      expect.stringMatching(/^full-service /),
+      'full-settings none',
+    ]);
     expect(evidence(report, 'error-log')).toContain('11: Resource temporarily unavailable');
     expect(report.diagnosis.title).toBe("The backend's connection queue is full");
     expect(report.diagnosis.explanation).toContain('(full: new connections are refused)');

@@ -124,7 +124,9 @@ describe('unix sockets and php-fpm, broken for real, diagnosed with badgateway -
       [`kill -QUIT -- ${fpm.process.pid}`, true],
       [`/usr/sbin/php-fpm8.2 --daemonize --fpm-config ${fpm.confFile}`, true],
     ]);
-    expect(report.steps.at(-1)).toMatchObject({ node: 'socket-perm-service', outcome: 'process' });
+    expect(report.steps.at(-2)).toMatchObject({ node: 'socket-perm-service', outcome: 'process' });
+    // php-fpm's pool is its own setting: no gunicorn command line or uwsgi ini to change.
+    expect(report.steps.at(-1)).toMatchObject({ node: 'socket-perm-settings', outcome: 'none' });
     expect(await walkWizard(url)).toContain('Cause: socket-permission');
   });
 });

@@ -13,6 +13,7 @@ import {
   uwsgiQueueFull,
   uwsgiSlow,
 } from './lab/stacks-more.js';
+import { runCli } from './lab/badgateway.js';
 import { waitInBox } from './lab/box.js';
 import { initScriptBackend, nodeUnderPm2 } from './lab/stacks.js';
 
@@ -69,30 +70,53 @@ describe('gunicorn on a unix socket under supervisord', () => {
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   }, 90_000);
 
-  it("backend-saturated: one sync worker held by slow requests, the others wait in the socket's queue; not hung, and no timeout raised", async () => {
+  it("backend-saturated: one sync worker held by slow requests, the others wait in the socket's queue; gunicorn's --workers raised in its supervisord program (sized by CPUs and memory), no timeout raised, applied and verified", async () => {
     const stack = await use(gunicornAllWorkersBusy());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
-    expect(report.steps.at(-1)).toMatchObject({ node: 'backend-timing', outcome: 'queued' });
+    expect(report.steps.find((s: { node: string }) => s.node === 'backend-timing')).toMatchObject({ outcome: 'queued' });
+    expect(report.steps.at(-1)).toMatchObject({ node: 'busy-settings', outcome: 'gunicorn' });
     expect(nodes(report, 'backend-timing').join('\n')).toMatch(/\/run\/shop\/gunicorn\.sock: [1-9]\d* connection\(s\) waiting to be accepted/);
-    expect(report.fix.edits).toEqual([]);
-    expect(report.fix.commands).toEqual([]);
-  }, 90_000);
+    const cpus = Number(stack.box.run(['nproc']).trim());
+    expect(nodes(report, 'busy-settings').join('\n')).toMatch(
+      new RegExp(`workers 1 -> ${2 * cpus + 1}: ${cpus} CPUs? \\(2 x CPUs \\+ 1 = ${2 * cpus + 1}\\), each worker uses about \\d+ MB, \\d+ MB available`),
+    );
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/supervisor/conf.d/shop.conf', after: expect.stringContaining(`--workers ${2 * cpus + 1} `) })]);
+    expect(report.fix.commands).toEqual(['supervisorctl update shop']);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+    // The master and its new workers.
+    expect(stack.box.run(['pgrep', '-c', '-f', '^/usr/bin/python3 /usr/bin/gunicorn']).trim()).toBe(String(2 * cpus + 2));
+  }, 120_000);
 
-  it('socket-permission: gunicorn run as root with --umask 077 makes a socket only root may open; opened to www-data, applied and verified', async () => {
+  it("socket-permission: gunicorn run as root with --umask 077 makes a socket only root may open; gunicorn's own --umask and --group changed in the supervisord program, applied, verified, still open after supervisord restarts it; undo brings the old command back through supervisorctl update", async () => {
     const stack = await use(gunicornPrivateSocket());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
     expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('connect() to unix:/run/shop/gunicorn.sock failed (13: Permission denied)');
-    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/shop/gunicorn.sock', 'chmod g+rw -- /run/shop/gunicorn.sock']);
-    expect(report.fix.notes.join('\n')).toContain('supervisorctl restart shop');
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({
+        file: '/etc/supervisor/conf.d/shop.conf',
+        line: 2,
+        after: 'command=/usr/bin/gunicorn --group www-data --workers 2 --umask 007 --bind unix:/run/shop/gunicorn.sock --error-logfile /var/log/shop/error.log app:app',
+      }),
+    ]);
+    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/shop/gunicorn.sock', 'chmod g+rw -- /run/shop/gunicorn.sock', 'supervisorctl update shop']);
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
-  });
+    expect(stack.box.run(['stat', '-c', '%a %G', '/run/shop/gunicorn.sock'])).toBe('770 www-data\n');
+    stack.box.run(['supervisorctl', 'restart', 'shop']);
+    await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', '-H', 'Host: shop.example', 'http://127.0.0.1/'], 'shop answering through nginx after its restart');
+    // badgateway undo: the program's old command back, and gunicorn restarted with it through supervisorctl update.
+    const undone = await runCli(['undo'], { wrap: stack.box.exec, env: { ...process.env, ...BOX_STATE }, timeoutMs: 60_000 });
+    expect(undone.code, undone.stdout + undone.stderr).toBe(0);
+    expect(stack.box.read('/etc/supervisor/conf.d/shop.conf')).toContain('--workers 2 --umask 077 --bind');
+    await waitInBox(stack.box, ['sh', '-c', 'test "$(stat -c %a /run/shop/gunicorn.sock)" = 700'], 'the private socket again after undo');
+  }, 120_000);
 });
 
 describe("Debian's uwsgi", () => {
-  it('backend-saturated: one process, listen = 2, held by slow requests; nginx gets EAGAIN, the queue is full', async () => {
+  it('backend-saturated: one process, listen = 2, held by slow requests; nginx gets EAGAIN, the queue is full; processes and listen raised in the app ini (listen capped by somaxconn), applied and verified', async () => {
     const stack = await use(uwsgiQueueFull());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
@@ -100,23 +124,40 @@ describe("Debian's uwsgi", () => {
     // uwsgi reports its queue only for TCP sockets; for this one it names the backlog it was given.
     expect(stack.box.read('/var/log/uwsgi/app/shop.log')).toContain('your server socket listen backlog is limited to 2 connections');
     expect(nodes(report, 'socket-queue').join('\n')).toMatch(/\/run\/uwsgi\/app\/shop\/socket: \d+ connection\(s\) waiting to be accepted, queue size 2/);
-    expect(report.fix.edits).toEqual([]);
-  }, 90_000);
+    const cpus = Number(stack.box.run(['nproc']).trim());
+    const somaxconn = Number(stack.box.run(['cat', '/proc/sys/net/core/somaxconn']).trim());
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({ file: '/etc/uwsgi/apps-enabled/shop.ini', before: 'processes = 1', after: `processes = ${2 * cpus + 1}` }),
+      expect.objectContaining({ file: '/etc/uwsgi/apps-enabled/shop.ini', before: 'listen = 2', after: `listen = ${Math.min(128, somaxconn)}` }),
+    ]);
+    expect(report.fix.commands).toEqual(['service uwsgi restart']);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+  }, 120_000);
 });
 
 describe("Debian's uwsgi, its socket", () => {
-  it('socket-permission: apps-enabled/shop.ini gives the socket to nobody with chmod-socket = 600; opened to www-data, applied and verified', async () => {
+  it("socket-permission: apps-enabled/shop.ini gives the socket to nobody with chmod-socket = 600; the ini's own chmod-socket and chown-socket changed, applied, verified, and still open after the init script restarts uwsgi", async () => {
     const stack = await use(uwsgiPrivateSocket());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
     expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain('connect() to unix:/run/uwsgi/app/shop/socket failed (13: Permission denied)');
-    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/uwsgi/app/shop/socket', 'chmod g+rw -- /run/uwsgi/app/shop/socket']);
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({ file: '/etc/uwsgi/apps-enabled/shop.ini', before: 'chmod-socket = 600', after: 'chmod-socket = 660' }),
+      expect.objectContaining({ file: '/etc/uwsgi/apps-enabled/shop.ini', before: 'chown-socket = nobody:nogroup', after: 'chown-socket = www-data:www-data' }),
+    ]);
     // Debian's init script runs every app of apps-enabled: it is what restarts this one.
     expect(JSON.stringify(report.diagnosis.evidence)).toContain('/etc/init.d/uwsgi starts uwsgi pid');
-    expect(report.fix.notes.join('\n'), JSON.stringify(report.fix.notes)).toContain('service uwsgi restart');
+    expect(report.fix.commands).toEqual(['chgrp www-data -- /run/uwsgi/app/shop/socket', 'chmod g+rw -- /run/uwsgi/app/shop/socket', 'service uwsgi restart']);
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
-  });
+    // The ini behind apps-enabled's link changed; the link stays.
+    expect(stack.box.read('/etc/uwsgi/apps-available/shop.ini')).toContain('chmod-socket = 660');
+    expect(stack.box.run(['readlink', '/etc/uwsgi/apps-enabled/shop.ini'])).toBe('/etc/uwsgi/apps-available/shop.ini\n');
+    stack.box.run(['service', 'uwsgi', 'restart']);
+    await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', '-H', 'Host: shop.example', 'http://127.0.0.1/'], 'shop answering through nginx after its restart');
+    expect(stack.box.run(['stat', '-c', '%a %U', '/run/uwsgi/app/shop/socket'])).toBe('660 www-data\n');
+  }, 90_000);
 });
 
 describe("Debian's uwsgi, timed in its own protocol", () => {

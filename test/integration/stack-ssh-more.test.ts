@@ -56,34 +56,46 @@ describe('more causes on the stacks over --ssh', () => {
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   }, 120_000);
 
-  it("gunicorn backend-saturated (one sync worker busy): the socket's queue read over SSH", async () => {
+  it("gunicorn backend-saturated (one sync worker busy): the socket's queue read, --workers raised in the supervisord program over SSH, verified", async () => {
     const stack = await box(gunicornAllWorkersBusy());
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
-    expect(report.steps.at(-1)).toMatchObject({ node: 'backend-timing', outcome: 'queued' });
+    expect(report.steps.at(-1)).toMatchObject({ node: 'busy-settings', outcome: 'gunicorn' });
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/supervisor/conf.d/shop.conf', after: expect.stringMatching(/--workers \d+ /) })]);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   }, 120_000);
 
-  it('gunicorn socket-permission (--umask 077 as root): opened to www-data over SSH, verified', async () => {
+  it("gunicorn socket-permission (--umask 077 as root): gunicorn's --umask and --group changed in its supervisord program over SSH, verified, still open after supervisord restarts it", async () => {
     const stack = await box(gunicornPrivateSocket());
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/supervisor/conf.d/shop.conf', after: expect.stringContaining('--group www-data --workers 2 --umask 007') })]);
     const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
-  });
+    stack.box.run(['supervisorctl', 'restart', 'shop']);
+    await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', '-H', 'Host: shop.example', 'http://127.0.0.1/'], 'shop answering through nginx after its restart');
+  }, 120_000);
 
-  it('uwsgi backend-saturated (one process, listen = 2, full): the queue read over SSH', async () => {
+  it('uwsgi backend-saturated (one process, listen = 2, full): the queue read, processes and listen raised in the app ini over SSH, verified', async () => {
     const stack = await box(uwsgiQueueFull());
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-saturated');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ before: 'processes = 1' }), expect.objectContaining({ before: 'listen = 2' })]);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   }, 120_000);
 
-  it('uwsgi socket-permission (chown-socket nobody, chmod-socket 600): opened to www-data over SSH, verified', async () => {
+  it("uwsgi socket-permission (chown-socket nobody, chmod-socket 600): the app ini's chmod-socket and chown-socket changed over SSH, verified, still open after the init script restarts uwsgi", async () => {
     const stack = await box(uwsgiPrivateSocket());
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ after: 'chmod-socket = 660' }), expect.objectContaining({ after: 'chown-socket = www-data:www-data' })]);
     const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
-  });
+    stack.box.run(['service', 'uwsgi', 'restart']);
+    await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', '-H', 'Host: shop.example', 'http://127.0.0.1/'], 'shop answering through nginx after its restart');
+  }, 120_000);
 
   it('uwsgi read-timeout (a 5 s view, uwsgi_read_timeout 2s): timed in the uwsgi protocol over SSH, the timeout raised, verified', async () => {
     const stack = await box(uwsgiSlow('', 'uwsgi_read_timeout 2s;'));

@@ -10,7 +10,8 @@ import { actionOf } from './commands.js';
 /** Causes whose fix is the reload itself (nginx resolves names again when it loads its config). */
 const RELOAD_IS_THE_FIX = new Set(['stale-dns']);
 
-export type Program = { program: 'nginx'; test: string[] } | { program: 'php-fpm'; test: string[] };
+/** 'backend': gunicorn's supervisord program or a uwsgi app ini; neither has a test of its own, the restart and the verification decide. */
+export type Program = { program: 'nginx'; test: string[] } | { program: 'php-fpm'; test: string[] } | { program: 'backend'; test: string[] };
 
 /** Which program reads this file, and its test: nginx's config files, or a php-fpm pool's. */
 export function programOf(facts: KnownFacts, file: string): Program | null {
@@ -20,6 +21,7 @@ export function programOf(facts: KnownFacts, file: string): Program | null {
     const files = new Set([pool.conf, ...Object.values(pool.places).map((p) => p?.file), pool.section?.file]);
     if (files.has(file)) return { program: 'php-fpm', test: [pool.binary, '-t', '-y', pool.conf] };
   }
+  if (facts['backend.settings']?.file === file) return { program: 'backend', test: [] };
   return null;
 }
 
@@ -33,7 +35,7 @@ export function applicability(plan: FixPlan | null, facts: KnownFacts, cause: st
   if (manual) return { applicable: false, reason: `badgateway does not run "${commandLine(manual.c.argv, 'person')}" by itself: run the commands yourself` };
   for (const edit of plan.edits) {
     if (edit.before.trim() === '') return { applicable: false, reason: `the change at ${edit.file}:${edit.line} does not say which text it replaces: make it by hand` };
-    if (!programOf(facts, edit.file)) return { applicable: false, reason: `${edit.file} is neither nginx's nor php-fpm's config as badgateway read it: make the change by hand` };
+    if (!programOf(facts, edit.file)) return { applicable: false, reason: `${edit.file} is neither nginx's, php-fpm's, nor the backend's own config as badgateway read it: make the change by hand` };
   }
   const changes = actions.filter((a) => ['mode', 'service', 'selinux-boolean', 'continue'].includes(a.action.kind));
   const reloadOnly = actions.some((a) => a.action.kind === 'nginx-reload') && RELOAD_IS_THE_FIX.has(cause ?? '');

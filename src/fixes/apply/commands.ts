@@ -32,6 +32,7 @@ export function actionOf(command: PlannedCommand, facts: KnownFacts): CommandAct
   if (same(facts['service.start'], argv)) return { kind: 'service', verb: 'start' };
   if (same(facts['service.restart'], argv)) return { kind: 'service', verb: 'restart' };
   if (same(facts['service.stop'], argv)) return { kind: 'service', verb: 'stop' };
+  if (same(supervisorUpdate(facts) ?? undefined, argv)) return { kind: 'service', verb: 'restart' };
   const stopped = facts['backend.stoppedPids'] ?? [];
   if (program === 'kill' && argv[1] === '-CONT' && argv[2] === '--' && argv.length > 3 && argv.slice(3).every((pid) => stopped.includes(Number(pid)))) {
     return { kind: 'continue', pids: argv.slice(3).map(Number) };
@@ -39,6 +40,12 @@ export function actionOf(command: PlannedCommand, facts: KnownFacts): CommandAct
   if (program === 'setsebool' && argv.length === 4 && argv[1] === '-P') return { kind: 'selinux-boolean', name: argv[2] as string, value: argv[3] as string };
   if (READERS.has(program) || (program === 'systemctl' && argv[1] === 'show')) return { kind: 'read-only' };
   return { kind: 'manual' };
+}
+
+/** supervisord reads a program's changed definition, and restarts it, only on `supervisorctl update NAME`. */
+export function supervisorUpdate(facts: KnownFacts): string[] | null {
+  const unit = facts['service.unit'];
+  return facts['service.manager'] === 'supervisor' && unit ? ['supervisorctl', 'update', unit] : null;
 }
 
 /** `stat` of a path before chmod/chgrp/chown: octal mode, owner and group by name and number. */

@@ -7,7 +7,7 @@ import type { KnownFacts } from '../../facts/keys.js';
 import type { HostSet } from '../../hosts/host-set.js';
 import type { ConfigEdit, FixPlan, PlannedCommand } from '../plan.js';
 import { Box, BoxError, sha256 } from './box.js';
-import { actionOf, type CommandAction } from './commands.js';
+import { actionOf, type CommandAction, supervisorUpdate } from './commands.js';
 import { applyEdits } from './edit-text.js';
 import { applicability, programOf, type Program } from './applicable.js';
 import { stateDirOf } from './journal.js';
@@ -28,7 +28,7 @@ export interface ApplyInput {
 export interface PreparedFile {
   file: string;
   path: string;
-  program: 'nginx' | 'php-fpm';
+  program: 'nginx' | 'php-fpm' | 'backend';
   edits: ConfigEdit[];
   text: string;
   newText: string;
@@ -72,11 +72,13 @@ export function nginxHandles(facts: KnownFacts): NginxHandles | null {
   return { test, reload, args: facts['nginx.args'] ?? [], masterPid: facts['nginx.masterPid'] ?? null, mainErrorLog };
 }
 
-function backendHandles(facts: KnownFacts): BackendHandles | null {
+function backendHandles(facts: KnownFacts, plan: FixPlan): BackendHandles | null {
   if (!facts['service.unit']) return null;
   const start = facts['service.start'] ?? [];
   const conf = start.includes('--fpm-config') ? (start[start.indexOf('--fpm-config') + 1] ?? null) : null;
-  return { start, stop: facts['service.stop'] ?? [], restart: facts['service.restart'] ?? [], fpmConf: conf, fpmBinary: conf ? (start[0] ?? null) : null };
+  // A supervisord program whose definition changes restarts with its new (or, undone, its old) command only through update.
+  const update = plan.edits.some((e) => e.file === facts['backend.settings']?.file) ? supervisorUpdate(facts) : null;
+  return { start, stop: facts['service.stop'] ?? [], restart: update ?? facts['service.restart'] ?? [], fpmConf: conf, fpmBinary: conf ? (start[0] ?? null) : null };
 }
 
 function commandsOf(plan: FixPlan, facts: KnownFacts): PreparedCommand[] {
@@ -99,7 +101,7 @@ export async function prepareApply(input: ApplyInput): Promise<Prepared> {
   const commands = commandsOf(plan, facts);
   const nginxChanges = plan.edits.some((e) => programOf(facts, e.file)?.program === 'nginx');
   const reload = nginxChanges || (plan.commands.some((c) => actionOf(c, facts).kind === 'nginx-reload') && !plan.edits.length);
-  const base: Omit<Prepared, 'ok' | 'refusal'> = { host: box.label, files: [], commands, reload, nginx: nginxHandles(facts), backend: backendHandles(facts), stateDir: input.stateDir ?? '' };
+  const base: Omit<Prepared, 'ok' | 'refusal'> = { host: box.label, files: [], commands, reload, nginx: nginxHandles(facts), backend: backendHandles(facts, plan), stateDir: input.stateDir ?? '' };
   const can = applicability(plan, facts, input.cause);
   if (!can.applicable) return refuse(base, can.reason);
   if (reload && !base.nginx) return refuse(base, 'nginx test and reload commands are not known for this box');

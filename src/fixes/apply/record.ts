@@ -9,7 +9,7 @@ export interface EditChange {
   file: string;
   /** The file really changed (symlinks followed). */
   path: string;
-  program: 'nginx' | 'php-fpm';
+  program: 'nginx' | 'php-fpm' | 'backend';
   lines: number[];
   diff: string[];
   backup: string;

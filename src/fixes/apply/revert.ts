@@ -117,7 +117,7 @@ export async function revert(box: Box, record: ApplyRecord, gate: StepGate, patt
     await box.run({ argv: ['rmdir', '--', stagingDir(record.stateDir, `${record.id}-restore`)] });
   });
   const backend = record.backend;
-  if (restored.some((e) => e.program === 'php-fpm') && backend) {
+  if (restored.some((e) => e.program !== 'nginx') && backend) {
     await attempt('restarting the backend', async () => {
       for (const step of await restartBackend(box, backend)) (step.ok ? out.lines : out.problems).push(`${commandLine(step.command, 'person')}: ${step.said}`);
     });

@@ -289,6 +289,9 @@ async function writeCandidates(run: ApplyRun): Promise<Ended> {
 /** nginx -t (or php-fpm -t) of the whole tree with the new versions bind-mounted in place. */
 async function validate(run: ApplyRun): Promise<Ended> {
   const { box } = run;
+  for (const b of run.binds.filter((x) => x.file.program === 'backend')) {
+    run.gate.tell('validate', 'info', `${b.file.path}: the backend has no test of its own config; its restart and the check that nginx answers decide, and a failure puts the old file back`);
+  }
   for (const program of ['nginx', 'php-fpm'] as const) {
     const group = run.binds.filter((b) => b.file.program === program);
     const first = group[0];

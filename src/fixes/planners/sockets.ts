@@ -1,6 +1,8 @@
 import { commandLine } from '../../shell/quote.js';
 import { need } from '../../facts/need.js';
-import type { FpmKey, FpmPool, KnownFacts } from '../../facts/keys.js';
+import type { BackendSetting, BackendSettings, FpmKey, FpmPool, KnownFacts } from '../../facts/keys.js';
+import { supervisorUpdate } from '../apply/commands.js';
+import { backendEdits } from '../backend-edit.js';
 import { poolAddressForNginx, parseFpmListen } from '../../system/php-fpm.js';
 import { directiveAt, directiveText, testAndReload } from '../nginx-edit.js';
 import type { ConfigEdit, FixPlan, PlannedCommand, Planner } from '../plan.js';
@@ -203,6 +205,8 @@ const socketPermission: Planner = {
         ],
       };
     }
+    const settings = facts['backend.settings'];
+    if (settings) return backendSocketFix(facts, settings, stopgap, user, group);
     const restart = facts['service.restart']?.length ? ` and restart it (${facts['service.restart'].join(' ')})` : '';
     return {
       commands: stopgap,
@@ -214,6 +218,30 @@ const socketPermission: Planner = {
     };
   },
 };
+
+/** Restart the backend so it reads its changed definition: supervisord only through `update NAME`. */
+export function backendRestart(facts: KnownFacts, why: string): PlannedCommand[] {
+  const update = supervisorUpdate(facts);
+  return update ? [{ argv: update, why, durable: true }] : serviceCommands(facts, 'restart', why);
+}
+
+/** gunicorn's umask and group, or uwsgi's chmod-socket and chown-socket: the backend creates its socket open to nginx's workers each time. */
+function backendSocketFix(facts: KnownFacts, settings: BackendSettings, stopgap: PlannedCommand[], user: string, group: string): FixPlan {
+  const socket = need(facts, 'upstream.socket');
+  const gunicorn = settings.program === 'gunicorn';
+  const wanted: Partial<Record<BackendSetting, string>> = gunicorn ? { umask: '007', group } : { 'chmod-socket': '660', 'chown-socket': `${user}:${group}` };
+  const words = gunicorn ? `gunicorn creates ${socket} with group ${group} and umask 007 (mode 770)` : `uwsgi creates ${socket} owned by ${user}:${group}, mode 660`;
+  const edits = backendEdits(settings, wanted, `${words}: ${user} may connect each time it starts`);
+  const restart = backendRestart(facts, `restart ${need(facts, 'service.unit')}: ${settings.program} sets its socket's owner and mode only when it creates it`);
+  return {
+    commands: [...stopgap, ...restart],
+    edits,
+    notes: [
+      `The durable fix is ${settings.program}'s own setting in ${settings.file}:${settings.anchor.line}; the chgrp and chmod above only help until it creates the socket again.`,
+      ...(restart.length ? [] : noManagerNote(facts, `Restart ${settings.program}`)),
+    ],
+  };
+}
 
 /** Start what should be listening, with the tool that manages it here. */
 const startBackend: Planner = {

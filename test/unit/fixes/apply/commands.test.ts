@@ -22,6 +22,13 @@ describe('what each planned command is, for applying it', () => {
     expect(actionOf(cmd(['setsebool', '-P', 'httpd_can_network_connect', '1']), FACTS)).toEqual({ kind: 'selinux-boolean', name: 'httpd_can_network_connect', value: '1' });
   });
 
+  it("supervisord's update of the managed program is its restart (it reads the changed definition); another program's is not", () => {
+    const supervised: KnownFacts = { 'service.manager': 'supervisor', 'service.unit': 'shop', 'service.restart': ['supervisorctl', 'restart', 'shop'] };
+    expect(actionOf(cmd(['supervisorctl', 'update', 'shop']), supervised)).toEqual({ kind: 'service', verb: 'restart' });
+    expect(actionOf(cmd(['supervisorctl', 'update', 'other']), supervised)).toEqual({ kind: 'manual' });
+    expect(actionOf(cmd(['supervisorctl', 'update', 'shop']), FACTS)).toEqual({ kind: 'manual' });
+  });
+
   it('not this: commands that only show something, and anything else, are never run by themselves', () => {
     expect(actionOf(cmd(['tail', '-n', '200', '--', '/var/log/app.log']), FACTS)).toEqual({ kind: 'read-only' });
     expect(actionOf(cmd(['systemctl', 'show', '-p', 'Restart', '--', 'app']), FACTS)).toEqual({ kind: 'read-only' });

@@ -1,0 +1,103 @@
+/**
+ * The settings of a gunicorn or uwsgi backend as its service definition writes them, with the line of
+ * each: gunicorn's flags on the `command=` line of its supervisord program (and the program's user= and
+ * group=), uwsgi's `key = value` lines in the [uwsgi] section of its app ini. A fix edits these lines.
+ */
+import type { BackendSetting, BackendSettings, SettingPlace } from '../facts/keys.js';
+
+export type { BackendSetting, BackendSettings } from '../facts/keys.js';
+
+/** gunicorn's spellings of the flags a fix changes. */
+const GUNICORN_FLAGS: Record<string, BackendSetting> = {
+  '--workers': 'workers',
+  '-w': 'workers',
+  '--backlog': 'backlog',
+  '--umask': 'umask',
+  '--user': 'user',
+  '-u': 'user',
+  '--group': 'group',
+  '-g': 'group',
+};
+
+/** uwsgi's keys (and their synonyms) for the settings a fix changes. */
+const UWSGI_KEYS: Record<string, BackendSetting> = {
+  processes: 'workers',
+  workers: 'workers',
+  listen: 'backlog',
+  'chmod-socket': 'chmod-socket',
+  'chown-socket': 'chown-socket',
+  uid: 'user',
+  gid: 'group',
+};
+
+/** The value each gunicorn flag is given on a command line ("--workers 2", "--workers=2", "-w2"). */
+export function gunicornFlags(command: string): Partial<Record<BackendSetting, string>> {
+  const words = command.trim().split(/\s+/);
+  const out: Partial<Record<BackendSetting, string>> = {};
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    const eq = word.indexOf('=');
+    const name = eq > 0 ? word.slice(0, eq) : word;
+    const setting = GUNICORN_FLAGS[name];
+    if (setting && eq > 0) out[setting] = word.slice(eq + 1);
+    else if (setting && words[i + 1] !== undefined) out[setting] = words[++i] as string;
+    else if (/^-w\d+$/.test(word)) out.workers = word.slice(2);
+  }
+  return out;
+}
+
+/** A supervisord file's [program:NAME] section running gunicorn: its command= flags and user=/group=. */
+export function supervisorGunicorn(file: string, text: string, program: string): BackendSettings | null {
+  let inside = false;
+  let anchor: SettingPlace | null = null;
+  const values: BackendSettings['values'] = {};
+  const places: BackendSettings['places'] = {};
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    const section = /^\[([^\]]+)\]$/.exec(line);
+    if (section) {
+      inside = (section[1] as string).trim() === `program:${program}`;
+      return;
+    }
+    if (!inside) return;
+    const place = { file, line: index + 1, text: line };
+    const command = /^command\s*=\s*(.*)$/.exec(line);
+    if (command && /(^|\/)gunicorn3?$/.test((command[1] as string).split(/\s+/)[0] ?? '')) {
+      anchor = place;
+      for (const [key, value] of Object.entries(gunicornFlags(command[1] as string)) as [BackendSetting, string][]) {
+        values[key] = value;
+        places[key] = place;
+      }
+    }
+    const owner = /^(user|group)\s*=\s*(\S+)$/.exec(line);
+    if (owner) {
+      values[owner[1] as 'user' | 'group'] = owner[2] as string;
+      places[owner[1] as 'user' | 'group'] = place;
+    }
+  });
+  return anchor ? { program: 'gunicorn', file, anchor, values, places } : null;
+}
+
+/** An app ini's [uwsgi] section: the keys a fix changes (the last line wins, as in uwsgi). */
+export function uwsgiIni(file: string, text: string): BackendSettings | null {
+  let inside = false;
+  let anchor: SettingPlace | null = null;
+  const values: BackendSettings['values'] = {};
+  const places: BackendSettings['places'] = {};
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    const section = /^\[([^\]]+)\]$/.exec(line);
+    if (section) {
+      inside = (section[1] as string).trim() === 'uwsgi';
+      if (inside && !anchor) anchor = { file, line: index + 1, text: line };
+      return;
+    }
+    const m = inside ? /^([\w-]+)\s*=\s*(.*?)\s*$/.exec(line) : null;
+    const setting = m ? UWSGI_KEYS[m[1] as string] : undefined;
+    if (m && setting) {
+      values[setting] = m[2] as string;
+      places[setting] = { file, line: index + 1, text: line };
+    }
+  });
+  return anchor ? { program: 'uwsgi', file, anchor, values, places } : null;
+}
