@@ -46,22 +46,28 @@ export function gunicornFlags(command: string): Partial<Record<BackendSetting, s
   return out;
 }
 
+/** The trimmed lines of an ini file's [NAME] sections (a repeated one goes on), each with its place, and the first header; null when there is none. */
+function iniSection(file: string, text: string, name: string): { header: SettingPlace; lines: SettingPlace[] } | null {
+  let found: { header: SettingPlace; lines: SettingPlace[] } | null = null;
+  let inside = false;
+  text.split('\n').forEach((raw, index) => {
+    const place = { file, line: index + 1, text: raw.trim() };
+    const section = /^\[([^\]]+)\]$/.exec(place.text);
+    if (section) {
+      inside = (section[1] as string).trim() === name;
+      if (inside) found ??= { header: place, lines: [] };
+    } else if (inside) found?.lines.push(place);
+  });
+  return found;
+}
+
 /** A supervisord file's [program:NAME] section running gunicorn: its command= flags and user=/group=. */
 export function supervisorGunicorn(file: string, text: string, program: string): BackendSettings | null {
-  let inside = false;
   let anchor: SettingPlace | null = null;
   const values: BackendSettings['values'] = {};
   const places: BackendSettings['places'] = {};
-  text.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    const section = /^\[([^\]]+)\]$/.exec(line);
-    if (section) {
-      inside = (section[1] as string).trim() === `program:${program}`;
-      return;
-    }
-    if (!inside) return;
-    const place = { file, line: index + 1, text: line };
-    const command = /^command\s*=\s*(.*)$/.exec(line);
+  for (const place of iniSection(file, text, `program:${program}`)?.lines ?? []) {
+    const command = /^command\s*=\s*(.*)$/.exec(place.text);
     if (command && /(^|\/)gunicorn3?$/.test((command[1] as string).split(/\s+/)[0] ?? '')) {
       anchor = place;
       for (const [key, value] of Object.entries(gunicornFlags(command[1] as string)) as [BackendSetting, string][]) {
@@ -69,35 +75,28 @@ export function supervisorGunicorn(file: string, text: string, program: string):
         places[key] = place;
       }
     }
-    const owner = /^(user|group)\s*=\s*(\S+)$/.exec(line);
+    const owner = /^(user|group)\s*=\s*(\S+)$/.exec(place.text);
     if (owner) {
       values[owner[1] as 'user' | 'group'] = owner[2] as string;
       places[owner[1] as 'user' | 'group'] = place;
     }
-  });
+  }
   return anchor ? { program: 'gunicorn', file, anchor, values, places } : null;
 }
 
 /** An app ini's [uwsgi] section: the keys a fix changes (the last line wins, as in uwsgi). */
 export function uwsgiIni(file: string, text: string): BackendSettings | null {
-  let inside = false;
-  let anchor: SettingPlace | null = null;
+  const section = iniSection(file, text, 'uwsgi');
+  if (!section) return null;
   const values: BackendSettings['values'] = {};
   const places: BackendSettings['places'] = {};
-  text.split('\n').forEach((raw, index) => {
-    const line = raw.trim();
-    const section = /^\[([^\]]+)\]$/.exec(line);
-    if (section) {
-      inside = (section[1] as string).trim() === 'uwsgi';
-      if (inside && !anchor) anchor = { file, line: index + 1, text: line };
-      return;
-    }
-    const m = inside ? /^([\w-]+)\s*=\s*(.*?)\s*$/.exec(line) : null;
+  for (const place of section.lines) {
+    const m = /^([\w-]+)\s*=\s*(.*?)\s*$/.exec(place.text);
     const setting = m ? UWSGI_KEYS[m[1] as string] : undefined;
     if (m && setting) {
       values[setting] = m[2] as string;
-      places[setting] = { file, line: index + 1, text: line };
+      places[setting] = place;
     }
-  });
-  return anchor ? { program: 'uwsgi', file, anchor, values, places } : null;
+  }
+  return { program: 'uwsgi', file, anchor: section.header, values, places };
 }
