@@ -217,6 +217,16 @@ export async function deadServerBehindLiveOne(): Promise<Stack & { statuses: str
   });
 }
 
+/** The plain API (LOCKING_SERVER) on 127.0.0.1:8000, started by hand, behind nginx's api.example, answering. */
+async function plainApiRunning(box: Box): Promise<void> {
+  box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
+  box.write('/srv/api/server.py', LOCKING_SERVER);
+  enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8000'));
+  startPlain(box, 8000);
+  box.run(['nginx']);
+  await waitInBox(box, tcpReady(8000), 'the API');
+}
+
 /**
  * A gap with no log: a plain API on 127.0.0.1:8000 started by hand (no supervisor, no log of its own) is
  * killed, two requests get 502, and it is started again by hand.
@@ -224,12 +234,7 @@ export async function deadServerBehindLiveOne(): Promise<Stack & { statuses: str
 export async function unloggedGap(): Promise<Stack & { statuses: string[] }> {
   const box = await startBox();
   return removing(box, async () => {
-    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
-    box.write('/srv/api/server.py', LOCKING_SERVER);
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8000'));
-    startPlain(box, 8000);
-    box.run(['nginx']);
-    await waitInBox(box, tcpReady(8000), 'the API');
+    await plainApiRunning(box);
     const pid = /pid=(\d+)/.exec(box.run(['ss', '-Hltnp', 'sport = :8000']))?.[1];
     if (!pid) throw new Error('no pid listens on 127.0.0.1:8000');
     box.run(['kill', '--', pid]);
@@ -245,12 +250,7 @@ export async function unloggedGap(): Promise<Stack & { statuses: string[] }> {
 export async function badHeaderEarlier(): Promise<Stack & { statuses: string[] }> {
   const box = await startBox();
   return removing(box, async () => {
-    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
-    box.write('/srv/api/server.py', LOCKING_SERVER);
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8000'));
-    startPlain(box, 8000);
-    box.run(['nginx']);
-    await waitInBox(box, tcpReady(8000), 'the API');
+    await plainApiRunning(box);
     const statuses = [...requests(box, 'http://api.example/bad', 1), ...requests(box, 'http://api.example/', 1)];
     return { box, url: 'http://api.example/', host: 'api.example', statuses };
   });
@@ -407,12 +407,7 @@ export async function neverFailed(): Promise<Stack> {
 export async function firewallBlip(): Promise<Stack & { statuses: string[] }> {
   const box = await startBox();
   return removing(box, async () => {
-    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
-    box.write('/srv/api/server.py', LOCKING_SERVER);
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8000'));
-    startPlain(box, 8000);
-    box.run(['nginx']);
-    await waitInBox(box, tcpReady(8000), 'the API');
+    await plainApiRunning(box);
     // The backend runs well before the episode, so its start cannot explain it.
     await sleep(8000);
     box.run(['nft', '-f', '-'], { input: 'table inet blip {\n  chain output {\n    type filter hook output priority 0;\n    tcp dport 8000 reject with tcp reset\n  }\n}\n' });
@@ -437,12 +432,7 @@ export async function pm2CrashEarlier(): Promise<Stack & { statuses: string[] }>
 export async function closedEarlier(): Promise<Stack & { statuses: string[] }> {
   const box = await startBox();
   return removing(box, async () => {
-    box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
-    box.write('/srv/api/server.py', LOCKING_SERVER);
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8000'));
-    startPlain(box, 8000);
-    box.run(['nginx']);
-    await waitInBox(box, tcpReady(8000), 'the API');
+    await plainApiRunning(box);
     await sleep(4000);
     const statuses = [...requests(box, 'http://api.example/close', 1), ...requests(box, 'http://api.example/', 1)];
     return { box, url: 'http://api.example/', host: 'api.example', statuses };
