@@ -2,7 +2,7 @@ import { shownCommand } from '../shell/quote.js';
 import type { BackendHint, FpmPool, KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import type { NginxConfig } from '../nginx/config-types.js';
-import { walk } from '../nginx/walk.js';
+import { passedAddresses } from '../nginx/passed-addresses.js';
 import { poolAddressForNginx, parseFpmListen, type FpmListen } from '../system/php-fpm.js';
 import { parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
@@ -15,29 +15,26 @@ import { describeListener, processTree } from '../facts/candidates.js';
 import { FPM_PS, fpmPlan, fpmPools, listenMatches, poolHint, type Dial } from '../facts/php-fpm-pools.js';
 
 const SS = ['ss', '-Hltnxp'];
-const PASSES = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass']);
 
 function dialOf(facts: KnownFacts): Dial {
   if (need(facts, 'upstream.kind') === 'unix') return { kind: 'unix', path: need(facts, 'upstream.socket') };
   return { kind: 'tcp', host: bare(need(facts, 'upstream.host')), port: need(facts, 'upstream.port') };
 }
 
-/** Every address a config sends requests to, found once per config (the look-ahead asks at each step). */
-const passedAddresses = new WeakMap<NginxConfig, ReadonlySet<string>>();
+/** Every address a config sends requests to, found once per config, as compared with the dialled one. */
+const addressesMemo = new WeakMap<NginxConfig, ReadonlySet<string>>();
 
 /** Addresses some other part of this nginx config sends requests to: another site's backend. */
 export function addressesInUse(config: NginxConfig, except: string): Set<string> {
-  let all = passedAddresses.get(config);
+  let all = addressesMemo.get(config);
   if (!all) {
     const found = new Set<string>();
-    for (const d of walk(config.tree)) {
-      const address = PASSES.has(d.directive) ? d.args[0] : d.directive === 'server' && !d.block ? d.args[0] : undefined;
-      if (!address) continue;
+    for (const address of passedAddresses(config)) {
       const socket = /unix:([^:\s]+)/.exec(address)?.[1];
       found.add(socket ? `unix:${socket}` : address.replace(/^\w+:\/\//, '').replace(/\/.*$/, ''));
     }
     all = found;
-    passedAddresses.set(config, all);
+    addressesMemo.set(config, all);
   }
   const used = new Set(all);
   used.delete(except);

@@ -1,6 +1,6 @@
 import type { Listener, ProcessInfo } from './keys.js';
 import type { NginxConfig } from '../nginx/config-types.js';
-import { walk } from '../nginx/walk.js';
+import { passedAddresses } from '../nginx/passed-addresses.js';
 import { listenerAccepts } from '../system/ss.js';
 import { dialledAddresses } from './addresses.js';
 
@@ -32,9 +32,7 @@ const PROCESS_HINTS: Record<string, RegExp> = {
   uwsgi: /uwsgi/i,
 };
 
-const PASSES = new Set(['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass']);
-
-/** Every port a config sends requests to, found once per config: each step ahead asks, and 20,000 vhosts are a long walk. */
+/** Every port a config sends requests to, found once per config. */
 const passedPorts = new WeakMap<NginxConfig, ReadonlySet<number>>();
 
 /** Ports some other part of this nginx config already sends requests to: another site's backend. */
@@ -42,9 +40,8 @@ export function portsInUse(config: NginxConfig, except: number): Set<number> {
   let all = passedPorts.get(config);
   if (!all) {
     const found = new Set<number>();
-    for (const d of walk(config.tree)) {
-      const address = PASSES.has(d.directive) ? d.args[0] : d.directive === 'server' && !d.block ? d.args[0] : undefined;
-      const port = /:(\d+)(?:\/|$)/.exec(address ?? '')?.[1];
+    for (const address of passedAddresses(config)) {
+      const port = /:(\d+)(?:\/|$)/.exec(address)?.[1];
       if (port) found.add(Number(port));
     }
     all = found;

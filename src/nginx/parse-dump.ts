@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import type { ConfigError, ConfigFile, Directive, NginxConfig } from './config-types.js';
 
-type Token = { kind: 'word'; value: string; line: number } | { kind: ';' | '{' | '}' | 'eof'; line: number };
+/** What Lexer.next() found; a word's text and every token's line are on the lexer (no object per token). */
+type TokenKind = 'word' | ';' | '{' | '}' | 'eof';
 
 const SPACE = new Set([' ', '\t', '\r', '\n']);
 
@@ -32,6 +33,9 @@ function unescapeToken(raw: string): string {
 class Lexer {
   private pos = 0;
   line = 1;
+  /** The last word's text, and the line the last token started on. */
+  value = '';
+  tokenLine = 1;
 
   constructor(
     private readonly text: string,
@@ -48,34 +52,43 @@ class Lexer {
     return ch;
   }
 
-  next(): Token {
+  next(): TokenKind {
+    // Blanks and comments skipped by char code: a big config is mostly indentation.
+    const text = this.text;
+    let pos = this.pos;
+    let line = this.line;
     for (;;) {
-      const ch = this.peek();
-      if (ch === undefined) return { kind: 'eof', line: this.line };
-      if (SPACE.has(ch)) {
-        this.take();
-      } else if (ch === '#') {
-        // A comment runs to the end of its line; the newline itself is counted when it is taken.
-        const eol = this.text.indexOf('\n', this.pos);
-        this.pos = eol === -1 ? this.text.length : eol;
+      const code = text.charCodeAt(pos);
+      if (code === 10) {
+        line++;
+        pos++;
+      } else if (code === 32 || code === 9 || code === 13) {
+        pos++;
+      } else if (code === 35) {
+        // A comment runs to the end of its line; the newline itself is counted when it is passed.
+        const eol = text.indexOf('\n', pos);
+        pos = eol === -1 ? text.length : eol;
       } else {
         break;
       }
     }
-    const line = this.line;
+    this.pos = pos;
+    this.line = line;
+    this.tokenLine = line;
+    if (pos >= text.length) return 'eof';
     const ch = this.take();
-    if (ch === ';' || ch === '{' || ch === '}') return { kind: ch, line };
-    if (ch === '"' || ch === "'") return this.quoted(ch, line);
-    return this.word(ch, line);
+    if (ch === ';' || ch === '{' || ch === '}') return ch;
+    this.value = ch === '"' || ch === "'" ? this.quoted(ch) : this.word(ch);
+    return 'word';
   }
 
-  private quoted(quote: string, line: number): Token {
+  private quoted(quote: string): string {
     let raw = '';
     for (;;) {
       const ch = this.peek();
       if (ch === undefined) {
         this.fail(this.line, 'unexpected end of file, expecting closing quote');
-        return { kind: 'word', value: unescapeToken(raw), line };
+        return unescapeToken(raw);
       }
       this.take();
       if (ch === quote) break;
@@ -87,25 +100,26 @@ class Lexer {
     if (after !== undefined && !SPACE.has(after) && after !== ';' && after !== '{' && after !== ')') {
       this.fail(this.line, `unexpected "${after}"`);
     }
-    return { kind: 'word', value: unescapeToken(raw), line };
+    return unescapeToken(raw);
   }
 
-  private word(first: string, line: number): Token {
+  private word(first: string): string {
     // Scanned by index and cut once: a big config is mostly words.
     const text = this.text;
     const start = this.pos - 1;
     let i = this.pos;
     if (first === '\\' && i < text.length) i++;
     for (;;) {
-      const ch = text[i];
-      if (ch === undefined || ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === ';') break;
+      const code = text.charCodeAt(i);
+      // NaN past the end; blanks and ";" end a word.
+      if (Number.isNaN(code) || code === 32 || code === 9 || code === 13 || code === 10 || code === 59) break;
       // "{" ends a word, except right after "$" where it opens ${name}.
-      if (ch === '{' && text[i - 1] !== '$') break;
-      i += ch === '\\' && i + 1 < text.length ? 2 : 1;
+      if (code === 123 && text.charCodeAt(i - 1) !== 36) break;
+      i += code === 92 && i + 1 < text.length ? 2 : 1;
     }
     const raw = text.slice(start, i);
     this.advanceTo(i);
-    return { kind: 'word', value: raw.includes('\\') ? unescapeToken(raw) : raw, line };
+    return raw.includes('\\') ? unescapeToken(raw) : raw;
   }
 
   /** Moves to `end`, counting the newlines passed. */
@@ -190,62 +204,78 @@ export function parseConfigText(text: string, file: string): ParsedText {
   let sawEof = false;
   let complete = true;
 
+  // Arrays are built in scratch space and copied out at their exact length, and a block's directive is made
+  // once its block is read: 20,000 vhosts hold a million of these, and grown arrays and late fields double that.
+  const scratch: string[] = [];
   const parseBlock = (depth: number): Directive[] => {
     const out: Directive[] = [];
-    let words: { value: string; line: number }[] = [];
-    const flush = (): Directive | null => {
-      const [name, ...args] = words;
-      words = [];
-      if (!name) return null;
-      const d: Directive = { directive: name.value, args: args.map((w) => w.value), line: name.line, file };
-      out.push(d);
-      return d;
+    // The directive being read: its name (null before the first word), its line, and its arguments in scratch[from..].
+    let name: string | null = null;
+    let nameLine = 0;
+    const from = scratch.length;
+    const takeArgs = (): string[] => {
+      const args = scratch.slice(from);
+      scratch.length = from;
+      return args;
+    };
+    const flush = (): void => {
+      if (name !== null) out.push({ directive: name, args: takeArgs(), line: nameLine, file });
+      name = null;
     };
     for (;;) {
-      const tok = lexer.next();
-      if (tok.kind === 'word') {
-        words.push({ value: tok.value, line: tok.line });
-      } else if (tok.kind === ';') {
-        if (words.length === 0) fail(tok.line, 'unexpected ";"');
+      const kind = lexer.next();
+      const line = lexer.tokenLine;
+      if (kind === 'word') {
+        if (name === null) {
+          name = lexer.value;
+          nameLine = line;
+        } else {
+          scratch.push(lexer.value);
+        }
+      } else if (kind === ';') {
+        if (name === null) fail(line, 'unexpected ";"');
         flush();
-      } else if (tok.kind === '{') {
-        const d = flush();
-        if (!d) {
-          fail(tok.line, 'unexpected "{"');
+      } else if (kind === '{') {
+        if (name === null) {
+          fail(line, 'unexpected "{"');
           parseBlock(depth + 1);
-          if (sawEof) return out;
-        } else if (isRawBlock(d.directive)) {
+          if (sawEof) return out.slice();
+        } else if (isRawBlock(name)) {
           const raw = lexer.luaBlock();
           if (raw === null) {
+            flush();
             fail(lexer.line, 'unexpected end of file, expecting "}"');
             sawEof = true;
             complete = false;
-            return out;
+            return out.slice();
           }
-          d.args.push(raw);
+          scratch.push(raw);
+          flush();
         } else {
-          d.block = parseBlock(depth + 1);
-          if (sawEof) return out;
+          const [directive, args, at] = [name, takeArgs(), nameLine];
+          name = null;
+          const block = parseBlock(depth + 1);
+          out.push({ directive, args, line: at, file, block });
+          if (sawEof) return out.slice();
         }
-      } else if (tok.kind === '}') {
+      } else if (kind === '}') {
         // Words before "}" are most often a missing ";": keep the directive so the rest of the tree stays usable.
-        if (words.length > 0 || depth === 0) fail(tok.line, 'unexpected "}"');
+        if (name !== null || depth === 0) fail(line, 'unexpected "}"');
         flush();
-        if (depth > 0) return out;
+        if (depth > 0) return out.slice();
       } else {
-        if (words.length > 0 || depth > 0) complete = false;
-        if (words.length > 0) {
-          fail(tok.line, 'unexpected end of file, expecting ";" or "}"');
+        if (name !== null || depth > 0) complete = false;
+        if (name !== null) {
+          fail(line, 'unexpected end of file, expecting ";" or "}"');
           flush();
         } else if (depth > 0) {
-          fail(tok.line, 'unexpected end of file, expecting "}"');
+          fail(line, 'unexpected end of file, expecting "}"');
         }
         sawEof = true;
-        return out;
+        return out.slice();
       }
     }
   };
-
   const parsed = parseBlock(0);
   return { parsed, errors, complete };
 }
@@ -451,11 +481,15 @@ function resolveIncludes(dumped: readonly (ParsedText & { file: string })[]): Ng
     return found;
   };
 
+  // A block with no include in it is the file's own array, shared with config.files (directives are never
+  // changed once parsed): on 20,000 vhosts a copy of each would double what the garbage collector sweeps.
   const expand = (directives: Directive[], stack: string[]): Directive[] => {
-    const out: Directive[] = [];
-    for (const d of directives) {
+    let out: Directive[] | null = null;
+    for (let i = 0; i < directives.length; i++) {
+      const d = directives[i]!;
       const pattern = d.args[0];
       if (d.directive === 'include' && d.args.length === 1 && !d.block && pattern !== undefined) {
+        out ??= directives.slice(0, i);
         const found = matching(pattern);
         if (found.length === 0 && !hasGlob(pattern)) {
           errors.push({ file: d.file, line: d.line, error: `included file "${pattern}" is not in the nginx -T output` });
@@ -468,10 +502,12 @@ function resolveIncludes(dumped: readonly (ParsedText & { file: string })[]): Ng
           }
         }
       } else {
-        out.push(d.block ? { ...d, args: [...d.args], block: expand(d.block, stack) } : { ...d, args: [...d.args] });
+        const block = d.block ? expand(d.block, stack) : undefined;
+        if (block !== d.block) out ??= directives.slice(0, i);
+        out?.push(block === d.block ? d : { ...d, block });
       }
     }
-    return out;
+    return out ?? directives;
   };
 
   return { files, tree: expand(main.parsed, [main.file]), errors };

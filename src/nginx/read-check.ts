@@ -14,6 +14,8 @@ const HAS_GLOB = /[*?[]/;
  * the file's bytes (as many as stat counted) and a newline each, nothing before, between or after. Else why not.
  */
 export function framedFiles(stdout: string, files: ReadManifest['files']): { file: string; text: string }[] | string {
+  // Text with no byte above 0x7f has a character per byte: it is cut where it is, without a copy as bytes.
+  if (!/[^\x00-\x7f]/.test(stdout)) return framedAscii(stdout, files);
   const bytes = Buffer.from(stdout, 'utf8');
   const out: { file: string; text: string }[] = [];
   let at = 0;
@@ -26,6 +28,21 @@ export function framedFiles(stdout: string, files: ReadManifest['files']): { fil
     at += size + 1;
   }
   return at === bytes.length ? out : 'the output goes on after the last file';
+}
+
+/** framedFiles() for text that is all ASCII, where a byte count is a character count. */
+function framedAscii(stdout: string, files: ReadManifest['files']): { file: string; text: string }[] | string {
+  const out: { file: string; text: string }[] = [];
+  let at = 0;
+  for (const { file, size } of files) {
+    const header = `# configuration file ${file}:\n`;
+    if (!stdout.startsWith(header, at)) return `the output does not frame ${file} as nginx -T does`;
+    at += header.length;
+    if (stdout.charCodeAt(at + size) !== 0x0a) return `${file} is not ${size} bytes long in the output (it changed while read, or is not UTF-8)`;
+    out.push({ file, text: stdout.slice(at, at + size) });
+    at += size + 1;
+  }
+  return at === stdout.length ? out : 'the output goes on after the last file';
 }
 
 /**

@@ -15,8 +15,12 @@ interface Listen {
 }
 
 function portRange(text: string): [number, number] {
-  const [from, to = from] = text.split('-').map(Number);
-  return [from!, to!];
+  const dash = text.indexOf('-');
+  if (dash === -1) {
+    const port = Number(text);
+    return [port, port];
+  }
+  return [Number(text.slice(0, dash)), Number(text.slice(dash + 1))];
 }
 
 function parseListen(d: Directive): Listen | null {
@@ -102,7 +106,12 @@ export function serversFor(servers: Directive[], port: number, address?: string)
 }
 
 function candidatesOf(servers: Directive[], port: number, address?: string): Candidate[] {
-  const onPort = servers.map((server) => ({ server, listens: listensOf(server).filter((l) => l.ports[0] <= port && port <= l.ports[1]) }));
+  // One pass for the listens on this port, one to choose: 20,000 vhosts are asked this at every step ahead.
+  const onPort: { server: Directive; listens: Listen[] }[] = [];
+  for (const server of servers) {
+    const listens = listensOf(server).filter((l) => l.ports[0] <= port && port <= l.ports[1]);
+    if (listens.length > 0) onPort.push({ server, listens });
+  }
   let accepts: (l: Listen) => boolean = () => true;
   if (address !== undefined) {
     const addr = address.replace(/^\[|\]$/g, '').toLowerCase();
@@ -111,7 +120,11 @@ function candidatesOf(servers: Directive[], port: number, address?: string): Can
     const wildcard = (l: Listen): boolean => l.host === null && (l.family === family || (family === 4 && l.family === 6 && !l.ipv6only));
     accepts = onPort.some((s) => s.listens.some(specific)) ? specific : wildcard;
   }
-  return onPort.filter((s) => s.listens.some(accepts)).map((s) => ({ server: s.server, isDefault: s.listens.some((l) => accepts(l) && l.isDefault) }));
+  const out: Candidate[] = [];
+  for (const { server, listens } of onPort) {
+    if (listens.some(accepts)) out.push({ server, isDefault: listens.some((l) => accepts(l) && l.isDefault) });
+  }
+  return out;
 }
 
 function normalizeHost(hostHeader: string): string {
@@ -144,11 +157,18 @@ const namesMemo = new WeakMap<Candidate[], { names: ServerName[]; exactNames: Ma
 function namesOf(pool: Candidate[]): { names: ServerName[]; exactNames: Map<string, ServerName> } {
   let found = namesMemo.get(pool);
   if (!found) {
-    const names = pool.flatMap(({ server }) => children(server, 'server_name').flatMap((d) => d.args.map((name) => ({ server, name, at: d }))));
+    const names: ServerName[] = [];
     const exactNames = new Map<string, ServerName>();
-    for (const n of names) {
-      const key = n.name.toLowerCase();
-      if (!/^[~.]|\*/.test(n.name) && !exactNames.has(key)) exactNames.set(key, n);
+    for (const { server } of pool) {
+      for (const at of server.block ?? []) {
+        if (at.directive !== 'server_name') continue;
+        for (const name of at.args) {
+          const n = { server, name, at };
+          names.push(n);
+          const key = name.toLowerCase();
+          if (!/^[~.]|\*/.test(name) && !exactNames.has(key)) exactNames.set(key, n);
+        }
+      }
     }
     found = { names, exactNames };
     namesMemo.set(pool, found);

@@ -62,14 +62,26 @@ function parseRun(run: CommandResult): ConfigRead {
   const files: ReadFile[] = [];
   const globs = new Map<string, string[]>();
   let loadedAt = Number.NaN;
-  for (const line of run.stderr.split('\n')) {
-    const fields = line.split('\t');
-    if (fields[0] === 'file' && fields.length >= 4) files.push({ file: fields.slice(3).join('\t'), size: Number(fields[2]) });
-    else if (fields[0] === 'glob' && fields.length >= 2) {
-      const matches = globs.get(fields[1]!) ?? [];
-      if (fields.length >= 3) matches.push(fields.slice(2).join('\t'));
-      globs.set(fields[1]!, matches);
-    } else if (fields[0] === 'loaded') loadedAt = Number(fields[1]);
+  const text = run.stderr;
+  for (let at = 0; at < text.length; ) {
+    const eol = text.indexOf('\n', at);
+    const line = text.slice(at, eol === -1 ? text.length : eol);
+    at = eol === -1 ? text.length : eol + 1;
+    if (line.startsWith('file\t')) {
+      // file, a field the manifest does not use, the size, the path (which may hold tabs): 20,000 of these on a big box.
+      const second = line.indexOf('\t', 5);
+      const third = second === -1 ? -1 : line.indexOf('\t', second + 1);
+      if (third !== -1) files.push({ file: line.slice(third + 1), size: Number(line.slice(second + 1, third)) });
+      continue;
+    }
+    if (line.startsWith('glob\t')) {
+      // glob, the pattern, then one path it matched (none: it matched nothing).
+      const tab = line.indexOf('\t', 5);
+      const pattern = tab === -1 ? line.slice(5) : line.slice(5, tab);
+      const matches = globs.get(pattern) ?? [];
+      if (tab !== -1) matches.push(line.slice(tab + 1));
+      globs.set(pattern, matches);
+    } else if (line.startsWith('loaded\t')) loadedAt = Number(line.split('\t')[1]);
   }
   if (files.length === 0) return { kind: 'failed', reason: 'the reader listed no file' };
   return { kind: 'read', files, globs, loadedAt };
