@@ -209,7 +209,26 @@ function configuredService(s: Seen, defs: ServiceDefinition[], processes: Return
     const why = `/etc/init.d/${script.name} starts it (${script.file}: ${script.line})`;
     return s.systemd ? ofService('systemd', `${script.name}.service`, `${why}; systemd runs it`) : ofService('sysv', script.name, why);
   }
-  return null;
+  const idleUnit = s.systemd ? undefined : defs.find((d) => d.kind === 'systemd');
+  return idleUnit ? unitWithoutSystemd(idleUnit) : null;
+}
+
+/** A unit that binds the address on a box where systemd does not run: its program started as the unit says. */
+function unitWithoutSystemd(unit: ServiceDefinition): Management {
+  const why = `the systemd unit ${unit.name} starts it (${unit.file}: ${unit.line}), but systemd is not running on this box`;
+  const byHand = unit.byHand;
+  if (!byHand || 'reason' in byHand) {
+    return { manager: 'unknown', unit: unit.name, start: [], stop: [], restart: [], reload: [], why: `${why}, and ${byHand?.reason ?? 'its ExecStart is not known'}: start its ExecStart by hand` };
+  }
+  return {
+    manager: 'process',
+    unit: unit.name,
+    start: byHand.argv,
+    stop: [],
+    restart: [],
+    reload: [],
+    why: `${why}: its ExecStart is started by hand as the unit says (its User, WorkingDirectory and Environment; output appended to ${byHand.log}), and nothing restarts it if it stops again`,
+  };
 }
 
 /** The logs the managing definition names for the unit it picked: a supervisord program's, a pm2 app's, a unit's. */

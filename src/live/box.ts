@@ -33,7 +33,7 @@ export interface Box {
 }
 
 /** Paths the box gets a private copy of: copied from this machine first where it has them. */
-export const COPIED = ['/etc/nginx', '/etc/supervisor', '/etc/uwsgi', '/etc/default', '/etc/init.d', '/etc/php', '/etc/hosts', '/etc/sv', '/etc/runit'];
+export const COPIED = ['/etc/nginx', '/etc/supervisor', '/etc/uwsgi', '/etc/default', '/etc/init.d', '/etc/php', '/etc/hosts', '/etc/sv', '/etc/runit', '/etc/systemd/system'];
 /** Paths the box starts empty (a tmpfs of its own). */
 export const EMPTY = ['/run', '/var/log', '/srv', '/root'];
 

@@ -6,6 +6,7 @@
  */
 
 import { logFilesInArgs } from './backend-logs.js';
+import { type ByHand, startByHand } from './systemd-unit.js';
 
 /** Where service definitions live on Debian, Red Hat and the usual supervisord setups. */
 const DEFINITION_FILES = [
@@ -75,6 +76,8 @@ export interface ServiceDefinition {
   line: string;
   /** Log files the definition names: supervisord's stdout_logfile/stderr_logfile, the command's own --log options. */
   logs: string[];
+  /** A systemd unit's program started without systemd (systemd-unit.ts), for a box where systemd does not run. */
+  byHand?: ByHand;
 }
 
 /** supervisord writes a program's output where these say; AUTO, NONE and syslog are no file to read. */
@@ -110,9 +113,11 @@ function supervisorPrograms(file: string, text: string, address: DialledAddress)
   return out;
 }
 
+/** The first line naming the address; a line continued by a backslash (a unit's ExecStart, a script's command) is one line. */
 function firstLine(text: string, address: DialledAddress): string | null {
   return (
     text
+      .replace(/[ \t]*\\\n\s*/g, ' ')
       .split('\n')
       .map((l) => l.trim())
       .find((l) => !l.startsWith('#') && namesAddress(l, address)) ?? null
@@ -174,7 +179,7 @@ export function parseServiceDefs(stdout: string, address: DialledAddress): Servi
     const line = firstLine(text, address);
     if (!line) continue;
     if (file.startsWith('/etc/init.d/') || file.startsWith('/etc/default/')) out.push({ kind: 'sysv', name: base, file, line, logs: logFilesInArgs(line) });
-    else if (base.endsWith('.service')) out.push({ kind: 'systemd', name: base, file, line, logs: logFilesInArgs(line) });
+    else if (base.endsWith('.service')) out.push({ kind: 'systemd', name: base, file, line, logs: logFilesInArgs(line), byHand: startByHand(base, text) });
   }
   return out;
 }

@@ -58,6 +58,20 @@ describe('which service is configured to listen where nginx dials (captured in t
     ]);
   });
 
+  it('a systemd unit whose ExecStart names the port on a continued line, with the log its --log names and how to start it without systemd', () => {
+    const [unit] = parseServiceDefs(read('service-defs-systemd-unit-continued.txt'), { kind: 'tcp', port: 8001 });
+    expect(unit).toMatchObject({
+      kind: 'systemd',
+      name: 'shop-api.service',
+      file: '/etc/systemd/system/shop-api.service',
+      line: 'ExecStart=/usr/bin/python3 /srv/shop-api/server.py --log /var/log/shop-api/app.log 8001',
+      logs: ['/var/log/shop-api/app.log'],
+    });
+    expect(unit?.byHand).toMatchObject({ log: '/var/log/shop-api.log' });
+    const argv = unit?.byHand && 'argv' in unit.byHand ? unit.byHand.argv : [];
+    expect(argv.slice(-10)).toEqual(['runuser', '-u', 'www-data', '--', 'env', '/usr/bin/python3', '/srv/shop-api/server.py', '--log', '/var/log/shop-api/app.log', '8001']);
+  });
+
   it('not this: another port, a commented line, a port that only starts with the same digits', () => {
     expect(parseServiceDefs(read('service-defs-init-default-port.txt'), { kind: 'tcp', port: 8000 })).toEqual([]);
     const commented = '\x1e/etc/supervisor/conf.d/old.conf\n[program:old]\n;command=/usr/bin/gunicorn --bind unix:/run/shop/gunicorn.sock app:app\n';
