@@ -36,12 +36,15 @@ export function gunicornOtherAddress(bind: string): Promise<Stack> {
 }
 
 /** gunicorn under supervisord serving the app with "/big" and "/odd"; `proxyExtra` after proxy_pass, `gunicornExtra` on its command line. */
-export async function gunicornCausesApp(options: { proxyExtra?: string; gunicornExtra?: string; nginxDials?: string; gunicornBind?: string } = {}): Promise<Stack> {
-  const stack = await gunicornUnderSupervisor({ proxyExtra: options.proxyExtra, nginxDials: options.nginxDials, gunicornBind: options.gunicornBind });
+export async function gunicornCausesApp(
+  options: { proxyExtra?: string; gunicornExtra?: string; nginxDials?: string; gunicornBind?: string; siteUpstream?: string } = {},
+): Promise<Stack> {
+  const { gunicornExtra, ...stackOptions } = options;
+  const stack = await gunicornUnderSupervisor(stackOptions);
   return removeOnError(stack, async () => {
     stack.box.write('/srv/shop/app.py', CAUSES_WSGI_APP);
-    if (options.gunicornExtra) {
-      const conf = stack.box.read('/etc/supervisor/conf.d/shop.conf').replace('--workers 2', `--workers 2 ${options.gunicornExtra}`);
+    if (gunicornExtra) {
+      const conf = stack.box.read('/etc/supervisor/conf.d/shop.conf').replace('--workers 2', `--workers 2 ${gunicornExtra}`);
       stack.box.write('/etc/supervisor/conf.d/shop.conf', conf);
       stack.box.run(['supervisorctl', 'update']);
     }
