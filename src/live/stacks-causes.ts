@@ -36,9 +36,7 @@ export function gunicornOtherAddress(bind: string): Promise<Stack> {
 }
 
 /** gunicorn under supervisord serving the app with "/big" and "/odd"; `proxyExtra` after proxy_pass, `gunicornExtra` on its command line. */
-export async function gunicornCausesApp(
-  options: { proxyExtra?: string; gunicornExtra?: string; nginxDials?: string; gunicornBind?: string; siteUpstream?: string } = {},
-): Promise<Stack> {
+export async function gunicornCausesApp(options: { proxyExtra?: string; gunicornExtra?: string; nginxDials?: string; gunicornBind?: string; siteUpstream?: string } = {}): Promise<Stack> {
   const { gunicornExtra, ...stackOptions } = options;
   const stack = await gunicornUnderSupervisor(stackOptions);
   return removeOnError(stack, async () => {
