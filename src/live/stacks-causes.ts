@@ -30,9 +30,9 @@ async function removeOnError<T>(stack: Stack, then: () => Promise<T>): Promise<T
 
 const answersThroughNginx = (host: string, path = '/') => ['curl', '-sf', '-o', '/dev/null', '-H', `Host: ${host}`, `http://127.0.0.1${path}`];
 
-/** gunicorn under supervisord bound to `bind` (e.g. 127.0.0.2:8000 or [::1]:8000) while nginx dials http://127.0.0.1:8000. */
-export function gunicornOtherAddress(bind: string): Promise<Stack> {
-  return gunicornUnderSupervisor({ gunicornBind: bind, nginxDials: 'http://127.0.0.1:8000' });
+/** gunicorn under supervisord bound to `bind` (e.g. 127.0.0.2:8000 or [::1]:8000) while nginx dials http://127.0.0.1:8000; `neighbours`: among a real box's other sites. */
+export function gunicornOtherAddress(bind: string, neighbours = false): Promise<Stack> {
+  return gunicornUnderSupervisor({ gunicornBind: bind, nginxDials: 'http://127.0.0.1:8000', neighbours });
 }
 
 /** gunicorn under supervisord serving the app with "/big" and "/odd"; `proxyExtra` after proxy_pass, `gunicornExtra` on its command line. */

@@ -31,6 +31,19 @@ describe('gunicorn under supervisord, bound to another loopback address than ngi
   }
 });
 
+describe('gunicorn bound to 127.0.0.2 among the other sites of a real box', () => {
+  it("the admin vhost's own upstream and Debian's default site are left alone: the edit lands in sites-enabled/shop, applied and verified", async () => {
+    const stack = await use(gunicornOtherAddress('127.0.0.2:8000', true));
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('bind-address-mismatch');
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).toContain(`${refused}, client: 127.0.0.1, server: shop.example`);
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/shop', line: 9, after: 'proxy_pass http://127.0.0.2:8000;' })]);
+    const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+    expect(stack.box.read('/etc/nginx/conf.d/upstreams.conf')).toContain('server 127.0.0.1:9200;');
+  });
+});
+
 describe('gunicorn under supervisord whose app answers with a big head (header-too-big)', () => {
   it("40 cookies on /big: the head measured over gunicorn's unix socket, proxy_buffer_size sized from it in sites-enabled/shop, applied and verified", async () => {
     const stack = await use(gunicornCausesApp());
@@ -47,6 +60,19 @@ describe('gunicorn under supervisord whose app answers with a big head (header-t
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
     expect(stack.box.run(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: shop.example', 'http://127.0.0.1/big'])).toBe('200');
+  });
+});
+
+describe('gunicorn, asked for a header nginx would refuse', () => {
+  it('cannot send it: gunicorn checks every header name and value itself and answers its own 400, so nginx logs no upstream error and badgateway finds no 502 to fix', async () => {
+    const stack = await use(gunicornCausesApp());
+    const url = 'http://shop.example/odd';
+    // gunicorn's own error page, passed on by nginx.
+    expect(stack.box.run(['curl', '-s', '-w', '%{http_code}', '-H', 'Host: shop.example', 'http://127.0.0.1/odd'])).toMatch(/Invalid HTTP header name: &quot;&#x27;X Order Id&#x27;&quot;[\s\S]*400$/);
+    const { report } = await inBox(stack, ['--json', '--url', url]);
+    expect(report.diagnosis.cause, path(report)).toBeNull();
+    expect(report.steps.find((s: { node: string }) => s.node === 'error-log')).toMatchObject({ outcome: 'healthy' });
+    expect(stack.box.read('/var/log/nginx/shop.example.error.log')).not.toContain('upstream sent invalid header');
   });
 });
 
