@@ -4,7 +4,7 @@ import { gunicornUnderSupervisor, type Stack, uwsgiApp } from './stacks.js';
 /**
  * The lab's Python stacks (src/live/stacks.ts) broken the ways the plain lab proved first: a backend bound to
  * another loopback address than nginx dials, a response head bigger than nginx's buffer, a header name nginx
- * refuses, idle keep-alive connections the backend closes before nginx stops reusing them.
+ * refuses.
  */
 
 /** The shop's WSGI app with "/big" (40 cookies of 200 bytes) and "/odd" (a header name with a space in it). */
@@ -28,24 +28,18 @@ async function removeOnError<T>(stack: Stack, then: () => Promise<T>): Promise<T
   }
 }
 
-const answersThroughNginx = (host: string, path = '/') => ['curl', '-sf', '-o', '/dev/null', '-H', `Host: ${host}`, `http://127.0.0.1${path}`];
+const answersThroughNginx = (host: string) => ['curl', '-sf', '-o', '/dev/null', '-H', `Host: ${host}`, 'http://127.0.0.1/'];
 
 /** gunicorn under supervisord bound to `bind` (e.g. 127.0.0.2:8000 or [::1]:8000) while nginx dials http://127.0.0.1:8000; `neighbours`: among a real box's other sites. */
 export function gunicornOtherAddress(bind: string, neighbours = false): Promise<Stack> {
   return gunicornUnderSupervisor({ gunicornBind: bind, nginxDials: 'http://127.0.0.1:8000', neighbours });
 }
 
-/** gunicorn under supervisord serving the app with "/big" and "/odd"; `proxyExtra` after proxy_pass, `gunicornExtra` on its command line. */
-export async function gunicornCausesApp(options: { proxyExtra?: string; gunicornExtra?: string; nginxDials?: string; gunicornBind?: string; siteUpstream?: string } = {}): Promise<Stack> {
-  const { gunicornExtra, ...stackOptions } = options;
-  const stack = await gunicornUnderSupervisor(stackOptions);
+/** gunicorn under supervisord serving the app with "/big" and "/odd", restarted by supervisorctl. */
+export async function gunicornCausesApp(): Promise<Stack> {
+  const stack = await gunicornUnderSupervisor();
   return removeOnError(stack, async () => {
     stack.box.write('/srv/shop/app.py', CAUSES_WSGI_APP);
-    if (gunicornExtra) {
-      const conf = stack.box.read('/etc/supervisor/conf.d/shop.conf').replace('--workers 2', `--workers 2 ${gunicornExtra}`);
-      stack.box.write('/etc/supervisor/conf.d/shop.conf', conf);
-      stack.box.run(['supervisorctl', 'update']);
-    }
     stack.box.run(['supervisorctl', 'restart', 'shop']);
     await waitInBox(stack.box, answersThroughNginx(stack.host), 'gunicorn with the new app');
     return stack;

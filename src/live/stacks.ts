@@ -89,10 +89,9 @@ export function proxySite(serverName: string, pass: string, extra = ''): string 
 
 /**
  * gunicorn (Debian's package) serving a WSGI app on a unix socket, run by supervisord from
- * /etc/supervisor/conf.d/shop.conf, behind nginx's sites-enabled/shop (with `neighbours`, among a real box's other sites;
- * `siteUpstream`: an upstream{} block written above the server{} in the site's file).
+ * /etc/supervisor/conf.d/shop.conf, behind nginx's sites-enabled/shop (with `neighbours`, among a real box's other sites).
  */
-export async function gunicornUnderSupervisor(options: { nginxDials?: string; proxyExtra?: string; gunicornBind?: string; neighbours?: boolean; siteUpstream?: string } = {}): Promise<Stack> {
+export async function gunicornUnderSupervisor(options: { nginxDials?: string; proxyExtra?: string; gunicornBind?: string; neighbours?: boolean } = {}): Promise<Stack> {
   const box = await startBox();
   try {
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 shop.example\n`);
@@ -110,7 +109,7 @@ stdout_logfile=/var/log/shop/out.log
 redirect_stderr=true
 `,
     );
-    enableSite(box, 'shop', `${options.siteUpstream ? `${options.siteUpstream}\n` : ''}${proxySite('shop.example', options.nginxDials ?? 'http://unix:/run/shop/gunicorn.sock', options.proxyExtra)}`);
+    enableSite(box, 'shop', proxySite('shop.example', options.nginxDials ?? 'http://unix:/run/shop/gunicorn.sock', options.proxyExtra));
     if (options.neighbours) addNeighbours(box);
     box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
     box.run(['nginx']);
