@@ -1,12 +1,15 @@
 import { readResponseHead, unescapeNginx } from '../system/http-head.js';
 import { parseRawProbe } from '../system/raw-probe.js';
-import { responseHeadProbe } from '../facts/backend-request.js';
+import { responseHeadProbe, uwsgiHeadProbe } from '../facts/backend-request.js';
+import { isUwsgiHeadProbe, parseUwsgiHead } from '../system/uwsgi-probe.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { failedServer, upstreamPath } from '../facts/failed-server.js';
 
 const KINDS_WITH_LINE = new Set(['invalid-header']);
+/** How long the uwsgi head probe waits for the head. */
+const UWSGI_READ_SECONDS = 3;
 
 /**
  * nginx refused the backend's response. Read the response ourselves, byte for byte, and name the line
@@ -21,8 +24,10 @@ export const backendResponse = defineCheck({
   learnsOn: { malformed: ['response.badLine', 'response.problem'], 'logged-only': ['response.badLine', 'response.problem'] },
 
   plan(facts, done) {
+    if (done.length) return [];
+    if (need(facts, 'upstream.module') === 'uwsgi') return [uwsgiHeadProbe(facts, UWSGI_READ_SECONDS)];
     const probe = responseHeadProbe(facts);
-    return done.length || !probe ? [] : [probe];
+    return probe ? [probe] : [];
   },
 
   interpret(facts, [run]) {
@@ -31,10 +36,14 @@ export const backendResponse = defineCheck({
     const evidence: Evidence[] = [];
     if (detail) evidence.push({ lines: [`nginx refused the line that starts "${detail}"`] });
     if (run) {
-      const probe = parseRawProbe(run);
+      const uwsgi = isUwsgiHeadProbe(run);
+      const probe = uwsgi ? parseUwsgiHead(run) : parseRawProbe(run);
       const head = readResponseHead(probe.bytes);
+      const where = failedServer(facts)?.target ?? target;
       evidence.push({
-        probe: `GET ${upstreamPath(facts)} HTTP/1.0 sent straight to ${failedServer(facts)?.target ?? target} (bash /dev/tcp), the raw answer read byte for byte`,
+        probe: uwsgi
+          ? `a uwsgi request (GET ${upstreamPath(facts)}, as uwsgi_pass sends it) to ${where}, sent with python3, the answer's head read byte for byte`
+          : `GET ${upstreamPath(facts)} HTTP/1.0 sent straight to ${where} (bash /dev/tcp), the raw answer read byte for byte`,
         lines: head.lines.length ? head.lines.slice(0, 12).map((l, i) => `${String(i + 1).padStart(2)}| ${l}`) : [probe.connected ? 'no answer' : 'could not connect'],
       });
       if (head.problem) {

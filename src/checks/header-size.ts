@@ -2,17 +2,16 @@ import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import { effectiveBuffers, formatNginxSize, neededBufferSize, type Buffers } from '../nginx/buffers.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
-import { fcgiProbeCommand, parseFcgiProbe, type FcgiTarget } from '../system/fcgi-probe.js';
-import { paramsToSend } from '../nginx/pass-params.js';
-import { effectiveDirective, type Route } from '../nginx/route.js';
+import { fcgiProbeCommand, parseFcgiProbe } from '../system/fcgi-probe.js';
+import { isUwsgiHeadProbe, parseUwsgiHead } from '../system/uwsgi-probe.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
-import { backendHost, backendUrl } from '../facts/backend-request.js';
+import { backendHost, backendUrl, passedParams, passTarget, uwsgiHeadProbe, uwsgiVarsSent } from '../facts/backend-request.js';
+import { upstreamPath } from '../facts/failed-server.js';
 import { defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { resultOf } from '../facts/results.js';
 import { routeOf } from '../facts/route.js';
-import { failedServer } from '../facts/failed-server.js';
 
 const PROBE_SECONDS = 10;
 const FALLBACK_PAGE = 4096;
@@ -25,37 +24,25 @@ function buffersOf(facts: KnownFacts, pageSize: number): Buffers {
   return effectiveBuffers(route, pageSize);
 }
 
-/** Where nginx dialled the FastCGI backend: the server its error line names (in a group), else the route's. */
-function fcgiTarget(facts: KnownFacts): FcgiTarget {
-  const failed = facts['upstream.target'] ? failedServer(facts) : null;
-  if (failed) return failed.kind === 'unix' ? { kind: 'unix', socket: failed.socket } : { kind: 'tcp', host: failed.host, port: failed.port };
-  if (need(facts, 'upstream.kind') === 'unix') return { kind: 'unix', socket: need(facts, 'upstream.socket') };
-  return { kind: 'tcp', host: need(facts, 'upstream.host'), port: need(facts, 'upstream.port') };
-}
-
-/**
- * The params nginx sends the backend for the failing request: its fastcgi_param lines, then the request's
- * headers. A name no environment can hold (empty, or with "=") is left out: no CGI program could read it.
- */
-function fcgiParams(route: Route, facts: KnownFacts): [string, string][] {
-  const headers = { host: need(facts, 'request.hostHeader'), ...facts['request.headers'] };
-  const passHeaders = effectiveDirective(route, 'fastcgi_pass_request_headers')?.args[0] !== 'off';
-  return paramsToSend(route.params ?? [], headers, passHeaders).filter(([name, value]) => name !== '' && !name.includes('=') && !`${name}${value}`.includes('\0'));
-}
-
 function fcgiProbe(facts: KnownFacts): CommandSpec | null {
   const route = routeOf(facts);
   if (!route?.params?.length) return null;
-  return { argv: fcgiProbeCommand(fcgiTarget(facts), fcgiParams(route, facts)), timeoutMs: FCGI_TIMEOUT_MS };
+  return { argv: fcgiProbeCommand(passTarget(facts), passedParams(route, facts)), timeoutMs: FCGI_TIMEOUT_MS };
 }
 
 const isFcgiProbe = (r: CommandResult) => r.argv.includes('fcgi-probe');
 
+function uwsgiProbeWords(facts: KnownFacts): string {
+  const target = passTarget(facts);
+  const where = target.kind === 'unix' ? `unix:${target.socket}` : `${target.host}:${target.port}`;
+  return `a uwsgi request to ${where} as uwsgi_pass sends it (GET ${upstreamPath(facts)}, ${uwsgiVarsSent(facts).length} vars), sent by python3 on the box, the answer's head read byte for byte`;
+}
+
 /** What the probe sent, in words: where, the script, and how. */
 function fcgiProbeWords(facts: KnownFacts, client: string | null): string {
   const route = routeOf(facts);
-  const script = route ? fcgiParams(route, facts).find(([name]) => name === 'SCRIPT_FILENAME')?.[1] : undefined;
-  const target = fcgiTarget(facts);
+  const script = route ? passedParams(route, facts).find(([name]) => name === 'SCRIPT_FILENAME')?.[1] : undefined;
+  const target = passTarget(facts);
   const where = target.kind === 'unix' ? `unix:${target.socket}` : `${target.host}:${target.port}`;
   return `a FastCGI request to ${where} with the params nginx sends for this location${script ? ` (SCRIPT_FILENAME=${script})` : ''}${client ? `, sent by ${client} on the box` : ''}`;
 }
@@ -85,6 +72,7 @@ export const headerSize = defineCheck({
       const probe = fcgiProbe(facts);
       return probe ? [...commands, probe] : commands;
     }
+    if (need(facts, 'upstream.module') === 'uwsgi') return [...commands, uwsgiHeadProbe(facts, PROBE_SECONDS)];
     if (need(facts, 'upstream.module') !== 'proxy') return commands;
     const { url, socket } = backendUrl(facts);
     const probe = httpProbeCommand(url, { timeoutSeconds: PROBE_SECONDS, hostHeader: backendHost(facts), unixSocket: socket, insecure: true });
@@ -136,6 +124,28 @@ export const headerSize = defineCheck({
       };
     }
 
+    const uwsgiRun = results.find(isUwsgiHeadProbe);
+    if (uwsgiRun) {
+      const head = parseUwsgiHead(uwsgiRun);
+      const probe = uwsgiProbeWords(facts);
+      if (head.headBytes === null) {
+        const why = `${uwsgiHeadProblem(head.end, head.message, head.bytes.length)}, so the response head is not measured`;
+        evidence.push({ probe, lines: [why] });
+        return { outcome: 'not-measurable', facts: learned(null, why), summary: `${why}; nginx says the header is too big for ${current}`, evidence };
+      }
+      const bytes = head.headBytes;
+      const lines = new TextDecoder('latin1').decode(head.bytes.slice(0, bytes)).split(/\r?\n/).filter(Boolean);
+      evidence.push({
+        probe,
+        lines: [`the backend answered "${lines[0] ?? ''}" with ${lines.length - 1} header lines: ${bytes} bytes of response head`, ...summarizeHead(lines.slice(1))],
+      });
+      const measured = `the backend's response head for this request is ${bytes} bytes`;
+      if (bytes > b.bufferSize.value) {
+        return { outcome: 'too-big', facts: learned(bytes, measured), summary: `${bytes} bytes of response head do not fit in ${directive} ${formatNginxSize(b.bufferSize.value)}`, evidence };
+      }
+      return { outcome: 'fits-now', facts: learned(bytes, measured), summary: `${bytes} bytes of response head fit in ${directive} ${formatNginxSize(b.bufferSize.value)} for our request`, evidence };
+    }
+
     const run = resultOf(results, 'curl');
     const answer = run ? parseHttpProbe(run) : null;
     if (!run || !answer || answer.status === null || answer.headerBytes === null) {
@@ -157,6 +167,16 @@ export const headerSize = defineCheck({
     return { outcome: 'fits-now', facts: learned(bytes, measured), summary: `${bytes} bytes of header fit in ${directive} ${formatNginxSize(b.bufferSize.value)} for our request`, evidence };
   },
 });
+
+/** Why no complete head came back from a uwsgi backend, in words. */
+function uwsgiHeadProblem(end: string, message: string | undefined, got: number): string {
+  if (end === 'no-python') return 'python3 is not on the box to send a uwsgi request';
+  if (end === 'connect-failed') return `the backend refused our uwsgi request (${message ?? 'no connection'})`;
+  if (end === 'quiet') return `the backend sent ${got} bytes and then nothing within ${PROBE_SECONDS} s, without ending its head`;
+  if (end === 'limit') return `the backend sent ${got} bytes without ending its head`;
+  if (end === 'closed' || end === 'reset') return `the backend ${end === 'reset' ? 'reset' : 'closed'} the connection after ${got} bytes, before its head ended`;
+  return `our uwsgi request failed (${message ?? 'no answer'})`;
+}
 
 /** The head's lines grouped by header name, biggest first, for the evidence: "Set-Cookie: 40 lines, 8642 bytes". */
 export function summarizeHead(lines: readonly string[]): string[] {

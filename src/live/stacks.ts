@@ -114,7 +114,8 @@ redirect_stderr=true
     box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
     box.run(['nginx']);
     const bind = options.gunicornBind ?? 'unix:/run/shop/gunicorn.sock';
-    const ready = bind.startsWith('unix:') ? ['test', '-S', bind.slice(5)] : ['bash', '-c', `exec 3<>/dev/tcp/${bind.replace(':', '/')}`];
+    const at = bind.lastIndexOf(':');
+    const ready = bind.startsWith('unix:') ? ['test', '-S', bind.slice(5)] : ['bash', '-c', `exec 3<>/dev/tcp/${bind.slice(0, at).replace(/^\[|\]$/g, '')}/${bind.slice(at + 1)}`];
     await waitInBox(box, ready, 'gunicorn under supervisor');
     return { box, url: 'http://shop.example/', host: 'shop.example' };
   } catch (e) {

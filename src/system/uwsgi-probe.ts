@@ -17,7 +17,9 @@
 
 export const UWSGI_PROBE_MARK = 'uwsgi-probe';
 
-const PYTHON_CLIENT = `import socket, struct, sys, time
+/** The packet sent, the same for every read below: connect, send, `start` set; a connect failure printed under `mark`. */
+function pythonSend(mark: string): string {
+  return `import socket, struct, sys, time
 kind, addr, port, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 def var(b): return struct.pack('<H', len(b)) + b
 body = b''
@@ -31,8 +33,11 @@ try:
     start = time.monotonic()
     s.sendall(struct.pack('<BHB', 0, len(body), 0) + body)
 except OSError as e:
-    print('${UWSGI_PROBE_MARK}\\tconnect-failed\\t%s' % e); sys.exit(0)
-ms = lambda: '%.3f' % ((time.monotonic() - start) * 1000)
+    print('${mark}\\tconnect-failed\\t%s' % e); sys.exit(0)
+`;
+}
+
+const PYTHON_CLIENT = `${pythonSend(UWSGI_PROBE_MARK)}ms = lambda: '%.3f' % ((time.monotonic() - start) * 1000)
 try:
     got = s.recv(4096)
 except socket.timeout:
@@ -44,6 +49,39 @@ if not got:
 first = ms()
 line = got.split(b'\\n', 1)[0].strip().decode('latin-1')
 print('${UWSGI_PROBE_MARK}\\tanswer\\t%s\\t%s' % (first, line[:200]))
+`;
+
+export const UWSGI_HEAD_MARK = 'uwsgi-head';
+/** The most of an answer the head probe reads: far past any header buffer nginx is given. */
+export const UWSGI_HEAD_LIMIT = 262_144;
+
+/**
+ * The head probe reads the answer until the blank line that ends its head (or the backend closes, goes
+ * quiet, or UWSGI_HEAD_LIMIT bytes came), and prints what it read as hex, for the bytes to be counted and
+ * read line by line as nginx reads them:
+ *
+ *   uwsgi-head<TAB>END<TAB>BYTES<TAB>HEX      END: head, closed, quiet, reset or limit
+ */
+const PYTHON_HEAD_CLIENT = `${pythonSend(UWSGI_HEAD_MARK)}import binascii
+got, end = b'', 'closed'
+try:
+    while b'\\n\\r\\n' not in got and b'\\n\\n' not in got:
+        s.settimeout(max(0.05, start + seconds - time.monotonic()))
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+        if len(got) >= ${UWSGI_HEAD_LIMIT}:
+            end = 'limit'
+            break
+    else:
+        end = 'head'
+except socket.timeout:
+    end = 'quiet'
+except OSError:
+    end = 'reset'
+got = got[:${UWSGI_HEAD_LIMIT}]
+print('${UWSGI_HEAD_MARK}\\t%s\\t%d\\t%s' % (end, len(got), binascii.hexlify(got).decode()))
 `;
 
 export type UwsgiTarget = { kind: 'unix'; socket: string } | { kind: 'tcp'; host: string; port: number };
@@ -64,12 +102,60 @@ export function uwsgiRequestVars(path: string, host: string): [string, string][]
   ];
 }
 
-export function uwsgiProbeCommand(target: UwsgiTarget, vars: readonly (readonly [string, string])[], seconds: number): string[] {
+function pythonCommand(script: string, target: UwsgiTarget, vars: readonly (readonly [string, string])[], seconds: number): string[] {
   for (const [name, value] of vars) {
     if (name === '' || name.includes('=') || `${name}${value}`.includes('\0')) throw new RangeError(`not a uwsgi var we can send: ${JSON.stringify(name)}`);
   }
   const where = target.kind === 'unix' ? ['unix', target.socket, '-'] : ['tcp', target.host.replace(/^\[|\]$/g, ''), String(target.port)];
-  return ['timeout', '-k', '1', String(seconds + 3), 'python3', '-c', PYTHON_CLIENT, ...where, String(seconds), ...vars.map(([n, v]) => `${n}=${v}`)];
+  return ['timeout', '-k', '1', String(seconds + 3), 'python3', '-c', script, ...where, String(seconds), ...vars.map(([n, v]) => `${n}=${v}`)];
+}
+
+/** Times the first byte of the answer. */
+export function uwsgiProbeCommand(target: UwsgiTarget, vars: readonly (readonly [string, string])[], seconds: number): string[] {
+  return pythonCommand(PYTHON_CLIENT, target, vars, seconds);
+}
+
+/** Reads the answer's head, byte for byte. */
+export function uwsgiHeadProbeCommand(target: UwsgiTarget, vars: readonly (readonly [string, string])[], seconds: number): string[] {
+  return pythonCommand(PYTHON_HEAD_CLIENT, target, vars, seconds);
+}
+
+/** Our uwsgi head probe, known by the mark in its script. */
+export const isUwsgiHeadProbe = (r: { argv: readonly string[] }): boolean => r.argv[4] === 'python3' && r.argv[6]?.includes(`'${UWSGI_HEAD_MARK}`) === true;
+
+export interface UwsgiHead {
+  /** The connection was made and the request sent. */
+  connected: boolean;
+  /** What came back, up to the end of the head (or all of it when the head never ended). */
+  bytes: Uint8Array;
+  /** The bytes of the head itself, through the blank line that ends it; null when no complete head came. */
+  headBytes: number | null;
+  end: 'head' | 'closed' | 'quiet' | 'reset' | 'limit' | 'connect-failed' | 'no-python' | 'other';
+  message?: string;
+}
+
+export function parseUwsgiHead(result: { code: number | null; stdout: string; stderr: string }): UwsgiHead {
+  const line = result.stdout.split('\n').find((l) => l.startsWith(`${UWSGI_HEAD_MARK}\t`));
+  if (!line) {
+    const missing = result.code === 127 || /python3: (?:command )?not found|No such file/.test(result.stderr);
+    return { connected: false, bytes: new Uint8Array(), headBytes: null, end: missing ? 'no-python' : 'other', message: result.stderr.trim().split('\n').at(-1) ?? '' };
+  }
+  const [, end = '', second = '', hex = ''] = line.split('\t');
+  if (end === 'connect-failed') return { connected: false, bytes: new Uint8Array(), headBytes: null, end, message: second };
+  const bytes = Uint8Array.from((hex.match(/[0-9a-f]{2}/g) ?? []).map((h) => Number.parseInt(h, 16)));
+  const known = ['head', 'closed', 'quiet', 'reset', 'limit'] as const;
+  const kind = known.find((k) => k === end) ?? 'other';
+  return { connected: true, bytes, headBytes: kind === 'head' ? headEnd(bytes) : null, end: kind };
+}
+
+/** Where the head ends: just past the first empty line (CRLF or a bare LF, as nginx accepts both); null without one. */
+export function headEnd(bytes: Uint8Array): number | null {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] !== 0x0a) continue;
+    if (bytes[i + 1] === 0x0a) return i + 2;
+    if (bytes[i + 1] === 0x0d && bytes[i + 2] === 0x0a) return i + 3;
+  }
+  return null;
 }
 
 export interface UwsgiAnswer {
