@@ -151,26 +151,33 @@ interface ServerName {
   at: Directive;
 }
 
-const namesMemo = new WeakMap<Candidate[], { names: ServerName[]; exactNames: Map<string, ServerName> }>();
+interface PoolNames {
+  /** The first server of each exact name (lower case). */
+  exact: Map<string, ServerName>;
+  /** Wildcard and regex names, in order: the only ones a host can match when no exact name does. */
+  patterned: ServerName[];
+}
 
-/** Every server_name of a pool in order, and the first server of each exact name (lower case). */
-function namesOf(pool: Candidate[]): { names: ServerName[]; exactNames: Map<string, ServerName> } {
+const namesMemo = new WeakMap<Candidate[], PoolNames>();
+
+/** A pool's server_names, sorted once: 20,000 vhosts have 40,000 names, nearly all of them exact. */
+function namesOf(pool: Candidate[]): PoolNames {
   let found = namesMemo.get(pool);
   if (!found) {
-    const names: ServerName[] = [];
-    const exactNames = new Map<string, ServerName>();
+    const exact = new Map<string, ServerName>();
+    const patterned: ServerName[] = [];
     for (const { server } of pool) {
       for (const at of server.block ?? []) {
         if (at.directive !== 'server_name') continue;
         for (const name of at.args) {
           const n = { server, name, at };
-          names.push(n);
           const key = name.toLowerCase();
-          if (!/^[~.]|\*/.test(name) && !exactNames.has(key)) exactNames.set(key, n);
+          if (/^[~.]|\*/.test(name)) patterned.push(n);
+          else if (!exact.has(key)) exact.set(key, n);
         }
       }
     }
-    found = { names, exactNames };
+    found = { exact, patterned };
     namesMemo.set(pool, found);
   }
   return found;
@@ -180,12 +187,12 @@ function namesOf(pool: Candidate[]): { names: ServerName[]; exactNames: Map<stri
 export function pickServer(pool: Candidate[], hostHeader: string): PickedServer | null {
   const host = normalizeHost(hostHeader);
   const notes: string[] = [];
-  const { names, exactNames } = namesOf(pool);
+  const { exact: exactNames, patterned } = namesOf(pool);
   const exact = exactNames.get(host);
   if (exact) return { server: exact.server, name: exact.name, by: 'exact', notes };
   const longest = <T extends { name: string }>(matches: T[]) => matches.reduce<T | null>((best, m) => (!best || m.name.length > best.name.length ? m : best), null);
   const leading = longest(
-    names.filter(({ name }) => {
+    patterned.filter(({ name }) => {
       const n = name.toLowerCase();
       // ".example.org" is nginx shorthand for "example.org" plus "*.example.org".
       const suffix = n.startsWith('*.') ? n.slice(1) : n.startsWith('.') ? n : null;
@@ -193,9 +200,9 @@ export function pickServer(pool: Candidate[], hostHeader: string): PickedServer 
     }),
   );
   if (leading) return { server: leading.server, name: leading.name, by: 'wildcard', notes };
-  const trailing = longest(names.filter(({ name }) => name.endsWith('.*') && host.startsWith(name.toLowerCase().slice(0, -1))));
+  const trailing = longest(patterned.filter(({ name }) => name.endsWith('.*') && host.startsWith(name.toLowerCase().slice(0, -1))));
   if (trailing) return { server: trailing.server, name: trailing.name, by: 'wildcard', notes };
-  for (const { server, name, at } of names.filter((n) => n.name.startsWith('~'))) {
+  for (const { server, name, at } of patterned.filter((n) => n.name.startsWith('~'))) {
     const regex = compilePcre(name.slice(1), true);
     if (!regex.ok) {
       notes.push(`server_name ${name} (${at.file}:${at.line}) cannot be evaluated: ${regex.reason}`);
