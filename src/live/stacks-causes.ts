@@ -1,0 +1,184 @@
+import { type Box, waitInBox } from './box.js';
+import { enableSite, initScriptBackend, nodeUnderPm2, phpFpmDebian, type Stack } from './stacks.js';
+
+/**
+ * The causes the plain lab proves, set up on the real stacks of src/live/stacks.ts the way they happen there:
+ * a bind address from the ecosystem file, /etc/default or the php-fpm pool; a page with more cookies than
+ * nginx's header buffer holds; a handler that writes a malformed header line itself; Node's own keep-alive
+ * timeout under nginx's upstream keepalive.
+ */
+
+async function removeOnError<T>(stack: Stack, then: () => Promise<T>): Promise<T> {
+  try {
+    return await then();
+  } catch (e) {
+    await stack.box.remove();
+    throw e;
+  }
+}
+
+/** The response head of a legacy handler that writes to the socket itself: a line feed inside a header value. */
+const MALFORMED_HEAD = 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nX-Status-Message: order saved\\nsee the audit log\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nok\\n';
+
+/**
+ * The pm2 stack's Node app with the routes that break: it listens on HOST (default 127.0.0.1) and PORT;
+ * "/cookies" sets 40 cookies of 200 bytes; "/legacy" writes its answer to the socket itself, with a line feed
+ * inside a header value; "/report" computes for 1.5 s without yielding (the event loop is blocked meanwhile).
+ */
+const NODE_APP = `const http = require('node:http');
+const port = Number(process.env.PORT || 3000);
+const host = process.env.HOST || '127.0.0.1';
+http
+  .createServer((req, res) => {
+    if (req.url === '/legacy') {
+      req.socket.end('${MALFORMED_HEAD}');
+      return;
+    }
+    if (req.url === '/cookies') {
+      res.setHeader('Set-Cookie', Array.from({ length: 40 }, (_, i) => 'pref' + i + '=' + 'x'.repeat(200) + '; Path=/'));
+    }
+    if (req.url === '/report') {
+      const until = Date.now() + 1500;
+      while (Date.now() < until);
+    }
+    req.resume();
+    req.on('end', () => res.end('api ok\\n'));
+  })
+  .listen(port, host);
+`;
+
+/** A URL of host:port as curl takes it (an IPv6 address in brackets). */
+const hostUrl = (host: string, port: number, path = '/') => `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+
+/**
+ * The Node app under pm2 with the routes above; `env` entries join PORT in the ecosystem file's env (HOST: the
+ * address it listens on). pm2 started again from the ecosystem file, so the app runs with them.
+ */
+export async function pm2App(env: Record<string, string> = {}): Promise<Stack> {
+  const stack = await nodeUnderPm2();
+  return removeOnError(stack, async () => {
+    const box = stack.box;
+    box.write('/srv/api/server.js', NODE_APP);
+    const extra = Object.entries(env)
+      .map(([k, v]) => `, ${k}: '${v}'`)
+      .join('');
+    box.write('/srv/api/ecosystem.config.js', `module.exports = { apps: [{ name: 'api', script: '/srv/api/server.js', env: { PORT: 3000${extra} } }] };\n`);
+    box.run(['pm2', 'delete', 'api']);
+    box.run(['pm2', 'start', '/srv/api/ecosystem.config.js']);
+    await waitInBox(box, ['curl', '-sfg', '-o', '/dev/null', hostUrl(env.HOST ?? '127.0.0.1', 3000)], 'the app under pm2 on its address');
+    return stack;
+  });
+}
+
+/**
+ * The pm2 app behind an upstream{} with `keepalive 8` (HTTP/1.1 and an empty Connection header, as nginx's
+ * docs set it up) on /api/: nginx keeps idle connections 60 s (its default), Node closes them after its own
+ * keepAliveTimeout (5 s, plus the second Node adds).
+ */
+export async function pm2AppKeepalive(): Promise<Stack> {
+  const stack = await pm2App();
+  return removeOnError(stack, async () => {
+    enableSite(
+      stack.box,
+      'api',
+      `upstream api_backend {
+    server 127.0.0.1:3000;
+    keepalive 8;
+}
+
+server {
+    listen 80;
+    server_name api.example;
+    access_log /var/log/nginx/api.example.access.log;
+    error_log /var/log/nginx/api.example.error.log;
+
+    location /api/ {
+        include proxy_params;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_pass http://api_backend;
+    }
+}
+`,
+    );
+    stack.box.run(['nginx', '-s', 'reload']);
+    await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', 'http://api.example/api/orders'], 'the keepalive upstream');
+    return { ...stack, url: 'http://api.example/api/orders' };
+  });
+}
+
+/**
+ * The race for real, in the box: a POST through nginx leaves an idle kept connection; 5.5 s later a job calls
+ * the app's /report directly, which blocks Node's event loop for 1.5 s; 0.8 s into it a second POST goes
+ * through nginx on the kept connection. When the loop runs again Node's keep-alive timer (6 s) has expired:
+ * it destroys the connection with the POST unread, the kernel resets it, and nginx, which never sends a POST
+ * twice, answers 502. The two POSTs' status codes.
+ */
+export function keepaliveRace(box: Box): [string, string] {
+  const post = "curl -s -o /dev/null -w '%{http_code} ' -m 10 -X POST -d item=1 http://api.example/api/orders";
+  const out = box.run(['bash', '-c', `${post}; sleep 5.5; curl -s -o /dev/null -m 10 http://127.0.0.1:3000/report & sleep 0.8; ${post}; wait`]);
+  const [first = '', second = ''] = out.trim().split(/\s+/);
+  return [first, second];
+}
+
+/**
+ * The init-script backend as a Python server that also takes its bind address (BIND in /etc/default/shop-api,
+ * passed by the init script) and has the routes that break: "/cookies" sets 40 cookies of 200 bytes, "/legacy"
+ * writes a header line broken by a line feed.
+ */
+const PY_SERVER = `import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import socket
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == '/legacy':
+            self.wfile.write(b'${MALFORMED_HEAD}')
+            return
+        body = b'api ok\\n'
+        self.send_response(200)
+        if self.path == '/cookies':
+            for i in range(40):
+                self.send_header('Set-Cookie', 'pref%d=%s; Path=/' % (i, 'x' * 200))
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+class Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6 if ':' in sys.argv[2] else socket.AF_INET
+
+Server((sys.argv[2], int(sys.argv[1])), Handler).serve_forever()
+`;
+
+/** The init-script backend with the server above; `bind` is BIND in /etc/default/shop-api (the init script's default 127.0.0.1). */
+export async function initScriptApp(bind?: string): Promise<Stack> {
+  const stack = await initScriptBackend();
+  return removeOnError(stack, async () => {
+    const box = stack.box;
+    box.write('/srv/shop-api/server.py', PY_SERVER);
+    const script = box.read('/etc/init.d/shop-api').replace('PORT=8000\n', 'PORT=8000\nBIND=127.0.0.1\n').replace('server.py "$PORT"', 'server.py "$PORT" "$BIND"');
+    box.write('/etc/init.d/shop-api', script, 0o755);
+    if (bind) box.write('/etc/default/shop-api', `${box.read('/etc/default/shop-api')}BIND=${bind}\n`);
+    box.run(['service', 'shop-api', 'restart']);
+    await waitInBox(box, ['curl', '-sfg', '-o', '/dev/null', hostUrl(bind ?? '127.0.0.1', 8001)], 'the init-script backend on its address');
+    return stack;
+  });
+}
+
+/**
+ * Debian's php8.2-fpm whose www pool listens on TCP `listen` (e.g. [::1]:9000) while the site's fastcgi_pass
+ * dials `pass` (e.g. 127.0.0.1:9000); php-fpm restarted by its init script, nginx reloaded.
+ */
+export async function phpFpmListening(listen: string, pass: string): Promise<Stack> {
+  const stack = await phpFpmDebian();
+  return removeOnError(stack, async () => {
+    const box = stack.box;
+    box.run(['sed', '-i', `s|^listen = .*|listen = ${listen}|`, '/etc/php/8.2/fpm/pool.d/www.conf']);
+    box.run(['sed', '-i', `s|fastcgi_pass unix:/run/php/php8.2-fpm.sock;|fastcgi_pass ${pass};|`, '/etc/nginx/sites-available/blog']);
+    box.run(['service', 'php8.2-fpm', 'restart']);
+    box.run(['nginx', '-s', 'reload']);
+    const [host, port] = [listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, ''), listen.slice(listen.lastIndexOf(':') + 1)];
+    await waitInBox(box, ['bash', '-c', `exec 3<>/dev/tcp/${host}/${port}`], 'php-fpm on its TCP address');
+    return stack;
+  });
+}
