@@ -23,7 +23,7 @@ const MALFORMED_HEAD = 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nX-Sta
 /**
  * The pm2 stack's Node app with the routes that break: it listens on HOST (default 127.0.0.1) and PORT;
  * "/cookies" sets 40 cookies of 200 bytes; "/legacy" writes its answer to the socket itself, with a line feed
- * inside a header value; "/report" computes for 1.5 s without yielding (the event loop is blocked meanwhile).
+ * inside a header value; "/report" computes for 3 s without yielding (the event loop is blocked meanwhile).
  */
 const NODE_APP = `const http = require('node:http');
 const port = Number(process.env.PORT || 3000);
@@ -38,7 +38,7 @@ http
       res.setHeader('Set-Cookie', Array.from({ length: 40 }, (_, i) => 'pref' + i + '=' + 'x'.repeat(200) + '; Path=/'));
     }
     if (req.url === '/report') {
-      const until = Date.now() + 1500;
+      const until = Date.now() + 3000;
       while (Date.now() < until);
     }
     req.resume();
@@ -101,23 +101,50 @@ server {
 }
 `,
     );
+    const before = nginxWorkers(stack.box);
     stack.box.run(['nginx', '-s', 'reload']);
+    await oldWorkersGone(stack.box, before);
     await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', 'http://api.example/api/orders'], 'the keepalive upstream');
     return { ...stack, url: 'http://api.example/api/orders' };
   });
 }
 
+/** nginx's worker processes now. */
+export function nginxWorkers(box: Box): string[] {
+  return box.run(['pgrep', '-f', '^nginx: worker process']).trim().split(/\s+/);
+}
+
+/** Waits until the workers of before a reload are gone: until then they still take connections, and close each after one answer. */
+export async function oldWorkersGone(box: Box, workers: readonly string[]): Promise<void> {
+  await waitInBox(box, ['sh', '-c', 'for p do ! kill -0 "$p" 2>/dev/null || exit 1; done', 'sh', ...workers], "nginx's old workers gone");
+}
+
+/** The race in the box's python3: both POSTs on one client connection, so the same nginx worker (and its cache of idle connections) serves them. */
+const RACE = `import http.client, subprocess, time
+nginx = http.client.HTTPConnection('127.0.0.1', 80, timeout=10)
+def post():
+    nginx.request('POST', '/api/orders', body='item=1', headers={'Host': 'api.example'})
+    answer = nginx.getresponse()
+    answer.read()
+    return answer.status
+first = post()
+time.sleep(5)
+job = subprocess.Popen(['curl', '-s', '-o', '/dev/null', '-m', '10', 'http://127.0.0.1:3000/report'])
+time.sleep(2)
+second = post()
+job.wait()
+print(first, second)
+`;
+
 /**
- * The race for real, in the box: a POST through nginx leaves an idle kept connection; 5.5 s later a job calls
- * the app's /report directly, which blocks Node's event loop for 1.5 s; 0.8 s into it a second POST goes
- * through nginx on the kept connection. When the loop runs again Node's keep-alive timer (6 s) has expired:
- * it destroys the connection with the POST unread, the kernel resets it, and nginx, which never sends a POST
- * twice, answers 502. The two POSTs' status codes.
+ * The race for real, in the box: a POST through nginx leaves an idle kept connection; 5 s later a job calls
+ * the app's /report directly, which blocks Node's event loop for 3 s; 2 s into it (the connection idle 7 s) a
+ * second POST goes through nginx on the kept connection. When the loop runs again Node's keep-alive timer (6 s)
+ * has expired: it destroys the connection with the POST unread, the kernel resets it, and nginx, which never
+ * sends a POST twice, answers 502. The two POSTs' status codes.
  */
 export function keepaliveRace(box: Box): [string, string] {
-  const post = "curl -s -o /dev/null -w '%{http_code} ' -m 10 -X POST -d item=1 http://api.example/api/orders";
-  const out = box.run(['bash', '-c', `${post}; sleep 5.5; curl -s -o /dev/null -m 10 http://127.0.0.1:3000/report & sleep 0.8; ${post}; wait`]);
-  const [first = '', second = ''] = out.trim().split(/\s+/);
+  const [first = '', second = ''] = box.run(['python3', '-c', RACE]).trim().split(/\s+/);
   return [first, second];
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { initScriptApp, keepaliveRace, phpFpmListening, pm2App, pm2AppKeepalive } from './lab/stacks-causes.js';
+import { initScriptApp, keepaliveRace, nginxWorkers, oldWorkersGone, phpFpmListening, pm2App, pm2AppKeepalive } from './lab/stacks-causes.js';
 import type { Stack } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
@@ -61,7 +61,9 @@ describe('a Node app under pm2: the causes of the plain lab', () => {
     const [edit] = report.fix.edits;
     expect(edit).toMatchObject({ file: '/etc/nginx/sites-enabled/api', before: 'keepalive 8;' });
     expect(edit.after).toMatch(/^keepalive 8;\n\s+keepalive_timeout [45]s;$/);
+    const workers = nginxWorkers(stack.box);
     await appliedAndVerified(stack, stack.url);
+    await oldWorkersGone(stack.box, workers);
     expect(keepaliveRace(stack.box)).toEqual(['200', '200']);
   }, 90_000);
 });
@@ -102,7 +104,7 @@ describe("Debian's php8.2-fpm on TCP", () => {
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('bind-address-mismatch');
     expect(stack.box.read('/var/log/nginx/blog.example.error.log')).toContain('connect() failed (111: Connection refused) while connecting to upstream');
-    expect(nodes(report, 'backend-listening').join('\n')).toContain('[::1]:9000');
+    expect(nodes(report, 'backend-listening').join('\n')).toContain('::1:9000 php-fpm8.2 pid');
     expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/blog', before: 'fastcgi_pass 127.0.0.1:9000;', after: 'fastcgi_pass [::1]:9000;' })]);
     await appliedAndVerified(stack, stack.url);
   });
