@@ -28,7 +28,7 @@ describe('a Node app under pm2: the causes of the plain lab', () => {
     });
   }
 
-  it("header-too-big: /cookies sets 40 cookies of 200 bytes; the head measured, proxy_buffer_size sized from it, applied and verified", async () => {
+  it('header-too-big: /cookies sets 40 cookies of 200 bytes; the head measured, proxy_buffer_size sized from it, applied and verified', async () => {
     const stack = await use(pm2App());
     const url = 'http://api.example/cookies';
     const { report } = await inBox(stack, ['--json', '--url', url]);
