@@ -209,3 +209,35 @@ export async function phpFpmListening(listen: string, pass: string): Promise<Sta
     return stack;
   });
 }
+
+/**
+ * Debian's php8.2-fpm on 127.0.0.1:9000 behind an upstream{} with `keepalive 8` and `fastcgi_keep_conn on`
+ * (nginx keeps FastCGI connections for reuse), its www pool static with 2 children that each end after
+ * `maxRequests` requests (pm.max_requests, php-fpm's guard against leaking scripts).
+ */
+export async function phpFpmKeepConn(maxRequests: number): Promise<Stack> {
+  const stack = await phpFpmListening('127.0.0.1:9000', '127.0.0.1:9000');
+  return removeOnError(stack, async () => {
+    const box = stack.box;
+    const site = box.read('/etc/nginx/sites-available/blog').replace('fastcgi_pass 127.0.0.1:9000;', 'fastcgi_pass php_pool;\n        fastcgi_keep_conn on;');
+    box.write('/etc/nginx/sites-available/blog', `upstream php_pool {\n    server 127.0.0.1:9000;\n    keepalive 8;\n}\n\n${site}`);
+    const pool = `s|^pm = .*|pm = static|; s|^pm.max_children = .*|pm.max_children = 2|; s|^;*pm.max_requests = .*|pm.max_requests = ${maxRequests}|`;
+    box.run(['sed', '-i', pool, '/etc/php/8.2/fpm/pool.d/www.conf']);
+    box.run(['service', 'php8.2-fpm', 'restart']);
+    const before = nginxWorkers(box);
+    box.run(['nginx', '-s', 'reload']);
+    await oldWorkersGone(box, before);
+    await waitInBox(box, ['curl', '-sf', '-o', '/dev/null', 'http://blog.example/index.php'], 'the kept FastCGI connections');
+    return { ...stack, url: 'http://blog.example/index.php' };
+  });
+}
+
+/**
+ * POSTs to `url` one after another until nginx answers one with 502 (a child ended on the connection nginx had
+ * just sent it on), at most `count` of them (bounded, and 60 s at most): how many were sent, and whether one failed.
+ */
+export function postsUntil502(box: Box, url: string, count: number): { sent: number; failed: boolean } {
+  const loop = `end=$((SECONDS + 60)); for i in $(seq ${count}); do [ $SECONDS -lt $end ] || break; c=$(curl -s -o /dev/null -m 5 -w '%{http_code}' -X POST -d item=1 "$1"); if [ "$c" = 502 ]; then echo "$i failed"; exit 0; fi; done; echo "$i ok"`;
+  const [sent = '0', how = ''] = box.run(['bash', '-c', loop, 'bash', url]).trim().split(' ');
+  return { sent: Number(sent), failed: how === 'failed' };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { initScriptApp, keepaliveRace, nginxWorkers, oldWorkersGone, phpFpmListening, pm2App, pm2AppKeepalive } from './lab/stacks-causes.js';
+import { initScriptApp, keepaliveRace, nginxWorkers, oldWorkersGone, phpFpmKeepConn, phpFpmListening, pm2App, pm2AppKeepalive, postsUntil502 } from './lab/stacks-causes.js';
 import type { Stack } from './lab/stacks.js';
 
 const { use, inBox } = stackScope();
@@ -108,4 +108,24 @@ describe("Debian's php8.2-fpm on TCP", () => {
     expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/blog', before: 'fastcgi_pass 127.0.0.1:9000;', after: 'fastcgi_pass [::1]:9000;' })]);
     await appliedAndVerified(stack, stack.url);
   });
+
+  it("upstream-keepalive on FastCGI: fastcgi_keep_conn on and pm.max_requests = 1; a child ends right after its answer on the connection nginx reuses, a POST fails; read from the pool's settings (no HTTP probe), fastcgi_keep_conn off, applied, verified, and the POSTs all answered", async () => {
+    const stack = await use(phpFpmKeepConn(1));
+    expect(postsUntil502(stack.box, stack.url, 3000)).toMatchObject({ failed: true });
+    expect(stack.box.read('/var/log/nginx/blog.example.error.log')).toMatch(/upstream prematurely closed connection while reading response header from upstream.*request: "POST \/index\.php/);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('upstream-keepalive');
+    expect(report.steps.find((s: { node: string }) => s.node === 'closed-keepalive')).toMatchObject({ outcome: 'worker-recycles' });
+    expect(nodes(report, 'closed-keepalive').join('\n')).toContain('pool www: pm.max_requests = 1 (/etc/php/8.2/fpm/pool.d/www.conf:');
+    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/blog', before: 'fastcgi_keep_conn on;', after: 'fastcgi_keep_conn off;' })]);
+    const workers = nginxWorkers(stack.box);
+    await appliedAndVerified(stack, stack.url);
+    await oldWorkersGone(stack.box, workers);
+    expect(postsUntil502(stack.box, stack.url, 1000)).toEqual({ sent: 1000, failed: false });
+  }, 180_000);
+
+  it('no race on FastCGI when no child ends (pm.max_requests = 0): php-fpm keeps a kept connection as long as nginx does, 300 POSTs all answered', async () => {
+    const stack = await use(phpFpmKeepConn(0));
+    expect(postsUntil502(stack.box, stack.url, 300)).toEqual({ sent: 300, failed: false });
+  }, 120_000);
 });
