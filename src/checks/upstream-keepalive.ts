@@ -53,7 +53,8 @@ function maxRequests(pool: FpmPool): number | null {
  */
 function interpretFastcgi(facts: KnownFacts, results: Parameters<typeof fpmPools>[0], config: string[]): CheckResult<'worker-recycles' | 'backend-outlasts' | 'not-measurable'> {
   const { pools, evidence: poolEvidence } = fpmPools(results);
-  const pool = poolFor(pools, facts);
+  // Where nginx dials names the pool; without it no pool can be told apart.
+  const pool = facts['upstream.socket'] || facts['upstream.port'] ? poolFor(pools, facts) : null;
   const route = routeOf(facts);
   const keepConn = route ? effectiveDirective(route, 'fastcgi_keep_conn') : null;
   const keepLine = keepConn ? `fastcgi_keep_conn on (${keepConn.file}:${keepConn.line})` : 'fastcgi_keep_conn on';

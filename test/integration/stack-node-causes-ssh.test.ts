@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pathOf, stackScope } from './lab/stack-run.js';
 import { sshScope } from './lab/stack-ssh-run.js';
-import { initScriptApp, keepaliveRace, nginxWorkers, oldWorkersGone, phpFpmListening, pm2App, pm2AppKeepalive } from './lab/stacks-causes.js';
+import { initScriptApp, keepaliveRace, nginxWorkers, oldWorkersGone, phpFpmKeepConn, phpFpmListening, pm2App, pm2AppKeepalive, postsUntil502 } from './lab/stacks-causes.js';
 import type { Stack } from './lab/stacks.js';
 
 // The boxes are removed after the sshd and its client (afterEach hooks run in reverse order of registration).
@@ -80,4 +80,17 @@ describe('the plain lab causes on the Node, init-script and php-fpm stacks, over
     expect(report.fix.edits).toEqual([expect.objectContaining({ before: 'fastcgi_pass 127.0.0.1:9000;', after: 'fastcgi_pass [::1]:9000;' })]);
     await appliedOverSsh(stack, stack.url);
   });
+
+  it("php-fpm upstream-keepalive (fastcgi_keep_conn on, pm.max_requests = 1): the pool's settings read over SSH, fastcgi_keep_conn off, verified, the POSTs all answered", async () => {
+    const stack = await box(phpFpmKeepConn(1));
+    expect(postsUntil502(stack.box, stack.url, 3000)).toMatchObject({ failed: true });
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('upstream-keepalive');
+    expect(report.steps.find((s: { node: string }) => s.node === 'closed-keepalive')).toMatchObject({ outcome: 'worker-recycles' });
+    expect(report.fix.edits).toEqual([expect.objectContaining({ before: 'fastcgi_keep_conn on;', after: 'fastcgi_keep_conn off;' })]);
+    const workers = nginxWorkers(stack.box);
+    await appliedOverSsh(stack, stack.url);
+    await oldWorkersGone(stack.box, workers);
+    expect(postsUntil502(stack.box, stack.url, 1000)).toEqual({ sent: 1000, failed: false });
+  }, 180_000);
 });
