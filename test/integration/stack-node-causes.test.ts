@@ -69,14 +69,19 @@ describe('a Node app under pm2: the causes of the plain lab', () => {
 });
 
 describe('a backend started by /etc/init.d/shop-api, its settings in /etc/default/shop-api', () => {
-  it('bind-address-mismatch: BIND=::1 in /etc/default, nginx dials 127.0.0.1:8001; proxy_pass retargeted, applied and verified', async () => {
-    const stack = await use(initScriptApp('::1'));
-    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
-    expect(report.diagnosis.cause, path(report)).toBe('bind-address-mismatch');
-    expect(stack.box.read('/var/log/nginx/api.example.error.log')).toContain('connect() failed (111: Connection refused) while connecting to upstream');
-    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/api', before: 'proxy_pass http://127.0.0.1:8001;', after: 'proxy_pass http://[::1]:8001;' })]);
-    await appliedAndVerified(stack, stack.url);
-  });
+  for (const [bind, shown] of [
+    ['::1', '[::1]'],
+    ['127.0.0.2', '127.0.0.2'],
+  ] as const) {
+    it(`bind-address-mismatch: BIND=${bind} in /etc/default, nginx dials 127.0.0.1:8001; proxy_pass retargeted, applied and verified`, async () => {
+      const stack = await use(initScriptApp(bind));
+      const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+      expect(report.diagnosis.cause, path(report)).toBe('bind-address-mismatch');
+      expect(stack.box.read('/var/log/nginx/api.example.error.log')).toContain('connect() failed (111: Connection refused) while connecting to upstream');
+      expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/api', before: 'proxy_pass http://127.0.0.1:8001;', after: `proxy_pass http://${shown}:8001;` })]);
+      await appliedAndVerified(stack, stack.url);
+    });
+  }
 
   it('header-too-big: /cookies sets 40 cookies of 200 bytes; proxy_buffer_size sized from the measured head, applied and verified', async () => {
     const stack = await use(initScriptApp());
@@ -99,15 +104,20 @@ describe('a backend started by /etc/init.d/shop-api, its settings in /etc/defaul
 });
 
 describe("Debian's php8.2-fpm on TCP", () => {
-  it('bind-address-mismatch: the www pool listens on [::1]:9000, fastcgi_pass dials 127.0.0.1:9000; fastcgi_pass retargeted, applied and verified', async () => {
-    const stack = await use(phpFpmListening('[::1]:9000', '127.0.0.1:9000'));
-    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
-    expect(report.diagnosis.cause, path(report)).toBe('bind-address-mismatch');
-    expect(stack.box.read('/var/log/nginx/blog.example.error.log')).toContain('connect() failed (111: Connection refused) while connecting to upstream');
-    expect(nodes(report, 'backend-listening').join('\n')).toContain('::1:9000 php-fpm8.2 pid');
-    expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/blog', before: 'fastcgi_pass 127.0.0.1:9000;', after: 'fastcgi_pass [::1]:9000;' })]);
-    await appliedAndVerified(stack, stack.url);
-  });
+  for (const [listen, listed] of [
+    ['[::1]:9000', '::1:9000'],
+    ['127.0.0.2:9000', '127.0.0.2:9000'],
+  ] as const) {
+    it(`bind-address-mismatch: the www pool listens on ${listen}, fastcgi_pass dials 127.0.0.1:9000; fastcgi_pass retargeted, applied and verified`, async () => {
+      const stack = await use(phpFpmListening(listen, '127.0.0.1:9000'));
+      const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+      expect(report.diagnosis.cause, path(report)).toBe('bind-address-mismatch');
+      expect(stack.box.read('/var/log/nginx/blog.example.error.log')).toContain('connect() failed (111: Connection refused) while connecting to upstream');
+      expect(nodes(report, 'backend-listening').join('\n')).toContain(`${listed} php-fpm8.2 pid`);
+      expect(report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/nginx/sites-enabled/blog', before: 'fastcgi_pass 127.0.0.1:9000;', after: `fastcgi_pass ${listen};` })]);
+      await appliedAndVerified(stack, stack.url);
+    });
+  }
 
   it("upstream-keepalive on FastCGI: fastcgi_keep_conn on and pm.max_requests = 1; a child ends right after its answer on the connection nginx reuses, a POST fails; read from the pool's settings (no HTTP probe), fastcgi_keep_conn off, applied, verified, and the POSTs all answered", async () => {
     const stack = await use(phpFpmKeepConn(1));
