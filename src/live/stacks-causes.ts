@@ -120,7 +120,7 @@ export async function oldWorkersGone(box: Box, workers: readonly string[]): Prom
 }
 
 /** The race in the box's python3: both POSTs on one client connection, so the same nginx worker (and its cache of idle connections) serves them. */
-const RACE = `import http.client, subprocess, time
+const RACE = `import http.client, socket, time
 nginx = http.client.HTTPConnection('127.0.0.1', 80, timeout=10)
 def post():
     nginx.request('POST', '/api/orders', body='item=1', headers={'Host': 'api.example'})
@@ -129,10 +129,12 @@ def post():
     return answer.status
 first = post()
 time.sleep(5)
-job = subprocess.Popen(['curl', '-s', '-o', '/dev/null', '-m', '10', 'http://127.0.0.1:3000/report'])
+job = socket.create_connection(('127.0.0.1', 3000), timeout=10)
+job.sendall(b'GET /report HTTP/1.1\\r\\nHost: api.example\\r\\nConnection: close\\r\\n\\r\\n')
 time.sleep(2)
 second = post()
-job.wait()
+while job.recv(4096):
+    pass
 print(first, second)
 `;
 
@@ -232,12 +234,37 @@ export async function phpFpmKeepConn(maxRequests: number): Promise<Stack> {
   });
 }
 
+/** The POSTs in the box's python3, on one client connection to nginx (a new one when nginx closes it). */
+const POSTS = `import http.client, sys, time
+from urllib.parse import urlsplit
+url, count = urlsplit(sys.argv[1]), int(sys.argv[2])
+end = time.monotonic() + 60
+nginx = http.client.HTTPConnection('127.0.0.1', 80, timeout=5)
+sent = 0
+while sent < count and time.monotonic() < end:
+    sent += 1
+    try:
+        nginx.request('POST', url.path, body='item=1', headers={'Host': url.hostname, 'Content-Type': 'application/x-www-form-urlencoded'})
+        answer = nginx.getresponse()
+        answer.read()
+        status = answer.status
+    except (OSError, http.client.HTTPException):
+        nginx.close()
+        continue
+    if status == 502:
+        print(sent, 'failed')
+        sys.exit(0)
+print(sent, 'ok')
+`;
+
 /**
  * POSTs to `url` one after another until nginx answers one with 502 (a child ended on the connection nginx had
  * just sent it on), at most `count` of them (bounded, and 60 s at most): how many were sent, and whether one failed.
  */
 export function postsUntil502(box: Box, url: string, count: number): { sent: number; failed: boolean } {
-  const loop = `end=$((SECONDS + 60)); for i in $(seq ${count}); do [ $SECONDS -lt $end ] || break; c=$(curl -s -o /dev/null -m 5 -w '%{http_code}' -X POST -d item=1 "$1"); if [ "$c" = 502 ]; then echo "$i failed"; exit 0; fi; done; echo "$i ok"`;
-  const [sent = '0', how = ''] = box.run(['bash', '-c', loop, 'bash', url]).trim().split(' ');
+  const [sent = '0', how = ''] = box
+    .run(['python3', '-c', POSTS, url, String(count)])
+    .trim()
+    .split(' ');
   return { sent: Number(sent), failed: how === 'failed' };
 }

@@ -91,6 +91,6 @@ describe('the plain lab causes on the Node, init-script and php-fpm stacks, over
     const workers = nginxWorkers(stack.box);
     await appliedOverSsh(stack, stack.url);
     await oldWorkersGone(stack.box, workers);
-    expect(postsUntil502(stack.box, stack.url, 1000)).toEqual({ sent: 1000, failed: false });
+    expect(postsUntil502(stack.box, stack.url, 2000)).toEqual({ sent: 2000, failed: false });
   }, 180_000);
 });
