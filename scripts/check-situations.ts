@@ -15,6 +15,7 @@ import { start, waitForPath, waitForPort, type Started } from '../test/integrati
 import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend } from '../test/integration/lab/stacks.js';
 import { gunicornAllWorkersBusy, gunicornPrivateSocket, uwsgiPrivateSocket } from '../test/integration/lab/stacks-more.js';
 import { HISTORY_SITUATIONS } from './check-situations-history.js';
+import { phpFpmKeepConn, postsUntil502 } from '../test/integration/lab/stacks-causes.js';
 
 export interface Setup {
   /** The failing URL; none: badgateway looks for it in nginx's error logs. */
@@ -343,6 +344,17 @@ export const SITUATIONS: Situation[] = [
     async setup(lab) {
       const stack = await phpPoolOutOfChildren();
       lab.later(() => stack.box.remove());
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'php-fpm-child-recycled-on-kept-connection',
+    how: "Debian's php8.2-fpm on 127.0.0.1:9000 in a box of its own (src/live/stacks-causes.ts phpFpmKeepConn: upstream{} with keepalive 8, fastcgi_keep_conn on, pool www static with 2 children and pm.max_requests = 1); POSTs to /index.php one after another until nginx answered one 502 (upstream prematurely closed connection).",
+    yields: [['upstream.keepalive', 'worker-recycles']],
+    async setup(lab) {
+      const stack = await phpFpmKeepConn(1);
+      lab.later(() => stack.box.remove());
+      if (!postsUntil502(stack.box, stack.url, 3000).failed) throw new Error('no POST failed in 3000');
       return { url: stack.url, wrap: stack.box.exec };
     },
   },

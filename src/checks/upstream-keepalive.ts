@@ -1,11 +1,15 @@
 import type { KnownFacts } from '../facts/keys.js';
 import { keepAliveSetup, suggestKeepAliveTimeout } from '../nginx/keepalive.js';
 import { keepAliveProbeCommand, parseKeepAliveProbe } from '../system/keepalive-probe.js';
-import { defineCheck } from './check.js';
+import { type CheckResult, defineCheck } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { failedServer, upstreamPath } from '../facts/failed-server.js';
 import { routeOf } from '../facts/route.js';
+import { onBackend } from '../facts/backend-view.js';
+import { fpmPlan, fpmPools, poolFor } from '../facts/php-fpm-pools.js';
+import { effectiveDirective } from '../nginx/route.js';
+import type { FpmPool } from '../facts/keys.js';
 
 /** We wait this long at most for the backend to close an idle connection; a wizard cannot wait a minute. */
 export const MAX_WAIT_SECONDS = 15;
@@ -35,6 +39,50 @@ function reuseWaits(wait: number, nginxMs: number): number[] {
 
 type Probe = ReturnType<typeof parseKeepAliveProbe>;
 
+/** pm.max_requests of a php-fpm pool: 0 (php-fpm's default) when unset, null when it does not read as a count. */
+function maxRequests(pool: FpmPool): number | null {
+  const value = (pool.values['pm.max_requests'] ?? '0').trim();
+  return /^\d+$/.test(value) ? Number(value) : null;
+}
+
+/**
+ * A FastCGI connection kept by fastcgi_keep_conn is never closed by php-fpm for idleness: the child that took it
+ * reads the next request on it for as long as nginx keeps it. It is closed only when that child ends, and a
+ * child with pm.max_requests ends right after its last answer, while nginx may already be sending the next
+ * request on the connection. No HTTP probe can time this: the pool's own settings say it.
+ */
+function interpretFastcgi(facts: KnownFacts, results: Parameters<typeof fpmPools>[0], config: string[]): CheckResult<'worker-recycles' | 'backend-outlasts' | 'not-measurable'> {
+  const { pools, evidence: poolEvidence } = fpmPools(results);
+  // Where nginx dials names the pool; without it no pool can be told apart.
+  const pool = facts['upstream.socket'] || facts['upstream.port'] ? poolFor(pools, facts) : null;
+  const route = routeOf(facts);
+  const keepConn = route ? effectiveDirective(route, 'fastcgi_keep_conn') : null;
+  const keepLine = keepConn ? `fastcgi_keep_conn on (${keepConn.file}:${keepConn.line})` : 'fastcgi_keep_conn on';
+  const evidence: Evidence[] = [{ lines: [...config, keepLine] }, ...poolEvidence];
+  if (!pool) {
+    return { outcome: 'not-measurable', facts: {}, summary: 'nginx keeps FastCGI connections, but no php-fpm pool on the box listens where it dials', evidence };
+  }
+  const max = maxRequests(pool);
+  const place = pool.places['pm.max_requests'];
+  const setting = place ? `pm.max_requests = ${max} (${place.file}:${place.line})` : `pm.max_requests not set in pool ${pool.name}: php-fpm's default 0`;
+  evidence.push({ lines: [`pool ${pool.name}: ${setting}`] });
+  if (!max || !keepConn) {
+    return {
+      outcome: 'backend-outlasts',
+      facts: {},
+      summary: `php-fpm's pool ${pool.name} keeps a kept connection until nginx closes it (no pm.max_requests ends its children)`,
+      evidence,
+    };
+  }
+  const behaviour = `ends a child of pool ${pool.name} after ${max} request${max === 1 ? '' : 's'} (pm.max_requests), which closes the connection nginx keeps for reuse right after its last answer`;
+  return {
+    outcome: 'worker-recycles',
+    facts: { 'keepalive.behaviour': behaviour, 'keepalive.keepConn': { file: keepConn.file, line: keepConn.line } },
+    summary: `php-fpm ${behaviour}; nginx may already be sending the next request on it`,
+    evidence,
+  };
+}
+
 /**
  * A connection dropped unanswered when used again after an idle time shorter than nginx's: the shortest
  * such time, and the longest idle time a reuse was still answered (below it), or null when none was dropped.
@@ -54,16 +102,19 @@ function lazyClose(probes: readonly Probe[], nginxMs: number): { droppedMs: numb
 export const upstreamKeepalive = defineCheck({
   id: 'upstream.keepalive',
   guide: 'timeouts',
-  outcomes: ['backend-closes-first', 'no-keepalive', 'backend-outlasts', 'not-measurable'],
+  outcomes: ['backend-closes-first', 'worker-recycles', 'no-keepalive', 'backend-outlasts', 'not-measurable'],
   needs: ['nginx.config', 'request.url', 'request.port', 'request.path', 'request.hostHeader', 'upstream.module', 'upstream.target', 'upstream.kind', 'error.latest'],
   learns: [],
   learnsOn: {
     'backend-closes-first': ['keepalive.nginx', 'keepalive.nginxMs', 'keepalive.backendMs', 'keepalive.behaviour', 'keepalive.place', 'keepalive.timeoutSet', 'keepalive.suggested'],
+    'worker-recycles': ['keepalive.behaviour', 'keepalive.keepConn'],
   },
 
   plan(facts, done) {
-    if (done.length) return [];
     const setup = setupOf(facts);
+    // A FastCGI backend is timed by its pool's settings, in rounds (php-fpm's masters, then its config).
+    if (setup && !setup.blockedBy && setup.cache && routeOf(facts)?.pass?.module === 'fastcgi') return fpmPlan(done).map(onBackend);
+    if (done.length) return [];
     const server = failedServer(facts);
     if (!setup || setup.blockedBy || !setup.cache || server?.kind !== 'tcp') return [];
     const wait = waitSeconds(setup.timeoutMs);
@@ -83,6 +134,7 @@ export const upstreamKeepalive = defineCheck({
     if (setup.blockedBy || !setup.cache) {
       return { outcome: 'no-keepalive', facts: {}, summary: `nginx does not reuse connections to this backend: ${setup.blockedBy}`, evidence: [{ lines: [...config, setup.blockedBy ?? ''] }] };
     }
+    if (routeOf(facts)?.pass?.module === 'fastcgi') return interpretFastcgi(facts, results, config);
     const server = failedServer(facts);
     if (!run || server?.kind !== 'tcp') {
       return { outcome: 'not-measurable', facts: {}, summary: 'nginx reuses idle connections, but the backend is no TCP address we can time', evidence: [{ lines: config }] };

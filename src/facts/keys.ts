@@ -57,7 +57,7 @@ export interface ConfigPlace {
 }
 
 /** Where a php-fpm pool setting is written (absent: php-fpm's default applies). */
-export type FpmKey = 'listen' | 'listen.owner' | 'listen.group' | 'listen.mode' | 'user' | 'group' | 'request_terminate_timeout' | 'pm' | 'pm.max_children';
+export type FpmKey = 'listen' | 'listen.owner' | 'listen.group' | 'listen.mode' | 'user' | 'group' | 'request_terminate_timeout' | 'pm' | 'pm.max_children' | 'pm.max_requests';
 
 /** One php-fpm pool as php-fpm itself reads it (`php-fpm -tt`), with the file:line of each setting. */
 export type SettingPlace = ConfigPlace & { text: string };
@@ -316,6 +316,8 @@ export interface Facts {
   'keepalive.place': ConfigPlace;
   'keepalive.timeoutSet': boolean;
   'keepalive.suggested': string;
+  /** `fastcgi_keep_conn on;` where the route sets it: what keeps FastCGI connections open for reuse. */
+  'keepalive.keepConn': ConfigPlace;
   /** What the backend's own logs, its processes and the kernel say about its crash, in words. */
   'crash.summary': string;
   'crash.lines': string[];

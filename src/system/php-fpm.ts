@@ -116,7 +116,7 @@ export function includeSearch(pattern: string): { dir: string; name: string } | 
   return { dir, name: pattern.slice(slash + 1) };
 }
 
-export const FPM_KEYS: readonly FpmKey[] = ['listen', 'listen.owner', 'listen.group', 'listen.mode', 'user', 'group', 'request_terminate_timeout', 'pm', 'pm.max_children'];
+export const FPM_KEYS: readonly FpmKey[] = ['listen', 'listen.owner', 'listen.group', 'listen.mode', 'user', 'group', 'request_terminate_timeout', 'pm', 'pm.max_children', 'pm.max_requests'];
 
 /** Where each pool's settings are written, over every file read: the first [name] section wins. */
 export type PoolPlaces = { section: ConfigPlace; places: Partial<Record<FpmKey, ConfigPlace & { text: string }>> };

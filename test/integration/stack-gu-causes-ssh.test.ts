@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pathOf, stackScope } from './lab/stack-run.js';
 import { sshScope } from './lab/stack-ssh-run.js';
-import { gunicornCausesApp, gunicornOtherAddress, uwsgiCausesApp } from '../../src/live/stacks-causes.js';
+import { gunicornCausesApp, gunicornOtherAddress, uwsgiCausesApp } from '../../src/live/stacks-causes-python.js';
 
 // The boxes are removed after the sshd and its client (afterEach hooks run in reverse order of registration).
 const { use: box } = stackScope();

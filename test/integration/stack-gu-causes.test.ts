@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
-import { gunicornCausesApp, gunicornOtherAddress, uwsgiCausesApp } from '../../src/live/stacks-causes.js';
+import { gunicornCausesApp, gunicornOtherAddress, uwsgiCausesApp } from '../../src/live/stacks-causes-python.js';
 
 const { use, inBox } = stackScope();
 const path = pathOf;

@@ -133,6 +133,31 @@ const keepaliveTimeout: Planner = {
   },
 };
 
+/** php-fpm closes a kept connection whenever a child ends (pm.max_requests): nginx stops keeping FastCGI connections. */
+const fastcgiKeepConnOff: Planner = {
+  needs: ['nginx.config', 'keepalive.keepConn', 'keepalive.behaviour', 'nginx.test', 'nginx.reload'],
+  plan(facts): FixPlan {
+    const place = need(facts, 'keepalive.keepConn');
+    const directive = directiveAt(facts, place, (d) => d.directive === 'fastcgi_keep_conn');
+    return {
+      commands: testAndReload(facts),
+      edits: [
+        {
+          file: place.file,
+          line: place.line,
+          before: directive ? directiveText(directive.directive, directive.args) : 'fastcgi_keep_conn on;',
+          after: directiveText('fastcgi_keep_conn', ['off']),
+          why: `a new connection for every request: php-fpm ${need(facts, 'keepalive.behaviour')}`,
+        },
+      ],
+      notes: [
+        'Or set pm.max_requests = 0 in the pool, if its children do not leak memory: then no child ends while nginx keeps its connection. The keepalive line of the upstream{} does nothing for FastCGI once fastcgi_keep_conn is off.',
+        'nginx sends a failed GET or HEAD again by itself, but never a POST: that is why mostly POSTs fail, now and then.',
+      ],
+    };
+  },
+};
+
 const backendCrashed: Planner = {
   needs: ['crash.logs', 'crash.lines', 'backend.process'],
   plan(facts): FixPlan {
@@ -192,6 +217,7 @@ const backendHeaders: Planner = {
 export const CLOSED_PLANNERS: Record<string, Planner> = {
   'switch-protocol': switchProtocol,
   'keepalive-timeout': keepaliveTimeout,
+  'fastcgi-keep-conn-off': fastcgiKeepConnOff,
   'backend-crashed': backendCrashed,
   'backend-headers': backendHeaders,
 };
