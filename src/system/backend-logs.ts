@@ -60,11 +60,13 @@ const LOG_OPTIONS = new Set(['--log', '--log-file', '--logfile', '--log-path', '
 export function logFilesInArgs(args: string): string[] {
   const words = args.split(' ').filter((w) => w !== '');
   const out: string[] = [];
-  for (const [i, word] of words.entries()) {
+  for (const [i, raw] of words.entries()) {
+    // A shell assignment's first word: DAEMON_OPTS='--log=/var/log/api.log' (or "--log /var/log/api.log").
+    const word = raw.replace(/^[A-Za-z_]\w*=["']?(?=-)/, '').replace(/^["']+/, '');
     const eq = word.indexOf('=');
-    const [option, raw] = eq > 0 ? [word.slice(0, eq), word.slice(eq + 1)] : [word, words[i + 1] ?? ''];
+    const [option, given] = eq > 0 ? [word.slice(0, eq), word.slice(eq + 1)] : [word, words[i + 1] ?? ''];
     // A shell file's quoting stays on the words: DAEMON_OPTS="--port 8001 --log /var/log/api.log".
-    const value = raw.replace(/^["']+|["';]+$/g, '');
+    const value = given.replace(/^["']+|["';]+$/g, '');
     if (LOG_OPTIONS.has(option) && value.startsWith('/') && !value.startsWith('/dev/') && !value.startsWith('/proc/')) out.push(value);
   }
   return [...new Set(out)];
