@@ -145,6 +145,9 @@ const kindWords: Record<ServiceDefinition['kind'], string> = {
 };
 const starterOf: Record<ServiceDefinition['kind'], string> = { supervisor: 'supervisord', sysv: 'its init script', systemd: 'systemd', runit: "runit's runsv", s6: "s6's s6-supervise" };
 
+/** The same death logged again and again (a crash loop) is shown once, at its last time. */
+const distinct = <T extends { crash: CrashLine }>(found: T[]): T[] => found.filter((f, i) => !found.slice(i + 1).some((g) => g.crash.lines.join('\n') === f.crash.lines.join('\n')));
+
 const age = (seconds: number) => (seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`);
 
 const OUTCOMES = ['crashed', 'crash-loop', 'no-sign'] as const;
@@ -241,7 +244,7 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
   const names = [...new Set(listeners.map((l) => l.process).filter((n): n is string => !!n))];
   const pm2 = pm2AppOf(facts, results);
   const defs = definitionsOf(facts, results);
-  const process = names[0] ?? (pm2 ? `pm2's app ${pm2.app.name}` : defs[0] ? `the service ${defs[0].name}` : 'the backend');
+  const process = names[0] ?? (pm2 ? `pm2's app ${pm2.app.name}` : defs[0] ? `${kindWords[defs[0].kind]} ${defs[0].name}` : 'the backend');
   const offset = parseUtcOffset(ran(results, HOST_ZONE)?.stdout ?? '');
   const evidence: Evidence[] = [];
 
@@ -278,7 +281,11 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
     const mine = found.filter((f) => f.file === t.file);
     evidence.push({
       command: shownCommand(['tail', '-c', String(TAIL_BYTES), '--', t.file]),
-      lines: mine.length ? mine.slice(-6).flatMap((f) => f.crash.lines) : ['no crash, kill or fatal error around the time of the error'],
+      lines: mine.length
+        ? distinct(mine)
+            .slice(-6)
+            .flatMap((f) => f.crash.lines)
+        : ['no crash, kill or fatal error around the time of the error'],
       ...(mine.some((f) => f.crash.time === null) ? { note: 'this log has no time stamps: these are its last crash lines, not necessarily the ones at the time of the error' } : {}),
     });
   }

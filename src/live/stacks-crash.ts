@@ -1,5 +1,5 @@
 import { type Box, startBox, waitInBox } from './box.js';
-import { enableSite, proxySite, type Stack } from './stacks.js';
+import { enableSite, gunicornUnderSupervisor, proxySite, type Stack } from './stacks.js';
 
 /**
  * Backends that crash, on the stacks that run them the way real boxes do: an init script with its
@@ -181,4 +181,23 @@ export function pm2Errored(): Promise<Stack> {
     box.run(['nginx']);
     await waitInBox(box, ['sh', '-c', 'pm2 jlist | grep -q \'"status":"errored"\''], 'pm2 giving up on the app', 30_000);
   });
+}
+
+/**
+ * gunicorn under supervisord (gunicornUnderSupervisor, on /run/shop/gunicorn.sock) after a bad deploy: the app
+ * raises at import, so no worker boots and gunicorn exits; supervisord starts it again until it gives up
+ * (FATAL). Returned once supervisord says FATAL.
+ */
+export async function gunicornFatal(): Promise<Stack> {
+  const stack = await gunicornUnderSupervisor();
+  try {
+    stack.box.write('/srv/shop/app.py', "import os\n\nDATABASE_URL = os.environ['DATABASE_URL']\n\ndef app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'shop ok\\n']\n");
+    // supervisorctl says "ERROR (spawn error)" and exits non-zero: the start it waited for failed.
+    stack.box.run(['sh', '-c', 'supervisorctl restart shop || true']);
+    await waitInBox(stack.box, ['sh', '-c', 'supervisorctl status shop | grep -q FATAL'], 'supervisord giving up on gunicorn', 30_000);
+    return stack;
+  } catch (e) {
+    await stack.box.remove();
+    throw e;
+  }
 }

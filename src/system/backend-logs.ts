@@ -188,7 +188,9 @@ function crashAt(line: string, next: readonly string[]): Omit<CrashLine, 'time'>
     // Indented frames, innermost last, then the exception itself on the first line that is not indented.
     const end = next.findIndex((l) => l.trim() !== '' && !/^\s/.test(l));
     const frames = end === -1 ? next : next.slice(0, end);
-    const frame = [...frames].reverse().find((l) => /^\s+File "/.test(l));
+    // The innermost frame of the program's own code: below it are only the interpreter's modules (<frozen os>, importlib).
+    const all = [...frames].reverse().filter((l) => /^\s+File "/.test(l));
+    const frame = all.find((l) => !/^\s+File "(<|\/usr\/(local\/)?lib\/python3|[^"]*\/(site|dist)-packages\/)/.test(l)) ?? all[0];
     const exception = end === -1 ? undefined : next[end];
     return { kind: 'traceback', lines: [text, ...(frame ? [frame.trimEnd()] : []), ...(exception ? [exception.trimEnd()] : [])] };
   }

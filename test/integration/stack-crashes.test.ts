@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitInBox } from './lab/box.js';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
 import { sshScope } from './lab/stack-ssh-run.js';
-import { initScriptCrashing, pm2Errored, runitCrashing, s6Crashing } from './lab/stacks-crash.js';
+import { gunicornFatal, initScriptCrashing, pm2Errored, runitCrashing, s6Crashing } from './lab/stacks-crash.js';
 import type { Stack } from './lab/stacks.js';
 
 /**
@@ -30,7 +30,7 @@ const listening = (port: number) => ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/$
 function expectInitDown(report: Report) {
   expect(report.diagnosis.cause, path(report as never)).toBe('backend-crashed');
   expect(path(report as never)).toContain('backend-down-service:sysv down-crash:crashed');
-  expect(report.diagnosis.explanation).toContain("the service shop-api's log /var/log/shop-api/api.log says: Fatal Python error: Segmentation fault");
+  expect(report.diagnosis.explanation).toContain("the init script shop-api's log /var/log/shop-api/api.log says: Fatal Python error: Segmentation fault");
   const evidence = nodeLines(report, 'down-crash');
   expect(evidence).toContain('/etc/default/shop-api (the init script shop-api) names its log: /var/log/shop-api/api.log');
   expect(evidence).toMatch(/File "\/srv\/shop-api\/server\.py", line \d+ in do_GET/);
@@ -40,9 +40,10 @@ function expectInitDown(report: Report) {
 
 /** Dies at start under runit or s6: the traceback's last line from svlogd's or s6-log's current; no start or restart offered. */
 function expectLoop(report: Report, manager: 'runit' | 's6', who: string) {
+  const service = manager === 'runit' ? "runit's service" : "s6's service";
   expect(report.diagnosis.cause, path(report as never)).toBe('backend-crashed');
   expect(path(report as never)).toContain(`backend-down-service:${manager} down-crash:crash-loop`);
-  expect(report.diagnosis.explanation).toContain(`the service shop-api dies as soon as it starts; ${who} starts it again and again`);
+  expect(report.diagnosis.explanation).toContain(`${service} shop-api dies as soon as it starts; ${who} starts it again and again`);
   expect(report.diagnosis.explanation).toContain('/var/log/shop-api/current says: RuntimeError: settings missing DATABASE_URL');
   expect(nodeLines(report, 'down-crash')).toContain('File "/srv/shop-api/server.py", line 13, in <module>');
   expect(report.fix.commands).toEqual([]);
@@ -125,6 +126,27 @@ describe("pm2's errored state: an app that throws at start until pm2 gives up", 
   });
 });
 
+/** supervisord gave up on gunicorn (FATAL): its socket is gone; the traceback's exception and the app's own frame from --error-logfile. */
+function expectFatal(report: Report) {
+  expect(report.diagnosis.cause, path(report as never)).toBe('backend-crashed');
+  expect(path(report as never)).toContain('socket-missing-service:supervisor socket-missing-crash:crash-loop');
+  expect(report.diagnosis.explanation).toContain("supervisord's program shop dies as soon as it starts; supervisord started it again until it gave up (state FATAL)");
+  expect(report.diagnosis.explanation).toContain("/var/log/shop/error.log says: KeyError: 'DATABASE_URL'");
+  const evidence = nodeLines(report, 'socket-missing-crash');
+  expect(evidence).toContain("supervisord's program shop: FATAL");
+  expect(evidence).toContain('File "/srv/shop/app.py", line 3, in <module>');
+  expect(report.fix.commands).toEqual([]);
+  expect(report.fix.notes.join('\n')).toContain('Once the cause is fixed, start it (supervisorctl start shop)');
+}
+
+describe('supervisord FATAL: gunicorn whose app raises at import, on its unix socket', () => {
+  it('a crash loop that supervisord gave up on: the exception from --error-logfile, no start offered', async () => {
+    const stack = await use(gunicornFatal());
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expectFatal(report);
+  }, 60_000);
+});
+
 describe('the same crashes read over SSH', () => {
   it('init script: the fault line from the --log file /etc/default names', async () => {
     const stack = await use(initScriptCrashing({ respawn: false }));
@@ -167,6 +189,12 @@ describe('the same crashes read over SSH', () => {
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expectLoop(report, 's6', "s6's s6-supervise");
   });
+
+  it('supervisord FATAL, over SSH', async () => {
+    const stack = await use(gunicornFatal());
+    const { report } = await overSsh(stack, ['--url', stack.url]);
+    expectFatal(report);
+  }, 60_000);
 
   it('pm2 errored, over SSH', async () => {
     const stack = await use(pm2Errored());
