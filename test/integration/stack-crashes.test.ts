@@ -148,11 +148,13 @@ describe('supervisord FATAL: gunicorn whose app raises at import, on its unix so
 });
 
 describe('the same crashes read over SSH', () => {
-  it('init script: the fault line from the --log file /etc/default names', async () => {
+  it('init script: the fault line from the --log file /etc/default names; started over SSH, applied and verified', async () => {
     const stack = await use(initScriptCrashing({ respawn: false }));
     expect(get(stack, 'http://api.example/crash')).toBe('502');
     const { report } = await overSsh(stack, ['--url', stack.url]);
     expectInitDown(report);
+    const applied = await overSsh(stack, ['--apply', '--yes', '--url', stack.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   });
 
   it('init script with its loop: the crash read from the log file named, over SSH', async () => {
