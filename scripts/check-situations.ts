@@ -14,6 +14,7 @@ import { freePort } from '../test/integration/lab/ports.js';
 import { start, waitForPath, waitForPort, type Started } from '../test/integration/lab/processes.js';
 import { nodeUnderPm2, phpFpmDebian, phpPoolOutOfChildren, runitBackend, s6Backend } from '../test/integration/lab/stacks.js';
 import { gunicornAllWorkersBusy, gunicornPrivateSocket, uwsgiPrivateSocket } from '../test/integration/lab/stacks-more.js';
+import { initScriptCrashing, runitCrashing } from '../test/integration/lab/stacks-crash.js';
 import { HISTORY_SITUATIONS } from './check-situations-history.js';
 import { phpFpmKeepConn, postsUntil502 } from '../test/integration/lab/stacks-causes.js';
 
@@ -412,11 +413,35 @@ export const SITUATIONS: Situation[] = [
   {
     id: 'runit-service-stopped',
     how: "a python3 backend run by runit (Debian's runit: /etc/sv/shop-api/run names port 8002, linked into /etc/service, runsvdir -P /etc/service), in a box of its own (test/integration/lab/stacks.ts runitBackend), stopped with sv stop shop-api; nginx proxies to 127.0.0.1:8002.",
-    yields: [['service.manager', 'runit']],
+    yields: [
+      ['service.manager', 'runit'],
+      ['backend.crash', 'no-sign'],
+    ],
     async setup(lab) {
       const stack = await runitBackend();
       lab.later(() => stack.box.remove());
       stack.box.run(['sv', 'stop', 'shop-api']);
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'init-script-backend-crashed',
+    how: 'a python3 API started by /etc/init.d/shop-api (start-stop-daemon) with DAEMON_OPTS="--port 8001 --log /var/log/shop-api/api.log" from /etc/default/shop-api, in a box of its own (test/integration/lab/stacks-crash.ts initScriptCrashing), killed by SIGSEGV on GET /crash through nginx and not started again; badgateway asked about /.',
+    yields: [['backend.crash', 'crashed']],
+    async setup(lab) {
+      const stack = await initScriptCrashing({ respawn: false });
+      lab.later(() => stack.box.remove());
+      stack.box.run(['curl', '-s', '-o', '/dev/null', '-m', '10', 'http://api.example/crash']);
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'runit-service-dies-at-start',
+    how: 'a python3 API as a runit service (/etc/sv/shop-api, svlogd -tt into /var/log/shop-api) that raises RuntimeError at start while /srv/shop-api/broken exists, in a box of its own (test/integration/lab/stacks-crash.ts runitCrashing); runsv starts it every second, three deaths logged; nginx proxies to 127.0.0.1:8002.',
+    yields: [['backend.crash', 'crash-loop']],
+    async setup(lab) {
+      const stack = await runitCrashing({ broken: true });
+      lab.later(() => stack.box.remove());
       return { url: stack.url, wrap: stack.box.exec };
     },
   },

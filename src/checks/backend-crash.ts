@@ -5,6 +5,7 @@ import {
   crashLines,
   fdListCommand,
   HOST_NOW,
+  HOST_ZONE,
   kernelCrashLines,
   logFilesInArgs,
   logFilesOf,
@@ -12,14 +13,15 @@ import {
   parseFdLinks,
   parsePsAges,
   parseUptime,
+  parseUtcOffset,
   PS_AGES,
   type CrashLine,
   type KernelLine,
   type ProcessAge,
   type Window,
 } from '../system/backend-logs.js';
-import { parsePm2List, pm2Command, pm2Home, type Pm2App } from '../system/services.js';
-import { unitFromCgroup } from '../system/services.js';
+import { isSupervisord, parsePm2List, parseSupervisorStatus, pm2Command, pm2Home, type Pm2App, unitFromCgroup } from '../system/services.js';
+import { parseServiceDefs, type ServiceDefinition, serviceDefsCommand } from '../system/service-defs.js';
 import { parseSs } from '../system/ss.js';
 import { defineCheck, type CheckResult } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
@@ -30,8 +32,11 @@ import { failedServer, listenersAt } from '../facts/failed-server.js';
 const SS = ['ss', '-Hltnxp'];
 const DMESG = ['dmesg'];
 const UPTIME = ['cat', '--', '/proc/uptime'];
+const SUPERVISOR = ['supervisorctl', 'status'];
 const TAIL_BYTES = 64 * 1024;
-const MAX_LOGS = 3;
+const MAX_LOGS = 4;
+/** This many deaths in one log around the error, with nothing listening now: it dies as soon as it starts. */
+const LOOP_DEATHS = 3;
 /**
  * Crash lines this long before nginx's error line still count (a worker may die a little before nginx
  * notices), and this long after it (clocks and log buffering); later crashes did not cause this error.
@@ -88,12 +93,31 @@ function pm2AppOf(facts: KnownFacts, done: readonly CommandResult[]): { home: st
   return null;
 }
 
-/** pm2.log holds every app's exits: only the lines about this app count. */
+/** The service definitions that name the dialled address: an init script or its /etc/default file, a runit or s6 run script, a supervisord program. */
+function definitionsOf(facts: KnownFacts, done: readonly CommandResult[]): ServiceDefinition[] {
+  const address = dialled(facts);
+  const run = address ? ran(done, serviceDefsCommand(address)) : undefined;
+  return address && run?.code === 0 ? parseServiceDefs(run.stdout, address) : [];
+}
+
+function dialled(facts: KnownFacts) {
+  const server = failedServer(facts);
+  if (!server) return null;
+  return server.kind === 'unix' ? ({ kind: 'unix', path: server.socket } as const) : ({ kind: 'tcp', port: server.port } as const);
+}
+
+const supervisordRuns = (done: readonly CommandResult[]) => {
+  const psRun = ran(done, PS_AGES);
+  return psRun?.code === 0 && parsePsAges(psRun.stdout).some((p) => isSupervisord(p.args));
+};
+
+/** pm2.log holds every app's exits: only the lines about this app (by its name, or its script when pm2 gives up on it) count. */
 function ownLines(file: string, text: string, pm2: { home: string; app: Pm2App } | null): string {
   if (!pm2 || file !== `${pm2.home}/pm2.log`) return text;
+  const script = pm2.app.command.split(' ')[0];
   return text
     .split('\n')
-    .filter((l) => l.includes(`App [${pm2.app.name}:`))
+    .filter((l) => l.includes(`App [${pm2.app.name}:`) || (!!script && l.includes(`Script ${script} `)))
     .join('\n');
 }
 
@@ -112,9 +136,21 @@ function kernelLines(results: readonly CommandResult[], names: string[], now: nu
   });
 }
 
+const kindWords: Record<ServiceDefinition['kind'], string> = {
+  supervisor: "supervisord's program",
+  sysv: 'the init script',
+  systemd: 'the systemd unit',
+  runit: "runit's service",
+  s6: "s6's service",
+};
+const starterOf: Record<ServiceDefinition['kind'], string> = { supervisor: 'supervisord', sysv: 'its init script', systemd: 'systemd', runit: "runit's runsv", s6: "s6's s6-supervise" };
+
+/** The same death logged again and again (a crash loop) is shown once, at its last time. */
+const distinct = <T extends { crash: CrashLine }>(found: T[]): T[] => found.filter((f, i) => !found.slice(i + 1).some((g) => g.crash.lines.join('\n') === f.crash.lines.join('\n')));
+
 const age = (seconds: number) => (seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`);
 
-const OUTCOMES = ['crashed', 'no-sign'] as const;
+const OUTCOMES = ['crashed', 'crash-loop', 'no-sign'] as const;
 type Outcome = (typeof OUTCOMES)[number];
 
 /**
@@ -125,11 +161,15 @@ export const backendCrash = defineCheck({
   id: 'backend.crash',
   guide: 'backend-running',
   outcomes: OUTCOMES,
-  needs: ['upstream.target', 'upstream.kind', 'error.latest', 'nginx.masterPid'],
+  // Without nginx's error line (its log unreadable), the window is around now.
+  needs: ['upstream.target', 'upstream.kind', 'nginx.masterPid'],
   // Only once the error line is known: the replay that wrote it may be what crashed the backend again.
   early: (facts) => (facts['error.latest'] ? [...planHere(facts, []), ...rootsSeenCommands(facts)].map(onBackend) : []),
   learns: [],
-  learnsOn: { crashed: ['crash.summary', 'crash.lines', 'crash.logs', 'backend.process'] },
+  learnsOn: {
+    crashed: ['crash.summary', 'crash.lines', 'crash.logs', 'crash.listening', 'backend.process'],
+    'crash-loop': ['crash.summary', 'crash.lines', 'crash.logs', 'crash.listening', 'backend.process'],
+  },
 
   // Every command here looks at the backend's own box: its processes, their logs, its kernel and clock.
   plan(facts, done) {
@@ -164,14 +204,20 @@ function rootsSeenCommands(facts: KnownFacts): CommandSpec[] {
 }
 
 function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpec[] {
-  if (done.length === 0) return [{ argv: SS }, { argv: PS_AGES }, { argv: HOST_NOW }, { argv: DMESG }, { argv: UPTIME }];
+  if (done.length === 0) return [{ argv: SS }, { argv: PS_AGES }, { argv: HOST_NOW }, { argv: HOST_ZONE }, { argv: DMESG }, { argv: UPTIME }];
   const { roots, all } = backendOf(facts, done);
   const fdRuns = roots.map((p) => fdListCommand(p.pid));
-  const asked = (r: CommandResult) => r.argv[0] === 'find' || (r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup')) || (r.argv[0] === 'env' && r.argv.at(-1) === 'jlist');
+  const address = dialled(facts);
+  const defs = address ? serviceDefsCommand(address) : null;
+  const asked = (r: CommandResult) =>
+    r.argv[0] === 'find' || (r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup')) || (r.argv[0] === 'env' && r.argv.at(-1) === 'jlist') || (defs !== null && same(r, defs));
   if (!done.some(asked)) {
-    // Only a pm2 daemon that runs is asked, with its own home: any other `pm2 jlist` starts a daemon.
+    // Only a pm2 daemon that runs is asked, with its own home: any other `pm2 jlist` starts a daemon; supervisorctl only while supervisord runs.
     const pm2 = pm2Homes(done).map((home): CommandSpec => ({ argv: pm2Command(home, 'jlist') }));
-    return [...roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]), ...pm2];
+    // The service that should listen there names its logs (its /etc/default options, a run script's log/run), also while it is down.
+    const definitions: CommandSpec[] = defs ? [{ argv: defs, timeoutMs: 8000 }] : [];
+    const supervisor: CommandSpec[] = supervisordRuns(done) ? [{ argv: SUPERVISOR, timeoutMs: 8000 }] : [];
+    return [...roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]), ...pm2, ...definitions, ...supervisor];
   }
   if (done.some((r) => r.argv[0] === 'tail')) return [];
   // The logs its own arguments name (one opened per write is held by no fd), then the files it holds open,
@@ -182,21 +228,24 @@ function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpe
       ...all.flatMap((p) => logFilesInArgs(p.args)),
       ...fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? ''))),
       ...(pm2 ? [`${pm2.home}/pm2.log`, ...pm2.app.logs] : []),
+      ...definitionsOf(facts, done).flatMap((d) => d.logs),
     ]),
   ];
   return files.slice(0, MAX_LOGS).map((file) => ({ argv: ['tail', '-c', String(TAIL_BYTES), '--', file] }));
 }
 
 function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckResult<Outcome> {
-  const error = need(facts, 'error.latest');
+  const error = facts['error.latest'];
   const { listeners, roots, all } = backendOf(facts, results);
   const now = nginxTime(ran(results, HOST_NOW)?.stdout ?? '');
-  const errorAt = nginxTime(error.time) ?? now;
+  const errorAt = (error ? nginxTime(error.time) : null) ?? now;
   const window = errorAt !== null ? { from: errorAt - BEFORE_MS, to: errorAt + AFTER_MS } : { from: 0, to: Number.MAX_SAFE_INTEGER };
   const year = new Date(errorAt ?? Date.now()).getUTCFullYear();
   const names = [...new Set(listeners.map((l) => l.process).filter((n): n is string => !!n))];
   const pm2 = pm2AppOf(facts, results);
-  const process = names[0] ?? (pm2 ? `pm2's app ${pm2.app.name}` : 'the backend');
+  const defs = definitionsOf(facts, results);
+  const process = names[0] ?? (pm2 ? `pm2's app ${pm2.app.name}` : defs[0] ? `${kindWords[defs[0].kind]} ${defs[0].name}` : 'the backend');
+  const offset = parseUtcOffset(ran(results, HOST_ZONE)?.stdout ?? '');
   const evidence: Evidence[] = [];
 
   evidence.push({
@@ -215,13 +264,28 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
     });
   }
 
+  const address = dialled(facts);
+  const named = defs.filter((d) => d.logs.length);
+  if (address && named.length) {
+    evidence.push({
+      command: shownCommand(serviceDefsCommand(address)),
+      lines: named.slice(0, 3).map((d) => `${d.file} (${kindWords[d.kind]} ${d.name}) names its log: ${d.logs.join(', ')}`),
+    });
+  }
+  const program = supervisordRuns(results) ? parseSupervisorStatus(ran(results, SUPERVISOR)?.stdout ?? '').find((p) => defs.some((d) => d.kind === 'supervisor' && d.name === p.name)) : undefined;
+  if (program) evidence.push({ command: shownCommand(SUPERVISOR), lines: [`supervisord's program ${program.name}: ${program.state}`] });
+
   const tails = logTails(results);
-  const found: { file: string; crash: CrashLine }[] = tails.flatMap((t) => crashLines(ownLines(t.file, t.text, pm2), window, year).map((crash) => ({ file: t.file, crash })));
+  const found: { file: string; crash: CrashLine }[] = tails.flatMap((t) => crashLines(ownLines(t.file, t.text, pm2), window, year, offset).map((crash) => ({ file: t.file, crash })));
   for (const t of tails) {
     const mine = found.filter((f) => f.file === t.file);
     evidence.push({
       command: shownCommand(['tail', '-c', String(TAIL_BYTES), '--', t.file]),
-      lines: mine.length ? mine.slice(-6).flatMap((f) => f.crash.lines) : ['no crash, kill or fatal error around the time of the error'],
+      lines: mine.length
+        ? distinct(mine)
+            .slice(-6)
+            .flatMap((f) => f.crash.lines)
+        : ['no crash, kill or fatal error around the time of the error'],
       ...(mine.some((f) => f.crash.time === null) ? { note: 'this log has no time stamps: these are its last crash lines, not necessarily the ones at the time of the error' } : {}),
     });
   }
@@ -237,9 +301,26 @@ function readCrash(facts: KnownFacts, results: readonly CommandResult[]): CheckR
   const logs = tails.map((t) => t.file);
   const unitRun = results.find((r) => r.argv[0] === 'cat' && r.argv[2]?.endsWith('/cgroup') && r.code === 0);
   const unit = unitRun ? unitFromCgroup(unitRun.stdout) : null;
-  const learned: KnownFacts = { 'crash.lines': learnedLines, 'crash.logs': logs, 'backend.process': process, ...(unit ? { 'crash.unit': unit } : {}) };
+  const learned: KnownFacts = { 'crash.lines': learnedLines, 'crash.logs': logs, 'crash.listening': listeners.length > 0, 'backend.process': process, ...(unit ? { 'crash.unit': unit } : {}) };
 
-  const newest = found.at(-1);
+  // A supervisor that gave up on it, or one log with death after death while nothing listens: it dies as it starts.
+  const restarts = pm2?.app.restarts ? ` ${pm2.app.restarts} time${pm2.app.restarts === 1 ? '' : 's'}` : '';
+  const gaveUp =
+    pm2?.app.status === 'errored'
+      ? `pm2 started it again${restarts}, then gave up on it (status errored)`
+      : program && /^(FATAL|BACKOFF)$/.test(program.state)
+        ? program.state === 'FATAL'
+          ? 'supervisord started it again until it gave up (state FATAL)'
+          : 'supervisord starts it again and again (state BACKOFF)'
+        : null;
+  const deaths = Math.max(0, ...tails.map((t) => found.filter((f) => f.file === t.file).length));
+  const newest = [...found].reverse().find((f) => f.crash.kind !== 'gave-up') ?? found.at(-1);
+  if (!listeners.length && newest && (gaveUp || deaths >= LOOP_DEATHS)) {
+    const who = pm2 ? 'pm2' : defs[0] ? starterOf[defs[0].kind] : 'what runs it';
+    const said = `${newest.file} says: ${newest.crash.kind === 'traceback' ? newest.crash.lines.at(-1) : newest.crash.lines[0]}`;
+    const summary = `${process} dies as soon as it starts; ${gaveUp ?? `${who} starts it again and again (${deaths} deaths in its log around the error)`}, so nothing listens at ${need(facts, 'upstream.target')}: ${said}`;
+    return { outcome: 'crash-loop', facts: { ...learned, 'crash.summary': summary }, summary: `the backend crash-loops at start: ${summary}`, evidence };
+  }
   if (newest || kernel.length || restarted.length) {
     const said = newest
       ? `${process}'s log ${newest.file} says: ${newest.crash.kind === 'traceback' ? newest.crash.lines.at(-1) : newest.crash.lines[0]}`

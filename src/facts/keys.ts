@@ -325,6 +325,8 @@ export interface Facts {
   'crash.logs': string[];
   /** The systemd unit the backend runs in, when it runs in one. */
   'crash.unit': string;
+  /** Whether something listens at the dialled address again when the crash was read (started again since). */
+  'crash.listening': boolean;
 
   /** What already happened (issue 15): the report's `history`, the newest episode in words, and what prevents the next one. */
   'history.report': HistoryReport;

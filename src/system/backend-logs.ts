@@ -20,6 +20,7 @@ export function fdListCommand(pid: number): string[] {
 
 export const PS_AGES = ['ps', '-eo', 'pid=,ppid=,etimes=,args='];
 export const HOST_NOW = ['date', '+%Y/%m/%d %H:%M:%S'];
+export const HOST_ZONE = ['date', '+%z'];
 
 export interface FdLink {
   fd: number;
@@ -59,9 +60,13 @@ const LOG_OPTIONS = new Set(['--log', '--log-file', '--logfile', '--log-path', '
 export function logFilesInArgs(args: string): string[] {
   const words = args.split(' ').filter((w) => w !== '');
   const out: string[] = [];
-  for (const [i, word] of words.entries()) {
+  for (const [i, raw] of words.entries()) {
+    // A shell assignment's first word: DAEMON_OPTS='--log=/var/log/api.log' (or "--log /var/log/api.log").
+    const word = raw.replace(/^[A-Za-z_]\w*=["']?(?=-)/, '').replace(/^["']+/, '');
     const eq = word.indexOf('=');
-    const [option, value] = eq > 0 ? [word.slice(0, eq), word.slice(eq + 1)] : [word, words[i + 1] ?? ''];
+    const [option, given] = eq > 0 ? [word.slice(0, eq), word.slice(eq + 1)] : [word, words[i + 1] ?? ''];
+    // A shell file's quoting stays on the words: DAEMON_OPTS="--port 8001 --log /var/log/api.log".
+    const value = given.replace(/^["']+|["';]+$/g, '');
     if (LOG_OPTIONS.has(option) && value.startsWith('/') && !value.startsWith('/dev/') && !value.startsWith('/proc/')) out.push(value);
   }
   return [...new Set(out)];
@@ -115,7 +120,7 @@ export function lineTime(line: string, year: number): number | null {
   return null;
 }
 
-export type CrashKind = 'signal' | 'exit' | 'terminated' | 'fatal' | 'traceback' | 'oom';
+export type CrashKind = 'signal' | 'exit' | 'terminated' | 'fatal' | 'traceback' | 'oom' | 'gave-up';
 
 export interface CrashLine {
   kind: CrashKind;
@@ -161,6 +166,9 @@ function crashAt(line: string, next: readonly string[]): Omit<CrashLine, 'time'>
     // An uncaught exception reads "exited with code [1] via signal [SIGINT]"; `pm2 stop` gives code 0.
     return pm2[1] !== '0' ? { kind: 'exit', lines: [text] } : null;
   }
+  // A supervisor that stopped starting it: pm2's 'Script /srv/api/server.js had too many unstable restarts (3). Stopped. "errored"',
+  // supervisord's "gave up: api entered FATAL state, too many start retries too quickly".
+  if (/\bhad too many unstable restarts \(\d+\)\. Stopped\./.test(text) || /\bgave up: \S+ entered FATAL state/.test(text)) return { kind: 'gave-up', lines: [text] };
   const exited = /\bchild \d+ exited with code (\d+)/.exec(text);
   if (exited && exited[1] !== '0') return { kind: 'exit', lines: [text] };
   if (FATAL.some((re) => re.test(text))) {
@@ -180,7 +188,9 @@ function crashAt(line: string, next: readonly string[]): Omit<CrashLine, 'time'>
     // Indented frames, innermost last, then the exception itself on the first line that is not indented.
     const end = next.findIndex((l) => l.trim() !== '' && !/^\s/.test(l));
     const frames = end === -1 ? next : next.slice(0, end);
-    const frame = [...frames].reverse().find((l) => /^\s+File "/.test(l));
+    // The innermost frame of the program's own code: below it are only the interpreter's modules (<frozen os>, importlib).
+    const all = [...frames].reverse().filter((l) => /^\s+File "/.test(l));
+    const frame = all.find((l) => !/^\s+File "(<|\/usr\/(local\/)?lib\/python3|[^"]*\/(site|dist)-packages\/)/.test(l)) ?? all[0];
     const exception = end === -1 ? undefined : next[end];
     return { kind: 'traceback', lines: [text, ...(frame ? [frame.trimEnd()] : []), ...(exception ? [exception.trimEnd()] : [])] };
   }
@@ -198,20 +208,57 @@ export interface Window {
  * takes the time of the nearest stamped line above it. In a log with no time stamps at all, only the
  * last 200 lines count, and their time is null: a person has to judge.
  */
-export function crashLines(text: string, window: Window, year: number): CrashLine[] {
-  const lines = text.split('\n');
-  const stamped = lines.some((l) => lineTime(l, year) !== null);
+export function crashLines(text: string, window: Window, year: number, utcOffsetMs = 0): CrashLine[] {
+  // A logger's stamps are UTC; the window, like nginx's times, is the box's wall clock.
+  const lines = text.split('\n').map((raw) => {
+    const l = loggerStamp(raw);
+    return l.time === null ? l : { ...l, time: l.time + utcOffsetMs };
+  });
+  const stamped = lines.some((l) => l.time !== null || lineTime(l.text, year) !== null);
   const out: CrashLine[] = [];
   let time: number | null = null;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    time = lineTime(line, year) ?? time;
-    const found = crashAt(line, lines.slice(i + 1, i + 201));
+    const line = lines[i] as Stamped;
+    time = line.time ?? lineTime(line.text, year) ?? time;
+    const found = crashAt(
+      line.text,
+      lines.slice(i + 1, i + 201).map((l) => l.text),
+    );
     if (!found) continue;
     if (stamped ? time === null || time < window.from || time > window.to : i < lines.length - 200) continue;
     out.push({ ...found, time: stamped ? time : null });
   }
   return out;
+}
+
+interface Stamped {
+  text: string;
+  /** The logger's stamp (UTC, in ms), when a logger put one before the line. */
+  time: number | null;
+}
+
+/** TAI64N labels count TAI seconds from 2^62; TAI is ahead of UTC by 10 s plus the leap seconds since 1972 (27). */
+const TAI_AHEAD_OF_UTC = 37;
+
+/** `date +%z` ("+0100", "-0530") as milliseconds to add to UTC for the box's wall clock; 0 when unreadable. */
+export function parseUtcOffset(text: string): number {
+  const m = /^([+-])(\d\d)(\d\d)$/.exec(text.trim());
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60_000 : 0;
+}
+
+/**
+ * A line as a supervision logger wrote it, its stamp taken off: svlogd -tt's "2026-12-06_14:58:55.19326 "
+ * and the TAI64N label of svlogd -t and s6-log t ("@400000006b15785435065c21 "). The program's own line follows.
+ */
+export function loggerStamp(line: string): Stamped {
+  const svlogd = /^(\d{4})-(\d\d)-(\d\d)_(\d\d):(\d\d):(\d\d)\.\d+ /.exec(line);
+  if (svlogd) return { text: line.slice(svlogd[0].length), time: naive(+svlogd[1]!, +svlogd[2]! - 1, +svlogd[3]!, +svlogd[4]!, +svlogd[5]!, +svlogd[6]!) };
+  const tai = /^@([0-9a-f]{16})[0-9a-f]{8} /.exec(line);
+  if (tai) {
+    const seconds = Number(BigInt(`0x${tai[1]}`) - (1n << 62n)) - TAI_AHEAD_OF_UTC;
+    return { text: line.slice(tai[0].length), time: seconds * 1000 };
+  }
+  return { text: line, time: null };
 }
 
 export interface KernelLine {

@@ -25,6 +25,7 @@ describe('a real nginx broken for real, diagnosed with badgateway --json', () =>
       'backend-listening',
       'tcp-backend-config',
       'backend-down-service',
+      'down-crash',
     ]);
     // The error log lives where only the config says: the deciding line came from there.
     const logEvidence = report.diagnosis.evidence.filter((e: { node: string }) => e.node === 'error-log');

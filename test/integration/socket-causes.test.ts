@@ -37,9 +37,11 @@ describe('unix sockets and php-fpm, broken for real, diagnosed with badgateway -
     const url = `http://127.0.0.1:${site.port}/`;
     const { report } = await diagnose(url);
     expect(report.diagnosis.cause).toBe('socket-missing');
-    expect(report.steps.map((s: { node: string }) => s.node).slice(-3)).toEqual(['socket-state', 'socket-missing-config', 'socket-missing-service']);
-    expect(report.steps.at(-2).outcome).toBe('same');
-    expect(report.steps.at(-1).outcome).toBe('sysv');
+    expect(report.steps.map((s: { node: string }) => s.node).slice(-4)).toEqual(['socket-state', 'socket-missing-config', 'socket-missing-service', 'socket-missing-crash']);
+    expect(report.steps.at(-3).outcome).toBe('same');
+    expect(report.steps.at(-2).outcome).toBe('sysv');
+    // Stopped, not dead: php-fpm's log shows no crash.
+    expect(report.steps.at(-1).outcome).toBe('no-sign');
     expect(report.fix.commands).toEqual(['service php8.2-fpm start']);
     expect(report.fix.details[0].durable).toBe(true);
     expect(report.fix.notes.join('\n')).toContain(`${STOCK_POOL}:${lineOf(STOCK_POOL, 'listen =')}`);

@@ -158,6 +158,27 @@ const fastcgiKeepConnOff: Planner = {
   },
 };
 
+/** What the crash lines say a person should look at: an out-of-memory kill, native code, an exception, a timeout. */
+export function whyItDied(lines: string): string[] {
+  const out: string[] = [];
+  if (/SIGKILL|signal 9\b|Out of memory|oom|Killed process/i.test(lines)) {
+    out.push(
+      "SIGKILL comes from outside the process: the kernel's out-of-memory killer (dmesg -T | grep -i 'killed process'), a supervisor's timeout, or a person. Compare the workers' memory (workers × memory each) with the box's.",
+    );
+  }
+  if (/SIGSEGV|SIGBUS|SIGABRT|SIGILL|segfault|Segmentation fault|Fatal Python error|core dumped/i.test(lines)) {
+    out.push('A segmentation fault is a bug in native code (a PHP extension, a C library under a Python or Node package): update or disable it, and catch a core dump to see where.');
+  }
+  if (/Traceback|Error:|Exception/.test(lines)) out.push('The exception names the file and line: fix it there, or catch it so the backend answers 500 instead of dropping the connection.');
+  if (/execution timed out/.test(lines)) out.push("php-fpm's request_terminate_timeout killed the worker mid-request: the script runs longer than the pool allows.");
+  if (/\bWORKER TIMEOUT\b/.test(lines)) {
+    out.push(
+      "gunicorn's master killed the worker mid-request because the request ran longer than its --timeout (30 s unless the command says): make the view faster, or raise --timeout in gunicorn's command and restart it. A longer proxy_read_timeout alone changes nothing.",
+    );
+  }
+  return out;
+}
+
 const backendCrashed: Planner = {
   needs: ['crash.logs', 'crash.lines', 'backend.process'],
   plan(facts): FixPlan {
@@ -174,22 +195,7 @@ const backendCrashed: Planner = {
         durable: true,
       });
     }
-    const notes = ['Restarting the backend is not the fix: it comes back and dies again on the same kind of request. The lines shown say why it died.'];
-    if (/SIGKILL|signal 9\b|Out of memory|oom|Killed process/i.test(lines)) {
-      notes.push(
-        "SIGKILL comes from outside the process: the kernel's out-of-memory killer (dmesg -T | grep -i 'killed process'), a supervisor's timeout, or a person. Compare the workers' memory (workers × memory each) with the box's.",
-      );
-    }
-    if (/SIGSEGV|SIGBUS|SIGABRT|SIGILL|segfault|Segmentation fault|Fatal Python error|core dumped/i.test(lines)) {
-      notes.push('A segmentation fault is a bug in native code (a PHP extension, a C library under a Python or Node package): update or disable it, and catch a core dump to see where.');
-    }
-    if (/Traceback|Error:|Exception/.test(lines)) notes.push('The exception names the file and line: fix it there, or catch it so the backend answers 500 instead of dropping the connection.');
-    if (/execution timed out/.test(lines)) notes.push("php-fpm's request_terminate_timeout killed the worker mid-request: the script runs longer than the pool allows.");
-    if (/\bWORKER TIMEOUT\b/.test(lines)) {
-      notes.push(
-        "gunicorn's master killed the worker mid-request because the request ran longer than its --timeout (30 s unless the command says): make the view faster, or raise --timeout in gunicorn's command and restart it. A longer proxy_read_timeout alone changes nothing.",
-      );
-    }
+    const notes = ['Restarting the backend is not the fix: it comes back and dies again on the same kind of request. The lines shown say why it died.', ...whyItDied(lines)];
     notes.push(
       unit
         ? `systemd runs it as ${unit}: Restart= decides whether it comes back by itself.`

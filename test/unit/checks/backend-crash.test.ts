@@ -3,6 +3,7 @@ import { backendCrash } from '../../../src/checks/backend-crash.js';
 import type { KnownFacts, UpstreamError } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { fdListCommand } from '../../../src/system/backend-logs.js';
+import { serviceDefsCommand } from '../../../src/system/service-defs.js';
 import { ranWith, run, text } from './closed-fixture.js';
 
 function facts(target: string, time: string): KnownFacts {
@@ -41,7 +42,8 @@ describe('backend.crash', () => {
   it('asks for the open files of the main process only, then tails the logs it finds', () => {
     const f = facts('127.0.0.1:38490', '2026/11/21 13:24:52');
     const done = firstBatch(f);
-    expect(backendCrash.plan(f, done).map((c) => c.argv)).toEqual([fdListCommand(31560), ['cat', '--', '/proc/31560/cgroup']]);
+    // With the service definitions that name the port: they name its logs also while it is down.
+    expect(backendCrash.plan(f, done).map((c) => c.argv)).toEqual([fdListCommand(31560), ['cat', '--', '/proc/31560/cgroup'], serviceDefsCommand({ kind: 'tcp', port: 38490 })]);
     done.push({ ...run('fd-php-fpm-master'), argv: fdListCommand(31560) }, ranWith(['cat', '--', '/proc/31560/cgroup'], '0::/\n'));
     expect(backendCrash.plan(f, done).map((c) => c.argv.at(-1))).toEqual(['/tmp/cc/fpm/php-fpm.log', '/tmp/cc/fpm/stdout.log']);
   });
@@ -87,6 +89,10 @@ describe('backend.crash', () => {
   it('not this: nothing of this box listens there', () => {
     const f = facts('127.0.0.1:38499', '2026/11/21 13:27:39');
     const done = firstBatch(f);
+    // Only the definitions that would name its log are asked; none does here.
+    const defs = serviceDefsCommand({ kind: 'tcp', port: 38499 });
+    expect(backendCrash.plan(f, done).map((c) => c.argv)).toEqual([defs]);
+    done.push(ranWith(defs, ''));
     expect(backendCrash.plan(f, done)).toEqual([]);
     const result = backendCrash.interpret(f, done);
     expect(result.outcome).toBe('no-sign');
