@@ -1,6 +1,7 @@
 import type { Planner } from '../plan.js';
 import { CLOSED_PLANNERS } from './closed.js';
 import { CONNECTION_PLANNERS } from './connection.js';
+import { CONTAINER_PLANNERS } from './containers.js';
 import { DNS_PLANNERS } from './dns.js';
 import { HUNG_PLANNERS } from './hung.js';
 import { LIMITS_PLANNERS } from './limits.js';
@@ -22,6 +23,7 @@ export const PLANNERS: Readonly<Record<string, Planner>> = {
   ...NETWORK_PLANNERS,
   ...TLS_PLANNERS,
   ...CLOSED_PLANNERS,
+  ...CONTAINER_PLANNERS,
   ...HUNG_PLANNERS,
   ...SATURATION_PLANNERS,
 };
