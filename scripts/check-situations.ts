@@ -422,6 +422,17 @@ export const SITUATIONS: Situation[] = [
     },
   },
   {
+    id: 'bare-process-private-socket',
+    how: "a python3 HTTP backend started by hand (no service manager, no init script or definition naming it) on a unix socket of mode 600, root's: nginx's workers get 13.",
+    yields: [['service.manager', 'process']],
+    async setup(lab, scratch) {
+      const socket = join(scratch, 'private.sock');
+      lab.own(await startUnixBackend(socket, '600'));
+      const site = await lab.nginx({ server: proxyTo(`http://unix:${socket}`) });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
     id: 'docker-proxy-container-down',
     how: "Debian's docker-proxy (docker.io) on 127.0.0.1:8080 forwarding to 10.250.17.2:80, a network namespace of the box standing for the container (test/integration/lab/docker-proxy.ts dockerProxyStack, with docker's config.v2.json for it), whose app was stopped: the proxy accepts and resets, the container address refuses.",
     yields: [['backend.forwarder', 'container-down']],

@@ -274,6 +274,12 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
         ? ofService('systemd', `${script}.service`, `/etc/init.d/${script} manages ${hint.label}; systemd runs it`)
         : ofService('sysv', script, `/etc/init.d/${script} starts ${hint.label} (this box has no systemd)`);
     }
+    // An init script named otherwise (shop for gunicorn) whose own lines or /etc/default file bind the address it holds.
+    const defined = hint.pid !== null ? definitions(facts, done).find((d) => d.kind === 'sysv' && s.scripts.includes(d.name)) : undefined;
+    if (defined) {
+      const why = `/etc/init.d/${defined.name} starts ${hint.label}: ${defined.file} binds the address it holds (${defined.line})`;
+      return s.systemd ? ofService('systemd', `${defined.name}.service`, `${why}; systemd runs it`) : ofService('sysv', defined.name, why);
+    }
   }
   return bare(hint);
 }
@@ -295,7 +301,9 @@ export const serviceManager = defineCheck({
       const s = seen(facts, done);
       if (s.systemd && hint.pid === null) wanted.push(UNIT_FILES);
       const address = dialledAddress(facts);
-      if (hint.pid === null && address) wanted.push(serviceDefsCommand(address));
+      // A running process no manager is seen over may still be an init script's: its definitions say.
+      const unmanaged = hint.pid !== null && !supervisorOf(s.chain) && !s.cgroupUnit;
+      if ((hint.pid === null || unmanaged) && address) wanted.push(serviceDefsCommand(address));
       // Only ask a pm2 daemon that runs, with its own home: any other `pm2 jlist` starts a daemon.
       const processes = parsePs(find(done, PS)?.stdout ?? '');
       if (hint.pid === null) for (const home of pm2Homes(processes)) wanted.push(pm2Command(home, 'jlist'));

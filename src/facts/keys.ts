@@ -73,6 +73,13 @@ export interface BackendSettings {
   values: Partial<Record<BackendSetting, string>>;
   /** The line that sets each value; for gunicorn's flags, the command= line. */
   places: Partial<Record<BackendSetting, SettingPlace>>;
+  /**
+   * gunicorn: the anchor line's text before and after its flags (supervisord's `command=/usr/bin/gunicorn `, a shell
+   * variable's `DAEMON_OPTS="` and `"`, systemd's `ExecStart=/usr/bin/gunicorn `); absent: supervisord's command=.
+   */
+  around?: { before: string; after: string };
+  /** Who reads the file: supervisord, an init script (its /etc/default file or itself), or a systemd unit. */
+  definedBy?: 'supervisor' | 'sysv' | 'systemd';
 }
 
 export interface FpmPool {

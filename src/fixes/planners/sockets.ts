@@ -219,10 +219,13 @@ const socketPermission: Planner = {
   },
 };
 
-/** Restart the backend so it reads its changed definition: supervisord only through `update NAME`. */
+/** Restart the backend so it reads its changed definition: supervisord only through `update NAME`, systemd after a daemon-reload. */
 export function backendRestart(facts: KnownFacts, why: string): PlannedCommand[] {
   const update = supervisorUpdate(facts);
-  return update ? [{ argv: update, why, durable: true }] : serviceCommands(facts, 'restart', why);
+  if (update) return [{ argv: update, why, durable: true }];
+  const unitChanged = facts['backend.settings']?.definedBy === 'systemd' && facts['service.manager'] === 'systemd';
+  const reload = unitChanged ? [{ argv: ['systemctl', 'daemon-reload'], why: 'systemd reads a changed unit file only on daemon-reload', durable: true }] : [];
+  return [...reload, ...serviceCommands(facts, 'restart', why)];
 }
 
 /** gunicorn's umask and group, or uwsgi's chmod-socket and chown-socket: the backend creates its socket open to nginx's workers each time. */
