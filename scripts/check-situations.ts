@@ -8,7 +8,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTcpBackend, startUnixBackend } from '../test/integration/lab/backend.js';
 import { waitInBox } from '../test/integration/lab/box.js';
-import { dockerProxyStack, stopApp } from '../test/integration/lab/docker-proxy.js';
+import { dockerProxyStack, stopApp, stopContainer } from '../test/integration/lab/docker-proxy.js';
 import { startClosingBackend } from '../test/integration/lab/closing-backend.js';
 import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
@@ -430,6 +430,17 @@ export const SITUATIONS: Situation[] = [
       lab.own(await startUnixBackend(socket, '600'));
       const site = await lab.nginx({ server: proxyTo(`http://unix:${socket}`) });
       return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'docker-container-stopped',
+    how: 'the docker-proxy box (test/integration/lab/docker-proxy.ts) after what docker stop leaves: the app gone, docker-proxy ended, config.v2.json saying Running false; its hostconfig.json still publishes 127.0.0.1:8080, which nginx dials (111 refused). No docker daemon.',
+    yields: [['service.manager', 'docker']],
+    async setup(lab) {
+      const stack = await dockerProxyStack();
+      lab.later(() => stack.box.remove());
+      await stopContainer(stack);
+      return { url: stack.url, wrap: stack.box.exec };
     },
   },
   {

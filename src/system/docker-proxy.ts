@@ -45,13 +45,21 @@ export function proxiedPort(args: string): ProxiedPort | null {
 
 const CONTAINERS = '/var/lib/docker/containers';
 
+/** Each container's config.v2.json (after a line "\x1e<path>") in whose `file` (config.v2.json or hostconfig.json) the fixed string $1 occurs; at most 64 KiB. */
+const CONFIGS_WITH = (file: string) =>
+  `grep -lsF -e "$1" -- ${CONTAINERS}/*/${file} | head -n 4 | while IFS= read -r f; do c=\${f%/*}/config.v2.json; [ -f "$c" ] || continue; printf '\\036%s\\n' "$c"; head -c 32768 -- "$c"; echo; done | head -c 65536`;
+
 /**
- * The config.v2.json of each container whose network settings hold this address, after a line "\x1e<path>":
- * a fixed-string grep, so the address is data, never a pattern. At most 64 KiB in all (root may read them).
+ * The config.v2.json of each container whose network settings hold this address: a fixed-string grep, so
+ * the address is data, never a pattern (root may read them).
  */
 export function containerConfigsCommand(ip: string): string[] {
-  const script = `grep -lsF -e "\\"IPAddress\\":\\"$1\\"" -- ${CONTAINERS}/*/config.v2.json | head -n 4 | while IFS= read -r f; do printf '\\036%s\\n' "$f"; head -c 32768 -- "$f"; echo; done | head -c 65536`;
-  return ['sh', '-c', script, 'container-configs', ip];
+  return ['sh', '-c', CONFIGS_WITH('config.v2.json'), 'container-configs', `"IPAddress":"${ip}"`];
+}
+
+/** The config.v2.json of each container whose host config publishes this host port (kept while the container is stopped, when docker-proxy is gone). */
+export function publishedConfigsCommand(port: number): string[] {
+  return ['sh', '-c', CONFIGS_WITH('hostconfig.json'), 'container-configs', `"HostPort":"${port}"`];
 }
 
 /** docker's own list of the containers that publish a host port, when its CLI and daemon answer (bounded: 5 s). */
@@ -103,4 +111,16 @@ export function parseContainerConfigs(stdout: string): ContainerConfig[] {
     });
   }
   return out;
+}
+
+/**
+ * docker's command for a container: compose's for its service when compose made it (run in the project's
+ * folder, as `cd DIR && docker compose ...` does; start is `up -d`), else docker's own by the container's name.
+ */
+export function containerCommand(c: Pick<ContainerConfig, 'name' | 'compose'>, verb: 'start' | 'stop' | 'restart'): string[] {
+  if (c.compose?.dir) {
+    const files = c.compose.files.flatMap((f) => ['-f', f]);
+    return ['docker', 'compose', '--project-directory', c.compose.dir, ...files, ...(verb === 'start' ? ['up', '-d'] : [verb]), c.compose.service];
+  }
+  return ['docker', verb, c.name];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dockerProxyStack, stopApp } from './lab/docker-proxy.js';
+import { dockerProxyStack, stopApp, stopContainer } from './lab/docker-proxy.js';
 import { pathOf, stackScope } from './lab/stack-run.js';
 import { sshScope } from './lab/stack-ssh-run.js';
 
@@ -31,6 +31,20 @@ describe("a container's port published by Debian's docker-proxy (127.0.0.1:8080 
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-down');
     expect(report.fix.commands).toEqual(['docker start shop-web-1']);
+  });
+
+  it('backend-down: the container stopped (docker-proxy gone with it, 111 refused); its record publishes the port, compose brings it up', async () => {
+    const stack = await use(dockerProxyStack());
+    await stopContainer(stack);
+    const { report } = await inBox(stack, ['--json', '--url', stack.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('backend-down');
+    expect(stack.box.read('/var/log/nginx/web.example.error.log')).toContain('connect() failed (111: Connection refused) while connecting to upstream');
+    expect(stepOf(report, 'backend-down-service'), path(report)).toBe('docker');
+    expect(JSON.stringify(report.diagnosis.evidence)).toContain(
+      `the docker container shop-web-1 publishes port 8080 (/var/lib/docker/containers/${stack.container.id}/config.v2.json), compose service web of project shop, and it is stopped`,
+    );
+    expect(report.fix.commands).toEqual(['docker compose --project-directory /srv/shop -f /srv/shop/compose.yaml up -d web']);
+    expect(report.fix.notes.join('\n')).toContain('docker logs --tail 100 shop-web-1');
   });
 
   it('backend-down with no docker record on the box (no config, no daemon): the proxy and the container address still named, no command guessed', async () => {

@@ -2,19 +2,14 @@
 import { need } from '../../facts/need.js';
 import type { BackendContainer } from '../../facts/keys.js';
 import { commandLine } from '../../shell/quote.js';
+import { containerCommand } from '../../system/docker-proxy.js';
 import type { FixPlan, PlannedCommand, Planner } from '../plan.js';
-
-/** compose's command for the container's service, run in its project's folder (what `cd DIR && docker compose ...` does). */
-function compose(c: BackendContainer, ...verb: string[]): string[] | null {
-  if (!c.compose?.dir) return null;
-  return ['docker', 'compose', '--project-directory', c.compose.dir, ...c.compose.files.flatMap((f) => ['-f', f]), ...verb, c.compose.service];
-}
 
 /** A stopped container is started; a running one whose app does not listen is restarted (its main process starts again). */
 function startCommand(c: BackendContainer): PlannedCommand | null {
   if (!c.name) return null;
   const stopped = c.running === false;
-  const argv = (stopped ? compose(c, 'up', '-d') : compose(c, 'restart')) ?? ['docker', stopped ? 'start' : 'restart', c.name];
+  const argv = containerCommand({ name: c.name, compose: c.compose }, stopped ? 'start' : 'restart');
   const why = stopped ? `the container ${c.name} is stopped: start it` : `the container ${c.name} runs, but nothing in it listens at ${c.address}: restart it`;
   return { argv, why, durable: true };
 }

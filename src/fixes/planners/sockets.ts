@@ -25,6 +25,9 @@ export function serviceCommands(facts: KnownFacts, verb: 'start' | 'restart', wh
 
 /** Where to read why it stopped: the logs its own service definition names, else where to look. */
 function whyStoppedNote(facts: KnownFacts): string {
+  if (facts['service.manager'] === 'docker' && facts['service.unit']) {
+    return `Then read why it stopped: ${commandLine(['docker', 'logs', '--tail', '100', facts['service.unit']], 'person')}; an out-of-memory kill shows in ${commandLine(['docker', 'inspect', '--format', '{{.State.OOMKilled}} {{.State.ExitCode}}', facts['service.unit']], 'person')}.`;
+  }
   const logs = facts['service.logs'] ?? [];
   return logs.length
     ? `Then read why it stopped: ${commandLine(['tail', '-n', '100', '--', ...logs], 'person')}; also a failed deploy, or an out-of-memory kill (dmesg | grep -i kill).`

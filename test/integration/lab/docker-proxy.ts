@@ -97,7 +97,13 @@ export async function dockerProxyStack(options: { app?: 'ok' | 'reset'; record?:
       '-c',
       'mkdir -p /run/.lib-overlay/up /run/.lib-overlay/work && mount -t overlay overlay -o lowerdir=/var/lib,upperdir=/run/.lib-overlay/up,workdir=/run/.lib-overlay/work /var/lib',
     ]);
-    if (record) box.write(`/var/lib/docker/containers/${CONTAINER_ID}/config.v2.json`, containerConfig(ip, record));
+    if (record) {
+      box.write(`/var/lib/docker/containers/${CONTAINER_ID}/config.v2.json`, containerConfig(ip, record));
+      box.write(
+        `/var/lib/docker/containers/${CONTAINER_ID}/hostconfig.json`,
+        `${JSON.stringify({ PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] }, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } })}\n`,
+      );
+    }
     box.write('/srv/shop/compose.yaml', 'services:\n  web:\n    build: ./app\n    ports:\n      - "127.0.0.1:8080:80"\n');
     box.write('/srv/shop/app/server.py', APP);
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 web.example\n`);
@@ -136,4 +142,16 @@ export async function dockerProxyStack(options: { app?: 'ok' | 'reset'; record?:
 export async function stopApp(stack: DockerStack): Promise<void> {
   stack.box.run(['kill', '--', stack.appPid()]);
   await waitInBox(stack.box, ['sh', '-c', `! bash -c 'exec 3<>/dev/tcp/${stack.container.ip}/${stack.container.port}' 2>/dev/null`], 'the app gone');
+}
+
+/**
+ * The container stopped, as `docker stop` leaves it: its app gone, its docker-proxy ended by the daemon (so
+ * nothing listens on 127.0.0.1:8080 any more) and its record saying it is not running.
+ */
+export async function stopContainer(stack: DockerStack): Promise<void> {
+  await stopApp(stack);
+  stack.box.run(['kill', '--', stack.box.run(['pgrep', '-x', 'docker-proxy']).trim()]);
+  await waitInBox(stack.box, ['sh', '-c', '! pgrep -x docker-proxy'], 'docker-proxy gone');
+  const file = `/var/lib/docker/containers/${stack.container.id}/config.v2.json`;
+  stack.box.write(file, stack.box.read(file).replace('"Running":true', '"Running":false'));
 }
