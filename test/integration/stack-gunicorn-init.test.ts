@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { waitInBox } from './lab/box.js';
 import { initGunicornAllWorkersBusy, initGunicornPrivateSocket } from './lab/gunicorn-init.js';
 import { BOX_STATE, pathOf, stackScope } from './lab/stack-run.js';
+import { sshScope } from './lab/stack-ssh-run.js';
 
 const { use, inBox } = stackScope();
+const { overSsh } = sshScope();
 const path = pathOf;
 const nodes = (report: { diagnosis: { evidence: { node: string; lines: string[] }[] } }, node: string) => report.diagnosis.evidence.filter((e) => e.node === node).flatMap((e) => e.lines);
 
@@ -28,8 +30,8 @@ describe('gunicorn started by /etc/init.d/shop with its flags in DAEMON_OPTS of 
     expect(report.fix.commands).toEqual(['service shop restart']);
     const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', stack.url], BOX_STATE);
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
-    // The master and its new workers, started by the init script from the edited file.
-    expect(stack.box.run(['pgrep', '-c', '-f', '^/usr/bin/python3 /usr/bin/gunicorn']).trim()).toBe(String(workers + 1));
+    // The master and its new workers, started by the init script from the edited file (the old master's workers, killed with it, gone soon after).
+    await waitInBox(stack.box, ['sh', '-c', `test "$(pgrep -c -f '^/usr/bin/python3 /usr/bin/gunicorn')" = ${workers + 1}`], 'the new master and its workers', 10_000);
     expect(stack.box.read('/etc/default/shop')).toContain(`--workers ${workers} `);
   }, 150_000);
 
@@ -52,4 +54,23 @@ describe('gunicorn started by /etc/init.d/shop with its flags in DAEMON_OPTS of 
     stack.box.run(['service', 'shop', 'restart']);
     await waitInBox(stack.box, ['curl', '-sf', '-o', '/dev/null', '-H', 'Host: shop.example', 'http://127.0.0.1/'], 'shop answering through nginx after its restart');
   }, 150_000);
+
+  it('over SSH: socket-permission and backend-saturated, the same edits of /etc/default/shop and service shop restart, applied and verified', async () => {
+    const privateSocket = await use(initGunicornPrivateSocket());
+    const { report } = await overSsh(privateSocket, ['--url', privateSocket.url]);
+    expect(report.diagnosis.cause, path(report)).toBe('socket-permission');
+    expect(report.fix.edits).toEqual([
+      expect.objectContaining({ file: '/etc/default/shop', after: 'DAEMON_OPTS="--group www-data --workers 2 --umask 007 --bind unix:/run/shop/gunicorn.sock app:app"' }),
+    ]);
+    const applied = await overSsh(privateSocket, ['--apply', '--yes', '--url', privateSocket.url]);
+    expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
+
+    const busy = await use(initGunicornAllWorkersBusy());
+    const saturated = await overSsh(busy, ['--url', busy.url]);
+    expect(saturated.report.diagnosis.cause, path(saturated.report)).toBe('backend-saturated');
+    expect(saturated.report.fix.edits).toEqual([expect.objectContaining({ file: '/etc/default/shop', line: 2 })]);
+    expect(saturated.report.fix.commands).toEqual(['service shop restart']);
+    const healed = await overSsh(busy, ['--apply', '--yes', '--url', busy.url]);
+    expect(healed.report.fix, JSON.stringify(healed.report.fix)).toMatchObject({ applied: true, verified: true });
+  }, 200_000);
 });
