@@ -1,50 +1,23 @@
 import { startBox, waitInBox } from './box.js';
 import { holdBusy, SLOW_WSGI_APP } from './stacks-more.js';
-import { enableSite, proxySite, type Stack } from './stacks.js';
+import { enableSite, proxySite, type Stack, sysvInitScript } from './stacks.js';
 
 /**
  * gunicorn (Debian's package) started by a SysV init script, /etc/init.d/shop, shaped like Debian's skeleton:
  * start-stop-daemon with gunicorn's own pidfile, its flags in DAEMON_OPTS of /etc/default/shop (which the
  * script sources), behind nginx's sites-enabled/shop on shop.example. No systemd, no supervisord.
  */
-const INIT_SCRIPT = `#!/bin/sh
-### BEGIN INIT INFO
-# Provides:          shop
-# Required-Start:    $network $remote_fs
-# Required-Stop:     $network $remote_fs
-# Default-Start:     2 3 4 5
-# Default-Stop:      0 1 6
-# Short-Description: the shop (gunicorn)
-### END INIT INFO
-
-NAME=shop
-DAEMON=/usr/bin/gunicorn
-PIDFILE=/run/shop/gunicorn.pid
-DAEMON_OPTS="--workers 2 --bind unix:/run/shop/gunicorn.sock app:app"
-[ -r /etc/default/$NAME ] && . /etc/default/$NAME
-
-case "$1" in
-  start)
-    install -d /run/shop /var/log/shop
-    start-stop-daemon --start --quiet --background --pidfile "$PIDFILE" --chdir /srv/shop --startas "$DAEMON" -- \\
-      --pid "$PIDFILE" --error-logfile /var/log/shop/error.log $DAEMON_OPTS
-    ;;
-  stop)
-    start-stop-daemon --stop --quiet --retry TERM/10/KILL/5 --pidfile "$PIDFILE" --remove-pidfile
-    ;;
-  restart)
-    "$0" stop
-    "$0" start
-    ;;
-  status)
-    start-stop-daemon --status --pidfile "$PIDFILE"
-    ;;
-  *)
-    echo "Usage: $0 {start|stop|restart|status}" >&2
-    exit 3
-    ;;
-esac
-`;
+const INIT_SCRIPT = sysvInitScript({
+  name: 'shop',
+  description: 'the shop (gunicorn)',
+  settings: ['DAEMON=/usr/bin/gunicorn', 'PIDFILE=/run/shop/gunicorn.pid', 'DAEMON_OPTS="--workers 2 --bind unix:/run/shop/gunicorn.sock app:app"'],
+  start: [
+    '    install -d /run/shop /var/log/shop',
+    '    start-stop-daemon --start --quiet --background --pidfile "$PIDFILE" --chdir /srv/shop --startas "$DAEMON" -- \\',
+    '      --pid "$PIDFILE" --error-logfile /var/log/shop/error.log $DAEMON_OPTS',
+  ].join('\n'),
+  stop: '    start-stop-daemon --stop --quiet --retry TERM/10/KILL/5 --pidfile "$PIDFILE" --remove-pidfile',
+});
 
 /** The stack, its /etc/default/shop giving gunicorn `options` (the bind and the app are added). */
 export async function gunicornUnderInitScript(options: string, proxyExtra = ''): Promise<Stack> {
