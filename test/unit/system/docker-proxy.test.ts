@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { containerConfigsCommand, parseContainerConfigs, proxiedPort } from '../../../src/system/docker-proxy.js';
+import { containerCommand, containerConfigsCommand, parseContainerConfigs, proxiedPort } from '../../../src/system/docker-proxy.js';
 
 /** The ps run of the container-down capture: Debian's docker-proxy as ps showed it in the lab. */
 const capture = JSON.parse(readFileSync(new URL('../../fixtures/checks/backend.forwarder/container-down.json', import.meta.url), 'utf8')) as {
@@ -32,5 +32,13 @@ describe('docker-proxy', () => {
     expect(parseContainerConfigs('\x1e/var/lib/docker/containers/x/config.v2.json\n{"ID":"x"\n\x1e/y\n{"ID":"abc","Name":"/web"}\n')).toEqual([
       { id: 'abc', name: 'web', running: null, compose: null, file: '/y' },
     ]);
+  });
+
+  it("docker's command for a container: compose's in its project folder when compose made it (start is up -d), else docker's by name", () => {
+    const compose = { project: 'shop', dir: '/srv/shop', files: ['/srv/shop/compose.yaml'], service: 'web' };
+    expect(containerCommand({ name: 'shop-web-1', compose }, 'start')).toEqual(['docker', 'compose', '--project-directory', '/srv/shop', '-f', '/srv/shop/compose.yaml', 'up', '-d', 'web']);
+    expect(containerCommand({ name: 'shop-web-1', compose }, 'restart')).toEqual(['docker', 'compose', '--project-directory', '/srv/shop', '-f', '/srv/shop/compose.yaml', 'restart', 'web']);
+    expect(containerCommand({ name: 'web', compose: { ...compose, dir: null } }, 'stop')).toEqual(['docker', 'stop', 'web']);
+    expect(containerCommand({ name: 'web', compose: null }, 'start')).toEqual(['docker', 'start', 'web']);
   });
 });
