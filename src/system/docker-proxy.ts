@@ -39,7 +39,8 @@ export function proxiedPort(args: string): ProxiedPort | null {
   const containerIp = f.get('container-ip');
   const containerPort = Number(f.get('container-port'));
   const hostPort = Number(f.get('host-port'));
-  if (!containerIp || !Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535) return null;
+  // docker gives it an IPv4 or IPv6 address; anything else is not a docker-proxy we can follow.
+  if (!containerIp || !/^[0-9a-fA-F.:]+$/.test(containerIp) || !Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535) return null;
   return { proto: f.get('proto') ?? 'tcp', hostIp: f.get('host-ip') ?? null, hostPort: Number.isInteger(hostPort) ? hostPort : 0, containerIp, containerPort };
 }
 

@@ -20,6 +20,7 @@ describe('docker-proxy', () => {
     expect(proxiedPort('/usr/bin/python3 server.py -container-ip 172.17.0.2 -container-port 80')).toBeNull();
     expect(proxiedPort('/usr/sbin/docker-proxy -proto tcp -host-port 8080')).toBeNull();
     expect(proxiedPort('/usr/sbin/docker-proxy -container-ip 172.17.0.2 -container-port 99999')).toBeNull();
+    expect(proxiedPort('/usr/sbin/docker-proxy -container-ip /etc/passwd -container-port 80')).toBeNull();
   });
 
   it("names the container from docker's config.v2.json (as the lab writes it), compose labels included", () => {
