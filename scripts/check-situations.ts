@@ -8,6 +8,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTcpBackend, startUnixBackend } from '../test/integration/lab/backend.js';
 import { waitInBox } from '../test/integration/lab/box.js';
+import { dockerProxyStack, stopApp, stopContainer } from '../test/integration/lab/docker-proxy.js';
 import { startClosingBackend } from '../test/integration/lab/closing-backend.js';
 import type { Lab } from '../test/integration/lab/incidents.js';
 import { freePort } from '../test/integration/lab/ports.js';
@@ -454,6 +455,59 @@ export const SITUATIONS: Situation[] = [
       lab.later(() => stack.box.remove());
       stack.box.run(['s6-svc', '-d', '/run/service/shop-api']);
       await waitInBox(stack.box, ['sh', '-c', 's6-svstat /run/service/shop-api | grep -q ^down'], 'the service down');
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'bare-process-private-socket',
+    how: "a python3 HTTP backend started by hand (no service manager, no init script or definition naming it) on a unix socket of mode 600, root's: nginx's workers get 13.",
+    yields: [['service.manager', 'process']],
+    async setup(lab, scratch) {
+      const socket = join(scratch, 'private.sock');
+      lab.own(await startUnixBackend(socket, '600'));
+      const site = await lab.nginx({ server: proxyTo(`http://unix:${socket}`) });
+      return { url: `http://127.0.0.1:${site.port}/` };
+    },
+  },
+  {
+    id: 'docker-container-stopped',
+    how: 'the docker-proxy box (test/integration/lab/docker-proxy.ts) after what docker stop leaves: the app gone, docker-proxy ended, config.v2.json saying Running false; its hostconfig.json still publishes 127.0.0.1:8080, which nginx dials (111 refused). No docker daemon.',
+    yields: [['service.manager', 'docker']],
+    async setup(lab) {
+      const stack = await dockerProxyStack();
+      lab.later(() => stack.box.remove());
+      await stopContainer(stack);
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'docker-proxy-container-down',
+    how: "Debian's docker-proxy (docker.io) on 127.0.0.1:8080 forwarding to 10.250.17.2:80, a network namespace of the box standing for the container (test/integration/lab/docker-proxy.ts dockerProxyStack, with docker's config.v2.json for it), whose app was stopped: the proxy accepts and resets, the container address refuses.",
+    yields: [['backend.forwarder', 'container-down']],
+    async setup(lab) {
+      const stack = await dockerProxyStack();
+      lab.later(() => stack.box.remove());
+      await stopApp(stack);
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'docker-proxy-container-drops',
+    how: 'the same docker-proxy box (dockerProxyStack), whose app in the container accepts every request and closes it with a reset (SO_LINGER 0) instead of answering.',
+    yields: [['backend.forwarder', 'container-drops']],
+    async setup(lab) {
+      const stack = await dockerProxyStack({ app: 'reset' });
+      lab.later(() => stack.box.remove());
+      return { url: stack.url, wrap: stack.box.exec };
+    },
+  },
+  {
+    id: 'resetting-app-no-proxy',
+    how: 'the app of dockerProxyStack run directly on 127.0.0.1:8080 of its box (no container, no docker-proxy), resetting every request.',
+    yields: [['backend.forwarder', 'not-forwarded']],
+    async setup(lab) {
+      const stack = await dockerProxyStack({ app: 'reset', direct: true });
+      lab.later(() => stack.box.remove());
       return { url: stack.url, wrap: stack.box.exec };
     },
   },

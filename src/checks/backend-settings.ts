@@ -5,7 +5,7 @@ import type { KnownFacts } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import { suggestBacklog, suggestWorkers } from '../fixes/backend-edit.js';
 import { shownCommand } from '../shell/quote.js';
-import { type BackendSettings, supervisorGunicorn, uwsgiIni } from '../system/backend-settings.js';
+import { type BackendSettings, lineGunicorn, supervisorGunicorn, uwsgiIni } from '../system/backend-settings.js';
 import { memAvailableKb } from '../system/fpm-log.js';
 import { type DialledAddress, serviceDefsCommand } from '../system/service-defs.js';
 import { defineCheck } from './check.js';
@@ -34,12 +34,29 @@ function definitionFiles(stdout: string): { file: string; text: string }[] {
     });
 }
 
-/** gunicorn in the supervisord program that manages the backend, or the Debian uwsgi app ini for its socket. */
-function settingsOf(facts: KnownFacts, stdout: string): BackendSettings | null {
+/** The socket path or port as a definition's --bind names it. */
+const markOf = (address: DialledAddress) => (address.kind === 'unix' ? address.path : `:${address.port}`);
+
+/**
+ * gunicorn in the supervisord program that manages the backend, in the init script that does (or its
+ * /etc/default file), or in its systemd unit's ExecStart=; or the Debian uwsgi app ini for its socket.
+ */
+function settingsOf(facts: KnownFacts, stdout: string, address: DialledAddress): BackendSettings | null {
   const unit = facts['service.unit'] ?? '';
-  for (const { file, text } of definitionFiles(stdout)) {
-    if (facts['service.manager'] === 'supervisor' && (file.startsWith('/etc/supervisor') || file.startsWith('/etc/supervisord'))) {
+  const manager = facts['service.manager'];
+  // An init script sources its /etc/default file after its own defaults: the file's flags are the ones gunicorn gets.
+  const files = definitionFiles(stdout).sort((a, b) => Number(b.file.startsWith('/etc/default/')) - Number(a.file.startsWith('/etc/default/')));
+  for (const { file, text } of files) {
+    if (manager === 'supervisor' && (file.startsWith('/etc/supervisor') || file.startsWith('/etc/supervisord'))) {
       const found = supervisorGunicorn(file, text, unit);
+      if (found) return found;
+    }
+    if (manager === 'sysv' && (file === `/etc/default/${unit}` || file === `/etc/init.d/${unit}`)) {
+      const found = lineGunicorn(file, text, markOf(address), 'sysv');
+      if (found) return found;
+    }
+    if (manager === 'systemd' && file.endsWith(`/${unit}`)) {
+      const found = lineGunicorn(file, text, markOf(address), 'systemd');
       if (found) return found;
     }
     if (/^\/etc\/uwsgi\/apps-enabled\/[^/]+\.ini$/.test(file)) {
@@ -65,7 +82,7 @@ const WORKER_DEFAULT = { gunicorn: 1, uwsgi: 1 } as const;
 
 /**
  * A gunicorn or uwsgi backend's own settings where its service definition writes them: gunicorn's
- * flags in the supervisord program that runs it, uwsgi's app ini. A fix that changes the backend
+ * flags in the supervisord program, the init script or /etc/default file, or the systemd unit that runs it; uwsgi's app ini. A fix that changes the backend
  * (more workers, a longer queue, the socket's mode) edits these lines; the memory, CPUs and
  * net.core.somaxconn size it.
  */
@@ -90,7 +107,7 @@ export const backendSettings = defineCheck({
     if (!address || unseen(defs)) {
       return { outcome: 'none', facts: {}, summary: "the backend's box was not examined", evidence: [notExamined(facts['upstream.target'] ?? 'the backend', 'its settings')] };
     }
-    const settings = settingsOf(facts, defs?.stdout ?? '');
+    const settings = settingsOf(facts, defs?.stdout ?? '', address);
     if (!settings) {
       return {
         outcome: 'none',

@@ -25,6 +25,7 @@ import { upstreamServers } from './upstream-group.js';
 import { upstreamTlsCheck } from './upstream-tls.js';
 import { backendCrash } from './backend-crash.js';
 import { backendProtocol } from './backend-protocol.js';
+import { backendForwarder } from './backend-forwarder.js';
 import { backendResponse } from './backend-response.js';
 import { upstreamKeepalive } from './upstream-keepalive.js';
 import { historyRead } from './history-read.js';
@@ -56,6 +57,7 @@ const ALL_CHECKS: readonly Check[] = [
   upstreamTlsCheck,
   upstreamServers,
   dnsLookup,
+  backendForwarder,
   backendProtocol,
   upstreamKeepalive,
   backendCrash,

@@ -27,6 +27,7 @@ import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
 import { failedServer, listenersAt } from '../facts/failed-server.js';
 import { type DialledAddress, parseServiceDefs, type ServiceDefinition, serviceDefsCommand } from '../system/service-defs.js';
 import { defineCheck } from './check.js';
+import { containerCommand, parseContainerConfigs, publishedConfigsCommand } from '../system/docker-proxy.js';
 import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 
@@ -70,7 +71,8 @@ function likelyAsked(facts: KnownFacts): string[][] {
   const names = there.flatMap((l) => (l.process ? [l.process, ...(/^php-fpm/.test(l.process) ? fpmServiceNames(l.process) : [])] : []));
   const scripts = [...new Set(names.filter((n) => /^[\w.@-]+$/.test(n)))].slice(0, MAX_EARLY_CGROUPS).map(scriptOf);
   // Definitions are read only for a backend that is not running (its hint has no pid): nothing listens there.
-  return [...(address && !there.length ? [serviceDefsCommand(address)] : []), ...cgroups, ...scripts];
+  const published = address?.kind === 'tcp' && !there.length ? [publishedConfigsCommand(address.port)] : [];
+  return [...(address && !there.length ? [serviceDefsCommand(address)] : []), ...published, ...cgroups, ...scripts];
 }
 
 /** The pm2 daemons running on the box, by the home each serves (at most two are asked). */
@@ -231,6 +233,24 @@ function unitWithoutSystemd(unit: ServiceDefinition): Management {
   };
 }
 
+/** A container docker's records say publishes the dialled port: started with docker (compose's `up -d` when compose made it). */
+function publishingContainer(facts: KnownFacts, done: readonly CommandResult[]): Management | null {
+  const address = dialledAddress(facts);
+  if (address?.kind !== 'tcp') return null;
+  const c = parseContainerConfigs(find(done, publishedConfigsCommand(address.port))?.stdout ?? '')[0];
+  if (!c) return null;
+  const made = c.compose ? `, compose service ${c.compose.service} of project ${c.compose.project}` : '';
+  return {
+    manager: 'docker',
+    unit: c.name,
+    start: containerCommand(c, 'start'),
+    stop: containerCommand(c, 'stop'),
+    restart: containerCommand(c, 'restart'),
+    reload: [],
+    why: `the docker container ${c.name} publishes port ${address.port} (${c.file})${made}${c.running === false ? ', and it is stopped' : ''}`,
+  };
+}
+
 /** The logs the managing definition names for the unit it picked: a supervisord program's, a pm2 app's, a unit's. */
 function logsOf(facts: KnownFacts, done: readonly CommandResult[], m: Management): string[] {
   const defined = definitions(facts, done).filter((d) => d.name === m.unit || `${d.name}.service` === m.unit);
@@ -281,7 +301,7 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
   }
   if (hint.pid === null) {
     const processes = parsePs(find(done, PS)?.stdout ?? '');
-    const configured = pm2AppFor(facts, done, processes) ?? configuredService(s, definitions(facts, done), processes);
+    const configured = pm2AppFor(facts, done, processes) ?? configuredService(s, definitions(facts, done), processes) ?? publishingContainer(facts, done);
     if (configured) return configured;
   }
   // A supervised or systemd-run process is not the init script's, even if one exists for its name.
@@ -292,6 +312,12 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
       return s.systemd
         ? ofService('systemd', `${script}.service`, `/etc/init.d/${script} manages ${hint.label}; systemd runs it`)
         : ofService('sysv', script, `/etc/init.d/${script} starts ${hint.label} (this box has no systemd)`);
+    }
+    // An init script named otherwise (shop for gunicorn) whose own lines or /etc/default file bind the address it holds.
+    const defined = hint.pid !== null ? definitions(facts, done).find((d) => d.kind === 'sysv' && s.scripts.includes(d.name)) : undefined;
+    if (defined) {
+      const why = `/etc/init.d/${defined.name} starts ${hint.label}: ${defined.file} binds the address it holds (${defined.line})`;
+      return s.systemd ? ofService('systemd', `${defined.name}.service`, `${why}; systemd runs it`) : ofService('sysv', defined.name, why);
     }
   }
   return bare(hint);
@@ -314,7 +340,11 @@ export const serviceManager = defineCheck({
       const s = seen(facts, done);
       if (s.systemd && hint.pid === null) wanted.push(UNIT_FILES);
       const address = dialledAddress(facts);
-      if (hint.pid === null && address) wanted.push(serviceDefsCommand(address));
+      // A running process no manager is seen over may still be an init script's: its definitions say.
+      const unmanaged = hint.pid !== null && !supervisorOf(s.chain) && !s.cgroupUnit;
+      if ((hint.pid === null || unmanaged) && address) wanted.push(serviceDefsCommand(address));
+      // A stopped container's docker-proxy is gone with it; docker's record of the container still publishes the port.
+      if (hint.pid === null && address?.kind === 'tcp') wanted.push(publishedConfigsCommand(address.port));
       // Only ask a pm2 daemon that runs, with its own home: any other `pm2 jlist` starts a daemon.
       const processes = parsePs(find(done, PS)?.stdout ?? '');
       if (hint.pid === null) for (const home of pm2Homes(processes)) wanted.push(pm2Command(home, 'jlist'));

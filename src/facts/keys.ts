@@ -73,6 +73,13 @@ export interface BackendSettings {
   values: Partial<Record<BackendSetting, string>>;
   /** The line that sets each value; for gunicorn's flags, the command= line. */
   places: Partial<Record<BackendSetting, SettingPlace>>;
+  /**
+   * gunicorn: the anchor line's text before and after its flags (supervisord's `command=/usr/bin/gunicorn `, a shell
+   * variable's `DAEMON_OPTS="` and `"`, systemd's `ExecStart=/usr/bin/gunicorn `); absent: supervisord's command=.
+   */
+  around?: { before: string; after: string };
+  /** Who reads the file: supervisord, an init script (its /etc/default file or itself), or a systemd unit. */
+  definedBy?: 'supervisor' | 'sysv' | 'systemd';
 }
 
 export interface FpmPool {
@@ -196,6 +203,11 @@ export interface Facts {
   'backend.workers': { suggested: number; why: string };
   /** The backend's listen queue now, what it could be, and the kernel's cap (net.core.somaxconn). */
   'backend.backlog': { current: number; suggested: number; somaxconn: number | null };
+  /** The container docker-proxy forwards the dialled port to, as the probe and docker's records show it. */
+  'backend.container': BackendContainer;
+  /** The container's address docker-proxy forwards to ("172.17.0.2:80"), and what a probe of it saw, in words. */
+  'container.address': string;
+  'container.seen': string;
 
   'timeout.directive': string;
   'timeout.currentMs': number;
@@ -342,6 +354,20 @@ export interface Facts {
   'dns.resolver': string;
   /** The nameservers of this box (/etc/resolv.conf), space-separated as a resolver line takes them; '' when none. */
   'dns.nameservers': string;
+}
+
+/** A container behind docker-proxy: its address, what a probe of it saw, and docker's name for it when the box says. */
+export interface BackendContainer {
+  address: string;
+  proxyPid: number;
+  /** The probe of the container's address, in words. */
+  seen: string;
+  id: string | null;
+  name: string | null;
+  running: boolean | null;
+  compose: { project: string; dir: string | null; files: string[]; service: string } | null;
+  /** docker's record of it (config.v2.json), when read. */
+  file: string | null;
 }
 
 /** One server of an upstream{} group, as the config writes it and as it answers now. */

@@ -37,11 +37,12 @@ export function backendEdits(settings: BackendSettings, wanted: Partial<Record<B
   if (settings.program === 'gunicorn') {
     const flags = Object.fromEntries(changed.filter(([key]) => GUNICORN_FLAG[key]));
     // The program's user= is supervisord's; gunicorn's --group sets the socket's group.
-    const owners = changed.filter(([key]) => key === 'user');
+    const owners = settings.definedBy === 'supervisor' || !settings.definedBy ? changed.filter(([key]) => key === 'user') : [];
     const edits: ConfigEdit[] = [];
     if (Object.keys(flags).length) {
-      const command = anchor.text.replace(/^command\s*=\s*/, '');
-      edits.push({ file: anchor.file, line: anchor.line, before: anchor.text, after: `command=${setGunicornFlags(command, flags)}`, why });
+      const around = settings.around ?? { before: 'command=', after: '' };
+      const command = settings.around ? anchor.text.slice(around.before.length, anchor.text.length - around.after.length) : anchor.text.replace(/^command\s*=\s*/, '');
+      edits.push({ file: anchor.file, line: anchor.line, before: anchor.text, after: `${around.before}${setGunicornFlags(command, flags)}${around.after}`, why });
     }
     for (const [key, value] of owners) {
       const place = settings.places[key];

@@ -8,7 +8,7 @@ import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, type Stack, u
  */
 
 /** The shop's WSGI app with a slow view: "/slow?s=N" answers after N seconds (at most 60). */
-const SLOW_WSGI_APP = `import time
+export const SLOW_WSGI_APP = `import time
 from urllib.parse import parse_qs
 
 def app(environ, start_response):

@@ -139,31 +139,31 @@ class Handler(BaseHTTPRequestHandler):
 ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
 `;
 
-/** A SysV init script as Debian's skeleton shapes one: start-stop-daemon, settings from /etc/default/NAME. */
-const INIT_SCRIPT = `#!/bin/sh
+/**
+ * A SysV init script as Debian's skeleton shapes one: its LSB header, its settings (sourced over by
+ * /etc/default/NAME), and start, stop, restart and status around start-stop-daemon lines.
+ */
+export function sysvInitScript(o: { name: string; description: string; settings: string[]; start: string; stop: string }): string {
+  return `#!/bin/sh
 ### BEGIN INIT INFO
-# Provides:          shop-api
+# Provides:          ${o.name}
 # Required-Start:    $network $remote_fs
 # Required-Stop:     $network $remote_fs
 # Default-Start:     2 3 4 5
 # Default-Stop:      0 1 6
-# Short-Description: the shop's API
+# Short-Description: ${o.description}
 ### END INIT INFO
 
-NAME=shop-api
-DAEMON=/usr/bin/python3
-PIDFILE=/run/$NAME.pid
-PORT=8000
-RUN_AS=www-data
+NAME=${o.name}
+${o.settings.join('\n')}
 [ -r /etc/default/$NAME ] && . /etc/default/$NAME
 
 case "$1" in
   start)
-    start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$PIDFILE" --chuid "$RUN_AS" \\
-      --startas "$DAEMON" -- /srv/shop-api/server.py "$PORT"
+${o.start}
     ;;
   stop)
-    start-stop-daemon --stop --quiet --retry 5 --pidfile "$PIDFILE" --remove-pidfile
+${o.stop}
     ;;
   restart)
     "$0" stop
@@ -178,6 +178,15 @@ case "$1" in
     ;;
 esac
 `;
+}
+
+const INIT_SCRIPT = sysvInitScript({
+  name: 'shop-api',
+  description: "the shop's API",
+  settings: ['DAEMON=/usr/bin/python3', 'PIDFILE=/run/$NAME.pid', 'PORT=8000', 'RUN_AS=www-data'],
+  start: '    start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$PIDFILE" --chuid "$RUN_AS" \\\n      --startas "$DAEMON" -- /srv/shop-api/server.py "$PORT"',
+  stop: '    start-stop-daemon --stop --quiet --retry 5 --pidfile "$PIDFILE" --remove-pidfile',
+});
 
 /**
  * A plain Python backend started by /etc/init.d/shop-api, whose port comes from /etc/default/shop-api (as

@@ -1,7 +1,8 @@
 /**
  * The settings of a gunicorn or uwsgi backend as its service definition writes them, with the line of
  * each: gunicorn's flags on the `command=` line of its supervisord program (and the program's user= and
- * group=), uwsgi's `key = value` lines in the [uwsgi] section of its app ini. A fix edits these lines.
+ * group=), on the line of its init script or /etc/default file that binds its address, or on its systemd
+ * unit's ExecStart=; uwsgi's `key = value` lines in the [uwsgi] section of its app ini. A fix edits these lines.
  */
 import type { BackendSetting, BackendSettings, SettingPlace } from '../facts/keys.js';
 
@@ -61,6 +62,52 @@ function iniSection(file: string, text: string, name: string): { header: Setting
   return found;
 }
 
+/**
+ * A line that gives gunicorn its flags, split around them: a shell variable (`DAEMON_OPTS="--workers 2 ..."`,
+ * as an init script's /etc/default file holds them), or a command line that runs gunicorn (supervisord's
+ * command=, systemd's ExecStart=, an init script's start-stop-daemon line, a trailing `\` kept apart).
+ */
+export function gunicornLine(text: string): { before: string; flags: string; after: string } | null {
+  const variable = /^((?:export\s+)?[A-Za-z_]\w*=(["']?))(.*?)(\2\s*)$/.exec(text);
+  if (variable && !/(^|[\s=/])gunicorn3?(\s|$)/.test(variable[3] as string)) {
+    return { before: variable[1] as string, flags: variable[3] as string, after: variable[4] as string };
+  }
+  const command = /^(.*?(?:^|[\s=/])gunicorn3?(?:\s+|$))(.*?)(\s*\\)?$/.exec(text);
+  if (!command) return null;
+  // start-stop-daemon's `--startas /usr/bin/gunicorn -- FLAGS`: what comes before the `--` is not gunicorn's.
+  const passed = /^--(\s+|$)/.exec(command[2] as string);
+  const before = `${command[1]}${passed?.[0] ?? ''}`;
+  return { before, flags: (command[2] as string).slice(passed?.[0].length ?? 0), after: command[3] ?? '' };
+}
+
+function flagSettings(file: string, place: SettingPlace, flags: string, definedBy: BackendSettings['definedBy'], around: BackendSettings['around']): BackendSettings {
+  const values: BackendSettings['values'] = {};
+  const places: BackendSettings['places'] = {};
+  for (const [key, value] of Object.entries(gunicornFlags(flags)) as [BackendSetting, string][]) {
+    values[key] = value;
+    places[key] = place;
+  }
+  return { program: 'gunicorn', file, anchor: place, values, places, around, definedBy };
+}
+
+/**
+ * gunicorn's flags in an init script, its /etc/default file or a systemd unit: the line that names the
+ * dialled address (its --bind) and is gunicorn's command line or a variable of flags. In a unit, only ExecStart=.
+ */
+export function lineGunicorn(file: string, text: string, mark: string, definedBy: 'sysv' | 'systemd'): BackendSettings | null {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const trimmed = (lines[i] as string).trim();
+    if (trimmed.startsWith('#') || !trimmed.includes(mark)) continue;
+    if (definedBy === 'systemd' && !/^ExecStart=/.test(trimmed)) continue;
+    const split = gunicornLine(trimmed);
+    if (!split || !/(^|\s)(--bind|-b)(\s|=)/.test(` ${split.flags}`)) continue;
+    const place = { file, line: i + 1, text: trimmed };
+    return flagSettings(file, place, split.flags, definedBy, { before: split.before, after: split.after });
+  }
+  return null;
+}
+
 /** A supervisord file's [program:NAME] section running gunicorn: its command= flags and user=/group=. */
 export function supervisorGunicorn(file: string, text: string, program: string): BackendSettings | null {
   let anchor: SettingPlace | null = null;
@@ -81,7 +128,7 @@ export function supervisorGunicorn(file: string, text: string, program: string):
       places[owner[1] as 'user' | 'group'] = place;
     }
   }
-  return anchor ? { program: 'gunicorn', file, anchor, values, places } : null;
+  return anchor ? { program: 'gunicorn', file, anchor, values, places, definedBy: 'supervisor' } : null;
 }
 
 /** An app ini's [uwsgi] section: the keys a fix changes (the last line wins, as in uwsgi). */

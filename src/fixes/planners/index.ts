@@ -2,6 +2,7 @@ import type { Planner } from '../plan.js';
 import { CLOSED_PLANNERS } from './closed.js';
 import { CONNECTION_PLANNERS } from './connection.js';
 import { CRASH_PLANNERS } from './crashes.js';
+import { CONTAINER_PLANNERS } from './containers.js';
 import { DNS_PLANNERS } from './dns.js';
 import { HUNG_PLANNERS } from './hung.js';
 import { LIMITS_PLANNERS } from './limits.js';
@@ -24,6 +25,7 @@ export const PLANNERS: Readonly<Record<string, Planner>> = {
   ...TLS_PLANNERS,
   ...CLOSED_PLANNERS,
   ...CRASH_PLANNERS,
+  ...CONTAINER_PLANNERS,
   ...HUNG_PLANNERS,
   ...SATURATION_PLANNERS,
 };

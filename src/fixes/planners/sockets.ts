@@ -25,6 +25,9 @@ export function serviceCommands(facts: KnownFacts, verb: 'start' | 'restart', wh
 
 /** Where to read why it stopped: the logs its own service definition names, else where to look. */
 function whyStoppedNote(facts: KnownFacts): string {
+  if (facts['service.manager'] === 'docker' && facts['service.unit']) {
+    return `Then read why it stopped: ${commandLine(['docker', 'logs', '--tail', '100', facts['service.unit']], 'person')}; an out-of-memory kill shows in ${commandLine(['docker', 'inspect', '--format', '{{.State.OOMKilled}} {{.State.ExitCode}}', facts['service.unit']], 'person')}.`;
+  }
   const logs = facts['service.logs'] ?? [];
   return logs.length
     ? `Then read why it stopped: ${commandLine(['tail', '-n', '100', '--', ...logs], 'person')}; also a failed deploy, or an out-of-memory kill (dmesg | grep -i kill).`
@@ -219,10 +222,13 @@ const socketPermission: Planner = {
   },
 };
 
-/** Restart the backend so it reads its changed definition: supervisord only through `update NAME`. */
+/** Restart the backend so it reads its changed definition: supervisord only through `update NAME`, systemd after a daemon-reload. */
 export function backendRestart(facts: KnownFacts, why: string): PlannedCommand[] {
   const update = supervisorUpdate(facts);
-  return update ? [{ argv: update, why, durable: true }] : serviceCommands(facts, 'restart', why);
+  if (update) return [{ argv: update, why, durable: true }];
+  const unitChanged = facts['backend.settings']?.definedBy === 'systemd' && facts['service.manager'] === 'systemd';
+  const reload = unitChanged ? [{ argv: ['systemctl', 'daemon-reload'], why: 'systemd reads a changed unit file only on daemon-reload', durable: true }] : [];
+  return [...reload, ...serviceCommands(facts, 'restart', why)];
 }
 
 /** gunicorn's umask and group, or uwsgi's chmod-socket and chown-socket: the backend creates its socket open to nginx's workers each time. */

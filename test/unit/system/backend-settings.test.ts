@@ -18,6 +18,7 @@ describe("a gunicorn or uwsgi backend's own settings, with their lines (captured
       anchor: { file: '/etc/supervisor/conf.d/shop.conf', line: 2, text: command },
       values: { workers: '2', user: 'www-data' },
       places: { workers: { file: '/etc/supervisor/conf.d/shop.conf', line: 2, text: command }, user: { file: '/etc/supervisor/conf.d/shop.conf', line: 4, text: 'user=www-data' } },
+      definedBy: 'supervisor',
     });
     expect(supervisorGunicorn('/etc/supervisor/conf.d/shop.conf', body('service-defs-supervisor-socket.txt'), 'other')).toBeNull();
   });
