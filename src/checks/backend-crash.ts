@@ -18,7 +18,8 @@ import {
   type ProcessAge,
   type Window,
 } from '../system/backend-logs.js';
-import { parsePm2List, pm2Command, pm2Home, type Pm2App } from '../system/services.js';
+import { isSupervisord, parsePm2List, parseSupervisorStatus, pm2Command, pm2Home, type Pm2App } from '../system/services.js';
+import { SUPERVISOR_CONFS, supervisorProgramLogs } from '../system/service-defs.js';
 import { unitFromCgroup } from '../system/services.js';
 import { parseSs } from '../system/ss.js';
 import { defineCheck, type CheckResult } from './check.js';
@@ -86,6 +87,24 @@ function pm2AppOf(facts: KnownFacts, done: readonly CommandResult[]): { home: st
     if (app) return { home, app };
   }
   return null;
+}
+
+const SUPERVISOR_STATUS = ['supervisorctl', 'status'];
+
+/** The backend's topmost process is a supervisord program's: its output goes through supervisord's pipes to the program's log files. */
+function underSupervisord(done: readonly CommandResult[], roots: readonly ProcessAge[]): boolean {
+  const psRun = ran(done, PS_AGES);
+  const processes = psRun?.code === 0 ? parsePsAges(psRun.stdout) : [];
+  return roots.some((r) => processes.some((p) => p.pid === r.ppid && isSupervisord(p.args)));
+}
+
+/** The log files of the supervisord program whose process is one of the roots, as its own section names them. */
+function supervisorLogs(done: readonly CommandResult[], roots: readonly ProcessAge[]): string[] {
+  const status = ran(done, SUPERVISOR_STATUS);
+  const confs = ran(done, SUPERVISOR_CONFS);
+  if (!status || !confs) return [];
+  const program = parseSupervisorStatus(status.stdout).find((p) => p.pid !== null && roots.some((r) => r.pid === p.pid));
+  return program ? supervisorProgramLogs(confs.stdout, program.name) : [];
 }
 
 /** pm2.log holds every app's exits: only the lines about this app count. */
@@ -171,17 +190,20 @@ function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpe
   if (!done.some(asked)) {
     // Only a pm2 daemon that runs is asked, with its own home: any other `pm2 jlist` starts a daemon.
     const pm2 = pm2Homes(done).map((home): CommandSpec => ({ argv: pm2Command(home, 'jlist') }));
-    return [...roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]), ...pm2];
+    const supervisor = underSupervisord(done, roots) ? [{ argv: SUPERVISOR_STATUS }, { argv: SUPERVISOR_CONFS }] : [];
+    return [...roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]), ...pm2, ...supervisor];
   }
   if (done.some((r) => r.argv[0] === 'tail')) return [];
   // The logs its own arguments name (one opened per write is held by no fd), then the files it holds open,
-  // then what pm2 writes for the app (its output and errors go through pm2's daemon, not to a file it holds).
+  // then what pm2 writes for the app (its output and errors go through pm2's daemon, not to a file it holds),
+  // or supervisord for its program (through pipes: the files are supervisord's, named in the program's section).
   const pm2 = pm2AppOf(facts, done);
   const files = [
     ...new Set([
       ...all.flatMap((p) => logFilesInArgs(p.args)),
       ...fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? ''))),
       ...(pm2 ? [`${pm2.home}/pm2.log`, ...pm2.app.logs] : []),
+      ...supervisorLogs(done, roots),
     ]),
   ];
   return files.slice(0, MAX_LOGS).map((file) => ({ argv: ['tail', '-c', String(TAIL_BYTES), '--', file] }));
