@@ -48,7 +48,8 @@ function escapeEre(text: string): string {
 
 /** The extended regex that finds the address in a definition: the socket path, or the port after ':', '=' or a space. */
 export function addressPattern(address: DialledAddress): string {
-  return address.kind === 'unix' ? escapeEre(address.path) : `(:|=|[[:space:]])${address.port}([^0-9]|$)`;
+  // A port may be quoted, as supervisord's environment=PORT="4000" and shell files' PORT="4000" write it.
+  return address.kind === 'unix' ? escapeEre(address.path) : `(:|=|[[:space:]]|=["'])${address.port}([^0-9]|$)`;
 }
 
 /**
@@ -85,7 +86,7 @@ const SUPERVISOR_LOGS = /^(stdout_logfile|stderr_logfile)\s*=\s*(\/\S+)\s*$/;
 
 function namesAddress(line: string, address: DialledAddress): boolean {
   if (address.kind === 'unix') return line.includes(address.path);
-  return new RegExp(`(:|=|\\s)${address.port}(\\D|$)`).test(line);
+  return new RegExp(`(:|=|\\s|=["'])${address.port}(\\D|$)`).test(line);
 }
 
 /** A supervisord file's sections: each [program:NAME] with its setting lines (other sections unnamed). */
