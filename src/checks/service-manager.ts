@@ -202,7 +202,11 @@ function configuredService(s: Seen, defs: ServiceDefinition[], processes: Return
     // FATAL: supervisord gave up after the program exited at each start; another start fails the same way.
     const state = parseSupervisorStatus(find(done, SUPERVISOR)?.stdout ?? '').find((p) => p.name === program.name)?.state;
     if (running && state === 'FATAL') {
-      return { ...ofSupervisor(program.name, ''), start: [], why: `${why}, but supervisord gave up on it (FATAL): it exited at each start, so starting it again fails the same way until its log's error is fixed` };
+      return {
+        ...ofSupervisor(program.name, ''),
+        start: [],
+        why: `${why}, but supervisord gave up on it (FATAL): it exited at each start, so starting it again fails the same way until its log's error is fixed`,
+      };
     }
     if (running) return ofSupervisor(program.name, why);
     const supervisor = s.systemd ? ofService('systemd', 'supervisor.service', '') : ofService('sysv', 'supervisor', '');

@@ -124,7 +124,7 @@ describe('backends started by hand (nohup)', () => {
     expect(report.fix.commands).toEqual([]);
   }, 120_000);
 
-  it("a nohup backend that raises on /orders: the traceback read from nohup.out (its fd 1), no restart offered", async () => {
+  it('a nohup backend that raises on /orders: the traceback read from nohup.out (its fd 1), no restart offered', async () => {
     const stack = await use(nohupTraceback());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');

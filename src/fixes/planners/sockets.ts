@@ -33,7 +33,9 @@ function whyStoppedNote(facts: KnownFacts): string {
 
 function noManagerNote(facts: KnownFacts, what: string): string[] {
   // A manager that is known but offers no start (supervisord gave up on the program) says why in its own evidence.
-  return facts['service.start']?.length || facts['service.manager'] === 'supervisor' ? [] : [`${what} with the tool that manages it here (systemctl, service, supervisorctl, pm2, docker): nothing on this box showed which one.`];
+  return facts['service.start']?.length || facts['service.manager'] === 'supervisor'
+    ? []
+    : [`${what} with the tool that manages it here (systemctl, service, supervisorctl, pm2, docker): nothing on this box showed which one.`];
 }
 
 function where(place: { file: string; line: number } | undefined): string {

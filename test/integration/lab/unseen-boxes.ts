@@ -262,11 +262,7 @@ export async function flaskUwsgiHarakiri(): Promise<Stack> {
       '/etc/supervisor/conf.d/flask.conf',
       '[program:flask]\ncommand=/usr/bin/uwsgi --ini /srv/flask/uwsgi.ini\nautostart=true\nautorestart=true\nstopsignal=QUIT\nstdout_logfile=/var/log/flask/uwsgi.log\nredirect_stderr=true\n',
     );
-    enableSite(
-      box,
-      'flask',
-      'server {\n    listen 80;\n    server_name flask.example;\n\n    location / {\n        include uwsgi_params;\n        uwsgi_pass unix:/run/flask/uwsgi.sock;\n    }\n}\n',
-    );
+    enableSite(box, 'flask', 'server {\n    listen 80;\n    server_name flask.example;\n\n    location / {\n        include uwsgi_params;\n        uwsgi_pass unix:/run/flask/uwsgi.sock;\n    }\n}\n');
     box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
     box.run(['nginx']);
     await waitInBox(box, answers('flask.example'), 'flask through uwsgi');
@@ -286,11 +282,7 @@ export async function flaskUwsgiHttpRouter(): Promise<Stack> {
       '/etc/supervisor/conf.d/flask.conf',
       '[program:flask]\ncommand=/usr/bin/uwsgi --plugin python3,http --http 127.0.0.1:5000 --master --processes 2 --chdir /srv/flask --module app:app\nuser=www-data\nautostart=true\nautorestart=true\nstopsignal=QUIT\nstdout_logfile=/var/log/flask/uwsgi.log\nredirect_stderr=true\n',
     );
-    enableSite(
-      box,
-      'flask',
-      'server {\n    listen 80;\n    server_name flask.example;\n\n    location / {\n        include uwsgi_params;\n        uwsgi_pass 127.0.0.1:5000;\n    }\n}\n',
-    );
+    enableSite(box, 'flask', 'server {\n    listen 80;\n    server_name flask.example;\n\n    location / {\n        include uwsgi_params;\n        uwsgi_pass 127.0.0.1:5000;\n    }\n}\n');
     box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
     box.run(['nginx']);
     await waitInBox(box, tcpOpen(5000), "uwsgi's http router");
@@ -336,14 +328,17 @@ export async function expressPm2CrashLoop(): Promise<Stack> {
     );
     box.run(['pm2', 'start', '/srv/api/ecosystem.config.js']);
     box.run(['nginx']);
-    await waitInBox(box, ['sh', '-c', "pm2 jlist | grep -Eq '\"restart_time\":[2-9]'"], 'pm2 starting api again and again', 30_000);
+    await waitInBox(box, ['sh', '-c', 'pm2 jlist | grep -Eq \'"restart_time":[2-9]\''], 'pm2 starting api again and again', 30_000);
   });
   return { box, url: 'http://app.example/api/orders', host: 'app.example' };
 }
 
 /** A python backend as a supervisord program named `name` on `port`. */
 function pythonProgram(box: Box, name: string, port: number): void {
-  box.write(`/etc/supervisor/conf.d/${name}.conf`, `[program:${name}]\ncommand=/usr/bin/python3 /srv/shop/server.py ${port}\nenvironment=APP_NAME="${name}"\nuser=www-data\nautostart=true\nautorestart=true\nstdout_logfile=/var/log/shop/${name}.log\nredirect_stderr=true\n`);
+  box.write(
+    `/etc/supervisor/conf.d/${name}.conf`,
+    `[program:${name}]\ncommand=/usr/bin/python3 /srv/shop/server.py ${port}\nenvironment=APP_NAME="${name}"\nuser=www-data\nautostart=true\nautorestart=true\nstdout_logfile=/var/log/shop/${name}.log\nredirect_stderr=true\n`,
+  );
 }
 
 /**
@@ -464,7 +459,10 @@ export async function globalCritNodeStopped(): Promise<Stack> {
   const box = await boxFor(['api.example'], async (box) => {
     box.write('/srv/api/server.js', "require('node:http').createServer((req, res) => res.end('api ok\\n')).listen(Number(process.env.PORT), '127.0.0.1');\n");
     box.run(['install', '-d', '/var/log/api']);
-    box.write('/etc/supervisor/conf.d/api.conf', '[program:api]\ncommand=/usr/bin/node /srv/api/server.js\ndirectory=/srv/api\nenvironment=PORT="4000",NODE_ENV="production"\nuser=www-data\nautostart=true\nautorestart=true\nstdout_logfile=/var/log/api/out.log\nstderr_logfile=/var/log/api/err.log\n');
+    box.write(
+      '/etc/supervisor/conf.d/api.conf',
+      '[program:api]\ncommand=/usr/bin/node /srv/api/server.js\ndirectory=/srv/api\nenvironment=PORT="4000",NODE_ENV="production"\nuser=www-data\nautostart=true\nautorestart=true\nstdout_logfile=/var/log/api/out.log\nstderr_logfile=/var/log/api/err.log\n',
+    );
     box.run(['sed', '-i', 's|^\\s*error_log /var/log/nginx/error.log;|\terror_log /var/log/nginx/error.log crit;|', '/etc/nginx/nginx.conf']);
     enableSite(box, 'api', 'server {\n    listen 80;\n    server_name api.example;\n\n    location / {\n        include proxy_params;\n        proxy_pass http://127.0.0.1:4000;\n    }\n}\n');
     box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);

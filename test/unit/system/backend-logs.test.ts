@@ -177,12 +177,15 @@ describe("uWSGI's harakiri, as its master logs it through supervisord (captured)
   const log = readFileSync(new URL('../../fixtures/service/uwsgi-supervisord-harakiri.log', import.meta.url), 'utf8');
 
   it('the HARAKIRI line is a terminated request, timed by its ctime stamp, found before the kill is reaped', () => {
-    const beforeReap = log.split('\n').filter((l) => !l.startsWith('DAMN') && !l.startsWith('Respawned')).join('\n');
+    const beforeReap = log
+      .split('\n')
+      .filter((l) => !l.startsWith('DAMN') && !l.startsWith('Respawned'))
+      .join('\n');
     const found = crashLines(beforeReap, { from: at('2026/12/06 15:24:00'), to: at('2026/12/06 15:25:00') }, YEAR);
     expect(found).toEqual([{ kind: 'terminated', lines: ['Sun Dec  6 15:24:12 2026 - *** HARAKIRI ON WORKER 1 (pid: 78, try: 1) ***'], time: at('2026/12/06 15:24:12') }]);
   });
 
-  it("the startup warning about harakiri without post buffering is not one", () => {
+  it('the startup warning about harakiri without post buffering is not one', () => {
     expect(crashLines(log.split('\n').slice(0, 30).join('\n'), { from: 0, to: Number.MAX_SAFE_INTEGER }, YEAR)).toEqual([]);
   });
 });

@@ -83,7 +83,7 @@ describe('which service is configured to listen where nginx dials (captured in t
 describe("a supervisord program's own log files (captured: Debian's supervisord.conf, then conf.d/flask.conf)", () => {
   const confs = read('supervisor-confs-flask.txt');
 
-  it('the stdout_logfile of the program named, not the [supervisord] section\'s logfile', () => {
+  it("the stdout_logfile of the program named, not the [supervisord] section's logfile", () => {
     expect(supervisorProgramLogs(confs, 'flask')).toEqual(['/var/log/flask/uwsgi.log']);
   });
 
