@@ -10,6 +10,7 @@ import {
   parseDockerPs,
   parseInitScripts,
   parsePm2List,
+  type Pm2App,
   pm2Command,
   pm2Home,
   parseSupervisorStatus,
@@ -176,10 +177,32 @@ function pm2AppFor(facts: KnownFacts, done: readonly CommandResult[], processes:
   const address = dialledAddress(facts);
   if (!address) return null;
   for (const home of pm2Homes(processes)) {
-    const app = pm2Apps(done, home).find((a) => (address.kind === 'tcp' ? a.port === address.port : a.command.includes(address.path)));
-    if (app) return ofPm2(home, app.name, `pm2 (${home}) has the app ${app.name} for it (${address.kind === 'tcp' ? `PORT=${app.port}` : address.path}), ${app.status}`);
+    const apps = pm2Apps(done, home);
+    const app = apps.find((a) => (address.kind === 'tcp' ? a.port === address.port : a.command.includes(address.path)));
+    if (app) return pm2Managed(home, app, `pm2 (${home}) has the app ${app.name} for it (${address.kind === 'tcp' ? `PORT=${app.port}` : address.path}), ${app.status}`);
+    // The app may read its address from its own config file: the one app pm2 has that is not online is the likely one.
+    const down = apps.filter((a) => a.status !== 'online');
+    if (down.length === 1 && down[0]) {
+      const only = down[0];
+      return pm2Managed(
+        home,
+        only,
+        `pm2 (${home}) has one app that is not online, ${only.name} (${only.status}), and none whose PORT or arguments name ${address.kind === 'tcp' ? address.port : address.path}: likely this one`,
+      );
+    }
   }
   return null;
+}
+
+/** A pm2 app to start, unless pm2 is already starting it again and again (it exits at each start: another start fails the same way). */
+function pm2Managed(home: string, app: Pm2App, why: string): Management {
+  const looping = app.status !== 'stopped' && (app.restarts ?? 0) > 0;
+  if (!looping) return ofPm2(home, app.name, why);
+  return {
+    ...ofPm2(home, app.name, ''),
+    start: [],
+    why: `${why}; pm2 has started it ${app.restarts} times and it exits each time, so another start fails the same way until its error log's error is fixed`,
+  };
 }
 
 /**

@@ -71,11 +71,14 @@ describe('framework-documented nginx configs', () => {
     expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
   }, 120_000);
 
-  it("an Express API behind location /api/ under pm2, crashing at start (a missing config.json): the app's own error names it, and a restart is not the fix", async () => {
+  it("an Express API behind location /api/ under pm2, its port only in its config.json, crashing at start: pm2's one app not online found, no start offered (it would crash again), its error log named", async () => {
     const stack = await use(expressPm2CrashLoop());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
-    expect(['backend-down', 'backend-crashed'], path(report)).toContain(report.diagnosis.cause);
-    expect(evidenceOf(report)).toContain("Cannot find module './config.json'");
+    expect(report.diagnosis.cause, path(report)).toBe('backend-down');
+    expect(evidenceOf(report)).toMatch(/pm2 \(\/root\/\.pm2\) has one app that is not online, api \([a-z ]+\).*exits each time/);
+    expect(report.fix.commands).toEqual([]);
+    expect(report.fix.notes.join('\n')).toContain('tail -n 100 -- /root/.pm2/logs/api-error.log');
+    expect(stack.box.read('/root/.pm2/logs/api-error.log')).toContain("Cannot find module './config.json'");
   }, 120_000);
 });
 

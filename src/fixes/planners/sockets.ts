@@ -32,8 +32,8 @@ function whyStoppedNote(facts: KnownFacts): string {
 }
 
 function noManagerNote(facts: KnownFacts, what: string): string[] {
-  // A manager that is known but offers no start (supervisord gave up on the program) says why in its own evidence.
-  return facts['service.start']?.length || facts['service.manager'] === 'supervisor'
+  // A manager that is known but offers no start (supervisord gave up on the program, pm2 restarts it in a loop) says why in its own evidence.
+  return facts['service.start']?.length || facts['service.manager'] === 'supervisor' || facts['service.manager'] === 'pm2'
     ? []
     : [`${what} with the tool that manages it here (systemctl, service, supervisorctl, pm2, docker): nothing on this box showed which one.`];
 }

@@ -271,7 +271,8 @@ export async function flaskUwsgiHarakiri(): Promise<Stack> {
 }
 
 /**
- * The Flask quickstart's uwsgi (`uwsgi --http 127.0.0.1:5000`, an HTTP router) under supervisord, behind a site
+ * The Flask quickstart's uwsgi (`uwsgi --http 127.0.0.1:5000`, an HTTP router; its --http-timeout 5, not 60, so the
+ * router drops nginx's unreadable request within the test's time) under supervisord, behind a site
  * that speaks the uwsgi protocol to it (`uwsgi_pass 127.0.0.1:5000`).
  */
 export async function flaskUwsgiHttpRouter(): Promise<Stack> {
@@ -280,7 +281,7 @@ export async function flaskUwsgiHttpRouter(): Promise<Stack> {
     box.run(['install', '-d', '/var/log/flask']);
     box.write(
       '/etc/supervisor/conf.d/flask.conf',
-      '[program:flask]\ncommand=/usr/bin/uwsgi --plugin python3,http --http 127.0.0.1:5000 --master --processes 2 --chdir /srv/flask --module app:app\nuser=www-data\nautostart=true\nautorestart=true\nstopsignal=QUIT\nstdout_logfile=/var/log/flask/uwsgi.log\nredirect_stderr=true\n',
+      '[program:flask]\ncommand=/usr/bin/uwsgi --plugin python3,http --http 127.0.0.1:5000 --http-timeout 5 --master --processes 2 --chdir /srv/flask --module app:app\nuser=www-data\nautostart=true\nautorestart=true\nstopsignal=QUIT\nstdout_logfile=/var/log/flask/uwsgi.log\nredirect_stderr=true\n',
     );
     enableSite(box, 'flask', 'server {\n    listen 80;\n    server_name flask.example;\n\n    location / {\n        include uwsgi_params;\n        uwsgi_pass 127.0.0.1:5000;\n    }\n}\n');
     box.run(['supervisord', '-c', '/etc/supervisor/supervisord.conf']);
