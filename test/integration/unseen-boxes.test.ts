@@ -131,7 +131,9 @@ describe('backends started by hand (nohup)', () => {
     const stack = await use(nohupTraceback());
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
     expect(report.diagnosis.cause, path(report)).toBe('backend-crashed');
-    expect(report.diagnosis.explanation).toContain("dropped it before answering (a worker died or was killed, or the request's handler failed): python3's log /var/log/orders/nohup.out says: KeyError: 'customer_id'");
+    expect(report.diagnosis.explanation).toContain(
+      "dropped it before answering (a worker died or was killed, or the request's handler failed): python3's log /var/log/orders/nohup.out says: KeyError: 'customer_id'",
+    );
     // The process itself lives on: the handler failed, the backend did not die.
     expect(stack.box.run(['pgrep', '-f', '^/usr/bin/python3 server.py 8005']).trim()).toMatch(/^\d+$/);
     expect(report.fix.commands).toEqual(['tail -n 200 -- /var/log/orders/nohup.out']);
