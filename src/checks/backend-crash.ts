@@ -21,7 +21,7 @@ import {
   type Window,
 } from '../system/backend-logs.js';
 import { isSupervisord, parsePm2List, parseSupervisorStatus, pm2Command, pm2Home, type Pm2App, unitFromCgroup } from '../system/services.js';
-import { parseServiceDefs, type ServiceDefinition, serviceDefsCommand } from '../system/service-defs.js';
+import { parseServiceDefs, type ServiceDefinition, SUPERVISOR_CONFS, serviceDefsCommand, supervisorProgramLogs } from '../system/service-defs.js';
 import { parseSs } from '../system/ss.js';
 import { defineCheck, type CheckResult } from './check.js';
 import type { Evidence } from '../facts/evidence.js';
@@ -110,6 +110,22 @@ const supervisordRuns = (done: readonly CommandResult[]) => {
   const psRun = ran(done, PS_AGES);
   return psRun?.code === 0 && parsePsAges(psRun.stdout).some((p) => isSupervisord(p.args));
 };
+
+/** The backend's topmost process is a supervisord program's: its output goes through supervisord's pipes to the program's log files. */
+function underSupervisord(done: readonly CommandResult[], roots: readonly ProcessAge[]): boolean {
+  const psRun = ran(done, PS_AGES);
+  const processes = psRun?.code === 0 ? parsePsAges(psRun.stdout) : [];
+  return roots.some((r) => processes.some((p) => p.pid === r.ppid && isSupervisord(p.args)));
+}
+
+/** The log files of the supervisord program whose process is one of the roots, as its own section names them. */
+function supervisorLogs(done: readonly CommandResult[], roots: readonly ProcessAge[]): string[] {
+  const status = ran(done, SUPERVISOR);
+  const confs = ran(done, SUPERVISOR_CONFS);
+  if (!status || !confs) return [];
+  const program = parseSupervisorStatus(status.stdout).find((p) => p.pid !== null && roots.some((r) => r.pid === p.pid));
+  return program ? supervisorProgramLogs(confs.stdout, program.name) : [];
+}
 
 /** pm2.log holds every app's exits: only the lines about this app (by its name, or its script when pm2 gives up on it) count. */
 function ownLines(file: string, text: string, pm2: { home: string; app: Pm2App } | null): string {
@@ -217,11 +233,14 @@ function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpe
     // The service that should listen there names its logs (its /etc/default options, a run script's log/run), also while it is down.
     const definitions: CommandSpec[] = defs ? [{ argv: defs, timeoutMs: 8000 }] : [];
     const supervisor: CommandSpec[] = supervisordRuns(done) ? [{ argv: SUPERVISOR, timeoutMs: 8000 }] : [];
-    return [...roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]), ...pm2, ...definitions, ...supervisor];
+    // A program's output goes through supervisord's pipes to the log files its own section names.
+    const programConfs: CommandSpec[] = underSupervisord(done, roots) ? [{ argv: SUPERVISOR_CONFS }] : [];
+    return [...roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]), ...pm2, ...definitions, ...supervisor, ...programConfs];
   }
   if (done.some((r) => r.argv[0] === 'tail')) return [];
   // The logs its own arguments name (one opened per write is held by no fd), then the files it holds open,
-  // then what pm2 writes for the app (its output and errors go through pm2's daemon, not to a file it holds).
+  // then what pm2 writes for the app (its output and errors go through pm2's daemon, not to a file it holds),
+  // or supervisord for its program (through pipes: the files are supervisord's, named in the program's section).
   const pm2 = pm2AppOf(facts, done);
   const files = [
     ...new Set([
@@ -229,6 +248,7 @@ function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpe
       ...fdRuns.flatMap((argv) => logFilesOf(parseFdLinks(ran(done, argv)?.stdout ?? ''))),
       ...(pm2 ? [`${pm2.home}/pm2.log`, ...pm2.app.logs] : []),
       ...definitionsOf(facts, done).flatMap((d) => d.logs),
+      ...supervisorLogs(done, roots),
     ]),
   ];
   return files.slice(0, MAX_LOGS).map((file) => ({ argv: ['tail', '-c', String(TAIL_BYTES), '--', file] }));

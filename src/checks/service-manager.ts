@@ -10,6 +10,7 @@ import {
   parseDockerPs,
   parseInitScripts,
   parsePm2List,
+  type Pm2App,
   pm2Command,
   pm2Home,
   parseSupervisorStatus,
@@ -178,10 +179,32 @@ function pm2AppFor(facts: KnownFacts, done: readonly CommandResult[], processes:
   const address = dialledAddress(facts);
   if (!address) return null;
   for (const home of pm2Homes(processes)) {
-    const app = pm2Apps(done, home).find((a) => (address.kind === 'tcp' ? a.port === address.port : a.command.includes(address.path)));
-    if (app) return ofPm2(home, app.name, `pm2 (${home}) has the app ${app.name} for it (${address.kind === 'tcp' ? `PORT=${app.port}` : address.path}), ${app.status}`);
+    const apps = pm2Apps(done, home);
+    const app = apps.find((a) => (address.kind === 'tcp' ? a.port === address.port : a.command.includes(address.path)));
+    if (app) return pm2Managed(home, app, `pm2 (${home}) has the app ${app.name} for it (${address.kind === 'tcp' ? `PORT=${app.port}` : address.path}), ${app.status}`);
+    // The app may read its address from its own config file: the one app pm2 has that is not online is the likely one.
+    const down = apps.filter((a) => a.status !== 'online');
+    if (down.length === 1 && down[0]) {
+      const only = down[0];
+      return pm2Managed(
+        home,
+        only,
+        `pm2 (${home}) has one app that is not online, ${only.name} (${only.status}), and none whose PORT or arguments name ${address.kind === 'tcp' ? address.port : address.path}: likely this one`,
+      );
+    }
   }
   return null;
+}
+
+/** A pm2 app to start, unless pm2 is already starting it again and again (it exits at each start: another start fails the same way). */
+function pm2Managed(home: string, app: Pm2App, why: string): Management {
+  const looping = app.status !== 'stopped' && (app.restarts ?? 0) > 0;
+  if (!looping) return ofPm2(home, app.name, why);
+  return {
+    ...ofPm2(home, app.name, ''),
+    start: [],
+    why: `${why}; pm2 has started it ${app.restarts} times and it exits each time, so another start fails the same way until its error log's error is fixed`,
+  };
 }
 
 /**
@@ -189,7 +212,7 @@ function pm2AppFor(facts: KnownFacts, done: readonly CommandResult[], processes:
  * definition binds the address is the one to start (a supervisord program, a systemd unit, an init
  * script or its /etc/default file).
  */
-function configuredService(s: Seen, defs: ServiceDefinition[], processes: ReturnType<typeof parsePs>): Management | null {
+function configuredService(s: Seen, defs: ServiceDefinition[], processes: ReturnType<typeof parsePs>, done: readonly CommandResult[]): Management | null {
   // A runit service is supervised only while its runsv runs (runsvdir starts one per linked service).
   const runit = defs.find((d) => d.kind === 'runit' && processes.some((p) => runsvService(p.args) === d.name));
   if (runit) return ofRunit(runit.name, runsvdirDir(processes), `runit's service ${runit.name} starts it (${runit.file}: ${runit.line}), and its runsv is up`);
@@ -200,7 +223,17 @@ function configuredService(s: Seen, defs: ServiceDefinition[], processes: Return
   const program = defs.find((d) => d.kind === 'supervisor');
   if (program) {
     const running = processes.some((p) => isSupervisord(p.args));
-    if (running) return ofSupervisor(program.name, `supervisord's program ${program.name} binds it (${program.file}: ${program.line})`);
+    const why = `supervisord's program ${program.name} binds it (${program.file}: ${program.line})`;
+    // FATAL: supervisord gave up after the program exited at each start; another start fails the same way.
+    const state = parseSupervisorStatus(find(done, SUPERVISOR)?.stdout ?? '').find((p) => p.name === program.name)?.state;
+    if (running && state === 'FATAL') {
+      return {
+        ...ofSupervisor(program.name, ''),
+        start: [],
+        why: `${why}, but supervisord gave up on it (FATAL): it exited at each start, so starting it again fails the same way until its log's error is fixed`,
+      };
+    }
+    if (running) return ofSupervisor(program.name, why);
     const supervisor = s.systemd ? ofService('systemd', 'supervisor.service', '') : ofService('sysv', 'supervisor', '');
     return { ...supervisor, why: `supervisord's program ${program.name} binds it (${program.file}), and supervisord itself is not running: starting it starts the program` };
   }
@@ -301,7 +334,7 @@ export function management(facts: KnownFacts, done: readonly CommandResult[]): M
   }
   if (hint.pid === null) {
     const processes = parsePs(find(done, PS)?.stdout ?? '');
-    const configured = pm2AppFor(facts, done, processes) ?? configuredService(s, definitions(facts, done), processes) ?? publishingContainer(facts, done);
+    const configured = pm2AppFor(facts, done, processes) ?? configuredService(s, definitions(facts, done), processes, done) ?? publishingContainer(facts, done);
     if (configured) return configured;
   }
   // A supervised or systemd-run process is not the init script's, even if one exists for its name.
@@ -350,8 +383,10 @@ export const serviceManager = defineCheck({
       if (hint.pid === null) for (const home of pm2Homes(processes)) wanted.push(pm2Command(home, 'jlist'));
       for (const name of hint.names) if (s.scripts.includes(name)) wanted.push(scriptOf(name));
       const parent = supervisorOf(s.chain);
-      // Only ask a manager that runs: docker would wait on its socket.
-      if (parent?.kind === 'supervisor') wanted.push(SUPERVISOR);
+      // Only ask a manager that runs: docker would wait on its socket. A stopped program's state (once its
+      // definition is found) says whether supervisord gave up on it.
+      const programDefined = hint.pid === null && processes.some((p) => isSupervisord(p.args)) && definitions(facts, done).some((d) => d.kind === 'supervisor');
+      if (parent?.kind === 'supervisor' || programDefined) wanted.push(SUPERVISOR);
       const pm2 = parent?.kind === 'pm2' ? pm2Home(s.chain.find((c) => c.pid === parent.pid)?.args ?? '') : null;
       if (pm2) wanted.push(pm2Command(pm2, 'jlist'));
       if (parent?.kind === 'docker') wanted.push(DOCKER);

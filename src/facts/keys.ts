@@ -95,6 +95,8 @@ export interface FpmPool {
   places: Partial<Record<FpmKey, ConfigPlace & { text: string }>>;
   /** Where the pool's [name] section starts. */
   section: ConfigPlace | null;
+  /** php-fpm's own test rejects this config: its first error (php-fpm will not start until it is corrected). */
+  rejected?: string;
 }
 
 /** What is known of the program behind the upstream, to find what manages it on this box. */

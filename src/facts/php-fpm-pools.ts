@@ -95,6 +95,11 @@ export interface FpmFindings {
 }
 
 /** Every pool php-fpm would run, with where each setting is written. */
+/** php-fpm's first reason for rejecting its config, as its test printed it. */
+function rejection(parsed: ReturnType<typeof parseFpmTest>, stderr: string): string {
+  return parsed.errors[0] ?? stderr.trim().split('\n')[0] ?? 'test failed';
+}
+
 export function fpmPools(done: readonly CommandResult[]): FpmFindings {
   const pools: FpmPool[] = [];
   const evidence: Evidence[] = [];
@@ -134,6 +139,7 @@ export function fpmPools(done: readonly CommandResult[]): FpmFindings {
         values,
         places: where?.places ?? {},
         section: where?.section ?? null,
+        ...(run && !parsed.ok ? { rejected: rejection(parsed, run.stderr) } : {}),
       });
     }
     evidence.push({
@@ -144,7 +150,7 @@ export function fpmPools(done: readonly CommandResult[]): FpmFindings {
           (p) =>
             `[${p.name}] listen = ${p.values.listen ?? '?'}${p.values['listen.owner'] ? `, listen.owner = ${p.values['listen.owner']}` : ''}${p.values['listen.group'] ? `, listen.group = ${p.values['listen.group']}` : ''}${p.values['listen.mode'] ? `, listen.mode = ${p.values['listen.mode']}` : ''}`,
         ),
-        ...(run && !parsed.ok ? [`php-fpm rejects this config: ${parsed.errors[0] ?? run.stderr.trim().split('\n')[0] ?? 'test failed'}`] : []),
+        ...(run && !parsed.ok ? [`php-fpm rejects this config: ${rejection(parsed, run.stderr)}`] : []),
       ],
     });
   }

@@ -155,6 +155,8 @@ function crashAt(line: string, next: readonly string[]): Omit<CrashLine, 'time'>
   const text = line.trimEnd();
   // php-fpm's request_terminate_timeout: the worker is killed mid-request on purpose.
   if (/\bexecution timed out \([\d.]+ sec\), terminating\b/.test(text)) return { kind: 'terminated', lines: [text] };
+  // uWSGI's harakiri: the master kills a worker whose request outlived it, and says so before the kill is reaped.
+  if (/\*\*\* HARAKIRI ON WORKER \d+ \(pid: \d+/.test(text)) return { kind: 'terminated', lines: [text] };
   if (OOM.some((re) => re.test(text))) return { kind: 'oom', lines: [text] };
   const signal = signalLine(text);
   if (signal) return { kind: 'signal', lines: [text], signal: signal.signal };

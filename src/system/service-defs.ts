@@ -48,7 +48,8 @@ function escapeEre(text: string): string {
 
 /** The extended regex that finds the address in a definition: the socket path, or the port after ':', '=' or a space. */
 export function addressPattern(address: DialledAddress): string {
-  return address.kind === 'unix' ? escapeEre(address.path) : `(:|=|[[:space:]])${address.port}([^0-9]|$)`;
+  // A port may be quoted, as supervisord's environment=PORT="4000" and shell files' PORT="4000" write it.
+  return address.kind === 'unix' ? escapeEre(address.path) : `(:|=|[[:space:]]|=["'])${address.port}([^0-9]|$)`;
 }
 
 /**
@@ -85,30 +86,48 @@ const SUPERVISOR_LOGS = /^(stdout_logfile|stderr_logfile)\s*=\s*(\/\S+)\s*$/;
 
 function namesAddress(line: string, address: DialledAddress): boolean {
   if (address.kind === 'unix') return line.includes(address.path);
-  return new RegExp(`(:|=|\\s)${address.port}(\\D|$)`).test(line);
+  return new RegExp(`(:|=|\\s|=["'])${address.port}(\\D|$)`).test(line);
 }
 
-/** A supervisord file: the [program:NAME] sections whose lines name the address, with the logs they name. */
-function supervisorPrograms(file: string, text: string, address: DialledAddress): ServiceDefinition[] {
+/** A supervisord file's sections: each [program:NAME] with its setting lines (other sections unnamed). */
+function supervisorSections(text: string): { name: string; lines: string[] }[] {
   const sections: { name: string; lines: string[] }[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     const section = /^\[([^\]]+)\]$/.exec(line);
     if (section) {
       const m = /^program:(.+)$/.exec((section[1] as string).trim());
-      if (m) sections.push({ name: (m[1] as string).trim(), lines: [] });
-      else sections.push({ name: '', lines: [] });
+      sections.push({ name: m ? (m[1] as string).trim() : '', lines: [] });
       continue;
     }
     if (line && !line.startsWith(';') && !line.startsWith('#')) sections.at(-1)?.lines.push(line);
   }
+  return sections;
+}
+
+function programLogs(lines: readonly string[]): string[] {
+  const named = lines.map((l) => SUPERVISOR_LOGS.exec(l)?.[2]).filter((f): f is string => f !== undefined);
+  const command = lines.find((l) => l.startsWith('command'))?.replace(/^command\s*=\s*/, '') ?? '';
+  return [...new Set([...named, ...logFilesInArgs(command)])];
+}
+
+/** Where supervisord's program `name` writes its output (stdout_logfile, stderr_logfile) and its command's own log options. */
+export function supervisorProgramLogs(text: string, name: string): string[] {
+  const section = supervisorSections(text).find((s) => s.name === name);
+  return section ? programLogs(section.lines) : [];
+}
+
+/** supervisord's files on Debian, Red Hat and pip installs, as one text (bounded): its programs' sections. */
+export const SUPERVISOR_CONFS = ['sh', '-c', 'cat -- /etc/supervisor/supervisord.conf /etc/supervisor/conf.d/*.conf /etc/supervisord.conf /etc/supervisord.d/*.ini 2>/dev/null | head -c 65536'];
+
+/** A supervisord file: the [program:NAME] sections whose lines name the address, with the logs they name. */
+function supervisorPrograms(file: string, text: string, address: DialledAddress): ServiceDefinition[] {
+  const sections = supervisorSections(text);
   const out: ServiceDefinition[] = [];
   for (const { name, lines } of sections) {
     const line = lines.find((l) => namesAddress(l, address));
     if (!name || !line || out.some((d) => d.name === name)) continue;
-    const named = lines.map((l) => SUPERVISOR_LOGS.exec(l)?.[2]).filter((f): f is string => f !== undefined);
-    const command = lines.find((l) => l.startsWith('command'))?.replace(/^command\s*=\s*/, '') ?? '';
-    out.push({ kind: 'supervisor', name, file, line, logs: [...new Set([...named, ...logFilesInArgs(command)])] });
+    out.push({ kind: 'supervisor', name, file, line, logs: programLogs(lines) });
   }
   return out;
 }

@@ -171,6 +171,11 @@ export function whyItDied(lines: string): string[] {
   }
   if (/Traceback|Error:|Exception/.test(lines)) out.push('The exception names the file and line: fix it there, or catch it so the backend answers 500 instead of dropping the connection.');
   if (/execution timed out/.test(lines)) out.push("php-fpm's request_terminate_timeout killed the worker mid-request: the script runs longer than the pool allows.");
+  if (/\bHARAKIRI ON WORKER\b/.test(lines)) {
+    out.push(
+      "uWSGI's harakiri killed the worker mid-request: the request ran longer than the harakiri seconds its ini or command sets. Make the view faster, or raise harakiri and restart uWSGI; a longer uwsgi_read_timeout alone changes nothing.",
+    );
+  }
   if (/\bWORKER TIMEOUT\b/.test(lines)) {
     out.push(
       "gunicorn's master killed the worker mid-request because the request ran longer than its --timeout (30 s unless the command says): make the view faster, or raise --timeout in gunicorn's command and restart it. A longer proxy_read_timeout alone changes nothing.",

@@ -35,7 +35,10 @@ function whyStoppedNote(facts: KnownFacts): string {
 }
 
 function noManagerNote(facts: KnownFacts, what: string): string[] {
-  return facts['service.start']?.length ? [] : [`${what} with the tool that manages it here (systemctl, service, supervisorctl, pm2, docker): nothing on this box showed which one.`];
+  // A manager that is known but offers no start (supervisord gave up on the program, pm2 restarts it in a loop) says why in its own evidence.
+  return facts['service.start']?.length || facts['service.manager'] === 'supervisor' || facts['service.manager'] === 'pm2'
+    ? []
+    : [`${what} with the tool that manages it here (systemctl, service, supervisorctl, pm2, docker): nothing on this box showed which one.`];
 }
 
 function where(place: { file: string; line: number } | undefined): string {
@@ -66,6 +69,15 @@ export function poolEdits(pool: FpmPool, wanted: Partial<Record<FpmKey, string>>
   const anchor = pool.places.listen;
   if (missing.length && anchor) edits.push({ file: anchor.file, line: anchor.line, before: anchor.text, after: [anchor.text, ...missing].join('\n'), why });
   return anchor || !missing.length ? edits : [];
+}
+
+/** A pool whose config php-fpm's own test rejects: starting php-fpm fails until the line it names is corrected. */
+export function rejectedNote(pool: FpmPool | null, start: readonly PlannedCommand[]): string[] {
+  if (!pool?.rejected) return [];
+  const then = start.length ? `, then ${start.map((c) => commandLine(c.argv, 'person')).join(' && ')}` : '';
+  return [
+    `php-fpm will not start with this config: ${pool.rejected}. Correct that line first (${commandLine([pool.binary, '-t', '--fpm-config', pool.conf], 'person')} checks it)${then}; nothing is started for you until then, since it would fail.`,
+  ];
 }
 
 function fpmLog(pool: FpmPool): string[] {
@@ -102,9 +114,10 @@ const socketMissing: Planner = {
       ? serviceCommands(facts, 'restart', `${unit} runs but its socket is gone: a restart creates ${socket} again`)
       : serviceCommands(facts, 'start', `start ${unit}: it creates ${socket} when it starts`);
     return {
-      commands,
+      commands: pool?.rejected ? [] : commands,
       edits: [],
       notes: [
+        ...rejectedNote(pool, commands),
         ...noManagerNote(facts, `Start the backend that creates ${socket}`),
         ...(pool ? [`php-fpm pool ${pool.name} creates this socket: listen = ${pool.values.listen}${where(pool.places.listen)}.`, ...fpmLog(pool)] : []),
         whyStoppedNote(facts),
@@ -259,9 +272,10 @@ const startBackend: Planner = {
     const unit = need(facts, 'service.unit');
     const commands = running ? serviceCommands(facts, 'restart', `${unit} runs but does not listen at ${target}: a restart makes it listen again`) : serviceCommands(facts, 'start', `start ${unit}`);
     return {
-      commands,
+      commands: pool?.rejected ? [] : commands,
       edits: [],
       notes: [
+        ...rejectedNote(pool ?? null, commands),
         ...(facts['backend.box'] ? [`Run these on ${facts['backend.box']}, the backend's own box, not on nginx's.`] : []),
         ...noManagerNote(facts, `Start the program that should listen at ${target}`),
         ...(pool ? fpmLog(pool) : []),

@@ -130,6 +130,26 @@ describe('service.manager: what starts the backend here', () => {
     expect(result.facts['service.stop']).toEqual(['s6-svc', '-d', '/run/service/shop-api']);
   });
 
+  it('supervisor: the program that binds the socket is FATAL (supervisord gave up): named, with no start, since it would fail the same way', () => {
+    const socket: KnownFacts = { 'upstream.target': 'unix:/run/gunicorn/mysite.sock', 'upstream.kind': 'unix', 'upstream.socket': '/run/gunicorn/mysite.sock' };
+    const hint: BackendHint = { pid: null, binary: null, conf: null, names: [], label: 'the backend at unix:/run/gunicorn/mysite.sock' };
+    const box = { ps: 'service/ps-supervisord-fatal.txt', supervisor: 'service/supervisorctl-status-fatal.stdout.txt', defs: 'service/service-defs-supervisor-fatal.txt' };
+    const { result } = manage(hint, box, socket);
+    expect(result.outcome).toBe('supervisor');
+    expect(result.facts).toMatchObject({ 'service.unit': 'mysite', 'service.start': [], 'service.logs': ['/var/log/mysite/gunicorn.out.log', '/var/log/mysite/gunicorn.err.log'] });
+    expect(result.summary).toContain('supervisord gave up on it (FATAL)');
+  });
+
+  it('pm2: an app whose port is only in its own config.json, restarted again and again (waiting restart): the one app not online, with no start', () => {
+    const port3000: KnownFacts = { 'upstream.target': '127.0.0.1:3000', 'upstream.kind': 'tcp', 'upstream.host': '127.0.0.1', 'upstream.port': 3000 };
+    const hint: BackendHint = { pid: null, binary: null, conf: null, names: [], label: 'the backend at 127.0.0.1:3000' };
+    const { result } = manage(hint, { ps: 'service/ps-pm2-crash-loop.txt', pm2: 'service/pm2-jlist-crash-loop.json' }, port3000);
+    expect(result.outcome).toBe('pm2');
+    expect(result.facts).toMatchObject({ 'service.unit': 'api', 'service.start': [], 'service.logs': ['/root/.pm2/logs/api-error.log', '/root/.pm2/logs/api-out.log'] });
+    expect(result.summary).toContain('one app that is not online, api (waiting restart)');
+    expect(result.summary).toContain('pm2 has started it 2 times and it exits each time');
+  });
+
   it('not this: nothing known of the backend gives no command at all', () => {
     const { done, result } = manage({ pid: null, binary: null, conf: null, names: [], label: 'the backend' }, { ps: 'php-fpm/ps-two-masters.txt' });
     expect(result.outcome).toBe('unknown');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crashLines, kernelCrashLines, lineTime, logFilesInArgs, logFilesOf, nginxTime, parseFdLinks, parsePsAges, parseUptime } from '../../../src/system/backend-logs.js';
 import { run, text } from '../checks/closed-fixture.js';
@@ -169,5 +170,22 @@ describe("a Node app's error log under pm2 (captured: pm2 7.0.4, an uncaught exc
   it('not this: the same line without the stack under it (an app that logs an error and goes on)', () => {
     const head = text('pm2-app-error.log').split('\n').slice(0, 1).join('\n');
     expect(crashLines(head, { from: 0, to: Number.MAX_SAFE_INTEGER }, YEAR)).toEqual([]);
+  });
+});
+
+describe("uWSGI's harakiri, as its master logs it through supervisord (captured)", () => {
+  const log = readFileSync(new URL('../../fixtures/service/uwsgi-supervisord-harakiri.log', import.meta.url), 'utf8');
+
+  it('the HARAKIRI line is a terminated request, timed by its ctime stamp, found before the kill is reaped', () => {
+    const beforeReap = log
+      .split('\n')
+      .filter((l) => !l.startsWith('DAMN') && !l.startsWith('Respawned'))
+      .join('\n');
+    const found = crashLines(beforeReap, { from: at('2026/12/06 15:24:00'), to: at('2026/12/06 15:25:00') }, YEAR);
+    expect(found).toEqual([{ kind: 'terminated', lines: ['Sun Dec  6 15:24:12 2026 - *** HARAKIRI ON WORKER 1 (pid: 78, try: 1) ***'], time: at('2026/12/06 15:24:12') }]);
+  });
+
+  it('the startup warning about harakiri without post buffering is not one', () => {
+    expect(crashLines(log.split('\n').slice(0, 30).join('\n'), { from: 0, to: Number.MAX_SAFE_INTEGER }, YEAR)).toEqual([]);
   });
 });

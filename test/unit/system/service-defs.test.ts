@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { addressPattern, parseServiceDefs, serviceDefsCommand } from '../../../src/system/service-defs.js';
+import { addressPattern, parseServiceDefs, serviceDefsCommand, supervisorProgramLogs } from '../../../src/system/service-defs.js';
 
 const read = (name: string) => readFileSync(new URL(`../../fixtures/service/${name}`, import.meta.url), 'utf8');
 
@@ -77,5 +77,28 @@ describe('which service is configured to listen where nginx dials (captured in t
     const commented = '\x1e/etc/supervisor/conf.d/old.conf\n[program:old]\n;command=/usr/bin/gunicorn --bind unix:/run/shop/gunicorn.sock app:app\n';
     expect(parseServiceDefs(commented, { kind: 'unix', path: '/run/shop/gunicorn.sock' })).toEqual([]);
     expect(new RegExp(addressPattern({ kind: 'tcp', port: 800 }).replace('[[:space:]]', '\\s')).test('PORT=8001')).toBe(false);
+  });
+});
+
+describe("a supervisord program's own log files (captured: Debian's supervisord.conf, then conf.d/flask.conf)", () => {
+  const confs = read('supervisor-confs-flask.txt');
+
+  it("the stdout_logfile of the program named, not the [supervisord] section's logfile", () => {
+    expect(supervisorProgramLogs(confs, 'flask')).toEqual(['/var/log/flask/uwsgi.log']);
+  });
+
+  it('a program not defined there has none', () => {
+    expect(supervisorProgramLogs(confs, 'shop')).toEqual([]);
+  });
+});
+
+describe('a port written in quotes', () => {
+  it('supervisord\'s environment=PORT="4000" names port 4000, and not 40000', () => {
+    const section = '[program:api]\ncommand=/usr/bin/node /srv/api/server.js\nenvironment=PORT="4000",NODE_ENV="production"\n';
+    const grep = (port: number) => new RegExp(addressPattern({ kind: 'tcp', port }).replace('[[:space:]]', '\\s')).test(section);
+    expect([grep(4000), grep(400), grep(40000)]).toEqual([true, false, false]);
+    expect(parseServiceDefs(`\x1e/etc/supervisor/conf.d/api.conf\n${section}`, { kind: 'tcp', port: 4000 })).toEqual([
+      expect.objectContaining({ kind: 'supervisor', name: 'api', line: 'environment=PORT="4000",NODE_ENV="production"' }),
+    ]);
   });
 });

@@ -142,6 +142,21 @@ describe('socket paths and kinds', () => {
     expect(none?.commands).toEqual([]);
     expect(none?.notes[0]).toMatch(/nothing on this box showed which one/);
   });
+
+  it("socket-missing for a pool whose config php-fpm's own test rejects: nothing started (it would fail), the line to correct named, then the start", () => {
+    const rejected: FpmPool = { ...pool, masterPid: null, rejected: "[/srv/fpm/pool.d/www.conf:8] unknown entry 'pm.max_childs'" };
+    const fix = plan('socket-missing', {
+      ...bare,
+      'upstream.socket': '/run/app/php.sock',
+      'fpm.pool': rejected,
+      'backend.hint': { pid: null, binary: null, conf: null, names: [], label: 'x' },
+      'service.start': ['service', 'php8.2-fpm', 'start'],
+    });
+    expect(fix?.commands).toEqual([]);
+    expect(fix?.notes[0]).toBe(
+      "php-fpm will not start with this config: [/srv/fpm/pool.d/www.conf:8] unknown entry 'pm.max_childs'. Correct that line first (/usr/sbin/php-fpm8.2 -t --fpm-config /srv/fpm/php-fpm.conf checks it), then service php8.2-fpm start; nothing is started for you until then, since it would fail.",
+    );
+  });
 });
 
 describe('stale-dns', () => {
