@@ -8,7 +8,9 @@ import type { Stack } from './lab/stacks.js';
 /**
  * Backends that crash, on the stacks that lack the crash's own evidence otherwise: an init script with its
  * /etc/default file, runit, s6, and pm2 giving up on an app (errored). Each crash is real; the diagnosis
- * must quote the crash's line and name the log file it was read from.
+ * must quote the crash's line and name the log file it was read from. The cause is what nginx meets (DESIGN):
+ * backend-crashed where the backend accepted and dropped the request, backend-down or socket-missing where it
+ * is not running because it died (the crash is why).
  */
 
 const { use, inBox } = stackScope();
@@ -28,7 +30,7 @@ const listening = (port: number) => ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/$
 
 /** A segfault on /crash, nothing started it again: the crash read from the file /etc/default's options name. */
 function expectInitDown(report: Report) {
-  expect(report.diagnosis.cause, path(report as never)).toBe('backend-crashed');
+  expect(report.diagnosis.cause, path(report as never)).toBe('backend-down');
   expect(path(report as never)).toContain('backend-down-service:sysv down-crash:crashed');
   expect(report.diagnosis.explanation).toContain("the init script shop-api's log /var/log/shop-api/api.log says: Fatal Python error: Segmentation fault");
   const evidence = nodeLines(report, 'down-crash');
@@ -41,7 +43,7 @@ function expectInitDown(report: Report) {
 /** Dies at start under runit or s6: the traceback's last line from svlogd's or s6-log's current; no start or restart offered. */
 function expectLoop(report: Report, manager: 'runit' | 's6', who: string) {
   const service = manager === 'runit' ? "runit's service" : "s6's service";
-  expect(report.diagnosis.cause, path(report as never)).toBe('backend-crashed');
+  expect(report.diagnosis.cause, path(report as never)).toBe('backend-down');
   expect(path(report as never)).toContain(`backend-down-service:${manager} down-crash:crash-loop`);
   expect(report.diagnosis.explanation).toContain(`${service} shop-api dies as soon as it starts; ${who} starts it again and again`);
   expect(report.diagnosis.explanation).toContain('/var/log/shop-api/current says: RuntimeError: settings missing DATABASE_URL');
@@ -52,7 +54,7 @@ function expectLoop(report: Report, manager: 'runit' | 's6', who: string) {
 
 /** pm2 gave up: its app's error log line, pm2.log's "errored" line, no start offered as the fix. */
 function expectPm2Errored(report: Report) {
-  expect(report.diagnosis.cause, path(report as never)).toBe('backend-crashed');
+  expect(report.diagnosis.cause, path(report as never)).toBe('backend-down');
   expect(path(report as never)).toContain('backend-down-service:pm2 down-crash:crash-loop');
   expect(report.diagnosis.explanation).toMatch(/pm2 started it again \d+ times?, then gave up on it \(status errored\)/);
   expect(report.diagnosis.explanation).toContain('/root/.pm2/logs/api-error.log says: Error: settings missing DATABASE_URL');
@@ -60,11 +62,11 @@ function expectPm2Errored(report: Report) {
   expect(evidence).toContain('Script /srv/api/server.js had too many unstable restarts (3). Stopped. "errored"');
   expect(evidence).toContain('at Object.<anonymous> (/srv/api/server.js:2:');
   expect(report.fix.commands).toEqual([]);
-  expect(report.fix.notes.join('\n')).toContain('once the cause is fixed, start it again (env PM2_HOME=/root/.pm2 pm2 start api)');
+  expect(report.fix.notes.join('\n')).toContain('once the cause is fixed, start it again (env PM2_HOME=/root/.pm2 pm2 restart api)');
 }
 
 describe('an init script with /etc/default: the log named by the options it gives the program', () => {
-  it("killed by a request (SIGSEGV) and not started again: backend-crashed with the fault line from /etc/default's --log file; started, applied and verified", async () => {
+  it("killed by a request (SIGSEGV) and not started again: backend-down, with the fault line from /etc/default's --log file; started, applied and verified", async () => {
     const stack = await use(initScriptCrashing({ respawn: false }));
     expect(get(stack, 'http://api.example/crash')).toBe('502');
     const { report } = await inBox(stack, ['--json', '--url', stack.url]);
@@ -128,7 +130,7 @@ describe("pm2's errored state: an app that throws at start until pm2 gives up", 
 
 /** supervisord gave up on gunicorn (FATAL): its socket is gone; the traceback's exception and the app's own frame from --error-logfile. */
 function expectFatal(report: Report) {
-  expect(report.diagnosis.cause, path(report as never)).toBe('backend-crashed');
+  expect(report.diagnosis.cause, path(report as never)).toBe('socket-missing');
   expect(path(report as never)).toContain('socket-missing-service:supervisor socket-missing-crash:crash-loop');
   expect(report.diagnosis.explanation).toContain("supervisord's program shop dies as soon as it starts; supervisord started it again until it gave up (state FATAL)");
   expect(report.diagnosis.explanation).toContain("/var/log/shop/error.log says: KeyError: 'DATABASE_URL'");
@@ -136,7 +138,7 @@ function expectFatal(report: Report) {
   expect(evidence).toContain("supervisord's program shop: FATAL");
   expect(evidence).toContain('File "/srv/shop/app.py", line 3, in <module>');
   expect(report.fix.commands).toEqual([]);
-  expect(report.fix.notes.join('\n')).toContain('Once the cause is fixed, start it (supervisorctl start shop)');
+  expect(report.fix.notes.join('\n')).toContain('Once the cause is fixed, start it (supervisorctl restart shop)');
 }
 
 describe('supervisord FATAL: gunicorn whose app raises at import, on its unix socket', () => {

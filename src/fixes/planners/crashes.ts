@@ -43,7 +43,8 @@ function onceFixed(facts: KnownFacts): string {
   const manager = facts['service.manager'];
   if (manager === 'runit' || manager === 's6')
     return `${manager === 'runit' ? "runit's runsv" : "s6's s6-supervise"} keeps starting it, about once a second: once the cause is fixed it stays up by itself.`;
-  const start = facts['service.start'] ?? [];
+  // A manager already starting it in a loop (pm2, a FATAL supervisord program) offers no start now: its restart then.
+  const start = facts['service.start']?.length ? facts['service.start'] : (facts['service.restart'] ?? []);
   if (manager === 'pm2' && start.length)
     return `pm2 stops starting it after max_restarts quick deaths (status errored): once the cause is fixed, start it again (${commandLine(start, 'person')}) and check that it stays online (pm2 list: its restarts must stop climbing).`;
   return start.length
