@@ -1,5 +1,5 @@
 import { waitInBox } from './box.js';
-import { gunicornUnderSupervisor, type Stack, uwsgiApp } from './stacks.js';
+import { gunicornUnderSupervisor, removeOnError, type Stack, uwsgiApp } from './stacks.js';
 
 /**
  * The lab's Python stacks (src/live/stacks.ts) broken the ways the plain lab proved first: a backend bound to
@@ -18,15 +18,6 @@ const CAUSES_WSGI_APP = `def app(environ, start_response):
     start_response('200 OK', headers)
     return [b'shop ok\\n']
 `;
-
-async function removeOnError<T>(stack: Stack, then: () => Promise<T>): Promise<T> {
-  try {
-    return await then();
-  } catch (e) {
-    await stack.box.remove();
-    throw e;
-  }
-}
 
 const answersThroughNginx = (host: string) => ['curl', '-sf', '-o', '/dev/null', '-H', `Host: ${host}`, 'http://127.0.0.1/'];
 

@@ -1,5 +1,5 @@
 import { type Box, waitInBox } from './box.js';
-import { enableSite, initScriptBackend, nodeUnderPm2, phpFpmDebian, type Stack } from './stacks.js';
+import { enableSite, initScriptBackend, nodeUnderPm2, phpFpmDebian, removeOnError, type Stack } from './stacks.js';
 
 /**
  * The causes the plain lab proves, set up on the real stacks of src/live/stacks.ts the way they happen there:
@@ -7,15 +7,6 @@ import { enableSite, initScriptBackend, nodeUnderPm2, phpFpmDebian, type Stack }
  * nginx's header buffer holds; a handler that writes a malformed header line itself; Node's own keep-alive
  * timeout under nginx's upstream keepalive.
  */
-
-async function removeOnError<T>(stack: Stack, then: () => Promise<T>): Promise<T> {
-  try {
-    return await then();
-  } catch (e) {
-    await stack.box.remove();
-    throw e;
-  }
-}
 
 /** The response head of a legacy handler that writes to the socket itself: a line feed inside a header value. */
 const MALFORMED_HEAD = 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nX-Status-Message: order saved\\nsee the audit log\\r\\nContent-Length: 3\\r\\nConnection: close\\r\\n\\r\\nok\\n';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { type Box, waitInBox } from './box.js';
-import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, type Stack, uwsgiApp } from './stacks.js';
+import { gunicornUnderSupervisor, initScriptBackend, nodeUnderPm2, removeOnError, type Stack, uwsgiApp } from './stacks.js';
 
 /**
  * More ways the lab's stacks (src/live/stacks.ts) break, set up on the started stack the way they break on real
@@ -18,15 +18,6 @@ def app(environ, start_response):
     start_response('200 OK', [('Content-Type', 'text/plain')])
     return [b'shop ok\\n']
 `;
-
-async function removeOnError<T>(stack: Stack, then: () => Promise<T>): Promise<T> {
-  try {
-    return await then();
-  } catch (e) {
-    await stack.box.remove();
-    throw e;
-  }
-}
 
 /** Starts `count` requests in the box that hold the backend busy (bounded: curl gives up after `maxSeconds`; they die with the box). */
 export function holdBusy(box: Box, url: string, count: number, maxSeconds: number): void {

@@ -14,6 +14,16 @@ export interface Stack {
   host: string;
 }
 
+/** Runs a further setup step on a started stack; the box is removed when the step fails. */
+export async function removeOnError<T>(stack: Stack, then: () => Promise<T>): Promise<T> {
+  try {
+    return await then();
+  } catch (e) {
+    await stack.box.remove();
+    throw e;
+  }
+}
+
 /** The WSGI app every Python stack serves: "/" answers, "/crash" kills its worker mid-request. */
 const WSGI_APP = `import os
 
