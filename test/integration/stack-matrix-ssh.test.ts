@@ -20,6 +20,6 @@ describe('the stack × cause matrix over --ssh: everything badgateway learns of 
       const applied = await overSsh(stack, ['--apply', '--yes', '--url', url]);
       expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
       expect((await answer(url, stack.box.exec)).status).toBe(200);
-    }, 120_000);
+    }, 180_000);
   }
 });

@@ -17,6 +17,6 @@ describe('the stack × cause matrix, badgateway on the box: each stack broken fo
       const applied = await inBox(stack, ['--json', '--apply', '--yes', '--url', url], BOX_STATE);
       expect(applied.report.fix, JSON.stringify(applied.report.fix)).toMatchObject({ applied: true, verified: true });
       expect((await answer(url, stack.box.exec)).status).toBe(200);
-    }, 90_000);
+    }, 150_000);
   }
 });

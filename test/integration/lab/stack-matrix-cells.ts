@@ -23,7 +23,7 @@ export interface Cell {
   path?: string;
   /** nginx's own line in the site's error log; null where nginx logs nothing (the 502 it only passed on). */
   logged: string | null;
-  fix: { commands?: string[]; edit?: { before: string; after: string | RegExp } };
+  fix: { commands?: string[] | RegExp; edit?: { before: string; after: string | RegExp }; note?: string };
   /** An automatic fix: `--apply --yes` must heal it. */
   apply: boolean;
 }
@@ -137,7 +137,8 @@ export const CELLS: Cell[] = [
       start: () => apiUnder(runner, { proxyExtra: 'proxy_read_timeout 2s;' }),
       brk: (s) => stopped(s.box),
       logged: TIMED_OUT,
-      fix: {},
+      // The stopped process continued, not a longer timeout.
+      fix: { commands: /^kill -CONT -- \d+$/ },
       apply: true,
     }),
   ),
@@ -161,7 +162,8 @@ export const CELLS: Cell[] = [
       await editSite(s.box, 'shop', 'include proxy_params;\n        proxy_pass http://unix:/run/shop/gunicorn.sock;', 'include uwsgi_params;\n        uwsgi_pass unix:/run/shop/gunicorn.sock;');
       return s;
     },
-    logged: 'upstream',
+    // gunicorn waits for a request line until its worker timeout (30 s), then closes.
+    logged: 'upstream prematurely closed connection while reading response header from upstream',
     fix: { edit: { before: 'uwsgi_pass unix:/run/shop/gunicorn.sock;', after: /proxy_pass http:\/\/unix:\/run\/shop\/gunicorn\.sock;/ } },
     apply: true,
   },
@@ -193,14 +195,23 @@ export const CELLS: Cell[] = [
   },
   // upstream-returned-502: the app answers 502 itself; nginx passes it on and logs nothing. Not nginx's to fix.
   { stack: 'gunicorn (supervisord)', cause: 'upstream-returned-502', how: "the app's /502", start: gunicornCausesApp, path: '/502', logged: null, fix: {}, apply: false },
-  { stack: 'uwsgi (Debian)', cause: 'upstream-returned-502', how: "the app's /502", start: () => uwsgiCausesApp(), path: '/502', logged: null, fix: {}, apply: false },
+  {
+    stack: 'uwsgi (Debian)',
+    cause: 'upstream-returned-502',
+    how: "the app's /502",
+    start: () => uwsgiCausesApp(),
+    path: '/502',
+    logged: null,
+    fix: { note: 'uwsgi_intercept_errors on;' },
+    apply: false,
+  },
   {
     stack: 'php-fpm (Debian)',
     cause: 'upstream-returned-502',
     how: 'http_response_code(502)',
     start: () => phpFpmDebian({ scripts: { 'index.php': '<?php http_response_code(502); echo "payments upstream down\\n";' } }),
     logged: null,
-    fix: {},
+    fix: { note: 'fastcgi_intercept_errors on;' },
     apply: false,
   },
   { stack: 'Node (pm2)', cause: 'upstream-returned-502', how: "the app's /502", start: () => apiUnder('pm2'), path: '/502', logged: null, fix: {}, apply: false },
@@ -213,6 +224,15 @@ export const CELLS: Cell[] = [
     start: () => uwsgiOn('', 'uwsgi_pass 127.0.0.1:3031;', ['test', '-S', '/run/uwsgi/app/shop/socket']),
     logged: REFUSED,
     fix: { edit: { before: 'uwsgi_pass 127.0.0.1:3031;', after: 'uwsgi_pass unix:/run/uwsgi/app/shop/socket;' } },
+    apply: true,
+  },
+  {
+    stack: 'uwsgi (Debian)',
+    cause: 'socket-tcp-mismatch',
+    how: 'socket = 127.0.0.1:3031, uwsgi_pass unix:/run/uwsgi/shop.sock',
+    start: () => uwsgiOn('socket = 127.0.0.1:3031', 'uwsgi_pass unix:/run/uwsgi/shop.sock;', tcpOpen('127.0.0.1', 3031)),
+    logged: 'connect() to unix:/run/uwsgi/shop.sock failed (2: No such file or directory) while connecting to upstream',
+    fix: { edit: { before: 'uwsgi_pass unix:/run/uwsgi/shop.sock;', after: 'uwsgi_pass 127.0.0.1:3031;' } },
     apply: true,
   },
 ];
@@ -229,11 +249,13 @@ export function expectCell(c: Cell, stack: Stack, report: any, path: string): vo
   const log = stack.box.read(`/var/log/nginx/${stack.host}.error.log`);
   if (c.logged) expect(log).toContain(c.logged);
   else expect(log).not.toMatch(/upstream/);
-  if (c.fix.commands) expect(report.fix.commands).toEqual(c.fix.commands);
+  if (c.fix.commands instanceof RegExp) expect(report.fix.commands).toEqual([expect.stringMatching(c.fix.commands)]);
+  else if (c.fix.commands) expect(report.fix.commands).toEqual(c.fix.commands);
   if (c.fix.edit) {
     expect(report.fix.edits).toHaveLength(1);
     expect(report.fix.edits[0]).toMatchObject({ file: expect.stringMatching(/^\/etc\/nginx\/sites-enabled\//), before: c.fix.edit.before });
     expect(report.fix.edits[0].after).toMatch(c.fix.edit.after);
   }
+  if (c.fix.note) expect(report.fix.notes.join('\n')).toContain(c.fix.note);
   if (!c.apply) expect(report.fix.edits).toEqual([]);
 }
