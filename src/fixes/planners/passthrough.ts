@@ -3,12 +3,12 @@ import type { FixPlan, Planner } from '../plan.js';
 
 /** nginx is not at fault: point at the backend's own log, and at nginx's option to show its own page. */
 const backendOwn502: Planner = {
-  needs: ['upstream.target', 'upstream.module', 'backend.directStatus'],
+  needs: ['upstream.target', 'backend.directStatus'],
   plan(facts): FixPlan {
     const target = need(facts, 'upstream.target');
     const status = need(facts, 'backend.directStatus');
     // Each module has its own switch (fastcgi_intercept_errors, uwsgi_intercept_errors, ...).
-    const intercept = `${need(facts, 'upstream.module')}_intercept_errors`;
+    const intercept = `${facts['upstream.module'] ?? 'proxy'}_intercept_errors`;
     return {
       commands: [],
       edits: [],
