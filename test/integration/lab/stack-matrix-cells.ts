@@ -229,6 +229,8 @@ export const CELLS: Cell[] = [
   {
     stack: 'uwsgi (Debian)',
     cause: 'socket-tcp-mismatch',
+    // Debian's default.ini adds its own /run/uwsgi/app/shop/socket to every app, so uwsgi listens on both; nginx
+    // dials a socket path of its own (a tutorial's), and is pointed at the TCP listener the app's ini names.
     how: 'socket = 127.0.0.1:3031, uwsgi_pass unix:/run/uwsgi/shop.sock',
     start: () => uwsgiOn('socket = 127.0.0.1:3031', 'uwsgi_pass unix:/run/uwsgi/shop.sock;', tcpOpen('127.0.0.1', 3031)),
     logged: 'connect() to unix:/run/uwsgi/shop.sock failed (2: No such file or directory) while connecting to upstream',
