@@ -1,7 +1,10 @@
 import { shownCommand } from '../shell/quote.js';
 import type { KnownFacts } from '../facts/keys.js';
 import { httpProbeCommand, parseHttpProbe } from '../system/http-probe.js';
-import { backendHost, backendUrl } from '../facts/backend-request.js';
+import { backendHost, backendUrl, passedParams, passTarget, uwsgiVarsSent } from '../facts/backend-request.js';
+import { fcgiProbeCommand, parseFcgiProbe } from '../system/fcgi-probe.js';
+import { parseUwsgiProbe, uwsgiProbeCommand } from '../system/uwsgi-probe.js';
+import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { defineCheck } from './check.js';
 import { need } from '../facts/need.js';
 import { readTimeout } from '../facts/timeouts.js';
@@ -16,9 +19,34 @@ function probeSeconds(facts: KnownFacts): number {
   return Math.min(Math.ceil(timeout / 1000) + 2, 30);
 }
 
+/** The fcgi probe's own limits (8 s per client) plus room to start. */
+const FCGI_TIMEOUT_MS = 20_000;
+
+/**
+ * The same request in the protocol nginx speaks to a FastCGI or uwsgi backend (the params or vars nginx sends);
+ * null when nginx speaks another one, or the route that gives the params is not known.
+ */
+function ownProtocolProbe(facts: KnownFacts): CommandSpec | null {
+  const module = need(facts, 'upstream.module');
+  const route = routeOf(facts);
+  if (module === 'fastcgi' && route) return { argv: fcgiProbeCommand(passTarget(facts), passedParams(route, facts)), timeoutMs: FCGI_TIMEOUT_MS };
+  const seconds = probeSeconds(facts);
+  if (module === 'uwsgi') return { argv: uwsgiProbeCommand(passTarget(facts), uwsgiVarsSent(facts), seconds), timeoutMs: (seconds + 5) * 1000 };
+  return null;
+}
+
+/** The status a FastCGI or uwsgi backend answered our request with; null when none came. */
+function ownProtocolStatus(module: string, run: CommandResult): number | null {
+  if (module === 'fastcgi') {
+    const answer = parseFcgiProbe(run);
+    return answer.complete ? answer.status : null;
+  }
+  return parseUwsgiProbe(run).status;
+}
+
 /**
  * The request failed and nginx logged no upstream error: ask the backend itself, with the same path and
- * Host. A backend that answers 502 on its own made the 502; nginx only passed it on. One that refuses
+ * Host (a FastCGI or uwsgi backend in its own protocol, only to see whether it answers 502 itself). A backend that answers 502 on its own made the 502; nginx only passed it on. One that refuses
  * or never answers our request failed nginx's too, and nginx's line was only hidden (an error_log
  * level above error): the diagnosis goes on from what our request met, as from nginx's line.
  */
@@ -31,7 +59,11 @@ export const backendDirect = defineCheck({
   learnsOn: { 'backend-502': ['backend.directStatus'], 'backend-ok': ['backend.directStatus'] },
 
   plan(facts, done) {
-    if (done.length || need(facts, 'upstream.module') !== 'proxy') return [];
+    if (done.length) return [];
+    if (need(facts, 'upstream.module') !== 'proxy') {
+      const probe = ownProtocolProbe(facts);
+      return probe ? [probe] : [];
+    }
     const { url, socket } = backendUrl(facts);
     const seconds = probeSeconds(facts);
     return [{ argv: httpProbeCommand(url, { timeoutSeconds: seconds, hostHeader: backendHost(facts), unixSocket: socket, insecure: true }), timeoutMs: (seconds + 5) * 1000 }];
@@ -39,7 +71,21 @@ export const backendDirect = defineCheck({
 
   interpret(facts, [run]) {
     const target = need(facts, 'upstream.target');
-    if (!run && need(facts, 'upstream.kind') === 'unix') {
+    const module = need(facts, 'upstream.module');
+    if (run && module !== 'proxy') {
+      const status = ownProtocolStatus(module, run);
+      if (status !== null && GATEWAY_FAILURES.has(status)) {
+        const lines = [`${target} answered ${status} itself to our ${module} request (the params nginx sends for this request)`];
+        return {
+          outcome: 'backend-502',
+          facts: { 'backend.directStatus': status },
+          summary: `the backend itself answers ${status}: nginx only passes it on`,
+          evidence: [{ command: shownCommand(run.argv), lines }],
+        };
+      }
+    }
+    // A FastCGI or uwsgi answer other than 502 says nothing of the socket nginx's workers meet: it is examined as before.
+    if (module !== 'proxy' && need(facts, 'upstream.kind') === 'unix') {
       return {
         outcome: 'socket',
         facts: {},
@@ -47,7 +93,7 @@ export const backendDirect = defineCheck({
         evidence: [{ lines: [`nginx talks ${need(facts, 'upstream.module')} to ${target}; curl cannot send it the same request, so the socket itself is examined`] }],
       };
     }
-    if (!run) {
+    if (!run || module !== 'proxy') {
       return {
         outcome: 'not-measurable',
         facts: {},

@@ -49,7 +49,7 @@ function dialledAddress(facts: KnownFacts): DialledAddress | null {
   if (!facts['upstream.target']) return null;
   const server = failedServer(facts);
   if (!server) return null;
-  return server.kind === 'unix' ? { kind: 'unix', path: server.socket } : { kind: 'tcp', port: server.port };
+  return server.kind === 'unix' ? { kind: 'unix', path: server.socket } : { kind: 'tcp', port: server.port, uwsgiApps: facts['upstream.module'] === 'uwsgi' };
 }
 
 /** Processes whose cgroup the look-ahead reads: the few listening where nginx dials, the backend's likely hint. */

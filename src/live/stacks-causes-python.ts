@@ -7,10 +7,13 @@ import { gunicornUnderSupervisor, removeOnError, type Stack, uwsgiApp } from './
  * refuses.
  */
 
-/** The shop's WSGI app with "/big" (40 cookies of 200 bytes) and "/odd" (a header name with a space in it). */
+/** The shop's WSGI app with "/big" (40 cookies of 200 bytes), "/odd" (a header name with a space in it) and "/502" (the app's own 502). */
 const CAUSES_WSGI_APP = `def app(environ, start_response):
     path = environ.get('PATH_INFO')
     headers = [('Content-Type', 'text/plain')]
+    if path == '/502':
+        start_response('502 Bad Gateway', headers)
+        return [b'payments upstream down\\n']
     if path == '/big':
         headers += [('Set-Cookie', 'pref%d=%s; Path=/' % (i, 'x' * 200)) for i in range(40)]
     elif path == '/odd':

@@ -30,9 +30,9 @@ const DEFINITION_FILES = [
  * writes). At most 64 KiB in all. One grep over every file (a grep per file costs a third of a second on a box
  * with a few hundred units), each file once.
  */
-const SCRIPT = `pattern=$1
+const script = (files: readonly string[]) => `pattern=$1
 shift
-{ grep -lsE -e "$pattern" -- ${DEFINITION_FILES.join(' ')}; for f in "$@"; do printf '%s\\n' "$f"; done; } | awk '!seen[$0]++' | while IFS= read -r f; do
+{ grep -lsE -e "$pattern" -- ${files.join(' ')}; for f in "$@"; do printf '%s\\n' "$f"; done; } | awk '!seen[$0]++' | while IFS= read -r f; do
   [ -f "$f" ] || continue
   printf '\\036%s\\n' "$f"
   head -c 16384 -- "$f"
@@ -40,7 +40,11 @@ shift
   case $f in /etc/sv/*/run|/etc/service/*/run|/run/service/*/run) l=\${f%/run}/log/run; [ -f "$l" ] && printf '\\036%s\\n' "$l" && head -c 4096 -- "$l" && echo ;; esac
 done | head -c 65536`;
 
-export type DialledAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; port: number };
+/** A TCP port nginx dials with uwsgi_pass may be named by an app of Debian's uwsgi too (socket = 127.0.0.1:3031): `uwsgiApps`. */
+export type DialledAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; port: number; uwsgiApps?: boolean };
+
+/** Debian's uwsgi apps, read only for a port nginx dials with uwsgi_pass. */
+const UWSGI_APPS = '/etc/uwsgi/apps-enabled/*.ini';
 
 function escapeEre(text: string): string {
   return text.replace(/[.[\]()*+?{}|^$\\]/g, '\\$&');
@@ -58,6 +62,8 @@ export function addressPattern(address: DialledAddress): string {
  */
 const DEBIAN_UWSGI_SOCKET = /^\/run\/uwsgi\/app\/([^/]+)\/socket$/;
 const uwsgiApp = (name: string) => `/etc/uwsgi/apps-enabled/${name}.ini`;
+/** An app of Debian's uwsgi; its own socket lines (socket, http-socket) name a TCP address it is started on. */
+const DEBIAN_UWSGI_APP = /^\/etc\/uwsgi\/apps-enabled\/[^/]+\.ini$/;
 
 function impliedFiles(address: DialledAddress): string[] {
   const uwsgi = address.kind === 'unix' ? DEBIAN_UWSGI_SOCKET.exec(address.path) : null;
@@ -65,7 +71,8 @@ function impliedFiles(address: DialledAddress): string[] {
 }
 
 export function serviceDefsCommand(address: DialledAddress): string[] {
-  return ['sh', '-c', SCRIPT, 'service-defs', addressPattern(address), ...impliedFiles(address)];
+  const files = address.kind === 'tcp' && address.uwsgiApps ? [...DEFINITION_FILES, UWSGI_APPS] : DEFINITION_FILES;
+  return ['sh', '-c', script(files), 'service-defs', addressPattern(address), ...impliedFiles(address)];
 }
 
 export interface ServiceDefinition {
@@ -185,14 +192,19 @@ export function parseServiceDefs(stdout: string, address: DialledAddress): Servi
       out.push(...supervisorPrograms(file, text, address));
       continue;
     }
-    if (impliedFiles(address).includes(file)) {
+    const uwsgiLine = DEBIAN_UWSGI_APP.test(file)
+      ? impliedFiles(address).includes(file)
+        ? `Debian's uwsgi serves ${base} on ${address.kind === 'unix' ? address.path : ''}`
+        : firstLine(text, address)
+      : null;
+    if (uwsgiLine) {
       const logto = text
         .split('\n')
         .map((l) => /^\s*(?:logto|daemonize)\s*=\s*(\/\S+)\s*$/.exec(l)?.[1])
         .filter((f): f is string => f !== undefined);
       // Debian's init script sends an app's log to /var/log/uwsgi/app/NAME.log unless the app says otherwise.
       const logs = logto.length ? logto : [`/var/log/uwsgi/app/${base.replace(/\.ini$/, '')}.log`];
-      out.push({ kind: 'sysv', name: 'uwsgi', file, line: `Debian's uwsgi serves ${base} on ${address.kind === 'unix' ? address.path : ''}`, logs });
+      out.push({ kind: 'sysv', name: 'uwsgi', file, line: uwsgiLine, logs });
       continue;
     }
     const line = firstLine(text, address);

@@ -7,12 +7,14 @@ const backendOwn502: Planner = {
   plan(facts): FixPlan {
     const target = need(facts, 'upstream.target');
     const status = need(facts, 'backend.directStatus');
+    // Each module has its own switch (fastcgi_intercept_errors, uwsgi_intercept_errors, ...).
+    const intercept = `${facts['upstream.module'] ?? 'proxy'}_intercept_errors`;
     return {
       commands: [],
       edits: [],
       notes: [
         `Nothing to change in nginx: ${target} answers ${status} itself. Read the backend's own log for this request; if it is a proxy too, follow the request to the service behind it.`,
-        `To show visitors nginx's own error page instead of the backend's, set "proxy_intercept_errors on;" with an error_page for ${status} in this location; the backend still fails.`,
+        `To show visitors nginx's own error page instead of the backend's, set "${intercept} on;" with an error_page for ${status} in this location; the backend still fails.`,
       ],
     };
   },

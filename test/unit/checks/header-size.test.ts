@@ -339,7 +339,15 @@ describe('backend.direct', () => {
   it('not this: the backend answers 200; a refused request is a hidden line, followed as nginx would have logged it', () => {
     expect(backendDirect.interpret(requestFacts('/app/'), [probe('http-probe-200-python')]).outcome).toBe('backend-ok');
     expect(backendDirect.interpret(requestFacts('/app/'), [probe('http-probe-refused')]).outcome).toBe('refused');
-    expect(backendDirect.plan(requestFacts('/x.php', 'fastcgi'), [])).toEqual([]);
+  });
+
+  it('a FastCGI backend is asked in FastCGI, with the params nginx sends; an answer other than 502 leaves it unmeasured, as before', () => {
+    const php = requestFacts('/x.php', 'fastcgi');
+    const [asked, ...more] = backendDirect.plan(php, []);
+    expect(more).toEqual([]);
+    expect(asked!.argv).toContain('fcgi-probe');
+    const answered = { ...(JSON.parse(readFileSync(new URL('../../fixtures/fcgi-probe/big-python3.json', import.meta.url), 'utf8')) as CommandResult), argv: asked!.argv, ms: 5 };
+    expect(backendDirect.interpret(php, [answered]).outcome).toBe('not-measurable');
   });
 });
 

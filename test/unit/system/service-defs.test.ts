@@ -34,6 +34,16 @@ describe('which service is configured to listen where nginx dials (captured in t
     ]);
   });
 
+  it("Debian's uwsgi app whose own socket line names the TCP port uwsgi_pass dials: its apps are read only then, and /etc/init.d/uwsgi starts it", () => {
+    const address = { kind: 'tcp', port: 3031, uwsgiApps: true } as const;
+    expect(serviceDefsCommand(address)[2]).toContain('/etc/uwsgi/apps-enabled/*.ini');
+    expect(serviceDefsCommand({ kind: 'tcp', port: 3031 })[2]).not.toContain('/etc/uwsgi/');
+    expect(parseServiceDefs(read('service-defs-debian-uwsgi-tcp.txt'), address)).toEqual([
+      { kind: 'sysv', name: 'uwsgi', file: '/etc/uwsgi/apps-enabled/shop.ini', line: 'socket = 127.0.0.1:3031', logs: ['/var/log/uwsgi/app/shop.log'] },
+    ]);
+    expect(parseServiceDefs(read('service-defs-debian-uwsgi-tcp.txt'), { kind: 'tcp', port: 3032, uwsgiApps: true })).toEqual([]);
+  });
+
   it('a runit service whose run script names the port, found under /etc/sv and its /etc/service link once, with where svlogd writes', () => {
     expect(parseServiceDefs(read('service-defs-runit-port.txt'), { kind: 'tcp', port: 8002 })).toEqual([
       {
