@@ -1,22 +1,13 @@
 import { type Box, waitInBox } from './box.js';
 import { nginxWorkers, oldWorkersGone } from './stacks-causes.js';
 import { addToProxyPass } from './stacks-more.js';
-import { initScriptBackend, nodeUnderPm2, runitBackend, s6Backend, type Stack } from './stacks.js';
+import { initScriptBackend, nodeUnderPm2, removeOnError, runitBackend, s6Backend, type Stack } from './stacks.js';
 
 /**
  * The stack × cause matrix's own breakages on the lab's stacks (src/live/stacks.ts): the plain API (init
  * script, runit, s6) and the Node app under pm2 given a slow route and a route that answers 502 itself, moved
  * to another port by what starts them, or dialled in the wrong protocol by nginx.
  */
-
-async function removeOnError<T>(stack: Stack, then: () => Promise<T>): Promise<T> {
-  try {
-    return await then();
-  } catch (e) {
-    await stack.box.remove();
-    throw e;
-  }
-}
 
 /** The plain API (port from argv): "/slow?s=N" answers after N seconds (at most 60), "/502" is the app's own 502. */
 const API_SERVER = `import sys, time
