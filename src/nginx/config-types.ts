@@ -12,6 +12,8 @@ export interface Directive {
 export interface ConfigFile {
   file: string;
   parsed: Directive[];
+  /** Its include directives, blocks included, in the order nginx meets them, when the parse found them (parse-dump.ts, includesOf). */
+  includes?: Directive[];
 }
 
 export interface ConfigError {

@@ -192,92 +192,178 @@ interface ParsedText {
   errors: ConfigError[];
   /** False when the text ends inside a block, a quoted string, a Lua body or an unfinished directive. */
   complete: boolean;
+  /** Its include directives, blocks included, in order (includesOf). */
+  includes: Directive[];
 }
 
 /** Lexes and parses one nginx config file into crossplane-shaped directives; syntax errors are returned, not thrown. */
 export function parseConfigText(text: string, file: string): ParsedText {
-  const errors: ConfigError[] = [];
-  const fail = (line: number | null, error: string): void => {
-    errors.push({ file, line, error });
-  };
-  const lexer = new Lexer(text, fail);
-  let sawEof = false;
-  let complete = true;
+  const parser = new Parser(text, file);
+  const parsed = parser.block(0);
+  return { parsed, errors: parser.errors ?? NO_ERRORS, complete: parser.complete, includes: parser.includes ?? NO_INCLUDES };
+}
 
-  // Arrays are built in scratch space and copied out at their exact length, and a block's directive is made
-  // once its block is read: 20,000 vhosts hold a million of these, and grown arrays and late fields double that.
-  const scratch: string[] = [];
-  const parseBlock = (depth: number): Directive[] => {
-    const out: Directive[] = [];
-    // The directive being read: its name (null before the first word), its line, and its arguments in scratch[from..].
+/** The errors and the includes of a file with none: one array each for 20,000 vhosts (frozen: nothing writes to a parse). */
+const NO_ERRORS: ConfigError[] = Object.freeze([]) as unknown as ConfigError[];
+const NO_INCLUDES: Directive[] = Object.freeze([]) as unknown as Directive[];
+/** The arguments of `server {`, `http {` and every other directive without any: one array. */
+const NO_ARGS: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * Directive names, one string each: 20,000 vhosts write `server`, `listen` and `location` 20,000 times, and
+ * one string for all of them is less for the garbage collector to copy. Bounded: odd names are not kept.
+ */
+const directiveNames = new Map<string, string>();
+const MAX_DIRECTIVE_NAMES = 4096;
+
+function directiveName(word: string): string {
+  const known = directiveNames.get(word);
+  if (known !== undefined) return known;
+  if (directiveNames.size < MAX_DIRECTIVE_NAMES) directiveNames.set(word, word);
+  return word;
+}
+
+/**
+ * A file's `include` directives (one argument, no block), blocks included, in the order nginx meets them:
+ * as its parse found them, or walked from its directives for a file this parser did not make.
+ */
+export function includesOf(file: { parsed: Directive[]; includes?: Directive[] }): Directive[] {
+  if (file.includes) return file.includes;
+  const walked: Directive[] = [];
+  const walk = (directives: readonly Directive[]): void => {
+    for (const d of directives) {
+      if (isInclude(d)) walked.push(d);
+      else if (d.block) walk(d.block);
+    }
+  };
+  walk(file.parsed);
+  return walked;
+}
+
+const isInclude = (d: Directive): boolean => d.directive === 'include' && d.args.length === 1 && !d.block;
+
+/**
+ * The parse of one file. Arrays are built in scratch space and copied out at their exact length, and a block's
+ * directive is made once its block is read: 20,000 vhosts hold a million of these, and grown arrays, late
+ * fields and a closure per block double the garbage collector's work.
+ */
+class Parser {
+  /** Made at the first error: 20,000 vhosts without one need no array each. */
+  errors: ConfigError[] | null = null;
+  complete = true;
+  private sawEof = false;
+  private readonly lexer: Lexer;
+  /**
+   * The arguments of the directives being read, innermost last, up to `argsTop`; and the directives of the
+   * blocks being read, up to `directivesTop`. The arrays never shrink: a shrunk array is trimmed and grown again.
+   */
+  private readonly args: string[] = [];
+  private argsTop = 0;
+  private readonly directives: Directive[] = [];
+  private directivesTop = 0;
+  /** The include directives kept so far, in the order of the text (includesOf); made at the first. */
+  includes: Directive[] | null = null;
+
+  constructor(
+    text: string,
+    private readonly file: string,
+  ) {
+    this.lexer = new Lexer(text, (line, error) => this.fail(line, error));
+  }
+
+  private fail(line: number | null, error: string): void {
+    (this.errors ??= []).push({ file: this.file, line, error });
+  }
+
+  /** The arguments read since `from`, taken out of the scratch space. */
+  private takeArgs(from: number): string[] {
+    if (from === this.argsTop) return NO_ARGS;
+    const args = this.args.slice(from, this.argsTop);
+    this.argsTop = from;
+    return args;
+  }
+
+  private pushDirective(directive: Directive): void {
+    this.directives[this.directivesTop++] = directive;
+    if (isInclude(directive)) (this.includes ??= []).push(directive);
+  }
+
+  /** The directives read since `from`, taken out of the scratch space. */
+  private takeDirectives(from: number): Directive[] {
+    const out = this.directives.slice(from, this.directivesTop);
+    this.directivesTop = from;
+    return out;
+  }
+
+  block(depth: number): Directive[] {
+    const { lexer, file } = this;
+    const from = this.directivesTop;
+    // The directive being read: its name (null before the first word), its line, and its arguments in args[argsFrom..].
     let name: string | null = null;
     let nameLine = 0;
-    const from = scratch.length;
-    const takeArgs = (): string[] => {
-      const args = scratch.slice(from);
-      scratch.length = from;
-      return args;
-    };
-    const flush = (): void => {
-      if (name !== null) out.push({ directive: name, args: takeArgs(), line: nameLine, file });
-      name = null;
-    };
+    const argsFrom = this.argsTop;
     for (;;) {
       const kind = lexer.next();
       const line = lexer.tokenLine;
       if (kind === 'word') {
         if (name === null) {
-          name = lexer.value;
+          name = directiveName(lexer.value);
           nameLine = line;
         } else {
-          scratch.push(lexer.value);
+          this.args[this.argsTop++] = lexer.value;
         }
       } else if (kind === ';') {
-        if (name === null) fail(line, 'unexpected ";"');
-        flush();
+        if (name === null) this.fail(line, 'unexpected ";"');
+        else this.pushDirective({ directive: name, args: this.takeArgs(argsFrom), line: nameLine, file });
+        name = null;
       } else if (kind === '{') {
         if (name === null) {
-          fail(line, 'unexpected "{"');
-          parseBlock(depth + 1);
-          if (sawEof) return out.slice();
+          this.fail(line, 'unexpected "{"');
+          // A block that no directive opens is dropped, and the includes in it with it.
+          const kept = this.includes?.length ?? 0;
+          this.block(depth + 1);
+          if (this.includes) this.includes.length = kept;
+          if (this.sawEof) return this.takeDirectives(from);
         } else if (isRawBlock(name)) {
           const raw = lexer.luaBlock();
           if (raw === null) {
-            flush();
-            fail(lexer.line, 'unexpected end of file, expecting "}"');
-            sawEof = true;
-            complete = false;
-            return out.slice();
+            this.pushDirective({ directive: name, args: this.takeArgs(argsFrom), line: nameLine, file });
+            this.fail(lexer.line, 'unexpected end of file, expecting "}"');
+            this.sawEof = true;
+            this.complete = false;
+            return this.takeDirectives(from);
           }
-          scratch.push(raw);
-          flush();
-        } else {
-          const [directive, args, at] = [name, takeArgs(), nameLine];
+          this.args[this.argsTop++] = raw;
+          this.pushDirective({ directive: name, args: this.takeArgs(argsFrom), line: nameLine, file });
           name = null;
-          const block = parseBlock(depth + 1);
-          out.push({ directive, args, line: at, file, block });
-          if (sawEof) return out.slice();
+        } else {
+          const directive = name;
+          const args = this.takeArgs(argsFrom);
+          const at = nameLine;
+          name = null;
+          const block = this.block(depth + 1);
+          this.pushDirective({ directive, args, line: at, file, block });
+          if (this.sawEof) return this.takeDirectives(from);
         }
       } else if (kind === '}') {
         // Words before "}" are most often a missing ";": keep the directive so the rest of the tree stays usable.
-        if (name !== null || depth === 0) fail(line, 'unexpected "}"');
-        flush();
-        if (depth > 0) return out.slice();
+        if (name !== null || depth === 0) this.fail(line, 'unexpected "}"');
+        if (name !== null) this.pushDirective({ directive: name, args: this.takeArgs(argsFrom), line: nameLine, file });
+        name = null;
+        if (depth > 0) return this.takeDirectives(from);
       } else {
-        if (name !== null || depth > 0) complete = false;
+        if (name !== null || depth > 0) this.complete = false;
         if (name !== null) {
-          fail(line, 'unexpected end of file, expecting ";" or "}"');
-          flush();
+          this.fail(line, 'unexpected end of file, expecting ";" or "}"');
+          this.pushDirective({ directive: name, args: this.takeArgs(argsFrom), line: nameLine, file });
         } else if (depth > 0) {
-          fail(line, 'unexpected end of file, expecting "}"');
+          this.fail(line, 'unexpected end of file, expecting "}"');
         }
-        sawEof = true;
-        return out.slice();
+        this.sawEof = true;
+        return this.takeDirectives(from);
       }
     }
-  };
-  const parsed = parseBlock(0);
-  return { parsed, errors, complete };
+  }
 }
 
 const HEADER = /^# configuration file (.+):\r?$/;
@@ -287,14 +373,7 @@ interface DumpedFile extends ParsedText {
   /** The lines nginx printed after the header, its own closing newline included. */
   lines: string[];
   /** Every `include` pattern in the file, blocks included, in order. */
-  includes: string[];
-}
-
-function includePatterns(directives: Directive[]): string[] {
-  return directives.flatMap((d) => {
-    const own = d.directive === 'include' && d.args.length === 1 && !d.block ? [d.args[0]!] : [];
-    return [...own, ...includePatterns(d.block ?? [])];
-  });
+  patterns: string[];
 }
 
 function parseSection(file: string, lines: string[]): DumpedFile {
@@ -302,8 +381,12 @@ function parseSection(file: string, lines: string[]): DumpedFile {
   const joined = lines.join('\n');
   const text = joined.endsWith('\n') ? joined.slice(0, -1) : joined;
   const result = parseConfigText(text, file);
-  return { ...result, file, lines, includes: includePatterns(result.parsed) };
+  return { ...result, file, lines, patterns: result.includes.map((d) => d.args[0]!) };
 }
+
+/** A path with no `.`, `..` or empty segment is its own normal form: 20,000 file names skip posix.normalize(). */
+const UNNORMAL = /(^|\/)\.\.?(\/|$)|\/\/|^$/;
+const normalPath = (path: string): string => (UNNORMAL.test(path) ? posix.normalize(path) : path);
 
 /** nginx resolves relative includes against the directory of the main file (its conf prefix). */
 const confPrefixOf = (mainFile: string): string => mainFile.slice(0, mainFile.lastIndexOf('/') + 1);
@@ -311,9 +394,9 @@ const confPrefixOf = (mainFile: string): string => mainFile.slice(0, mainFile.la
 /** The paths an include pattern names, resolved the way nginx resolves it: relative to the conf prefix, globs by glob(3). */
 function includeMatcher(pattern: string, confPrefix: string): (path: string) => boolean {
   const full = posix.normalize(pattern.startsWith('/') ? pattern : confPrefix + pattern);
-  if (!hasGlob(full)) return (path) => posix.normalize(path) === full;
+  if (!hasGlob(full)) return (path) => normalPath(path) === full;
   const re = globToRegExp(full);
-  return (path) => re.test(posix.normalize(path));
+  return (path) => re.test(normalPath(path));
 }
 
 /**
@@ -334,7 +417,7 @@ function repeatLength(path: string, done: ReadonlyMap<string, DumpedFile>, lines
  */
 function startsFile(path: string, before: DumpedFile, done: ReadonlyMap<string, DumpedFile>, included: IncludeIndex): boolean {
   if (!before.complete || before.file === path || done.has(path)) return false;
-  return included.names(path) || before.includes.some((pattern) => included.matcher(pattern)(path));
+  return included.names(path) || before.patterns.some((pattern) => included.matcher(pattern)(path));
 }
 
 /**
@@ -370,7 +453,7 @@ class IncludeIndex {
   }
 
   names(path: string): boolean {
-    return this.exact.has(posix.normalize(path)) || this.globs.some((matches) => matches(path));
+    return this.exact.has(normalPath(path)) || this.globs.some((matches) => matches(path));
   }
 }
 
@@ -387,7 +470,7 @@ function splitDump(stdout: string): DumpedFile[] {
     // A file dumped twice under one name (nginx before 1.11.6) is kept once, the first time.
     if (done.has(file.file)) return;
     done.set(file.file, file);
-    included.add(file.includes);
+    included.add(file.patterns);
   };
   for (let i = first + 1; i < lines.length; i++) {
     const path = HEADER.exec(lines[i]!)?.[1];
@@ -447,14 +530,22 @@ export function parseDump(stdout: string): NginxConfig {
  * (the config reader's, whose sizes say where each file ends): no header has to be told from a comment.
  */
 export function parseFiles(sections: readonly { file: string; text: string }[]): NginxConfig {
-  return resolveIncludes(sections.map(({ file, text }) => ({ file, ...parseConfigText(text, file) })));
+  return resolveIncludes(sections.map(parseFileText));
 }
 
-function resolveIncludes(dumped: readonly (ParsedText & { file: string })[]): NginxConfig {
+/** One file of parseFiles(), parsed on its own (a caller that parses a big read in slices). */
+export type ParsedFile = ParsedText & { file: string };
+
+export const parseFileText = ({ file, text }: { file: string; text: string }): ParsedFile => ({ file, ...parseConfigText(text, file) });
+
+/** parseFiles() of files parsed one by one with parseFileText(), in the same order. */
+export const configOfParsedFiles = (parsed: readonly ParsedFile[]): NginxConfig => resolveIncludes(parsed);
+
+function resolveIncludes(dumped: readonly ParsedFile[]): NginxConfig {
   const errors: ConfigError[] = [];
-  const files: ConfigFile[] = dumped.map(({ file, parsed, errors: own }) => {
+  const files: ConfigFile[] = dumped.map(({ file, parsed, errors: own, includes }) => {
     errors.push(...own);
-    return { file, parsed };
+    return { file, parsed, includes };
   });
   const main = files[0];
   if (!main) {
@@ -466,8 +557,10 @@ function resolveIncludes(dumped: readonly (ParsedText & { file: string })[]): Ng
   // glob() sorts its matches byte-wise, and nginx reads them in that order. Each pattern is resolved once.
   const byName = new Map<string, ConfigFile[]>();
   for (const f of files) {
-    const name = posix.normalize(f.file);
-    byName.set(name, [...(byName.get(name) ?? []), f]);
+    const name = normalPath(f.file);
+    const same = byName.get(name);
+    if (same) same.push(f);
+    else byName.set(name, [f]);
   }
   const resolved = new Map<string, ConfigFile[]>();
   const matching = (pattern: string): ConfigFile[] => {
@@ -483,7 +576,10 @@ function resolveIncludes(dumped: readonly (ParsedText & { file: string })[]): Ng
 
   // A block with no include in it is the file's own array, shared with config.files (directives are never
   // changed once parsed): on 20,000 vhosts a copy of each would double what the garbage collector sweeps.
-  const expand = (directives: Directive[], stack: string[]): Directive[] => {
+  // The files being included, innermost first: one link per include, not a copy of the whole stack.
+  type Stack = { file: string; up: Stack | null };
+  const within = (stack: Stack | null, file: string): boolean => stack !== null && (stack.file === file || within(stack.up, file));
+  const expand = (directives: Directive[], stack: Stack): Directive[] => {
     let out: Directive[] | null = null;
     for (let i = 0; i < directives.length; i++) {
       const d = directives[i]!;
@@ -495,20 +591,20 @@ function resolveIncludes(dumped: readonly (ParsedText & { file: string })[]): Ng
           errors.push({ file: d.file, line: d.line, error: `included file "${pattern}" is not in the nginx -T output` });
         }
         for (const f of found) {
-          if (stack.includes(f.file)) {
+          if (within(stack, f.file)) {
             errors.push({ file: d.file, line: d.line, error: `include cycle: "${f.file}" includes itself` });
           } else {
-            out.push(...expand(f.parsed, [...stack, f.file]));
+            for (const placed of expand(f.parsed, { file: f.file, up: stack })) out.push(placed);
           }
         }
       } else {
         const block = d.block ? expand(d.block, stack) : undefined;
         if (block !== d.block) out ??= directives.slice(0, i);
-        out?.push(block === d.block ? d : { ...d, block });
+        out?.push(block === d.block ? d : { directive: d.directive, args: d.args, line: d.line, file: d.file, block });
       }
     }
     return out ?? directives;
   };
 
-  return { files, tree: expand(main.parsed, [main.file]), errors };
+  return { files, tree: expand(main.parsed, { file: main.file, up: null }), errors };
 }

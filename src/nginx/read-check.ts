@@ -1,5 +1,5 @@
 import type { Directive, NginxConfig } from './config-types.js';
-import { parseDump, parseFiles } from './parse-dump.js';
+import { configOfParsedFiles, includesOf, type ParsedFile, parseDump, parseFileText, parseFiles } from './parse-dump.js';
 
 /** What the config reader on the box says it read (src/system/config-read.ts): the files and the globs. */
 export interface ReadManifest {
@@ -54,7 +54,7 @@ function openOrder(config: NginxConfig, globs: ReadManifest['globs']): { order: 
   const main = config.files[0];
   if (!main) return { missing: 'no main file' };
   const confPrefix = main.file.slice(0, main.file.lastIndexOf('/') + 1);
-  const byName = new Map(config.files.map((f) => [f.file, f.parsed]));
+  const byName = new Map(config.files.map((f) => [f.file, f]));
   const order: string[] = [];
   const seen = new Set<string>();
   let missing: string | null = null;
@@ -62,22 +62,27 @@ function openOrder(config: NginxConfig, globs: ReadManifest['globs']): { order: 
     if (seen.has(name) || missing) return;
     seen.add(name);
     order.push(name);
-    const parsed = byName.get(name);
-    if (parsed) walk(parsed);
+    const file = byName.get(name);
+    if (file) openIncludes(includesOf(file));
     else missing = `${name} is included but was not read`;
   };
-  const walk = (directives: Directive[]): void => {
-    for (const d of directives) {
-      if (d.directive === 'include' && d.args.length === 1 && !d.block) {
-        const pattern = d.args[0]!;
-        const full = pattern.startsWith('/') ? pattern : confPrefix + pattern;
-        if (!HAS_GLOB.test(full)) visit(full);
-        else {
-          const matches = globs.get(full);
-          if (!matches) missing = `the include at ${d.file}:${d.line} (${pattern}) was not expanded by the reader`;
-          for (const m of matches ?? []) visit(m);
-        }
-      } else if (d.block) walk(d.block);
+  // What each include pattern opens, worked out once: 20,000 vhosts that include one snippet are one pattern.
+  const opens = new Map<string, readonly string[] | null>();
+  const opened = (pattern: string): readonly string[] | null => {
+    let found = opens.get(pattern);
+    if (found === undefined) {
+      const full = pattern.startsWith('/') ? pattern : confPrefix + pattern;
+      found = HAS_GLOB.test(full) ? (globs.get(full) ?? null) : [full];
+      opens.set(pattern, found);
+    }
+    return found;
+  };
+  const openIncludes = (includes: readonly Directive[]): void => {
+    for (const d of includes) {
+      const pattern = d.args[0]!;
+      const matches = opened(pattern);
+      if (!matches) missing = `the include at ${d.file}:${d.line} (${pattern}) was not expanded by the reader`;
+      for (const m of matches ?? []) visit(m);
       if (missing) return;
     }
   };
@@ -104,8 +109,62 @@ export function readMismatch(config: NginxConfig, manifest: ReadManifest): strin
   return null;
 }
 
+export type ReadConfig = { config: NginxConfig } | { mismatch: string };
+
+/** Reads judged ahead of the check that asks (judgeReadAhead): the newest few. */
+const prepared: { stdout: string; manifest: ReadManifest; found: ReadConfig }[] = [];
+const PREPARED_KEPT = 4;
+
+const sameManifest = (a: ReadManifest, b: ReadManifest): boolean =>
+  a === b ||
+  (a.files.length === b.files.length &&
+    a.files.every((f, i) => f.file === b.files[i]!.file && f.size === b.files[i]!.size) &&
+    a.globs.size === b.globs.size &&
+    [...a.globs].every(([pattern, matches]) => {
+      const other = b.globs.get(pattern);
+      return other !== undefined && other.length === matches.length && other.every((m, i) => m === matches[i]);
+    }));
+
+/** How much text is parsed between two turns of the event loop when a read is judged ahead (a few ms of work). */
+const SLICE_CHARS = 256 * 1024;
+
+/**
+ * configFromRead() ahead of time (a kept read, while the box checks that it still stands). It parses in
+ * slices, giving the event loop a turn between them (a command's input still being written, the box's answer
+ * coming in), and stops with null when `wanted` says the read is no longer needed. Null too for text not
+ * framed by its sizes (a recording's): the check judges that itself.
+ */
+export async function judgeReadAhead(stdout: string, manifest: ReadManifest, wanted: () => boolean): Promise<ReadConfig | null> {
+  const sections = framedFiles(stdout, manifest.files);
+  if (typeof sections === 'string') return null;
+  const parsed: ParsedFile[] = [];
+  let sinceTurn = 0;
+  for (const section of sections) {
+    parsed.push(parseFileText(section));
+    sinceTurn += section.text.length;
+    if (sinceTurn < SLICE_CHARS) continue;
+    sinceTurn = 0;
+    await new Promise((turn) => setImmediate(turn));
+    if (!wanted()) return null;
+  }
+  const config = configOfParsedFiles(parsed);
+  const mismatch = readMismatch(config, manifest);
+  return mismatch ? { mismatch } : { config };
+}
+
+/** A judgement of judgeReadAhead(), for configFromRead() of the same output and manifest to take. */
+export function keepJudgedRead(stdout: string, manifest: ReadManifest, found: ReadConfig): void {
+  prepared.unshift({ stdout, manifest, found });
+  prepared.length = Math.min(prepared.length, PREPARED_KEPT);
+}
+
 /** The config the reader's output holds, or why it cannot stand for nginx -T's. */
-export function configFromRead(stdout: string, manifest: ReadManifest): { config: NginxConfig } | { mismatch: string } {
+export function configFromRead(stdout: string, manifest: ReadManifest): ReadConfig {
+  const ready = prepared.find((p) => p.stdout === stdout && sameManifest(p.manifest, manifest));
+  return ready ? ready.found : judgeRead(stdout, manifest);
+}
+
+function judgeRead(stdout: string, manifest: ReadManifest): ReadConfig {
   const sections = framedFiles(stdout, manifest.files);
   // Sizes that do not hold (a recording's text, with secrets redacted) leave the headers to tell the files
   // apart, as for nginx -T's own text; the files found must still be the files read, in nginx's order.

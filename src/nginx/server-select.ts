@@ -49,23 +49,26 @@ function parseListen(d: Directive): Listen | null {
   return { host: wildcard ? null : host.toLowerCase(), family, ports, isDefault, ipv6only };
 }
 
-/** Parsed once per server: a config with 20,000 servers is asked for its servers several times a session. */
-const listensMemo = new WeakMap<Directive, Listen[]>();
+/**
+ * Listens by what they say, each read once: 20,000 vhosts write a handful of different listen lines between
+ * them (and a map keyed by the text costs the garbage collector less than one keyed by 20,000 servers).
+ */
+const listensByText = new Map<string, Listen[]>();
+/** The same for a server with one listen of one word (most vhosts), by that word. */
+const listensByWord = new Map<string, Listen[]>();
 
 function listensOf(server: Directive): Listen[] {
-  let listens = listensMemo.get(server);
-  if (!listens) {
-    listens = parseListens(server);
-    listensMemo.set(server, listens);
-  }
-  return listens;
-}
-
-function parseListens(server: Directive): Listen[] {
   const written = children(server, 'listen');
   // A server without listen gets *:80 (nginx uses *:8000 when it runs unprivileged).
   if (written.length === 0) return [{ host: null, family: 4, ports: [80, 80], isDefault: false, ipv6only: true }];
-  return written.map(parseListen).filter((l): l is Listen => l !== null);
+  const word = written.length === 1 && written[0]!.args.length === 1 ? written[0]!.args[0]! : null;
+  const [memo, key] = word === null ? [listensByText, JSON.stringify(written.map((d) => d.args))] : [listensByWord, word];
+  let listens = memo.get(key);
+  if (!listens) {
+    listens = written.map(parseListen).filter((l): l is Listen => l !== null);
+    memo.set(key, listens);
+  }
+  return listens;
 }
 
 function sameAddress(listenHost: string, address: string): boolean {
@@ -152,34 +155,51 @@ interface ServerName {
 }
 
 interface PoolNames {
-  /** The first server of each exact name (lower case). */
-  exact: Map<string, ServerName>;
   /** Wildcard and regex names, in order: the only ones a host can match when no exact name does. */
   patterned: ServerName[];
+  /** The first server of each exact name asked so far (lower case), null for none. */
+  exact: Map<string, ServerName | null>;
 }
+
+const isPatterned = (name: string): boolean => name.startsWith('~') || name.startsWith('.') || name.includes('*');
 
 const namesMemo = new WeakMap<Candidate[], PoolNames>();
 
-/** A pool's server_names, sorted once: 20,000 vhosts have 40,000 names, nearly all of them exact. */
+/** A pool's wildcard and regex names, found once: 20,000 vhosts have 40,000 names, nearly all of them exact. */
 function namesOf(pool: Candidate[]): PoolNames {
   let found = namesMemo.get(pool);
   if (!found) {
-    const exact = new Map<string, ServerName>();
     const patterned: ServerName[] = [];
     for (const { server } of pool) {
       for (const at of server.block ?? []) {
         if (at.directive !== 'server_name') continue;
-        for (const name of at.args) {
-          const n = { server, name, at };
-          const key = name.toLowerCase();
-          if (/^[~.]|\*/.test(name)) patterned.push(n);
-          else if (!exact.has(key)) exact.set(key, n);
+        for (const name of at.args) if (isPatterned(name)) patterned.push({ server, name, at });
+      }
+    }
+    found = { patterned, exact: new Map() };
+    namesMemo.set(pool, found);
+  }
+  return found;
+}
+
+/** The first server of the pool with `host` (lower case) as an exact name: a scan that makes nothing but the answer. */
+function exactName(pool: Candidate[], host: string): ServerName | null {
+  const names = namesOf(pool);
+  const known = names.exact.get(host);
+  if (known !== undefined) return known;
+  let found: ServerName | null = null;
+  scan: for (const { server } of pool) {
+    for (const at of server.block ?? []) {
+      if (at.directive !== 'server_name') continue;
+      for (const name of at.args) {
+        if (!isPatterned(name) && name.toLowerCase() === host) {
+          found = { server, name, at };
+          break scan;
         }
       }
     }
-    found = { exact, patterned };
-    namesMemo.set(pool, found);
   }
+  names.exact.set(host, found);
   return found;
 }
 
@@ -187,9 +207,9 @@ function namesOf(pool: Candidate[]): PoolNames {
 export function pickServer(pool: Candidate[], hostHeader: string): PickedServer | null {
   const host = normalizeHost(hostHeader);
   const notes: string[] = [];
-  const { exact: exactNames, patterned } = namesOf(pool);
-  const exact = exactNames.get(host);
+  const exact = exactName(pool, host);
   if (exact) return { server: exact.server, name: exact.name, by: 'exact', notes };
+  const { patterned } = namesOf(pool);
   const longest = <T extends { name: string }>(matches: T[]) => matches.reduce<T | null>((best, m) => (!best || m.name.length > best.name.length ? m : best), null);
   const leading = longest(
     patterned.filter(({ name }) => {

@@ -4,7 +4,7 @@ import { nginxConfig } from '../../../src/checks/nginx-config.js';
 import type { KnownFacts } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
 import { parseDump } from '../../../src/nginx/parse-dump.js';
-import { configFromRead, type ReadManifest } from '../../../src/nginx/read-check.js';
+import { configFromRead, judgeReadAhead, keepJudgedRead, type ReadManifest } from '../../../src/nginx/read-check.js';
 import { configReadCommand, parseConfigRead } from '../../../src/system/config-read.js';
 import { NGINX_PROBE } from '../../../src/system/nginx-probe.js';
 
@@ -62,6 +62,44 @@ describe('configFromRead: is what was read what nginx -T prints?', () => {
   it('a header of a file no include names, after the last file: a comment in it, as in nginx -T text', () => {
     const longer = `${STDOUT}# configuration file /tmp/x:\n\n`;
     expect(configFromRead(longer, manifestOf(run()))).toEqual({ config: parseDump(longer) });
+  });
+});
+
+describe('judgeReadAhead: a read judged ahead of the check (while the box checks a kept read)', () => {
+  it('judges as configFromRead() does, and once kept, is what configFromRead() then gives for the same text and manifest', async () => {
+    const found = await judgeReadAhead(STDOUT, manifestOf(run()), () => true);
+    expect(found).toEqual({ config: parseDump(STDOUT) });
+    keepJudgedRead(STDOUT, manifestOf(run()), found!);
+    // A copy of the text: the check's result is another string with the same characters.
+    const stdout = `${STDOUT} `.slice(0, -1);
+    expect(configFromRead(stdout, manifestOf(run(stdout)))).toBe(found);
+  });
+
+  it('is not taken for another manifest of the same text: that is judged on its own', async () => {
+    const manifest = manifestOf(run());
+    keepJudgedRead(STDOUT, manifest, (await judgeReadAhead(STDOUT, manifest, () => true))!);
+    const globs = new Map(manifest.globs);
+    globs.delete('/tmp/h17t/cfg/conf.d/*.conf');
+    expect(mismatch(STDOUT, { ...manifest, globs })).toMatch(/was not expanded/);
+  });
+
+  it('stops with nothing once the read is no longer wanted, and leaves unframed text to the check', async () => {
+    // 1 MB: the parse gives the event loop a turn (and asks whether it is still wanted) several times.
+    const files = Array.from({ length: 100 }, (_, i) => ({ file: `/x/site${String(i).padStart(3, '0')}.conf`, text: `server { listen 80; server_name s${i}; ${'#'.repeat(10_000)}\n}` }));
+    const main = { file: '/x/nginx.conf', text: 'http { include /x/site*.conf; }' };
+    const all = [main, ...files];
+    const stdout = all.map((f) => `# configuration file ${f.file}:\n${f.text}\n`).join('');
+    const manifest: ReadManifest = { files: all.map((f) => ({ file: f.file, size: f.text.length })), globs: new Map([['/x/site*.conf', files.map((f) => f.file)]]) };
+    let asked = 0;
+    const stopped = await judgeReadAhead(stdout, manifest, () => {
+      asked++;
+      return false;
+    });
+    expect([stopped, asked]).toEqual([null, 1]);
+    const whole = await judgeReadAhead(stdout, manifest, () => true);
+    expect(whole).toEqual(configFromRead(stdout, manifest));
+    expect(whole && 'config' in whole && whole.config.files).toHaveLength(101);
+    expect(await judgeReadAhead(stdout.replace('server_name s1;', 'server_name s01;'), manifest, () => true)).toBeNull();
   });
 });
 

@@ -30,6 +30,17 @@ describe('routeRequest: server selection', () => {
     expect(route.server.file).toBe('/tmp/bgw/proxy/conf.d/00-default.conf');
   });
 
+  it('reads each listen line once for all servers that write it, keeping each server its own (default_server, ipv6only)', () => {
+    const sites = ['a', 'b', 'c']
+      .map((name, i) => `server {\n    listen 127.0.0.1:80${i === 1 ? ' default_server' : ''};\n    listen [::]:80${i === 2 ? ' ipv6only=off' : ''};\n    server_name ${name}.test;\n}\n`)
+      .join('');
+    const config = parseDump(`# configuration file /etc/nginx/nginx.conf:\nhttp {\n${sites}}\n\n`);
+    expect(routeRequest(config, { port: 80, address: '127.0.0.1', hostHeader: 'none.test', path: '/' })).toMatchObject({ serverName: 'b.test', serverBy: 'default' });
+    expect(routeRequest(config, { port: 80, address: '127.0.0.1', hostHeader: 'c.test', path: '/' })).toMatchObject({ serverName: 'c.test', serverBy: 'exact' });
+    expect(routeRequest(config, { port: 80, address: '::1', hostHeader: 'none.test', path: '/' })).toMatchObject({ serverName: 'a.test', serverBy: 'default' });
+    expect(routeRequest(config, { port: 80, address: '10.250.0.9', hostHeader: 'none.test', path: '/' })).toMatchObject({ serverName: 'c.test', serverBy: 'default' });
+  });
+
   it('matches leading and trailing wildcards and regex names', () => {
     expect(routeRequest(proxy, { port: 8081, address: '127.0.0.1', hostHeader: 'a.b.wild.example', path: '/' })).toMatchObject({ serverName: '*.wild.example', serverBy: 'wildcard' });
     expect(routeRequest(proxy, { port: 8081, address: '127.0.0.1', hostHeader: 'mail.example.org', path: '/' })).toMatchObject({ serverName: 'mail.*' });

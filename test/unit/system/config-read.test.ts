@@ -54,6 +54,16 @@ describe('parseConfigRead on real output', () => {
     expect(read.loadedAt).toBeCloseTo(1796550414.583, 3);
   });
 
+  it('the same answer in two results is read once; another answer, or the same text failing, is read on its own', () => {
+    const stderr = fixture('read.stderr');
+    const first = parseConfigRead(run(fixture('read.stdout'), stderr));
+    expect(parseConfigRead(run('', `${stderr} `.slice(0, -1)))).toBe(first);
+    const failed = parseConfigRead(run('', stderr, 1));
+    expect(failed.kind).toBe('failed');
+    const other = parseConfigRead(run('', stderr.replace('/tmp/h17t/cfg/sites-enabled/two', '/tmp/h17t/cfg/sites-enabled/three')));
+    expect(other.kind === 'read' && other.files.map((f) => f.file)).toContain('/tmp/h17t/cfg/sites-enabled/three');
+  });
+
   it('a glob that matched nothing is listed with no match', () => {
     const read = parseConfigRead(run('', 'file\t1.5\t3\t/c/nginx.conf\nglob\t/c/modules-enabled/*.conf\nloaded\t2.0\n'));
     expect(read.kind === 'read' && [...read.globs]).toEqual([['/c/modules-enabled/*.conf', []]]);
