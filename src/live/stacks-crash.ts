@@ -1,5 +1,5 @@
 import { type Box, startBox, waitInBox } from './box.js';
-import { enableSite, gunicornUnderSupervisor, proxySite, type Stack } from './stacks.js';
+import { enableSite, gunicornUnderSupervisor, proxySite, type Stack, superviseWithRunit, superviseWithS6 } from './stacks.js';
 
 /**
  * Backends that crash, on the stacks that run them the way real boxes do: an init script with its
@@ -135,12 +135,7 @@ export function runitCrashing(options: { broken: boolean }): Promise<Stack> {
   return onBox(async (box) => {
     box.write('/srv/shop-api/server.py', CRASHING_SERVER);
     if (options.broken) box.write('/srv/shop-api/broken', 'a bad deploy\n');
-    box.write('/etc/sv/shop-api/run', '#!/bin/sh\nexec 2>&1\nexec chpst -u www-data /usr/bin/python3 /srv/shop-api/server.py --port 8002\n', 0o755);
-    box.write('/etc/sv/shop-api/log/run', '#!/bin/sh\nexec svlogd -tt /var/log/shop-api\n', 0o755);
-    box.run(['install', '-d', '/var/log/shop-api']);
-    box.run(['sh', '-c', 'rm -f /etc/runit/runsvdir/default/* && ln -s /etc/sv/shop-api /etc/service/shop-api']);
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8002'));
-    box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/runsvdir', '--', '-P', '/etc/service']);
+    superviseWithRunit(box, '/srv/shop-api/server.py --port 8002', 8002);
     box.run(['nginx']);
     await waitInBox(box, options.broken ? deathsLogged(3) : tcpOpen(8002), 'the runit service', 20_000);
   });
@@ -155,11 +150,7 @@ export function s6Crashing(options: { broken: boolean }): Promise<Stack> {
   return onBox(async (box) => {
     box.write('/srv/shop-api/server.py', CRASHING_SERVER);
     if (options.broken) box.write('/srv/shop-api/broken', 'a bad deploy\n');
-    box.write('/run/service/shop-api/run', '#!/bin/sh\nexec 2>&1\nexec s6-setuidgid www-data /usr/bin/python3 /srv/shop-api/server.py --port 8003\n', 0o755);
-    box.write('/run/service/shop-api/log/run', '#!/bin/sh\nexec s6-log t /var/log/shop-api\n', 0o755);
-    box.run(['install', '-d', '/var/log/shop-api']);
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8003'));
-    box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/s6-svscan', '--', '/run/service']);
+    superviseWithS6(box, '/srv/shop-api/server.py --port 8003', 8003);
     box.run(['nginx']);
     await waitInBox(box, options.broken ? deathsLogged(3) : tcpOpen(8003), 'the s6 service', 20_000);
   });

@@ -221,22 +221,39 @@ export async function initScriptBackend(): Promise<Stack> {
 }
 
 /**
- * The same plain Python backend as a runit service, as Debian's runit package sets one up: /etc/sv/shop-api/run
- * (chpst drops to www-data; the port is in the run script), its log/run writing with svlogd to
+ * The Python script `script` (with its arguments) as the runit service shop-api, as Debian's runit package
+ * sets one up: /etc/sv/shop-api/run (chpst drops to www-data), its log/run writing with svlogd -tt to
  * /var/log/shop-api, linked into /etc/service, supervised by runsvdir -P /etc/service (the box's only runit
- * service: Debian's own links are removed). Behind nginx's sites-enabled/api on api.example, port 8002.
+ * service: Debian's own links are removed); nginx's sites-enabled/api on api.example passes to `port`.
  */
+export function superviseWithRunit(box: Box, script: string, port: number): void {
+  box.write('/etc/sv/shop-api/run', `#!/bin/sh\nexec 2>&1\nexec chpst -u www-data /usr/bin/python3 ${script}\n`, 0o755);
+  box.write('/etc/sv/shop-api/log/run', '#!/bin/sh\nexec svlogd -tt /var/log/shop-api\n', 0o755);
+  box.run(['install', '-d', '/var/log/shop-api']);
+  box.run(['sh', '-c', 'rm -f /etc/runit/runsvdir/default/* && ln -s /etc/sv/shop-api /etc/service/shop-api']);
+  enableSite(box, 'api', proxySite('api.example', `http://127.0.0.1:${port}`));
+  box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/runsvdir', '--', '-P', '/etc/service']);
+}
+
+/**
+ * The same as an s6 service: its service directory in the scan directory /run/service (s6-setuidgid to
+ * www-data; log/run with s6-log writing TAI64N-stamped lines to /var/log/shop-api), supervised by s6-svscan.
+ */
+export function superviseWithS6(box: Box, script: string, port: number): void {
+  box.write('/run/service/shop-api/run', `#!/bin/sh\nexec 2>&1\nexec s6-setuidgid www-data /usr/bin/python3 ${script}\n`, 0o755);
+  box.write('/run/service/shop-api/log/run', '#!/bin/sh\nexec s6-log t /var/log/shop-api\n', 0o755);
+  box.run(['install', '-d', '/var/log/shop-api']);
+  enableSite(box, 'api', proxySite('api.example', `http://127.0.0.1:${port}`));
+  box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/s6-svscan', '--', '/run/service']);
+}
+
+/** The same plain Python backend as a runit service (superviseWithRunit), the port in its run script: 8002. */
 export async function runitBackend(): Promise<Stack> {
   const box = await startBox();
   try {
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
     box.write('/srv/shop-api/server.py', PLAIN_SERVER);
-    box.write('/etc/sv/shop-api/run', '#!/bin/sh\nexec 2>&1\nexec chpst -u www-data /usr/bin/python3 /srv/shop-api/server.py 8002\n', 0o755);
-    box.write('/etc/sv/shop-api/log/run', '#!/bin/sh\nexec svlogd -tt /var/log/shop-api\n', 0o755);
-    box.run(['install', '-d', '/var/log/shop-api']);
-    box.run(['sh', '-c', 'rm -f /etc/runit/runsvdir/default/* && ln -s /etc/sv/shop-api /etc/service/shop-api']);
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8002'));
-    box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/runsvdir', '--', '-P', '/etc/service']);
+    superviseWithRunit(box, '/srv/shop-api/server.py 8002', 8002);
     box.run(['nginx']);
     await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/8002'], 'the runit service');
     return { box, url: 'http://api.example/', host: 'api.example' };
@@ -246,21 +263,13 @@ export async function runitBackend(): Promise<Stack> {
   }
 }
 
-/**
- * The same plain Python backend as an s6 service: its service directory in the scan directory /run/service
- * (run script with the port, s6-setuidgid to www-data; log/run with s6-log writing /var/log/shop-api),
- * supervised by s6-svscan /run/service from Debian's s6. Behind nginx's sites-enabled/api on api.example, port 8003.
- */
+/** The same plain Python backend as an s6 service (superviseWithS6), the port in its run script: 8003. */
 export async function s6Backend(): Promise<Stack> {
   const box = await startBox();
   try {
     box.write('/etc/hosts', `${box.read('/etc/hosts')}127.0.0.1 api.example\n`);
     box.write('/srv/shop-api/server.py', PLAIN_SERVER);
-    box.write('/run/service/shop-api/run', '#!/bin/sh\nexec 2>&1\nexec s6-setuidgid www-data /usr/bin/python3 /srv/shop-api/server.py 8003\n', 0o755);
-    box.write('/run/service/shop-api/log/run', '#!/bin/sh\nexec s6-log t /var/log/shop-api\n', 0o755);
-    box.run(['install', '-d', '/var/log/shop-api']);
-    enableSite(box, 'api', proxySite('api.example', 'http://127.0.0.1:8003'));
-    box.run(['start-stop-daemon', '--start', '--background', '--exec', '/usr/bin/s6-svscan', '--', '/run/service']);
+    superviseWithS6(box, '/srv/shop-api/server.py 8003', 8003);
     box.run(['nginx']);
     await waitInBox(box, ['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/8003'], 'the s6 service');
     return { box, url: 'http://api.example/', host: 'api.example' };
