@@ -2,9 +2,23 @@
 // small and each mode loads its own chunk, so the wizard's first frame does not wait for SSH, YAML or
 // the checks. Then the shipped flow is linted and compiled to JSON beside the bundle.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+// What a kept server digest was made by (src/nginx/server-digest.ts): a hash of every source file, so a
+// digest made by another parser is never read as this one's.
+const sources = new URL('../src/', import.meta.url);
+const sourceHash = createHash('sha256');
+for (const name of readdirSync(sources, { recursive: true }).map(String).sort()) {
+  if (/\.tsx?$/.test(name))
+    sourceHash
+      .update(`${name}\0`)
+      .update(readFileSync(new URL(name, sources)))
+      .update('\0');
+}
+const buildId = `${version}-${sourceHash.digest('hex').slice(0, 16)}`;
 
 // ink imports react-devtools-core only for DEV=true sessions; it is not a dependency, so it becomes empty.
 const withoutDevtools = {
@@ -39,7 +53,7 @@ await build({
   minify: true,
   legalComments: 'none',
   plugins: [withoutDevtools, withoutNativeAddons],
-  define: { 'process.env.NODE_ENV': '"production"', BADGATEWAY_VERSION: JSON.stringify(version) },
+  define: { 'process.env.NODE_ENV': '"production"', BADGATEWAY_VERSION: JSON.stringify(version), BADGATEWAY_BUILD: JSON.stringify(buildId) },
   banner: {
     // ssh2 (CommonJS) reads __dirname when it loads; an ES module has none, so the bundle defines it.
     // yoga-layout (ink's layout engine) fetches its inlined WebAssembly when fetch exists, which makes

@@ -2,7 +2,7 @@ import { shownCommand } from '../shell/quote.js';
 import type { BackendHint, FpmPool, KnownFacts, Listener } from '../facts/keys.js';
 import type { CommandResult } from '../hosts/host.js';
 import type { NginxConfig } from '../nginx/config-types.js';
-import { passedAddresses } from '../nginx/passed-addresses.js';
+import { passedEndpoints } from '../nginx/passed-addresses.js';
 import { poolAddressForNginx, parseFpmListen, type FpmListen } from '../system/php-fpm.js';
 import { parsePs } from '../system/ps.js';
 import { parseSs } from '../system/ss.js';
@@ -11,7 +11,7 @@ import type { Evidence } from '../facts/evidence.js';
 import { need } from '../facts/need.js';
 import { notExamined, onBackend, unseen } from '../facts/backend-view.js';
 import { bare } from '../facts/addresses.js';
-import { describeListener, processTree } from '../facts/candidates.js';
+import { describeListener, type Holds, processTree } from '../facts/candidates.js';
 import { FPM_PS, fpmPlan, fpmPools, listenMatches, poolHint, type Dial } from '../facts/php-fpm-pools.js';
 
 const SS = ['ss', '-Hltnxp'];
@@ -21,24 +21,10 @@ function dialOf(facts: KnownFacts): Dial {
   return { kind: 'tcp', host: bare(need(facts, 'upstream.host')), port: need(facts, 'upstream.port') };
 }
 
-/** Every address a config sends requests to, found once per config, as compared with the dialled one. */
-const addressesMemo = new WeakMap<NginxConfig, ReadonlySet<string>>();
-
-/** Addresses some other part of this nginx config sends requests to: another site's backend. */
-export function addressesInUse(config: NginxConfig, except: string): Set<string> {
-  let all = addressesMemo.get(config);
-  if (!all) {
-    const found = new Set<string>();
-    for (const address of passedAddresses(config)) {
-      const socket = /unix:([^:\s]+)/.exec(address)?.[1];
-      found.add(socket ? `unix:${socket}` : address.replace(/^\w+:\/\//, '').replace(/\/.*$/, ''));
-    }
-    all = found;
-    addressesMemo.set(config, all);
-  }
-  const used = new Set(all);
-  used.delete(except);
-  return used;
+/** Addresses some other part of this nginx config sends requests to: another site's backend (not copied). */
+export function addressesInUse(config: NginxConfig, except: string): Holds<string> {
+  const used = passedEndpoints(config);
+  return { has: (address) => address !== except && used.has(address) };
 }
 
 function dirOf(path: string): string {

@@ -1,6 +1,6 @@
 import type { Listener, ProcessInfo } from './keys.js';
 import type { NginxConfig } from '../nginx/config-types.js';
-import { passedAddresses } from '../nginx/passed-addresses.js';
+import { passedPorts } from '../nginx/passed-addresses.js';
 import { listenerAccepts } from '../system/ss.js';
 import { dialledAddresses } from './addresses.js';
 
@@ -32,28 +32,19 @@ const PROCESS_HINTS: Record<string, RegExp> = {
   uwsgi: /uwsgi/i,
 };
 
-/** Every port a config sends requests to, found once per config. */
-const passedPorts = new WeakMap<NginxConfig, ReadonlySet<number>>();
+/** Something that says whether it holds a value (a Set, or one seen through a filter without copying it). */
+export interface Holds<T> {
+  has(value: T): boolean;
+}
 
-/** Ports some other part of this nginx config already sends requests to: another site's backend. */
-export function portsInUse(config: NginxConfig, except: number): Set<number> {
-  let all = passedPorts.get(config);
-  if (!all) {
-    const found = new Set<number>();
-    for (const address of passedAddresses(config)) {
-      const port = /:(\d+)(?:\/|$)/.exec(address)?.[1];
-      if (port) found.add(Number(port));
-    }
-    all = found;
-    passedPorts.set(config, all);
-  }
-  const ports = new Set(all);
-  ports.delete(except);
-  return ports;
+/** Ports some other part of this nginx config already sends requests to: another site's backend (20,000 on a big box, not copied). */
+export function portsInUse(config: NginxConfig, except: number): Holds<number> {
+  const ports = passedPorts(config);
+  return { has: (port) => port !== except && ports.has(port) };
 }
 
 /** Where something listens that could be the backend nginx means to reach. nginx's own sockets never count. */
-export function findCandidates(host: string, port: number, module: string, listeners: Listener[], nginxPids: Set<number>, taken: Set<number> = new Set()): Candidates {
+export function findCandidates(host: string, port: number, module: string, listeners: Listener[], nginxPids: Set<number>, taken: Holds<number> = new Set()): Candidates {
   const dialled = dialledAddresses(host);
   const tcp = listeners.filter((l) => l.netid !== 'unix' && l.port !== null && !(l.pid !== null && nginxPids.has(l.pid)) && !/^nginx/.test(l.process ?? '') && !taken.has(l.port));
   const reachable = (l: Listener) => dialled.some((d) => listenerAccepts(l, d));

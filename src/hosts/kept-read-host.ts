@@ -1,4 +1,7 @@
-import { judgeReadAhead, keepJudgedRead, type ReadConfig, type ReadManifest } from '../nginx/read-check.js';
+import { randomUUID } from 'node:crypto';
+import { judgeReadAhead, judgedConfig, keepJudgedRead, type ReadConfig, type ReadManifest } from '../nginx/read-check.js';
+import { DIGEST_BUILD, makeDigest, type ServerDigest } from '../nginx/server-digest.js';
+import { warmConfig } from '../nginx/warm-config.js';
 import { cachedProbe, type KeptRead, plainProbeResult } from '../system/config-read-cache.js';
 import { parseConfigRead } from '../system/config-read.js';
 import { isNginxProbe } from '../system/nginx-probe.js';
@@ -10,6 +13,9 @@ export interface KeptReadStore {
   readonly reader: string;
   load(): KeptRead | null;
   save(kept: KeptRead): void;
+  /** The digest kept for this read (its id), if any (server-digest.ts). */
+  loadDigest(kept: KeptRead): ServerDigest | null;
+  saveDigest(kept: KeptRead, digest: ServerDigest): void;
 }
 
 /**
@@ -20,6 +26,10 @@ export class KeptReadHost implements Host {
   /** Whether the kept read stood (null until the probe ran): for the tests. */
   hit: boolean | null = null;
   private judgedAhead = false;
+  /** The read this run uses, when it has no digest yet: close() adds one (server-digest.ts). */
+  private wantsDigest: KeptRead | null = null;
+  /** Whether the parse ahead used the kept read's digest. */
+  private digested = false;
 
   private constructor(
     readonly inner: Host,
@@ -57,8 +67,28 @@ export class KeptReadHost implements Host {
     const judged = await judging;
     if (hit && judged) keepJudgedRead(judged.stdout, judged.manifest, judged.found);
     this.hit = hit;
-    if (keep) this.store.save(keep);
+    // A new read gets its own id: a digest is kept for the read of that id only.
+    const saved = keep ? { ...keep, id: randomUUID() } : null;
+    if (saved) this.store.save(saved);
+    this.wantsDigest = hit ? (this.digested ? null : this.kept) : saved;
     return result;
+  }
+
+  /**
+   * A digest of the config this run parsed from its read, kept beside that read, so the next run parses only
+   * what is not a vhost. Nothing is kept when the run parsed no config from it, or one with errors.
+   */
+  private keepDigest(): void {
+    const read = this.wantsDigest;
+    this.wantsDigest = null;
+    const config = read?.id ? judgedConfig(read.out) : null;
+    if (!read || !config) return;
+    try {
+      const digest = makeDigest(config, DIGEST_BUILD);
+      if (digest) this.store.saveDigest(read, digest);
+    } catch {
+      // Only time is lost: the next run parses every file.
+    }
   }
 
   /**
@@ -71,10 +101,17 @@ export class KeptReadHost implements Host {
     this.judgedAhead = true;
     const { out, err } = this.kept;
     try {
+      // The probe's input (the names to check) is written while the event loop turns: let it go first.
+      await new Promise((next) => setImmediate(next));
       const manifest = parseConfigRead({ argv: [], stdout: out, stderr: err, code: 0, ms: 0 });
       if (manifest.kind !== 'read') return null;
-      const found = await judgeReadAhead(out, manifest, wanted);
-      return found ? { stdout: out, manifest, found } : null;
+      await new Promise((next) => setImmediate(next));
+      const digest = this.store.loadDigest(this.kept);
+      const judged = await judgeReadAhead(out, manifest, wanted, digest ? { digest, build: DIGEST_BUILD } : undefined);
+      this.digested = judged?.digested ?? false;
+      if (!judged) return null;
+      if (wanted() && 'config' in judged.found) warmConfig(judged.found.config);
+      return { stdout: out, manifest, found: judged.found };
     } catch {
       // Only time is lost: the config check judges the read itself, and says what went wrong.
       return null;
@@ -91,6 +128,7 @@ export class KeptReadHost implements Host {
   }
 
   close(): Promise<void> {
+    this.keepDigest();
     return this.inner.close();
   }
 }

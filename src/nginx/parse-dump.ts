@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { ConfigError, ConfigFile, Directive, NginxConfig } from './config-types.js';
+import { type BlockSource, LazyFileBase, LazyServer } from './lazy-server.js';
 
 /** What Lexer.next() found; a word's text and every token's line are on the lexer (no object per token). */
 type TokenKind = 'word' | ';' | '{' | '}' | 'eof';
@@ -541,10 +542,29 @@ export const parseFileText = ({ file, text }: { file: string; text: string }): P
 /** parseFiles() of files parsed one by one with parseFileText(), in the same order. */
 export const configOfParsedFiles = (parsed: readonly ParsedFile[]): NginxConfig => resolveIncludes(parsed);
 
+/** The files being included, innermost first: one link per include, not a copy of the whole stack. */
+type Stack = { file: string; up: Stack | null };
+
+/** A lazy server's block with its includes placed, made when the block is first read (`file` included from `up`). */
+class PlacedBlock implements BlockSource {
+  constructor(
+    private readonly server: LazyServer,
+    private readonly file: string,
+    private readonly up: Stack | null,
+    private readonly expand: (directives: Directive[], stack: Stack) => Directive[],
+  ) {}
+
+  blockOf(): Directive[] {
+    return this.expand(this.server.block, { file: this.file, up: this.up });
+  }
+}
+
 function resolveIncludes(dumped: readonly ParsedFile[]): NginxConfig {
   const errors: ConfigError[] = [];
-  const files: ConfigFile[] = dumped.map(({ file, parsed, errors: own, includes }) => {
-    errors.push(...own);
+  const files: ConfigFile[] = dumped.map((dump) => {
+    if (dump instanceof LazyFileBase) return dump;
+    const { file, parsed, errors: own, includes } = dump;
+    if (own.length > 0) errors.push(...own);
     return { file, parsed, includes };
   });
   const main = files[0];
@@ -555,20 +575,29 @@ function resolveIncludes(dumped: readonly ParsedFile[]): NginxConfig {
   const confPrefix = confPrefixOf(main.file);
 
   // glob() sorts its matches byte-wise, and nginx reads them in that order. Each pattern is resolved once.
-  const byName = new Map<string, ConfigFile[]>();
-  for (const f of files) {
-    const name = normalPath(f.file);
-    const same = byName.get(name);
-    if (same) same.push(f);
-    else byName.set(name, [f]);
-  }
+  // The files by name, made at the first include of a single file.
+  let byName: Map<string, ConfigFile[]> | null = null;
+  const named = (full: string): ConfigFile[] => {
+    if (!byName) {
+      byName = new Map();
+      for (const f of files) {
+        const name = normalPath(f.file);
+        const same = byName.get(name);
+        if (same) same.push(f);
+        else byName.set(name, [f]);
+      }
+    }
+    return byName.get(full) ?? [];
+  };
   const resolved = new Map<string, ConfigFile[]>();
   const matching = (pattern: string): ConfigFile[] => {
     let found = resolved.get(pattern);
     if (!found) {
       const full = posix.normalize(pattern.startsWith('/') ? pattern : confPrefix + pattern);
       const names = includeMatcher(pattern, confPrefix);
-      found = (hasGlob(full) ? files.filter((f) => names(f.file)) : (byName.get(full) ?? [])).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+      found = hasGlob(full) ? files.filter((f) => names(f.file)) : named(full);
+      // The files come in the order read, which for a glob is nearly always the order nginx opens them in.
+      if (!found.every((f, i) => i === 0 || found![i - 1]!.file <= f.file)) found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
       resolved.set(pattern, found);
     }
     return found;
@@ -576,8 +605,8 @@ function resolveIncludes(dumped: readonly ParsedFile[]): NginxConfig {
 
   // A block with no include in it is the file's own array, shared with config.files (directives are never
   // changed once parsed): on 20,000 vhosts a copy of each would double what the garbage collector sweeps.
-  // The files being included, innermost first: one link per include, not a copy of the whole stack.
-  type Stack = { file: string; up: Stack | null };
+  // A lazy server's includes are placed when its block is first read; one with none is the file's own, as below.
+  const placeLazy = (server: LazyServer, file: string, up: Stack | null): LazyServer => (server.placesIncludes ? server.withBlock(new PlacedBlock(server, file, up, expand)) : server);
   const within = (stack: Stack | null, file: string): boolean => stack !== null && (stack.file === file || within(stack.up, file));
   const expand = (directives: Directive[], stack: Stack): Directive[] => {
     let out: Directive[] | null = null;
@@ -593,10 +622,17 @@ function resolveIncludes(dumped: readonly ParsedFile[]): NginxConfig {
         for (const f of found) {
           if (within(stack, f.file)) {
             errors.push({ file: d.file, line: d.line, error: `include cycle: "${f.file}" includes itself` });
+          } else if (f instanceof LazyFileBase) {
+            // Nothing but lazy servers: each placed as it is, without a stack link or an array of its own.
+            for (const server of f.parsed) out.push(placeLazy(server as LazyServer, f.file, stack));
           } else {
             for (const placed of expand(f.parsed, { file: f.file, up: stack })) out.push(placed);
           }
         }
+      } else if (d instanceof LazyServer) {
+        const copy = placeLazy(d, stack.file, stack.up);
+        if (copy !== d) out ??= directives.slice(0, i);
+        out?.push(copy);
       } else {
         const block = d.block ? expand(d.block, stack) : undefined;
         if (block !== d.block) out ??= directives.slice(0, i);

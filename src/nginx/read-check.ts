@@ -1,5 +1,6 @@
 import type { Directive, NginxConfig } from './config-types.js';
 import { configOfParsedFiles, includesOf, type ParsedFile, parseDump, parseFileText, parseFiles } from './parse-dump.js';
+import { type FileTexts, lazyFiles, type ServerDigest, textsOf } from './server-digest.js';
 
 /** What the config reader on the box says it read (src/system/config-read.ts): the files and the globs. */
 export interface ReadManifest {
@@ -32,17 +33,38 @@ export function framedFiles(stdout: string, files: ReadManifest['files']): { fil
 
 /** framedFiles() for text that is all ASCII, where a byte count is a character count. */
 function framedAscii(stdout: string, files: ReadManifest['files']): { file: string; text: string }[] | string {
-  const out: { file: string; text: string }[] = [];
+  const texts = asciiTexts(stdout, files);
+  return typeof texts === 'string' ? texts : files.map(({ file }, index) => ({ file, text: texts.textOf(index) }));
+}
+
+const HEADER_START = '# configuration file ';
+
+/** Where each file's text is in ASCII text framed as framedFiles() wants it, checked as it does; else why not. */
+function asciiTexts(stdout: string, files: ReadManifest['files']): FileTexts | string {
+  const starts = new Float64Array(files.length);
   let at = 0;
-  for (const { file, size } of files) {
-    const header = `# configuration file ${file}:\n`;
-    if (!stdout.startsWith(header, at)) return `the output does not frame ${file} as nginx -T does`;
-    at += header.length;
+  for (const [index, { file, size }] of files.entries()) {
+    const name = at + HEADER_START.length;
+    if (!stdout.startsWith(HEADER_START, at) || !stdout.startsWith(file, name) || !stdout.startsWith(':\n', name + file.length)) {
+      return `the output does not frame ${file} as nginx -T does`;
+    }
+    at = name + file.length + 2;
     if (stdout.charCodeAt(at + size) !== 0x0a) return `${file} is not ${size} bytes long in the output (it changed while read, or is not UTF-8)`;
-    out.push({ file, text: stdout.slice(at, at + size) });
+    starts[index] = at;
     at += size + 1;
   }
-  return at === stdout.length ? out : 'the output goes on after the last file';
+  if (at !== stdout.length) return 'the output goes on after the last file';
+  return { length: files.length, fileOf: (index) => files[index]!.file, textOf: (index) => stdout.slice(starts[index], starts[index]! + files[index]!.size) };
+}
+
+/**
+ * framedFiles() with each file cut only when asked: a kept read's 20,000 vhosts made from a digest are never
+ * cut. Text that is not all ASCII is cut at once (its sizes count bytes).
+ */
+function frameTexts(stdout: string, files: ReadManifest['files']): FileTexts | string {
+  if (!/[^\x00-\x7f]/.test(stdout)) return asciiTexts(stdout, files);
+  const sections = framedFiles(stdout, files);
+  return typeof sections === 'string' ? sections : textsOf(sections);
 }
 
 /**
@@ -125,6 +147,9 @@ const sameManifest = (a: ReadManifest, b: ReadManifest): boolean =>
       return other !== undefined && other.length === matches.length && other.every((m, i) => m === matches[i]);
     }));
 
+/** Thrown to stop a judgement ahead that is no longer wanted. */
+class NotWanted extends Error {}
+
 /** How much text is parsed between two turns of the event loop when a read is judged ahead (a few ms of work). */
 const SLICE_CHARS = 256 * 1024;
 
@@ -132,24 +157,50 @@ const SLICE_CHARS = 256 * 1024;
  * configFromRead() ahead of time (a kept read, while the box checks that it still stands). It parses in
  * slices, giving the event loop a turn between them (a command's input still being written, the box's answer
  * coming in), and stops with null when `wanted` says the read is no longer needed. Null too for text not
- * framed by its sizes (a recording's): the check judges that itself.
+ * framed by its sizes (a recording's): the check judges that itself. With a digest of this read (of this
+ * build), its vhost files are not parsed, and `digested` says so.
  */
-export async function judgeReadAhead(stdout: string, manifest: ReadManifest, wanted: () => boolean): Promise<ReadConfig | null> {
-  const sections = framedFiles(stdout, manifest.files);
-  if (typeof sections === 'string') return null;
-  const parsed: ParsedFile[] = [];
-  let sinceTurn = 0;
-  for (const section of sections) {
-    parsed.push(parseFileText(section));
-    sinceTurn += section.text.length;
-    if (sinceTurn < SLICE_CHARS) continue;
-    sinceTurn = 0;
-    await new Promise((turn) => setImmediate(turn));
-    if (!wanted()) return null;
+export async function judgeReadAhead(
+  stdout: string,
+  manifest: ReadManifest,
+  wanted: () => boolean,
+  digest?: { digest: ServerDigest; build: string },
+): Promise<{ found: ReadConfig; digested: boolean } | null> {
+  const texts = frameTexts(stdout, manifest.files);
+  if (typeof texts === 'string') return null;
+  const turn = async (): Promise<void> => {
+    await new Promise((next) => setImmediate(next));
+    if (!wanted()) throw new NotWanted();
+  };
+  try {
+    await turn();
+    // With a digest of this read, its vhost files are not parsed (server-digest.ts).
+    const lazy = digest ? await lazyFiles(digest.digest, digest.build, texts, turn) : null;
+    const parsed: ParsedFile[] = [];
+    let sinceTurn = 0;
+    for (let index = 0; index < texts.length; index++) {
+      const ready = lazy?.get(index);
+      if (ready) {
+        parsed.push(ready);
+        continue;
+      }
+      const text = texts.textOf(index);
+      parsed.push(parseFileText({ file: texts.fileOf(index), text }));
+      sinceTurn += text.length;
+      if (sinceTurn < SLICE_CHARS) continue;
+      sinceTurn = 0;
+      await turn();
+    }
+    const config = configOfParsedFiles(parsed);
+    // A digest is made only of a read judged to stand for nginx -T (kept-read-host.ts): this same text and
+    // manifest, parsed by this same build, opened the same files then.
+    if (lazy) return { found: { config }, digested: true };
+    const mismatch = readMismatch(config, manifest);
+    return { found: mismatch ? { mismatch } : { config }, digested: false };
+  } catch (error) {
+    if (error instanceof NotWanted) return null;
+    throw error;
   }
-  const config = configOfParsedFiles(parsed);
-  const mismatch = readMismatch(config, manifest);
-  return mismatch ? { mismatch } : { config };
 }
 
 /** A judgement of judgeReadAhead(), for configFromRead() of the same output and manifest to take. */
@@ -161,7 +212,21 @@ export function keepJudgedRead(stdout: string, manifest: ReadManifest, found: Re
 /** The config the reader's output holds, or why it cannot stand for nginx -T's. */
 export function configFromRead(stdout: string, manifest: ReadManifest): ReadConfig {
   const ready = prepared.find((p) => p.stdout === stdout && sameManifest(p.manifest, manifest));
-  return ready ? ready.found : judgeRead(stdout, manifest);
+  const found = ready ? ready.found : judgeRead(stdout, manifest);
+  const again = recentlyJudged.findIndex((j) => j.stdout === stdout);
+  if (again !== -1) recentlyJudged.splice(again, 1);
+  recentlyJudged.unshift({ stdout, found });
+  recentlyJudged.length = Math.min(recentlyJudged.length, PREPARED_KEPT);
+  return found;
+}
+
+/** The newest judgements configFromRead() gave (one a host), for what is kept of them after a run (server-digest.ts). */
+const recentlyJudged: { stdout: string; found: ReadConfig }[] = [];
+
+/** The config configFromRead() found in this output lately, if it found one. */
+export function judgedConfig(stdout: string): NginxConfig | null {
+  const judged = recentlyJudged.find((j) => j.stdout === stdout)?.found;
+  return judged && 'config' in judged ? judged.config : null;
 }
 
 function judgeRead(stdout: string, manifest: ReadManifest): ReadConfig {

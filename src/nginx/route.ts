@@ -1,6 +1,7 @@
 import type { Directive, NginxConfig } from './config-types.js';
 import { walkRequest } from './request-walk.js';
 import type { PathKinds, RequestTarget, Route } from './route-types.js';
+import { deepArgs } from './lazy-server.js';
 import { children } from './server-select.js';
 
 export type { PassTarget, PathKind, PathKinds, RequestTarget, Route, RouteStep, UpstreamServer } from './route-types.js';
@@ -55,15 +56,8 @@ export function errorLogsFor(config: NginxConfig, route: Route | null, prefix: s
 
 /** Every distinct file that some error_log in the config writes to (absolute paths; stderr/syslog/memory left out). */
 export function allErrorLogs(config: NginxConfig, prefix: string): string[] {
-  const found = new Set<string>();
-  const walk = (directives: Directive[]): void => {
-    for (const d of directives) {
-      if (d.directive === 'error_log' && d.args[0] && isFileLog(d.args[0])) found.add(resolveLog(d.args[0], prefix));
-      if (d.block) walk(d.block);
-    }
-  };
-  walk(config.tree);
-  return [...found];
+  const logs = deepArgs(config.tree, (directive, first) => directive === 'error_log' && first !== '' && isFileLog(first));
+  return [...new Set(logs.map((log) => resolveLog(log, prefix)))];
 }
 
 /**

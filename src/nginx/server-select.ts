@@ -1,4 +1,5 @@
 import type { Directive } from './config-types.js';
+import { headOf, LazyServer } from './lazy-server.js';
 import { compilePcre } from './pcre.js';
 import { MatchLimit } from './pcre-deadline.js';
 import type { Route } from './route-types.js';
@@ -23,8 +24,8 @@ function portRange(text: string): [number, number] {
   return [Number(text.slice(0, dash)), Number(text.slice(dash + 1))];
 }
 
-function parseListen(d: Directive): Listen | null {
-  const [addr = '', ...params] = d.args;
+function parseListen(args: readonly string[]): Listen | null {
+  const [addr = '', ...params] = args;
   if (addr.startsWith('unix:')) return null;
   const isDefault = params.includes('default_server') || params.includes('default');
   const ipv6only = !params.includes('ipv6only=off');
@@ -58,15 +59,28 @@ const listensByText = new Map<string, Listen[]>();
 const listensByWord = new Map<string, Listen[]>();
 
 function listensOf(server: Directive): Listen[] {
-  const written = children(server, 'listen');
+  // A lazy server's one listen of one word is known without making its directives (lazy-server.ts).
+  const lazyWord = server instanceof LazyServer ? server.listenWord : null;
+  if (lazyWord !== null) return listensOfWord(lazyWord);
+  const written = headOf(server, 'listen');
   // A server without listen gets *:80 (nginx uses *:8000 when it runs unprivileged).
   if (written.length === 0) return [{ host: null, family: 4, ports: [80, 80], isDefault: false, ipv6only: true }];
-  const word = written.length === 1 && written[0]!.args.length === 1 ? written[0]!.args[0]! : null;
-  const [memo, key] = word === null ? [listensByText, JSON.stringify(written.map((d) => d.args))] : [listensByWord, word];
-  let listens = memo.get(key);
+  if (written.length === 1 && written[0]!.args.length === 1) return listensOfWord(written[0]!.args[0]!);
+  const key = JSON.stringify(written.map((d) => d.args));
+  let listens = listensByText.get(key);
   if (!listens) {
-    listens = written.map(parseListen).filter((l): l is Listen => l !== null);
-    memo.set(key, listens);
+    listens = written.map((d) => parseListen(d.args)).filter((l): l is Listen => l !== null);
+    listensByText.set(key, listens);
+  }
+  return listens;
+}
+
+function listensOfWord(word: string): Listen[] {
+  let listens = listensByWord.get(word);
+  if (!listens) {
+    const listen = parseListen([word]);
+    listens = listen ? [listen] : [];
+    listensByWord.set(word, listens);
   }
   return listens;
 }
@@ -108,12 +122,27 @@ export function serversFor(servers: Directive[], port: number, address?: string)
   return found;
 }
 
+const listenTables = new WeakMap<Directive[], Listen[][]>();
+
+/** The listens of each of these servers (serversIn's array), read once: before the first request, when warmed. */
+export function listenTable(servers: Directive[]): Listen[][] {
+  let table = listenTables.get(servers);
+  if (!table) {
+    table = servers.map(listensOf);
+    listenTables.set(servers, table);
+  }
+  return table;
+}
+
 function candidatesOf(servers: Directive[], port: number, address?: string): Candidate[] {
   // One pass for the listens on this port, one to choose: 20,000 vhosts are asked this at every step ahead.
   const onPort: { server: Directive; listens: Listen[] }[] = [];
-  for (const server of servers) {
-    const listens = listensOf(server).filter((l) => l.ports[0] <= port && port <= l.ports[1]);
-    if (listens.length > 0) onPort.push({ server, listens });
+  const table = listenTable(servers);
+  const onThisPort = (l: Listen): boolean => l.ports[0] <= port && port <= l.ports[1];
+  for (let i = 0; i < servers.length; i++) {
+    const all = table[i]!;
+    const listens = all.every(onThisPort) ? all : all.filter(onThisPort);
+    if (listens.length > 0) onPort.push({ server: servers[i]!, listens });
   }
   let accepts: (l: Listen) => boolean = () => true;
   if (address !== undefined) {
@@ -165,15 +194,19 @@ const isPatterned = (name: string): boolean => name.startsWith('~') || name.star
 
 const namesMemo = new WeakMap<Candidate[], PoolNames>();
 
+/** A server's own directives, or for a lazy server its server_name ones (all that is looked for here), unmade otherwise. */
+const ownDirectives = (server: Directive): readonly Directive[] => (server instanceof LazyServer ? server.head.names : (server.block ?? []));
+
 /** A pool's wildcard and regex names, found once: 20,000 vhosts have 40,000 names, nearly all of them exact. */
 function namesOf(pool: Candidate[]): PoolNames {
   let found = namesMemo.get(pool);
   if (!found) {
     const patterned: ServerName[] = [];
     for (const { server } of pool) {
-      for (const at of server.block ?? []) {
-        if (at.directive !== 'server_name') continue;
-        for (const name of at.args) if (isPatterned(name)) patterned.push({ server, name, at });
+      // A lazy server's names are looked at without making its directives, which only the few with a pattern need.
+      if (server instanceof LazyServer && !server.someName(isPatterned)) continue;
+      for (const at of ownDirectives(server)) {
+        if (at.directive === 'server_name') for (const name of at.args) if (isPatterned(name)) patterned.push({ server, name, at });
       }
     }
     found = { patterned, exact: new Map() };
@@ -187,17 +220,19 @@ function exactName(pool: Candidate[], host: string): ServerName | null {
   const names = namesOf(pool);
   const known = names.exact.get(host);
   if (known !== undefined) return known;
-  let found: ServerName | null = null;
-  scan: for (const { server } of pool) {
-    for (const at of server.block ?? []) {
-      if (at.directive !== 'server_name') continue;
-      for (const name of at.args) {
-        if (!isPatterned(name) && name.toLowerCase() === host) {
-          found = { server, name, at };
-          break scan;
-        }
-      }
+  const isHost = (name: string): boolean => !isPatterned(name) && name.toLowerCase() === host;
+  const nameIn = (server: Directive): ServerName | null => {
+    for (const at of ownDirectives(server)) {
+      if (at.directive === 'server_name') for (const name of at.args) if (isHost(name)) return { server, name, at };
     }
+    return null;
+  };
+  let found: ServerName | null = null;
+  for (const { server } of pool) {
+    // A lazy server's names are looked at without making its directives (lazy-server.ts).
+    if (server instanceof LazyServer && !server.someName(isHost)) continue;
+    found = nameIn(server);
+    if (found) break;
   }
   names.exact.set(host, found);
   return found;
@@ -240,6 +275,6 @@ export function pickServer(pool: Candidate[], hostHeader: string): PickedServer 
   }
   const fallback = pool.find((s) => s.isDefault) ?? pool[0];
   if (!fallback) return null;
-  const first = children(fallback.server, 'server_name')[0]?.args[0] ?? '';
+  const first = headOf(fallback.server, 'server_name')[0]?.args[0] ?? '';
   return { server: fallback.server, name: first, by: 'default', notes };
 }

@@ -8,8 +8,9 @@ import { NGINX_PROBE, PROBE_SCRIPT, probeSection } from './nginx-probe.js';
  * probe with one change: before reading, the box checks that the kept read still stands, and then skips it.
  * It stands when the box says (a) the same master (PID, binary, -p, -c) with the same oldest child (its
  * start in clock ticks: a reload starts new workers), on the same boot (boot_id) and in the same mount
- * namespace (a container's nginx can share a PID and a start tick with another's), and (b) every file, symbolic link and globbed folder the
- * kept read names changed before that nginx loaded its config (the reader's own rule, FRESH). The text read
+ * namespace (a container's nginx can share a PID and a start tick with another's), and (b) every file and
+ * globbed folder the kept read names, and every link to one outside a globbed folder, changed before that
+ * nginx loaded its config (the reader's own rule, FRESH). The text read
  * then was read after the load from files that have not changed since: it is still what nginx loaded. Any
  * doubt (a file changed, added to or removed from a globbed folder, a reload, a stat that fails, a kept
  * read that does not parse) runs the read as the plain probe does, in the same round trip.
@@ -25,10 +26,12 @@ export interface KeptRead {
   reader: string;
   /** PID, binary, prefix, conf, start ticks, boot id, mount namespace: one a line, as the box printed them before it read. */
   key: string;
-  /** Every file, symlink and globbed folder the read depended on, one a line. */
+  /** Every file and globbed folder the read depended on, one a line; then an empty line and those asked as themselves (keptNames). */
   names: string;
   out: string;
   err: string;
+  /** Given when it is saved: what a digest of its config names it by (server-digest.ts). */
+  id?: string;
 }
 
 /** The reader's version: a short hash of its script, so a change of it invalidates every kept read. */
@@ -39,8 +42,10 @@ export function readerVersion(hash: (text: string) => string): string {
 /**
  * On the box: `key` (stdout) of the master $pid; exit 0 only when every name on stdin changed before its
  * load (50 ms margin). The start of the oldest child is both the key's part and the load time (as LOADED
- * in config-read-script.ts). The files and their link targets are asked in two stat passes side by side:
- * on 20,000 vhosts each pass is a tenth of a second of the kernel's time.
+ * in config-read-script.ts). stdin is two lists, an empty line between them (keptNames): every name, asked
+ * through its links (a file's or a link target's change), then the names asked as themselves (a link
+ * pointed elsewhere). On 20,000 vhosts the first list is a tenth of a second of the kernel's time, so it is
+ * asked in two halves side by side (each stat writes its own file: lines from two at once could mix).
  */
 const CHECK = String.raw`
 ticks=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v master="$pid" '$0 ~ /\)/ { sub(/^.*\) /, ""); split($0, f, " "); if (f[2] == master && (min == "" || f[20] + 0 < min + 0)) min = f[20] } END { print min }')
@@ -50,12 +55,17 @@ printf "%s\n%s\n%s\n%s\n%s\n%s\n%s\n" "$pid" "$bin" "$p" "$c" "$ticks" "$boot" "
 [ -s "$t/names" ] || exit 1
 read -r up _ < /proc/uptime; now=$(date +%s.%N); clk=$(getconf CLK_TCK)
 loaded=$(awk -v now="$now" -v up="$up" -v clk="$clk" -v ticks="$ticks" 'BEGIN { printf "%.3f\n", now - up + ticks / clk }')
-tr "\n" "\0" < "$t/names" > "$t/names0"
-xargs -0 stat -L -c "%.9Z" < "$t/names0" > "$t/cl" 2>/dev/null & targets=$!
-xargs -0 stat -c "%.9Z" < "$t/names0" > "$t/cl2" 2>/dev/null || exit 1
-wait "$targets" || exit 1
-cat "$t/cl2" >> "$t/cl"
-[ "$(wc -l < "$t/cl")" -eq $((2 * $(wc -l < "$t/names"))) ] || exit 1
+: > "$t/odd"; : > "$t/own"
+awk -v even="$t/even" -v odd="$t/odd" -v own="$t/own" 'NF == 0 { mine = 1; next } { print > (mine ? own : (++n % 2 ? even : odd)) }' "$t/names"
+[ -s "$t/even" ] || exit 1
+for part in even odd own; do tr "\n" "\0" < "$t/$part" > "$t/$part.0"; done
+xargs -0 stat -L -c "%.9Z" < "$t/even.0" > "$t/cl.even" 2>/dev/null & even=$!
+xargs -0 -r stat -L -c "%.9Z" < "$t/odd.0" > "$t/cl.odd" 2>/dev/null & odd=$!
+xargs -0 -r stat -c "%.9Z" < "$t/own.0" > "$t/cl.own" 2>/dev/null || exit 1
+wait "$even" || exit 1
+wait "$odd" || exit 1
+cat "$t/cl.even" "$t/cl.odd" "$t/cl.own" > "$t/cl"
+[ "$(wc -l < "$t/cl")" -eq "$(cat "$t/even" "$t/odd" "$t/own" | wc -l)" ] || exit 1
 awk -v loaded="$loaded" 'BEGIN { if (loaded !~ /^[0-9]+\.[0-9]+$/) odd = 1 } { if ($1 !~ /^[0-9]+\.[0-9]+$/) odd = 1; else if (newest == "" || $1 + 0 > newest + 0) newest = $1 } END { exit !(!odd && newest != "" && newest + 0.05 < loaded + 0) }' "$t/cl"
 `;
 
@@ -111,37 +121,42 @@ export function plainProbeResult(run: CommandResult, kept: KeptRead | null, read
   return names ? { result, keep: { v: 1, reader, key, names, out: named('out') ?? '', err }, hit } : { result, keep: null, hit };
 }
 
-/** The files, and the folders of the globs, a read's stderr lists; null when it lists no file. */
+/** The folder a path names its last part in ("/" for a top-level one). */
+const folderOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/';
+
+/**
+ * What the check asks of a read's files (its stderr lists them) and of its globs' folders: every name through
+ * its links; and, after an empty line, the names asked as themselves, so that a link pointed elsewhere counts.
+ * A link in a globbed folder needs no asking of its own: making, removing or pointing it elsewhere changes
+ * that folder, which is asked. On a Debian box that spares a second pass over every site. Null when the
+ * stderr lists no file.
+ */
 function keptNames(err: string): string | null {
-  const names = new Set<string>();
+  const files: string[] = [];
+  const folders = new Set<string>();
   for (const line of err.split('\n')) {
     const fields = line.split('\t');
-    if (fields[0] === 'file' && fields.length >= 4) names.add(fields.slice(3).join('\t'));
+    if (fields[0] === 'file' && fields.length >= 4) files.push(fields.slice(3).join('\t'));
     else if (fields[0] === 'glob' && fields.length >= 2) {
       const folder = fields[1]!.slice(0, fields[1]!.lastIndexOf('/'));
-      if (folder) names.add(folder);
+      if (folder) folders.add(folder);
     }
   }
-  if (names.size === 0 || [...names].some((n) => n.includes('\n') || !n.startsWith('/'))) return null;
-  return `${[...names].join('\n')}\n`;
+  const follow = new Set([...files, ...folders]);
+  const own = new Set([...files.filter((f) => !folders.has(folderOf(f))), ...folders]);
+  if (files.length === 0 || [...follow].some((n) => n.includes('\n') || !n.startsWith('/'))) return null;
+  return `${[...follow].join('\n')}\n\n${[...own].map((n) => `${n}\n`).join('')}`;
 }
 
-/** A kept read from its file's text, or null when it is not one (corrupt, another reader, odd fields). */
-export function parseKeptRead(text: string, reader: string): KeptRead | null {
-  try {
-    const value = JSON.parse(text) as Partial<KeptRead>;
-    if (value?.v !== 1 || value.reader !== reader) return null;
-    for (const field of ['key', 'names', 'out', 'err'] as const) if (typeof value[field] !== 'string') return null;
-    if (
-      !value.names!.endsWith('\n') ||
-      value
-        .names!.split('\n')
-        .slice(0, -1)
-        .some((n) => !n.startsWith('/'))
-    )
-      return null;
-    return value as KeptRead;
-  } catch {
-    return null;
-  }
+/** A kept read from what its file holds, or null when it is not one (another reader, odd fields). */
+export function keptReadOf(value: unknown, reader: string): KeptRead | null {
+  const read = value as Partial<KeptRead> | null;
+  if (typeof read !== 'object' || read?.v !== 1 || read.reader !== reader) return null;
+  for (const field of ['key', 'names', 'out', 'err'] as const) if (typeof read[field] !== 'string') return null;
+  if (read.id !== undefined && typeof read.id !== 'string') return null;
+  // Names one a line, in two lists with an empty line between them (keptNames), each name absolute.
+  const lines = read.names!.split('\n').slice(0, -1);
+  const blank = lines.indexOf('');
+  if (!read.names!.endsWith('\n') || blank <= 0 || lines.some((n, i) => i !== blank && !n.startsWith('/'))) return null;
+  return read as KeptRead;
 }

@@ -59,9 +59,19 @@ export interface ProbedMaster {
   readDone: boolean;
 }
 
+/** The last probe parsed: nginx.find and nginx.config each ask, and its config read can be megabytes. */
+let lastProbe: { run: CommandResult; masters: ProbedMaster[] } | null = null;
+
 /** The marked sections, per master, of the probe's stdout. */
 export function parseProbe(run: CommandResult | undefined): ProbedMaster[] {
   if (run?.code !== 0) return [];
+  if (lastProbe && lastProbe.run.stdout === run.stdout && lastProbe.run.ms === run.ms) return lastProbe.masters;
+  const masters = parseSections(run);
+  lastProbe = { run, masters };
+  return masters;
+}
+
+function parseSections(run: CommandResult): ProbedMaster[] {
   const text = run.stdout;
   const masters: ProbedMaster[] = [];
   let parts: Record<string, string> = {};

@@ -1,10 +1,10 @@
-import { mkdirSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandResult } from '../../src/hosts/host.js';
 import { KeptReadHost } from '../../src/hosts/kept-read-host.js';
 import { LocalHost } from '../../src/hosts/local.js';
-import { keptReadFile } from '../../src/modes/kept-read-file.js';
+import { keptReadFile, keptReadText } from '../../src/modes/kept-read-file.js';
 import { NGINX_PROBE, parseProbe } from '../../src/system/nginx-probe.js';
 import { runCli } from './lab/badgateway.js';
 import { freePort } from './lab/ports.js';
@@ -102,13 +102,17 @@ describe('the config read kept between runs (a real nginx)', () => {
     const first = await report();
     expect(first.cause).toBe('backend-down');
     expect(first.evidence).toContain('read from the files nginx loaded');
-    const files = readdirSync(state);
-    expect(files).toHaveLength(1);
-    const kept = statSync(join(state, files[0]!));
+    // The read, and the digest of its servers the second run makes its vhosts from (server-digest.ts).
+    const files = readdirSync(state).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(/^config-read-[0-9a-f]{32}\.digest\.json$/);
+    const kept = statSync(join(state, files[1]!));
+    const digest = statSync(join(state, files[0]!));
     expect(await report()).toEqual(first);
-    // A kept read that stands is not written again (a fresh read is: a new file renamed over the old one).
-    const after = statSync(join(state, files[0]!));
+    // A kept read that stands is not written again (a fresh read is: a new file renamed over the old one), nor its digest.
+    const after = statSync(join(state, files[1]!));
     expect([after.ino, after.mtimeMs]).toEqual([kept.ino, kept.mtimeMs]);
+    expect(statSync(join(state, files[0]!)).mtimeMs).toBe(digest.mtimeMs);
   }
 
   it('a kept read gives the same report as reading the files', async () => {
@@ -144,6 +148,14 @@ describe('the config read kept between runs (a real nginx)', () => {
     expect(readOf(await fallsBack(b.state)).readDone).toBe(false);
   });
 
+  it('a link pointed at another file nginx loaded is read again (its folder changed, not the file it now names)', async () => {
+    const b = await warmed();
+    const link = join(b.dir, 'sites-enabled', 'a.conf');
+    symlinkSync('../sites-available/b.conf', `${link}.new`);
+    renameSync(`${link}.new`, link);
+    expect(readOf(await fallsBack(b.state)).readDone).toBe(false);
+  });
+
   it('a removed file is read again', async () => {
     const b = await warmed();
     rmSync(join(b.dir, 'sites-enabled', 'b.conf'));
@@ -174,7 +186,7 @@ describe('the config read kept between runs (a real nginx)', () => {
     const file = keptReadFile('proxy local', b.state).file;
     writeFileSync(file, '{"v":1,"reader":');
     expect(readOf(await fallsBack(b.state)).readDone).toBe(true);
-    writeFileSync(file, JSON.stringify({ v: 1, reader: keptReadFile('proxy local', b.state).reader, key: 'x', names: 'relative\n', out: '', err: '' }));
+    writeFileSync(file, keptReadText({ v: 1, reader: keptReadFile('proxy local', b.state).reader, key: 'x', names: 'relative\n\nrelative\n', out: '', err: '' }));
     expect(readOf(await fallsBack(b.state)).readDone).toBe(true);
   });
 });

@@ -1,16 +1,24 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { keptReadFile, keptReadFolder } from '../../../src/modes/kept-read-file.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { keptReadFile, keptReadFolder, keptReadText } from '../../../src/modes/kept-read-file.js';
 import type { KeptRead } from '../../../src/system/config-read-cache.js';
 
-const folder = () => join(mkdtempSync(join(tmpdir(), 'bgw-kept-unit-')), 'state');
+const made: string[] = [];
+const folder = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bgw-kept-unit-'));
+  made.push(dir);
+  return join(dir, 'state');
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 const kept = (reader: string): KeptRead => ({
   v: 1,
   reader,
   key: '44\nnginx\n\n\n2293281',
-  names: '/etc/nginx/nginx.conf\n/etc/nginx/sites-enabled\n',
+  names: '/etc/nginx/nginx.conf\n/etc/nginx/sites-enabled\n\n/etc/nginx/nginx.conf\n/etc/nginx/sites-enabled\n',
   out: '# configuration file /etc/nginx/nginx.conf:\n',
   err: 'file\t1\t2\t/etc/nginx/nginx.conf\n',
 });
@@ -49,12 +57,45 @@ describe('the file that keeps a config read between runs', () => {
     const whole = readFileSync(store.file, 'utf8');
     writeFileSync(store.file, whole.slice(0, whole.length / 2));
     expect(store.load()).toBeNull();
-    writeFileSync(store.file, JSON.stringify(kept('another-reader')));
+    writeFileSync(store.file, keptReadText(kept('another-reader')));
     expect(store.load()).toBeNull();
-    writeFileSync(store.file, JSON.stringify({ ...kept(store.reader), names: 'nginx.conf\n' }));
+    writeFileSync(store.file, keptReadText({ ...kept(store.reader), names: 'nginx.conf\n' }));
     expect(store.load()).toBeNull();
-    writeFileSync(store.file, JSON.stringify({ ...kept(store.reader), out: 7 }));
+    writeFileSync(store.file, keptReadText({ ...kept(store.reader), names: '/etc/nginx/nginx.conf\n/etc/nginx/sites-enabled\n' }));
     expect(store.load()).toBeNull();
+    // The lengths must cut the rest exactly; the older all-JSON file is not read.
+    writeFileSync(store.file, `${keptReadText(kept(store.reader))}#`);
+    expect(store.load()).toBeNull();
+    writeFileSync(store.file, JSON.stringify(kept(store.reader)));
+    expect(store.load()).toBeNull();
+    writeFileSync(store.file, keptReadText(kept(store.reader)));
+    expect(store.load()).toEqual(kept(store.reader));
+  });
+
+  it('reads back a read whose config is not all ASCII', () => {
+    const store = keptReadFile('proxy local', folder());
+    const read = { ...kept(store.reader), out: '# configuration file /etc/nginx/nginx.conf:\n# café ☕\n', err: 'file\t1\t2\t/etc/nginx/nginx.conf\n' };
+    store.save(read);
+    expect(store.load()).toEqual(read);
+  });
+
+  it('keeps a digest beside the read it was made of, for that read only, and removes it with the read', () => {
+    const dir = folder();
+    const store = keptReadFile('proxy local', dir);
+    const read = { ...kept(store.reader), id: 'read-1' };
+    store.save(read);
+    const digest = { v: 1 as const, build: 'b1', strings: ['server'], numbers: 'AAAAAA==' };
+    store.saveDigest(read, digest);
+    expect(keptReadFile('proxy local', dir).loadDigest(read)).toEqual(digest);
+    expect(store.loadDigest({ ...read, id: 'read-2' })).toBeNull();
+    expect(store.loadDigest(kept(store.reader))).toBeNull();
+    const others = Array.from({ length: 32 }, (_, i) => keptReadFile(`proxy ssh root@web${i}`, dir));
+    for (const [i, other] of others.entries()) {
+      utimesSync(store.file, 1_000_000, 1_000_000);
+      other.save(kept(other.reader));
+      utimesSync(other.file, 2_000_000 + i, 2_000_000 + i);
+    }
+    expect(readdirSync(dir).filter((name) => name.endsWith('.digest.json'))).toEqual([]);
   });
 
   it('lives in BADGATEWAY_STATE_DIR, else XDG_STATE_HOME, else ~/.local/state', () => {

@@ -67,9 +67,10 @@ describe('configFromRead: is what was read what nginx -T prints?', () => {
 
 describe('judgeReadAhead: a read judged ahead of the check (while the box checks a kept read)', () => {
   it('judges as configFromRead() does, and once kept, is what configFromRead() then gives for the same text and manifest', async () => {
-    const found = await judgeReadAhead(STDOUT, manifestOf(run()), () => true);
-    expect(found).toEqual({ config: parseDump(STDOUT) });
-    keepJudgedRead(STDOUT, manifestOf(run()), found!);
+    const judged = await judgeReadAhead(STDOUT, manifestOf(run()), () => true);
+    expect(judged).toEqual({ found: { config: parseDump(STDOUT) }, digested: false });
+    const found = judged!.found;
+    keepJudgedRead(STDOUT, manifestOf(run()), found);
     // A copy of the text: the check's result is another string with the same characters.
     const stdout = `${STDOUT} `.slice(0, -1);
     expect(configFromRead(stdout, manifestOf(run(stdout)))).toBe(found);
@@ -77,7 +78,7 @@ describe('judgeReadAhead: a read judged ahead of the check (while the box checks
 
   it('is not taken for another manifest of the same text: that is judged on its own', async () => {
     const manifest = manifestOf(run());
-    keepJudgedRead(STDOUT, manifest, (await judgeReadAhead(STDOUT, manifest, () => true))!);
+    keepJudgedRead(STDOUT, manifest, (await judgeReadAhead(STDOUT, manifest, () => true))!.found);
     const globs = new Map(manifest.globs);
     globs.delete('/tmp/h17t/cfg/conf.d/*.conf');
     expect(mismatch(STDOUT, { ...manifest, globs })).toMatch(/was not expanded/);
@@ -96,7 +97,7 @@ describe('judgeReadAhead: a read judged ahead of the check (while the box checks
       return false;
     });
     expect([stopped, asked]).toEqual([null, 1]);
-    const whole = await judgeReadAhead(stdout, manifest, () => true);
+    const whole = (await judgeReadAhead(stdout, manifest, () => true))?.found;
     expect(whole).toEqual(configFromRead(stdout, manifest));
     expect(whole && 'config' in whole && whole.config.files).toHaveLength(101);
     expect(await judgeReadAhead(stdout.replace('server_name s1;', 'server_name s01;'), manifest, () => true)).toBeNull();
