@@ -2,6 +2,11 @@ import type { ConfigFile, Directive, NginxConfig } from './config-types.js';
 import { type BlockSource, isDeep, LazyFileBase, LazyServer, type ServerHead, type ServerSummary, type SummaryReader } from './lazy-server.js';
 import { type ParsedFile, parseFileText } from './parse-dump.js';
 
+declare const BADGATEWAY_BUILD: string | undefined;
+
+/** This build, as scripts/build.mjs names it (a hash of the sources); 'source' when run from the sources. */
+export const DIGEST_BUILD = typeof BADGATEWAY_BUILD === 'string' ? BADGATEWAY_BUILD : 'source';
+
 /**
  * A config's server blocks summed up, kept beside a kept read (issue 17): on 20,000 vhosts, parsing every
  * site file again costs more than the rest of a run. A file that holds only server blocks (a vhost) is then
@@ -15,11 +20,6 @@ import { type ParsedFile, parseFileText } from './parse-dump.js';
  * line, arguments, whether its block places includes, then its listens, names and deep directives (lazy-server.ts),
  * each as name, file, line and arguments.
  */
-declare const BADGATEWAY_BUILD: string | undefined;
-
-/** This build, as scripts/build.mjs names it (a hash of the sources); 'source' when run from the sources. */
-export const DIGEST_BUILD = typeof BADGATEWAY_BUILD === 'string' ? BADGATEWAY_BUILD : 'source';
-
 export interface ServerDigest {
   v: 1;
   /** The build that made it (its parser): another build's digest is not used. */
@@ -71,7 +71,6 @@ const isVhostFile = (file: ConfigFile, index: number): boolean =>
 export function makeDigest(config: NginxConfig, build: string): ServerDigest | null {
   if (config.errors.length > 0) return null;
   const vhosts = config.files.map((file, index) => ({ file, index })).filter(({ file, index }) => isVhostFile(file, index));
-  if (vhosts.length === 0) return null;
   const inTree = treeServers(config.tree);
   const strings: string[] = [];
   const ids = new Map<string, number>();
@@ -84,7 +83,12 @@ export function makeDigest(config: NginxConfig, build: string): ServerDigest | n
     }
     return found;
   };
-  const numbers: number[] = [vhosts.length];
+  const kept = vhosts.filter(({ file }) => {
+    const placed = inTree.get(file.file);
+    return placed !== undefined && placed.length >= file.parsed.length && file.parsed.every((server, k) => placed[k]!.line === server.line);
+  });
+  if (kept.length === 0) return null;
+  const numbers: number[] = [kept.length];
   const words = (args: readonly string[]): void => {
     numbers.push(args.length);
     for (const arg of args) numbers.push(id(arg));
@@ -96,12 +100,6 @@ export function makeDigest(config: NginxConfig, build: string): ServerDigest | n
       words(d.args);
     }
   };
-  const kept = vhosts.filter(({ file }) => {
-    const placed = inTree.get(file.file);
-    return placed !== undefined && placed.length >= file.parsed.length && file.parsed.every((server, k) => placed[k]!.line === server.line);
-  });
-  if (kept.length === 0) return null;
-  numbers[0] = kept.length;
   for (const { file, index } of kept) {
     const placed = inTree.get(file.file)!;
     numbers.push(index, id(file.file));
@@ -143,9 +141,9 @@ export const textsOf = (sections: readonly { file: string; text: string }[]): Fi
 class BadDigest extends Error {}
 
 /**
- * The vhost files of a digest as parsed files, by their index among `sections` (the files read, framed):
- * their servers lazy, their includes as the parse found them, with `turn` awaited every few hundred files.
- * Null when the digest is not of this build or does not fit these files (another read): the caller parses them all.
+ * The vhost files of a digest as parsed files, by their index among the files read (`texts`): their servers
+ * lazy, their includes made when asked, with `turn` awaited every few hundred files. Null when the digest is
+ * not of this build or does not fit these files (another read): the caller parses them all.
  */
 export async function lazyFiles(digest: ServerDigest, build: string, texts: FileTexts, turn: () => Promise<void> = async () => {}): Promise<Map<number, ParsedFile> | null> {
   if (digest?.v !== 1 || digest.build !== build || !Array.isArray(digest.strings) || typeof digest.numbers !== 'string') return null;
