@@ -3,7 +3,8 @@
 // the checks. Then the shipped flow is linted and compiled to JSON beside the bundle.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -63,6 +64,13 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// The practice incidents, gzipped into the bundle's folder: the package ships these (a quarter of the JSON's size).
+const incidents = new URL('../incidents/', import.meta.url);
+mkdirSync(new URL('../dist/incidents/', import.meta.url), { recursive: true });
+for (const name of readdirSync(incidents).filter((n) => n.endsWith('.json'))) {
+  writeFileSync(new URL(`../dist/incidents/${name}.gz`, import.meta.url), gzipSync(readFileSync(new URL(name, incidents)), { level: 9 }));
+}
 
 const compiler = new URL('../dist/.compile-flow.mjs', import.meta.url).pathname;
 await build({

@@ -23,6 +23,11 @@ export function sizeText(bytes: number): string {
 
 /** The text of `file`, read in chunks and never more than `limit` bytes; `what` names it in errors ("the recording"). */
 export function readBounded(file: string, limit: number, what: string): string {
+  return readBoundedBytes(file, limit, what).toString('utf8');
+}
+
+/** readBounded() as bytes. */
+export function readBoundedBytes(file: string, limit: number, what: string): Buffer {
   const fail = (problem: string) => new UnreadableFile(what, file, problem);
   let fd: number;
   try {
@@ -46,7 +51,7 @@ export function readBounded(file: string, limit: number, what: string): string {
       total += read;
       if (total > limit) throw tooBig();
     }
-    return Buffer.concat(chunks, total).toString('utf8');
+    return Buffer.concat(chunks, total);
   } catch (error) {
     if (error instanceof UnreadableFile) throw error;
     throw fail(reason(error));

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { BadInput } from '../errors.js';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CAUSES } from '../causes.js';
 import { readRecordingFile } from '../record/read-recording.js';
@@ -18,15 +18,22 @@ export interface Incident {
 /** Causes no bundled incident shows, and why. */
 export const NOT_BUNDLED: { cause: string; why: string }[] = [{ cause: 'selinux', why: 'SELinux cannot run on Debian, where the incidents are recorded, so there is no real recording of it' }];
 
-/** incidents/ beside the bundle (dist/) or beside src/ in development; null when it is not shipped. */
+/**
+ * The incidents: in the bundle's folder (dist/incidents, gzipped by scripts/build.mjs, as the package ships
+ * them) or, in development, beside src/ and flows/; null when there are none.
+ */
 export function incidentsDir(): string | null {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    if (existsSync(join(dir, 'incidents')) && existsSync(join(dir, 'flows'))) return join(dir, 'incidents');
+    const beside = existsSync(join(dir, 'badgateway.js')) || existsSync(join(dir, 'flows'));
+    if (beside && existsSync(join(dir, 'incidents'))) return join(dir, 'incidents');
     dir = dirname(dir);
   }
   return null;
 }
+
+/** An incident file's name without .json or .json.gz; null for another file. */
+const incidentName = (name: string): string | null => /^(.+)\.json(\.gz)?$/.exec(name)?.[1] ?? null;
 
 function order(cause: string): number {
   const at = (CAUSES as readonly string[]).indexOf(cause);
@@ -37,11 +44,11 @@ function order(cause: string): number {
 export function listIncidents(dir: string | null = incidentsDir()): Incident[] {
   if (!dir || !existsSync(dir)) return [];
   const found = readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
+    .filter((name) => incidentName(name) !== null)
     .map((name): Incident => {
       const file = join(dir, name);
       const recording = readRecordingFile(file);
-      const id = recording.incident?.id ?? basename(name, '.json');
+      const id = recording.incident?.id ?? incidentName(name)!;
       return { id, cause: recording.diagnosis.cause ?? 'none', title: recording.incident?.title ?? id, story: recording.incident?.story ?? '', file };
     });
   return found.sort((a, b) => order(a.cause) - order(b.cause) || a.id.localeCompare(b.id));

@@ -1,7 +1,8 @@
 /** A recording read from a file (--replay, practice's incidents), never more of it than a recording can be. */
+import { gunzipSync } from 'node:zlib';
 import { BadInput } from '../errors.js';
 import { requestFacts } from '../facts/request.js';
-import { readBounded } from '../read-bounded.js';
+import { readBounded, readBoundedBytes, sizeText, UnreadableFile } from '../read-bounded.js';
 import { parseRecording, RecordingError, type Recording } from './recording.js';
 
 /**
@@ -11,8 +12,20 @@ import { parseRecording, RecordingError, type Recording } from './recording.js';
  */
 export const RECORDING_SIZE_LIMIT = 32 * 1024 * 1024;
 
+/** A recording's text; one whose name ends in .gz (the incidents the package ships) is gunzipped, to the same ceiling. */
+function recordingText(file: string, limit: number): string {
+  if (!file.endsWith('.gz')) return readBounded(file, limit, 'the recording');
+  try {
+    return gunzipSync(readBoundedBytes(file, limit, 'the recording'), { maxOutputLength: limit }).toString('utf8');
+  } catch (error) {
+    if (error instanceof UnreadableFile) throw error;
+    const problem = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? `it unpacks to more than ${sizeText(limit)}` : 'it is not gzip';
+    throw new UnreadableFile('the recording', file, problem);
+  }
+}
+
 export function readRecordingFile(file: string, limit = RECORDING_SIZE_LIMIT): Recording {
-  const recording = parseRecording(readBounded(file, limit, 'the recording'), file);
+  const recording = parseRecording(recordingText(file, limit), file);
   // The request is replayed as if given with --url: one that --url would refuse makes the file damaged.
   try {
     if (recording.inputs.url) requestFacts(recording.inputs.url);

@@ -85,7 +85,7 @@ describe('the packed tarball, installed where nothing of the repository is in re
     const incidents = JSON.parse(run([bin, 'practice', '--list', '--json'], empty, env).stdout) as { id: string; cause: string }[];
     expect(incidents.length).toBeGreaterThan(10);
     const first = incidents.find((i) => i.cause === 'backend-down')!;
-    const replay = run([bin, '--json', '--replay', join(installed, 'incidents', `${first.id}.json`)], empty, env);
+    const replay = run([bin, '--json', '--replay', join(installed, 'dist', 'incidents', `${first.id}.json.gz`)], empty, env);
     expect(replay.code, replay.stderr).toBe(1);
     expect(JSON.parse(replay.stdout).diagnosis.cause).toBe('backend-down');
   });
@@ -97,9 +97,9 @@ describe('the packed tarball, installed where nothing of the repository is in re
     expect(JSON.parse(route.stdout)).toMatchObject({ outcome: 'proxied', pass: { target: 'http://127.0.0.1:9/' } });
   });
 
-  it('runs from one copied folder: dist/, flows/ and incidents/, with no node_modules', () => {
+  it('runs from one copied folder: dist/ (the incidents inside) and flows/, with no node_modules', () => {
     const copy = join(lab.scratchDir('bgw-copy-'), 'badgateway');
-    for (const part of ['dist', 'flows', 'incidents']) cpSync(join(installed, part), join(copy, part), { recursive: true });
+    for (const part of ['dist', 'flows']) cpSync(join(installed, part), join(copy, part), { recursive: true });
     const node = process.execPath;
     expect(run([node, join(copy, 'dist', 'badgateway.js'), '--version'], empty, env).stdout).toBe(`${version}\n`);
     const list = JSON.parse(run([node, join(copy, 'dist', 'badgateway.js'), 'practice', '--list', '--json'], empty, env).stdout) as unknown[];

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readRecordingFile } from '../../../src/record/read-recording.js';
 import { parseRecording, RecordingError } from '../../../src/record/recording.js';
@@ -101,6 +102,21 @@ describe('reading a recording', () => {
         expect(error).toBeInstanceOf(RecordingError);
         expect((error as Error).message).toContain(`${file} is damaged: inputs.url: ${why}`);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a gzipped recording (the incidents the package ships) reads as the JSON does, bounded after unpacking too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bgw-recording-'));
+    try {
+      const packed = join(dir, 'account-page.json.gz');
+      writeFileSync(packed, gzipSync(readFileSync(INCIDENT)));
+      expect(readRecordingFile(packed)).toEqual(readRecordingFile(INCIDENT));
+      // Small on disk, larger than the ceiling once unpacked: refused before it is all in memory.
+      expect(() => readRecordingFile(packed, 10_000)).toThrow(/it unpacks to more than 10000 bytes/);
+      writeFileSync(packed, readFileSync(INCIDENT));
+      expect(() => readRecordingFile(packed)).toThrow(/cannot read the recording .*account-page\.json\.gz: it is not gzip/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
