@@ -102,8 +102,10 @@ export const backendConfig = defineCheck({
   guide: 'upstream-config',
   outcomes: OUTCOMES,
   needs: ['upstream.kind', 'upstream.target', 'upstream.module', 'nginx.config', 'nginx.masterPid'],
-  // Every round reads: the listeners, php-fpm's processes, its config files and its own test of them.
+  // Every round reads: the listeners, php-fpm's processes, its config files and its own test of them. The
+  // rounds need only the module and the address: php-fpm's take three or four, so they start once the route is known.
   early: 'every-round',
+  aheadNeeds: ['upstream.module', 'upstream.target'],
   learns: ['fpm.pools', 'backend.hint', 'listeners'],
   learnsOn: { 'other-socket': ['backend.listenInstead'], tcp: ['backend.listenInstead'], unix: ['backend.listenInstead'] },
 

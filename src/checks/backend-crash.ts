@@ -179,8 +179,10 @@ export const backendCrash = defineCheck({
   outcomes: OUTCOMES,
   // Without nginx's error line (its log unreadable), the window is around now.
   needs: ['upstream.target', 'upstream.kind', 'nginx.masterPid'],
-  // Only once the error line is known: the replay that wrote it may be what crashed the backend again.
-  early: (facts) => (facts['error.latest'] ? [...planHere(facts, []), ...rootsSeenCommands(facts)].map(onBackend) : []),
+  // Every round reads (processes, open files, logs), but only once the error line is known: the replay
+  // that wrote it may be what crashed the backend again.
+  early: 'every-round',
+  aheadNeeds: ['upstream.target', 'upstream.kind', 'nginx.masterPid', 'error.latest'],
   learns: [],
   learnsOn: {
     crashed: ['crash.summary', 'crash.lines', 'crash.logs', 'crash.listening', 'backend.process'],
@@ -204,20 +206,6 @@ export const backendCrash = defineCheck({
     return readCrash(facts, results);
   },
 });
-
-/**
- * The second round as the listeners and processes seen at login already tell it (the open files and cgroup
- * of the backend's topmost processes), for the look-ahead: the same commands when the backend is the same.
- */
-function rootsSeenCommands(facts: KnownFacts): CommandSpec[] {
-  const server = failedServer(facts);
-  if (!server || !facts.listeners || !facts.processes) return [];
-  const nginxMaster = need(facts, 'nginx.masterPid');
-  const listeners = listenersAt(server, facts.listeners).filter((l) => l.pid === null || (l.pid !== nginxMaster && !facts.processes?.some((p) => p.pid === l.pid && p.ppid === nginxMaster)));
-  const pids = new Set(listeners.flatMap((l) => l.pids ?? (l.pid !== null ? [l.pid] : [])));
-  const roots = facts.processes.filter((p) => pids.has(p.pid) && !pids.has(p.ppid)).slice(0, 2);
-  return roots.flatMap((p): CommandSpec[] => [{ argv: fdListCommand(p.pid) }, { argv: ['cat', '--', `/proc/${p.pid}/cgroup`] }]);
-}
 
 function planHere(facts: KnownFacts, done: readonly CommandResult[]): CommandSpec[] {
   if (done.length === 0) return [{ argv: SS }, { argv: PS_AGES }, { argv: HOST_NOW }, { argv: HOST_ZONE }, { argv: DMESG }, { argv: UPTIME }];

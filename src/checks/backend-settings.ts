@@ -91,6 +91,9 @@ export const backendSettings = defineCheck({
   guide: 'backend-running',
   outcomes: ['gunicorn', 'uwsgi', 'none'],
   needs: ['upstream.target', 'service.manager', 'service.unit'],
+  // Its one round reads files and counts, and needs only the address: it runs ahead as soon as the route is known.
+  early: 'first-round',
+  aheadNeeds: ['upstream.target'],
   learns: [],
   learnsOn: { gunicorn: ['backend.settings', 'backend.workers', 'backend.backlog'], uwsgi: ['backend.settings', 'backend.workers', 'backend.backlog'] },
 

@@ -52,6 +52,12 @@ export interface Check {
    * request to the site or a backend, nothing written).
    */
   early?: 'first-round' | 'every-round' | ((facts: KnownFacts) => CommandSpec[]);
+  /**
+   * The facts the look-ahead of 'first-round' or 'every-round' waits for, when they are not `needs`: fewer,
+   * for a plan that reads less than interpret() does; more, for commands that must not run before a fact
+   * is learned (after the request was replayed).
+   */
+  aheadNeeds?: readonly FactKey[];
   interpret(facts: KnownFacts, results: readonly CommandResult[]): CheckResult;
 }
 

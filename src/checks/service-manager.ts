@@ -71,9 +71,10 @@ function likelyAsked(facts: KnownFacts): string[][] {
   // The init scripts named like it (a php-fpm's by its binary's name, as its pool's hint names them).
   const names = there.flatMap((l) => (l.process ? [l.process, ...(/^php-fpm/.test(l.process) ? fpmServiceNames(l.process) : [])] : []));
   const scripts = [...new Set(names.filter((n) => /^[\w.@-]+$/.test(n)))].slice(0, MAX_EARLY_CGROUPS).map(scriptOf);
-  // Definitions are read only for a backend that is not running (its hint has no pid): nothing listens there.
+  // The definitions that name the address are read for a backend that is not running (nothing listens there)
+  // and for one no manager is seen over, which only the next round can tell: asked ahead either way.
   const published = address?.kind === 'tcp' && !there.length ? [publishedConfigsCommand(address.port)] : [];
-  return [...(address && !there.length ? [serviceDefsCommand(address)] : []), ...published, ...cgroups, ...scripts];
+  return [...(address ? [serviceDefsCommand(address)] : []), ...published, ...cgroups, ...scripts];
 }
 
 /** The pm2 daemons running on the box, by the home each serves (at most two are asked). */

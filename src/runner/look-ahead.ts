@@ -4,7 +4,7 @@
  */
 import type { Check } from '../checks/check.js';
 import { currentNode, factsOf, type Session } from '../engine/session.js';
-import type { KnownFacts } from '../facts/keys.js';
+import type { FactKey, KnownFacts } from '../facts/keys.js';
 import type { CommandSpec } from '../hosts/host.js';
 
 /** How far ahead (steps) and how much (commands) the look-ahead goes. */
@@ -24,11 +24,15 @@ export interface AheadChain {
   onBackend: boolean;
 }
 
-const needsKnown = (check: Check, facts: KnownFacts) => check.needs.every((key) => facts[key] !== undefined && facts[key] !== null);
+const known = (keys: readonly FactKey[], facts: KnownFacts) => keys.every((key) => facts[key] !== undefined && facts[key] !== null);
+/** What the look-ahead of a step ahead waits for: its aheadNeeds where it has them. */
+const aheadKnown = (check: Check, facts: KnownFacts) => known(check.aheadNeeds ?? check.needs, facts);
 
-function earlyCommands(check: Check, facts: KnownFacts): CommandSpec[] {
+/** The check's commands that may run now: a step ahead's early ones, or (own) the current step's first round. */
+function earlyCommands(check: Check, facts: KnownFacts, own = false): CommandSpec[] {
   try {
-    if (check.early === 'first-round' || check.early === 'every-round') return needsKnown(check, facts) ? check.plan(facts, []) : [];
+    if (own) return known(check.needs, facts) ? check.plan(facts, []) : [];
+    if (check.early === 'first-round' || check.early === 'every-round') return aheadKnown(check, facts) ? check.plan(facts, []) : [];
     return check.early ? check.early(facts) : [];
   } catch {
     // A plan that needs a fact the trail has not learned yet: nothing to run early for it.
@@ -57,7 +61,7 @@ export function lookAhead(session: Session, checkById: (id: string) => Check): {
   let ownFirst: Set<string> | undefined;
   const taken = new Set<string>();
   const isOwn = (key: string) => {
-    ownFirst ??= new Set(earlyCommands({ ...own, early: 'first-round' }, facts).map((spec) => keyOf({ spec, onBackend: here.on_host === 'backend' })));
+    ownFirst ??= new Set(earlyCommands(own, facts, true).map((spec) => keyOf({ spec, onBackend: here.on_host === 'backend' })));
     return ownFirst.has(key);
   };
   const found: AheadCommand[] = [];
@@ -73,7 +77,7 @@ export function lookAhead(session: Session, checkById: (id: string) => Check): {
       if (node?.kind !== 'step') continue;
       next.push(...Object.values(node.on));
       const check = checkById(node.check);
-      if (check.early === 'every-round' && check.id !== own.id && needsKnown(check, facts) && !chains.some((c) => c.check.id === check.id && c.onBackend === (node.on_host === 'backend'))) {
+      if (check.early === 'every-round' && check.id !== own.id && aheadKnown(check, facts) && !chains.some((c) => c.check.id === check.id && c.onBackend === (node.on_host === 'backend'))) {
         chains.push({ check, onBackend: node.on_host === 'backend' });
       }
       for (const spec of earlyCommands(check, facts)) {
@@ -96,5 +100,5 @@ export function lookAhead(session: Session, checkById: (id: string) => Check): {
 export function firstCommands(session: Session, checkById: (id: string) => Check): CommandSpec[] {
   const here = currentNode(session);
   if (here.kind !== 'step' || here.on_host === 'backend') return [];
-  return earlyCommands({ ...checkById(here.check), early: 'first-round' }, factsOf(session)).filter((spec) => spec.on !== 'backend');
+  return earlyCommands(checkById(here.check), factsOf(session), true).filter((spec) => spec.on !== 'backend');
 }

@@ -128,7 +128,7 @@ describe('SshHost against a real OpenSSH sshd', () => {
     expect(new Set(apart.map((r) => r.stdout.trim())).size).toBe(3);
   });
 
-  it('connecting logs in once: the probes run on the shell later batches use; a second opens for the first look-ahead, or at login when asked', async () => {
+  it('connecting logs in once: the probes run on the shell later batches use; a second opens for the first look-ahead, or both look-ahead shells at login when asked', async () => {
     const started = () =>
       server.process
         .output()
@@ -147,9 +147,9 @@ describe('SshHost against a real OpenSSH sshd', () => {
     expect(await settled(1)).toBe(1);
     expect((await host.run({ argv: ['echo', 'ahead'], early: true })).stdout).toBe('ahead\n');
     expect(await settled(2)).toBe(2);
-    // nginx's box opens both at login: its look-ahead starts with the first step.
+    // nginx's box opens all three at login: its look-ahead starts with the first step.
     await connect(lab.home, target, { lookAheadAtLogin: true });
-    expect(await settled(4)).toBe(4);
+    expect(await settled(5)).toBe(5);
   });
 
   it('commands asked at login answer the first time they are asked, from the login itself; a failed one runs again', async () => {
@@ -192,6 +192,16 @@ describe('SshHost against a real OpenSSH sshd', () => {
     expect(now).toMatchObject({ code: 0, stdout: 'now\n' });
     expect(now.ms).toBeLessThan(2500);
     expect(await ahead).toMatchObject({ code: 0 });
+  });
+
+  it('a slow command asked ahead does not hold up the next look-ahead either: that one runs on another shell', async () => {
+    const host = await connect(lab.home, target, { lookAheadAtLogin: true });
+    const slow = host.run({ argv: ['sleep', '3'], early: true });
+    await sleep(100);
+    const next = await host.run({ argv: ['echo', 'ahead'], early: true });
+    expect(next).toMatchObject({ code: 0, stdout: 'ahead\n' });
+    expect(next.ms).toBeLessThan(2500);
+    expect(await slow).toMatchObject({ code: 0 });
   });
 
   it('a command past its timeout fails with "timeout" and the remote process is killed', async () => {

@@ -1,6 +1,7 @@
 /**
  * Commands asked for at the same moment (a check's round, a look-ahead) go to the box as one batch on
- * a long-lived remote shell. A few shells at most, so a slow batch does not hold up the next one.
+ * a long-lived remote shell. A few shells at most, so a slow batch does not hold up the next one: the
+ * first takes the steps' batches, the others the look-ahead's, each batch on whichever of them is idle.
  */
 import type { BatchCommand, FramedResult } from './batch-script.js';
 import type { ChannelRun } from './exec.js';
@@ -31,8 +32,8 @@ export class ShellPool {
   private queue: Queued[] = [];
   private scheduled = false;
   private broken: string | undefined;
-  /** A shell beyond the first could not open: the look-ahead shares the first one. */
-  private secondFailed = false;
+  /** A shell beyond the first could not open: no more are tried, and without one the look-ahead shares the first. */
+  private cannotGrow = false;
 
   /** `open` starts one shell (taking a channel slot for its life), or says why it could not. */
   constructor(
@@ -102,18 +103,30 @@ export class ShellPool {
 
   private flush(): void {
     for (let i = this.shells.length - 1; i >= 0; i--) if (!this.shells[i]?.alive) this.shells.splice(i, 1);
-    for (const early of [false, true]) {
-      if (!this.queue.some((q) => q.early === early)) continue;
-      // The steps' batches go to the first shell, the look-ahead's to a second one, opened when the first
-      // look-ahead comes (a host that never looks ahead logs in once), so a look-ahead batch never takes
-      // the shell a step is about to need. When no second shell can open, the look-ahead shares the first.
-      const shell = this.shells[early && this.maxShells > 1 && !this.secondFailed ? 1 : 0];
-      if (!shell) {
-        if (this.opening.size === 0) void this.grow();
-        continue;
-      }
-      if (shell.idle) this.dispatch(shell, early);
+    if (this.queue.some((q) => !q.early)) {
+      const first = this.shells[0];
+      if (!first && this.opening.size === 0) void this.grow();
+      if (first?.idle) this.dispatch(first, false);
     }
+    if (this.queue.some((q) => q.early)) {
+      const shell = this.aheadShell();
+      if (shell?.idle) this.dispatch(shell, true);
+    }
+  }
+
+  /**
+   * The shell for the next look-ahead batch: an idle one beyond the first, so a look-ahead never takes the
+   * shell a step is about to need, nor waits behind a slow look-ahead batch. Another opens while all are
+   * busy and there is room (a host that never looks ahead logs in once); with none beyond the first to be
+   * had, the look-ahead shares the first.
+   */
+  private aheadShell(): RemoteShell | undefined {
+    const others = this.shells.slice(1);
+    if (this.maxShells <= 1 || (this.cannotGrow && !others.length)) return this.shells[0];
+    const idle = others.find((shell) => shell.idle);
+    if (idle) return idle;
+    if (!this.cannotGrow && this.shells.length + this.opening.size < this.maxShells) void this.grow();
+    return undefined;
   }
 
   private dispatch(shell: RemoteShell, early: boolean): void {
@@ -146,7 +159,7 @@ export class ShellPool {
           this.broken ??= opened.failure;
           for (const queued of this.queue.splice(0)) queued.settle({ stdout: '', stderr: '', code: null, failure: SHELL_UNAVAILABLE });
         } else {
-          this.secondFailed = true;
+          this.cannotGrow = true;
           this.flush();
         }
         return;

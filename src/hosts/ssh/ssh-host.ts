@@ -34,8 +34,8 @@ const SESSION_RETRIES = 10;
 /** Who the login is and whether the box has timeout(1): asked first on every connection. */
 const PROBES = [{ argv: ['id', '-u'] }, { argv: ['sh', '-c', 'command -v timeout'] }];
 const SUDO_PROBE = ['sudo', '-n', 'true'];
-/** Long-lived remote shells per connection (the steps' and the look-ahead's), each holding one channel slot. */
-const MAX_SHELLS = 2;
+/** Long-lived remote shells per connection (the steps' and two for the look-ahead), each holding one channel slot. */
+const MAX_SHELLS = 3;
 
 /** How long an answer given at login stands for the box's present state. */
 const LOGIN_ANSWER_MAX_AGE_MS = 15_000;
@@ -106,9 +106,9 @@ export class SshHost implements Host {
   async checkPrivilege(): Promise<Privilege> {
     const plain: Privilege = { mode: 'unprivileged', reason: 'uid-unknown', detail: '' };
     const probing = this.probeOnShell(plain);
-    // The look-ahead's shell logs in beside the first one (asked just after it): opened once the login
+    // The look-ahead's shells log in beside the first one (asked just after it): opened once the login
     // answered, the look-ahead of the steps those answers settle would wait a login of its own.
-    const second = this.options.lookAheadAtLogin && this.canBatch() && this.shellCount() > 1 ? this.openShell(plain) : undefined;
+    const beside = this.options.lookAheadAtLogin && this.canBatch() ? Array.from({ length: this.shellCount() - 1 }, () => this.openShell(plain)) : [];
     const { id, timeout, warm, asked = [] } = (await probing) ?? (await this.probeOnChannels(plain));
     this.remoteTimeout = timeout.code === 0 && timeout.stdout.trim() !== '';
     const root = isRoot(id);
@@ -117,9 +117,9 @@ export class SshHost implements Host {
     else this.privilege = fromSudoProbe((warm && (await this.onShell(warm, SUDO_PROBE))) ?? (await this.attempt(SUDO_PROBE, plain, undefined, PROBE_TIMEOUT_MS)));
     const samePrivilege = remoteCommand(['sh'], this.privilege, this.markers) === remoteCommand(['sh'], plain, this.markers);
     const pooled = warm !== undefined && samePrivilege;
-    this.startPool(pooled ? warm : undefined, pooled ? second : undefined);
+    this.startPool(pooled ? warm : undefined, pooled ? beside : []);
     if (warm && !pooled) warm.close();
-    if (second && !pooled) void second.then((shell) => shell instanceof RemoteShell && shell.close());
+    if (!pooled) for (const opening of beside) void opening.then((shell) => shell instanceof RemoteShell && shell.close());
     // Answers that ran with another privilege than later commands would say something else: dropped.
     if (samePrivilege) for (const answer of asked) if (answer.code === 0) this.loginAnswers.set(loginKey(answer), { result: answer, at: performance.now() });
     return this.privilege;
@@ -177,19 +177,19 @@ export class SshHost implements Host {
   }
 
   /** Commands from now on batch on shells that run with the current privilege (none without timeout(1)). */
-  private startPool(warm?: RemoteShell, opening?: Promise<RemoteShell | { failure: string }>): void {
+  private startPool(warm?: RemoteShell, opening: Promise<RemoteShell | { failure: string }>[] = []): void {
     void this.pool?.close();
     this.pool = undefined;
     const shells = this.shellCount();
     if (!this.remoteTimeout || !this.options.batching || shells < 1) {
       warm?.close();
-      if (opening) void opening.then((shell) => shell instanceof RemoteShell && shell.close());
+      for (const shell of opening) void shell.then((opened) => opened instanceof RemoteShell && opened.close());
       return;
     }
     const privilege = this.privilege;
     this.pool = new ShellPool(() => this.openShell(privilege), shells, warm);
-    if (opening) this.pool.adopt(opening);
-    this.pool.prepare(this.options.lookAheadAtLogin ? 2 : 1);
+    for (const shell of opening) this.pool.adopt(shell);
+    this.pool.prepare(this.options.lookAheadAtLogin ? shells : 1);
   }
 
   /** One long-lived shell with this privilege (started as `argv`), holding a channel slot until it ends. */

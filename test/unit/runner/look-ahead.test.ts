@@ -91,6 +91,41 @@ describe('look-ahead: what steps ahead may run while this one does', () => {
     expect(commands.map((c) => c.spec.argv.join(' '))).toContain('probe 8080');
   });
 
+  it('aheadNeeds: a check may go ahead on fewer facts than its step needs, or wait for more; its own step still asks by its needs', () => {
+    const sooner = { ...CHECKS, socket: { ...(CHECKS.socket as Check), aheadNeeds: [] } } as Record<string, Check>;
+    expect(commandsAhead(session({}), (id) => sooner[id] as Check).map((c) => c.spec.argv.join(' '))).toEqual(['stat sock']);
+    const later = { ...CHECKS, listening: { ...(CHECKS.listening as Check), early: 'every-round', aheadNeeds: ['upstream.port', 'error.latest'] } } as Record<string, Check>;
+    const before = lookAhead(session({ 'upstream.port': 8080 }), (id) => later[id] as Check);
+    expect(before.chains).toEqual([]);
+    expect(before.commands.map((c) => c.spec.argv.join(' '))).not.toContain('probe 8080');
+    const error = { time: '2026/12/06 23:29:15', level: 'error', message: 'connect() failed', line: '' } as never;
+    const after = lookAhead(session({ 'upstream.port': 8080, 'error.latest': error }), (id) => later[id] as Check);
+    expect(after.chains.map((c) => c.check.id)).toEqual(['listening']);
+    // The step running now asks its own first round by its needs, whatever its aheadNeeds say.
+    const here = { ...CHECKS, here: check('here', { aheadNeeds: ['upstream.port'], plan: () => [{ argv: ['ss', '-Hltnxp'] }] }) } as Record<string, Check>;
+    expect(firstCommands(session({}), (id) => here[id] as Check)).toEqual([{ argv: ['ss', '-Hltnxp'] }]);
+  });
+
+  it("the shipped flow: a crashed backend's processes and logs are looked at ahead only once nginx's error line (after the replay) is known", async () => {
+    const flow = await loadFlow(join(process.cwd(), 'flows', 'nginx-502.yaml'));
+    const facts: Session['inputs'] = {
+      'upstream.host': '127.0.0.1',
+      'upstream.port': 8080,
+      'upstream.target': '127.0.0.1:8080',
+      'upstream.kind': 'tcp',
+      'upstream.module': 'proxy',
+      'upstream.scheme': 'http',
+      'nginx.masterPid': 10,
+      'nginx.config': parseDump('# configuration file /etc/nginx/nginx.conf:\nevents {}\n'),
+      'request.path': '/',
+      'request.hostHeader': 'shop.test',
+    };
+    const chains = (more: Session['inputs']) => lookAhead(startSession({ ...flow, start: 'backend-listening' }, { ...facts, ...more }), checkById).chains.map((c) => c.check.id);
+    expect(chains({})).not.toContain('backend.crash');
+    const error = { time: '2026/12/06 23:29:15', level: 'error', message: 'connect() failed (111: Connection refused) while connecting to upstream', line: '' } as never;
+    expect(chains({ 'error.latest': error })).toContain('backend.crash');
+  });
+
   it('the shipped flow: from the error-log step of a TCP backend, the listening and service probes go ahead', async () => {
     const flow = await loadFlow(join(process.cwd(), 'flows', 'nginx-502.yaml'));
     const facts: Session['inputs'] = {

@@ -81,4 +81,42 @@ describe('the shell pool: batches on long-lived shells', () => {
     expect((await ahead).stdout).toBe('stat /run/app.sock');
     void pool.close();
   });
+
+  it('a look-ahead batch never waits behind a slow one: it takes another idle shell, or opens one while there is room', async () => {
+    const [first, second, third] = [new FakeShell(), new FakeShell(), new FakeShell()];
+    const opens: FakeShell[] = [second, third];
+    let opened = 0;
+    const pool = new ShellPool(
+      () => {
+        opened++;
+        const next = opens.shift();
+        return Promise.resolve(next ? asShell(next) : { failure: 'no more channels' });
+      },
+      3,
+      asShell(first),
+    );
+    const slow = pool.run({ argv: ['systemctl', 'list-unit-files'] }, 5000, undefined, true);
+    await tick();
+    await tick();
+    expect(second.batches).toEqual([['systemctl list-unit-files']]);
+    // The second shell is still busy: the next look-ahead batch opens the third and goes there.
+    const next = pool.run({ argv: ['ps', '-eo', 'pid='] }, 5000, undefined, true);
+    await tick();
+    await tick();
+    expect(third.batches).toEqual([['ps -eo pid=']]);
+    third.answer();
+    expect((await next).stdout).toBe('ps -eo pid=');
+    // Both look-ahead shells have had a batch and the pool is full: a third batch waits for whichever is idle first.
+    const later = pool.run({ argv: ['dmesg'] }, 5000, undefined, true);
+    await tick();
+    await tick();
+    expect(third.batches).toEqual([['ps -eo pid='], ['dmesg']]);
+    expect(first.batches).toEqual([]);
+    expect(opened).toBe(2);
+    second.answer();
+    third.answer();
+    expect((await slow).stdout).toBe('systemctl list-unit-files');
+    expect((await later).stdout).toBe('dmesg');
+    void pool.close();
+  });
 });
