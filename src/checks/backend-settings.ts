@@ -7,6 +7,7 @@ import { suggestBacklog, suggestWorkers } from '../fixes/backend-edit.js';
 import { shownCommand } from '../shell/quote.js';
 import { type BackendSettings, lineGunicorn, supervisorGunicorn, uwsgiIni } from '../system/backend-settings.js';
 import { memAvailableKb } from '../system/fpm-log.js';
+import { printedFiles } from '../system/printed-files.js';
 import { type DialledAddress, serviceDefsCommand } from '../system/service-defs.js';
 import { defineCheck } from './check.js';
 
@@ -23,17 +24,6 @@ function addressOf(facts: KnownFacts): DialledAddress | null {
   return server.kind === 'unix' ? { kind: 'unix', path: server.socket } : { kind: 'tcp', port: server.port };
 }
 
-/** The definition files the service-defs command printed, each with its text. */
-function definitionFiles(stdout: string): { file: string; text: string }[] {
-  return stdout
-    .split('\x1e')
-    .slice(1)
-    .flatMap((chunk) => {
-      const newline = chunk.indexOf('\n');
-      return newline < 0 ? [] : [{ file: chunk.slice(0, newline), text: chunk.slice(newline + 1) }];
-    });
-}
-
 /** The socket path or port as a definition's --bind names it. */
 const markOf = (address: DialledAddress) => (address.kind === 'unix' ? address.path : `:${address.port}`);
 
@@ -45,7 +35,7 @@ function settingsOf(facts: KnownFacts, stdout: string, address: DialledAddress):
   const unit = facts['service.unit'] ?? '';
   const manager = facts['service.manager'];
   // An init script sources its /etc/default file after its own defaults: the file's flags are the ones gunicorn gets.
-  const files = definitionFiles(stdout).sort((a, b) => Number(b.file.startsWith('/etc/default/')) - Number(a.file.startsWith('/etc/default/')));
+  const files = printedFiles(stdout).sort((a, b) => Number(b.file.startsWith('/etc/default/')) - Number(a.file.startsWith('/etc/default/')));
   for (const { file, text } of files) {
     if (manager === 'supervisor' && (file.startsWith('/etc/supervisor') || file.startsWith('/etc/supervisord'))) {
       const found = supervisorGunicorn(file, text, unit);

@@ -3,14 +3,29 @@ import type { BackendHint, FpmKey, FpmPool, KnownFacts } from './keys.js';
 import { need } from './need.js';
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { parsePs } from '../system/ps.js';
-import { binaryFor, FPM_KEYS, fpmIncludes, fpmServiceNames, parseFpmListen, includeSearch, parseFpmIni, parseFpmTest, phpFpmMasters, poolPlaces, type FpmListen } from '../system/php-fpm.js';
+import {
+  binaryFor,
+  FPM_KEYS,
+  fpmIncludes,
+  fpmServiceNames,
+  includedFilesCommand,
+  parseFpmListen,
+  includeSearch,
+  parseFpmIni,
+  parseFpmTest,
+  phpFpmMasters,
+  poolPlaces,
+  type FpmListen,
+} from '../system/php-fpm.js';
+import { printedFiles } from '../system/printed-files.js';
 import type { Evidence } from './evidence.js';
 import { bare, dialledAddresses } from './addresses.js';
 
 /**
- * Finds every php-fpm pool on the box in a few rounds of commands: the masters in ps and the installed
- * configs, the binary each master runs, what `php-fpm -tt` says the config means, and the pool files
- * (for the line numbers of a fix). Pure: plans commands from what earlier rounds printed.
+ * Finds every php-fpm pool on the box in three rounds of commands: the masters in ps and the installed
+ * configs; the binary each master runs and each config's text; what `php-fpm -tt` says the config means,
+ * and the pool files it includes (for the line numbers of a fix). Pure: plans commands from what earlier
+ * rounds printed.
  */
 export const FPM_PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
 export const FPM_FIND_BINARIES = ['find', '/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin', '-maxdepth', '1', '-name', 'php-fpm*', '-type', 'f'];
@@ -18,7 +33,6 @@ export const FPM_FIND_CONFS = ['find', '/etc/php', '/etc/php-fpm.conf', '/usr/lo
 
 const MAX_CONFS = 6;
 const MAX_INCLUDES = 8;
-const MAX_FILES = 16;
 
 const key = (argv: readonly string[]) => argv.join('\0');
 const find = (done: readonly CommandResult[], argv: readonly string[]) => done.find((r) => key(r.argv) === key(argv));
@@ -60,12 +74,19 @@ function includeCommands(done: readonly CommandResult[], conf: string): string[]
   return fpmIncludes(parseFpmIni(text.stdout))
     .map(includeSearch)
     .filter((s): s is { dir: string; name: string } => s !== null)
-    .map((s) => ['find', s.dir, '-maxdepth', '1', '-name', s.name, '-type', 'f']);
+    .map(includedFilesCommand);
 }
 
-/** The pool files one config includes, once their searches have run. */
-function poolFiles(done: readonly CommandResult[], conf: string): string[] {
-  return includeCommands(done, conf).flatMap((argv) => lines(find(done, argv)).sort());
+/** The pool files one config includes, with their text, once its includes were read; in name order within each. */
+function poolFiles(done: readonly CommandResult[], conf: string): { file: string; text: string }[] {
+  return includeCommands(done, conf).flatMap((argv) => {
+    const run = find(done, argv);
+    if (run?.code !== 0) return [];
+    // Each file's text ends with the newline the command printed after it.
+    return printedFiles(run.stdout)
+      .map(({ file, text }) => ({ file, text: text.replace(/\n$/, '') }))
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  });
 }
 
 /** The commands still needed, given what ran so far. */
@@ -80,10 +101,7 @@ export function fpmPlan(done: readonly CommandResult[]): CommandSpec[] {
       const test = testCommand(i);
       if (test) wanted.push(test);
     }
-    const includes = all.flatMap((i) => includeCommands(done, i.conf)).slice(0, MAX_INCLUDES);
-    wanted.push(...includes);
-    const files = [...new Set(all.flatMap((i) => poolFiles(done, i.conf)))].slice(0, MAX_FILES);
-    wanted.push(...files.map((f) => ['cat', '--', f]));
+    wanted.push(...all.flatMap((i) => includeCommands(done, i.conf)).slice(0, MAX_INCLUDES));
   }
   const seen = new Set<string>();
   return wanted.filter((argv) => !find(done, argv) && !seen.has(key(argv)) && seen.add(key(argv))).map((argv) => ({ argv, timeoutMs: 10_000 }));
@@ -104,10 +122,8 @@ export function fpmPools(done: readonly CommandResult[]): FpmFindings {
   const pools: FpmPool[] = [];
   const evidence: Evidence[] = [];
   for (const install of installs(done)) {
-    const files = [install.conf, ...poolFiles(done, install.conf)]
-      .map((file) => ({ file, run: find(done, ['cat', '--', file]) }))
-      .filter(({ run }) => run?.code === 0)
-      .map(({ file, run }) => ({ file, text: run?.stdout ?? '' }));
+    const conf = find(done, ['cat', '--', install.conf]);
+    const files = [...(conf?.code === 0 ? [{ file: install.conf, text: conf.stdout }] : []), ...poolFiles(done, install.conf)];
     const places = poolPlaces(files);
     const test = testCommand(install);
     const run = test ? find(done, test) : undefined;

@@ -5,6 +5,7 @@
  * nginx logs a closed connection where the real answer is behind it. And what docker's daemon keeps of a
  * container (/var/lib/docker/containers/ID/config.v2.json): its name, state and compose labels. Pure parsers.
  */
+import { printedFiles } from './printed-files.js';
 
 export interface ProxiedPort {
   proto: string;
@@ -85,13 +86,10 @@ function text(value: unknown): string | null {
 /** The containers the configs command printed (unreadable or foreign JSON is skipped). */
 export function parseContainerConfigs(stdout: string): ContainerConfig[] {
   const out: ContainerConfig[] = [];
-  for (const chunk of stdout.split('\x1e').slice(1)) {
-    const newline = chunk.indexOf('\n');
-    if (newline < 0) continue;
-    const file = chunk.slice(0, newline);
+  for (const { file, text: printed } of printedFiles(stdout)) {
     let json: Record<string, unknown>;
     try {
-      json = JSON.parse(chunk.slice(newline + 1)) as Record<string, unknown>;
+      json = JSON.parse(printed) as Record<string, unknown>;
     } catch {
       continue;
     }

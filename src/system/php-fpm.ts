@@ -116,6 +116,20 @@ export function includeSearch(pattern: string): { dir: string; name: string } | 
   return { dir, name: pattern.slice(slash + 1) };
 }
 
+/** Files read for one include, and how much of each and of all of them. */
+const MAX_INCLUDED = 16;
+const INCLUDED_BYTES = 131_072;
+const ALL_INCLUDED_BYTES = 1_048_576;
+
+/**
+ * The files an include's search matches, in name order, each printed after a line "\x1e<path>": found and
+ * read in one round (the pool files hold the lines a fix edits).
+ */
+export function includedFilesCommand(search: { dir: string; name: string }): string[] {
+  const script = `find "$1" -maxdepth 1 -name "$2" -type f | LC_ALL=C sort | head -n ${MAX_INCLUDED} | while IFS= read -r f; do printf '\\036%s\\n' "$f"; head -c ${INCLUDED_BYTES} -- "$f"; echo; done | head -c ${ALL_INCLUDED_BYTES}`;
+  return ['sh', '-c', script, 'fpm-include', search.dir, search.name];
+}
+
 export const FPM_KEYS: readonly FpmKey[] = ['listen', 'listen.owner', 'listen.group', 'listen.mode', 'user', 'group', 'request_terminate_timeout', 'pm', 'pm.max_children', 'pm.max_requests'];
 
 /** Where each pool's settings are written, over every file read: the first [name] section wins. */

@@ -6,6 +6,7 @@
  */
 
 import { logFilesInArgs } from './backend-logs.js';
+import { printedFiles } from './printed-files.js';
 import { type ByHand, startByHand } from './systemd-unit.js';
 
 /** Where service definitions live on Debian, Red Hat and the usual supervisord setups. */
@@ -168,11 +169,7 @@ export function supervisedLogs(logRun: string): string[] {
 /** What the definition files printed by serviceDefsCommand say about who listens at the address. */
 export function parseServiceDefs(stdout: string, address: DialledAddress): ServiceDefinition[] {
   const out: ServiceDefinition[] = [];
-  for (const chunk of stdout.split('\x1e').slice(1)) {
-    const newline = chunk.indexOf('\n');
-    if (newline < 0) continue;
-    const file = chunk.slice(0, newline);
-    const text = chunk.slice(newline + 1);
+  for (const { file, text } of printedFiles(stdout)) {
     const base = file.slice(file.lastIndexOf('/') + 1);
     const supervised = SUPERVISED_FILE.exec(file);
     if (supervised) {

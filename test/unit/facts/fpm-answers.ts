@@ -18,10 +18,11 @@ const TESTS: Record<string, { file: string; code: number }> = {
   // The third master's config was gone when we looked: php-fpm says so as it did for a missing file.
   '/tmp/cc/fpm/php-fpm.conf': { file: 'php-fpm/tt-missing-conf.stderr.txt', code: 78 },
 };
+/** The pool files each include folder holds, found and read by one command (includedFilesCommand). */
 const INCLUDES: Record<string, string> = {
-  '/tmp/fpmcap/a/pool.d': 'php-fpm/find-includes-a.txt',
-  '/tmp/fpmcap/b/pool.d': 'php-fpm/find-includes-b.txt',
-  '/etc/php/8.2/fpm/pool.d': 'php-fpm/find-includes-debian.txt',
+  '/tmp/fpmcap/a/pool.d': 'php-fpm/included-files-a.txt',
+  '/tmp/fpmcap/b/pool.d': 'php-fpm/included-files-b.txt',
+  '/etc/php/8.2/fpm/pool.d': 'php-fpm/included-files-debian.txt',
 };
 
 export function answerFpm(argv: string[]): CommandResult | undefined {
@@ -35,6 +36,6 @@ export function answerFpm(argv: string[]): CommandResult | undefined {
     const t = TESTS[argv[3] as string] as { file: string; code: number };
     return ran(argv, '', { stderr: fixture(t.file), code: t.code });
   }
-  if (argv[0] === 'find' && INCLUDES[argv[1] ?? '']) return ran(argv, fixture(INCLUDES[argv[1] as string] as string));
+  if (argv[0] === 'sh' && argv[3] === 'fpm-include' && INCLUDES[argv[4] ?? '']) return ran(argv, fixture(INCLUDES[argv[4] as string] as string));
   return undefined;
 }

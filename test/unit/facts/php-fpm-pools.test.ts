@@ -7,6 +7,17 @@ describe('finding every php-fpm pool on the box', () => {
   const done = runPlan((d) => fpmPlan(d), answerFpm);
   const { pools, evidence } = fpmPools(done);
 
+  it('three rounds: the masters and installs; their binaries and configs; their tests and included pool files, found and read at once', () => {
+    const asked: ReturnType<typeof answerFpm>[] = [];
+    let rounds = 0;
+    for (let batch = fpmPlan([]); batch.length && rounds < 10; batch = fpmPlan(asked as never)) {
+      rounds++;
+      asked.push(...batch.map((spec) => answerFpm([...spec.argv]) ?? failed([...spec.argv])));
+    }
+    expect(rounds).toBe(3);
+    expect(asked.filter((r) => r?.argv[0] === 'cat').map((r) => r?.argv[2])).not.toContain('/tmp/fpmcap/a/pool.d/app.conf');
+  });
+
   it('asks php-fpm itself about each running master and each installed config, in a few rounds', () => {
     const tests = done.filter((r) => r.argv[1] === '-tt').map((r) => r.argv.join(' '));
     expect(tests).toEqual(
