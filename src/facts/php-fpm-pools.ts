@@ -22,10 +22,11 @@ import type { Evidence } from './evidence.js';
 import { bare, dialledAddresses } from './addresses.js';
 
 /**
- * Finds every php-fpm pool on the box in three rounds of commands: the masters in ps and the installed
- * configs; the binary each master runs and each config's text; what `php-fpm -tt` says the config means,
- * and the pool files it includes (for the line numbers of a fix). Pure: plans commands from what earlier
- * rounds printed.
+ * Finds every php-fpm pool on the box, in two rounds of commands where the box is laid out as packages lay it
+ * out: the masters in ps and the installed configs; then the binary each master runs, each config's text, what
+ * `php-fpm -tt` says the config means, and the pool files (for the line numbers of a fix). A master that runs
+ * another binary than its config's version names, or a config that includes pools from elsewhere, costs a third.
+ * Pure: plans commands from what earlier rounds printed.
  */
 export const FPM_PS = ['ps', '-eo', 'pid=,ppid=,user:32=,args='];
 export const FPM_FIND_BINARIES = ['find', '/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin', '-maxdepth', '1', '-name', 'php-fpm*', '-type', 'f'];
@@ -33,6 +34,9 @@ export const FPM_FIND_CONFS = ['find', '/etc/php', '/etc/php-fpm.conf', '/usr/lo
 
 const MAX_CONFS = 6;
 const MAX_INCLUDES = 8;
+/** Where packages put a config's pools, beside it: Debian's pool.d; RHEL's, Alpine's and the php image's php-fpm.d. */
+const LIKELY_POOL_FOLDERS = ['pool.d', 'php-fpm.d'];
+const folderOf = (file: string) => file.slice(0, file.lastIndexOf('/'));
 
 const key = (argv: readonly string[]) => argv.join('\0');
 const find = (done: readonly CommandResult[], argv: readonly string[]) => done.find((r) => key(r.argv) === key(argv));
@@ -93,11 +97,22 @@ function poolFiles(done: readonly CommandResult[], conf: string): { file: string
 export function fpmPlan(done: readonly CommandResult[]): CommandSpec[] {
   const wanted: string[][] = [FPM_PS, FPM_FIND_BINARIES, FPM_FIND_CONFS];
   if (wanted.every((argv) => find(done, argv))) {
-    for (const m of phpFpmMasters(parsePs(find(done, FPM_PS)?.stdout ?? '')).slice(0, MAX_CONFS)) wanted.push(['readlink', '--', `/proc/${m.pid}/exe`]);
-    // A master's binary is known once its readlink ran; its -tt waits for that, the rest does not.
+    const binaries = lines(find(done, FPM_FIND_BINARIES));
+    for (const m of phpFpmMasters(parsePs(find(done, FPM_PS)?.stdout ?? '')).slice(0, MAX_CONFS)) {
+      const exe = ['readlink', '--', `/proc/${m.pid}/exe`];
+      wanted.push(exe);
+      // A master's binary is known once its readlink ran. Its -tt goes beside the readlink, by the binary its
+      // config's version names: only a master that runs another binary waits a round for its own test.
+      const guess = find(done, exe) ? null : binaryFor(m.conf, binaries);
+      if (guess) wanted.push([guess, '-tt', '-y', m.conf]);
+    }
     const all = installs(done);
     for (const i of all) {
-      wanted.push(['cat', '--', i.conf]);
+      const conf = ['cat', '--', i.conf];
+      // The pool folders packages include beside their config, read with it: an include that names one of
+      // them costs no round of its own.
+      if (!find(done, conf)) wanted.push(...LIKELY_POOL_FOLDERS.map((folder) => includedFilesCommand({ dir: `${folderOf(i.conf)}/${folder}`, name: '*.conf' })));
+      wanted.push(conf);
       const test = testCommand(i);
       if (test) wanted.push(test);
     }

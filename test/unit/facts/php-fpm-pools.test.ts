@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FPM_PS, fpmPlan, fpmPools } from '../../../src/facts/php-fpm-pools.js';
+import { FPM_FIND_BINARIES, FPM_PS, fpmPlan, fpmPools } from '../../../src/facts/php-fpm-pools.js';
 import { answerFpm } from './fpm-answers.js';
 import { failed, fixture, ran, runPlan } from '../checks/fixtures.js';
 
@@ -7,15 +7,28 @@ describe('finding every php-fpm pool on the box', () => {
   const done = runPlan((d) => fpmPlan(d), answerFpm);
   const { pools, evidence } = fpmPools(done);
 
-  it('three rounds: the masters and installs; their binaries and configs; their tests and included pool files, found and read at once', () => {
-    const asked: ReturnType<typeof answerFpm>[] = [];
+  /** The rounds fpmPlan takes against these answers, and every command it asked. */
+  const roundsWith = (answer: (argv: string[]) => ReturnType<typeof answerFpm>) => {
+    const asked: NonNullable<ReturnType<typeof answerFpm>>[] = [];
     let rounds = 0;
-    for (let batch = fpmPlan([]); batch.length && rounds < 10; batch = fpmPlan(asked as never)) {
+    for (let batch = fpmPlan([]); batch.length && rounds < 10; batch = fpmPlan(asked)) {
       rounds++;
-      asked.push(...batch.map((spec) => answerFpm([...spec.argv]) ?? failed([...spec.argv])));
+      asked.push(...batch.map((spec) => answer([...spec.argv]) ?? failed([...spec.argv])));
     }
+    return { rounds, asked };
+  };
+
+  it('two rounds on a box laid out as packages lay it out: the masters and installs; then binaries, configs, tests and pool files at once', () => {
+    const { rounds, asked } = roundsWith(answerFpm);
+    expect(rounds).toBe(2);
+    expect(asked.filter((r) => r.argv[0] === 'cat').map((r) => r.argv[2])).not.toContain('/tmp/fpmcap/a/pool.d/app.conf');
+    expect(fpmPools(asked).pools.map((p) => p.name)).toEqual(pools.map((p) => p.name));
+  });
+
+  it('not this: a master whose binary only its readlink names waits a third round for its test', () => {
+    const { rounds, asked } = roundsWith((argv) => (argv.join(' ') === FPM_FIND_BINARIES.join(' ') ? failed(argv) : answerFpm(argv)));
     expect(rounds).toBe(3);
-    expect(asked.filter((r) => r?.argv[0] === 'cat').map((r) => r?.argv[2])).not.toContain('/tmp/fpmcap/a/pool.d/app.conf');
+    expect(asked.at(-1)?.argv.join(' ')).toBe('/usr/sbin/php-fpm8.2 -tt -y /tmp/fpmcap/a/php-fpm.conf');
   });
 
   it('asks php-fpm itself about each running master and each installed config, in a few rounds', () => {
