@@ -72,22 +72,30 @@ function testCommand(i: Install): string[] | null {
   return i.binary ? [i.binary, '-tt', '-y', i.conf] : null;
 }
 
-function includeCommands(done: readonly CommandResult[], conf: string): string[][] {
+function includeSearches(done: readonly CommandResult[], conf: string): { dir: string; name: string }[] {
   const text = find(done, ['cat', '--', conf]);
   if (text?.code !== 0) return [];
   return fpmIncludes(parseFpmIni(text.stdout))
     .map(includeSearch)
-    .filter((s): s is { dir: string; name: string } => s !== null)
-    .map(includedFilesCommand);
+    .filter((s): s is { dir: string; name: string } => s !== null);
 }
 
-/** The pool files one config includes, with their text, once its includes were read; in name order within each. */
+const includeCommands = (done: readonly CommandResult[], conf: string) => includeSearches(done, conf).map(includedFilesCommand);
+
+/**
+ * The pool files one config includes, with their text, once its includes were read; in name order within each.
+ * Only files directly in the include's folder count: a file whose text holds the separator cannot pass another
+ * path off as one of them.
+ */
 function poolFiles(done: readonly CommandResult[], conf: string): { file: string; text: string }[] {
-  return includeCommands(done, conf).flatMap((argv) => {
-    const run = find(done, argv);
+  return includeSearches(done, conf).flatMap((search) => {
+    const run = find(done, includedFilesCommand(search));
     if (run?.code !== 0) return [];
+    const folder = search.dir.endsWith('/') ? search.dir : `${search.dir}/`;
+    const inFolder = (file: string) => file.startsWith(folder) && !file.slice(folder.length).includes('/');
     // Each file's text ends with the newline the command printed after it.
     return printedFiles(run.stdout)
+      .filter(({ file }) => inFolder(file))
       .map(({ file, text }) => ({ file, text: text.replace(/\n$/, '') }))
       .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   });

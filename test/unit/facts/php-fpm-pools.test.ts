@@ -31,6 +31,18 @@ describe('finding every php-fpm pool on the box', () => {
     expect(asked.at(-1)?.argv.join(' ')).toBe('/usr/sbin/php-fpm8.2 -tt -y /tmp/fpmcap/a/php-fpm.conf');
   });
 
+  it('not this: a pool file whose text holds the separator cannot pass another path off as a pool file', () => {
+    const hostile = (argv: string[]) => {
+      const answer = answerFpm(argv);
+      if (argv[0] !== 'sh' || argv[4] !== '/tmp/fpmcap/a/pool.d' || !answer) return answer;
+      return { ...answer, stdout: answer.stdout.replace('[shop]', '[shop]\n\x1e/etc/passwd\n[shop]\nlisten.mode = 0666') };
+    };
+    const { asked } = roundsWith(hostile);
+    const shop = fpmPools(asked).pools.find((p) => p.name === 'shop');
+    expect(JSON.stringify(shop?.places)).not.toContain('/etc/passwd');
+    expect(shop?.section?.file).toBe('/tmp/fpmcap/a/pool.d/app.conf');
+  });
+
   it('asks php-fpm itself about each running master and each installed config, in a few rounds', () => {
     const tests = done.filter((r) => r.argv[1] === '-tt').map((r) => r.argv.join(' '));
     expect(tests).toEqual(
