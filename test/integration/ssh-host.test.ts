@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect as connectTcp, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -202,6 +203,43 @@ describe('SshHost against a real OpenSSH sshd', () => {
     expect(next).toMatchObject({ code: 0, stdout: 'ahead\n' });
     expect(next.ms).toBeLessThan(2500);
     expect(await slow).toMatchObject({ code: 0 });
+  });
+
+  it('closing lets the connection go once its goodbye has left: a server whose close never arrives does not hold the process', async () => {
+    // A relay that passes everything on, except the end of the server's side: the client never hears it close.
+    const held: Socket[] = [];
+    const relay = createServer({ allowHalfOpen: true }, (client) => {
+      const upstream = connectTcp({ host: '127.0.0.1', port: server.port, allowHalfOpen: true });
+      held.push(client, upstream);
+      client.on('data', (d) => upstream.write(d));
+      upstream.on('data', (d) => client.write(d));
+      client.on('end', () => upstream.end());
+      for (const s of [client, upstream]) s.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      for (const s of held) s.destroy();
+      relay.close();
+    });
+    const port = (relay.address() as AddressInfo).port;
+    const script = join(lab.home, 'close-once.mts');
+    writeFileSync(
+      script,
+      [
+        `import { connectSsh, acceptFirstSeenKey } from ${JSON.stringify(join(process.cwd(), 'src/hosts/ssh/index.ts'))};`,
+        `const host = await connectSsh({ target: 'root@127.0.0.1:${port}', files: { home: ${JSON.stringify(lab.home)}, systemConfig: null, globalKnownHosts: [] }, env: {}, connectTimeoutMs: 5000, onUnknownHostKey: acceptFirstSeenKey });`,
+        "process.stdout.write((await host.run({ argv: ['echo', 'ran'] })).stdout);",
+        'await host.close();',
+      ].join('\n'),
+    );
+    const started = Date.now();
+    // ssh2's keepalive (every 10 s, 3 missed) would hold a process that waits for the server's close for 30 s or more.
+    // Asynchronously: the relay runs in this process.
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', script], { cwd: process.cwd(), timeout: 20_000, encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+    expect(out).toBe('ran\n');
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it('a command past its timeout fails with "timeout" and the remote process is killed', async () => {

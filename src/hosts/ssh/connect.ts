@@ -2,6 +2,7 @@
  * Opening the SSH connection to a target, through its ProxyJump hosts when it has any: every hop's host
  * key checked against known_hosts, every hop logged in with keys only (ssh-agent, then key files).
  */
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client, ConnectConfig } from 'ssh2';
@@ -29,6 +30,8 @@ export interface Hop {
   host: ResolvedHost;
   client: Client;
   hostKey: VerifiedHostKey;
+  /** The TCP connection of the first hop (a later hop's runs through a tunnel of the one before). */
+  socket?: Socket;
 }
 
 /** ssh2's host key algorithms, in its default order. */
@@ -66,6 +69,9 @@ export function connectHop(hop: ResolvedHost, deps: ConnectDeps, sock?: Duplex, 
     const client = new ssh2.Client();
     // Each running command listens for the connection closing: up to 8 of them, plus our own listeners.
     client.setMaxListeners(32);
+    // The first hop's TCP connection is ours, not ssh2's, so closing can let go of it (SshHost.close).
+    const tcp = sock ? undefined : new Socket();
+    tcp?.setMaxListeners(0);
     let settled = false;
     let hostKey: VerifiedHostKey | undefined;
     let refusal: SshError | undefined;
@@ -78,6 +84,7 @@ export function connectHop(hop: ResolvedHost, deps: ConnectDeps, sock?: Duplex, 
       // destroy, not end: a server that never spoke SSH gets no goodbye, and no socket is left open.
       client.destroy();
       sock?.destroy();
+      tcp?.destroy();
     };
     const deadline = new Deadline(hop.connectTimeoutMs ?? deps.timeoutMs, () =>
       fail(
@@ -117,7 +124,7 @@ export function connectHop(hop: ResolvedHost, deps: ConnectDeps, sock?: Duplex, 
       if (settled) return;
       settled = true;
       deadline.clear();
-      resolve({ host: hop, client, hostKey: hostKey as VerifiedHostKey });
+      resolve({ host: hop, client, hostKey: hostKey as VerifiedHostKey, ...(tcp ? { socket: tcp } : {}) });
     });
     client.on('error', (error: Error & { level?: string }) => {
       if (error.level === 'agent') {
@@ -158,8 +165,10 @@ export function connectHop(hop: ResolvedHost, deps: ConnectDeps, sock?: Duplex, 
       },
       authHandler: auth.methods,
       ...(deps.debug ? { debug: deps.debug } : {}),
-      ...(sock ? { sock } : { host: hop.hostName, port: hop.port }),
+      sock: sock ?? (tcp as Socket),
     };
+    // ssh2 waits for a socket that is still connecting, and hears its errors as of its own.
+    tcp?.connect({ host: hop.hostName, port: hop.port });
     client.connect(config);
   });
 }

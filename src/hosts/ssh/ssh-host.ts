@@ -353,5 +353,11 @@ export class SshHost implements Host {
     this.sudoPassword = undefined;
     await this.pool?.close();
     for (const hop of [...this.hops].reverse()) hop.client.end();
+    // Once the goodbye has left, the connection is let go: waiting for the server's own close (and ssh2's
+    // keepalive timer, which runs until then) would hold the process a round trip after its work is done.
+    for (const { socket } of this.hops) {
+      if (socket?.writableFinished) socket.destroy();
+      else socket?.once('finish', () => socket.destroy());
+    }
   }
 }
