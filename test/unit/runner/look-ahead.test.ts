@@ -42,6 +42,19 @@ const byId = (id: string) => CHECKS[id] as Check;
 
 const session = (inputs: Session['inputs']): Session => startSession(FLOW, inputs);
 
+/** What the route has learned of a request proxied to a TCP backend, before its error line is read. */
+const TCP_ROUTE: Session['inputs'] = {
+  'upstream.host': '127.0.0.1',
+  'upstream.port': 8080,
+  'upstream.target': '127.0.0.1:8080',
+  'upstream.module': 'proxy',
+  'upstream.scheme': 'http',
+  'nginx.masterPid': 10,
+  'nginx.config': parseDump('# configuration file /etc/nginx/nginx.conf:\nevents {}\n'),
+  'request.path': '/',
+  'request.hostHeader': 'shop.test',
+};
+
 describe('look-ahead: what steps ahead may run while this one does', () => {
   it('the first round of steps ahead whose facts are known, each once, and where it runs', () => {
     const ahead = commandsAhead(session({ 'upstream.port': 8080 }), byId);
@@ -108,19 +121,8 @@ describe('look-ahead: what steps ahead may run while this one does', () => {
 
   it("the shipped flow: a crashed backend's processes and logs are looked at ahead only once nginx's error line (after the replay) is known", async () => {
     const flow = await loadFlow(join(process.cwd(), 'flows', 'nginx-502.yaml'));
-    const facts: Session['inputs'] = {
-      'upstream.host': '127.0.0.1',
-      'upstream.port': 8080,
-      'upstream.target': '127.0.0.1:8080',
-      'upstream.kind': 'tcp',
-      'upstream.module': 'proxy',
-      'upstream.scheme': 'http',
-      'nginx.masterPid': 10,
-      'nginx.config': parseDump('# configuration file /etc/nginx/nginx.conf:\nevents {}\n'),
-      'request.path': '/',
-      'request.hostHeader': 'shop.test',
-    };
-    const chains = (more: Session['inputs']) => lookAhead(startSession({ ...flow, start: 'backend-listening' }, { ...facts, ...more }), checkById).chains.map((c) => c.check.id);
+    const chains = (more: Session['inputs']) =>
+      lookAhead(startSession({ ...flow, start: 'backend-listening' }, { ...TCP_ROUTE, 'upstream.kind': 'tcp', ...more }), checkById).chains.map((c) => c.check.id);
     expect(chains({})).not.toContain('backend.crash');
     const error = { time: '2026/12/06 23:29:15', level: 'error', message: 'connect() failed (111: Connection refused) while connecting to upstream', line: '' } as never;
     expect(chains({ 'error.latest': error })).toContain('backend.crash');
@@ -128,18 +130,7 @@ describe('look-ahead: what steps ahead may run while this one does', () => {
 
   it('the shipped flow: from the error-log step of a TCP backend, the listening and service probes go ahead', async () => {
     const flow = await loadFlow(join(process.cwd(), 'flows', 'nginx-502.yaml'));
-    const facts: Session['inputs'] = {
-      'upstream.host': '127.0.0.1',
-      'upstream.port': 8080,
-      'upstream.target': '127.0.0.1:8080',
-      'upstream.module': 'proxy',
-      'upstream.scheme': 'http',
-      'nginx.masterPid': 10,
-      'nginx.config': parseDump('# configuration file /etc/nginx/nginx.conf:\nevents {}\n'),
-      'request.path': '/',
-      'request.hostHeader': 'shop.test',
-    };
-    const argvs = commandsAhead(startSession({ ...flow, start: 'error-log' }, facts), checkById).map((c) => c.spec.argv.join(' '));
+    const argvs = commandsAhead(startSession({ ...flow, start: 'error-log' }, TCP_ROUTE), checkById).map((c) => c.spec.argv.join(' '));
     expect(argvs).toContain('ss -Hltnxp');
     expect(argvs.some((a) => a.includes('127.0.0.1') && a.includes('8080'))).toBe(true);
     expect(argvs).toContain('stat -c %F -- /run/systemd/system');
