@@ -22,7 +22,9 @@ const MAX_FILES = 32;
 const KEPT_NAME = /^config-read-[0-9a-f]{32}\.json$/;
 
 /** Where the digest of a kept read's config is kept (server-digest.ts), beside it. */
-const digestFileOf = (keptFile: string): string => keptFile.replace(/\.json$/, '.digest.json');
+const digestFileOf = (keptFile: string): string => keptFile.replace(/\.json$/, '.digest');
+/** Where earlier builds kept it, as JSON: removed with the read, or when a digest is written in its place. */
+const oldDigestFileOf = (keptFile: string): string => keptFile.replace(/\.json$/, '.digest.json');
 
 /** Removes the oldest kept reads beyond MAX_FILES; a file that will not go is left. */
 function pruneKeptReads(folder: string): void {
@@ -33,6 +35,7 @@ function pruneKeptReads(folder: string): void {
   for (const old of kept.slice(MAX_FILES)) {
     rmSync(old.path, { force: true });
     rmSync(digestFileOf(old.path), { force: true });
+    rmSync(oldDigestFileOf(old.path), { force: true });
   }
 }
 
@@ -69,6 +72,30 @@ function keptReadFromText(text: string, reader: string): KeptRead | null {
   return keptReadOf({ ...head, v: 1, out: text.slice(eol + 1, outEnd), err: text.slice(outEnd) }, reader);
 }
 
+/**
+ * A digest as its file holds it: one line of JSON with the read it was made of and all but its numbers, then
+ * the numbers' bytes (an Int32Array as this machine lays it out: the file is read by the build that wrote it).
+ * Parsing 3 MB of base64 out of JSON cost a kept run on 20,000 vhosts more than reading the file.
+ */
+function digestBytes(keptId: string, digest: ServerDigest): Buffer {
+  const { numbers, ...rest } = digest;
+  const head = Buffer.from(`${JSON.stringify({ kept: keptId, ...rest })}\n`);
+  return Buffer.concat([head, Buffer.from(numbers.buffer, numbers.byteOffset, numbers.byteLength)]);
+}
+
+/** The digest a file holds when it was made of the read `keptId`, else null. */
+function digestFromBytes(bytes: Buffer, keptId: string): ServerDigest | null {
+  const eol = bytes.indexOf(10);
+  if (eol === -1 || (bytes.length - eol - 1) % 4 !== 0) return null;
+  const head = JSON.parse(bytes.toString(isAscii(bytes.subarray(0, eol)) ? 'latin1' : 'utf8', 0, eol)) as Partial<ServerDigest> & { kept?: unknown };
+  if (typeof head !== 'object' || head === null || head.kept !== keptId) return null;
+  // Copied: the bytes after the line need not start where an Int32Array may.
+  const numbers = new Int32Array((bytes.length - eol - 1) / 4);
+  new Uint8Array(numbers.buffer).set(bytes.subarray(eol + 1));
+  const { kept: _, ...digest } = head;
+  return { ...digest, numbers } as ServerDigest;
+}
+
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export function keptReadFolder(env: NodeJS.ProcessEnv = process.env): string {
@@ -82,6 +109,7 @@ export function keptReadFolder(env: NodeJS.ProcessEnv = process.env): string {
 export function keptReadFile(identity: string, folder: string = keptReadFolder()): KeptReadStore & { file: string } {
   const file = join(folder, `config-read-${sha(identity).slice(0, 32)}.json`);
   const digestFile = digestFileOf(file);
+  const oldDigestFile = oldDigestFileOf(file);
   const reader = readerVersion((text) => sha(text).slice(0, 16));
   return {
     file,
@@ -97,17 +125,17 @@ export function keptReadFile(identity: string, folder: string = keptReadFolder()
     loadDigest(kept: KeptRead): ServerDigest | null {
       try {
         if (!kept.id || statSync(digestFile).size > MAX_BYTES) return null;
-        const value = JSON.parse(readText(digestFile)) as { kept?: unknown; digest?: ServerDigest };
-        return value?.kept === kept.id && typeof value.digest === 'object' && value.digest !== null ? value.digest : null;
+        return digestFromBytes(readFileSync(digestFile), kept.id);
       } catch {
         return null;
       }
     },
     saveDigest(kept: KeptRead, digest: ServerDigest): void {
       try {
-        const text = JSON.stringify({ kept: kept.id, digest });
-        if (text.length > MAX_BYTES) return;
-        writePrivateFile(digestFile, text, 'the kept server digest');
+        const bytes = digestBytes(kept.id ?? '', digest);
+        if (bytes.length > MAX_BYTES) return;
+        writePrivateFile(digestFile, bytes, 'the kept server digest');
+        rmSync(oldDigestFile, { force: true });
       } catch {
         // Not kept: the next run parses every file.
       }

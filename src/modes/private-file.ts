@@ -43,8 +43,8 @@ export function checkWritable(option: string, file: string): void {
   if (problem) throw new BadInput(`${option} ${file} cannot be written: ${problem}`);
 }
 
-/** Writes `text` to `file`, mode 0600, through a new file in the same folder and a rename; CannotRun (exit 3) when it cannot. */
-export function writePrivateFile(file: string, text: string, what: string): void {
+/** Writes `text` (or bytes) to `file`, mode 0600, through a new file in the same folder and a rename; CannotRun (exit 3) when it cannot. */
+export function writePrivateFile(file: string, text: string | Uint8Array, what: string): void {
   const folder = dirname(resolve(file));
   const temp = join(folder, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | null = null;
@@ -53,7 +53,7 @@ export function writePrivateFile(file: string, text: string, what: string): void
     if (problem) throw new Error(problem);
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     fchmodSync(fd, 0o600);
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
     fsyncSync(fd);
     closeSync(fd);

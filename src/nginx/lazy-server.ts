@@ -12,7 +12,7 @@ export interface ServerSummary {
   deep: Directive[];
 }
 
-export const DEEP_NAMES: ReadonlySet<string> = new Set(['error_log', 'proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass', 'server']);
+const DEEP_NAMES: ReadonlySet<string> = new Set(['error_log', 'proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass', 'server']);
 
 /** A server's own listen and server_name directives. */
 export type ServerHead = Pick<ServerSummary, 'listens' | 'names'>;

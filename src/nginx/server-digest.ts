@@ -15,17 +15,17 @@ export const DIGEST_BUILD = typeof BADGATEWAY_BUILD === 'string' ? BADGATEWAY_BU
  * addresses and logs in use). The digest is made from the full parse of the same text by the same build,
  * so it says what that parse said; a digest of another build or another read is not used.
  *
- * Stored columnar, not an object per server: a string table, and numbers (base64 of an Int32Array) that
- * index it. Per vhost file: its index among the files read, its includes (arguments, line), and its servers:
- * line, arguments, whether its block places includes, then its listens, names and deep directives (lazy-server.ts),
- * each as name, file, line and arguments.
+ * Stored columnar, not an object per server: a string table, and numbers (an Int32Array, kept as its bytes by
+ * kept-read-file.ts) that index it. Per vhost file: its index among the files read, its includes (arguments,
+ * line), and its servers: line, arguments, whether its block places includes, then its listens, names and deep
+ * directives (lazy-server.ts), each as name, file, line and arguments.
  */
 export interface ServerDigest {
-  v: 1;
+  v: 2;
   /** The build that made it (its parser): another build's digest is not used. */
   build: string;
   strings: string[];
-  numbers: string;
+  numbers: Int32Array;
 }
 
 const sumDirective = (d: Directive, out: ServerSummary, top: boolean): void => {
@@ -120,7 +120,7 @@ export function makeDigest(config: NginxConfig, build: string): ServerDigest | n
       directives(deep);
     }
   }
-  return { v: 1, build, strings, numbers: Buffer.from(Int32Array.from(numbers).buffer).toString('base64') };
+  return { v: 2, build, strings, numbers: Int32Array.from(numbers) };
 }
 
 /** The files read, by their index: each name, and each text cut when asked (read-check.ts, frameTexts). */
@@ -146,7 +146,7 @@ class BadDigest extends Error {}
  * not of this build or does not fit these files (another read): the caller parses them all.
  */
 export async function lazyFiles(digest: ServerDigest, build: string, texts: FileTexts, turn: () => Promise<void> = async () => {}): Promise<Map<number, ParsedFile> | null> {
-  if (digest?.v !== 1 || digest.build !== build || !Array.isArray(digest.strings) || typeof digest.numbers !== 'string') return null;
+  if (digest?.v !== 2 || digest.build !== build || !Array.isArray(digest.strings) || !(digest.numbers instanceof Int32Array)) return null;
   try {
     return await readDigest(digest, texts, turn);
   } catch (error) {
@@ -159,9 +159,7 @@ export async function lazyFiles(digest: ServerDigest, build: string, texts: File
 const FILES_PER_TURN = 256;
 
 async function readDigest(digest: ServerDigest, texts: FileTexts, turn: () => Promise<void>): Promise<Map<number, ParsedFile>> {
-  const bytes = Buffer.from(digest.numbers, 'base64');
-  if (bytes.length % 4 !== 0) throw new BadDigest();
-  const columns = new Columns(new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4), digest.strings);
+  const columns = new Columns(digest.numbers, digest.strings);
   const files = new Map<number, ParsedFile>();
   const count = columns.next();
   for (let f = 0; f < count; f++) {

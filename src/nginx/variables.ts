@@ -65,12 +65,20 @@ const UNDECIDABLE = new Set([
 ]);
 
 /** The map{} blocks of http{}, by the variable they define (without "$"). */
+/** mapsOf's answer per config: every request walked asks, and an http block can hold 20,000 servers. */
+const mapsMemo = new WeakMap<NginxConfig, Map<string, Directive>>();
+
 export function mapsOf(config: NginxConfig): Map<string, Directive> {
+  let maps = mapsMemo.get(config);
+  if (maps) return maps;
+  maps = new Map<string, Directive>();
   const http = config.tree.find((d) => d.directive === 'http');
-  const maps = new Map<string, Directive>();
-  for (const d of http?.block ?? []) {
+  const level = http?.block ?? [];
+  for (let i = 0; i < level.length; i++) {
+    const d = level[i]!;
     if (d.directive === 'map' && d.args[1]?.startsWith('$')) maps.set(d.args[1].slice(1).toLowerCase(), d);
   }
+  mapsMemo.set(config, maps);
   return maps;
 }
 

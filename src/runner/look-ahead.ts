@@ -28,16 +28,25 @@ const known = (keys: readonly FactKey[], facts: KnownFacts) => keys.every((key) 
 /** What the look-ahead of a step ahead waits for: its aheadNeeds where it has them. */
 const aheadKnown = (check: Check, facts: KnownFacts) => known(check.aheadNeeds ?? check.needs, facts);
 
-/** The check's commands that may run now: a step ahead's early ones, or (own) the current step's first round. */
-function earlyCommands(check: Check, facts: KnownFacts, own = false): CommandSpec[] {
+/** `plan` of a check, or nothing when it needs a fact the trail has not learned yet. */
+function planned(plan: () => CommandSpec[]): CommandSpec[] {
   try {
-    if (own) return known(check.needs, facts) ? check.plan(facts, []) : [];
-    if (check.early === 'first-round' || check.early === 'every-round') return aheadKnown(check, facts) ? check.plan(facts, []) : [];
-    return check.early ? check.early(facts) : [];
+    return plan();
   } catch {
-    // A plan that needs a fact the trail has not learned yet: nothing to run early for it.
     return [];
   }
+}
+
+/** A step ahead's commands that may run now: its early ones. */
+function earlyCommands(check: Check, facts: KnownFacts): CommandSpec[] {
+  const { early } = check;
+  if (early === 'first-round' || early === 'every-round') return aheadKnown(check, facts) ? planned(() => check.plan(facts, [])) : [];
+  return early ? planned(() => early(facts)) : [];
+}
+
+/** The current step's first round, once the facts it needs are known. */
+function firstRound(check: Check, facts: KnownFacts): CommandSpec[] {
+  return known(check.needs, facts) ? planned(() => check.plan(facts, [])) : [];
 }
 
 const keyOf = (c: AheadCommand) => JSON.stringify([c.onBackend || c.spec.on === 'backend', c.spec.argv, c.spec.stdin ?? null]);
@@ -61,7 +70,7 @@ export function lookAhead(session: Session, checkById: (id: string) => Check): {
   let ownFirst: Set<string> | undefined;
   const taken = new Set<string>();
   const isOwn = (key: string) => {
-    ownFirst ??= new Set(earlyCommands(own, facts, true).map((spec) => keyOf({ spec, onBackend: here.on_host === 'backend' })));
+    ownFirst ??= new Set(firstRound(own, facts).map((spec) => keyOf({ spec, onBackend: here.on_host === 'backend' })));
     return ownFirst.has(key);
   };
   const found: AheadCommand[] = [];
@@ -100,5 +109,5 @@ export function lookAhead(session: Session, checkById: (id: string) => Check): {
 export function firstCommands(session: Session, checkById: (id: string) => Check): CommandSpec[] {
   const here = currentNode(session);
   if (here.kind !== 'step' || here.on_host === 'backend') return [];
-  return earlyCommands(checkById(here.check), factsOf(session), true).filter((spec) => spec.on !== 'backend');
+  return firstRound(checkById(here.check), factsOf(session)).filter((spec) => spec.on !== 'backend');
 }

@@ -1,6 +1,6 @@
 import type { CommandResult, CommandSpec } from '../hosts/host.js';
 import { CONFIG_READ_SCRIPT } from './config-read-script.js';
-import { NGINX_PROBE, PROBE_SCRIPT, probeSection } from './nginx-probe.js';
+import { NGINX_PROBE, PROBE_SCRIPT, probeOfSections } from './nginx-probe.js';
 
 /**
  * The config read kept between runs (issue 17): on a box with 20,000 vhosts, reading the files is most of
@@ -15,8 +15,8 @@ import { NGINX_PROBE, PROBE_SCRIPT, probeSection } from './nginx-probe.js';
  * doubt (a file changed, added to or removed from a globbed folder, a reload, a stat that fails, a kept
  * read that does not parse) runs the read as the plain probe does, in the same round trip.
  *
- * Nothing kept reaches a shell as code: the names travel on stdin (one a line, handed to stat through
- * xargs -0), the expected key is compared as a string.
+ * Nothing kept reaches a shell as code: the names travel on stdin (one a line, handed to stat and find
+ * through xargs -0), the expected key is compared as a string.
  */
 
 /** What is kept: the probe's read sections, and the key and names the check compares. */
@@ -26,7 +26,7 @@ export interface KeptRead {
   reader: string;
   /** PID, binary, prefix, conf, start ticks, boot id, mount namespace: one a line, as the box printed them before it read. */
   key: string;
-  /** Every file and globbed folder the read depended on, one a line; then an empty line and those asked as themselves (keptNames). */
+  /** The files outside a globbed folder and the globbed folders, one a line; then an empty line and the globbed folders again (keptNames). */
   names: string;
   out: string;
   err: string;
@@ -40,12 +40,12 @@ export function readerVersion(hash: (text: string) => string): string {
 }
 
 /**
- * On the box: `key` (stdout) of the master $pid; exit 0 only when every name on stdin changed before its
- * load (50 ms margin). The start of the oldest child is both the key's part and the load time (as LOADED
- * in config-read-script.ts). stdin is two lists, an empty line between them (keptNames): every name, asked
- * through its links (a file's or a link target's change), then the names asked as themselves (a link
- * pointed elsewhere). On 20,000 vhosts the first list is a tenth of a second of the kernel's time, so it is
- * asked in two halves side by side (each stat writes its own file: lines from two at once could mix).
+ * On the box: `key` (stdout) of the master $pid; exit 0 only when nothing the read depended on changed after
+ * the load (50 ms margin). The start of the oldest child is both the key's part and the load time (as LOADED
+ * in config-read-script.ts). stdin is two lists, an empty line between them (keptNames): the names asked one
+ * by one, each through its links (a file's or a link target's change) and as itself (a link pointed
+ * elsewhere); then the globbed folders, whose every entry is asked through its links by find on the box. So
+ * a box with 20,000 vhosts in sites-enabled/ is sent a few names, not 20,000.
  */
 const CHECK = String.raw`
 ticks=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v master="$pid" '$0 ~ /\)/ { sub(/^.*\) /, ""); split($0, f, " "); if (f[2] == master && (min == "" || f[20] + 0 < min + 0)) min = f[20] } END { print min }')
@@ -55,18 +55,20 @@ printf "%s\n%s\n%s\n%s\n%s\n%s\n%s\n" "$pid" "$bin" "$p" "$c" "$ticks" "$boot" "
 [ -s "$t/names" ] || exit 1
 read -r up _ < /proc/uptime; now=$(date +%s.%N); clk=$(getconf CLK_TCK)
 loaded=$(awk -v now="$now" -v up="$up" -v clk="$clk" -v ticks="$ticks" 'BEGIN { printf "%.3f\n", now - up + ticks / clk }')
-: > "$t/odd"; : > "$t/own"
-awk -v even="$t/even" -v odd="$t/odd" -v own="$t/own" 'NF == 0 { mine = 1; next } { print > (mine ? own : (++n % 2 ? even : odd)) }' "$t/names"
-[ -s "$t/even" ] || exit 1
-for part in even odd own; do tr "\n" "\0" < "$t/$part" > "$t/$part.0"; done
-xargs -0 stat -L -c "%.9Z" < "$t/even.0" > "$t/cl.even" 2>/dev/null & even=$!
-xargs -0 -r stat -L -c "%.9Z" < "$t/odd.0" > "$t/cl.odd" 2>/dev/null & odd=$!
-xargs -0 -r stat -c "%.9Z" < "$t/own.0" > "$t/cl.own" 2>/dev/null || exit 1
-wait "$even" || exit 1
-wait "$odd" || exit 1
-cat "$t/cl.even" "$t/cl.odd" "$t/cl.own" > "$t/cl"
-[ "$(wc -l < "$t/cl")" -eq "$(cat "$t/even" "$t/odd" "$t/own" | wc -l)" ] || exit 1
-awk -v loaded="$loaded" 'BEGIN { if (loaded !~ /^[0-9]+\.[0-9]+$/) odd = 1 } { if ($1 !~ /^[0-9]+\.[0-9]+$/) odd = 1; else if (newest == "" || $1 + 0 > newest + 0) newest = $1 } END { exit !(!odd && newest != "" && newest + 0.05 < loaded + 0) }' "$t/cl"
+since=$(awk -v loaded="$loaded" 'BEGIN { if (loaded ~ /^[0-9]+\.[0-9]+$/) printf "%.3f\n", loaded - 0.05 }')
+[ -n "$since" ] || exit 1
+: > "$t/folders"
+awk -v asked="$t/asked" -v folders="$t/folders" 'NF == 0 { mine = 1; next } { print > (mine ? folders : asked) }' "$t/names"
+[ -s "$t/asked" ] || exit 1
+for part in asked folders; do tr "\n" "\0" < "$t/$part" > "$t/$part.0"; done
+xargs -0 -r -I{} find -L {} -mindepth 1 -maxdepth 1 -newerct "@$since" -print -quit < "$t/folders.0" > "$t/newer" 2>/dev/null & scan=$!
+xargs -0 stat -L -c "%.9Z" < "$t/asked.0" > "$t/cl.follow" 2>/dev/null || exit 1
+xargs -0 stat -c "%.9Z" < "$t/asked.0" > "$t/cl.own" 2>/dev/null || exit 1
+wait "$scan" || exit 1
+[ ! -s "$t/newer" ] || exit 1
+n=$(wc -l < "$t/asked")
+[ "$(wc -l < "$t/cl.follow")" -eq "$n" ] && [ "$(wc -l < "$t/cl.own")" -eq "$n" ] || exit 1
+cat "$t/cl.follow" "$t/cl.own" | awk -v since="$since" '{ if ($1 !~ /^[0-9]+\.[0-9]+$/) odd = 1; else if (newest == "" || $1 + 0 > newest + 0) newest = $1 } END { exit !(!odd && newest != "" && newest + 0 < since + 0) }'
 `;
 
 /** The probe with the check: the read line replaced by "the kept read stands, or read". Arguments: the read script, the expected key. */
@@ -112,8 +114,14 @@ export function plainProbeResult(run: CommandResult, kept: KeptRead | null, read
     if (hit && s.name === 'err') return kept!.err;
     return s.text;
   };
-  const stdout = run.code === 0 ? plain.map((s) => probeSection(s.name, text(s))).join('') : run.stdout;
-  const result: CommandResult = { ...run, argv: NGINX_PROBE.argv, stdout };
+  const asPlain: CommandResult = { ...run, argv: NGINX_PROBE.argv };
+  const result =
+    run.code === 0
+      ? probeOfSections(
+          asPlain,
+          plain.map((s) => ({ name: s.name, text: text(s) })),
+        )
+      : asPlain;
   if (hit || run.code !== 0 || sections.filter((s) => s.name === 'code').length !== 1) return { result, keep: null, hit };
   const err = named('err') ?? '';
   if (!key || named('code')?.trim() !== '0') return { result, keep: null, hit };
@@ -125,11 +133,11 @@ export function plainProbeResult(run: CommandResult, kept: KeptRead | null, read
 const folderOf = (path: string): string => path.slice(0, path.lastIndexOf('/')) || '/';
 
 /**
- * What the check asks of a read's files (its stderr lists them) and of its globs' folders: every name through
- * its links; and, after an empty line, the names asked as themselves, so that a link pointed elsewhere counts.
- * A link in a globbed folder needs no asking of its own: making, removing or pointing it elsewhere changes
- * that folder, which is asked. On a Debian box that spares a second pass over every site. Null when the
- * stderr lists no file.
+ * What the check asks of a read's files (its stderr lists them) and of its globs' folders: the files outside
+ * a globbed folder and the folders themselves, one by one; then, after an empty line, the globbed folders,
+ * whose entries the box lists and asks itself. Every file in a globbed folder is one of its entries, and a
+ * link there made, removed or pointed elsewhere changes the folder, which is asked. Null when the stderr
+ * lists no file.
  */
 function keptNames(err: string): string | null {
   const files: string[] = [];
@@ -142,10 +150,10 @@ function keptNames(err: string): string | null {
       if (folder) folders.add(folder);
     }
   }
-  const follow = new Set([...files, ...folders]);
-  const own = new Set([...files.filter((f) => !folders.has(folderOf(f))), ...folders]);
-  if (files.length === 0 || [...follow].some((n) => n.includes('\n') || !n.startsWith('/'))) return null;
-  return `${[...follow].join('\n')}\n\n${[...own].map((n) => `${n}\n`).join('')}`;
+  const asked = new Set([...files.filter((f) => !folders.has(folderOf(f))), ...folders]);
+  if (files.length === 0 || [...asked].some((n) => n.includes('\n') || !n.startsWith('/'))) return null;
+  const lines = (names: Iterable<string>): string => [...names].map((n) => `${n}\n`).join('');
+  return `${lines(asked)}\n${lines(folders)}`;
 }
 
 /** A kept read from what its file holds, or null when it is not one (another reader, odd fields). */

@@ -105,7 +105,7 @@ describe('the config read kept between runs (a real nginx)', () => {
     // The read, and the digest of its servers the second run makes its vhosts from (server-digest.ts).
     const files = readdirSync(state).sort();
     expect(files).toHaveLength(2);
-    expect(files[0]).toMatch(/^config-read-[0-9a-f]{32}\.digest\.json$/);
+    expect(files[0]).toMatch(/^config-read-[0-9a-f]{32}\.digest$/);
     const kept = statSync(join(state, files[1]!));
     const digest = statSync(join(state, files[0]!));
     expect(await report()).toEqual(first);
@@ -139,6 +139,20 @@ describe('the config read kept between runs (a real nginx)', () => {
     const b = await warmed();
     writeFileSync(join(b.dir, 'sites-available', 'b.conf'), `server {\n    listen 127.0.0.1:${b.port};\n    server_name b2.test;\n}\n`);
     expect(readOf(await fallsBack(b.state)).readDone).toBe(false);
+  });
+
+  it('a changed file outside the globbed folders is read again', async () => {
+    const b = await warmed();
+    writeFileSync(join(b.dir, 'snippets', 'proxy.conf'), 'proxy_set_header Host $http_host;\n');
+    expect(readOf(await fallsBack(b.state)).readDone).toBe(false);
+  });
+
+  it('the box is sent the globbed folders, not each file in them: it lists their entries itself', async () => {
+    const b = await warmed();
+    const { names } = keptReadFile('proxy local', b.state).load()!;
+    const [asked, folders] = names.split('\n\n');
+    expect(asked!.split('\n').sort()).toEqual([join(b.dir, 'conf.d'), join(b.dir, 'nginx.conf'), join(b.dir, 'sites-enabled'), join(b.dir, 'snippets', 'proxy.conf')]);
+    expect(folders).toBe(`${join(b.dir, 'conf.d')}\n${join(b.dir, 'sites-enabled')}\n`);
   });
 
   it('a new file in an included folder is read again', async () => {

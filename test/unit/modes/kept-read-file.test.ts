@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,18 +84,28 @@ describe('the file that keeps a config read between runs', () => {
     const store = keptReadFile('proxy local', dir);
     const read = { ...kept(store.reader), id: 'read-1' };
     store.save(read);
-    const digest = { v: 1 as const, build: 'b1', strings: ['server'], numbers: 'AAAAAA==' };
+    const digest = { v: 2 as const, build: 'b1', strings: ['server', 'café'], numbers: Int32Array.from([1, -2, 0x7fffffff]) };
     store.saveDigest(read, digest);
     expect(keptReadFile('proxy local', dir).loadDigest(read)).toEqual(digest);
     expect(store.loadDigest({ ...read, id: 'read-2' })).toBeNull();
     expect(store.loadDigest(kept(store.reader))).toBeNull();
+    // Cut short inside its numbers: not a digest.
+    const digestFile = store.file.replace(/\.json$/, '.digest');
+    writeFileSync(digestFile, readFileSync(digestFile).subarray(0, -1));
+    expect(store.loadDigest(read)).toBeNull();
+    // An earlier build's digest, kept as JSON beside the read, goes when a digest is written in its place.
+    const oldDigest = store.file.replace(/\.json$/, '.digest.json');
+    writeFileSync(oldDigest, '{"kept":"read-1"}');
+    store.saveDigest(read, digest);
+    expect(existsSync(oldDigest)).toBe(false);
+    expect(store.loadDigest(read)).toEqual(digest);
     const others = Array.from({ length: 32 }, (_, i) => keptReadFile(`proxy ssh root@web${i}`, dir));
     for (const [i, other] of others.entries()) {
       utimesSync(store.file, 1_000_000, 1_000_000);
       other.save(kept(other.reader));
       utimesSync(other.file, 2_000_000 + i, 2_000_000 + i);
     }
-    expect(readdirSync(dir).filter((name) => name.endsWith('.digest.json'))).toEqual([]);
+    expect(readdirSync(dir).filter((name) => name.includes('.digest'))).toEqual([]);
   });
 
   it('lives in BADGATEWAY_STATE_DIR, else XDG_STATE_HOME, else ~/.local/state', () => {

@@ -4,7 +4,7 @@ import { nginxConfig } from '../../../src/checks/nginx-config.js';
 import { nginxFind } from '../../../src/checks/nginx-find.js';
 import type { KnownFacts } from '../../../src/facts/keys.js';
 import type { CommandResult } from '../../../src/hosts/host.js';
-import { NGINX_PROBE, parseProbe, probeFor } from '../../../src/system/nginx-probe.js';
+import { NGINX_PROBE, parseProbe, probeFor, probeOfSections } from '../../../src/system/nginx-probe.js';
 
 // Real output of NGINX_PROBE on nginx 1.22.1 (one master, in a PID namespace of its own, so PID 4): see
 // test/fixtures/config-read/README.md. probe-changed: the same after a file was touched.
@@ -28,6 +28,19 @@ describe('the login probe', () => {
     expect(master?.version.stderr).toMatch(/^nginx version: nginx\/1\.22\.1\n/);
     expect(master?.cgroup.stdout).toContain('0::/');
     expect(master?.read(ARGS).stdout).toMatch(/^# configuration file \/tmp\/h17one\/nginx\.conf:\n/);
+  });
+
+  it('made of its sections (a kept read), it prints the same text as the box and is read the same', () => {
+    const sections = [...fixture('probe.stdout').matchAll(/@@bgw-probe (\w+)\n([\s\S]*?)\n@@bgw-probe-end \1\n/g)].map((m) => ({ name: m[1]!, text: m[2]! }));
+    expect(sections.map((s) => s.name)).toEqual(['meta', 'version', 'cgroup', 'out', 'err', 'code']);
+    const made = probeOfSections({ ...probe(), stdout: '' }, sections);
+    expect(made.stdout).toBe(fixture('probe.stdout'));
+    const [master] = parseProbe(made);
+    expect(master?.read(ARGS).stdout).toBe(sections[3]!.text);
+    const fromSections = JSON.stringify(parseProbe({ ...made }));
+    // Another probe parsed since: the box's text is read afresh, and says the same.
+    expect(parseProbe(probe('probe-changed.stdout'))).toHaveLength(1);
+    expect(JSON.stringify(parseProbe(probe()))).toBe(fromSections);
   });
 
   it('stands for this master only when it took the same PID, binary, -p and -c', () => {
