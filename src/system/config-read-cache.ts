@@ -115,13 +115,8 @@ export function plainProbeResult(run: CommandResult, kept: KeptRead | null, read
     return s.text;
   };
   const asPlain: CommandResult = { ...run, argv: NGINX_PROBE.argv };
-  const result =
-    run.code === 0
-      ? probeOfSections(
-          asPlain,
-          plain.map((s) => ({ name: s.name, text: text(s) })),
-        )
-      : asPlain;
+  const answered = plain.map((s) => ({ name: s.name, text: text(s) }));
+  const result = run.code === 0 ? probeOfSections(asPlain, answered) : asPlain;
   if (hit || run.code !== 0 || sections.filter((s) => s.name === 'code').length !== 1) return { result, keep: null, hit };
   const err = named('err') ?? '';
   if (!key || named('code')?.trim() !== '0') return { result, keep: null, hit };
