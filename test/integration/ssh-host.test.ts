@@ -177,6 +177,42 @@ describe('SshHost against a real OpenSSH sshd', () => {
     expect(small).toMatchObject({ code: 0, stdout: 'small\n' });
   });
 
+  it('Compression yes in ~/.ssh/config: a big read crosses the wire zlib-compressed, as with ssh -C; without it, whole', async () => {
+    // A relay that counts what the server sends.
+    let fromServer = 0;
+    const held: Socket[] = [];
+    const relay = createServer((client) => {
+      const upstream = connectTcp({ host: '127.0.0.1', port: server.port });
+      held.push(client, upstream);
+      upstream.on('data', (d: Buffer) => {
+        fromServer += d.length;
+      });
+      client.pipe(upstream);
+      upstream.pipe(client);
+      for (const s of [client, upstream]) s.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      for (const s of held) s.destroy();
+      relay.close();
+    });
+    const port = (relay.address() as AddressInfo).port;
+    const { home, ssh, key } = makeHome();
+    server.authorize('root', key.publicKey);
+    writeFileSync(knownHostsOf(home), keyscan(server).replaceAll(`]:${server.port} `, `]:${port} `));
+    writeFileSync(join(ssh, 'config'), `Host squeezed\n  HostName 127.0.0.1\n  Port ${port}\n  User root\n  Compression yes\nHost plain\n  HostName 127.0.0.1\n  Port ${port}\n  User root\n`);
+    const read: CommandSpec = { argv: ['sh', '-c', 'yes "server_name a.example;" | head -c 4000000'] };
+    const sentFor = async (alias: string): Promise<number> => {
+      const host = await connect(home, alias);
+      const before = fromServer;
+      const result = await host.run(read);
+      expect(result.stdout.length).toBe(4_000_000);
+      return fromServer - before;
+    };
+    expect(await sentFor('plain')).toBeGreaterThan(4_000_000);
+    expect(await sentFor('squeezed')).toBeLessThan(400_000);
+  });
+
   it('in one batch, a quick command is answered without waiting for a slow one', async () => {
     const host = await connect(lab.home, target);
     const [slow, quick] = await Promise.all([host.run({ argv: ['sh', '-c', 'sleep 2; echo slow'] }), host.run({ argv: ['echo', 'quick'] })]);

@@ -44,6 +44,8 @@ export interface ResolvedHost {
   /** UserKnownHostsFile, expanded; new keys are added to the first. */
   knownHostsFiles: string[];
   hashKnownHosts: boolean;
+  /** Compression yes: zlib on the wire, as `ssh -C` (a config read of thousands of vhosts shrinks many times). */
+  compression: boolean;
   /** ConnectTimeout, when set. */
   connectTimeoutMs?: number;
   /** Hosts to pass through first (ProxyJump), the first one dialled first. Each has no jumps of its own. */
@@ -166,6 +168,7 @@ function resolveOne(config: SSHConfig, target: Target, local: LocalContext): { h
     identitiesOnly: yes(c.identitiesonly),
     knownHostsFiles,
     hashKnownHosts: yes(c.hashknownhosts),
+    compression: yes(c.compression),
     jumps: [],
     notes: [],
     ...(identityAgent ? { identityAgent } : {}),

@@ -34,6 +34,9 @@ export interface Hop {
   socket?: Socket;
 }
 
+/** Compression yes, as ssh -C: zlib after login (OpenSSH's), else zlib from the start, else none. */
+const COMPRESSED: ssh2.CompressionAlgorithm[] = ['zlib@openssh.com', 'zlib', 'none'];
+
 /** ssh2's host key algorithms, in its default order. */
 const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] as const;
 
@@ -146,7 +149,11 @@ export function connectHop(hop: ResolvedHost, deps: ConnectDeps, sock?: Duplex, 
       readyTimeout: 0,
       keepaliveInterval: 10_000,
       keepaliveCountMax: 3,
-      algorithms: { serverHostKey: hostKeyOrder(knownKeyTypes(known.entries, lookupName(hop))) as ssh2.ServerHostKeyAlgorithm[] },
+      algorithms: {
+        serverHostKey: hostKeyOrder(knownKeyTypes(known.entries, lookupName(hop))) as ssh2.ServerHostKeyAlgorithm[],
+        // ssh2 offers zlib after none, so a server that has both (OpenSSH's default) never compresses unless asked.
+        ...(hop.compression ? { compress: COMPRESSED } : {}),
+      },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
         // Must return undefined: ssh2 then waits for verify().
         deadline

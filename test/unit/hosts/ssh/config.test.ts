@@ -26,7 +26,7 @@ function configError(run: () => unknown): SshError {
 describe('resolveHost: ~/.ssh/config through ssh-config', () => {
   it('no config: the target as typed, the local user, port 22, the default keys and known_hosts', () => {
     const host = resolve('web1', '');
-    expect(host).toMatchObject({ label: 'ann@web1', hostName: 'web1', user: 'ann', port: 22, jumps: [], hashKnownHosts: false, identitiesOnly: false });
+    expect(host).toMatchObject({ label: 'ann@web1', hostName: 'web1', user: 'ann', port: 22, jumps: [], hashKnownHosts: false, identitiesOnly: false, compression: false });
     expect(host.identityFiles).toEqual(['/home/ann/.ssh/id_ed25519', '/home/ann/.ssh/id_ecdsa', '/home/ann/.ssh/id_rsa']);
     expect(host.knownHostsFiles).toEqual(['/home/ann/.ssh/known_hosts', '/home/ann/.ssh/known_hosts2']);
   });
@@ -175,6 +175,14 @@ Match user deploy
     // Debian's own Include line is not worth a note.
     expect(host.notes).toEqual([]);
     expect(resolve('web1', 'HashKnownHosts no\n', system).hashKnownHosts).toBe(false);
+  });
+
+  it('Compression, per host: a jump host keeps its own', () => {
+    const config = 'Host far\n  Compression yes\n  ProxyJump near\nHost near\n  Compression no\n';
+    const host = resolve('far', config);
+    expect(host.compression).toBe(true);
+    expect(host.jumps.map((j) => j.compression)).toEqual([false]);
+    expect(resolve('other', config).compression).toBe(false);
   });
 
   it('UserKnownHostsFile, IdentitiesOnly, IdentityAgent, ConnectTimeout', () => {
