@@ -64,6 +64,33 @@ async function failure(promise: Promise<unknown>): Promise<SshError> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A relay on loopback to `port`, undone after the test: it counts what the server sends, and passes every
+ * close on unless told to keep the server's from the client.
+ */
+async function relayTo(port: number, options: { holdServerClose?: boolean } = {}): Promise<{ port: number; fromServer: () => number }> {
+  let fromServer = 0;
+  const held: Socket[] = [];
+  const relay = createServer({ allowHalfOpen: true }, (client) => {
+    const upstream = connectTcp({ host: '127.0.0.1', port, allowHalfOpen: true });
+    held.push(client, upstream);
+    client.on('data', (d: Buffer) => upstream.write(d));
+    upstream.on('data', (d: Buffer) => {
+      fromServer += d.length;
+      client.write(d);
+    });
+    client.on('end', () => upstream.end());
+    if (!options.holdServerClose) upstream.on('end', () => client.end());
+    for (const s of [client, upstream]) s.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => {
+    for (const s of held) s.destroy();
+    relay.close();
+  });
+  return { port: (relay.address() as AddressInfo).port, fromServer: () => fromServer };
+}
+
 describe('SshHost against a real OpenSSH sshd', () => {
   let server: Sshd;
   let lab: ReturnType<typeof makeHome>;
@@ -178,25 +205,7 @@ describe('SshHost against a real OpenSSH sshd', () => {
   });
 
   it('Compression yes in ~/.ssh/config: a big read crosses the wire zlib-compressed, as with ssh -C; without it, whole', async () => {
-    // A relay that counts what the server sends.
-    let fromServer = 0;
-    const held: Socket[] = [];
-    const relay = createServer((client) => {
-      const upstream = connectTcp({ host: '127.0.0.1', port: server.port });
-      held.push(client, upstream);
-      upstream.on('data', (d: Buffer) => {
-        fromServer += d.length;
-      });
-      client.pipe(upstream);
-      upstream.pipe(client);
-      for (const s of [client, upstream]) s.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => {
-      for (const s of held) s.destroy();
-      relay.close();
-    });
-    const port = (relay.address() as AddressInfo).port;
+    const { port, fromServer } = await relayTo(server.port);
     const { home, ssh, key } = makeHome();
     server.authorize('root', key.publicKey);
     writeFileSync(knownHostsOf(home), keyscan(server).replaceAll(`]:${server.port} `, `]:${port} `));
@@ -204,10 +213,10 @@ describe('SshHost against a real OpenSSH sshd', () => {
     const read: CommandSpec = { argv: ['sh', '-c', 'yes "server_name a.example;" | head -c 4000000'] };
     const sentFor = async (alias: string): Promise<number> => {
       const host = await connect(home, alias);
-      const before = fromServer;
+      const before = fromServer();
       const result = await host.run(read);
       expect(result.stdout.length).toBe(4_000_000);
-      return fromServer - before;
+      return fromServer() - before;
     };
     expect(await sentFor('plain')).toBeGreaterThan(4_000_000);
     expect(await sentFor('squeezed')).toBeLessThan(400_000);
@@ -242,22 +251,8 @@ describe('SshHost against a real OpenSSH sshd', () => {
   });
 
   it('closing lets the connection go once its goodbye has left: a server whose close never arrives does not hold the process', async () => {
-    // A relay that passes everything on, except the end of the server's side: the client never hears it close.
-    const held: Socket[] = [];
-    const relay = createServer({ allowHalfOpen: true }, (client) => {
-      const upstream = connectTcp({ host: '127.0.0.1', port: server.port, allowHalfOpen: true });
-      held.push(client, upstream);
-      client.on('data', (d) => upstream.write(d));
-      upstream.on('data', (d) => client.write(d));
-      client.on('end', () => upstream.end());
-      for (const s of [client, upstream]) s.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => {
-      for (const s of held) s.destroy();
-      relay.close();
-    });
-    const port = (relay.address() as AddressInfo).port;
+    // The client never hears the server close.
+    const { port } = await relayTo(server.port, { holdServerClose: true });
     const script = join(lab.home, 'close-once.mts');
     writeFileSync(
       script,
