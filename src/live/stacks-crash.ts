@@ -183,9 +183,14 @@ export async function gunicornFatal(): Promise<Stack> {
   const stack = await gunicornUnderSupervisor();
   try {
     stack.box.write('/srv/shop/app.py', "import os\n\nDATABASE_URL = os.environ['DATABASE_URL']\n\ndef app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'shop ok\\n']\n");
+    // A start counts as failed only if gunicorn dies within startsecs (1 s by default). On a busy machine the
+    // failing gunicorn can live longer than that, and supervisord then restarts it for ever instead of giving
+    // up: 10 s makes every failing start count, however slow.
+    const conf = '/etc/supervisor/conf.d/shop.conf';
+    stack.box.write(conf, `${stack.box.read(conf)}startsecs=10\n`);
     // supervisorctl says "ERROR (spawn error)" and exits non-zero: the start it waited for failed.
-    stack.box.run(['sh', '-c', 'supervisorctl restart shop || true']);
-    await waitInBox(stack.box, ['sh', '-c', 'supervisorctl status shop | grep -q FATAL'], 'supervisord giving up on gunicorn', 30_000);
+    stack.box.run(['sh', '-c', 'supervisorctl update shop || true']);
+    await waitInBox(stack.box, ['sh', '-c', 'supervisorctl status shop | grep -q FATAL'], 'supervisord giving up on gunicorn', 45_000);
     return stack;
   } catch (e) {
     await stack.box.remove();
