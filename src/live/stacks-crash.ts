@@ -188,7 +188,7 @@ export async function gunicornFatal(): Promise<Stack> {
     // up: 10 s makes every failing start count, however slow.
     const conf = '/etc/supervisor/conf.d/shop.conf';
     stack.box.write(conf, `${stack.box.read(conf)}startsecs=10\n`);
-    // supervisorctl says "ERROR (spawn error)" and exits non-zero: the start it waited for failed.
+    // update restarts the program with the new config; its starts then fail until supervisord gives up.
     stack.box.run(['sh', '-c', 'supervisorctl update shop || true']);
     await waitInBox(stack.box, ['sh', '-c', 'supervisorctl status shop | grep -q FATAL'], 'supervisord giving up on gunicorn', 45_000);
     return stack;

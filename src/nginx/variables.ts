@@ -73,9 +73,7 @@ export function mapsOf(config: NginxConfig): Map<string, Directive> {
   if (maps) return maps;
   maps = new Map<string, Directive>();
   const http = config.tree.find((d) => d.directive === 'http');
-  const level = http?.block ?? [];
-  for (let i = 0; i < level.length; i++) {
-    const d = level[i]!;
+  for (const d of http?.block ?? []) {
     if (d.directive === 'map' && d.args[1]?.startsWith('$')) maps.set(d.args[1].slice(1).toLowerCase(), d);
   }
   mapsMemo.set(config, maps);
